@@ -1,0 +1,655 @@
+/**
+ * `kache client`: the command-line client, modelled on redis-cli so its
+ * users feel at home. Three ways to run it:
+ *
+ * - one-shot: `kache client set a 1` sends the command, prints the reply,
+ *   exits (0, even for an error reply, as redis-cli; `-e` makes that 1);
+ * - piped: with no command and stdin not a terminal, each stdin line is a
+ *   command; commands are pipelined and replies printed in order;
+ * - interactive: a prompt with line editing, history (~/.kache_history),
+ *   tab completion of command names, `help`, `quit`/`exit`/Ctrl-D.
+ *
+ * As in redis-cli, replies are printed raw when stdout is not a terminal
+ * (`--no-raw` forces the formatted view, `--raw` the raw one), SUBSCRIBE and
+ * MONITOR keep printing messages until Ctrl-C, and a command line may start
+ * with a repeat count (`3 incr a`).
+ *
+ * Everything typed is UTF-8 text and is sent as its bytes; replies are
+ * printed byte for byte (see `cli/render.ts`), so binary values survive.
+ *
+ * @module
+ */
+import { createInterface } from "node:readline";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { bytesToString, stringToBytes, utf8ToBinary } from "../lib/bytes.ts";
+import type { ClientReply } from "../lib/protocol/resp_reply.ts";
+import { KacheStatus } from "../lib/protocol/kache.ts";
+import { splitArgs } from "./args.ts";
+import {
+  type CommandDoc,
+  formatHelpIntro,
+  formatHelpTopic,
+  ORIGINAL_COMMANDS,
+  parseCommandDocs,
+  PLAIN_STYLE,
+  TERMINAL_STYLE,
+} from "./command_docs.ts";
+import { type ClientProtocol, KacheConnection } from "./connection.ts";
+import { type OutputMode, renderReply } from "./render.ts";
+
+const OPTIONS = {
+  host: { type: "string", short: "h" },
+  port: { type: "string", short: "p" },
+  kache: { type: "boolean" },
+  pass: { type: "string", short: "a" },
+  resp3: { type: "boolean", short: "3" },
+  raw: { type: "boolean" },
+  "no-raw": { type: "boolean" },
+  "exit-on-error": { type: "boolean", short: "e" },
+  help: { type: "boolean" },
+} as const;
+
+const USAGE = `Usage: kache client [OPTIONS] [command [arg ...]]
+
+  -h, --host <hostname>  Server hostname (default: 127.0.0.1).
+  -p, --port <port>      Server port (default: 6379, or 1234 with --kache).
+      --kache            Speak the binary Kache protocol instead of RESP.
+  -a, --pass <password>  Send AUTH <password> after connecting.
+  -3, --resp3            Switch to RESP3 (HELLO 3) after connecting; RESP only.
+      --raw              Print raw replies (the default when stdout is not a terminal).
+      --no-raw           Print formatted replies even when stdout is not a terminal.
+  -e, --exit-on-error    Exit with code 1 when a one-shot command's reply is an error.
+      --help             Show this help.
+
+With a command, sends it, prints the reply and exits. Without one, reads one
+command per line from standard input, or, when standard input is a terminal,
+opens an interactive prompt (type "help" there, "quit" to leave).
+
+Binary-protocol replies with a status other than OK show it on a line of its
+own, e.g. "(status 2: not found)".
+
+Examples:
+  kache client ping
+  kache client --kache set greeting "hello world"
+  echo "incr visits" | kache client -p 6380
+`;
+
+/** Everything the flags decide. */
+export interface ClientOptions {
+  readonly hostname: string;
+  readonly port: number;
+  readonly protocol: ClientProtocol;
+  readonly password: string | undefined;
+  readonly resp3: boolean;
+  /** Undefined: raw when stdout is not a terminal, as redis-cli decides. */
+  readonly mode: OutputMode | undefined;
+  readonly exitOnError: boolean;
+  /** The one-shot command, as typed (UTF-8 text); empty when there is none. */
+  readonly command: readonly string[];
+}
+
+/** The outcome of reading the flags. */
+export type ParsedClientArgs =
+  | { readonly kind: "run"; readonly options: ClientOptions }
+  | { readonly kind: "help" }
+  | { readonly kind: "error"; readonly message: string };
+
+/**
+ * Reads `kache client` flags. Flags end at the first argument that is not
+ * one (or at `--`): the rest is the command, so `kache client incrby a -1`
+ * works without quoting.
+ */
+export function parseClientArgs(args: readonly string[]): ParsedClientArgs {
+  const split = commandStart(args);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: args.slice(0, split.flagsEnd),
+      options: OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return { kind: "error", message: error instanceof Error ? error.message : String(error) };
+  }
+  if (values.help) return { kind: "help" };
+  const protocol: ClientProtocol = values.kache ? "kache" : "resp";
+  let port = protocol === "kache" ? 1234 : 6379;
+  if (values.port !== undefined) {
+    const parsed = /^[0-9]{1,5}$/.test(values.port) ? Number(values.port) : NaN;
+    if (!(parsed >= 0 && parsed <= 65535)) {
+      return { kind: "error", message: `Invalid server port ${JSON.stringify(values.port)}.` };
+    }
+    port = parsed;
+  }
+  if (values.resp3 && protocol === "kache") {
+    return { kind: "error", message: "-3 (RESP3) applies to RESP only, not to --kache." };
+  }
+  if (values.raw && values["no-raw"]) {
+    return { kind: "error", message: "--raw and --no-raw contradict each other." };
+  }
+  return {
+    kind: "run",
+    options: {
+      hostname: values.host ?? "127.0.0.1",
+      port,
+      protocol,
+      password: values.pass,
+      resp3: values.resp3 ?? false,
+      mode: values.raw ? "raw" : values["no-raw"] ? "standard" : undefined,
+      exitOnError: values["exit-on-error"] ?? false,
+      command: args.slice(split.commandStart),
+    },
+  };
+}
+
+/** Where flags end and the command begins, knowing which flags take a value. */
+function commandStart(args: readonly string[]): { flagsEnd: number; commandStart: number } {
+  const takesValue = (name: string | undefined) =>
+    Object.entries(OPTIONS).some(([long, option]) =>
+      option.type === "string" && (long === name || ("short" in option && option.short === name))
+    );
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") return { flagsEnd: i, commandStart: i + 1 };
+    if (arg.startsWith("--")) {
+      if (!arg.includes("=") && takesValue(arg.slice(2))) i++;
+    } else if (arg.startsWith("-") && arg.length > 1) {
+      // A cluster of short flags; the first one taking a value takes the rest, or the next arg.
+      for (let j = 1; j < arg.length; j++) {
+        if (takesValue(arg[j])) {
+          if (j === arg.length - 1) i++;
+          break;
+        }
+      }
+    } else {
+      return { flagsEnd: i, commandStart: i };
+    }
+  }
+  return { flagsEnd: args.length, commandStart: args.length };
+}
+
+/** Runs `kache client` with its arguments (after `client`); resolves with the exit code. */
+export async function runClient(args: string[]): Promise<number> {
+  const parsed = parseClientArgs(args);
+  if (parsed.kind === "help") {
+    writeOut(USAGE);
+    return 0;
+  }
+  if (parsed.kind === "error") {
+    writeErr(utf8ToBinary(`kache client: ${parsed.message}\nTry "kache client --help".\n`));
+    return 1;
+  }
+  const options = parsed.options;
+  const session = new Session(options, options.mode ?? (isTerminal("stdout") ? "standard" : "raw"));
+  try {
+    if (options.command.length > 0) return await runOneShot(session);
+    if (!isTerminal("stdin")) return await runPiped(session);
+    return await runInteractive(session);
+  } finally {
+    session.disconnect();
+  }
+}
+
+/** Commands whose replies keep coming until the user stops them. */
+const STREAMING_COMMANDS = new Set(["subscribe", "psubscribe", "ssubscribe", "monitor"]);
+
+/** The connection and what the prompt and reconnects need to know about it. */
+class Session {
+  readonly options: ClientOptions;
+  readonly mode: OutputMode;
+  connection: KacheConnection | undefined;
+  /** Selected database, restored after a reconnect and shown in the prompt. */
+  db = 0;
+  inTransaction = false;
+  /** Command docs once fetched; the completer reads them synchronously. */
+  docs: readonly CommandDoc[] | undefined;
+
+  constructor(options: ClientOptions, mode: OutputMode) {
+    this.options = options;
+    this.mode = mode;
+  }
+
+  /** `127.0.0.1:6379`, IPv6 hosts in brackets as redis-cli prints them. */
+  get address(): string {
+    const host = this.options.hostname.includes(":")
+      ? `[${this.options.hostname}]`
+      : this.options.hostname;
+    return `${host}:${this.options.port}`;
+  }
+
+  prompt(): string {
+    if (this.connection === undefined) return "not connected> ";
+    const db = this.db === 0 ? "" : `[${this.db}]`;
+    const transaction = this.inTransaction ? "(TX)" : "";
+    const protocol = this.options.protocol === "kache" ? " (kache)" : "";
+    return `${this.address}${db}${transaction}${protocol}> `;
+  }
+
+  /**
+   * Connects, authenticates, switches to RESP3 and re-selects the database
+   * as the flags and the session ask. Prints why when it fails.
+   */
+  async connect(): Promise<boolean> {
+    const { hostname, port, protocol, password, resp3 } = this.options;
+    let connection: KacheConnection;
+    try {
+      connection = await KacheConnection.connect({ hostname, port, protocol });
+    } catch (error) {
+      writeErr(`Could not connect to Kache at ${this.address}: ${messageOf(error)}\n`);
+      return false;
+    }
+    connection.onPush = (reply) => writeOut(renderReply(reply, this.mode));
+    try {
+      if (password !== undefined) {
+        const reply = await connection.send(["AUTH", utf8ToBinary(password)]);
+        if (reply.type === "error") writeErr(`AUTH failed: ${reply.message}\n`);
+      }
+      if (resp3) {
+        const reply = await connection.send(["HELLO", "3"]);
+        if (reply.type === "error") {
+          writeErr(`HELLO 3 failed: ${reply.message}\n`);
+          connection.close();
+          return false;
+        }
+      }
+      if (this.db !== 0) {
+        const reply = await connection.send(["SELECT", String(this.db)]);
+        if (reply.type === "error") this.db = 0;
+      }
+    } catch (error) {
+      writeErr(`Error: ${messageOf(error)}\n`);
+      connection.close();
+      return false;
+    }
+    this.connection = connection;
+    return true;
+  }
+
+  disconnect(): void {
+    this.connection?.close();
+    this.connection = undefined;
+    this.inTransaction = false;
+  }
+
+  /** Follows SELECT and MULTI/EXEC/DISCARD so the prompt tells the truth. */
+  track(argv: readonly string[], reply: ClientReply): void {
+    const name = argv[0]?.toLowerCase();
+    if (reply.type === "error") return;
+    if (name === "select" && argv.length === 2) this.db = Number(argv[1]) || 0;
+    else if (name === "multi") this.inTransaction = true;
+    else if (name === "exec" || name === "discard" || name === "reset") this.inTransaction = false;
+    if (name === "reset") this.db = 0;
+  }
+
+  /** The server's command docs, or the built-in list when it has none. */
+  async loadDocs(): Promise<readonly CommandDoc[]> {
+    if (this.docs !== undefined) return this.docs;
+    const fallback = this.options.protocol === "kache" ? ORIGINAL_COMMANDS : [];
+    if (this.connection === undefined) return fallback;
+    try {
+      const parsed = parseCommandDocs(await this.connection.send(["COMMAND", "DOCS"]));
+      this.docs = parsed ?? fallback;
+    } catch {
+      return fallback;
+    }
+    return this.docs;
+  }
+
+  /** How to print the reply to `argv`: INFO-like text is printed as is, as redis-cli does. */
+  modeFor(argv: readonly string[]): OutputMode {
+    const name = argv[0]?.toLowerCase() ?? "";
+    const sub = argv[1]?.toLowerCase() ?? "";
+    const verbatim = name === "info" || name === "lolwut" ||
+      (name === "client" && (sub === "list" || sub === "info")) ||
+      (name === "memory" && (sub === "doctor" || sub === "malloc-stats")) ||
+      (name === "cluster" && (sub === "nodes" || sub === "info")) ||
+      (name === "latency" && (sub === "doctor" || sub === "graph"));
+    return verbatim ? "verbatim" : this.mode;
+  }
+}
+
+async function runOneShot(session: Session): Promise<number> {
+  if (!await session.connect()) return 1;
+  const argv = session.options.command.map(utf8ToBinary);
+  const name = argv[0]!.toLowerCase();
+  if (name === "help" || name === "?") {
+    await showHelp(session, argv.slice(1));
+    return 0;
+  }
+  if (STREAMING_COMMANDS.has(name)) return await streamUntilClosed(session, argv);
+  let reply: ClientReply;
+  try {
+    reply = await session.connection!.send(argv);
+  } catch (error) {
+    writeErr(`Error: ${messageOf(error)}\n`);
+    return 1;
+  }
+  if (session.options.exitOnError && isFailure(reply)) {
+    // As redis-cli -e: the error text alone, on stderr.
+    writeErr((reply.type === "error" ? reply.message : renderReply(reply, "verbatim")) + "\n");
+    return 1;
+  }
+  writeOut(renderReply(reply, session.modeFor(argv)));
+  return 0;
+}
+
+/** An error reply, or a binary-protocol status that means the command failed (not "not found"). */
+function isFailure(reply: ClientReply): boolean {
+  if (reply.type === "error") return true;
+  return reply.type === "status-code" && reply.status !== KacheStatus.ok &&
+    reply.status !== KacheStatus.notFound;
+}
+
+/** Most requests in flight while piping; beyond it reading stdin waits for replies. */
+const MAX_PIPELINE = 1024;
+
+async function runPiped(session: Session): Promise<number> {
+  if (!await session.connect()) return 1;
+  const connection = session.connection!;
+  // Output happens in request order: every print is chained after the previous one.
+  let output: Promise<void> = Promise.resolve();
+  const print = (produce: () => Promise<string> | string) => {
+    output = output.then(async () => writeOut(await produce()));
+  };
+  try {
+    for await (const line of readLines(Deno.stdin.readable)) {
+      const argv = splitArgs(line);
+      if (argv === undefined) {
+        print(() => "Invalid argument(s)\n");
+        continue;
+      }
+      if (argv.length === 0) continue;
+      const name = argv[0]!.toLowerCase();
+      if (name === "quit" || name === "exit") break;
+      if (name === "help" || name === "?") {
+        await output;
+        await showHelp(session, argv.slice(1));
+        continue;
+      }
+      const repeated = parseRepeat(argv);
+      if (repeated === undefined) {
+        print(() => "Invalid repeat command option value.\n");
+        continue;
+      }
+      if (STREAMING_COMMANDS.has(repeated.argv[0]!.toLowerCase())) {
+        await output;
+        return await streamUntilClosed(session, repeated.argv);
+      }
+      for (let i = 0; i < repeated.count; i++) {
+        const reply = connection.send(repeated.argv);
+        reply.catch(() => {}); // reported, in order, by the print chain
+        print(async () => renderReply(await reply, session.modeFor(repeated.argv)));
+      }
+      if (connection.pending > MAX_PIPELINE) await output;
+    }
+    await output;
+  } catch (error) {
+    writeErr(`Error: ${messageOf(error)}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Sends a SUBSCRIBE-like command and prints every message until the server closes. */
+async function streamUntilClosed(session: Session, argv: readonly string[]): Promise<number> {
+  const connection = session.connection!;
+  startStreaming(session, argv);
+  await connection.closed;
+  writeErr("Error: Server closed the connection\n");
+  return 1;
+}
+
+function startStreaming(session: Session, argv: readonly string[]): void {
+  const pubsub = argv[0]!.toLowerCase() !== "monitor";
+  session.connection!.sendWithoutReply(argv);
+  if (pubsub && session.mode === "standard") {
+    writeOut("Reading messages... (press Ctrl-C to quit)\n");
+  }
+}
+
+async function runInteractive(session: Session): Promise<number> {
+  await session.connect();
+  if (session.connection !== undefined) void session.loadDocs();
+  const history = new History();
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: true,
+    history: history.load(),
+    historySize: History.size,
+    removeHistoryDuplicates: false,
+    completer: (line: string) => complete(session, line),
+  });
+  /** Set while a command runs: Ctrl-C then abandons it instead of leaving. */
+  let interrupt: (() => void) | undefined;
+  rl.on("SIGINT", () => {
+    if (interrupt !== undefined) interrupt();
+    else rl.close();
+  });
+  const prompt = () => {
+    rl.setPrompt(session.prompt());
+    rl.prompt();
+  };
+  prompt();
+  for await (const typed of rl) {
+    const argv = splitArgs(utf8ToBinary(typed));
+    if (argv === undefined) {
+      writeOut("Invalid argument(s)\n");
+      prompt();
+      continue;
+    }
+    if (argv.length === 0) {
+      prompt();
+      continue;
+    }
+    history.add(typed, argv);
+    const name = argv[0]!.toLowerCase();
+    if (name === "quit" || name === "exit") break;
+    if (name === "clear") {
+      writeOut("\x1b[H\x1b[2J");
+    } else if (name === "help" || name === "?") {
+      await showHelp(session, argv.slice(1));
+    } else {
+      const repeated = parseRepeat(argv);
+      if (repeated === undefined) writeOut("Invalid repeat command option value.\n");
+      else {
+        for (let i = 0; i < repeated.count; i++) {
+          if (session.connection === undefined && !await session.connect()) break;
+          const stopped = new Promise<"interrupted">((resolve) => {
+            interrupt = () => resolve("interrupted");
+          });
+          const completed = await runInteractiveCommand(session, repeated.argv, stopped);
+          interrupt = undefined;
+          if (!completed) break;
+        }
+      }
+    }
+    prompt();
+  }
+  rl.close();
+  return 0;
+}
+
+/**
+ * Runs one command at the prompt. Ctrl-C (`stopped`) abandons it: the
+ * connection is replaced, since the abandoned reply may still come, as
+ * redis-cli does. Returns false when the command did not complete.
+ */
+async function runInteractiveCommand(
+  session: Session,
+  argv: readonly string[],
+  stopped: Promise<"interrupted">,
+): Promise<boolean> {
+  const connection = session.connection!;
+  let outcome: ClientReply | "interrupted" | "closed" | Error;
+  if (STREAMING_COMMANDS.has(argv[0]!.toLowerCase())) {
+    startStreaming(session, argv);
+    outcome = await Promise.race([connection.closed.then(() => "closed" as const), stopped]);
+  } else {
+    const reply = connection.send(argv);
+    reply.catch(() => {}); // an interrupt leaves it unawaited
+    outcome = await Promise.race([reply, stopped]).catch((error: Error) => error);
+  }
+  if (outcome === "interrupted" || outcome === "closed" || outcome instanceof Error) {
+    if (outcome !== "interrupted") {
+      writeErr(
+        `Error: ${outcome === "closed" ? "Server closed the connection" : outcome.message}\n`,
+      );
+    }
+    session.disconnect();
+    await session.connect();
+    return false;
+  }
+  session.track(argv, outcome);
+  writeOut(renderReply(outcome, session.modeFor(argv)));
+  return true;
+}
+
+/** Splits off a leading repeat count (`3 incr a`); undefined when the count is not positive. */
+function parseRepeat(argv: string[]): { count: number; argv: string[] } | undefined {
+  if (argv.length > 1 && /^-?[0-9]+$/.test(argv[0]!)) {
+    const count = Number(argv[0]);
+    if (count <= 0 || !Number.isSafeInteger(count)) return undefined;
+    return { count, argv: argv.slice(1) };
+  }
+  return { count: 1, argv };
+}
+
+async function showHelp(session: Session, topic: readonly string[]): Promise<void> {
+  const docs = await session.loadDocs();
+  const style = session.mode === "standard" && isTerminal("stdout") ? TERMINAL_STYLE : PLAIN_STYLE;
+  if (topic.length === 0) {
+    writeOut(`kache client\n${formatHelpIntro(docs)}`);
+    return;
+  }
+  const text = formatHelpTopic(docs, topic, style);
+  writeOut(text ?? `No help for ${JSON.stringify(topic.join(" "))}; type "help" for a list.\n`);
+}
+
+/** Tab completion of the command name, and of the topic after `help`. */
+function complete(session: Session, line: string): [string[], string] {
+  const docs = session.docs ??
+    (session.options.protocol === "kache" ? ORIGINAL_COMMANDS : []);
+  const names = [...new Set(docs.map((doc) => doc.name.split(" ")[0]!))];
+  const helpTopic = /^\s*(help|\?)\s+(\S*)$/i.exec(line);
+  let word: string;
+  let candidates: string[];
+  if (helpTopic !== null) {
+    word = helpTopic[2]!;
+    candidates = [...names, ...new Set(docs.map((doc) => `@${doc.group}`))];
+  } else if (/^\s*\S*$/.test(line)) {
+    word = line.trim();
+    candidates = names;
+  } else {
+    return [[], line];
+  }
+  const lower = word.toLowerCase();
+  // Keep the case being typed: `se<tab>` gives `set`, `SE<tab>` gives `SET`.
+  const upper = word !== lower;
+  const hits = candidates
+    .filter((name) => name.toLowerCase().startsWith(lower))
+    .map((name) => (upper ? name.toUpperCase() : name.toLowerCase()));
+  return [hits, word];
+}
+
+/** The interactive history file: `~/.kache_history`, used only where permissions allow. */
+class History {
+  static readonly size = 1000;
+  readonly #path: string | undefined;
+  readonly #writable: boolean;
+
+  constructor() {
+    const home = permitted({ name: "env", variable: "HOME" }) ? Deno.env.get("HOME") : undefined;
+    this.#path = home ? `${home}/.kache_history` : undefined;
+    this.#writable = this.#path !== undefined && permitted({ name: "write", path: this.#path });
+  }
+
+  /** Lines of earlier sessions, newest first as node:readline wants them. */
+  load(): string[] {
+    if (this.#path === undefined || !permitted({ name: "read", path: this.#path })) return [];
+    try {
+      const lines = Deno.readTextFileSync(this.#path).split("\n").filter((line) => line !== "");
+      const kept = lines.slice(-History.size);
+      // Trim the file now and then, so it does not grow forever.
+      if (lines.length > 2 * History.size && this.#writable) {
+        Deno.writeTextFileSync(this.#path, kept.join("\n") + "\n");
+      }
+      return kept.reverse();
+    } catch {
+      return [];
+    }
+  }
+
+  /** Appends a line, except ones that carry a password (AUTH, HELLO … AUTH, ACL SETUSER …). */
+  add(typed: string, argv: readonly string[]): void {
+    if (!this.#writable || this.#path === undefined || isSensitive(argv)) return;
+    try {
+      Deno.writeTextFileSync(this.#path, typed + "\n", { append: true });
+    } catch {
+      // History is a convenience: a read-only home must not break the client.
+    }
+  }
+}
+
+function isSensitive(argv: readonly string[]): boolean {
+  const words = argv.map((arg) => arg.toLowerCase());
+  const [name, sub] = words;
+  return name === "auth" || (name === "hello" && words.includes("auth")) ||
+    (name === "acl" && sub === "setuser") || (name === "migrate" && words.includes("auth")) ||
+    (name === "config" && sub === "set" &&
+      words.some((word) => word.includes("auth") || word.includes("requirepass")));
+}
+
+/** True when the permission is already granted: never prompt the user for history. */
+function permitted(descriptor: Deno.PermissionDescriptor): boolean {
+  try {
+    return Deno.permissions.querySync(descriptor).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/** Lines of a byte stream as one-byte strings, so bytes typed or piped in reach the server as they are. */
+async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let pending = "";
+  for await (const chunk of stream) {
+    const text = pending + bytesToString(chunk);
+    const lines = text.split("\n");
+    pending = lines.pop()!;
+    yield* lines;
+  }
+  if (pending !== "") yield pending;
+}
+
+function isTerminal(stream: "stdin" | "stdout"): boolean {
+  try {
+    return (stream === "stdin" ? Deno.stdin : Deno.stdout).isTerminal();
+  } catch {
+    return false;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Writes a one-byte string to stdout as its bytes. */
+function writeOut(text: string): void {
+  writeAll(Deno.stdout, stringToBytes(text));
+}
+
+/** Writes a one-byte string to stderr as its bytes (server messages are bytes too). */
+function writeErr(text: string): void {
+  writeAll(Deno.stderr, stringToBytes(text));
+}
+
+function writeAll(file: { writeSync(bytes: Uint8Array): number }, bytes: Uint8Array): void {
+  try {
+    for (let offset = 0; offset < bytes.length;) offset += file.writeSync(bytes.subarray(offset));
+  } catch (error) {
+    // A reader that went away (`kache client … | head`) is not worth a stack trace.
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+  }
+}

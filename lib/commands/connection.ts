@@ -1,0 +1,618 @@
+/**
+ * Connection commands: PING, ECHO, HELLO, AUTH, QUIT, RESET, SELECT and the
+ * CLIENT container. They act on the caller's {@link Session} (protocol,
+ * name, authentication) or, for CLIENT LIST and KILL, on every session the
+ * server reports.
+ *
+ * Kache has one user, `default`, whose password is `requirepass` (none when
+ * empty, in which case any password is accepted for it, as Redis's `nopass`),
+ * and one database, 0.
+ *
+ * @module
+ */
+import { CommandError, NOT_INTEGER, SYNTAX, wrongArity } from "../errors.ts";
+import { parseInteger } from "../numbers.ts";
+import {
+  bulk,
+  bulkOrNil,
+  EMPTY_ARRAY,
+  integer,
+  map,
+  OK,
+  PONG,
+  type Reply,
+  status,
+  verbatim,
+} from "../reply.ts";
+import type { ServerControl } from "../server_control.ts";
+import type { Session } from "../session.ts";
+import { REDIS_COMPATIBLE_VERSION } from "../version.ts";
+import { isKeyword } from "./arguments.ts";
+import { helpReply } from "./help.ts";
+import type { CommandContext, CommandSpec } from "./types.ts";
+
+const WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
+const NO_PASSWORD_SET = "ERR AUTH <password> called without any password configured for the " +
+  "default user. Are you sure your configuration is correct?";
+const HELLO_NOAUTH = "NOAUTH HELLO must be called with the client already authenticated, " +
+  "otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and " +
+  "select the RESP protocol version at the same time";
+const BAD_CLIENT_NAME = "ERR Client names cannot contain spaces, newlines or special characters.";
+const RESET: Reply = status("RESET");
+
+/** Redis's ACL check for Kache's single user. */
+function authenticate(server: ServerControl, user: string, password: string): boolean {
+  if (user !== "default") return false;
+  // No password configured means the default user is `nopass`: any password is accepted.
+  return server.checkPassword(user, password) ?? true;
+}
+
+function passwordRequired(server: ServerControl): boolean {
+  return server.checkPassword("default", "") !== undefined;
+}
+
+/** Names and library attributes may hold only printable ASCII without spaces ('!'..'~'). */
+function isValidClientAttribute(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x21 || code > 0x7e) return false;
+  }
+  return true;
+}
+
+function setClientName(session: Session, name: string): void {
+  if (!isValidClientAttribute(name)) throw new CommandError(BAD_CLIENT_NAME);
+  session.name = name;
+}
+
+/** Redis's client types; Kache's clients are all `normal` (no replicas, masters or pub/sub yet). */
+type ClientType = "normal" | "master" | "replica" | "pubsub";
+
+function clientType(name: string): ClientType {
+  const lower = name.toLowerCase();
+  if (lower === "normal" || lower === "master" || lower === "replica" || lower === "pubsub") {
+    return lower;
+  }
+  if (lower === "slave") return "replica";
+  throw new CommandError(`ERR Unknown client type '${name}'`);
+}
+
+function typeOfSession(_session: Session): ClientType {
+  return "normal";
+}
+
+/**
+ * One CLIENT LIST line in Redis's field order. Buffer and memory fields that
+ * Kache does not track are 0; `lib-name`/`lib-ver` are the Redis 7.2 fields
+ * CLIENT SETINFO fills in.
+ */
+export function clientInfoLine(session: Session, now: number): string {
+  let flags = "";
+  if (session.queued !== undefined) flags += "x";
+  if (session.watchTouched) flags += "d";
+  if (session.closeRequested) flags += "c";
+  return `id=${session.id} addr=${session.address} laddr=${session.localAddress} fd=0 ` +
+    `name=${session.name} age=${Math.max(0, Math.floor((now - session.createdAt) / 1000))} ` +
+    `idle=${Math.max(0, Math.floor((now - session.lastCommandAt) / 1000))} ` +
+    `flags=${flags || "N"} db=0 sub=0 psub=0 ssub=0 ` +
+    `multi=${session.queued?.length ?? -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 ` +
+    `rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${session.lastCommand} ` +
+    `user=default redir=-1 resp=${session.protocol} ` +
+    `lib-name=${session.libName} lib-ver=${session.libVersion}`;
+}
+
+function findSession(server: ServerControl, id: number): Session | undefined {
+  for (const session of server.sessions()) if (session.id === id) return session;
+  return undefined;
+}
+
+function clientList(context: CommandContext, argv: readonly string[]): Reply {
+  const now = context.keyspace.now;
+  let text = "";
+  if (argv.length === 4 && isKeyword(argv[2], "TYPE")) {
+    const type = clientType(argv[3]!);
+    for (const session of context.server.sessions()) {
+      if (typeOfSession(session) === type) text += clientInfoLine(session, now) + "\n";
+    }
+  } else if (argv.length > 3 && isKeyword(argv[2], "ID")) {
+    const ids = argv.slice(3).map((word) => {
+      const id = parseInteger(word);
+      if (id === undefined) throw new CommandError("ERR Invalid client ID");
+      return Number(id);
+    });
+    for (const id of ids) {
+      const session = findSession(context.server, id);
+      if (session !== undefined) text += clientInfoLine(session, now) + "\n";
+    }
+  } else if (argv.length !== 2) {
+    throw new CommandError(SYNTAX);
+  } else {
+    for (const session of context.server.sessions()) text += clientInfoLine(session, now) + "\n";
+  }
+  return verbatim(text);
+}
+
+interface KillFilter {
+  id?: number;
+  type?: ClientType;
+  address?: string;
+  localAddress?: string;
+  skipMe: boolean;
+}
+
+/** CLIENT KILL: the old `<ip:port>` form (may kill the caller) or option/value pairs. */
+function clientKill(context: CommandContext, argv: readonly string[]): Reply {
+  const oldForm = argv.length === 3;
+  const filter: KillFilter = oldForm ? { address: argv[2]!, skipMe: false } : { skipMe: true };
+  for (let i = 2; !oldForm && i < argv.length; i += 2) {
+    const option = argv[i]!.toUpperCase();
+    const value = argv[i + 1];
+    if (value === undefined) throw new CommandError(SYNTAX);
+    if (option === "ID") {
+      const id = parseInteger(value);
+      if (id === undefined || id < 1) {
+        throw new CommandError("ERR client-id should be greater than 0");
+      }
+      filter.id = Number(id);
+    } else if (option === "TYPE") {
+      filter.type = clientType(value);
+    } else if (option === "ADDR") {
+      filter.address = value;
+    } else if (option === "LADDR") {
+      filter.localAddress = value;
+    } else if (option === "USER") {
+      // Every Kache client is `default`, so that filter matches all and any other name is unknown.
+      if (value !== "default") throw new CommandError(`ERR No such user '${value}'`);
+    } else if (option === "SKIPME") {
+      if (isKeyword(value, "YES")) filter.skipMe = true;
+      else if (isKeyword(value, "NO")) filter.skipMe = false;
+      else throw new CommandError(SYNTAX);
+    } else {
+      throw new CommandError(SYNTAX);
+    }
+  }
+
+  const caller = context.session;
+  const victims: Session[] = [];
+  for (const session of context.server.sessions()) {
+    if (filter.address !== undefined && session.address !== filter.address) continue;
+    if (filter.localAddress !== undefined && session.localAddress !== filter.localAddress) continue;
+    if (filter.type !== undefined && typeOfSession(session) !== filter.type) continue;
+    if (filter.id !== undefined && session.id !== filter.id) continue;
+    if (session === caller && filter.skipMe) continue;
+    victims.push(session);
+  }
+  for (const session of victims) {
+    session.closeRequested = true;
+    // The caller still gets its reply: its connection closes once the reply is written.
+    if (session !== caller) context.server.kill(session);
+  }
+  if (!oldForm) return integer(victims.length);
+  if (victims.length === 0) throw new CommandError("ERR No such client");
+  return OK;
+}
+
+const CLIENT_HELP = [
+  "GETNAME",
+  "    Return the name of the current connection.",
+  "ID",
+  "    Return the ID of the current connection.",
+  "INFO",
+  "    Return information about the current client connection.",
+  "KILL <ip:port>",
+  "    Kill connection made from <ip:port>.",
+  "KILL <option> <value> [<option> <value> [...]]",
+  "    Kill connections. Options are:",
+  "    * ADDR (<ip:port>|<unixsocket>:0)",
+  "      Kill connections made from the specified address",
+  "    * LADDR (<ip:port>|<unixsocket>:0)",
+  "      Kill connections made to specified local address",
+  "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+  "      Kill connections by type.",
+  "    * USER <username>",
+  "      Kill connections authenticated by <username>.",
+  "    * SKIPME (YES|NO)",
+  "      Skip killing current connection (default: yes).",
+  "LIST [options ...]",
+  "    Return information about client connections. Options:",
+  "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+  "      Return clients of specified type.",
+  "SETNAME <name>",
+  "    Assign the name <name> to the current connection.",
+  "SETINFO <option> <value>",
+  "    Set client meta attr. Options are:",
+  "    * LIB-NAME: the client lib name.",
+  "    * LIB-VER: the client lib version.",
+  "NO-EVICT (ON|OFF)",
+  "    Protect current client connection from eviction.",
+];
+
+const CLIENT_SUBCOMMANDS: readonly CommandSpec[] = [
+  {
+    name: "client|id",
+    arity: 2,
+    flags: ["noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Returns the client ID for the current connection",
+    since: "5.0.0",
+    complexity: "O(1)",
+    handler(context) {
+      return integer(context.session.id);
+    },
+  },
+  {
+    name: "client|setname",
+    arity: 3,
+    flags: ["noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Set the current connection name",
+    since: "2.6.9",
+    complexity: "O(1)",
+    arguments: [{ name: "connection-name", type: "string" }],
+    handler(context, argv) {
+      setClientName(context.session, argv[2]!);
+      return OK;
+    },
+  },
+  {
+    name: "client|getname",
+    arity: 2,
+    flags: ["noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Get the current connection name",
+    since: "2.6.9",
+    complexity: "O(1)",
+    handler(context) {
+      return bulkOrNil(context.session.name === "" ? undefined : context.session.name);
+    },
+  },
+  {
+    name: "client|info",
+    arity: 2,
+    flags: ["noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Returns information about the current client connection.",
+    since: "6.2.0",
+    complexity: "O(1)",
+    handler(context) {
+      return verbatim(clientInfoLine(context.session, context.keyspace.now) + "\n");
+    },
+  },
+  {
+    name: "client|list",
+    arity: -2,
+    flags: ["admin", "noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Get the list of client connections",
+    since: "2.4.0",
+    complexity: "O(N) where N is the number of client connections",
+    arguments: [
+      {
+        name: "normal_master_replica_pubsub",
+        type: "oneof",
+        token: "TYPE",
+        optional: true,
+        arguments: [
+          { name: "normal", type: "pure-token", token: "NORMAL" },
+          { name: "master", type: "pure-token", token: "MASTER" },
+          { name: "replica", type: "pure-token", token: "REPLICA" },
+          { name: "pubsub", type: "pure-token", token: "PUBSUB" },
+        ],
+      },
+      {
+        name: "id",
+        type: "block",
+        token: "ID",
+        optional: true,
+        arguments: [{ name: "client-id", type: "integer", multiple: true }],
+      },
+    ],
+    handler: clientList,
+  },
+  {
+    name: "client|setinfo",
+    arity: 4,
+    flags: ["noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Set client or connection specific info",
+    since: "7.2.0",
+    complexity: "O(1)",
+    arguments: [
+      {
+        name: "attr",
+        type: "oneof",
+        arguments: [
+          { name: "libname", type: "string", token: "LIB-NAME" },
+          { name: "libver", type: "string", token: "LIB-VER" },
+        ],
+      },
+    ],
+    handler(context, argv) {
+      const attribute = argv[2]!;
+      const value = argv[3]!;
+      const lower = attribute.toLowerCase();
+      if (lower !== "lib-name" && lower !== "lib-ver") {
+        throw new CommandError(`ERR Unrecognized option '${attribute}'`);
+      }
+      if (!isValidClientAttribute(value)) {
+        throw new CommandError(
+          `ERR ${attribute} cannot contain spaces, newlines or special characters.`,
+        );
+      }
+      if (lower === "lib-name") context.session.libName = value;
+      else context.session.libVersion = value;
+      return OK;
+    },
+  },
+  {
+    name: "client|kill",
+    arity: -3,
+    flags: ["admin", "noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Kill the connection of a client",
+    since: "2.4.0",
+    complexity: "O(N) where N is the number of client connections",
+    arguments: [
+      {
+        name: "filter",
+        type: "oneof",
+        arguments: [
+          { name: "ip:port", type: "string" },
+          {
+            name: "new-format",
+            type: "oneof",
+            multiple: true,
+            arguments: [
+              { name: "client-id", type: "integer", token: "ID", optional: true },
+              {
+                name: "normal_master_slave_pubsub",
+                type: "oneof",
+                token: "TYPE",
+                optional: true,
+                arguments: [
+                  { name: "normal", type: "pure-token", token: "NORMAL" },
+                  { name: "master", type: "pure-token", token: "MASTER" },
+                  { name: "slave", type: "pure-token", token: "SLAVE" },
+                  { name: "replica", type: "pure-token", token: "REPLICA" },
+                  { name: "pubsub", type: "pure-token", token: "PUBSUB" },
+                ],
+              },
+              { name: "username", type: "string", token: "USER", optional: true },
+              { name: "ip:port", type: "string", token: "ADDR", optional: true },
+              { name: "ip:port", type: "string", token: "LADDR", optional: true },
+              { name: "yes/no", type: "string", token: "SKIPME", optional: true },
+            ],
+          },
+        ],
+      },
+    ],
+    handler: clientKill,
+  },
+  {
+    name: "client|no-evict",
+    arity: 3,
+    flags: ["admin", "noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Set client eviction mode for the current connection",
+    since: "7.0.0",
+    complexity: "O(1)",
+    arguments: [
+      {
+        name: "enabled",
+        type: "oneof",
+        arguments: [
+          { name: "on", type: "pure-token", token: "ON" },
+          { name: "off", type: "pure-token", token: "OFF" },
+        ],
+      },
+    ],
+    handler(_context, argv) {
+      // Kache never evicts clients, so the mode is accepted and has nothing to change.
+      const mode = argv[2]!.toUpperCase();
+      if (mode !== "ON" && mode !== "OFF") throw new CommandError(SYNTAX);
+      return OK;
+    },
+  },
+  {
+    name: "client|help",
+    arity: 2,
+    flags: ["loading", "stale"],
+    group: "connection",
+    summary: "Show helpful text about the different subcommands",
+    since: "5.0.0",
+    complexity: "O(1)",
+    handler(_context, argv) {
+      return helpReply(argv[0]!, CLIENT_HELP);
+    },
+  },
+];
+
+export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "ping",
+    arity: -1,
+    flags: ["fast"],
+    group: "connection",
+    summary: "Ping the server",
+    since: "1.0.0",
+    complexity: "O(1)",
+    arguments: [{ name: "message", type: "string", optional: true }],
+    handler(_context, argv) {
+      if (argv.length > 2) throw new CommandError(wrongArity("ping"));
+      return argv.length === 2 ? bulk(argv[1]!) : PONG;
+    },
+  },
+  {
+    name: "echo",
+    arity: 2,
+    flags: ["loading", "stale", "fast"],
+    group: "connection",
+    summary: "Echo the given string",
+    since: "1.0.0",
+    complexity: "O(1)",
+    arguments: [{ name: "message", type: "string" }],
+    handler(_context, argv) {
+      return bulk(argv[1]!);
+    },
+  },
+  {
+    name: "hello",
+    arity: -1,
+    flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
+    group: "connection",
+    summary: "Handshake with Redis",
+    since: "6.0.0",
+    complexity: "O(1)",
+    arguments: [
+      {
+        name: "arguments",
+        type: "block",
+        optional: true,
+        arguments: [
+          { name: "protover", type: "integer" },
+          {
+            name: "username_password",
+            type: "block",
+            token: "AUTH",
+            optional: true,
+            arguments: [
+              { name: "username", type: "string" },
+              { name: "password", type: "string" },
+            ],
+          },
+          { name: "clientname", type: "string", token: "SETNAME", optional: true },
+        ],
+      },
+    ],
+    handler(context, argv) {
+      const { session, server } = context;
+      let protocol: 2 | 3 | undefined;
+      if (argv.length >= 2) {
+        const version = parseInteger(argv[1]!);
+        if (version === undefined) {
+          throw new CommandError("ERR Protocol version is not an integer or out of range");
+        }
+        if (version !== 2 && version !== 3) {
+          throw new CommandError("NOPROTO unsupported protocol version");
+        }
+        protocol = version;
+      }
+      let credentials: [string, string] | undefined;
+      let name: string | undefined;
+      for (let i = 2; i < argv.length; i++) {
+        const remaining = argv.length - 1 - i;
+        if (isKeyword(argv[i]!, "AUTH") && remaining >= 2) {
+          credentials = [argv[i + 1]!, argv[i + 2]!];
+          i += 2;
+        } else if (isKeyword(argv[i]!, "SETNAME") && remaining >= 1) {
+          name = argv[i + 1]!;
+          i++;
+        } else {
+          throw new CommandError(`ERR Syntax error in HELLO option '${argv[i]}'`);
+        }
+      }
+      if (credentials !== undefined) {
+        if (!authenticate(server, credentials[0], credentials[1])) {
+          throw new CommandError(WRONGPASS);
+        }
+        session.authenticated = true;
+      }
+      if (!session.authenticated) throw new CommandError(HELLO_NOAUTH);
+      if (name !== undefined) setClientName(session, name);
+      if (protocol !== undefined) session.protocol = protocol;
+      return map([
+        [bulk("server"), bulk("redis")],
+        [bulk("version"), bulk(REDIS_COMPATIBLE_VERSION)],
+        [bulk("proto"), integer(session.protocol)],
+        [bulk("id"), integer(session.id)],
+        [bulk("mode"), bulk("standalone")],
+        [bulk("role"), bulk("master")],
+        [bulk("modules"), EMPTY_ARRAY],
+      ]);
+    },
+  },
+  {
+    name: "auth",
+    arity: -2,
+    flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
+    group: "connection",
+    summary: "Authenticate to the server",
+    since: "1.0.0",
+    complexity: "O(N) where N is the number of passwords defined for the user",
+    arguments: [
+      { name: "username", type: "string", optional: true },
+      { name: "password", type: "string" },
+    ],
+    handler(context, argv) {
+      if (argv.length > 3) throw new CommandError(SYNTAX);
+      const { session, server } = context;
+      if (argv.length === 2 && !passwordRequired(server)) {
+        throw new CommandError(NO_PASSWORD_SET);
+      }
+      const [user, password] = argv.length === 2 ? ["default", argv[1]!] : [argv[1]!, argv[2]!];
+      if (!authenticate(server, user, password)) throw new CommandError(WRONGPASS);
+      session.authenticated = true;
+      return OK;
+    },
+  },
+  {
+    name: "quit",
+    arity: -1,
+    flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
+    group: "connection",
+    summary: "Close the connection",
+    since: "1.0.0",
+    complexity: "O(1)",
+    handler(context) {
+      context.session.closeRequested = true;
+      return OK;
+    },
+  },
+  {
+    name: "reset",
+    arity: 1,
+    flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
+    group: "connection",
+    summary: "Reset the connection",
+    since: "6.2.0",
+    complexity: "O(1)",
+    handler(context) {
+      const { session, server } = context;
+      server.watches.unwatch(session);
+      session.endTransaction();
+      session.protocol = 2;
+      session.name = "";
+      session.authenticated = !passwordRequired(server);
+      return RESET;
+    },
+  },
+  {
+    name: "select",
+    arity: 2,
+    flags: ["loading", "stale", "fast"],
+    group: "connection",
+    summary: "Change the selected database for the current connection",
+    since: "1.0.0",
+    complexity: "O(1)",
+    arguments: [{ name: "index", type: "integer" }],
+    handler(_context, argv) {
+      const index = parseInteger(argv[1]!);
+      // Redis reads the index as a C int: anything wider is "not an integer".
+      if (index === undefined || index < -(2 ** 31) || index >= 2 ** 31) {
+        throw new CommandError(NOT_INTEGER);
+      }
+      if (index !== 0) throw new CommandError("ERR DB index is out of range");
+      return OK;
+    },
+  },
+  {
+    name: "client",
+    arity: -2,
+    flags: [],
+    group: "connection",
+    summary: "A container for client connection commands",
+    since: "2.4.0",
+    complexity: "Depends on subcommand.",
+    subcommands: CLIENT_SUBCOMMANDS,
+  },
+];

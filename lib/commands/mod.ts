@@ -1,0 +1,22 @@
+/**
+ * Every command family, gathered into the one list the table is built from.
+ * Adding a command is adding an entry to its family's file.
+ *
+ * @module
+ */
+import { CONNECTION_COMMANDS } from "./connection.ts";
+import { KEY_COMMANDS } from "./keys.ts";
+import { SERVER_COMMANDS } from "./server.ts";
+import { STRING_COMMANDS } from "./strings.ts";
+import { TRANSACTION_COMMANDS } from "./transactions.ts";
+import type { CommandSpec } from "./types.ts";
+import { SORTED_SET_COMMANDS } from "./zset.ts";
+
+export const ALL_COMMANDS: readonly CommandSpec[] = [
+  ...CONNECTION_COMMANDS,
+  ...KEY_COMMANDS,
+  ...STRING_COMMANDS,
+  ...SORTED_SET_COMMANDS,
+  ...SERVER_COMMANDS,
+  ...TRANSACTION_COMMANDS,
+];

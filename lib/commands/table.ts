@@ -1,0 +1,143 @@
+/**
+ * The command table and the one place commands are run: lookup by
+ * case-insensitive name, the arity check, authentication, MULTI queueing and
+ * turning a thrown {@link CommandError} into an error reply. No handler counts
+ * its own arguments or catches its own errors.
+ *
+ * @module
+ */
+import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
+import { error, QUEUED, type Reply } from "../reply.ts";
+import type { CommandContext, CommandSpec } from "./types.ts";
+
+/** Commands that act on the transaction itself and so are never queued. */
+const TRANSACTION_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
+
+export const NOAUTH = "NOAUTH Authentication required.";
+const NOT_IN_MULTI = "ERR Command not allowed inside a transaction";
+
+/** Per-command counters for INFO commandstats. */
+export interface CommandStats {
+  calls: number;
+  /** Calls that returned an error reply. */
+  failed: number;
+  /** Calls refused before running (arity, auth, …). */
+  rejected: number;
+}
+
+export class CommandTable {
+  readonly #byName = new Map<string, CommandSpec>();
+  readonly stats = new Map<string, CommandStats>();
+
+  constructor(specs: Iterable<CommandSpec>) {
+    for (const spec of specs) {
+      if (this.#byName.has(spec.name)) throw new Error(`Duplicate command "${spec.name}"`);
+      this.#byName.set(spec.name, spec);
+    }
+  }
+
+  /** The command named `name` in any letter case. */
+  lookup(name: string): CommandSpec | undefined {
+    // Most clients send upper case; trying the name as sent first saves lower-casing
+    // only when it is already lower case, so both are looked up under lower case.
+    return this.#byName.get(name) ?? this.#byName.get(name.toLowerCase());
+  }
+
+  all(): IterableIterator<CommandSpec> {
+    return this.#byName.values();
+  }
+
+  get size(): number {
+    return this.#byName.size;
+  }
+
+  /**
+   * Resolves argv to the spec that runs it (a subcommand for containers such
+   * as CONFIG), or an error message when there is none or the arity is wrong.
+   */
+  resolve(argv: readonly string[]): CommandSpec | string {
+    const spec = this.lookup(argv[0] ?? "");
+    if (spec === undefined) return unknownCommand(argv);
+    if (!checkArity(spec.arity, argv.length)) return wrongArity(spec.name);
+    // A container with its own handler (COMMAND) runs it when called without a subcommand.
+    if (spec.subcommands === undefined || (argv.length === 1 && spec.handler !== undefined)) {
+      return spec;
+    }
+    const subcommandName = (argv[1] ?? "").toLowerCase();
+    const subcommand = spec.subcommands.find((sub) =>
+      sub.name === `${spec.name}|${subcommandName}`
+    );
+    if (subcommand === undefined) return unknownSubcommand(spec.name, argv[1] ?? "");
+    if (!checkArity(subcommand.arity, argv.length)) return wrongArity(subcommand.name);
+    return subcommand;
+  }
+
+  /**
+   * Runs one request for a session: resolves it, enforces authentication,
+   * queues it inside MULTI, and otherwise calls its handler.
+   */
+  execute(context: CommandContext, argv: readonly string[]): Reply {
+    const session = context.session;
+    const resolved = this.resolve(argv);
+    if (typeof resolved === "string") {
+      if (session.queued !== undefined) session.queueFailed = true;
+      this.#count(argv[0]?.toLowerCase() ?? "", "rejected");
+      return error(resolved);
+    }
+    if (!session.authenticated && !resolved.flags.includes("no_auth")) {
+      this.#count(resolved.name, "rejected");
+      return error(NOAUTH);
+    }
+    if (session.queued !== undefined && !TRANSACTION_CONTROL.has(resolved.name)) {
+      if (resolved.flags.includes("no_multi")) {
+        session.queueFailed = true;
+        this.#count(resolved.name, "rejected");
+        return error(NOT_IN_MULTI);
+      }
+      session.queued.push(argv);
+      return QUEUED;
+    }
+    session.lastCommand = resolved.name;
+    session.lastCommandAt = context.keyspace.now;
+    return this.run(resolved, context, argv);
+  }
+
+  /** Calls a resolved command's handler; errors it throws become error replies. */
+  run(spec: CommandSpec, context: CommandContext, argv: readonly string[]): Reply {
+    let reply: Reply;
+    try {
+      reply = spec.handler!(context, argv);
+    } catch (cause) {
+      // A handler bug must not take the connection (or the server) down with it.
+      reply = error(
+        cause instanceof CommandError
+          ? cause.message
+          : `ERR internal error in '${spec.name}': ${
+            cause instanceof Error ? cause.message : String(cause)
+          }`,
+      );
+    }
+    const stats = this.#statsOf(spec.name);
+    stats.calls++;
+    if (reply.kind === "error") stats.failed++;
+    return reply;
+  }
+
+  #count(name: string, field: "rejected"): void {
+    if (this.lookup(name) !== undefined) this.#statsOf(name)[field]++;
+  }
+
+  #statsOf(name: string): CommandStats {
+    let stats = this.stats.get(name);
+    if (stats === undefined) {
+      stats = { calls: 0, failed: 0, rejected: 0 };
+      this.stats.set(name, stats);
+    }
+    return stats;
+  }
+}
+
+/** Redis's `commandCheckArity`. */
+export function checkArity(arity: number, argc: number): boolean {
+  return arity >= 0 ? argc === arity : argc >= -arity;
+}

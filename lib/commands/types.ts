@@ -1,0 +1,82 @@
+/**
+ * The shape of a command: Redis keeps its command table as data
+ * (`src/commands/*.json`) and derives arity checks, `COMMAND`, `COMMAND DOCS`
+ * and help from it; Kache does the same with {@link CommandSpec}.
+ *
+ * @module
+ */
+import type { Keyspace } from "../keyspace.ts";
+import type { Reply } from "../reply.ts";
+import type { Session } from "../session.ts";
+import type { ServerControl } from "../server_control.ts";
+import type { CommandTable } from "./table.ts";
+
+/** Redis's command flags that Kache uses (see COMMAND INFO). */
+export type CommandFlag =
+  | "write"
+  | "readonly"
+  | "denyoom"
+  | "admin"
+  | "pubsub"
+  | "noscript"
+  | "blocking"
+  | "loading"
+  | "stale"
+  | "skip_monitor"
+  | "skip_slowlog"
+  | "fast"
+  | "no_auth"
+  | "may_replicate"
+  | "no_multi"
+  | "allow_busy";
+
+/** What a handler may reach: the data, its own connection, and the server around it. */
+export interface CommandContext {
+  readonly keyspace: Keyspace;
+  readonly session: Session;
+  readonly server: ServerControl;
+  /** The table itself, for EXEC (runs queued commands) and COMMAND (describes them). */
+  readonly commands: CommandTable;
+}
+
+/** Runs one command. argv[0] is the command name as sent; arity is already checked. */
+export type CommandHandler = (context: CommandContext, argv: readonly string[]) => Reply;
+
+/** One argument in COMMAND DOCS, as Redis describes it. */
+export interface ArgumentDoc {
+  readonly name: string;
+  readonly type:
+    | "string"
+    | "integer"
+    | "double"
+    | "key"
+    | "pattern"
+    | "unix-time"
+    | "pure-token"
+    | "oneof"
+    | "block";
+  readonly token?: string;
+  readonly optional?: boolean;
+  readonly multiple?: boolean;
+  readonly arguments?: readonly ArgumentDoc[];
+}
+
+export interface CommandSpec {
+  /** Lower-case name, as COMMAND reports it. */
+  readonly name: string;
+  /** Redis convention: N means exactly N words with the name, -N means at least N. */
+  readonly arity: number;
+  readonly flags: readonly CommandFlag[];
+  /** Position of the first key (0 = none), the last (-1 = last argument), and the step. */
+  readonly keys?: { readonly first: number; readonly last: number; readonly step: number };
+  /** Redis's group name in COMMAND DOCS (`string`, `sorted-set`, `generic`, …). */
+  readonly group: string;
+  readonly summary: string;
+  readonly since: string;
+  readonly complexity?: string;
+  readonly arguments?: readonly ArgumentDoc[];
+  /** Container commands (CONFIG, CLIENT…) dispatch on their second word. */
+  readonly subcommands?: readonly CommandSpec[];
+  /** Absent on container commands, whose subcommands run instead. */
+  readonly handler?: CommandHandler;
+}

@@ -1,0 +1,332 @@
+/**
+ * Server settings under redis-server's names, so habits carry over: the same
+ * table drives `kache serve --name value` flags, `name value` lines in a
+ * config file, CONFIG GET and CONFIG SET. Adding a setting is adding one
+ * entry to {@link CONFIG_PARAMETERS}.
+ *
+ * @module
+ */
+import { parseSafeInteger } from "./numbers.ts";
+
+/** How a setting's text is read and written back. */
+export type ConfigType =
+  | { readonly kind: "integer"; readonly min: number; readonly max: number }
+  | { readonly kind: "memory" }
+  | { readonly kind: "boolean" }
+  | { readonly kind: "string" }
+  | { readonly kind: "enum"; readonly values: readonly string[] };
+
+export interface ConfigParameter {
+  readonly name: string;
+  readonly type: ConfigType;
+  /** The default, written as in a config file. */
+  readonly default: string;
+  /** Whether CONFIG SET may change it while running. */
+  readonly mutable: boolean;
+  /** Hides the value from CONFIG GET-style listings in logs (passwords). */
+  readonly sensitive?: boolean;
+  readonly description: string;
+}
+
+export type ConfigValue = number | boolean | string;
+
+const PORT = { kind: "integer", min: 0, max: 65535 } as const;
+const NON_NEGATIVE = { kind: "integer", min: 0, max: Number.MAX_SAFE_INTEGER } as const;
+
+export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
+  {
+    name: "port",
+    type: PORT,
+    default: "6379",
+    mutable: false,
+    description: "RESP port (0 disables it)",
+  },
+  {
+    name: "kache-port",
+    type: PORT,
+    default: "1234",
+    mutable: false,
+    description: "binary Kache protocol port (0 disables it)",
+  },
+  {
+    name: "bind",
+    type: { kind: "string" },
+    default: "127.0.0.1",
+    mutable: false,
+    description: "addresses to listen on, space separated",
+  },
+  {
+    name: "timeout",
+    type: NON_NEGATIVE,
+    default: "0",
+    mutable: true,
+    description: "close a client idle this many seconds (0 = never)",
+  },
+  {
+    name: "loglevel",
+    type: { kind: "enum", values: ["debug", "verbose", "notice", "warning", "nothing"] },
+    default: "notice",
+    mutable: true,
+    description: "how much to log",
+  },
+  {
+    name: "proto-max-bulk-len",
+    type: { kind: "memory" },
+    default: "512mb",
+    mutable: true,
+    description: "largest RESP bulk string accepted",
+  },
+  {
+    name: "kache-max-frame",
+    type: { kind: "memory" },
+    default: "512mb",
+    mutable: true,
+    description: "largest binary-protocol request frame accepted (the original allowed 4096)",
+  },
+  {
+    name: "kache-max-args",
+    type: NON_NEGATIVE,
+    default: "1048576",
+    mutable: true,
+    description: "most arguments in one binary-protocol request (the original allowed 64)",
+  },
+  {
+    name: "requirepass",
+    type: { kind: "string" },
+    default: "",
+    mutable: true,
+    sensitive: true,
+    description: "password clients must give with AUTH (empty = none)",
+  },
+  {
+    name: "maxclients",
+    type: { kind: "integer", min: 1, max: 1_000_000 },
+    default: "10000",
+    mutable: true,
+    description: "most clients connected at once",
+  },
+  {
+    name: "hz",
+    type: { kind: "integer", min: 1, max: 500 },
+    default: "10",
+    mutable: true,
+    description: "background task frequency (active expiry also runs at each next deadline)",
+  },
+  {
+    name: "active-expire-batch",
+    type: { kind: "integer", min: 1, max: 1_000_000 },
+    default: "2000",
+    mutable: true,
+    description: "most keys the active expiry removes before yielding to I/O",
+  },
+  {
+    name: "databases",
+    type: { kind: "integer", min: 1, max: 1 },
+    default: "1",
+    mutable: false,
+    description: "number of databases (Kache has database 0 only)",
+  },
+];
+
+const BY_NAME = new Map(CONFIG_PARAMETERS.map((parameter) => [parameter.name, parameter]));
+
+export function findConfigParameter(name: string): ConfigParameter | undefined {
+  return BY_NAME.get(name.toLowerCase());
+}
+
+const MEMORY_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1000,
+  kb: 1024,
+  m: 1000 ** 2,
+  mb: 1024 ** 2,
+  g: 1000 ** 3,
+  gb: 1024 ** 3,
+};
+
+/** Reads `text` as the parameter's type; returns the value or an error message. */
+export function parseConfigValue(
+  parameter: ConfigParameter,
+  text: string,
+): { value: ConfigValue } | { error: string } {
+  const type = parameter.type;
+  switch (type.kind) {
+    case "integer": {
+      // Redis reads these with string2ll: no "+", no leading zeros, no spaces.
+      const value = parseSafeInteger(text);
+      if (value === undefined) return { error: `argument couldn't be parsed into an integer` };
+      if (value < type.min || value > type.max) {
+        return { error: `argument must be between ${type.min} and ${type.max} inclusive` };
+      }
+      return { value };
+    }
+    case "memory": {
+      const match = /^(\d+)([a-z]*)$/i.exec(text);
+      const unit = match ? MEMORY_UNITS[match[2]!.toLowerCase()] : undefined;
+      if (!match || unit === undefined) return { error: "argument must be a memory value" };
+      return { value: Number(match[1]) * unit };
+    }
+    case "boolean": {
+      const lower = text.toLowerCase();
+      if (lower === "yes") return { value: true };
+      if (lower === "no") return { value: false };
+      return { error: "argument must be 'yes' or 'no'" };
+    }
+    case "enum": {
+      const lower = text.toLowerCase();
+      if (type.values.includes(lower)) return { value: lower };
+      return { error: `argument(s) must be one of the following: ${type.values.join(", ")}` };
+    }
+    case "string":
+      return { value: text };
+  }
+}
+
+/** Writes a value back as CONFIG GET shows it. */
+export function formatConfigValue(parameter: ConfigParameter, value: ConfigValue): string {
+  if (parameter.type.kind === "boolean") return value ? "yes" : "no";
+  return String(value);
+}
+
+/**
+ * The running configuration: every parameter's current value, typed.
+ * Change listeners let the server apply CONFIG SET at once (e.g. timeout).
+ */
+export class Config {
+  readonly #values = new Map<string, ConfigValue>();
+  readonly #listeners: ((name: string, value: ConfigValue) => void)[] = [];
+
+  constructor() {
+    for (const parameter of CONFIG_PARAMETERS) {
+      const parsed = parseConfigValue(parameter, parameter.default);
+      if ("error" in parsed) {
+        throw new Error(`Bad default for "${parameter.name}": ${parsed.error}`);
+      }
+      this.#values.set(parameter.name, parsed.value);
+    }
+  }
+
+  number(name: string): number {
+    return this.#values.get(name) as number;
+  }
+
+  string(name: string): string {
+    return String(this.#values.get(name));
+  }
+
+  boolean(name: string): boolean {
+    return this.#values.get(name) === true;
+  }
+
+  /** Sets `name` from text; returns an error message or undefined. */
+  set(name: string, text: string, options: { startup: boolean }): string | undefined {
+    const parameter = findConfigParameter(name);
+    if (parameter === undefined) {
+      return `Unknown option or number of arguments for CONFIG SET - '${name}'`;
+    }
+    if (!options.startup && !parameter.mutable) {
+      return `CONFIG SET failed (possibly related to argument '${parameter.name}') - can't set immutable config`;
+    }
+    const parsed = parseConfigValue(parameter, text);
+    if ("error" in parsed) {
+      return `CONFIG SET failed (possibly related to argument '${parameter.name}') - ${parsed.error}`;
+    }
+    this.#values.set(parameter.name, parsed.value);
+    for (const listener of this.#listeners) listener(parameter.name, parsed.value);
+    return undefined;
+  }
+
+  /** CONFIG GET: every parameter whose name matches one of the glob patterns. */
+  get(matches: (name: string) => boolean): [string, string][] {
+    const pairs: [string, string][] = [];
+    for (const parameter of CONFIG_PARAMETERS) {
+      if (matches(parameter.name)) {
+        pairs.push([
+          parameter.name,
+          formatConfigValue(parameter, this.#values.get(parameter.name)!),
+        ]);
+      }
+    }
+    return pairs;
+  }
+
+  onChange(listener: (name: string, value: ConfigValue) => void): void {
+    this.#listeners.push(listener);
+  }
+}
+
+/**
+ * Splits a config file into `[name, ...values]` lines, as redis-server reads
+ * one: `#` comments, blank lines skipped, values may be double-quoted.
+ */
+export function parseConfigFile(text: string): { lines: string[][] } | { error: string } {
+  const lines: string[][] = [];
+  const rows = text.split(/\r?\n/);
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index]!.trim();
+    if (row === "" || row.startsWith("#")) continue;
+    const words = splitArguments(row);
+    if (words === undefined) return { error: `line ${index + 1}: unbalanced quotes in "${row}"` };
+    lines.push(words);
+  }
+  return { lines };
+}
+
+const QUOTE_ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "\b", a: "\x07" };
+
+/**
+ * Splits one line into words as Redis's `sdssplitargs`: `"…"` with `\n`-style
+ * and `\xHH` escapes, `'…'` with only `\'`, and a closing quote must end the
+ * word. Returns undefined for unbalanced quotes, which redis-server refuses.
+ */
+function splitArguments(line: string): string[] | undefined {
+  const words: string[] = [];
+  let i = 0;
+  while (true) {
+    while (i < line.length && isBlank(line[i]!)) i++;
+    if (i >= line.length) return words;
+    let word = "";
+    let quote: '"' | "'" | undefined;
+    for (;; i++) {
+      const char = line[i];
+      if (quote === undefined) {
+        if (char === undefined || char === " " || char === "\t" || char === "\n" || char === "\r") {
+          break;
+        }
+        if (char === '"' || char === "'") quote = char;
+        else word += char;
+        continue;
+      }
+      if (char === undefined) return undefined;
+      if (char === quote) {
+        const next = line[i + 1];
+        if (next !== undefined && !isBlank(next)) return undefined;
+        i++;
+        break;
+      }
+      if (char === "\\" && quote === "'") {
+        if (line[i + 1] === "'") {
+          word += "'";
+          i++;
+        } else {
+          word += char;
+        }
+      } else if (char === "\\" && /^x[0-9a-f]{2}$/i.test(line.slice(i + 1, i + 4))) {
+        word += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
+        i += 3;
+      } else if (char === "\\" && i + 1 < line.length) {
+        const escaped = line[++i]!;
+        word += QUOTE_ESCAPES[escaped] ?? escaped;
+      } else {
+        word += char;
+      }
+    }
+    words.push(word);
+  }
+}
+
+/** C's `isspace` in the C locale. */
+function isBlank(char: string): boolean {
+  return char === " " || (char >= "\t" && char <= "\r");
+}

@@ -1,0 +1,41 @@
+/**
+ * What commands may ask of the server around them — configuration, clients,
+ * statistics, persistence, shutdown — as an interface, so `lib/` stays pure
+ * and tests can pass a fake. `server/` implements it.
+ *
+ * @module
+ */
+import type { Reply } from "./reply.ts";
+import type { Session } from "./session.ts";
+import type { WatchRegistry } from "./watch.ts";
+
+export interface ClientInfo {
+  readonly session: Session;
+}
+
+export interface ServerControl {
+  /** Which sessions WATCH which keys; also the keyspace's observer. */
+  readonly watches: WatchRegistry;
+  /** Wall clock in Unix microseconds, for TIME. */
+  clockMicros(): number;
+  /** Uniform random number in [0, 1), for RANDOMKEY and ZRANDMEMBER. */
+  random(): number;
+  /** Redis-style INFO text for the named sections (empty = default sections). */
+  info(sections: readonly string[]): string;
+  /** CONFIG GET: name/value pairs for every parameter matching the glob patterns. */
+  configGet(patterns: readonly string[]): [string, string][];
+  /** CONFIG SET one parameter; returns an error message or undefined on success. */
+  configSet(name: string, value: string): string | undefined;
+  /** CONFIG RESETSTAT. */
+  resetStats(): void;
+  /** Every connected session, for CLIENT LIST and CLIENT KILL. */
+  sessions(): Iterable<Session>;
+  /** Closes another session's connection now (CLIENT KILL). */
+  kill(session: Session): void;
+  /** Whether `password` is right for `user` (constant-time); undefined when none is set. */
+  checkPassword(user: string, password: string): boolean | undefined;
+  /** Unix seconds of the last successful save. */
+  lastSave(): number;
+  /** Runs a persistence or shutdown command the server owns (SAVE, BGSAVE, SHUTDOWN…). */
+  admin(argv: readonly string[]): Reply;
+}

@@ -1,0 +1,9 @@
+/**
+ * Version strings, in one place so the CLI, INFO and HELLO agree.
+ *
+ * @module
+ */
+
+export const KACHE_VERSION = "0.1.0";
+/** The Redis version Kache reports to tools that gate features on it. */
+export const REDIS_COMPATIBLE_VERSION = "7.0.0";

@@ -1,0 +1,57 @@
+/**
+ * The active half of expiry: one timer sleeps until the earliest deadline in
+ * the TTL heap, removes due keys in bounded batches, and yields to I/O
+ * between batches, so a million keys expiring at once never freezes the
+ * server. Lazy checks on access cover whatever the sweep has not reached yet.
+ *
+ * @module
+ */
+import type { Keyspace } from "../lib/keyspace.ts";
+
+export class ActiveExpiry {
+  readonly #keyspace: Keyspace;
+  /** Most keys removed per turn of the event loop (the original server used 2000). */
+  batchSize: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The deadline the timer is set for; a nearer new deadline re-arms it. */
+  #armedFor = Infinity;
+  #stopped = false;
+
+  constructor(keyspace: Keyspace, batchSize: number) {
+    this.#keyspace = keyspace;
+    this.batchSize = batchSize;
+  }
+
+  /** Arms the timer for the heap's earliest deadline if that is nearer than the armed one. */
+  reschedule(): void {
+    if (this.#stopped) return;
+    const deadline = this.#keyspace.nextDeadline();
+    if (deadline === undefined || deadline >= this.#armedFor) return;
+    this.#arm(deadline, Math.max(0, deadline - Date.now()));
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #arm(deadline: number, delay: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#armedFor = deadline;
+    this.#timer = setTimeout(() => this.#sweep(), delay);
+  }
+
+  #sweep(): void {
+    this.#timer = undefined;
+    this.#armedFor = Infinity;
+    const keyspace = this.#keyspace;
+    keyspace.now = Date.now();
+    const removed = keyspace.expireDue(this.batchSize);
+    const next = keyspace.nextDeadline();
+    if (next === undefined) return;
+    // A full batch means more may be due now: come back right after pending I/O.
+    if (removed === this.batchSize && next <= keyspace.now) this.#arm(next, 0);
+    else this.#arm(next, Math.max(0, next - Date.now()));
+  }
+}

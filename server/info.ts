@@ -1,0 +1,141 @@
+/**
+ * INFO's text, section by section, with the field names Redis uses so tools
+ * that read them (redis-cli, redis-benchmark, client libraries, exporters)
+ * find what they expect.
+ *
+ * @module
+ */
+import type { KacheServer } from "./server.ts";
+import { KACHE_VERSION, REDIS_COMPATIBLE_VERSION } from "../lib/version.ts";
+
+type Section = (server: KacheServer) => [string, string | number][];
+
+const SECTIONS: Record<string, Section> = {
+  server(server) {
+    const uptime = Math.floor((Date.now() - server.state.startedAt) / 1000);
+    return [
+      ["redis_version", REDIS_COMPATIBLE_VERSION],
+      ["kache_version", KACHE_VERSION],
+      ["redis_mode", "standalone"],
+      ["os", `${Deno.build.os} ${Deno.build.arch}`],
+      ["arch_bits", 64],
+      ["multiplexing_api", "deno"],
+      ["deno_version", Deno.version.deno],
+      ["process_id", Deno.pid],
+      ["tcp_port", server.config.number("port")],
+      ["kache_port", server.config.number("kache-port")],
+      ["server_time_usec", server.state.clockMicros()],
+      ["uptime_in_seconds", uptime],
+      ["uptime_in_days", Math.floor(uptime / 86400)],
+      ["hz", server.config.number("hz")],
+      ["executable", Deno.execPath()],
+    ];
+  },
+  clients(server) {
+    return [
+      ["connected_clients", server.connections.size],
+      ["maxclients", server.config.number("maxclients")],
+      ["blocked_clients", 0],
+    ];
+  },
+  memory() {
+    const memory = Deno.memoryUsage();
+    return [
+      ["used_memory", memory.heapUsed + memory.external],
+      ["used_memory_human", human(memory.heapUsed + memory.external)],
+      ["used_memory_rss", memory.rss],
+      ["used_memory_rss_human", human(memory.rss)],
+      ["used_memory_peak", memory.heapTotal],
+      ["maxmemory", 0],
+      ["maxmemory_policy", "noeviction"],
+      ["mem_allocator", "v8"],
+    ];
+  },
+  persistence(server) {
+    return [
+      ["loading", 0],
+      ["rdb_changes_since_last_save", server.keyspace.dirty],
+      ["rdb_bgsave_in_progress", 0],
+      ["rdb_last_save_time", server.state.lastSave()],
+      ["rdb_last_bgsave_status", "ok"],
+      ["aof_enabled", 0],
+      ["aof_rewrite_in_progress", 0],
+      ["aof_last_write_status", "ok"],
+    ];
+  },
+  stats(server) {
+    let commands = 0;
+    for (const stats of server.commands.stats.values()) commands += stats.calls;
+    return [
+      ["total_connections_received", server.state.connectionsReceived],
+      ["total_commands_processed", commands],
+      ["expired_keys", server.keyspace.expiredCount],
+      ["evicted_keys", 0],
+      ["keyspace_hits", 0],
+      ["keyspace_misses", 0],
+    ];
+  },
+  replication() {
+    return [["role", "master"], ["connected_slaves", 0]];
+  },
+  cpu() {
+    return [];
+  },
+  commandstats(server) {
+    const rows: [string, string][] = [];
+    for (const [name, stats] of server.commands.stats) {
+      rows.push([
+        `cmdstat_${name}`,
+        `calls=${stats.calls},usec=0,usec_per_call=0.00,rejected_calls=${stats.rejected},failed_calls=${stats.failed}`,
+      ]);
+    }
+    return rows;
+  },
+  keyspace(server) {
+    const keys = server.keyspace.size;
+    if (keys === 0) return [];
+    return [["db0", `keys=${keys},expires=${server.keyspace.expiresCount},avg_ttl=0`]];
+  },
+};
+
+const DEFAULT_SECTIONS = [
+  "server",
+  "clients",
+  "memory",
+  "persistence",
+  "stats",
+  "replication",
+  "cpu",
+  "keyspace",
+];
+const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 7), "commandstats", "keyspace"];
+
+/** INFO [section ...]: `default`, `all` and `everything` as Redis reads them. */
+export function buildInfo(server: KacheServer, requested: readonly string[]): string {
+  const wanted = new Set<string>();
+  const names = requested.length === 0 ? ["default"] : requested.map((name) => name.toLowerCase());
+  for (const name of names) {
+    if (name === "default") DEFAULT_SECTIONS.forEach((section) => wanted.add(section));
+    else if (name === "all" || name === "everything") ALL_SECTIONS.forEach((s) => wanted.add(s));
+    else if (name in SECTIONS) wanted.add(name);
+  }
+  const parts: string[] = [];
+  for (const name of ALL_SECTIONS) {
+    if (!wanted.has(name)) continue;
+    const title = name === "commandstats" ? "Commandstats" : name[0]!.toUpperCase() + name.slice(1);
+    const lines = SECTIONS[name]!(server).map(([field, value]) => `${field}:${value}`);
+    parts.push([`# ${title}`, ...lines].join("\r\n"));
+  }
+  return parts.join("\r\n\r\n") + (parts.length > 0 ? "\r\n" : "");
+}
+
+function human(bytes: number): string {
+  const units = ["B", "K", "M", "G", "T"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes}B` : `${value.toFixed(2)}${units[unit]}`;
+}

@@ -1,0 +1,93 @@
+/**
+ * The server as commands see it ({@link ServerControl}): INFO text, CONFIG,
+ * the client list, statistics. Kept apart from the socket code in
+ * `server.ts` so each file has one job.
+ *
+ * @module
+ */
+import { timingSafeEqual } from "node:crypto";
+import { Buffer } from "node:buffer";
+import { globToRegExp } from "../lib/glob.ts";
+import { error, type Reply } from "../lib/reply.ts";
+import type { ServerControl } from "../lib/server_control.ts";
+import type { Session } from "../lib/session.ts";
+import type { WatchRegistry } from "../lib/watch.ts";
+import type { KacheServer } from "./server.ts";
+import { buildInfo } from "./info.ts";
+
+export class ServerState implements ServerControl {
+  readonly startedAt = Date.now();
+  connectionsReceived = 0;
+  #lastSave = Math.floor(Date.now() / 1000);
+  readonly #server: KacheServer;
+
+  constructor(server: KacheServer) {
+    this.#server = server;
+  }
+
+  get watches(): WatchRegistry {
+    return this.#server.watches;
+  }
+
+  clockMicros(): number {
+    return Math.round((performance.timeOrigin + performance.now()) * 1000);
+  }
+
+  random(): number {
+    return Math.random();
+  }
+
+  info(sections: readonly string[]): string {
+    return buildInfo(this.#server, sections);
+  }
+
+  configGet(patterns: readonly string[]): [string, string][] {
+    const matchers = patterns.map((pattern) => globToRegExp(pattern.toLowerCase()));
+    return this.#server.config.get((name) => matchers.some((matcher) => matcher.test(name)));
+  }
+
+  configSet(name: string, value: string): string | undefined {
+    return this.#server.config.set(name, value, { startup: false });
+  }
+
+  resetStats(): void {
+    this.#server.commands.stats.clear();
+    this.connectionsReceived = 0;
+    this.#server.keyspace.expiredCount = 0;
+  }
+
+  *sessions(): Iterable<Session> {
+    for (const connection of this.#server.connections) yield connection.session;
+  }
+
+  checkPassword(_user: string, password: string): boolean | undefined {
+    const expected = this.#server.config.string("requirepass");
+    if (expected === "") return undefined;
+    const given = Buffer.from(password, "latin1");
+    const wanted = Buffer.from(expected, "latin1");
+    // Compare equal-length buffers so the time taken says nothing about the password.
+    const same = timingSafeEqual(
+      Buffer.concat([given, Buffer.alloc(Math.max(0, wanted.length - given.length))]).subarray(
+        0,
+        Math.max(wanted.length, given.length),
+      ),
+      Buffer.concat([wanted, Buffer.alloc(Math.max(0, given.length - wanted.length))]),
+    );
+    return same && given.length === wanted.length;
+  }
+
+  lastSave(): number {
+    return this.#lastSave;
+  }
+
+  admin(argv: readonly string[]): Reply {
+    return error(`ERR ${argv[0]?.toUpperCase()} is not supported yet`);
+  }
+
+  /** Closes the session's connection after its current reply (CLIENT KILL). */
+  kill(session: Session): void {
+    for (const connection of this.#server.connections) {
+      if (connection.session === session) connection.close();
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * `kache client` and `kache bench` as real processes against a real server:
+ * one-shot mode, commands piped on stdin, both protocols, connection errors,
+ * and a short run of the original benchmark workload.
+ */
+import assert from "node:assert/strict";
+import { freePort, MAIN, withServer } from "../support/server_process.ts";
+
+async function kache(
+  args: string[],
+  stdin?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
+Deno.test("client one-shot mode speaks the binary protocol with --kache", async () => {
+  await withServer(async (server) => {
+    const port = String(server.kachePort);
+    const set = await kache(["client", "-p", port, "--kache", "--no-raw", "set", "greeting", "hello world"]);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stdout, "(nil)\n");
+    const get = await kache(["client", "-p", port, "--kache", "--no-raw", "get", "greeting"]);
+    assert.equal(get.stdout, '"hello world"\n');
+    const missing = await kache(["client", "-p", port, "--kache", "--no-raw", "get", "nope"]);
+    assert.equal(missing.stdout, "(nil)\n(status 2: not found)\n");
+  });
+});
+
+Deno.test("client one-shot mode renders RESP replies as redis-cli does", async () => {
+  await withServer(async (server) => {
+    const port = String(server.respPort);
+    assert.equal((await kache(["client", "-p", port, "--no-raw", "ping"])).stdout, "PONG\n");
+    assert.equal(
+      (await kache(["client", "-p", port, "--no-raw", "zadd", "z", "1", "a", "2", "b"])).stdout,
+      "(integer) 2\n",
+    );
+    assert.equal(
+      (await kache(["client", "-p", port, "--no-raw", "zrange", "z", "0", "-1"])).stdout,
+      '1) "a"\n2) "b"\n',
+    );
+    assert.equal(
+      (await kache(["client", "-p", port, "--no-raw", "get", "z"])).stdout,
+      "(error) WRONGTYPE Operation against a key holding the wrong kind of value\n",
+    );
+  });
+});
+
+Deno.test("client reads commands from stdin when it is not a terminal", async () => {
+  await withServer(async (server) => {
+    const result = await kache(
+      ["client", "-p", String(server.respPort), "--no-raw"],
+      'set a 1\nincr a\nset "two words" "x y"\nget "two words"\n',
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'OK\n(integer) 2\nOK\n"x y"\n');
+  });
+});
+
+Deno.test("client reports a refused connection and exits 1", async () => {
+  const result = await kache(["client", "-p", String(freePort()), "ping"]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /Could not connect to Kache at 127\.0\.0\.1:\d+: Connection refused/);
+});
+
+Deno.test("bench runs the original workload against the server and reports JSON", async () => {
+  await withServer(async (server) => {
+    const result = await kache([
+      "bench",
+      "-p",
+      String(server.kachePort),
+      "-c",
+      "2",
+      "--repeats",
+      "20",
+      "--json",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.requests, 2 * 20 * 61);
+    assert.equal(report.errors, 0);
+    assert.ok(report.throughput > 0);
+  });
+});

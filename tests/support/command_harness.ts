@@ -1,0 +1,111 @@
+/**
+ * Runs commands straight through the command table with an injected clock,
+ * no sockets: the fixture for every command family's unit tests.
+ */
+import { ALL_COMMANDS } from "../../lib/commands/mod.ts";
+import { CommandTable } from "../../lib/commands/table.ts";
+import type { CommandContext } from "../../lib/commands/types.ts";
+import { Config } from "../../lib/config.ts";
+import { globToRegExp } from "../../lib/glob.ts";
+import { Keyspace } from "../../lib/keyspace.ts";
+import { error, type Reply } from "../../lib/reply.ts";
+import type { ServerControl } from "../../lib/server_control.ts";
+import { Session } from "../../lib/session.ts";
+import { WatchRegistry } from "../../lib/watch.ts";
+
+/** A ServerControl with fixed answers, enough for commands that ask the server things. */
+export class FakeServer implements ServerControl {
+  readonly watches = new WatchRegistry();
+  nowMicros = 1_700_000_000_000_000;
+  sessionList: Session[] = [];
+  /** The real configuration table, so CONFIG tests see real validation. */
+  readonly config = new Config();
+  resetCount = 0;
+  clockMicros(): number {
+    return this.nowMicros;
+  }
+  random(): number {
+    return Math.random();
+  }
+  info(sections: readonly string[]): string {
+    return `# Server\r\nredis_version:7.0.0\r\nsections:${sections.join(",")}\r\n`;
+  }
+  configGet(patterns: readonly string[]): [string, string][] {
+    const matchers = patterns.map((pattern) => globToRegExp(pattern.toLowerCase()));
+    return this.config.get((name) => matchers.some((matcher) => matcher.test(name)));
+  }
+  configSet(name: string, value: string): string | undefined {
+    return this.config.set(name, value, { startup: false });
+  }
+  resetStats(): void {
+    this.resetCount++;
+  }
+  sessions(): Iterable<Session> {
+    return this.sessionList;
+  }
+  kill(session: Session): void {
+    session.closeRequested = true;
+    this.sessionList = this.sessionList.filter((other) => other !== session);
+    this.watches.unwatch(session);
+  }
+  checkPassword(_user: string, password: string): boolean | undefined {
+    const expected = this.config.string("requirepass");
+    return expected === "" ? undefined : password === expected;
+  }
+  lastSave(): number {
+    return 1_700_000_000;
+  }
+  admin(argv: readonly string[]): Reply {
+    return error(`ERR ${argv[0]} not available in tests`);
+  }
+}
+
+export interface Harness {
+  readonly keyspace: Keyspace;
+  readonly commands: CommandTable;
+  readonly server: FakeServer;
+  readonly session: Session;
+  /** Runs one command at the current clock; strings are one-byte strings. */
+  run(...argv: string[]): Reply;
+  /** Moves the injected clock (Unix ms). */
+  setNow(milliseconds: number): void;
+  /** A second client on the same keyspace (WATCH, CLIENT tests). */
+  newSession(): { session: Session; run(...argv: string[]): Reply };
+}
+
+export function createHarness(now = 1_700_000_000_000): Harness {
+  const keyspace = new Keyspace();
+  keyspace.now = now;
+  const commands = new CommandTable(ALL_COMMANDS);
+  const server = new FakeServer();
+  keyspace.observer = server.watches;
+  let nextId = 1;
+  const makeSession = () => {
+    const id = nextId++;
+    const session = new Session({
+      id,
+      wire: "resp",
+      // Distinct peer ports, so CLIENT KILL ADDR can tell the clients apart.
+      address: `127.0.0.1:${50000 + id}`,
+      localAddress: "127.0.0.1:6379",
+      createdAt: keyspace.now,
+      authenticated: true,
+    });
+    server.sessionList.push(session);
+    const context: CommandContext = { keyspace, session, server, commands };
+    return { session, run: (...argv: string[]) => commands.execute(context, argv) };
+  };
+  const first = makeSession();
+  return {
+    keyspace,
+    commands,
+    server,
+    session: first.session,
+    run: first.run,
+    setNow(milliseconds) {
+      keyspace.now = milliseconds;
+      server.nowMicros = milliseconds * 1000;
+    },
+    newSession: makeSession,
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Starts `kache serve` as a real process on free loopback ports for
+ * end-to-end tests, and always stops it: every test wraps its body in
+ * {@link withServer}.
+ */
+import { fileURLToPath } from "node:url";
+
+export const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
+
+/** A free loopback port (the OS picks it; the tiny race before reuse is acceptable in tests). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+export interface RunningServer {
+  readonly respPort: number;
+  readonly kachePort: number;
+  readonly process: Deno.ChildProcess;
+  /** Everything the server logged so far. */
+  output(): string;
+  /** Sends SIGTERM and waits for exit; returns the exit code. */
+  stop(signal?: Deno.Signal): Promise<number>;
+}
+
+export interface StartOptions {
+  /** A config file, passed before the flags as redis-server takes it. */
+  readonly configFile?: string;
+  /** Ports to pass as flags; each one omitted gets a free port unless a config file is given. */
+  readonly ports?: { readonly resp?: number; readonly kache?: number };
+}
+
+export async function startServer(
+  extraArgs: string[] = [],
+  options: StartOptions = {},
+): Promise<RunningServer> {
+  const fromFile = options.configFile !== undefined;
+  const respPort = options.ports?.resp ?? (fromFile ? 0 : freePort());
+  const kachePort = options.ports?.kache ?? (fromFile ? 0 : freePort());
+  const portFlags = [
+    ...(respPort === 0 ? [] : ["--port", String(respPort)]),
+    ...(kachePort === 0 ? [] : ["--kache-port", String(kachePort)]),
+  ];
+  const process = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      MAIN,
+      "serve",
+      ...(fromFile ? [options.configFile!] : []),
+      ...portFlags,
+      ...extraArgs,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  let log = "";
+  const decoder = new TextDecoder();
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) log += decoder.decode(chunk);
+  };
+  const collecting = Promise.all([collect(process.stdout), collect(process.stderr)]);
+  const started = Date.now();
+  while (!log.includes("ready")) {
+    if (Date.now() - started > 20_000) {
+      process.kill("SIGKILL");
+      await process.status;
+      throw new Error(`Server did not start:\n${log}`);
+    }
+    const status = await Promise.race([
+      process.status,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 25)),
+    ]);
+    if (status !== undefined) throw new Error(`Server exited with ${status.code}:\n${log}`);
+  }
+  let stopped: Promise<number> | undefined;
+  return {
+    respPort,
+    kachePort,
+    process,
+    output: () => log,
+    stop(signal = "SIGTERM") {
+      stopped ??= (async () => {
+        try {
+          process.kill(signal);
+        } catch {
+          // Already exited.
+        }
+        const status = await process.status;
+        await collecting;
+        return status.code;
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Runs `body` against a fresh server and stops the server whatever happens. */
+export async function withServer(
+  body: (server: RunningServer) => Promise<void>,
+  extraArgs: string[] = [],
+): Promise<void> {
+  const server = await startServer(extraArgs);
+  try {
+    await body(server);
+  } finally {
+    await server.stop();
+  }
+}
