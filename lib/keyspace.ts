@@ -9,7 +9,8 @@
  * Time is injected: the dispatcher sets {@link Keyspace.now} once per command
  * (Redis's `commandTimeSnapshot`), so a command never sees a key half-expire.
  * Every read checks the deadline first (lazy expiry); {@link Keyspace.expireDue}
- * removes due keys in bounded batches for the active timer.
+ * removes due keys in bounded batches for the active timer. A key is gone at
+ * its deadline (Redis keeps it for that one millisecond, showing PTTL 0).
  *
  * @module
  */
@@ -87,7 +88,7 @@ export class Keyspace {
 
   /**
    * The sorted set at `key`, created empty (but not stored) when missing;
-   * call {@link Keyspace.storeIfNew} after adding to keep it.
+   * call {@link Keyspace.storeSortedSet} after adding to keep it.
    */
   getOrNewSortedSet(key: string): SortedSet {
     return this.getSortedSet(key) ?? new SortedSet();
@@ -140,6 +141,7 @@ export class Keyspace {
    * instead, as Redis does, and reports it as a deletion.
    */
   setExpiry(key: string, deadline: number): void {
+    if (this.get(key) === undefined) return;
     if (deadline <= this.now) {
       this.delete(key);
       return;

@@ -12,6 +12,13 @@
  * - **Known cursor**: the walk resumes exactly where it stopped, so a full
  *   iteration returns every item present from its start to its end exactly
  *   once. Items added or removed meanwhile may or may not be returned.
+ * - **Termination**: a walk ends once it has visited as many items as the
+ *   collection held when the walk began. Every item present at the start
+ *   comes before any item added later (insertion order), so none of them is
+ *   lost, and a full iteration takes at most about n / COUNT calls even while
+ *   other clients keep adding keys. (Redis promises to terminate only while
+ *   the collection stays bounded in size; without this limit, steady churn
+ *   faster than COUNT per call would keep a Map walk going forever.)
  * - **Bounded table**: at most `capacity` walks (4096 by default) are kept;
  *   beyond that the least recently used one is forgotten.
  * - **Unknown cursor** (forgotten, issued before a restart, used twice, or made
@@ -41,6 +48,7 @@ const SERIAL_LIMIT = 2 ** (53 - POSITION_BITS);
 const DEFAULT_CAPACITY = 4096;
 /** strtoul's range: cursors up to 2^64 - 1 are valid, however unlikely. */
 const CURSOR_MAX = 2n ** 64n - 1n;
+const MAX_SAFE_CURSOR = BigInt(Number.MAX_SAFE_INTEGER);
 
 export const INVALID_CURSOR = "ERR invalid cursor";
 
@@ -50,6 +58,12 @@ export interface ScanRequest<T> {
   readonly source: object;
   /** Starts a fresh walk in a stable order (a `Map` iterator, or a generator over one). */
   readonly open: () => Iterator<T>;
+  /**
+   * How many items the collection holds now; read when a walk begins, it
+   * bounds the walk (see the module notes). Absent: the walk runs until its
+   * iterator ends, which constant churn may postpone forever.
+   */
+  readonly size?: number;
   /** Items to visit in this call (Redis's COUNT): visited, not necessarily returned. */
   readonly count: number;
   /**
@@ -71,6 +85,8 @@ interface Walk {
   readonly iterator: Iterator<unknown>;
   /** Items consumed since the walk began (the lookahead not included). */
   position: number;
+  /** The walk ends when `position` reaches this: the collection's size when it began. */
+  readonly limit: number;
   /** The item read past the end of the last page, so a finished walk ends a page early. */
   lookahead: IteratorResult<unknown>;
 }
@@ -85,12 +101,18 @@ interface Walk {
  *
  * const map = new Map([["a", 1], ["b", 2], ["c", 3]]);
  * const cursors = new ScanCursors();
- * const request = { source: map, open: () => map.keys(), count: 2, accept: () => true };
+ * const request = {
+ *   source: map,
+ *   open: () => map.keys(),
+ *   size: map.size,
+ *   count: 2,
+ *   accept: (key: string) => map.has(key),
+ * };
  * const first = cursors.scan(0, request);
  * assert.deepEqual(first.items, ["a", "b"]);
- * map.set("d", 4);
+ * map.delete("b");
  * const second = cursors.scan(BigInt(first.cursor), request);
- * assert.deepEqual(second, { cursor: "0", items: ["c", "d"] });
+ * assert.deepEqual(second, { cursor: "0", items: ["c"] });
  * ```
  */
 export class ScanCursors {
@@ -122,30 +144,41 @@ export class ScanCursors {
     const items: T[] = [];
     if (walk === undefined) return { cursor: "0", items };
     let next = walk.lookahead as IteratorResult<T>;
-    for (let visited = 0; !next.done && visited < request.count; visited++) {
+    const stop = Math.min(walk.limit, walk.position + request.count);
+    while (!next.done && walk.position < stop) {
       if (request.accept(next.value)) items.push(next.value);
       walk.position++;
       next = (walk.iterator as Iterator<T>).next();
     }
-    if (next.done) return { cursor: "0", items };
+    if (next.done || walk.position >= walk.limit) return { cursor: "0", items };
     walk.lookahead = next;
     return { cursor: String(this.#store(walk)), items };
   }
 
   #resume<T>(cursor: number | bigint, request: ScanRequest<T>): Walk | undefined {
-    if (typeof cursor === "number") {
-      const walk = this.#walks.get(cursor);
+    // Issued cursors stay below 2^53; a bigint naming one (from another caller) still finds it.
+    const key = typeof cursor === "bigint" && cursor <= MAX_SAFE_CURSOR ? Number(cursor) : cursor;
+    if (typeof key === "number") {
+      const walk = this.#walks.get(key);
       if (walk !== undefined && walk.source === request.source) {
-        this.#walks.delete(cursor);
+        this.#walks.delete(key);
         return walk;
       }
     }
     const iterator = request.open();
     const skip = Number(BigInt(cursor) % BigInt(POSITION_SPAN));
+    const limit = request.size ?? Infinity;
+    if (skip >= limit) return undefined;
     for (let i = 0; i < skip; i++) {
       if (iterator.next().done) return undefined;
     }
-    return { source: request.source, iterator, position: skip, lookahead: iterator.next() };
+    return {
+      source: request.source,
+      iterator,
+      position: skip,
+      limit,
+      lookahead: iterator.next(),
+    };
   }
 
   #store(walk: Walk): number {
@@ -179,7 +212,7 @@ export function parseScanCursor(text: string): number | bigint {
   const magnitude = BigInt(digits);
   if (magnitude > CURSOR_MAX) throw new CommandError(INVALID_CURSOR);
   const value = negative ? (CURSOR_MAX + 1n - magnitude) % (CURSOR_MAX + 1n) : magnitude;
-  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  return value <= MAX_SAFE_CURSOR ? Number(value) : value;
 }
 
 /** SCAN's MATCH, COUNT and TYPE options. */

@@ -8,21 +8,16 @@
  * elements" all O(log n). Redis walks offsets one by one; we do not.
  *
  * Decisions that shape the module:
- * - The tree is an AVL tree whose nodes store the size of their left subtree
- *   (not their own), so rank, select and seek read one node per level and
- *   rotations fix ranks in O(1) without looking at grandchildren. The total
- *   size is the Map's.
- * - Nodes are 24-byte records in one ArrayBuffer, not objects: score (f64),
- *   left, right, left-subtree size and height (i32). A descent touches one
- *   record per level, which at a million members is a cache miss per level
- *   either way; the other layouts we measured (parallel arrays, a
- *   weight-balanced tree that must read both children to rebalance) missed
- *   two or three times as often. An object node would cost about 48 bytes,
- *   its double score boxed by V8. With the member reference, a node is 28
- *   bytes. The Map holds each member's slot, a small integer V8 stores
- *   unboxed, so the score lives once, in the record.
- * - Freed slots go on a free list; when the set falls to a quarter of its
- *   capacity the records are compacted, so memory follows the size both ways.
+ * - The tree is weight-balanced (Adams' tree with Hirai and Yamamoto's
+ *   parameters ⟨3, 2⟩, proven correct for single inserts and deletes).
+ *   Balance is decided by the subtree sizes that rank queries need anyway, so
+ *   a node carries no height or priority.
+ * - Nodes are slots in parallel typed arrays, not objects: 24 bytes per member
+ *   (links 12, score 8, member reference 4) against about 48 for an object
+ *   node whose double score V8 boxes. The `Map` holds each member's slot, a
+ *   small integer V8 stores unboxed, so the score lives once, in the tree.
+ *   Freed slots go on a free list; when the set falls to a quarter of its
+ *   capacity the arrays are compacted, so memory follows the size both ways.
  *
  * @module
  */
@@ -42,25 +37,24 @@ export type LexBound =
   | { kind: "max" }
   | { kind: "inclusive" | "exclusive"; value: string };
 
-/** Slot 0 is the empty tree: height 0, so reading a child's height needs no branch. */
+/** Slot 0 is the empty tree. Its size is 0, so reading a child's size needs no branch. */
 const NIL = 0;
-/** A record is 24 bytes: 3 float64 (only the first, the score, is used) or 6 int32. */
-const RECORD_BYTES = 24;
-const RECORD_FLOATS = 3;
-const RECORD_INTS = 6;
-/** int32 fields of a record; 0 and 1 overlay the score. LEFT ^ 1 is RIGHT. */
-const LEFT = 2;
-const RIGHT = 3;
-const LEFT_SIZE = 4;
-const HEIGHT = 5;
+/** `#links` holds three int32 per slot: left child, right child, subtree size. */
+const STRIDE = 3;
+const LEFT = 0;
+const RIGHT = 1;
+const SIZE = 2;
+/** Weight-balance parameters ⟨Δ, Γ⟩ = ⟨3, 2⟩ (Hirai and Yamamoto, 2011), weight = size + 1. */
+const DELTA = 3;
+const GAMMA = 2;
 /** Slots (sentinel included) a set starts with and never shrinks below. */
 const MIN_CAPACITY = 8;
 /**
  * Root-to-node path for insert and delete, shared because nothing here is
- * reentrant. An AVL tree of n nodes is at most 1.44 log2(n + 2) high: 47 for
- * 2^32 members, more than a Map can hold.
+ * reentrant. A child holds at most 3/4 of its parent's weight, so the height
+ * is at most log_{4/3}(n + 1): 78 for 2^32 members, more than a Map can hold.
  */
-const path = new Int32Array(64);
+const path = new Int32Array(128);
 
 /**
  * A sorted set of one-byte-string members with float64 scores.
@@ -77,12 +71,12 @@ const path = new Int32Array(64);
  * ```
  */
 export class SortedSet {
-  /** member → slot of its record. A slot is a small integer (never boxed); the score stays in the record. */
+  /** member → slot of its node. A slot is a small integer (never boxed); the score stays in the tree. */
   #slots = new Map<string, number>();
-  /** Record scores, at `slot * RECORD_FLOATS`; -0 already folded into 0. */
-  #scores: Float64Array;
-  /** Record links, ranks and heights, at `slot * RECORD_INTS + field` (same buffer as #scores). */
-  #nodes: Int32Array;
+  /** Per slot: left child, right child, subtree size (see {@link STRIDE}). */
+  #links = new Int32Array(MIN_CAPACITY * STRIDE);
+  /** Per slot: the score, -0 already folded into 0. */
+  #scores = new Float64Array(MIN_CAPACITY);
   /** Per slot: the member; "" in free slots so a removed string can be collected. */
   #members: string[] = [""];
   #root = NIL;
@@ -90,12 +84,6 @@ export class SortedSet {
   #free = NIL;
   /** Slots below this have been handed out at least once; the rest are fresh. */
   #used = 1;
-
-  constructor() {
-    const buffer = new ArrayBuffer(MIN_CAPACITY * RECORD_BYTES);
-    this.#scores = new Float64Array(buffer);
-    this.#nodes = new Int32Array(buffer);
-  }
 
   /** Number of members. */
   get size(): number {
@@ -105,7 +93,7 @@ export class SortedSet {
   /** The member's score, or undefined if it is not in the set. */
   score(member: string): number | undefined {
     const slot = this.#slots.get(member);
-    return slot === undefined ? undefined : this.#scores[slot * RECORD_FLOATS];
+    return slot === undefined ? undefined : this.#scores[slot];
   }
 
   /** Inserts the member or changes its score; returns true if the member is new. */
@@ -114,15 +102,15 @@ export class SortedSet {
     score += 0;
     const slot = this.#slots.get(member);
     if (slot !== undefined) {
-      if (this.#scores[slot * RECORD_FLOATS] !== score) {
+      if (this.#scores[slot] !== score) {
         this.#unlink(slot);
-        this.#scores[slot * RECORD_FLOATS] = score;
+        this.#scores[slot] = score;
         this.#link(slot);
       }
       return false;
     }
     const fresh = this.#allocate();
-    this.#scores[fresh * RECORD_FLOATS] = score;
+    this.#scores[fresh] = score;
     this.#members[fresh] = member;
     this.#slots.set(member, fresh);
     this.#link(fresh);
@@ -136,10 +124,10 @@ export class SortedSet {
     this.#unlink(slot);
     this.#slots.delete(member);
     this.#members[slot] = "";
-    this.#nodes[slot * RECORD_INTS + LEFT] = this.#free;
+    this.#links[slot * STRIDE + LEFT] = this.#free;
     this.#free = slot;
     // Compacting at a quarter (not a half) keeps add/remove at a boundary from thrashing.
-    const capacity = this.#scores.length / RECORD_FLOATS;
+    const capacity = this.#scores.length;
     if (capacity > MIN_CAPACITY && this.#slots.size * 4 < capacity) this.#compact();
     return true;
   }
@@ -147,15 +135,14 @@ export class SortedSet {
   /** 0-based ascending rank of the member, or undefined if it is not in the set. */
   rank(member: string): number | undefined {
     const slot = this.#slots.get(member);
-    if (slot === undefined) return undefined;
-    return this.#countBelow(this.#scores[slot * RECORD_FLOATS]!, member);
+    return slot === undefined ? undefined : this.#countBelow(this.#scores[slot]!, member);
   }
 
   /** The member and score at a 0-based ascending rank, or undefined if out of range. */
   at(rank: number): [member: string, score: number] | undefined {
     if (!Number.isInteger(rank) || rank < 0 || rank >= this.size) return undefined;
     const slot = this.#select(rank);
-    return [this.#members[slot]!, this.#scores[slot * RECORD_FLOATS]!];
+    return [this.#members[slot]!, this.#scores[slot]!];
   }
 
   /** Pairs at ascending ranks `start..stop` inclusive; the caller clamps to `0 <= start <= stop < size`. */
@@ -230,17 +217,17 @@ export class SortedSet {
 
   /** All pairs in ascending order. The set must not change while iterating. */
   *entries(): IterableIterator<[string, number]> {
-    const nodes = this.#nodes;
+    const links = this.#links;
     const stack: number[] = [];
     let node = this.#root;
     while (node !== NIL || stack.length > 0) {
       while (node !== NIL) {
         stack.push(node);
-        node = nodes[node * RECORD_INTS + LEFT]!;
+        node = links[node * STRIDE + LEFT]!;
       }
       node = stack.pop()!;
-      yield [this.#members[node]!, this.#scores[node * RECORD_FLOATS]!];
-      node = nodes[node * RECORD_INTS + RIGHT]!;
+      yield [this.#members[node]!, this.#scores[node]!];
+      node = links[node * STRIDE + RIGHT]!;
     }
   }
 
@@ -265,55 +252,52 @@ export class SortedSet {
 
   /**
    * Verifies every internal invariant in O(n) and throws an Error naming the
-   * first one broken: order, left-subtree sizes, heights and AVL balance, Map
-   * consistency, free-slot accounting and compaction. For tests.
+   * first one broken: order, subtree sizes, weight balance, Map consistency
+   * and free-slot accounting. For tests.
    */
   checkInvariants(): void {
-    const nodes = this.#nodes;
+    const links = this.#links;
     const scores = this.#scores;
     const members = this.#members;
-    if (nodes[NIL * RECORD_INTS + HEIGHT] !== 0) throw new Error("Sentinel height is not 0");
+    if (links[NIL * STRIDE + SIZE] !== 0) throw new Error("Sentinel size is not 0");
     let previous = -1;
-    // Returns [size, height] of the subtree.
-    const check = (node: number): [number, number] => {
-      if (node === NIL) return [0, 0];
-      const [leftSize, leftHeight] = check(nodes[node * RECORD_INTS + LEFT]!);
-      const score = scores[node * RECORD_FLOATS]!;
-      const member = members[node]!;
+    let seen = 0;
+    const check = (node: number): number => {
+      if (node === NIL) return 0;
+      const leftSize = check(links[node * STRIDE + LEFT]!);
       if (previous !== -1) {
-        const previousScore = scores[previous * RECORD_FLOATS]!;
-        const previousMember = members[previous]!;
-        if (!(previousScore < score || (previousScore === score && previousMember < member))) {
-          throw new Error(`Member ${JSON.stringify(member)} out of order`);
+        const ps = scores[previous]!;
+        const ns = scores[node]!;
+        if (!(ps < ns || (ps === ns && members[previous]! < members[node]!))) {
+          throw new Error(`Members ${JSON.stringify(members[node])} out of order`);
         }
       }
-      if (Object.is(score, -0)) throw new Error("Score -0 stored");
-      if (this.#slots.get(member) !== node) {
-        throw new Error(`Map slot of ${JSON.stringify(member)} is not ${node}`);
+      if (Object.is(scores[node], -0)) throw new Error("Score -0 stored");
+      if (this.#slots.get(members[node]!) !== node) {
+        throw new Error(`Map slot of ${JSON.stringify(members[node])} is not ${node}`);
       }
       previous = node;
-      const [rightSize, rightHeight] = check(nodes[node * RECORD_INTS + RIGHT]!);
-      if (nodes[node * RECORD_INTS + LEFT_SIZE] !== leftSize) {
-        throw new Error(`Wrong left size at slot ${node}`);
+      seen++;
+      const rightSize = check(links[node * STRIDE + RIGHT]!);
+      if (links[node * STRIDE + SIZE] !== leftSize + rightSize + 1) {
+        throw new Error(`Wrong subtree size at slot ${node}`);
       }
-      if (nodes[node * RECORD_INTS + HEIGHT] !== Math.max(leftHeight, rightHeight) + 1) {
-        throw new Error(`Wrong height at slot ${node}`);
+      if (DELTA * (leftSize + 1) < rightSize + 1 || DELTA * (rightSize + 1) < leftSize + 1) {
+        throw new Error(`Slot ${node} out of balance: ${leftSize} vs ${rightSize}`);
       }
-      if (Math.abs(leftHeight - rightHeight) > 1) {
-        throw new Error(`Slot ${node} out of balance: heights ${leftHeight} vs ${rightHeight}`);
-      }
-      return [leftSize + rightSize + 1, Math.max(leftHeight, rightHeight) + 1];
+      return leftSize + rightSize + 1;
     };
-    const [size] = check(this.#root);
-    if (size !== this.#slots.size) throw new Error(`Tree holds ${size}, Map ${this.#slots.size}`);
+    check(this.#root);
+    if (seen !== this.#slots.size) throw new Error(`Tree holds ${seen}, Map ${this.#slots.size}`);
     let free = 0;
-    for (let slot = this.#free; slot !== NIL; slot = nodes[slot * RECORD_INTS + LEFT]!) {
+    for (let slot = this.#free; slot !== NIL; slot = links[slot * STRIDE + LEFT]!) {
       if (members[slot] !== "") throw new Error(`Free slot ${slot} still holds a member`);
       free++;
     }
-    if (size + free + 1 !== this.#used) throw new Error("Slots leaked");
-    const capacity = scores.length / RECORD_FLOATS;
-    if (capacity > MIN_CAPACITY && size * 4 < capacity) throw new Error("Capacity not compacted");
+    if (seen + free + 1 !== this.#used) throw new Error("Slots leaked");
+    if (this.#scores.length > MIN_CAPACITY && seen * 4 < this.#scores.length) {
+      throw new Error("Capacity not compacted");
+    }
   }
 
   #removeAll(pairs: Array<[string, number]>): Array<[string, number]> {
@@ -323,19 +307,18 @@ export class SortedSet {
 
   /** Number of elements strictly below (score, member). */
   #countBelow(score: number, member: string): number {
-    const nodes = this.#nodes;
+    const links = this.#links;
     const scores = this.#scores;
     const members = this.#members;
     let count = 0;
     let node = this.#root;
     while (node !== NIL) {
-      const nodeScore = scores[node * RECORD_FLOATS]!;
-      const at = node * RECORD_INTS;
+      const nodeScore = scores[node]!;
       if (nodeScore < score || (nodeScore === score && members[node]! < member)) {
-        count += nodes[at + LEFT_SIZE]! + 1;
-        node = nodes[at + RIGHT]!;
+        count += links[links[node * STRIDE + LEFT]! * STRIDE + SIZE]! + 1;
+        node = links[node * STRIDE + RIGHT]!;
       } else {
-        node = nodes[at + LEFT]!;
+        node = links[node * STRIDE + LEFT]!;
       }
     }
     return count;
@@ -343,18 +326,17 @@ export class SortedSet {
 
   /** Number of elements with score < value, or <= value if `orEqual`. */
   #countScoreBelow(value: number, orEqual: boolean): number {
-    const nodes = this.#nodes;
+    const links = this.#links;
     const scores = this.#scores;
     let count = 0;
     let node = this.#root;
     while (node !== NIL) {
-      const nodeScore = scores[node * RECORD_FLOATS]!;
-      const at = node * RECORD_INTS;
+      const nodeScore = scores[node]!;
       if (nodeScore < value || (orEqual && nodeScore === value)) {
-        count += nodes[at + LEFT_SIZE]! + 1;
-        node = nodes[at + RIGHT]!;
+        count += links[links[node * STRIDE + LEFT]! * STRIDE + SIZE]! + 1;
+        node = links[node * STRIDE + RIGHT]!;
       } else {
-        node = nodes[at + LEFT]!;
+        node = links[node * STRIDE + LEFT]!;
       }
     }
     return count;
@@ -362,18 +344,17 @@ export class SortedSet {
 
   /** Number of elements with member < value, or <= value if `orEqual`, comparing members only. */
   #countMemberBelow(value: string, orEqual: boolean): number {
-    const nodes = this.#nodes;
+    const links = this.#links;
     const members = this.#members;
     let count = 0;
     let node = this.#root;
     while (node !== NIL) {
       const member = members[node]!;
-      const at = node * RECORD_INTS;
       if (member < value || (orEqual && member === value)) {
-        count += nodes[at + LEFT_SIZE]! + 1;
-        node = nodes[at + RIGHT]!;
+        count += links[links[node * STRIDE + LEFT]! * STRIDE + SIZE]! + 1;
+        node = links[node * STRIDE + RIGHT]!;
       } else {
-        node = nodes[at + LEFT]!;
+        node = links[node * STRIDE + LEFT]!;
       }
     }
     return count;
@@ -413,18 +394,18 @@ export class SortedSet {
 
   /** Slot at a rank the caller has checked is in [0, size). */
   #select(rank: number): number {
-    const nodes = this.#nodes;
+    const links = this.#links;
     let node = this.#root;
     for (;;) {
-      const at = node * RECORD_INTS;
-      const leftSize = nodes[at + LEFT_SIZE]!;
+      const left = links[node * STRIDE + LEFT]!;
+      const leftSize = links[left * STRIDE + SIZE]!;
       if (rank < leftSize) {
-        node = nodes[at + LEFT]!;
+        node = left;
       } else if (rank === leftSize) {
         return node;
       } else {
         rank -= leftSize + 1;
-        node = nodes[at + RIGHT]!;
+        node = links[node * STRIDE + RIGHT]!;
       }
     }
   }
@@ -437,25 +418,24 @@ export class SortedSet {
     stop: number,
     out: Array<[string, number]>,
   ): void {
-    const nodes = this.#nodes;
     while (node !== NIL) {
-      const at = node * RECORD_INTS;
-      const rank = base + nodes[at + LEFT_SIZE]!;
-      if (start < rank) this.#collect(nodes[at + LEFT]!, base, start, stop, out);
+      const left = this.#links[node * STRIDE + LEFT]!;
+      const rank = base + this.#links[left * STRIDE + SIZE]!;
+      if (start < rank) this.#collect(left, base, start, stop, out);
       if (rank > stop) return;
-      if (rank >= start) out.push([this.#members[node]!, this.#scores[node * RECORD_FLOATS]!]);
+      if (rank >= start) out.push([this.#members[node]!, this.#scores[node]!]);
       // The right subtree is a tail call: loop instead, so depth stays O(height).
-      node = nodes[at + RIGHT]!;
+      node = this.#links[node * STRIDE + RIGHT]!;
       base = rank + 1;
     }
   }
 
-  /** Inserts a slot whose score and member are set and which is not in the tree. */
+  /** Inserts a slot whose score and member are set into the tree. */
   #link(slot: number): void {
-    const nodes = this.#nodes;
+    const links = this.#links;
     const scores = this.#scores;
     const members = this.#members;
-    const score = scores[slot * RECORD_FLOATS]!;
+    const score = scores[slot]!;
     const member = members[slot]!;
     let depth = 0;
     let parent = NIL;
@@ -463,78 +443,59 @@ export class SortedSet {
     let node = this.#root;
     while (node !== NIL) {
       path[depth++] = node;
-      const at = node * RECORD_INTS;
-      const nodeScore = scores[node * RECORD_FLOATS]!;
-      if (score < nodeScore || (score === nodeScore && member < members[node]!)) {
-        // Ranks are fixed on the way down (the slot is known to be new), so
-        // the climb back up can stop as soon as heights settle.
-        nodes[at + LEFT_SIZE]!++;
-        side = LEFT;
-      } else {
-        side = RIGHT;
-      }
+      const nodeScore = scores[node]!;
+      side = score < nodeScore || (score === nodeScore && member < members[node]!) ? LEFT : RIGHT;
       parent = node;
-      node = nodes[at + side]!;
+      node = links[node * STRIDE + side]!;
     }
-    const at = slot * RECORD_INTS;
-    nodes[at + LEFT] = NIL;
-    nodes[at + RIGHT] = NIL;
-    nodes[at + LEFT_SIZE] = 0;
-    nodes[at + HEIGHT] = 1;
+    links[slot * STRIDE + LEFT] = NIL;
+    links[slot * STRIDE + RIGHT] = NIL;
+    links[slot * STRIDE + SIZE] = 1;
     if (parent === NIL) this.#root = slot;
-    else nodes[parent * RECORD_INTS + side] = slot;
-    this.#retrace(depth);
+    else links[parent * STRIDE + side] = slot;
+    this.#rebalancePath(depth);
   }
 
   /** Detaches a slot from the tree; other slots keep their identity, so Map values stay valid. */
   #unlink(slot: number): void {
-    const nodes = this.#nodes;
+    const links = this.#links;
     const scores = this.#scores;
     const members = this.#members;
-    const score = scores[slot * RECORD_FLOATS]!;
+    const score = scores[slot]!;
     const member = members[slot]!;
     let depth = 0;
     let node = this.#root;
     while (node !== slot) {
       path[depth++] = node;
-      const at = node * RECORD_INTS;
-      const nodeScore = scores[node * RECORD_FLOATS]!;
-      if (score < nodeScore || (score === nodeScore && member < members[node]!)) {
-        nodes[at + LEFT_SIZE]!--;
-        node = nodes[at + LEFT]!;
-      } else {
-        node = nodes[at + RIGHT]!;
-      }
+      const nodeScore = scores[node]!;
+      const side = score < nodeScore || (score === nodeScore && member < members[node]!)
+        ? LEFT
+        : RIGHT;
+      node = links[node * STRIDE + side]!;
     }
-    const at = slot * RECORD_INTS;
-    const left = nodes[at + LEFT]!;
-    const right = nodes[at + RIGHT]!;
+    const left = links[slot * STRIDE + LEFT]!;
+    const right = links[slot * STRIDE + RIGHT]!;
     const place = depth;
     let replacement = left === NIL ? right : left;
     if (left !== NIL && right !== NIL) {
       // Two children: the in-order successor moves into the slot's place
-      // (relinked, not copied, so no other member changes slot) and takes
-      // over its left size and height; the climb then starts below it.
+      // (relinked, not copied, so no other member changes slot).
       depth++;
       let successor = right;
-      while (nodes[successor * RECORD_INTS + LEFT] !== NIL) {
+      while (links[successor * STRIDE + LEFT] !== NIL) {
         path[depth++] = successor;
-        nodes[successor * RECORD_INTS + LEFT_SIZE]!--;
-        successor = nodes[successor * RECORD_INTS + LEFT]!;
+        successor = links[successor * STRIDE + LEFT]!;
       }
-      const successorAt = successor * RECORD_INTS;
       if (successor !== right) {
-        nodes[path[depth - 1]! * RECORD_INTS + LEFT] = nodes[successorAt + RIGHT]!;
-        nodes[successorAt + RIGHT] = right;
+        links[path[depth - 1]! * STRIDE + LEFT] = links[successor * STRIDE + RIGHT]!;
+        links[successor * STRIDE + RIGHT] = right;
       }
-      nodes[successorAt + LEFT] = left;
-      nodes[successorAt + LEFT_SIZE] = nodes[at + LEFT_SIZE]!;
-      nodes[successorAt + HEIGHT] = nodes[at + HEIGHT]!;
+      links[successor * STRIDE + LEFT] = left;
       path[place] = successor;
       replacement = successor;
     }
     this.#replaceChild(place, slot, replacement);
-    this.#retrace(depth);
+    this.#rebalancePath(depth);
   }
 
   /** Points the parent at `path[depth - 1]` (or the root) from `child` to `replacement`. */
@@ -543,115 +504,100 @@ export class SortedSet {
       this.#root = replacement;
       return;
     }
-    const at = path[depth - 1]! * RECORD_INTS;
-    const nodes = this.#nodes;
-    if (nodes[at + LEFT] === child) nodes[at + LEFT] = replacement;
-    else nodes[at + RIGHT] = replacement;
+    const parent = path[depth - 1]!;
+    const links = this.#links;
+    if (links[parent * STRIDE + LEFT] === child) links[parent * STRIDE + LEFT] = replacement;
+    else links[parent * STRIDE + RIGHT] = replacement;
   }
 
-  /**
-   * After one insert or delete below `path[0..depth)`, restores heights and
-   * balance bottom-up, stopping where a subtree's height is unchanged: ranks
-   * are already right, so nothing above can change (amortized O(1) on insert).
-   */
-  #retrace(depth: number): void {
-    const nodes = this.#nodes;
+  /** After one insert or delete below `path[0..depth)`, fixes sizes and balance bottom-up. */
+  #rebalancePath(depth: number): void {
     for (let i = depth - 1; i >= 0; i--) {
       const node = path[i]!;
-      const before = nodes[node * RECORD_INTS + HEIGHT]!;
       const top = this.#balance(node);
       if (top !== node) this.#replaceChild(i, node, top);
-      if (nodes[top * RECORD_INTS + HEIGHT] === before) return;
     }
   }
 
-  /** Recomputes the node's height and restores AVL balance; returns the subtree's new root. */
+  /** Recomputes the node's size and restores weight balance; returns the subtree's new root. */
   #balance(node: number): number {
-    const nodes = this.#nodes;
-    const at = node * RECORD_INTS;
-    const left = nodes[at + LEFT]!;
-    const right = nodes[at + RIGHT]!;
-    const leftHeight = nodes[left * RECORD_INTS + HEIGHT]!;
-    const rightHeight = nodes[right * RECORD_INTS + HEIGHT]!;
-    if (leftHeight > rightHeight + 1) {
-      const outer = nodes[nodes[left * RECORD_INTS + LEFT]! * RECORD_INTS + HEIGHT]!;
-      const inner = nodes[nodes[left * RECORD_INTS + RIGHT]! * RECORD_INTS + HEIGHT]!;
-      if (inner > outer) nodes[at + LEFT] = this.#rotate(left, RIGHT);
-      return this.#rotate(node, LEFT);
-    }
-    if (rightHeight > leftHeight + 1) {
-      const outer = nodes[nodes[right * RECORD_INTS + RIGHT]! * RECORD_INTS + HEIGHT]!;
-      const inner = nodes[nodes[right * RECORD_INTS + LEFT]! * RECORD_INTS + HEIGHT]!;
-      if (inner > outer) nodes[at + RIGHT] = this.#rotate(right, LEFT);
+    const links = this.#links;
+    const left = links[node * STRIDE + LEFT]!;
+    const right = links[node * STRIDE + RIGHT]!;
+    const leftWeight = links[left * STRIDE + SIZE]! + 1;
+    const rightWeight = links[right * STRIDE + SIZE]! + 1;
+    if (rightWeight > DELTA * leftWeight) {
+      const inner = links[links[right * STRIDE + LEFT]! * STRIDE + SIZE]! + 1;
+      const outer = links[links[right * STRIDE + RIGHT]! * STRIDE + SIZE]! + 1;
+      if (inner >= GAMMA * outer) links[node * STRIDE + RIGHT] = this.#rotate(right, LEFT);
       return this.#rotate(node, RIGHT);
     }
-    nodes[at + HEIGHT] = Math.max(leftHeight, rightHeight) + 1;
+    if (leftWeight > DELTA * rightWeight) {
+      const inner = links[links[left * STRIDE + RIGHT]! * STRIDE + SIZE]! + 1;
+      const outer = links[links[left * STRIDE + LEFT]! * STRIDE + SIZE]! + 1;
+      if (inner >= GAMMA * outer) links[node * STRIDE + LEFT] = this.#rotate(left, RIGHT);
+      return this.#rotate(node, LEFT);
+    }
+    links[node * STRIDE + SIZE] = leftWeight + rightWeight - 1;
     return node;
   }
 
   /** Lifts the node's child on `side` above it; returns that child, the subtree's new root. */
   #rotate(node: number, side: number): number {
-    const nodes = this.#nodes;
+    const links = this.#links;
     const other = side ^ 1;
-    const at = node * RECORD_INTS;
-    const child = nodes[at + side]!;
-    const childAt = child * RECORD_INTS;
-    const inner = nodes[childAt + other]!;
-    nodes[at + side] = inner;
-    nodes[childAt + other] = node;
-    // Left sizes change only on the side that gains or loses the node.
-    if (side === LEFT) nodes[at + LEFT_SIZE]! -= nodes[childAt + LEFT_SIZE]! + 1;
-    else nodes[childAt + LEFT_SIZE]! += nodes[at + LEFT_SIZE]! + 1;
-    const nodeHeight = Math.max(
-      nodes[nodes[at + other]! * RECORD_INTS + HEIGHT]!,
-      nodes[inner * RECORD_INTS + HEIGHT]!,
-    ) + 1;
-    nodes[at + HEIGHT] = nodeHeight;
-    nodes[childAt + HEIGHT] =
-      Math.max(nodeHeight, nodes[nodes[childAt + side]! * RECORD_INTS + HEIGHT]!) +
-      1;
+    const child = links[node * STRIDE + side]!;
+    const inner = links[child * STRIDE + other]!;
+    links[node * STRIDE + side] = inner;
+    links[child * STRIDE + other] = node;
+    const outer = links[child * STRIDE + side]!;
+    const nodeSize = links[links[node * STRIDE + other]! * STRIDE + SIZE]! +
+      links[inner * STRIDE + SIZE]! + 1;
+    links[node * STRIDE + SIZE] = nodeSize;
+    links[child * STRIDE + SIZE] = nodeSize + links[outer * STRIDE + SIZE]! + 1;
     return child;
   }
 
-  /** A free slot, reusing freed ones first and growing the records by half when full. */
+  /** A free slot, reusing freed ones first and growing the arrays by half when full. */
   #allocate(): number {
     const free = this.#free;
     if (free !== NIL) {
-      this.#free = this.#nodes[free * RECORD_INTS + LEFT]!;
+      this.#free = this.#links[free * STRIDE + LEFT]!;
       return free;
     }
-    const capacity = this.#scores.length / RECORD_FLOATS;
+    const capacity = this.#scores.length;
     if (this.#used === capacity) {
-      const buffer = new ArrayBuffer((capacity + (capacity >> 1)) * RECORD_BYTES);
-      const nodes = new Int32Array(buffer);
-      // Copied as int32 so the bytes move exactly whatever they hold.
-      nodes.set(this.#nodes);
-      this.#nodes = nodes;
-      this.#scores = new Float64Array(buffer);
+      const grown = capacity + (capacity >> 1);
+      const links = new Int32Array(grown * STRIDE);
+      links.set(this.#links);
+      this.#links = links;
+      const scores = new Float64Array(grown);
+      scores.set(this.#scores);
+      this.#scores = scores;
     }
     return this.#used++;
   }
 
   /**
-   * Moves the members into fresh records, twice their count, in order, and
-   * builds a perfectly balanced tree over them. O(n), paid for by the n
+   * Moves the members into fresh arrays of twice their count, in order, and
+   * rebuilds a perfectly balanced tree over them. O(n), paid for by the n
    * removals since the last resize, like the Map's own rehash.
    */
   #compact(): void {
     const count = this.#slots.size;
-    const buffer = new ArrayBuffer(Math.max(MIN_CAPACITY, count * 2 + 1) * RECORD_BYTES);
-    const scores = new Float64Array(buffer);
+    const capacity = Math.max(MIN_CAPACITY, count * 2 + 1);
+    const scores = new Float64Array(capacity);
     const members: string[] = [""];
     let next = 1;
     for (const [member, score] of this.entries()) {
-      scores[next * RECORD_FLOATS] = score;
+      scores[next] = score;
       members[next] = member;
       this.#slots.set(member, next);
       next++;
     }
-    // entries() walks the old records, so they are replaced only after it ends.
+    // entries() walks the old arrays, so they are replaced only after it ends.
+    this.#links = new Int32Array(capacity * STRIDE);
     this.#scores = scores;
-    this.#nodes = new Int32Array(buffer);
     this.#members = members;
     this.#free = NIL;
     this.#used = next;
@@ -662,17 +608,10 @@ export class SortedSet {
   #build(lo: number, hi: number): number {
     if (lo > hi) return NIL;
     const mid = (lo + hi) >>> 1;
-    const left = this.#build(lo, mid - 1);
-    const right = this.#build(mid + 1, hi);
-    const nodes = this.#nodes;
-    const at = mid * RECORD_INTS;
-    nodes[at + LEFT] = left;
-    nodes[at + RIGHT] = right;
-    nodes[at + LEFT_SIZE] = mid - lo;
-    nodes[at + HEIGHT] = Math.max(
-      nodes[left * RECORD_INTS + HEIGHT]!,
-      nodes[right * RECORD_INTS + HEIGHT]!,
-    ) + 1;
+    const links = this.#links;
+    links[mid * STRIDE + LEFT] = this.#build(lo, mid - 1);
+    links[mid * STRIDE + RIGHT] = this.#build(mid + 1, hi);
+    links[mid * STRIDE + SIZE] = hi - lo + 1;
     return mid;
   }
 }

@@ -20,14 +20,13 @@
 import { CommandError, NO_SUCH_KEY, SYNTAX } from "../errors.ts";
 import { globToRegExp } from "../glob.ts";
 import { type Keyspace, typeOf, type Value } from "../keyspace.ts";
-import { INT64_MAX, INT64_MIN } from "../numbers.ts";
+import { INT64_MAX, INT64_MIN, normalizeInteger } from "../numbers.ts";
 import {
   array,
   bulk,
   bulkArray,
   bulkOrNil,
   integer,
-  type IntegerReply,
   OK,
   ONE,
   type Reply,
@@ -141,6 +140,7 @@ function scanCommand(context: CommandContext, argv: readonly string[]): Reply {
   const page = scanCursorsOf(keyspace).scan(cursor, {
     source: keyspace,
     open: () => keyspace.keys(),
+    size: keyspace.size,
     count,
     accept(key) {
       // get() also drops a key that expired, or was deleted, since it was read.
@@ -155,13 +155,6 @@ function scanCommand(context: CommandContext, argv: readonly string[]): Reply {
 
 // ---------------------------------------------------------------------------
 // TTLs
-
-/** A Unix-ms value as an integer reply, clamped to int64 (deadlines past 2^53 are approximate). */
-function int64Reply(value: number): IntegerReply {
-  if (Number.isSafeInteger(value)) return integer(value);
-  const big = BigInt(Math.trunc(value));
-  return integer(big > INT64_MAX ? INT64_MAX : big < INT64_MIN ? INT64_MIN : big);
-}
 
 function invalidExpireTime(command: string): CommandError {
   return new CommandError(`ERR invalid expire time in '${command}' command`);
@@ -250,10 +243,29 @@ function ttlHandler(milliseconds: boolean, absolute: boolean): CommandHandler {
     if (!keyspace.has(key)) return integer(-2);
     const deadline = keyspace.getExpiry(key);
     if (deadline === undefined) return integer(-1);
-    const value = Math.max(0, absolute ? deadline : deadline - keyspace.now);
-    // Seconds round half up, as Redis's (ttl + 500) / 1000.
-    return int64Reply(milliseconds ? value : Math.floor((value + 500) / 1000));
+    if (Number.isSafeInteger(deadline)) {
+      const value = Math.max(0, absolute ? deadline : deadline - keyspace.now);
+      // Seconds round half up, as Redis's (ttl + 500) / 1000.
+      return integer(milliseconds ? value : Math.floor((value + 500) / 1000));
+    }
+    return integer(normalizeInteger(farTimeReply(deadline, keyspace.now, milliseconds, absolute)));
   };
+}
+
+/**
+ * The TTL reply for a deadline past 2^53 ms, in bigint. Such a deadline is
+ * stored as the nearest float64; clamping it to int64 makes the commonest
+ * one, PEXPIREAT 9223372036854775807, come back exact.
+ */
+function farTimeReply(
+  deadline: number,
+  now: number,
+  milliseconds: boolean,
+  absolute: boolean,
+): bigint {
+  const exact = BigInt(deadline) > INT64_MAX ? INT64_MAX : BigInt(deadline);
+  const value = absolute ? exact : exact - BigInt(now);
+  return milliseconds ? value : (value + 500n) / 1000n;
 }
 
 // ---------------------------------------------------------------------------

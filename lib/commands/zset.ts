@@ -315,6 +315,7 @@ function scanMembers({ keyspace }: CommandContext, argv: readonly string[]): Rep
   const page = scanCursorsOf(keyspace).scan(cursor, {
     source: zset,
     open: () => zset.members(),
+    size: zset.size,
     count,
     accept: (member) => zset.score(member) !== undefined && matches(member),
   });

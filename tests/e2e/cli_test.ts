@@ -29,7 +29,16 @@ async function kache(
 Deno.test("client one-shot mode speaks the binary protocol with --kache", async () => {
   await withServer(async (server) => {
     const port = String(server.kachePort);
-    const set = await kache(["client", "-p", port, "--kache", "--no-raw", "set", "greeting", "hello world"]);
+    const set = await kache([
+      "client",
+      "-p",
+      port,
+      "--kache",
+      "--no-raw",
+      "set",
+      "greeting",
+      "hello world",
+    ]);
     assert.equal(set.code, 0, set.stderr);
     assert.equal(set.stdout, "(nil)\n");
     const get = await kache(["client", "-p", port, "--kache", "--no-raw", "get", "greeting"]);

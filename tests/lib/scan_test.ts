@@ -11,7 +11,13 @@ import {
 } from "../../lib/scan.ts";
 
 function requestOver<K>(map: Map<K, unknown>, count: number): ScanRequest<K> {
-  return { source: map, open: () => map.keys(), count, accept: (key) => map.has(key) };
+  return {
+    source: map,
+    open: () => map.keys(),
+    size: map.size,
+    count,
+    accept: (key) => map.has(key),
+  };
 }
 
 /** Runs a walk to completion, calling `between` after each page. */
@@ -120,6 +126,28 @@ Deno.test("ScanCursors.scan returns every key present throughout despite concurr
     ),
     { numRuns: 300 },
   );
+});
+
+Deno.test("ScanCursors.scan ends after visiting as many items as the map held at the start", () => {
+  const map = new Map(Array.from({ length: 10 }, (_, i) => [i, i]));
+  let next = 10;
+  let calls = 0;
+  const seen = walkAll(new ScanCursors(), requestOver(map, 1), () => {
+    calls++;
+    // Churn faster than the walk: two new keys per page, and the newest but one deleted.
+    map.set(next++, 0);
+    map.set(next++, 0);
+    map.delete(next - 2);
+  });
+  strictEqual(calls, 9);
+  deepStrictEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  // Without a size the walk chases new items until the churn stops.
+  const unbounded = new Map(Array.from({ length: 10 }, (_, i) => [i, i]));
+  let added = 0;
+  const all = walkAll(new ScanCursors(), { ...requestOver(unbounded, 1), size: undefined }, () => {
+    if (added < 30) unbounded.set(100 + added++, 0);
+  });
+  strictEqual(all.length, 40);
 });
 
 Deno.test("ScanCursors.scan keeps concurrent walks of one map apart", () => {

@@ -66,6 +66,18 @@ export class RawKacheClient {
     return response;
   }
 
+  /** Reads until the peer closes; returns how many bytes arrived after the last frame read. */
+  async drain(): Promise<number> {
+    let received = this.#buffer.length;
+    this.#buffer = new Uint8Array(0);
+    const chunk = new Uint8Array(65536);
+    while (true) {
+      const count = await this.conn.read(chunk).catch(() => null);
+      if (count === null) return received;
+      received += count;
+    }
+  }
+
   /** True when the server closed the connection (read returns EOF or a reset). */
   async isClosedByPeer(): Promise<boolean> {
     try {

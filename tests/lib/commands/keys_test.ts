@@ -108,7 +108,7 @@ Deno.test("keys with a passed deadline are gone for every key command", () => {
   const h = setup();
   h.run("PEXPIRE", "a", "100");
   h.run("PEXPIRE", "z", "100");
-  h.setNow(NOW + 100);
+  h.setNow(NOW + 101);
   deepStrictEqual(h.run("EXISTS", "a", "z"), ZERO);
   deepStrictEqual(h.run("TYPE", "a"), status("none"));
   deepStrictEqual(h.run("TTL", "z"), integer(-2));
@@ -258,7 +258,7 @@ Deno.test("SCAN skips keys that expired or were deleted during the walk", () => 
   let page = 0;
   const keys = scanAll(h, ["COUNT", "5"], () => {
     if (page++ === 0) {
-      h.setNow(NOW + 100); // k0..k9 expire
+      h.setNow(NOW + 101); // k0..k9 expire
       h.run("DEL", "k15");
     }
   });
@@ -302,6 +302,32 @@ Deno.test("SCAN returns every key present throughout despite concurrent writes",
   }
 });
 
+Deno.test("SCAN ends in a bounded number of calls while keys are added faster than COUNT", () => {
+  const h = createHarness(NOW);
+  for (let i = 0; i < 100; i++) h.run("SET", `old:${i}`, "v");
+  let calls = 0;
+  let added = 0;
+  const seen = scanAll(h, ["COUNT", "5"], () => {
+    calls++;
+    for (let n = 0; n < 10; n++) h.run("SET", `new:${added++}`, "v");
+  });
+  ok(calls <= 20, `took ${calls} calls`);
+  for (let i = 0; i < 100; i++) ok(seen.includes(`old:${i}`));
+});
+
+Deno.test("SCAN resumed after a flush returns no key from before it", () => {
+  const h = createHarness(NOW);
+  for (let i = 0; i < 50; i++) h.run("SET", `k${i}`, "v");
+  const first = h.run("SCAN", "0", "COUNT", "10");
+  const cursor = first.kind === "array" && first.items[0]?.kind === "bulk"
+    ? first.items[0].value
+    : "";
+  h.keyspace.flush();
+  h.run("SET", "fresh", "v");
+  deepStrictEqual(h.run("SCAN", cursor, "COUNT", "1000"), array([bulk("0"), array([])]));
+  deepStrictEqual(scanAll(h), ["fresh"]);
+});
+
 Deno.test("SCAN parses its cursor as strtoul and refuses bad options", () => {
   const h = setup();
   for (const cursor of ["", "+0", "-0", "007"]) {
@@ -324,7 +350,7 @@ Deno.test("RANDOMKEY returns a live key, nil when there is none", () => {
   deepStrictEqual(h.run("RANDOMKEY"), NIL);
   h.run("SET", "gone", "v", "PX", "10");
   h.run("SET", "stays", "v");
-  h.setNow(NOW + 10);
+  h.setNow(NOW + 11);
   for (let i = 0; i < 20; i++) deepStrictEqual(h.run("RANDOMKEY"), bulk("stays"));
 });
 
@@ -449,7 +475,7 @@ Deno.test("TTL rounds milliseconds to the nearest second, half up, as Redis does
   deepStrictEqual(h.run("EXPIRETIME", "a"), integer(Math.floor((NOW + 1499 + 500) / 1000)));
 });
 
-Deno.test("TTL counts down with the injected clock and the key expires at its deadline", () => {
+Deno.test("TTL counts down with the injected clock and the key expires after its deadline", () => {
   const h = setup();
   h.run("EXPIRE", "a", "10");
   h.setNow(NOW + 4_000);
@@ -458,7 +484,7 @@ Deno.test("TTL counts down with the injected clock and the key expires at its de
   deepStrictEqual(h.run("EXPIRETIME", "a"), integer(NOW / 1000 + 10));
   h.setNow(NOW + 9_999);
   deepStrictEqual(h.run("PTTL", "a"), integer(1));
-  h.setNow(NOW + 10_000);
+  h.setNow(NOW + 10_001);
   deepStrictEqual(h.run("PTTL", "a"), integer(-2));
   deepStrictEqual(h.run("GET", "a"), NIL);
 });

@@ -109,7 +109,7 @@ Deno.test("SET KEEPTTL keeps a live TTL but never revives an expired one", () =>
   h.run("SET", "k", "v", "PX", "1000");
   h.run("SET", "k", "v2", "KEEPTTL");
   deepStrictEqual(h.run("PTTL", "k"), integer(1000));
-  h.setNow(NOW + 1000);
+  h.setNow(NOW + 1001);
   h.run("SET", "k", "v3", "KEEPTTL");
   deepStrictEqual(h.run("TTL", "k"), integer(-1));
   deepStrictEqual(h.run("GET", "k"), bulk("v3"));
@@ -172,12 +172,13 @@ Deno.test("SET with the wrong number of arguments gets Redis's arity error", () 
   deepStrictEqual(h.run("SET", "k"), error("ERR wrong number of arguments for 'set' command"));
 });
 
-Deno.test("GET expires a key lazily at its deadline, using the injected clock", () => {
+Deno.test("GET expires a key lazily once its deadline has passed, using the injected clock", () => {
   const h = setup();
   h.run("SET", "k", "v", "PX", "100");
   h.setNow(NOW + 99);
   deepStrictEqual(h.run("GET", "k"), bulk("v"));
-  h.setNow(NOW + 100);
+  deepStrictEqual(h.run("PTTL", "k"), integer(1));
+  h.setNow(NOW + 101);
   deepStrictEqual(h.run("GET", "k"), NIL);
   strictEqual(h.keyspace.size, 1); // only z is left
 });

@@ -975,7 +975,7 @@ Deno.test("Sorted-set writes report every changed key to the keyspace observer",
 Deno.test("Sorted-set commands see an expired key as missing", () => {
   const h = withSet();
   h.keyspace.setExpiry("z", h.keyspace.now + 1000);
-  h.setNow(h.keyspace.now + 1000);
+  h.setNow(h.keyspace.now + 1001);
   deepStrictEqual(h.run("ZCARD", "z"), integer(0));
   deepStrictEqual(h.run("ZADD", "z", "XX", "1", "a"), integer(0));
   deepStrictEqual(h.run("ZRANGE", "z", "0", "-1"), EMPTY_ARRAY);
