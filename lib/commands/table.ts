@@ -27,20 +27,23 @@ export interface CommandStats {
 
 export class CommandTable {
   readonly #byName = new Map<string, CommandSpec>();
+  /** Lower- and upper-case spellings, so the usual requests resolve with one lookup. */
+  readonly #bySpelling = new Map<string, CommandSpec>();
   readonly stats = new Map<string, CommandStats>();
 
   constructor(specs: Iterable<CommandSpec>) {
     for (const spec of specs) {
       if (this.#byName.has(spec.name)) throw new Error(`Duplicate command "${spec.name}"`);
       this.#byName.set(spec.name, spec);
+      this.#bySpelling.set(spec.name, spec);
+      this.#bySpelling.set(spec.name.toUpperCase(), spec);
     }
   }
 
   /** The command named `name` in any letter case. */
   lookup(name: string): CommandSpec | undefined {
-    // Most clients send upper case; trying the name as sent first saves lower-casing
-    // only when it is already lower case, so both are looked up under lower case.
-    return this.#byName.get(name) ?? this.#byName.get(name.toLowerCase());
+    // Clients send "SET" or "set"; only mixed case pays for lower-casing.
+    return this.#bySpelling.get(name) ?? this.#byName.get(name.toLowerCase());
   }
 
   all(): IterableIterator<CommandSpec> {
