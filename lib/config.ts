@@ -106,6 +106,20 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     description: "most clients connected at once",
   },
   {
+    name: "protected-mode",
+    type: { kind: "boolean" },
+    default: "yes",
+    mutable: true,
+    description: "refuse to bind a non-loopback address when no password is set",
+  },
+  {
+    name: "client-query-buffer-limit",
+    type: { kind: "memory" },
+    default: "1gb",
+    mutable: true,
+    description: "most unparsed request bytes one client may have buffered",
+  },
+  {
     name: "hz",
     type: { kind: "integer", min: 1, max: 500 },
     default: "10",

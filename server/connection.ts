@@ -39,6 +39,8 @@ export interface ConnectionHooks {
   beforeBatch(): void;
   /** Called after a batch ran (reschedules active expiry if a nearer deadline appeared). */
   afterBatch(): void;
+  /** Most unparsed bytes a client may have buffered (client-query-buffer-limit). */
+  queryBufferLimit(): number;
   /** A framing error or I/O failure worth a log line. */
   log(text: string): void;
 }
@@ -74,12 +76,20 @@ export class Connection {
           start = end = 0;
           if (buffer.length > SHRINK_ABOVE) buffer = new Uint8Array(INITIAL_BUFFER);
         }
-        const needed = Math.max(this.#wire.bytesNeeded, end - start + 1);
-        if (start + needed > buffer.length) {
+        const pending = end - start;
+        if (pending > this.#hooks.queryBufferLimit()) {
+          this.#hooks.log(
+            `Closing client id=${this.session.id} addr=${this.session.address}: ` +
+              `${pending} unparsed bytes exceed client-query-buffer-limit`,
+          );
+          break;
+        }
+        // Grow at most twice over per read, whatever size a frame header claims: a
+        // 20-byte request announcing 512 MB must not make us allocate 512 MB up front.
+        const wanted = Math.max(pending + 1, Math.min(this.#wire.bytesNeeded, buffer.length * 2));
+        if (start + wanted > buffer.length) {
           // Move the partial frame to the front, growing only when it cannot fit.
-          const target = needed > buffer.length
-            ? new Uint8Array(Math.max(needed, buffer.length * 2))
-            : buffer;
+          const target = wanted > buffer.length ? new Uint8Array(wanted) : buffer;
           target.set(buffer.subarray(start, end));
           buffer = target;
           end -= start;

@@ -68,6 +68,7 @@ const SECTIONS: Record<string, Section> = {
     for (const stats of server.commands.stats.values()) commands += stats.calls;
     return [
       ["total_connections_received", server.state.connectionsReceived],
+      ["rejected_connections", server.state.rejectedConnections],
       ["total_commands_processed", commands],
       ["expired_keys", server.keyspace.expiredCount],
       ["evicted_keys", 0],

@@ -15,6 +15,8 @@ import { WatchRegistry } from "../lib/watch.ts";
 import { ActiveExpiry } from "./active_expiry.ts";
 import { Connection, type Wire } from "./connection.ts";
 import { KacheWire } from "./kache_wire.ts";
+import { KacheEncoder } from "../lib/protocol/kache.ts";
+import { error } from "../lib/reply.ts";
 import { Logger } from "./log.ts";
 import { RespWire } from "./resp_wire.ts";
 import { ServerState } from "./server_state.ts";
@@ -58,6 +60,17 @@ export class KacheServer {
   /** Binds the configured ports and starts accepting; returns the ports bound. */
   listen(): ListeningPorts {
     const hostnames = this.config.string("bind").split(/\s+/).filter(Boolean);
+    const exposed = hostnames.filter((hostname) => !isLoopback(hostname));
+    if (
+      exposed.length > 0 && this.config.boolean("protected-mode") &&
+      this.config.string("requirepass") === ""
+    ) {
+      throw new Error(
+        `Refusing to listen on ${exposed.join(" ")} without a password: anyone who can reach it ` +
+          `could read and change every key. Set --requirepass <password>, or pass ` +
+          `--protected-mode no if the network is trusted.`,
+      );
+    }
     const ports: { resp?: number; kache?: number } = {};
     for (const wire of ["resp", "kache"] as const) {
       const port = this.config.number(wire === "resp" ? "port" : "kache-port");
@@ -115,6 +128,10 @@ export class KacheServer {
   }
 
   #open(conn: Deno.TcpConn, wireName: WireProtocol): void {
+    if (this.#connections.size >= this.config.number("maxclients")) {
+      this.#refuse(conn, wireName, "ERR max number of clients reached");
+      return;
+    }
     try {
       conn.setNoDelay(true);
     } catch {
@@ -145,6 +162,7 @@ export class KacheServer {
     const connection = new Connection(conn, session, wire, {
       beforeBatch: () => {},
       afterBatch: () => this.#expiry.reschedule(),
+      queryBufferLimit: () => this.config.number("client-query-buffer-limit"),
       log: (text) => this.log.verbose(text),
     });
     this.#connections.add(connection);
@@ -157,6 +175,21 @@ export class KacheServer {
     this.#connectionLoops.add(loop);
   }
 
+  /** Answers one error and closes, without ever reading from the connection. */
+  #refuse(conn: Deno.TcpConn, wireName: WireProtocol, message: string): void {
+    this.state.rejectedConnections++;
+    const bytes = wireName === "kache"
+      ? encodeKacheError(message)
+      : new TextEncoder().encode(`-${message}\r\n`);
+    conn.write(bytes).catch(() => {}).finally(() => {
+      try {
+        conn.close();
+      } catch {
+        // Already closed by the peer.
+      }
+    });
+  }
+
   #closeIdleClients(): void {
     const timeout = this.config.number("timeout");
     if (timeout <= 0) return;
@@ -165,4 +198,14 @@ export class KacheServer {
       if (connection.lastActivity < cutoff) connection.close();
     }
   }
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || /^127\./.test(hostname);
+}
+
+function encodeKacheError(message: string): Uint8Array {
+  const encoder = new KacheEncoder(64);
+  encoder.writeReply(error(message));
+  return encoder.take().slice();
 }

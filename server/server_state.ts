@@ -18,6 +18,8 @@ import { buildInfo } from "./info.ts";
 export class ServerState implements ServerControl {
   readonly startedAt = Date.now();
   connectionsReceived = 0;
+  /** Connections refused at accept time (maxclients), INFO's `rejected_connections`. */
+  rejectedConnections = 0;
   #lastSave = Math.floor(Date.now() / 1000);
   readonly #server: KacheServer;
 
