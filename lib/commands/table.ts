@@ -105,8 +105,15 @@ export class CommandTable {
     return this.run(resolved, context, argv);
   }
 
+  /**
+   * Told about every write command that changed data, in execution order,
+   * for the append-only file. Unset (and free) when nothing listens.
+   */
+  onWrite: ((argv: readonly string[], context: CommandContext) => void) | undefined;
+
   /** Calls a resolved command's handler; errors it throws become error replies. */
   run(spec: CommandSpec, context: CommandContext, argv: readonly string[]): Reply {
+    const dirtyBefore = context.keyspace.dirty;
     let reply: Reply;
     try {
       reply = spec.handler!(context, argv);
@@ -119,6 +126,12 @@ export class CommandTable {
             cause instanceof Error ? cause.message : String(cause)
           }`,
       );
+    }
+    if (
+      this.onWrite !== undefined && context.keyspace.dirty !== dirtyBefore &&
+      spec.flags.includes("write")
+    ) {
+      this.onWrite(argv, context);
     }
     const stats = this.#statsOf(spec.name);
     stats.calls++;

@@ -1,0 +1,60 @@
+/**
+ * What a write command becomes in the append-only file. Most commands are
+ * logged as they were sent, because replaying them gives the same result;
+ * the ones that depend on the clock are logged as the state they produced,
+ * as Redis does: relative TTLs become an absolute `PEXPIREAT`, SET's EX/PX
+ * becomes `SET` + `PEXPIREAT`, INCRBYFLOAT becomes `SET … KEEPTTL` of the
+ * result (so replay never re-rounds a float), and an expiry set in the past
+ * becomes `DEL`.
+ *
+ * @module
+ */
+import type { Keyspace } from "../keyspace.ts";
+
+/** The commands to log for `argv`, which just ran and changed `keyspace`. */
+export function propagatedCommands(argv: readonly string[], keyspace: Keyspace): string[][] {
+  const name = argv[0]!.toLowerCase();
+  const key = argv[1]!;
+  switch (name) {
+    case "set":
+    case "setex":
+    case "psetex":
+      return stateOfString(key, keyspace);
+    case "getex":
+      return expiryOf(key, keyspace, true);
+    case "expire":
+    case "pexpire":
+    case "expireat":
+    case "pexpireat":
+      return expiryOf(key, keyspace, false);
+    case "incrbyfloat": {
+      const value = keyspace.get(key);
+      return typeof value === "string" ? [["SET", key, value, "KEEPTTL"]] : [["DEL", key]];
+    }
+    default:
+      return [[...argv]];
+  }
+}
+
+/** The command logged when a key expires or is evicted. */
+export function deletion(key: string): string[] {
+  return ["DEL", key];
+}
+
+/** A string key as it stands: its value, then its absolute deadline if it has one. */
+function stateOfString(key: string, keyspace: Keyspace): string[][] {
+  const value = keyspace.get(key);
+  if (typeof value !== "string") return [["DEL", key]];
+  const deadline = keyspace.getExpiry(key);
+  return deadline === undefined
+    ? [["SET", key, value]]
+    : [["SET", key, value], ["PEXPIREAT", key, String(deadline)]];
+}
+
+/** A key's TTL as it stands: an absolute deadline, none (PERSIST), or the key gone (DEL). */
+function expiryOf(key: string, keyspace: Keyspace, logPersist: boolean): string[][] {
+  if (keyspace.get(key) === undefined) return [["DEL", key]];
+  const deadline = keyspace.getExpiry(key);
+  if (deadline !== undefined) return [["PEXPIREAT", key, String(deadline)]];
+  return logPersist ? [["PERSIST", key]] : [];
+}
