@@ -37,8 +37,11 @@ const SHRINK_ABOVE = 1024 * 1024;
 export interface ConnectionHooks {
   /** Called before a batch of requests runs (the server fixes "now", counts commands). */
   beforeBatch(): void;
-  /** Called after a batch ran (reschedules active expiry if a nearer deadline appeared). */
-  afterBatch(): void;
+  /**
+   * Called after a batch ran (reschedules active expiry if a nearer deadline
+   * appeared); a returned promise holds the replies back until it settles.
+   */
+  afterBatch(): Promise<void> | void;
   /** Most unparsed bytes a client may have buffered (client-query-buffer-limit). */
   queryBufferLimit(): number;
   /** A framing error or I/O failure worth a log line. */
@@ -110,7 +113,9 @@ export class Connection {
             this.#wire.handle(argv);
             if (this.session.closeRequested) break;
           }
-          this.#hooks.afterBatch();
+          // With appendfsync always, replies wait until the batch's writes are on disk.
+          const durable = this.#hooks.afterBatch();
+          if (durable !== undefined) await durable;
         }
         if (result.error !== undefined) {
           this.#wire.protocolError(result.error);
