@@ -1,45 +1,66 @@
 /**
- * `kache bench`: the load generator.
+ * `kache bench`: the load generator, for Kache or any Redis-compatible server.
  *
  * By default it replays the original C++ benchmark over the binary protocol:
  * 4 connections, each sending its 61-command list one request at a time,
- * 5,000 times (1,220,000 requests). What is sent comes from a pluggable
- * workload and protocol (`bench_workload.ts`); how it is reported from
- * `bench_report.ts`. This module owns only sockets, time and flags.
+ * 5,000 times (1,220,000 requests). `-t` names redis-benchmark-style tests
+ * (set, get, incr, zadd, zrange, zquery, mixed) that run over RESP with
+ * redis-benchmark's defaults, so the same load can be pointed at Redis and at
+ * Kache. What is sent comes from a pluggable workload and protocol
+ * (`bench_workload.ts`); how it is reported from `bench_report.ts`. This
+ * module owns only sockets, time and flags.
  *
  * The generator must never be what limits throughput, so each connection is
  * one loop over one reusable read buffer: requests were encoded before the
  * clock started, a pipelined batch is one write of a contiguous slice, and
- * replies are counted by their length prefix without being decoded.
+ * replies are counted by their framing without being decoded.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { formatJson, formatText, LatencyRecorder } from "./bench_report.ts";
+import { formatCsv, formatJson, formatText, LatencyRecorder } from "./bench_report.ts";
 import type { BenchResult } from "./bench_report.ts";
 import {
+  BENCH_TESTS,
+  benchWorkload,
   encodeRequestRing,
+  fillRandomKeys,
   kacheProtocol,
-  originalWorkload,
+  keyRandom,
+  MAX_KEYSPACE,
   requestBatch,
+  respProtocol,
   splitRequests,
 } from "./bench_workload.ts";
-import type { BenchProtocol, BenchWorkload, RequestRing } from "./bench_workload.ts";
+import type { BenchProtocol, BenchTest, BenchWorkload, RequestRing } from "./bench_workload.ts";
+import { KacheConnection } from "./connection.ts";
+import type { ClientReply } from "../lib/protocol/resp_reply.ts";
 
 /** Settings of one run, after flag parsing and validation. */
 export interface BenchOptions {
   readonly host: string;
   readonly port: number;
+  /** Wire protocol: the binary Kache protocol or RESP. */
+  readonly protocol: "kache" | "resp";
+  /** Sent with AUTH on every connection before anything else, when set. */
+  readonly password: string | undefined;
   readonly connections: number;
   /** Requests in flight per connection: send this many, then wait for as many replies. */
   readonly pipeline: number;
-  /** How many times each connection sends its whole command list. */
-  readonly repeats: number;
-  /** Total requests across connections; overrides `repeats` when set. */
+  /** How many times each connection sends its whole command list, when set. */
+  readonly repeats: number | undefined;
+  /** Total requests across connections, per test; overrides `repeats` when set. */
   readonly requests: number | undefined;
-  /** Run for this long instead of a request count, when set. */
+  /** Run each test for this long instead of a request count, when set. */
   readonly durationSeconds: number | undefined;
+  /** Bytes in each SET value. */
+  readonly valueSize: number;
+  /** Random keys in [0, keyspace) replace `__rand_int__`, when set. */
+  readonly keyspace: number | undefined;
+  /** Tests to run, in order. */
+  readonly tests: readonly BenchTest[];
   readonly json: boolean;
+  readonly csv: boolean;
   readonly seed: number;
 }
 
@@ -67,27 +88,57 @@ const denoIo: BenchIo = {
   },
 };
 
+/** redis-benchmark's request count per test, used when neither -n nor --repeats is given. */
+const DEFAULT_REDIS_REQUESTS = 100_000;
+/** The original benchmark's repeats per connection. */
+const DEFAULT_REPEATS = 5000;
+
 const USAGE = `Usage: kache bench [options]
 
-Load generator for a Kache server. By default it replays the original
-benchmark over the binary protocol: 4 connections, each sending a list of
-61 commands (11 fixed, 50 random) one at a time, 5000 times.
+Load generator for Kache or any Redis-compatible server. By default it
+replays the original benchmark over the binary protocol: 4 connections, each
+sending a list of 61 commands (11 fixed, 50 random) one at a time, 5000 times.
 
 Options:
   -h, --host <host>          server host (default 127.0.0.1)
-  -p, --port <port>          server port (default 1234)
-  -c, --connections <n>      parallel connections (default 4)
+  -p, --port <port>          server port (default 1234 with --kache, 6379 with --resp)
+      --resp                 speak RESP, as redis-benchmark does
+      --kache                speak the binary Kache protocol
+  -a, --password <password>  send AUTH <password> first on every connection
+  -t, --tests <list>         comma-separated tests (default original):
+                             set, get, incr, zadd   what redis-benchmark's tests send
+                             zrange   ZRANGE myzset 0 9, after adding 100 members
+                             zquery   ZQUERY myzset 0 element:0 0 20 (Kache only: 10 pairs)
+                             mixed    per connection a list of 100 commands drawn by
+                                      --seed: 50% GET, 35% SET, 15% ZADD, on the same
+                                      keys as the get, set and zadd tests
+                             original the original benchmark's 61-command lists
+  -c, --connections <n>      parallel connections (default 4, or 50 with Redis tests)
+  -n, --requests <n>         total requests per test (default 100000 for Redis
+                             tests; the original workload uses --repeats)
       --repeats <n>          times each connection sends its list (default 5000)
-  -n, --requests <n>         total requests instead of --repeats
+      --duration <seconds>   run each test for this long instead of a request count
   -P, --pipeline <n>         requests in flight per connection (default 1)
-      --duration <seconds>   run for this long instead of a request count
-      --seed <n>             seed of the random commands (default 1)
-      --json                 print the result as JSON on stdout
+  -d, --value-size <bytes>   SET value size (default 3, as redis-benchmark)
+  -r, --keyspace <n>         random keys key:NNNNNNNNNNNN in [0, n), as
+                             redis-benchmark -r; without it the keys keep the
+                             literal placeholder ("key:__rand_int__"), as there
+      --seed <n>             seed of the random commands and keys (default 1)
+      --json                 print the results as JSON on stdout (an object for
+                             one test, an array for several)
+      --csv                  print the results as CSV in redis-benchmark --csv's columns
       --help                 show this help
 
-Only error replies (status 3) and lost connections count as errors: a
-not-found answer to GET is an ordinary reply. Exit code 1 when a connection
-fails or is lost.
+Protocol rule: --resp or --kache decides; without either, the bench speaks
+the binary protocol when the only test is "original" (the default) and RESP
+as soon as any other test is named. The default port follows the protocol.
+With any test other than original, -c defaults to 50 and -n to 100000, as in
+redis-benchmark.
+
+Latencies are measured per request from its batch's send to its reply and
+reported as HDR-histogram percentiles. Only error replies (RESP "-", binary
+status 3) and lost connections count as errors: a not-found answer to GET is
+an ordinary reply. Exit code 1 when a connection fails or is lost.
 `;
 
 /** Thrown for a bad command line; the message is shown to the user as is. */
@@ -106,13 +157,20 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions | "help" {
       options: {
         host: { type: "string", short: "h" },
         port: { type: "string", short: "p" },
+        resp: { type: "boolean" },
+        kache: { type: "boolean" },
+        password: { type: "string", short: "a" },
+        tests: { type: "string", short: "t" },
         connections: { type: "string", short: "c" },
         repeats: { type: "string" },
         requests: { type: "string", short: "n" },
         pipeline: { type: "string", short: "P" },
         duration: { type: "string" },
+        "value-size": { type: "string", short: "d" },
+        keyspace: { type: "string", short: "r" },
         seed: { type: "string" },
         json: { type: "boolean" },
+        csv: { type: "boolean" },
         help: { type: "boolean" },
       },
     });
@@ -127,19 +185,60 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions | "help" {
   if (duration !== undefined && (values.requests !== undefined || values.repeats !== undefined)) {
     throw new BenchUsageError("--duration cannot be combined with --requests or --repeats");
   }
+  if (values.resp && values.kache) {
+    throw new BenchUsageError("--resp and --kache cannot be combined");
+  }
+  if (values.json && values.csv) throw new BenchUsageError("--json and --csv cannot be combined");
+  const tests = parseTests(values.tests ?? "original");
+  const redisTests = tests.some((test) => test !== "original");
+  const protocol = values.resp ? "resp" : values.kache ? "kache" : redisTests ? "resp" : "kache";
   return {
     host: values.host ?? "127.0.0.1",
-    port: parseNumber("--port", values.port ?? "1234", { min: 1, max: 65535 }),
-    connections: parseNumber("--connections", values.connections ?? "4", { min: 1 }),
+    port: parseNumber("--port", values.port ?? (protocol === "kache" ? "1234" : "6379"), {
+      min: 1,
+      max: 65535,
+    }),
+    protocol,
+    password: values.password,
+    connections: parseNumber("--connections", values.connections ?? (redisTests ? "50" : "4"), {
+      min: 1,
+    }),
     pipeline: parseNumber("--pipeline", values.pipeline ?? "1", { min: 1 }),
-    repeats: parseNumber("--repeats", values.repeats ?? "5000", { min: 1 }),
+    repeats: values.repeats === undefined
+      ? undefined
+      : parseNumber("--repeats", values.repeats, { min: 1 }),
     requests: values.requests === undefined
       ? undefined
       : parseNumber("--requests", values.requests, { min: 1 }),
     durationSeconds: duration,
+    valueSize: parseNumber("--value-size", values["value-size"] ?? "3", {
+      min: 1,
+      max: 512 * 1024 * 1024,
+    }),
+    keyspace: values.keyspace === undefined
+      ? undefined
+      : parseNumber("--keyspace", values.keyspace, { min: 1, max: MAX_KEYSPACE }),
+    tests,
     json: values.json ?? false,
+    csv: values.csv ?? false,
     seed: parseNumber("--seed", values.seed ?? "1", { min: 0, max: 0xffffffff }),
   };
+}
+
+/** Parses `-t`'s comma-separated list (case-insensitive, as redis-benchmark's). */
+function parseTests(text: string): BenchTest[] {
+  const tests: BenchTest[] = [];
+  for (const part of text.split(",")) {
+    const name = part.trim().toLowerCase();
+    const test = BENCH_TESTS.find((known) => known === name);
+    if (test === undefined) {
+      throw new BenchUsageError(
+        `--tests: unknown test "${part.trim()}" (known: ${BENCH_TESTS.join(", ")})`,
+      );
+    }
+    if (!tests.includes(test)) tests.push(test);
+  }
+  return tests;
 }
 
 function parseNumber(
@@ -166,9 +265,13 @@ function parseNumber(
   return value;
 }
 
-/** Thrown when the server cannot be reached before the run starts. */
+/** Thrown when the server cannot be reached, or refuses AUTH or setup, before the run starts. */
 export class BenchConnectError extends Error {
   override name = "BenchConnectError";
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Opens `count` connections, or closes any that opened and throws {@link BenchConnectError}. */
@@ -184,12 +287,88 @@ async function connectAll(host: string, port: number, count: number): Promise<De
   }
   if (failure !== undefined) {
     for (const conn of conns) conn.close();
-    const reason = failure instanceof Error ? failure.message : String(failure);
-    throw new BenchConnectError(`Could not connect to Kache at ${host}:${port}: ${reason}`);
+    throw new BenchConnectError(
+      `Could not connect to Kache at ${host}:${port}: ${describe(failure)}`,
+    );
   }
   // Small requests must leave at once, not wait for Nagle to batch them.
   for (const conn of conns) conn.setNoDelay(true);
   return conns;
+}
+
+/** Why a setup reply means the setup failed, or undefined when it is an ordinary answer. */
+function setupFailure(reply: ClientReply): string | undefined {
+  if (reply.type === "error") return reply.message;
+  // Binary statuses: 1 unknown command, 3 error, 4 bad argument, 5 wrong type.
+  if (reply.type === "status-code" && [1, 3, 4, 5].includes(reply.status)) {
+    return `status ${reply.status}`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks the password and runs a workload's setup commands on one ordinary
+ * client connection, so a wrong password or a failing setup is reported with
+ * the server's own words before any load starts.
+ */
+async function prepare(options: BenchOptions, setup: readonly string[][]): Promise<void> {
+  if (options.password === undefined && setup.length === 0) return;
+  let connection: KacheConnection;
+  try {
+    connection = await KacheConnection.connect({
+      hostname: options.host,
+      port: options.port,
+      protocol: options.protocol,
+    });
+  } catch (error) {
+    throw new BenchConnectError(
+      `Could not connect to Kache at ${options.host}:${options.port}: ${describe(error)}`,
+    );
+  }
+  try {
+    const commands = options.password === undefined
+      ? setup
+      : [["AUTH", options.password], ...setup];
+    const replies = await Promise.all(commands.map((command) => connection.send(command)));
+    for (const [i, reply] of replies.entries()) {
+      const failure = setupFailure(reply);
+      if (failure === undefined) continue;
+      const what = options.password !== undefined && i === 0 ? "AUTH" : commands[i]!.join(" ");
+      throw new BenchConnectError(`${what} failed: ${failure}`);
+    }
+  } catch (error) {
+    if (error instanceof BenchConnectError) throw error;
+    throw new BenchConnectError(`Setup failed: ${describe(error)}`);
+  } finally {
+    connection.close();
+  }
+}
+
+/** Sends AUTH on each bench connection and waits for its one reply, counted like any other. */
+async function authenticateAll(
+  conns: readonly Deno.Conn[],
+  protocol: BenchProtocol,
+  password: string,
+): Promise<void> {
+  const request = protocol.encode(["AUTH", password]);
+  await Promise.all(conns.map(async (conn) => {
+    await writeAll(conn, request);
+    const counter = protocol.createReplyCounter();
+    const buffer = new Uint8Array(4096);
+    let filled = 0;
+    while (true) {
+      const read = await conn.read(buffer.subarray(filled));
+      if (read === null) {
+        throw new BenchConnectError("AUTH failed: the server closed the connection");
+      }
+      filled += read;
+      if (counter.scan(buffer, 0, filled, 1) === 1) break;
+      if (counter.failure !== undefined || filled === buffer.length) {
+        throw new BenchConnectError("AUTH failed: unreadable reply");
+      }
+    }
+    if (counter.errorReplies > 0) throw new BenchConnectError("AUTH failed");
+  }));
 }
 
 /** Counters the run updates as it goes, read by the progress line. */
@@ -210,6 +389,9 @@ interface ConnectionPlan {
   /** `performance.now()` after which no new batch starts; Infinity without one. */
   readonly deadline: number;
   readonly pipeline: number;
+  /** Random keys in [0, keyspace) fill the ring's placeholders before each batch, when set. */
+  readonly keyspace: number | undefined;
+  readonly random: () => number;
   readonly latency: LatencyRecorder;
   readonly stats: LiveStats;
 }
@@ -222,7 +404,7 @@ const MIN_READ_SPACE = 16 * 1024;
  * record each reply's latency from the batch's send time, repeat.
  */
 async function driveConnection(conn: Deno.Conn, plan: ConnectionPlan): Promise<void> {
-  const { ring, pipeline, latency, stats } = plan;
+  const { ring, pipeline, latency, stats, keyspace, random } = plan;
   const counter = plan.protocol.createReplyCounter();
   let buffer = new Uint8Array(64 * 1024);
   // buffer[scanned, filled) holds bytes read but not yet part of a counted reply.
@@ -232,6 +414,7 @@ async function driveConnection(conn: Deno.Conn, plan: ConnectionPlan): Promise<v
   let remaining = plan.requests;
   while (remaining > 0 && performance.now() < plan.deadline) {
     const batch = Math.min(pipeline, remaining);
+    if (keyspace !== undefined) fillRandomKeys(ring, next, batch, keyspace, random);
     const sentAt = performance.now();
     await writeAll(conn, requestBatch(ring, next, batch));
     next = (next + batch) % ring.period;
@@ -272,10 +455,27 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
 }
 
-/** A workload and protocol to run; defaults are the original benchmark's. */
+/** A workload and protocol to run. */
 export interface BenchSubject {
   readonly workload: BenchWorkload;
   readonly protocol: BenchProtocol;
+}
+
+/**
+ * How many requests each connection sends: `-n` split evenly; else
+ * `--repeats` whole lists (the original workload's default 5000); else
+ * redis-benchmark's 100000 split evenly.
+ */
+function requestShares(
+  options: BenchOptions,
+  workload: BenchWorkload,
+  periods: readonly number[],
+): number[] {
+  if (options.durationSeconds !== undefined) return periods.map(() => Infinity);
+  if (options.requests !== undefined) return splitRequests(options.requests, periods.length);
+  const repeats = options.repeats ?? (workload.name === "original" ? DEFAULT_REPEATS : undefined);
+  if (repeats !== undefined) return periods.map((period) => repeats * period);
+  return splitRequests(DEFAULT_REDIS_REQUESTS, periods.length);
 }
 
 /**
@@ -293,24 +493,27 @@ export async function runLoad(
   const rings = conns.map((_, i) =>
     encodeRequestRing(workload.commandsFor(i), protocol, options.pipeline)
   );
-  const shares = options.requests === undefined
-    ? undefined
-    : splitRequests(options.requests, conns.length);
+  const shares = requestShares(options, workload, rings.map((ring) => ring.period));
   const duration = options.durationSeconds;
-  const timed = duration !== undefined;
   const startedAt = performance.now();
-  const deadline = timed ? startedAt + duration * 1000 : Infinity;
+  const deadline = duration !== undefined ? startedAt + duration * 1000 : Infinity;
   await Promise.all(conns.map(async (conn, i) => {
-    const ring = rings[i]!;
-    const requests = timed ? Infinity : shares?.[i] ?? options.repeats * ring.period;
-    const plan = { ring, protocol, requests, deadline, pipeline: options.pipeline, latency, stats };
+    const plan: ConnectionPlan = {
+      ring: rings[i]!,
+      protocol,
+      requests: shares[i]!,
+      deadline,
+      pipeline: options.pipeline,
+      keyspace: options.keyspace,
+      random: keyRandom(options.seed, i),
+      latency,
+      stats,
+    };
     try {
       await driveConnection(conn, plan);
     } catch (error) {
       stats.connectionErrors++;
-      stats.failures.push(
-        `Connection ${i + 1}: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      stats.failures.push(`Connection ${i + 1}: ${describe(error)}`);
     } finally {
       try {
         conn.close();
@@ -322,12 +525,15 @@ export async function runLoad(
   const durationSeconds = (performance.now() - startedAt) / 1000;
   return {
     test: workload.name,
+    title: workload.title,
     protocol: protocol.name,
     host: options.host,
     port: options.port,
     connections: options.connections,
     pipeline: options.pipeline,
     seed: options.seed,
+    valueSize: options.valueSize,
+    keyspace: options.keyspace ?? null,
     requests: stats.completed,
     errorReplies: stats.errorReplies,
     connectionErrors: stats.connectionErrors,
@@ -341,8 +547,8 @@ export async function runLoad(
 /** How often the live progress line is redrawn. */
 const PROGRESS_INTERVAL_MS = 250;
 
-/** Redraws `done, rate` on stderr until the returned function is called, which erases it. */
-function startProgress(io: BenchIo, stats: LiveStats): () => void {
+/** Redraws `test: done, rate` on stderr until the returned function is called, which erases it. */
+function startProgress(io: BenchIo, test: string, stats: LiveStats): () => void {
   let lastCount = 0;
   let lastTime = performance.now();
   const timer = setInterval(() => {
@@ -351,7 +557,7 @@ function startProgress(io: BenchIo, stats: LiveStats): () => void {
     lastCount = stats.completed;
     lastTime = now;
     io.stderr(
-      `\r\x1b[K${stats.completed.toLocaleString("en-US")} requests, ` +
+      `\r\x1b[K${test}: ${stats.completed.toLocaleString("en-US")} requests, ` +
         `${Math.round(rate).toLocaleString("en-US")} req/s`,
     );
   }, PROGRESS_INTERVAL_MS);
@@ -361,9 +567,44 @@ function startProgress(io: BenchIo, stats: LiveStats): () => void {
   };
 }
 
+/** Runs one test from setup to report; throws {@link BenchConnectError} before any load. */
+async function runTest(
+  options: BenchOptions,
+  test: BenchTest,
+  io: BenchIo,
+): Promise<{ result: BenchResult; failures: readonly string[] }> {
+  const workload = benchWorkload(test, {
+    valueSize: options.valueSize,
+    randomKeys: options.keyspace !== undefined,
+    seed: options.seed,
+  });
+  const protocol = options.protocol === "resp" ? respProtocol : kacheProtocol;
+  await prepare(options, workload.setup.map((command) => [...command]));
+  const conns = await connectAll(options.host, options.port, options.connections);
+  if (options.password !== undefined) {
+    try {
+      await authenticateAll(conns, protocol, options.password);
+    } catch (error) {
+      for (const conn of conns) conn.close();
+      throw error instanceof BenchConnectError
+        ? error
+        : new BenchConnectError(`AUTH failed: ${describe(error)}`);
+    }
+  }
+  const stats: LiveStats = { completed: 0, errorReplies: 0, connectionErrors: 0, failures: [] };
+  const stopProgress = io.stderrIsTerminal ? startProgress(io, workload.title, stats) : undefined;
+  try {
+    const result = await runLoad(conns, options, { workload, protocol }, stats);
+    return { result, failures: stats.failures };
+  } finally {
+    stopProgress?.();
+  }
+}
+
 /**
  * Runs `kache bench` with the arguments after `bench` and returns the exit
- * code: 0 on success, 1 on bad flags, no connection, or a lost connection.
+ * code: 0 on success, 1 on bad flags, no connection, a refused AUTH or
+ * setup, or a lost connection.
  */
 export async function runBench(args: string[], io: BenchIo = denoIo): Promise<number> {
   let options: BenchOptions | "help";
@@ -378,24 +619,26 @@ export async function runBench(args: string[], io: BenchIo = denoIo): Promise<nu
     io.stdout(USAGE);
     return 0;
   }
-  let conns: Deno.TcpConn[];
-  try {
-    conns = await connectAll(options.host, options.port, options.connections);
-  } catch (error) {
-    if (!(error instanceof BenchConnectError)) throw error;
-    io.stderr(`${error.message}\n`);
-    return 1;
+  const results: BenchResult[] = [];
+  let lost = false;
+  for (const test of options.tests) {
+    let outcome;
+    try {
+      outcome = await runTest(options, test, io);
+    } catch (error) {
+      if (!(error instanceof BenchConnectError)) throw error;
+      io.stderr(`${error.message}\n`);
+      return 1;
+    }
+    for (const failure of outcome.failures) io.stderr(`${failure}\n`);
+    lost ||= outcome.result.connectionErrors > 0;
+    results.push(outcome.result);
+    // Text goes out test by test, as redis-benchmark prints, so a long run shows progress.
+    if (!options.json && !options.csv) {
+      io.stdout((results.length > 1 ? "\n" : "") + formatText(outcome.result));
+    }
   }
-  const stats: LiveStats = { completed: 0, errorReplies: 0, connectionErrors: 0, failures: [] };
-  const subject = { workload: originalWorkload(options.seed), protocol: kacheProtocol };
-  const stopProgress = io.stderrIsTerminal ? startProgress(io, stats) : undefined;
-  let result: BenchResult;
-  try {
-    result = await runLoad(conns, options, subject, stats);
-  } finally {
-    stopProgress?.();
-  }
-  for (const failure of stats.failures) io.stderr(`${failure}\n`);
-  io.stdout(options.json ? formatJson(result) : formatText(result));
-  return result.connectionErrors > 0 ? 1 : 0;
+  if (options.json) io.stdout(formatJson(results.length === 1 ? results[0]! : results));
+  if (options.csv) io.stdout(formatCsv(results));
+  return lost ? 1 : 0;
 }

@@ -65,8 +65,10 @@ export class LatencyRecorder {
 
 /** Everything one benchmark run measured, and the settings that shaped it. */
 export interface BenchResult {
-  /** Workload name ("original"). */
+  /** Workload name, as `-t` takes it ("original", "set"). */
   readonly test: string;
+  /** redis-benchmark's name for the test ("SET", "ZRANGE myzset 0 9"); the CSV's test column. */
+  readonly title: string;
   /** Wire protocol name ("kache"). */
   readonly protocol: string;
   readonly host: string;
@@ -74,6 +76,10 @@ export interface BenchResult {
   readonly connections: number;
   readonly pipeline: number;
   readonly seed: number;
+  /** Bytes in each SET value (`-d`). */
+  readonly valueSize: number;
+  /** Random keys are drawn from [0, keyspace) (`-r`); null when keys are fixed. */
+  readonly keyspace: number | null;
   /** Requests answered. */
   readonly requests: number;
   /** Replies that reported an error (binary protocol: status 3). */
@@ -115,7 +121,8 @@ export function formatText(result: BenchResult): string {
   return [
     `Kache benchmark: ${result.test} workload, ${result.protocol} protocol, ` +
     `${result.host}:${result.port}`,
-    `  ${result.connections} connections, pipeline ${result.pipeline}, seed ${result.seed}`,
+    `  ${result.connections} connections, pipeline ${result.pipeline}, seed ${result.seed}` +
+    (result.keyspace === null ? "" : `, random keys in [0, ${result.keyspace})`),
     "",
     `Total requests:  ${integerFormat.format(result.requests)}`,
     `Errors:          ${errors}`,
@@ -127,8 +134,11 @@ export function formatText(result: BenchResult): string {
   ].join("\n");
 }
 
-/** The machine-readable report: one JSON object, newline-terminated. */
-export function formatJson(result: BenchResult): string {
+/**
+ * The machine-readable report, newline-terminated: one JSON object for one
+ * result, an array of them for several tests.
+ */
+export function formatJson(result: BenchResult | readonly BenchResult[]): string {
   return JSON.stringify(result, null, 2) + "\n";
 }
 
@@ -144,14 +154,17 @@ const CSV_HEADER = [
   "max_latency_ms",
 ];
 
-/** One header line and one row per run, every field quoted as `redis-benchmark --csv` does. */
+/**
+ * One header line and one row per run, every field quoted as `redis-benchmark --csv` does;
+ * the test column holds redis-benchmark's name for the test.
+ */
 export function formatCsv(results: readonly BenchResult[]): string {
   const quote = (field: string) => `"${field.replaceAll('"', '""')}"`;
   const lines = [CSV_HEADER.map(quote).join(",")];
   for (const result of results) {
     const latency = result.latencyMs;
     const fields = [
-      result.test,
+      result.title,
       result.throughput.toFixed(2),
       ...[latency.avg, latency.min, latency.p50, latency.p95, latency.p99, latency.max]
         .map((ms) => ms.toFixed(3)),

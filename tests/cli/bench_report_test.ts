@@ -9,12 +9,15 @@ import {
 
 const RESULT: BenchResult = {
   test: "original",
+  title: "original",
   protocol: "kache",
   host: "127.0.0.1",
   port: 1234,
   connections: 4,
   pipeline: 1,
   seed: 1,
+  valueSize: 3,
+  keyspace: null,
   requests: 1_220_000,
   errorReplies: 0,
   connectionErrors: 0,
@@ -106,7 +109,7 @@ Deno.test("formatJson round-trips the whole result", () => {
 
 Deno.test("formatCsv writes redis-benchmark's columns, one row per run", () => {
   assert.equal(
-    formatCsv([RESULT, { ...RESULT, test: 'say "hi"', throughput: 5 }]),
+    formatCsv([RESULT, { ...RESULT, title: 'say "hi"', throughput: 5 }]),
     [
       '"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms",' +
       '"p99_latency_ms","max_latency_ms"',

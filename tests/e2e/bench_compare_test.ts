@@ -1,0 +1,107 @@
+/**
+ * The Kache-vs-Redis harness (`bench/compare.ts`): its small parsers, and a
+ * whole `--quick` run against real redis-server and kache serve processes,
+ * writing into a temporary directory. Checks what the report contains, never
+ * the numbers in it: benchmarks are not tests.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { median, parseCompareArgs, parseCsv } from "../../bench/compare.ts";
+
+const COMPARE = fileURLToPath(new URL("../../bench/compare.ts", import.meta.url));
+
+/** The whole quick run must finish well inside this, or it is stopped and the test fails. */
+const RUN_LIMIT_MS = 85_000;
+
+Deno.test("parseCsv reads redis-benchmark's quoted fields, doubled quotes and commas", () => {
+  assert.deepEqual(
+    parseCsv('"test","rps"\r\n"ZRANGE myzset 0 9","1.5"\n"a ""b"", c","2"\n\n'),
+    [["test", "rps"], ["ZRANGE myzset 0 9", "1.5"], ['a "b", c', "2"]],
+  );
+});
+
+Deno.test("median takes the middle value, or the mean of the middle two", () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.ok(Number.isNaN(median([])));
+});
+
+Deno.test("parseCompareArgs --quick shrinks every size and keeps explicit values", () => {
+  const quick = parseCompareArgs(["--quick", "--out", "/tmp/x"]);
+  assert.notEqual(quick, "help");
+  if (quick === "help") return;
+  assert.deepEqual(
+    [quick.rounds, quick.requests, quick.keys, quick.members, quick.out],
+    [1, 2000, 100_000, 100_000, "/tmp/x"],
+  );
+  const full = parseCompareArgs(["--rounds", "5"]);
+  if (full === "help") throw new Error("unexpected help");
+  assert.deepEqual([full.rounds, full.requests, full.keys, full.members], [
+    5,
+    100_000,
+    1_000_000,
+    1_000_000,
+  ]);
+  assert.throws(() => parseCompareArgs(["--rounds", "0"]), /--rounds must be a positive integer/);
+});
+
+Deno.test("bench:compare --quick writes a Markdown report and an SVG chart", async () => {
+  const out = await Deno.makeTempDir({ prefix: "kache-compare-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", COMPARE, "--quick", "--out", out],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  // SIGTERM lets the harness stop its servers before exiting.
+  const timer = setTimeout(() => child.kill("SIGTERM"), RUN_LIMIT_MS);
+  try {
+    const { code, stdout, stderr } = await child.output();
+    const log = new TextDecoder().decode(stderr);
+    assert.equal(code, 0, log);
+    const markdown = await Deno.readTextFile(`${out}/latest.md`);
+    assert.equal(new TextDecoder().decode(stdout).trim(), markdown.trim());
+
+    assert.match(markdown, /^# Kache vs Redis$/m);
+    assert.match(markdown, /^- Date: \d{4}-\d\d-\d\dT/m);
+    assert.match(markdown, /^- Machine: \d+ CPUs \(nproc\), .+$/m);
+    assert.match(markdown, /^- Deno \d+\.\d+\.\d+, Kache \S+, Redis \d+\.\d+\.\d+/m);
+    assert.match(markdown, /^- Command: `deno task bench:compare --quick --out .+`$/m);
+    const rows = markdown.split("\n").filter((line) => line.startsWith("| "));
+    const row = (load: string, test: string) => {
+      const found = rows.find((line) => line.startsWith(`| ${load} | ${test} `));
+      assert.ok(found, `no row for ${load} ${test}:\n${markdown}`);
+      return found.split(" | ");
+    };
+    for (const test of ["SET", "GET", "INCR", "ZADD", "ZRANGE myzset 0 9", "SET (-P 16)"]) {
+      // Redis's throughput is a number in every redis-benchmark row.
+      assert.match(row("redis-benchmark", test)[2]!, /^[\d,]+$/, test);
+    }
+    for (
+      const test of ["SET", "GET", "INCR", "ZADD", "ZRANGE myzset 0 9", "MIXED", "GET (-P 16)"]
+    ) {
+      const cells = row("kache bench", test);
+      assert.match(cells[2]!, /^[\d,]+$/, test);
+      assert.match(cells[3]!, /^[\d,]+$/, test);
+      assert.match(cells[4]!, /^\d+\.\d\d×$/, test);
+    }
+    assert.match(row("kache bench (binary)", "original")[3]!, /^[\d,]+$/);
+    assert.match(markdown, /^## Memory: 100,000 keys, 16-byte values$/m);
+    assert.match(markdown, /^\| bytes per key \| [\d.]+ \| [\d.]+ \| [\d.]+× \|$/m);
+    assert.match(markdown, /^## Big offset: `ZRANGE z 25000 \+inf BYSCORE LIMIT 50000 10`$/m);
+    assert.match(markdown, /^\| ms per call \| [\d.]+ \| [\d.]+ \| [\d.]+× \|$/m);
+    assert.match(markdown, /^## Problems seen$/m);
+
+    const svg = await Deno.readTextFile(`${out}/latest.svg`);
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(svg, /<\/svg>\n$/);
+    const compared = rows.filter((line) => /^\d+\.\d\d×$/.test(line.split(" | ")[4] ?? ""));
+    assert.ok(compared.length >= 8);
+    // One background rectangle, then a bar per row with a throughput ratio.
+    assert.equal((svg.match(/<rect /g) ?? []).length, 1 + compared.length);
+    assert.match(svg, /kache bench: MIXED/);
+  } finally {
+    clearTimeout(timer);
+    await Deno.remove(out, { recursive: true });
+  }
+});
