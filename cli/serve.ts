@@ -48,7 +48,10 @@ export async function runServe(args: string[]): Promise<number> {
   const server = new KacheServer(config, log);
   let ports;
   try {
+    // Loaded before listening: no client ever sees a half-loaded dataset.
+    server.persistence.load();
     ports = server.listen();
+    server.persistence.start();
   } catch (cause) {
     console.error(`Cannot start: ${(cause as Error).message}`);
     return 1;
@@ -62,10 +65,17 @@ export async function runServe(args: string[]): Promise<number> {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       Deno.addSignalListener(signal, () => resolve(signal));
     }
+    server.exitRequested.then(() => resolve("SHUTDOWN"));
   });
-  const signal = await stopped;
-  log.notice(`Received ${signal}, shutting down`);
+  const reason = await stopped;
+  if (reason !== "SHUTDOWN") log.notice(`Received ${reason}, scheduling shutdown...`);
   await server.shutdown();
+  // SHUTDOWN saved before answering; a signal saves now if save rules are set, as Redis does.
+  const saved = await server.persistence.close(reason === "SHUTDOWN" ? "nosave" : "default");
+  if (!saved) {
+    log.warning("Error trying to save the DB; exiting anyway with status 1");
+    return 1;
+  }
   log.notice("Kache is now ready to exit, bye bye...");
   return 0;
 }

@@ -6,7 +6,20 @@
  *
  * @module
  */
+import {
+  type ClientOutputLimits,
+  DEFAULT_CLIENT_OUTPUT_BUFFER_LIMIT,
+  formatClientOutputLimits,
+  parseClientOutputLimits,
+} from "./client_output_limits.ts";
+import { EVICTION_POLICIES } from "./eviction.ts";
+import {
+  formatNotifyKeyspaceEvents,
+  INVALID_NOTIFY_CLASS,
+  parseNotifyKeyspaceEvents,
+} from "./notify.ts";
 import { parseSafeInteger } from "./numbers.ts";
+import { formatSaveRules, INVALID_SAVE, parseSaveRules } from "./persistence/save_rules.ts";
 
 /** How a setting's text is read and written back. */
 export type ConfigType =
@@ -14,7 +27,15 @@ export type ConfigType =
   | { readonly kind: "memory" }
   | { readonly kind: "boolean" }
   | { readonly kind: "string" }
-  | { readonly kind: "enum"; readonly values: readonly string[] };
+  | { readonly kind: "enum"; readonly values: readonly string[] }
+  | {
+    /** A setting with its own syntax; `current` lets a partial value merge into the old one. */
+    readonly kind: "custom";
+    readonly parse: (text: string, current: ConfigValue | undefined) => ParsedConfigValue;
+    readonly format: (value: ConfigValue) => string;
+  };
+
+type ParsedConfigValue = { value: ConfigValue } | { error: string };
 
 export interface ConfigParameter {
   readonly name: string;
@@ -32,6 +53,101 @@ export type ConfigValue = number | boolean | string;
 
 const PORT = { kind: "integer", min: 0, max: 65535 } as const;
 const NON_NEGATIVE = { kind: "integer", min: 0, max: Number.MAX_SAFE_INTEGER } as const;
+
+/** Snapshots and the append-only file (server/persistence.ts), under Redis's names and defaults. */
+const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
+  {
+    name: "dir",
+    type: { kind: "string" },
+    default: ".",
+    mutable: true,
+    description: "directory that holds the snapshot and the append-only files",
+  },
+  {
+    name: "dbfilename",
+    type: { kind: "string" },
+    default: "dump.rdb",
+    mutable: true,
+    description: "snapshot file name, inside dir",
+  },
+  {
+    name: "save",
+    type: {
+      kind: "custom",
+      parse(text) {
+        const rules = parseSaveRules(text);
+        return rules === undefined ? { error: INVALID_SAVE } : { value: formatSaveRules(rules) };
+      },
+      format: (value) => value as string,
+    },
+    default: "3600 1 300 100 60 10000",
+    mutable: true,
+    description: '"<seconds> <changes> ...": snapshot when both are reached ("" = never)',
+  },
+  {
+    name: "rdbcompression",
+    type: { kind: "boolean" },
+    default: "yes",
+    mutable: true,
+    description: "LZF-compress long strings in snapshots",
+  },
+  {
+    name: "rdbchecksum",
+    type: { kind: "boolean" },
+    default: "yes",
+    mutable: true,
+    description: "end snapshots with a CRC-64 (and check it on load)",
+  },
+  {
+    name: "appendonly",
+    type: { kind: "boolean" },
+    default: "no",
+    mutable: true,
+    description: "log every write to the append-only file and load it at startup",
+  },
+  {
+    name: "appendfilename",
+    type: { kind: "string" },
+    default: "appendonly.aof",
+    mutable: false,
+    description: "base name of the append-only files",
+  },
+  {
+    name: "appenddirname",
+    type: { kind: "string" },
+    default: "appendonlydir",
+    mutable: false,
+    description: "directory, inside dir, of the append-only files and their manifest",
+  },
+  {
+    name: "appendfsync",
+    type: { kind: "enum", values: ["always", "everysec", "no"] },
+    default: "everysec",
+    mutable: true,
+    description: "always: reply after fsync; everysec: fsync once a second; no: leave it to the OS",
+  },
+  {
+    name: "auto-aof-rewrite-percentage",
+    type: NON_NEGATIVE,
+    default: "100",
+    mutable: true,
+    description: "rewrite the append-only file once it grew by this % (0 = never)",
+  },
+  {
+    name: "auto-aof-rewrite-min-size",
+    type: { kind: "memory" },
+    default: "64mb",
+    mutable: true,
+    description: "no automatic rewrite below this append-only file size",
+  },
+  {
+    name: "aof-load-truncated",
+    type: { kind: "boolean" },
+    default: "yes",
+    mutable: true,
+    description: "at startup, drop a torn last command of the append-only file instead of refusing",
+  },
+];
 
 export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   {
@@ -134,12 +250,65 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     description: "most keys the active expiry removes before yielding to I/O",
   },
   {
+    name: "maxmemory",
+    type: { kind: "memory" },
+    default: "0",
+    mutable: true,
+    description: "evict or refuse writes past this estimated data size (0 = no limit)",
+  },
+  {
+    name: "maxmemory-policy",
+    type: { kind: "enum", values: EVICTION_POLICIES },
+    default: "noeviction",
+    mutable: true,
+    description: "which keys go when memory is full; noeviction refuses writes instead",
+  },
+  {
+    name: "maxmemory-samples",
+    type: { kind: "integer", min: 1, max: 64 },
+    default: "5",
+    mutable: true,
+    description: "keys looked at per eviction choice by the sampling policies",
+  },
+  {
+    name: "notify-keyspace-events",
+    type: {
+      kind: "custom",
+      parse(text) {
+        const flags = parseNotifyKeyspaceEvents(text);
+        return flags === undefined ? { error: INVALID_NOTIFY_CLASS } : { value: flags };
+      },
+      format: (value) => formatNotifyKeyspaceEvents(value as number),
+    },
+    default: "",
+    mutable: true,
+    description: "keyspace events to publish, Redis's letters (e.g. KEA; empty = none)",
+  },
+  {
+    name: "client-output-buffer-limit",
+    type: {
+      kind: "custom",
+      parse(text, current) {
+        const parsed = parseClientOutputLimits(
+          text,
+          current === undefined ? undefined : outputLimitsOf(current as string),
+        );
+        return "error" in parsed ? parsed : { value: formatClientOutputLimits(parsed.limits) };
+      },
+      format: (value) => value as string,
+    },
+    default: DEFAULT_CLIENT_OUTPUT_BUFFER_LIMIT,
+    mutable: true,
+    description: "<class> <hard> <soft> <seconds>: disconnect clients whose output queue is over",
+  },
+  {
     name: "databases",
     type: { kind: "integer", min: 1, max: 1 },
     default: "1",
     mutable: false,
     description: "number of databases (Kache has database 0 only)",
   },
+  ...PERSISTENCE_PARAMETERS,
 ];
 
 const BY_NAME = new Map(CONFIG_PARAMETERS.map((parameter) => [parameter.name, parameter]));
@@ -159,13 +328,26 @@ const MEMORY_UNITS: Record<string, number> = {
   gb: 1024 ** 3,
 };
 
-/** Reads `text` as the parameter's type; returns the value or an error message. */
+/** The limits of a stored `client-output-buffer-limit` value (always valid once stored). */
+export function outputLimitsOf(value: string): ClientOutputLimits {
+  const parsed = parseClientOutputLimits(value);
+  if ("error" in parsed) throw new Error(`Bad stored client-output-buffer-limit "${value}"`);
+  return parsed.limits;
+}
+
+/**
+ * Reads `text` as the parameter's type; returns the value or an error
+ * message. `current` is the value in force, for settings that merge.
+ */
 export function parseConfigValue(
   parameter: ConfigParameter,
   text: string,
-): { value: ConfigValue } | { error: string } {
+  current?: ConfigValue,
+): ParsedConfigValue {
   const type = parameter.type;
   switch (type.kind) {
+    case "custom":
+      return type.parse(text, current);
     case "integer": {
       // Redis reads these with string2ll: no "+", no leading zeros, no spaces.
       const value = parseSafeInteger(text);
@@ -200,6 +382,7 @@ export function parseConfigValue(
 /** Writes a value back as CONFIG GET shows it. */
 export function formatConfigValue(parameter: ConfigParameter, value: ConfigValue): string {
   if (parameter.type.kind === "boolean") return value ? "yes" : "no";
+  if (parameter.type.kind === "custom") return parameter.type.format(value);
   return String(value);
 }
 
@@ -242,7 +425,7 @@ export class Config {
     if (!options.startup && !parameter.mutable) {
       return `CONFIG SET failed (possibly related to argument '${parameter.name}') - can't set immutable config`;
     }
-    const parsed = parseConfigValue(parameter, text);
+    const parsed = parseConfigValue(parameter, text, this.#values.get(parameter.name));
     if ("error" in parsed) {
       return `CONFIG SET failed (possibly related to argument '${parameter.name}') - ${parsed.error}`;
     }

@@ -27,10 +27,14 @@ export function wrongArity(name: string): string {
 }
 
 export function unknownCommand(argv: readonly string[]): string {
-  const shown = argv.slice(1, 20).map((arg) => `'${arg.slice(0, 128)}'`).join(" ");
-  return `ERR unknown command '${(argv[0] ?? "").slice(0, 128)}', with args beginning with: ${
-    shown ? shown + " " : ""
-  }`;
+  // Redis appends quoted arguments while the list is under 128 bytes, cutting the last to fit.
+  let shown = "";
+  for (let i = 1; i < argv.length && shown.length < 128; i++) {
+    shown += `'${argv[i]!.slice(0, 128 - shown.length)}' `;
+  }
+  return `ERR unknown command '${
+    (argv[0] ?? "").slice(0, 128)
+  }', with args beginning with: ${shown}`;
 }
 
 export function unknownSubcommand(command: string, subcommand: string): string {

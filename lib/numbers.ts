@@ -78,22 +78,47 @@ export function parseFloat64(text: string): number | undefined {
   if (isSpace(first) || isSpace(last) || first === 0xa0 || last === 0xa0) return undefined;
   const value = Number(text);
   if (!Number.isNaN(value)) {
-    // Number() accepts forms strtold refuses ("0x10", "0b1", "", "Infinity" is fine).
+    // Number() reads "0b1" and "0o7", which strtod refuses; hex is strtod's own below.
     if (length > 1 && first === 48) {
       const second = text.charCodeAt(1) | 0x20;
-      if (second === 0x78 || second === 0x62 || second === 0x6f) return undefined;
+      if (second === 0x62 || second === 0x6f) return undefined;
+      if (second === 0x78) return finiteOrUndefined(parseHexFloat(text));
     }
     // strtod reports ERANGE on overflow and underflow, and Redis refuses both.
     if (!Number.isFinite(value) && !/inf/i.test(text)) return undefined;
     if (value === 0 && /[1-9]/.test(text.replace(/e.*$/i, ""))) return undefined;
     return value;
   }
+  if (HEX_FLOAT_PREFIX.test(text)) return finiteOrUndefined(parseHexFloat(text));
   const lower = text.toLowerCase();
   if (lower === "inf" || lower === "+inf" || lower === "infinity" || lower === "+infinity") {
     return Infinity;
   }
   if (lower === "-inf" || lower === "-infinity") return -Infinity;
   return undefined;
+}
+
+/** Redis 7.0 reads scores with strtod, which takes C99 hex floats ("0x1.8p1" is 3). */
+const HEX_FLOAT = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
+const HEX_FLOAT_PREFIX = /^[+-]?0[xX]/;
+
+/** A C99 hex float such as `0x10`, `-0x1.8p1`; undefined when it is not one. */
+export function parseHexFloat(text: string): number | undefined {
+  const hex = HEX_FLOAT.exec(text);
+  if (hex === null) return undefined;
+  const whole = hex[2]!;
+  const fraction = hex[3] ?? "";
+  if (whole.length + fraction.length === 0) return undefined;
+  // Number(bigint) rounds the mantissa to nearest; scaling by a power of two is exact.
+  const mantissa = Number(BigInt(`0x${whole}${fraction}`));
+  if (mantissa === 0) return hex[1] === "-" ? -0 : 0;
+  const value = mantissa * 2 ** (Number(hex[4] ?? "0") - 4 * fraction.length);
+  return hex[1] === "-" ? -value : value;
+}
+
+/** strtod's ERANGE on overflow, which Redis refuses. */
+function finiteOrUndefined(value: number | undefined): number | undefined {
+  return value !== undefined && Number.isFinite(value) ? value : undefined;
 }
 
 function isSpace(code: number): boolean {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { PubSub } from "./pubsub.ts";
 import type { Reply } from "./reply.ts";
 import type { Session } from "./session.ts";
 import type { WatchRegistry } from "./watch.ts";
@@ -16,6 +17,8 @@ export interface ClientInfo {
 export interface ServerControl {
   /** Which sessions WATCH which keys; also the keyspace's observer. */
   readonly watches: WatchRegistry;
+  /** Channel and pattern subscriptions, PUBLISH fan-out and keyspace notifications. */
+  readonly pubsub: PubSub;
   /** Wall clock in Unix microseconds, for TIME. */
   clockMicros(): number;
   /** Uniform random number in [0, 1), for RANDOMKEY and ZRANDMEMBER. */

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import type { Subscriber, Subscriptions } from "./pubsub.ts";
+import type { Reply } from "./reply.ts";
 
 /** Which wire a connection speaks; handlers never branch on it, codecs do. */
 export type WireProtocol = "resp" | "kache";
@@ -23,7 +25,7 @@ export interface SessionOptions {
   readonly authenticated: boolean;
 }
 
-export class Session {
+export class Session implements Subscriber {
   readonly id: number;
   readonly wire: WireProtocol;
   readonly address: string;
@@ -49,6 +51,10 @@ export class Session {
   lastCommandAt: number;
   /** Name of the last command, for CLIENT LIST's `cmd`. */
   lastCommand = "NULL";
+  /** Pub/Sub channels and patterns; undefined outside subscribed mode. */
+  subscriptions: Subscriptions | undefined;
+  /** Queues an out-of-band message (pub/sub) on the connection; set by the server. */
+  push: ((message: Reply) => void) | undefined;
 
   constructor(options: SessionOptions) {
     this.id = options.id;

@@ -4,7 +4,7 @@
  * and `touchWatchedKey`).
  *
  * The registry is the keyspace's observer, so every change path (commands,
- * lazy and active expiry, FLUSHALL) reaches it without the command families
+ * lazy and active expiry, eviction, FLUSHALL) reaches it without the command families
  * knowing WATCH exists. A change to a key nobody watches costs one map
  * lookup, and nothing at all while no session watches anything.
  *
@@ -59,6 +59,11 @@ export class WatchRegistry implements KeyspaceObserver {
   }
 
   expired(key: string): void {
+    this.#touch(key);
+  }
+
+  /** An evicted key counts as changed, as Redis's `signalModifiedKey` on eviction. */
+  evicted(key: string): void {
     this.#touch(key);
   }
 

@@ -23,9 +23,13 @@
  *   24-byte records (score, links, rank, height) on seek and select by about
  *   1.5×, and used 4 bytes less per member; inserts cost the same. Both are
  *   bound by one cache miss per level.
+ * - The set keeps a running estimate of its heap size (`byteSize`, from
+ *   lib/memory.ts) and reports changes as deltas, so the keyspace's memory
+ *   total stays exact while commands edit a set in place.
  *
  * @module
  */
+import { sortedSetBytes, stringBytes } from "./memory.ts";
 
 /** One end of a score interval; `value` may be ±Infinity. */
 export interface ScoreBound {
@@ -89,10 +93,36 @@ export class SortedSet {
   #free = NIL;
   /** Slots below this have been handed out at least once; the rest are fresh. */
   #used = 1;
+  /** Sum of the members' string sizes, for {@link SortedSet.byteSize}. */
+  #memberBytes = 0;
+  /** {@link SortedSet.byteSize} as of the last {@link SortedSet.takeByteDelta}. */
+  #reportedBytes = 0;
 
   /** Number of members. */
   get size(): number {
     return this.#slots.size;
+  }
+
+  /** Estimated heap bytes of the set, members included (see lib/memory.ts). O(1). */
+  get byteSize(): number {
+    return sortedSetBytes(this.#slots.size, this.#scores.length, this.#memberBytes);
+  }
+
+  /**
+   * How much {@link SortedSet.byteSize} changed since the previous call (all
+   * of it on the first): the keyspace adds this to its running total each
+   * time it stores the set, however many edits happened in between.
+   */
+  takeByteDelta(): number {
+    const bytes = this.byteSize;
+    const delta = bytes - this.#reportedBytes;
+    this.#reportedBytes = bytes;
+    return delta;
+  }
+
+  /** The estimate as of the last {@link SortedSet.takeByteDelta}: what a running total holds. */
+  get reportedBytes(): number {
+    return this.#reportedBytes;
   }
 
   /** The member's score, or undefined if it is not in the set. */
@@ -118,6 +148,7 @@ export class SortedSet {
     this.#scores[fresh] = score;
     this.#members[fresh] = member;
     this.#slots.set(member, fresh);
+    this.#memberBytes += stringBytes(member.length);
     this.#link(fresh);
     return true;
   }
@@ -128,6 +159,7 @@ export class SortedSet {
     if (slot === undefined) return false;
     this.#unlink(slot);
     this.#slots.delete(member);
+    this.#memberBytes -= stringBytes(member.length);
     this.#members[slot] = "";
     this.#links[slot * STRIDE + LEFT] = this.#free;
     this.#free = slot;

@@ -8,6 +8,9 @@
  */
 import type { Keyspace } from "../lib/keyspace.ts";
 
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
 export class ActiveExpiry {
   readonly #keyspace: Keyspace;
   /** Most keys removed per turn of the event loop (the original server used 2000). */
@@ -16,6 +19,8 @@ export class ActiveExpiry {
   /** The deadline the timer is set for; a nearer new deadline re-arms it. */
   #armedFor = Infinity;
   #stopped = false;
+  /** Timer wake-ups so far (INFO's expire cycles, and tests). */
+  sweeps = 0;
 
   constructor(keyspace: Keyspace, batchSize: number) {
     this.#keyspace = keyspace;
@@ -39,10 +44,13 @@ export class ActiveExpiry {
   #arm(deadline: number, delay: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#armedFor = deadline;
-    this.#timer = setTimeout(() => this.#sweep(), delay);
+    // setTimeout turns delays past 2^31-1 ms (24.8 days) into 1 ms, which would spin;
+    // waking early instead just finds nothing due and re-arms.
+    this.#timer = setTimeout(() => this.#sweep(), Math.min(delay, MAX_TIMER_DELAY));
   }
 
   #sweep(): void {
+    this.sweeps++;
     this.#timer = undefined;
     this.#armedFor = Infinity;
     const keyspace = this.#keyspace;

@@ -8,9 +8,18 @@
  * reads its replies stops being read from: its backlog lives in the kernel's
  * socket buffers, not in our memory.
  *
+ * Pub/sub messages cannot wait for the subscriber to read: {@link Connection.push}
+ * appends them to an {@link Outbox} whose own writer drains it, and a
+ * subscriber whose backlog breaks `client-output-buffer-limit` is dropped.
+ * Only subscribers get an outbox (then all their output goes through it, to
+ * keep order); every other connection writes exactly as described above.
+ *
  * @module
  */
+import { type OutputLimit, outputLimitReached } from "../lib/client_output_limits.ts";
+import type { Reply } from "../lib/reply.ts";
 import type { Session } from "../lib/session.ts";
+import { Outbox } from "./outbox.ts";
 import { writeAll } from "./write.ts";
 
 /** How a protocol plugs into the loop: decode requests, run them, produce bytes. */
@@ -28,9 +37,14 @@ export interface Wire {
   protocolError(message: string): void;
   /** The pending output, valid until the next handle(); clears it. */
   takeOutput(): Uint8Array;
+  /** Encodes an out-of-band message as bytes of its own, which may be shared and never change. */
+  encodePush(message: Reply): Uint8Array;
 }
 
-const INITIAL_BUFFER = 16 * 1024;
+/** Small to start: an idle connection then costs ~2 KB of buffers instead of ~32 KB. */
+const INITIAL_BUFFER = 1024;
+/** Reads that keep filling the buffer double it up to this size. */
+const BATCH_BUFFER_LIMIT = 64 * 1024;
 /** A buffer grown for one big request shrinks back once idle, so big values leave no lasting cost. */
 const SHRINK_ABOVE = 1024 * 1024;
 
@@ -46,6 +60,10 @@ export interface ConnectionHooks {
   queryBufferLimit(): number;
   /** A framing error or I/O failure worth a log line. */
   log(text: string): void;
+  /** The client-output-buffer-limit class that applies to the session now. */
+  outputLimit(session: Session): OutputLimit;
+  /** Something the operator should see: a client dropped for its output backlog. */
+  warn(text: string): void;
 }
 
 export class Connection {
@@ -59,6 +77,13 @@ export class Connection {
   #waitingForInput = false;
   #closing = false;
   #closed = false;
+  /** Output waiting for the socket; created when the session first subscribes. */
+  #outbox: Outbox | undefined;
+  /** Set while the batch's replies wait to be durable: pushes meanwhile wait in `#held`. */
+  #holding = false;
+  #held: Uint8Array[] | undefined;
+  /** When the queued output first reached the soft limit (client-output-buffer-limit). */
+  readonly #softLimit: { softSince: number | undefined } = { softSince: undefined };
 
   constructor(conn: Deno.Conn, session: Session, wire: Wire, hooks: ConnectionHooks) {
     this.#conn = conn;
@@ -73,6 +98,7 @@ export class Connection {
     let buffer = new Uint8Array(INITIAL_BUFFER);
     let start = 0;
     let end = 0;
+    let filled = false;
     try {
       while (!this.#closing) {
         if (start === end) {
@@ -89,19 +115,29 @@ export class Connection {
         }
         // Grow at most twice over per read, whatever size a frame header claims: a
         // 20-byte request announcing 512 MB must not make us allocate 512 MB up front.
-        const wanted = Math.max(pending + 1, Math.min(this.#wire.bytesNeeded, buffer.length * 2));
+        let wanted = Math.max(pending + 1, Math.min(this.#wire.bytesNeeded, buffer.length * 2));
+        // A read that filled the buffer means the client sends in bigger batches: double it.
+        if (filled && buffer.length < BATCH_BUFFER_LIMIT) {
+          wanted = Math.max(wanted, buffer.length * 2);
+        }
         if (start + wanted > buffer.length) {
-          // Move the partial frame to the front, growing only when it cannot fit.
-          const target = wanted > buffer.length ? new Uint8Array(wanted) : buffer;
+          // Move the partial frame to the front, growing only when it cannot fit, and then
+          // at least doubling, so frames without a size hint cost O(n) copies, not O(n²).
+          const target = wanted > buffer.length
+            ? new Uint8Array(Math.max(wanted, buffer.length * 2))
+            : buffer;
           target.set(buffer.subarray(start, end));
           buffer = target;
           end -= start;
           start = 0;
         }
         this.#waitingForInput = true;
+        // A message pushed while the last write was finishing waits for no one else.
+        if (this.#outbox !== undefined) this.#outbox.flush();
         const count = await this.#conn.read(buffer.subarray(end));
         this.#waitingForInput = false;
         if (count === null) break;
+        filled = end + count === buffer.length;
         end += count;
         this.lastActivity = Date.now();
 
@@ -115,7 +151,11 @@ export class Connection {
           }
           // With appendfsync always, replies wait until the batch's writes are on disk.
           const durable = this.#hooks.afterBatch();
-          if (durable !== undefined) await durable;
+          if (durable !== undefined) {
+            this.#holding = true;
+            await durable;
+            this.#holding = false;
+          }
         }
         if (result.error !== undefined) {
           this.#wire.protocolError(result.error);
@@ -125,7 +165,10 @@ export class Connection {
           this.session.closeRequested = true;
         }
         const output = this.#wire.takeOutput();
-        if (output.length > 0) await writeAll(this.#conn, output);
+        // Created here, at the end of the batch that subscribed, so no push finds a write in flight.
+        if (this.session.subscriptions !== undefined) this.#outbox ??= new Outbox(this.#conn);
+        if (this.#outbox !== undefined) await this.#sendQueued(this.#outbox, output);
+        else if (output.length > 0) await writeAll(this.#conn, output);
         if (this.session.closeRequested) break;
       }
     } catch (cause) {
@@ -135,6 +178,36 @@ export class Connection {
     } finally {
       this.#close();
     }
+  }
+
+  /**
+   * Queues a pub/sub message for this client and returns at once: the
+   * publisher never waits for a subscriber's socket. Inside this client's
+   * own batch, the replies produced so far go first, so a pipeline's replies
+   * and confirmations keep their order. Drops the client when its backlog
+   * breaks its output limit.
+   */
+  push(message: Reply): void {
+    if (this.#closed) return;
+    const bytes = this.#wire.encodePush(message);
+    if (this.#holding) {
+      (this.#held ??= []).push(bytes);
+      return;
+    }
+    const outbox = this.#outbox ??= new Outbox(this.#conn);
+    if (this.#waitingForInput) {
+      // The usual case, a message from another client's batch: nothing of ours is pending,
+      // and with the loop parked on its read only we can start the writer.
+      outbox.enqueue(bytes);
+      outbox.flush();
+    } else {
+      // Inside our own batch, the replies produced so far go first (elsewhere there are none);
+      // the loop sends the rest and starts the writer.
+      const before = this.#wire.takeOutput();
+      if (before.length > 0) outbox.enqueue(before.slice());
+      outbox.enqueue(bytes);
+    }
+    this.#enforceOutputLimit(outbox);
   }
 
   /** Closes at once (CLIENT KILL, idle timeout, server exit). */
@@ -152,9 +225,34 @@ export class Connection {
     if (this.#waitingForInput) this.#close();
   }
 
+  /** A subscriber's batch output goes behind its queued messages; resolves once written. */
+  async #sendQueued(outbox: Outbox, output: Uint8Array): Promise<void> {
+    const sent = outbox.send(output);
+    const held = this.#held;
+    if (held !== undefined) {
+      this.#held = undefined;
+      for (const bytes of held) outbox.enqueue(bytes);
+      outbox.flush();
+      this.#enforceOutputLimit(outbox);
+    }
+    await sent;
+  }
+
+  #enforceOutputLimit(outbox: Outbox): void {
+    const limit = this.#hooks.outputLimit(this.session);
+    if (!outputLimitReached(limit, outbox.bytes, Date.now, this.#softLimit)) return;
+    this.#hooks.warn(
+      `Client id=${this.session.id} addr=${this.session.address} name=${this.session.name} ` +
+        `closed for overcoming of output buffer limits (${outbox.bytes} bytes queued).`,
+    );
+    this.close();
+  }
+
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#outbox?.discard(new Deno.errors.BadResource("Connection closed"));
+    this.#held = undefined;
     try {
       this.#conn.close();
     } catch {

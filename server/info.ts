@@ -10,6 +10,9 @@ import { KACHE_VERSION, REDIS_COMPATIBLE_VERSION } from "../lib/version.ts";
 
 type Section = (server: KacheServer) => [string, string | number][];
 
+/** The highest used_memory each server's INFO has shown (sampled when INFO runs). */
+const peakMemory = new WeakMap<KacheServer, number>();
+
 const SECTIONS: Record<string, Section> = {
   server(server) {
     const uptime = Math.floor((Date.now() - server.state.startedAt) / 1000);
@@ -38,30 +41,32 @@ const SECTIONS: Record<string, Section> = {
       ["blocked_clients", 0],
     ];
   },
-  memory() {
-    const memory = Deno.memoryUsage();
+  memory(server) {
+    // used_memory is the keyspace's estimate of its data, the number maxmemory bounds; the
+    // process's own figures (RSS, V8's heap with GC garbage and code) are reported beside it.
+    const process = Deno.memoryUsage();
+    const used = server.keyspace.usedMemory;
+    const peak = Math.max(used, peakMemory.get(server) ?? 0);
+    peakMemory.set(server, peak);
+    const maxmemory = server.config.number("maxmemory");
     return [
-      ["used_memory", memory.heapUsed + memory.external],
-      ["used_memory_human", human(memory.heapUsed + memory.external)],
-      ["used_memory_rss", memory.rss],
-      ["used_memory_rss_human", human(memory.rss)],
-      ["used_memory_peak", memory.heapTotal],
-      ["maxmemory", 0],
-      ["maxmemory_policy", "noeviction"],
+      ["used_memory", used],
+      ["used_memory_human", human(used)],
+      ["used_memory_rss", process.rss],
+      ["used_memory_rss_human", human(process.rss)],
+      ["used_memory_peak", peak],
+      ["used_memory_peak_human", human(peak)],
+      ["used_memory_dataset", used],
+      ["v8_heap_used", process.heapUsed + process.external],
+      ["v8_heap_used_human", human(process.heapUsed + process.external)],
+      ["maxmemory", maxmemory],
+      ["maxmemory_human", human(maxmemory)],
+      ["maxmemory_policy", server.config.string("maxmemory-policy")],
       ["mem_allocator", "v8"],
     ];
   },
   persistence(server) {
-    return [
-      ["loading", 0],
-      ["rdb_changes_since_last_save", server.keyspace.dirty],
-      ["rdb_bgsave_in_progress", 0],
-      ["rdb_last_save_time", server.state.lastSave()],
-      ["rdb_last_bgsave_status", "ok"],
-      ["aof_enabled", 0],
-      ["aof_rewrite_in_progress", 0],
-      ["aof_last_write_status", "ok"],
-    ];
+    return server.persistence.info();
   },
   stats(server) {
     let commands = 0;
@@ -71,7 +76,7 @@ const SECTIONS: Record<string, Section> = {
       ["rejected_connections", server.state.rejectedConnections],
       ["total_commands_processed", commands],
       ["expired_keys", server.keyspace.expiredCount],
-      ["evicted_keys", 0],
+      ["evicted_keys", server.keyspace.evictedCount],
       ["keyspace_hits", 0],
       ["keyspace_misses", 0],
     ];

@@ -9,8 +9,20 @@
 import { runOriginal } from "../lib/commands/original.ts";
 import type { CommandTable } from "../lib/commands/table.ts";
 import type { CommandContext } from "../lib/commands/types.ts";
-import { KacheDecoder, KacheEncoder, KacheStatus } from "../lib/protocol/kache.ts";
+import { notifyOriginal } from "../lib/notify.ts";
+import {
+  KACHE_PUSH_STATUS,
+  KacheDecoder,
+  KacheEncoder,
+  KacheStatus,
+} from "../lib/protocol/kache.ts";
+import type { Reply } from "../lib/reply.ts";
 import type { Wire } from "./connection.ts";
+
+/** Encodes push frames; one PUBLISH's message is encoded once for all binary subscribers. */
+const pushEncoder = new KacheEncoder(256);
+let lastPush: Reply | undefined;
+let lastPushBytes: Uint8Array | undefined;
 
 export interface KacheWireOptions {
   readonly maxFrameLength: number;
@@ -19,7 +31,7 @@ export interface KacheWireOptions {
 
 export class KacheWire implements Wire {
   readonly #decoder: KacheDecoder;
-  readonly #encoder = new KacheEncoder();
+  readonly #encoder = new KacheEncoder(1024);
   readonly #context: CommandContext;
   readonly #commands: CommandTable;
 
@@ -43,6 +55,9 @@ export class KacheWire implements Wire {
     if (context.session.authenticated && context.session.queued === undefined) {
       const original = runOriginal(context.keyspace, argv);
       if (original !== undefined) {
+        if (original.status === KacheStatus.ok && context.server.pubsub.notifyFlags !== 0) {
+          notifyOriginal(context.server.pubsub, context.keyspace, argv);
+        }
         this.#encoder.writeResponse(original.status, original.item);
         return;
       }
@@ -52,7 +67,10 @@ export class KacheWire implements Wire {
       this.#encoder.writeResponse(KacheStatus.unknown, undefined);
       return;
     }
-    this.#encoder.writeReply(this.#commands.execute(context, argv));
+    const reply = this.#commands.execute(context, argv);
+    // (P)(UN)SUBSCRIBE confirmations are pushes here as on RESP3.
+    if (reply.kind === "push") this.#encoder.writeResponse(KACHE_PUSH_STATUS, reply);
+    else this.#encoder.writeReply(reply);
   }
 
   protocolError(): void {
@@ -61,5 +79,15 @@ export class KacheWire implements Wire {
 
   takeOutput(): Uint8Array {
     return this.#encoder.take();
+  }
+
+  /** A push frame: status 6 and the message as an array item (see the README). */
+  encodePush(message: Reply): Uint8Array {
+    if (message !== lastPush || lastPushBytes === undefined) {
+      pushEncoder.writeResponse(KACHE_PUSH_STATUS, message);
+      lastPushBytes = pushEncoder.take().slice();
+      lastPush = message;
+    }
+    return lastPushBytes;
   }
 }

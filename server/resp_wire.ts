@@ -4,13 +4,38 @@
  * (switched by HELLO). Broken framing gets Redis's `-ERR Protocol error: …`
  * and then the connection closes, as redis-server does.
  *
+ * A RESP2 client in subscribed mode may only (un)subscribe, PING, QUIT and
+ * RESET, as in Redis; under RESP3 messages are push frames and any command
+ * is fine.
+ *
  * @module
  */
 import type { CommandTable } from "../lib/commands/table.ts";
 import type { CommandContext } from "../lib/commands/types.ts";
-import { RespDecoder, RespEncoder } from "../lib/protocol/resp.ts";
-import { error } from "../lib/reply.ts";
+import { encodeReply, RespDecoder, RespEncoder } from "../lib/protocol/resp.ts";
+import { error, type Reply } from "../lib/reply.ts";
 import type { Wire } from "./connection.ts";
+
+/** What a RESP2 client in subscribed mode may run (Redis's check in `processCommand`). */
+const SUBSCRIBED_MODE_COMMANDS = new Set([
+  "ping",
+  "subscribe",
+  "ssubscribe",
+  "unsubscribe",
+  "sunsubscribe",
+  "psubscribe",
+  "punsubscribe",
+  "quit",
+  "reset",
+]);
+
+/**
+ * The last pushed message and its encodings: one PUBLISH hands the same
+ * message to every subscriber, so it is encoded once per RESP version.
+ */
+let lastPush: Reply | undefined;
+let lastPushResp2: Uint8Array | undefined;
+let lastPushResp3: Uint8Array | undefined;
 
 export interface RespWireOptions {
   readonly maxBulkLength: number;
@@ -18,7 +43,7 @@ export interface RespWireOptions {
 
 export class RespWire implements Wire {
   readonly #decoder: RespDecoder;
-  readonly #encoder = new RespEncoder();
+  readonly #encoder = new RespEncoder(1024);
   readonly #context: CommandContext;
   readonly #commands: CommandTable;
 
@@ -39,8 +64,32 @@ export class RespWire implements Wire {
   handle(argv: readonly string[]): void {
     const context = this.#context;
     context.keyspace.now = Date.now();
-    const reply = this.#commands.execute(context, argv);
-    this.#encoder.write(reply, context.session.protocol);
+    const session = context.session;
+    const reply = session.subscriptions !== undefined && session.protocol === 2
+      ? this.#executeSubscribed(argv)
+      : this.#commands.execute(context, argv);
+    this.#encoder.write(reply, session.protocol);
+  }
+
+  encodePush(message: Reply): Uint8Array {
+    if (message !== lastPush) {
+      lastPush = message;
+      lastPushResp2 = lastPushResp3 = undefined;
+    }
+    return this.#context.session.protocol === 3
+      ? lastPushResp3 ??= encodeReply(message, 3)
+      : lastPushResp2 ??= encodeReply(message, 2);
+  }
+
+  #executeSubscribed(argv: readonly string[]): Reply {
+    const resolved = this.#commands.resolve(argv);
+    if (typeof resolved !== "string" && !SUBSCRIBED_MODE_COMMANDS.has(resolved.name)) {
+      return error(
+        `ERR Can't execute '${resolved.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / ` +
+          "QUIT / RESET are allowed in this context",
+      );
+    }
+    return this.#commands.execute(this.#context, argv);
   }
 
   protocolError(message: string): void {

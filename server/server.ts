@@ -8,8 +8,12 @@
 import { ALL_COMMANDS } from "../lib/commands/mod.ts";
 import { CommandTable } from "../lib/commands/table.ts";
 import type { CommandContext } from "../lib/commands/types.ts";
-import type { Config } from "../lib/config.ts";
-import { Keyspace } from "../lib/keyspace.ts";
+import type { ClientOutputLimits } from "../lib/client_output_limits.ts";
+import { type Config, outputLimitsOf } from "../lib/config.ts";
+import { Eviction, type EvictionPolicy } from "../lib/eviction.ts";
+import { Keyspace, type KeyspaceObserver } from "../lib/keyspace.ts";
+import { NotifyingObserver } from "../lib/notify.ts";
+import { NotifyClass, PubSub } from "../lib/pubsub.ts";
 import { Session, type WireProtocol } from "../lib/session.ts";
 import { WatchRegistry } from "../lib/watch.ts";
 import { ActiveExpiry } from "./active_expiry.ts";
@@ -18,6 +22,8 @@ import { KacheWire } from "./kache_wire.ts";
 import { KacheEncoder } from "../lib/protocol/kache.ts";
 import { error } from "../lib/reply.ts";
 import { Logger } from "./log.ts";
+import { combineObservers } from "./observers.ts";
+import { Persistence } from "./persistence.ts";
 import { RespWire } from "./resp_wire.ts";
 import { ServerState } from "./server_state.ts";
 
@@ -35,7 +41,18 @@ export class KacheServer {
   readonly commands = new CommandTable(ALL_COMMANDS);
   /** Sessions' WATCHed keys; the keyspace reports every change to it. */
   readonly watches = new WatchRegistry();
+  /** Subscriptions, PUBLISH fan-out and keyspace notifications. */
+  readonly pubsub = new PubSub();
+  /** maxmemory and its policy; the command table consults it only while maxmemory is set. */
+  readonly eviction = new Eviction(this.keyspace);
   readonly state: ServerState;
+  /** Snapshots, the append-only file, and loading them at startup. */
+  readonly persistence: Persistence;
+  /** Resolves when SHUTDOWN asks the process to exit (cli/serve.ts waits for it). */
+  readonly exitRequested: Promise<void>;
+  #requestExit!: () => void;
+  /** WATCH, or notifications wrapping WATCH: the observer besides persistence's. */
+  #changeObserver: KeyspaceObserver = this.watches;
   readonly #connections = new Set<Connection>();
   readonly #listeners: Deno.Listener[] = [];
   readonly #acceptLoops: Promise<void>[] = [];
@@ -44,17 +61,85 @@ export class KacheServer {
   #housekeeping: ReturnType<typeof setInterval> | undefined;
   #nextClientId = 1;
   #stopping: Promise<void> | undefined;
+  /** client-output-buffer-limit, parsed once per change rather than per message. */
+  #outputLimits: ClientOutputLimits;
 
   constructor(config: Config, log = new Logger()) {
     this.config = config;
     this.log = log;
     this.state = new ServerState(this);
     this.keyspace.observer = this.watches;
+    this.exitRequested = new Promise((resolve) => this.#requestExit = resolve);
+    this.persistence = new Persistence({
+      config,
+      keyspace: this.keyspace,
+      commands: this.commands,
+      log,
+      loadingContext: () => ({
+        keyspace: this.keyspace,
+        session: new Session({
+          id: 0,
+          wire: "resp",
+          address: "aof-loading",
+          localAddress: "",
+          createdAt: Date.now(),
+          authenticated: true,
+        }),
+        server: this.state,
+        commands: this.commands,
+      }),
+      requestExit: () => {
+        this.#requestExit();
+        void this.shutdown();
+      },
+      observersChanged: () => this.#installObservers(),
+    });
     this.#expiry = new ActiveExpiry(this.keyspace, config.number("active-expire-batch"));
+    this.#outputLimits = outputLimitsOf(config.string("client-output-buffer-limit"));
+    this.#applyNotifyFlags(config.number("notify-keyspace-events"));
+    this.#applyMemoryLimits();
     config.onChange((name, value) => {
+      if (name.startsWith("maxmemory")) this.#applyMemoryLimits();
       if (name === "loglevel") this.log.level = value as Logger["level"];
       if (name === "active-expire-batch") this.#expiry.batchSize = value as number;
+      if (name === "notify-keyspace-events") this.#applyNotifyFlags(value as number);
+      if (name === "client-output-buffer-limit") {
+        this.#outputLimits = outputLimitsOf(value as string);
+      }
     });
+  }
+
+  /**
+   * Notifications on: the keyspace reports expired and new keys through a
+   * notifying observer. Off: the plain WATCH registry again, so writes pay nothing.
+   */
+  #applyNotifyFlags(flags: number): void {
+    this.pubsub.setNotifyFlags(flags);
+    const effective = this.pubsub.notifyFlags;
+    this.#changeObserver = effective === 0
+      ? this.watches
+      : new NotifyingObserver(this.watches, this.pubsub);
+    this.#installObservers();
+    this.keyspace.reportNewKeys = (effective & NotifyClass.newKey) !== 0;
+  }
+
+  /** The keyspace's one observer slot, fanned out to everyone who listens (server/observers.ts). */
+  #installObservers(): void {
+    this.keyspace.observer = combineObservers([
+      this.#changeObserver,
+      this.persistence.aofEnabled ? this.persistence.observer : undefined,
+    ]);
+  }
+
+  /** maxmemory 0 takes eviction out of the command path entirely. */
+  #applyMemoryLimits(): void {
+    const maxmemory = this.config.number("maxmemory");
+    this.eviction.configure({
+      maxmemory,
+      policy: this.config.string("maxmemory-policy") as EvictionPolicy,
+      samples: this.config.number("maxmemory-samples"),
+    });
+    this.commands.eviction = maxmemory > 0 ? this.eviction : undefined;
   }
 
   /** Binds the configured ports and starts accepting; returns the ports bound. */
@@ -112,18 +197,35 @@ export class KacheServer {
     for (const connection of this.#connections) connection.closeWhenIdle();
     const drained = Promise.all([...this.#connectionLoops]);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const patience = new Promise<void>((resolve) => timer = setTimeout(resolve, 3000));
+    const patience = new Promise<void>((resolve) => timer = setTimeout(resolve, 2000));
     await Promise.race([drained, patience]);
     clearTimeout(timer);
     for (const connection of this.#connections) connection.close();
     await Promise.allSettled(this.#acceptLoops);
   }
 
+  /**
+   * Accepts until shutdown. A failed accept() never ends the loop: out of
+   * descriptors (EMFILE/ENFILE) the pending connection stays in the listen
+   * backlog, so the loop pauses (10 ms doubling to 1 s, not to spin on the
+   * same error) and retries, and the port comes back once clients leave.
+   */
   async #accept(listener: Deno.Listener, wire: WireProtocol): Promise<void> {
-    try {
-      for await (const conn of listener) this.#open(conn as Deno.TcpConn, wire);
-    } catch (cause) {
-      if (this.#stopping === undefined) this.log.warning(`Accept failed: ${cause}`);
+    let pause = 0;
+    while (this.#stopping === undefined) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (cause) {
+        if (this.#stopping !== undefined || cause instanceof Deno.errors.BadResource) return;
+        if (pause === 0) this.log.warning(`Accept failed, retrying until it succeeds: ${cause}`);
+        pause = Math.min(Math.max(pause * 2, 10), 1000);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        continue;
+      }
+      if (pause !== 0) this.log.notice("Accepting connections again");
+      pause = 0;
+      this.#open(conn as Deno.TcpConn, wire);
     }
   }
 
@@ -161,14 +263,25 @@ export class KacheServer {
       : new RespWire(context, { maxBulkLength: this.config.number("proto-max-bulk-len") });
     const connection = new Connection(conn, session, wire, {
       beforeBatch: () => {},
-      afterBatch: () => this.#expiry.reschedule(),
+      afterBatch: () => {
+        this.#expiry.reschedule();
+        // With appendfsync always, the batch's replies wait for the AOF fsync.
+        return this.persistence.afterBatch();
+      },
       queryBufferLimit: () => this.config.number("client-query-buffer-limit"),
       log: (text) => this.log.verbose(text),
+      outputLimit: (subscriber) =>
+        subscriber.subscriptions === undefined
+          ? this.#outputLimits.normal
+          : this.#outputLimits.pubsub,
+      warn: (text) => this.log.warning(text),
     });
+    session.push = (message) => connection.push(message);
     this.#connections.add(connection);
     this.state.connectionsReceived++;
     const loop = connection.serve().finally(() => {
       this.watches.unwatch(session);
+      this.pubsub.unsubscribeAll(session);
       this.#connections.delete(connection);
       this.#connectionLoops.delete(loop);
     });

@@ -8,7 +8,8 @@
 import { timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { globToRegExp } from "../lib/glob.ts";
-import { error, type Reply } from "../lib/reply.ts";
+import type { PubSub } from "../lib/pubsub.ts";
+import type { Reply } from "../lib/reply.ts";
 import type { ServerControl } from "../lib/server_control.ts";
 import type { Session } from "../lib/session.ts";
 import type { WatchRegistry } from "../lib/watch.ts";
@@ -20,11 +21,13 @@ export class ServerState implements ServerControl {
   connectionsReceived = 0;
   /** Connections refused at accept time (maxclients), INFO's `rejected_connections`. */
   rejectedConnections = 0;
-  #lastSave = Math.floor(Date.now() / 1000);
   readonly #server: KacheServer;
+  /** A field, not a getter: every write command reads it to check the notification flags. */
+  readonly pubsub: PubSub;
 
   constructor(server: KacheServer) {
     this.#server = server;
+    this.pubsub = server.pubsub;
   }
 
   get watches(): WatchRegistry {
@@ -79,11 +82,11 @@ export class ServerState implements ServerControl {
   }
 
   lastSave(): number {
-    return this.#lastSave;
+    return this.#server.persistence.lastSave;
   }
 
   admin(argv: readonly string[]): Reply {
-    return error(`ERR ${argv[0]?.toUpperCase()} is not supported yet`);
+    return this.#server.persistence.admin(argv);
   }
 
   /** Closes the session's connection after its current reply (CLIENT KILL). */

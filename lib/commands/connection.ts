@@ -13,6 +13,7 @@
 import { CommandError, NOT_INTEGER, SYNTAX, wrongArity } from "../errors.ts";
 import { parseInteger } from "../numbers.ts";
 import {
+  array,
   bulk,
   bulkOrNil,
   EMPTY_ARRAY,
@@ -65,7 +66,7 @@ function setClientName(session: Session, name: string): void {
   session.name = name;
 }
 
-/** Redis's client types; Kache's clients are all `normal` (no replicas, masters or pub/sub yet). */
+/** Redis's client types; Kache's clients are `normal` or `pubsub` (no replicas or masters). */
 type ClientType = "normal" | "master" | "replica" | "pubsub";
 
 function clientType(name: string): ClientType {
@@ -77,8 +78,8 @@ function clientType(name: string): ClientType {
   throw new CommandError(`ERR Unknown client type '${name}'`);
 }
 
-function typeOfSession(_session: Session): ClientType {
-  return "normal";
+function typeOfSession(session: Session): ClientType {
+  return session.subscriptions === undefined ? "normal" : "pubsub";
 }
 
 /**
@@ -87,14 +88,15 @@ function typeOfSession(_session: Session): ClientType {
  * CLIENT SETINFO fills in.
  */
 export function clientInfoLine(session: Session, now: number): string {
-  let flags = "";
+  let flags = session.subscriptions !== undefined ? "P" : "";
   if (session.queued !== undefined) flags += "x";
   if (session.watchTouched) flags += "d";
   if (session.closeRequested) flags += "c";
   return `id=${session.id} addr=${session.address} laddr=${session.localAddress} fd=0 ` +
     `name=${session.name} age=${Math.max(0, Math.floor((now - session.createdAt) / 1000))} ` +
     `idle=${Math.max(0, Math.floor((now - session.lastCommandAt) / 1000))} ` +
-    `flags=${flags || "N"} db=0 sub=0 psub=0 ssub=0 ` +
+    `flags=${flags || "N"} db=0 sub=${session.subscriptions?.channels.size ?? 0} ` +
+    `psub=${session.subscriptions?.patterns.size ?? 0} ssub=0 ` +
     `multi=${session.queued?.length ?? -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 ` +
     `rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${session.lastCommand} ` +
     `user=default redir=-1 resp=${session.protocol} ` +
@@ -437,8 +439,14 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
     since: "1.0.0",
     complexity: "O(1)",
     arguments: [{ name: "message", type: "string", optional: true }],
-    handler(_context, argv) {
+    handler({ session }, argv) {
       if (argv.length > 2) throw new CommandError(wrongArity("ping"));
+      // RESP2 subscribed mode has no room for a status reply: Redis answers ["pong", message].
+      if (
+        session.subscriptions !== undefined && session.protocol === 2 && session.wire === "resp"
+      ) {
+        return array([bulk("pong"), bulk(argv[1] ?? "")]);
+      }
       return argv.length === 2 ? bulk(argv[1]!) : PONG;
     },
   },
@@ -579,6 +587,7 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
     handler(context) {
       const { session, server } = context;
       server.watches.unwatch(session);
+      server.pubsub.unsubscribeAll(session);
       session.endTransaction();
       session.protocol = 2;
       session.name = "";

@@ -20,7 +20,9 @@
 import { CommandError, NO_SUCH_KEY, SYNTAX } from "../errors.ts";
 import { globToRegExp } from "../glob.ts";
 import { type Keyspace, typeOf, type Value } from "../keyspace.ts";
+import { notify } from "../notify.ts";
 import { INT64_MAX, INT64_MIN, normalizeInteger } from "../numbers.ts";
+import { NotifyClass } from "../pubsub.ts";
 import {
   array,
   bulk,
@@ -67,7 +69,9 @@ function countExisting(context: CommandContext, argv: readonly string[]): Reply 
 function deleteKeys(context: CommandContext, argv: readonly string[]): Reply {
   let count = 0;
   for (let i = 1; i < argv.length; i++) {
-    if (context.keyspace.delete(argv[i]!)) count++;
+    if (!context.keyspace.delete(argv[i]!)) continue;
+    count++;
+    notify(context, NotifyClass.generic, "del", argv[i]!);
   }
   return integer(count);
 }
@@ -93,6 +97,8 @@ function rename(context: CommandContext, argv: readonly string[], onlyIfNew: boo
   keyspace.set(destination, value);
   if (deadline !== undefined) keyspace.setExpiry(destination, deadline);
   keyspace.delete(source);
+  notify(context, NotifyClass.generic, "rename_from", source);
+  notify(context, NotifyClass.generic, "rename_to", destination);
   return onlyIfNew ? ONE : OK;
 }
 
@@ -119,6 +125,7 @@ function copyCommand(context: CommandContext, argv: readonly string[]): Reply {
   const deadline = keyspace.getExpiry(source);
   keyspace.set(destination, copyValue(value));
   if (deadline !== undefined) keyspace.setExpiry(destination, deadline);
+  notify(context, NotifyClass.generic, "copy_to", destination);
   return ONE;
 }
 
@@ -231,6 +238,7 @@ function expireHandler(command: string, unit: 1 | 1000, absolute: boolean): Comm
       if (conditions & EXPIRE_LT && current !== undefined && deadline >= current) return ZERO;
     }
     keyspace.setExpiry(key, deadline);
+    notify(context, NotifyClass.generic, deadline <= keyspace.now ? "del" : "expire", key);
     return ONE;
   };
 }
@@ -553,6 +561,10 @@ export const KEY_COMMANDS: readonly CommandSpec[] = [
     since: "2.2.0",
     complexity: "O(1)",
     arguments: [KEY_ARGUMENT],
-    handler: (context, argv) => (context.keyspace.persist(argv[1]!) ? ONE : ZERO),
+    handler(context, argv) {
+      if (!context.keyspace.persist(argv[1]!)) return ZERO;
+      notify(context, NotifyClass.generic, "persist", argv[1]!);
+      return ONE;
+    },
   },
 ];

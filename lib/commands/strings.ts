@@ -28,8 +28,9 @@ import {
   wrongArity,
   WRONGTYPE,
 } from "../errors.ts";
-import type { Keyspace } from "../keyspace.ts";
+import { notify } from "../notify.ts";
 import { INT64_MAX, INT64_MIN, normalizeInteger, parseInteger } from "../numbers.ts";
+import { NotifyClass } from "../pubsub.ts";
 import { array, bulk, bulkOrNil, integer, map, NIL, OK, ONE, type Reply, ZERO } from "../reply.ts";
 import { integerArgument, isKeyword, numberArgument } from "./arguments.ts";
 import type { ArgumentDoc, CommandContext, CommandSpec } from "./types.ts";
@@ -157,10 +158,11 @@ interface SetRequest {
 
 /** Redis's `setGenericCommand`, shared by SET, SETNX, SETEX and PSETEX. */
 function setGeneric(
-  keyspace: Keyspace,
+  context: CommandContext,
   argv: readonly [key: string, value: string],
   request: SetRequest,
 ): Reply {
+  const keyspace = context.keyspace;
   const [key, value] = argv;
   const { flags } = request;
   const deadline = request.expire === undefined
@@ -179,8 +181,14 @@ function setGeneric(
     return flags & GET ? reply : request.aborted;
   }
   keyspace.set(key, value, (flags & KEEPTTL) !== 0);
+  notify(context, NotifyClass.string, "set", key);
   // A deadline already past deletes the key at once: the same as Redis storing it expired.
   if (deadline !== undefined) keyspace.setExpiry(key, deadline);
+  if (deadline !== undefined) notify(context, NotifyClass.generic, "expire", key);
+  // Redis keeps such a key until its expiry sweep reports it; here it is gone already.
+  if (deadline !== undefined && deadline <= keyspace.now) {
+    notify(context, NotifyClass.expired, "expired", key);
+  }
   return reply;
 }
 
@@ -188,10 +196,11 @@ function setCommand(context: CommandContext, argv: readonly string[]): Reply {
   // Plain SET is the hot path: no options, no lookup (set() drops any TTL itself).
   if (argv.length === 3) {
     context.keyspace.set(argv[1]!, argv[2]!);
+    notify(context, NotifyClass.string, "set", argv[1]!);
     return OK;
   }
   const { flags, expire } = parseStringOptions(argv, false);
-  return setGeneric(context.keyspace, [argv[1]!, argv[2]!], {
+  return setGeneric(context, [argv[1]!, argv[2]!], {
     command: "set",
     flags,
     expire,
@@ -207,9 +216,11 @@ function getexCommand(context: CommandContext, argv: readonly string[]): Reply {
   const value = keyspace.getString(key);
   if (value === undefined) return NIL;
   if (expire !== undefined) {
-    keyspace.setExpiry(key, expireDeadline(expire, flags, keyspace.now, "getex"));
+    const deadline = expireDeadline(expire, flags, keyspace.now, "getex");
+    keyspace.setExpiry(key, deadline);
+    notify(context, NotifyClass.generic, deadline <= keyspace.now ? "del" : "expire", key);
   } else if (flags & PERSIST) {
-    keyspace.persist(key);
+    if (keyspace.persist(key)) notify(context, NotifyClass.generic, "persist", key);
   }
   return bulk(value);
 }
@@ -230,7 +241,8 @@ function addInt64(base: number | bigint, increment: number | bigint): number | b
 }
 
 /** Redis's `incrDecrCommand`: the value must be a 64-bit integer string; the TTL is kept. */
-function incrementBy(keyspace: Keyspace, key: string, increment: number | bigint): Reply {
+function incrementBy(context: CommandContext, key: string, increment: number | bigint): Reply {
+  const keyspace = context.keyspace;
   const current = keyspace.getString(key);
   let base: number | bigint = 0;
   if (current !== undefined) {
@@ -240,6 +252,7 @@ function incrementBy(keyspace: Keyspace, key: string, increment: number | bigint
   }
   const result = addInt64(base, increment);
   keyspace.set(key, String(result), true);
+  notify(context, NotifyClass.string, "incrby", key);
   return integer(result);
 }
 
@@ -248,7 +261,7 @@ function decrbyCommand(context: CommandContext, argv: readonly string[]): Reply 
   // -INT64_MIN does not fit in 64 bits, so Redis refuses it before looking at the key.
   if (decrement === INT64_MIN) throw new CommandError(DECREMENT_OVERFLOW);
   const increment = typeof decrement === "number" ? -decrement : normalizeInteger(-decrement);
-  return incrementBy(context.keyspace, argv[1]!, increment);
+  return incrementBy(context, argv[1]!, increment);
 }
 
 // ---------------------------------------------------------------------------
@@ -403,6 +416,7 @@ function incrbyfloatCommand(context: CommandContext, argv: readonly string[]): R
   if (sum === undefined) throw new CommandError(NAN_OR_INFINITY);
   const text = formatExtended(sum);
   keyspace.set(key, text, true);
+  notify(context, NotifyClass.string, "incrbyfloat", key);
   return bulk(text);
 }
 
@@ -439,6 +453,7 @@ function setrangeCommand(context: CommandContext, argv: readonly string[]): Repl
     : base + "\0".repeat(offset - base.length);
   const updated = head + patch + base.slice(offset + patch.length);
   keyspace.set(key, updated, true);
+  notify(context, NotifyClass.string, "setrange", key);
   return integer(updated.length);
 }
 
@@ -626,7 +641,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     complexity: "O(1)",
     arguments: [KEY_ARGUMENT, VALUE_ARGUMENT],
     handler: (context, argv) =>
-      setGeneric(context.keyspace, [argv[1]!, argv[2]!], {
+      setGeneric(context, [argv[1]!, argv[2]!], {
         command: "setnx",
         flags: NX,
         expire: undefined,
@@ -645,7 +660,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     complexity: "O(1)",
     arguments: [KEY_ARGUMENT, { name: "seconds", type: "integer" }, VALUE_ARGUMENT],
     handler: (context, argv) =>
-      setGeneric(context.keyspace, [argv[1]!, argv[3]!], {
+      setGeneric(context, [argv[1]!, argv[3]!], {
         command: "setex",
         flags: EX,
         expire: argv[2]!,
@@ -664,7 +679,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     complexity: "O(1)",
     arguments: [KEY_ARGUMENT, { name: "milliseconds", type: "integer" }, VALUE_ARGUMENT],
     handler: (context, argv) =>
-      setGeneric(context.keyspace, [argv[1]!, argv[3]!], {
+      setGeneric(context, [argv[1]!, argv[3]!], {
         command: "psetex",
         flags: PX,
         expire: argv[2]!,
@@ -685,6 +700,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     handler(context, argv) {
       const old = context.keyspace.getString(argv[1]!);
       context.keyspace.set(argv[1]!, argv[2]!);
+      notify(context, NotifyClass.string, "set", argv[1]!);
       return bulkOrNil(old);
     },
   },
@@ -701,6 +717,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     handler(context, argv) {
       const value = context.keyspace.getString(argv[1]!);
       if (value !== undefined) context.keyspace.delete(argv[1]!);
+      if (value !== undefined) notify(context, NotifyClass.generic, "del", argv[1]!);
       return bulkOrNil(value);
     },
   },
@@ -755,7 +772,10 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     arguments: [KEY_VALUE_BLOCK],
     handler(context, argv) {
       if (argv.length % 2 === 0) throw new CommandError(wrongArity("mset"));
-      for (let i = 1; i < argv.length; i += 2) context.keyspace.set(argv[i]!, argv[i + 1]!);
+      for (let i = 1; i < argv.length; i += 2) {
+        context.keyspace.set(argv[i]!, argv[i + 1]!);
+        notify(context, NotifyClass.string, "set", argv[i]!);
+      }
       return OK;
     },
   },
@@ -775,7 +795,10 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
       for (let i = 1; i < argv.length; i += 2) {
         if (keyspace.has(argv[i]!)) return ZERO;
       }
-      for (let i = 1; i < argv.length; i += 2) keyspace.set(argv[i]!, argv[i + 1]!);
+      for (let i = 1; i < argv.length; i += 2) {
+        keyspace.set(argv[i]!, argv[i + 1]!);
+        notify(context, NotifyClass.string, "set", argv[i]!);
+      }
       return ONE;
     },
   },
@@ -789,7 +812,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     since: "1.0.0",
     complexity: "O(1)",
     arguments: [KEY_ARGUMENT],
-    handler: (context, argv) => incrementBy(context.keyspace, argv[1]!, 1),
+    handler: (context, argv) => incrementBy(context, argv[1]!, 1),
   },
   {
     name: "decr",
@@ -801,7 +824,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     since: "1.0.0",
     complexity: "O(1)",
     arguments: [KEY_ARGUMENT],
-    handler: (context, argv) => incrementBy(context.keyspace, argv[1]!, -1),
+    handler: (context, argv) => incrementBy(context, argv[1]!, -1),
   },
   {
     name: "incrby",
@@ -813,7 +836,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     since: "1.0.0",
     complexity: "O(1)",
     arguments: [KEY_ARGUMENT, { name: "increment", type: "integer" }],
-    handler: (context, argv) => incrementBy(context.keyspace, argv[1]!, integerArgument(argv[2]!)),
+    handler: (context, argv) => incrementBy(context, argv[1]!, integerArgument(argv[2]!)),
   },
   {
     name: "decrby",
@@ -859,6 +882,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
       // V8 concatenates into a rope in O(1); it is flattened once, when first read.
       const updated = current + suffix;
       keyspace.set(argv[1]!, updated, true);
+      notify(context, NotifyClass.string, "append", argv[1]!);
       return integer(updated.length);
     },
   },
@@ -885,6 +909,22 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     complexity: "O(N) where N is the length of the returned string. The complexity is " +
       "ultimately determined by the returned length, but because creating a substring from an " +
       "existing string is very cheap, it can be considered O(1) for small strings.",
+    arguments: [
+      KEY_ARGUMENT,
+      { name: "start", type: "integer" },
+      { name: "end", type: "integer" },
+    ],
+    handler: getrangeCommand,
+  },
+  {
+    name: "substr",
+    arity: 4,
+    flags: ["readonly"],
+    keys: FIRST_KEY,
+    group: "string",
+    summary: "Get a substring of the string stored at a key (the old name of GETRANGE)",
+    since: "1.0.0",
+    complexity: "O(N) where N is the length of the returned string.",
     arguments: [
       KEY_ARGUMENT,
       { name: "start", type: "integer" },

@@ -2,11 +2,14 @@
  * The command table and the one place commands are run: lookup by
  * case-insensitive name, the arity check, authentication, MULTI queueing and
  * turning a thrown {@link CommandError} into an error reply. No handler counts
- * its own arguments or catches its own errors.
+ * its own arguments or catches its own errors. With maxmemory set, it is also
+ * where memory is brought within the limit before a command and where a
+ * command is refused when that fails (lib/eviction.ts).
  *
  * @module
  */
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
+import { type Eviction, OOM } from "../eviction.ts";
 import { error, QUEUED, type Reply } from "../reply.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 
@@ -15,6 +18,8 @@ const TRANSACTION_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit"
 
 export const NOAUTH = "NOAUTH Authentication required.";
 const NOT_IN_MULTI = "ERR Command not allowed inside a transaction";
+/** Inside MULTI, memory may be full yet these still run (Redis's processCommand). */
+const ALLOWED_WHEN_FULL_IN_MULTI = new Set(["exec", "discard", "quit", "reset"]);
 
 /** Per-command counters for INFO commandstats. */
 export interface CommandStats {
@@ -30,6 +35,8 @@ export class CommandTable {
   /** Lower- and upper-case spellings, so the usual requests resolve with one lookup. */
   readonly #bySpelling = new Map<string, CommandSpec>();
   readonly stats = new Map<string, CommandStats>();
+  /** The memory limit; undefined while maxmemory is 0, so then a command pays one check. */
+  eviction: Eviction | undefined;
 
   constructor(specs: Iterable<CommandSpec>) {
     for (const spec of specs) {
@@ -91,6 +98,17 @@ export class CommandTable {
       this.#count(resolved.name, "rejected");
       return error(NOAUTH);
     }
+    const eviction = this.eviction;
+    if (eviction !== undefined && !eviction.fit() && this.#refusedWhenFull(resolved, context)) {
+      this.#count(resolved.name, "rejected");
+      if (resolved.name === "exec") {
+        context.server.watches.unwatch(session);
+        session.endTransaction();
+        return error(`EXECABORT Transaction discarded because of: ${OOM}`);
+      }
+      if (session.queued !== undefined) session.queueFailed = true;
+      return error(OOM);
+    }
     if (session.queued !== undefined && !TRANSACTION_CONTROL.has(resolved.name)) {
       if (resolved.flags.includes("no_multi")) {
         session.queueFailed = true;
@@ -133,10 +151,26 @@ export class CommandTable {
     ) {
       this.onWrite(argv, context);
     }
+    this.eviction?.recordAccess(spec, argv);
     const stats = this.#statsOf(spec.name);
     stats.calls++;
     if (reply.kind === "error") stats.failed++;
     return reply;
+  }
+
+  /**
+   * Whether a command must not run while memory is over the limit: `denyoom`
+   * ones (EXEC when it queued one), and inside MULTI anything but leaving it,
+   * since queueing itself takes memory without bound.
+   */
+  #refusedWhenFull(spec: CommandSpec, context: CommandContext): boolean {
+    const queued = context.session.queued;
+    if (queued === undefined) return spec.flags.includes("denyoom");
+    if (spec.name !== "exec") return !ALLOWED_WHEN_FULL_IN_MULTI.has(spec.name);
+    return queued.some((argv) => {
+      const queuedSpec = this.resolve(argv);
+      return typeof queuedSpec !== "string" && queuedSpec.flags.includes("denyoom");
+    });
   }
 
   #count(name: string, field: "rejected"): void {

@@ -16,8 +16,9 @@
  */
 import { CommandError, NOT_INTEGER, SYNTAX, wrongArity } from "../errors.ts";
 import { formatDouble } from "../format.ts";
-import type { Keyspace } from "../keyspace.ts";
+import { notify, notifyZsetRemoval } from "../notify.ts";
 import { INT64_MIN, parseInteger } from "../numbers.ts";
+import { NotifyClass } from "../pubsub.ts";
 import {
   array,
   bulk,
@@ -104,13 +105,18 @@ function pairsReply(pairs: readonly Pair[], shape: PairsShape): Reply {
   }
 }
 
-/** Stores a computed set at `key`, or deletes the key when the set is empty; replies its size. */
-function storeResult(keyspace: Keyspace, key: string, zset: SortedSet): Reply {
+/**
+ * Stores a computed set at `key` (notifying `event`), or deletes the key when
+ * the set is empty (notifying `del`); replies its size.
+ */
+function storeResult(context: CommandContext, key: string, zset: SortedSet, event: string): Reply {
+  const keyspace = context.keyspace;
   if (zset.size === 0) {
-    keyspace.delete(key);
+    if (keyspace.delete(key)) notify(context, NotifyClass.generic, "del", key);
     return ZERO;
   }
   keyspace.set(key, zset);
+  notify(context, NotifyClass.zset, event, key);
   return integer(zset.size);
 }
 
@@ -189,6 +195,7 @@ function addMembers(context: CommandContext, argv: readonly string[], incr: bool
     }
   }
   if (added + updated > 0) keyspace.storeSortedSet(key, zset);
+  if (added + updated > 0) notify(context, NotifyClass.zset, options.incr ? "zincr" : "zadd", key);
   if (options.incr) return result === undefined ? NIL : double(result);
   return integer(options.ch ? added + updated : added);
 }
@@ -230,6 +237,7 @@ function popCommand(context: CommandContext, argv: readonly string[], max: boole
   if (zset === undefined || count === 0) return EMPTY_ARRAY;
   const pairs = max ? zset.popMax(count) : zset.popMin(count);
   context.keyspace.storeSortedSet(key, zset);
+  notifyZsetRemoval(context, max ? "zpopmax" : "zpopmin", key);
   // RESP3 nests the pairs only when a count was given; a lone pop stays flat.
   return pairsReply(pairs, counted ? withScoresShape(context, true) : "flat");
 }
@@ -239,6 +247,7 @@ function removeRanks(
   context: CommandContext,
   key: string,
   ranks: (zset: SortedSet) => [number, number] | undefined,
+  event: string,
 ): Reply {
   const zset = context.keyspace.getSortedSet(key);
   if (zset === undefined) return ZERO;
@@ -247,6 +256,7 @@ function removeRanks(
   const pairs = zset.range(range[0], range[1]);
   for (const [member] of pairs) zset.remove(member);
   context.keyspace.storeSortedSet(key, zset);
+  notifyZsetRemoval(context, event, key);
   return integer(pairs.length);
 }
 
@@ -254,6 +264,11 @@ function removeRanks(
 function rankPair(first: number, last: number): [number, number] | undefined {
   return first < 0 ? undefined : [first, last];
 }
+
+/** Most members one ZRANDMEMBER with a negative count may return (about 100 MB of reply). */
+const MAX_RANDOM_DRAWS = 1_000_000;
+const RANDOM_DRAWS_LIMIT =
+  `ERR count is out of range: Kache returns at most ${MAX_RANDOM_DRAWS} random members at once`;
 
 /** ZRANDMEMBER key count [WITHSCORES] (Redis's `zrandmemberWithCountCommand`). */
 function randomMembers(context: CommandContext, argv: readonly string[]): Reply {
@@ -275,6 +290,9 @@ function randomMembers(context: CommandContext, argv: readonly string[]): Reply 
   const count = Number(parsed);
   // A negative count may repeat members: each draw is one O(log n) select by rank.
   if (count < 0) {
+    // Redis streams such a reply; Kache builds it in memory, so it caps the size rather
+    // than let one command exhaust the heap (-100000000 would abort V8).
+    if (-count > MAX_RANDOM_DRAWS) throw new CommandError(RANDOM_DRAWS_LIMIT);
     const pairs: Pair[] = [];
     for (let i = 0; i < -count; i++) pairs.push(zset.at(Math.floor(server.random() * size))!);
     return pairsReply(pairs, shape);
@@ -345,6 +363,7 @@ function multiPop(context: CommandContext, argv: readonly string[]): Reply {
     if (zset === undefined) continue;
     const pairs = where === "MIN" ? zset.popMin(count ?? 1) : zset.popMax(count ?? 1);
     context.keyspace.storeSortedSet(key, zset);
+    notifyZsetRemoval(context, where === "MIN" ? "zpopmin" : "zpopmax", key);
     // Pairs are nested on both protocols here, as in Redis.
     return array([bulk(key), pairsReply(pairs, "nested")]);
   }
@@ -361,7 +380,7 @@ function combineCommand(
   const store = !shape.withScoresAllowed;
   const request = parseCombineRequest(context.keyspace, argv, store ? 2 : 1, shape);
   const result = combine(request);
-  if (store) return storeResult(context.keyspace, argv[1]!, result);
+  if (store) return storeResult(context, argv[1]!, result, shape.command);
   return pairsReply(
     result.size === 0 ? [] : result.range(0, result.size - 1),
     withScoresShape(context, request.withScores),
@@ -506,13 +525,15 @@ export const SORTED_SET_COMMANDS: readonly CommandSpec[] = [
     complexity:
       "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.",
     arguments: [KEY_ARGUMENT, MEMBERS],
-    handler({ keyspace }, argv) {
+    handler(context, argv) {
+      const keyspace = context.keyspace;
       const key = argv[1]!;
       const zset = keyspace.getSortedSet(key);
       if (zset === undefined) return ZERO;
       let removed = 0;
       for (let i = 2; i < argv.length; i++) if (zset.remove(argv[i]!)) removed++;
       if (removed > 0) keyspace.storeSortedSet(key, zset);
+      if (removed > 0) notifyZsetRemoval(context, "zrem", key);
       return integer(removed);
     },
   },
@@ -665,14 +686,14 @@ export const SORTED_SET_COMMANDS: readonly CommandSpec[] = [
       REV,
       RANGE_LIMIT,
     ],
-    handler({ keyspace }, argv) {
+    handler(context, argv) {
       const query = parseRangeQuery(argv, 2, { store: true });
-      const source = keyspace.getSortedSet(argv[2]!);
+      const source = context.keyspace.getSortedSet(argv[2]!);
       const result = new SortedSet();
       if (source !== undefined) {
         for (const [member, score] of selectRange(source, query)) result.add(member, score);
       }
-      return storeResult(keyspace, argv[1]!, result);
+      return storeResult(context, argv[1]!, result, "zrangestore");
     },
   },
   {
@@ -844,7 +865,12 @@ export const SORTED_SET_COMMANDS: readonly CommandSpec[] = [
     handler(context, argv) {
       const start = numberArgument(argv[2]!);
       const stop = numberArgument(argv[3]!);
-      return removeRanks(context, argv[1]!, (zset) => clampRankRange(start, stop, zset.size));
+      return removeRanks(
+        context,
+        argv[1]!,
+        (zset) => clampRankRange(start, stop, zset.size),
+        "zremrangebyrank",
+      );
     },
   },
   {
@@ -864,6 +890,7 @@ export const SORTED_SET_COMMANDS: readonly CommandSpec[] = [
         argv[1]!,
         (zset) =>
           rankPair(zset.firstRankInScoreRange(min, max), zset.lastRankInScoreRange(min, max)),
+        "zremrangebyscore",
       );
     },
   },
@@ -883,6 +910,7 @@ export const SORTED_SET_COMMANDS: readonly CommandSpec[] = [
         context,
         argv[1]!,
         (zset) => rankPair(zset.firstRankInLexRange(min, max), zset.lastRankInLexRange(min, max)),
+        "zremrangebylex",
       );
     },
   },

@@ -18,6 +18,7 @@
  */
 import { CommandError, NOT_INTEGER, SYNTAX } from "../errors.ts";
 import type { LexBound, ScoreBound, SortedSet } from "../zset.ts";
+import { parseHexFloat } from "../numbers.ts";
 import { numberArgument } from "./arguments.ts";
 
 const SCORE_RANGE_ERROR = "ERR min or max is not a float";
@@ -30,9 +31,7 @@ const WITHSCORES_WITH_BYLEX =
 /** C's isspace set, which strtod skips before a number. */
 const BLANKS = "[\\t\\n\\v\\f\\r ]*";
 const DECIMAL = new RegExp(`^${BLANKS}[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?$`);
-const HEXADECIMAL = new RegExp(
-  `^${BLANKS}([+-]?)0[xX]([0-9a-fA-F]*)(?:\\.([0-9a-fA-F]*))?(?:[pP]([+-]?\\d+))?$`,
-);
+const LEADING_BLANKS = new RegExp(`^${BLANKS}`);
 const INFINITY = new RegExp(`^${BLANKS}([+-]?)inf(?:inity)?$`, "i");
 
 /**
@@ -57,16 +56,7 @@ export function parseStrtod(text: string): number | undefined {
   if (DECIMAL.test(text)) return Number(text);
   const infinity = INFINITY.exec(text);
   if (infinity !== null) return infinity[1] === "-" ? -Infinity : Infinity;
-  const hex = HEXADECIMAL.exec(text);
-  if (hex === null) return undefined;
-  const whole = hex[2]!;
-  const fraction = hex[3] ?? "";
-  if (whole.length + fraction.length === 0) return undefined;
-  // Number(bigint) rounds the mantissa to nearest; scaling by a power of two is exact.
-  const mantissa = Number(BigInt(`0x${whole}${fraction}`));
-  if (mantissa === 0) return hex[1] === "-" ? -0 : 0;
-  const value = mantissa * 2 ** (Number(hex[4] ?? "0") - 4 * fraction.length);
-  return hex[1] === "-" ? -value : value;
+  return parseHexFloat(text.replace(LEADING_BLANKS, ""));
 }
 
 /** One end of a score interval: `(` makes it exclusive (Redis's `zslParseRange`). */

@@ -29,6 +29,12 @@ export const KacheStatus = {
 } as const;
 export type KacheStatus = typeof KacheStatus[keyof typeof KacheStatus];
 
+/**
+ * Kache's addition to the original statuses: an unsolicited pub/sub frame (a
+ * message, or a (un)subscribe confirmation) whose item is an array.
+ */
+export const KACHE_PUSH_STATUS = 6;
+
 /** Tags of the tag-length-value item in a response. */
 export const KacheTag = {
   nil: 0,
@@ -172,7 +178,7 @@ export class KacheEncoder {
   }
 
   /** Writes a response with an explicit status; `item` undefined means no data. */
-  writeResponse(status: KacheStatus, item: Reply | undefined): void {
+  writeResponse(status: KacheStatus | typeof KACHE_PUSH_STATUS, item: Reply | undefined): void {
     const frameStart = this.#length;
     this.#ensure(8);
     this.#length += 8;
@@ -329,11 +335,19 @@ export class KacheResponseDecoder {
   }
 }
 
+/**
+ * Deepest array nesting accepted in a response. The server nests a few levels;
+ * the reader recurses per level and V8's stack ends near 7,000 of them, where a
+ * hostile frame of 40 KB would make decode throw instead of reporting an error.
+ */
+const MAX_NESTING = 1000;
+
 function readItem(
   bytes: Uint8Array,
   view: DataView,
   cursor: { offset: number },
   end: number,
+  depth = 0,
 ): KacheItem | string {
   if (cursor.offset >= end) return "truncated item";
   const tag = bytes[cursor.offset++];
@@ -368,9 +382,10 @@ function readItem(
       cursor.offset += 4;
       // Every item takes at least its tag byte, so a larger count is corrupt.
       if (count > end - cursor.offset) return "array count exceeds the response";
+      if (depth >= MAX_NESTING) return "arrays nested too deep";
       const items: KacheItem[] = [];
       for (let i = 0; i < count; i++) {
-        const item = readItem(bytes, view, cursor, end);
+        const item = readItem(bytes, view, cursor, end, depth + 1);
         if (typeof item === "string") return item;
         items.push(item);
       }

@@ -18,7 +18,7 @@
  */
 import { bytesToString, writeString } from "../bytes.ts";
 import { formatDouble } from "../format.ts";
-import { type KacheItem, type KacheResponse, KacheStatus } from "./kache.ts";
+import { KACHE_PUSH_STATUS, type KacheItem, type KacheResponse, KacheStatus } from "./kache.ts";
 
 /** RESP3 attributes (`|`) that preceded a reply; most clients ignore them, we keep them. */
 export type ReplyAttributes = readonly (readonly [ClientReply, ClientReply])[];
@@ -448,6 +448,7 @@ export const KACHE_STATUS_NAMES: Readonly<Record<number, string>> = {
   [KacheStatus.error]: "error",
   [KacheStatus.badArgument]: "bad argument",
   [KacheStatus.wrongType]: "wrong type",
+  [KACHE_PUSH_STATUS]: "push",
 };
 
 /**
@@ -460,6 +461,10 @@ export function fromKacheResponse(response: KacheResponse): ClientReply {
   if (item !== undefined) {
     if (response.status === KacheStatus.ok) return item;
     if (response.status === KacheStatus.error && item.type === "error") return item;
+    // Pub/sub frames carry an array; they become pushes, as RESP3's `>` does.
+    if (response.status === KACHE_PUSH_STATUS && item.type === "array") {
+      return { type: "push", items: item.items };
+    }
   }
   return { type: "status-code", status: response.status, item };
 }

@@ -120,8 +120,8 @@ Deno.test("parseServeArguments reports a stray word where a flag belongs", () =>
 
 Deno.test("parseServeArguments reports an unknown setting in the config file", () => {
   assert.equal(
-    failure(["k.conf", "--port", "1"], { "k.conf": "port 1\nappendonly yes\n" }),
-    'Bad config file "k.conf": unknown setting "appendonly"',
+    failure(["k.conf", "--port", "1"], { "k.conf": "port 1\nno-such-setting yes\n" }),
+    'Bad config file "k.conf": unknown setting "no-such-setting"',
   );
 });
 

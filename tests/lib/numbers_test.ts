@@ -192,15 +192,22 @@ Deno.test("parseFloat64 refuses NaN, overflow, underflow, spaces and malformed n
     "\x001",
     "0b1",
     "0o7",
-    // Hex floats: redis-server 7.0's strtod reads "0x10" as 16, but Kache refuses
-    // them as newer Redis releases (fast_float) do; the lead chose this deliberately.
-    "0x10",
-    "0X10",
-    "0x1p3",
+    "0x",
+    "0xg",
+    "0x1p",
+    "0x1p99999",
   ];
   for (const text of refused) {
     assert.equal(parseFloat64(text), undefined, JSON.stringify(text));
   }
+});
+
+Deno.test("parseFloat64 reads hex floats as redis-server 7.0's strtod does", () => {
+  assert.equal(parseFloat64("0x10"), 16);
+  assert.equal(parseFloat64("0X10"), 16);
+  assert.equal(parseFloat64("0x1p3"), 8);
+  assert.equal(parseFloat64("-0x1.8p1"), -3);
+  assert.equal(parseFloat64("+0x.8"), 0.5);
 });
 
 Deno.test("parseFloat64 refuses a no-break space (0xA0) around the number", () => {

@@ -8,6 +8,7 @@ import type { CommandContext } from "../../lib/commands/types.ts";
 import { Config } from "../../lib/config.ts";
 import { globToRegExp } from "../../lib/glob.ts";
 import { Keyspace } from "../../lib/keyspace.ts";
+import { PubSub } from "../../lib/pubsub.ts";
 import { error, type Reply } from "../../lib/reply.ts";
 import type { ServerControl } from "../../lib/server_control.ts";
 import { Session } from "../../lib/session.ts";
@@ -16,6 +17,7 @@ import { WatchRegistry } from "../../lib/watch.ts";
 /** A ServerControl with fixed answers, enough for commands that ask the server things. */
 export class FakeServer implements ServerControl {
   readonly watches = new WatchRegistry();
+  readonly pubsub = new PubSub();
   nowMicros = 1_700_000_000_000_000;
   sessionList: Session[] = [];
   /** The real configuration table, so CONFIG tests see real validation. */

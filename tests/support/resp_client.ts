@@ -115,6 +115,35 @@ export class RawRespClient {
     }
   }
 
+  /**
+   * Everything the server sends until it closes the connection (EOF or a
+   * reset), unparsed. Gives up after `timeoutMs` and appends "<still open>",
+   * so a server that fails to close fails the test instead of hanging it.
+   */
+  async readToEnd(timeoutMs = 2_000): Promise<string> {
+    let text = this.#pending;
+    this.#pending = "";
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
+    try {
+      while (true) {
+        const reading = this.conn.read(this.#readBuffer);
+        const count = await Promise.race([reading, timedOut]).catch(() => null);
+        if (count === "timeout") {
+          this.close();
+          await reading.catch(() => null);
+          return text + "<still open>";
+        }
+        if (count === null) return text;
+        text += bytesToString(this.#readBuffer, 0, count);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Sends one command and returns its reply. */
   async send(argv: readonly string[]): Promise<RawReply> {
     await this.writeRaw(encodeRespRequest(argv));

@@ -30,6 +30,17 @@ export interface StartOptions {
   readonly configFile?: string;
   /** Ports to pass as flags; each one omitted gets a free port unless a config file is given. */
   readonly ports?: { readonly resp?: number; readonly kache?: number };
+  /**
+   * V8 flags for the server's runtime, e.g. the ones `deno task serve` ships
+   * with, for tests that measure memory the way it runs in production.
+   */
+  readonly v8Flags?: readonly string[];
+  /**
+   * The server's `--dir`, kept after stop (for restart tests). Omitted, the
+   * server gets a fresh temporary directory, removed when it stops, so no
+   * test writes dump.rdb into the repository.
+   */
+  readonly dir?: string;
 }
 
 export async function startServer(
@@ -43,13 +54,20 @@ export async function startServer(
     ...(respPort === 0 ? [] : ["--port", String(respPort)]),
     ...(kachePort === 0 ? [] : ["--kache-port", String(kachePort)]),
   ];
+  const ownDir = options.dir === undefined
+    ? await Deno.makeTempDir({ prefix: "kache-" })
+    : undefined;
+  // Before the test's flags, so a test may still pass its own --save or --dir.
+  const persistenceFlags = ["--dir", options.dir ?? ownDir!, "--save", ""];
   const process = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--allow-all",
+      ...(options.v8Flags === undefined ? [] : [`--v8-flags=${options.v8Flags.join(",")}`]),
       MAIN,
       "serve",
       ...(fromFile ? [options.configFile!] : []),
+      ...persistenceFlags,
       ...portFlags,
       ...extraArgs,
     ],
@@ -64,17 +82,25 @@ export async function startServer(
   };
   const collecting = Promise.all([collect(process.stdout), collect(process.stderr)]);
   const started = Date.now();
+  const removeOwnDir = async () => {
+    if (ownDir !== undefined) await Deno.remove(ownDir, { recursive: true }).catch(() => {});
+  };
   while (!log.includes("ready")) {
     if (Date.now() - started > 20_000) {
       process.kill("SIGKILL");
       await process.status;
+      await removeOwnDir();
       throw new Error(`Server did not start:\n${log}`);
     }
     const status = await Promise.race([
       process.status,
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 25)),
     ]);
-    if (status !== undefined) throw new Error(`Server exited with ${status.code}:\n${log}`);
+    if (status !== undefined) {
+      await collecting;
+      await removeOwnDir();
+      throw new Error(`Server exited with ${status.code}:\n${log}`);
+    }
   }
   let stopped: Promise<number> | undefined;
   return {
@@ -91,6 +117,7 @@ export async function startServer(
         }
         const status = await process.status;
         await collecting;
+        await removeOwnDir();
         return status.code;
       })();
       return stopped;

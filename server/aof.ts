@@ -1,0 +1,406 @@
+/**
+ * The append-only file as it is written: every write command (as
+ * lib/persistence/propagate.ts turns it into what to log) encoded as RESP
+ * multibulk and appended to the current incremental file of Redis 7's
+ * multi-part layout (lib/persistence/aof_manifest.ts).
+ *
+ * Decisions that shape the module:
+ * - One writer loop ({@link AppendOnlyFile.#pump}) does all file work with
+ *   Deno's async file API, which runs it on the runtime's blocking-I/O
+ *   threads, so the event loop never waits on the disk. Commands encoded
+ *   while a write is in flight are written together by the next one: group
+ *   commit falls out of it.
+ * - `appendfsync always`: a batch's replies wait (the connection's
+ *   afterBatch promise) until every byte appended so far is written and
+ *   fdatasync'ed, so no client is told "OK" about data a crash could lose.
+ *   `everysec`: written as soon as possible, fdatasync once a second.
+ *   `no`: written, never synced by us.
+ * - Everything the loop does is a job in one FIFO queue, so a rewrite's
+ *   switch to a new incremental file, the manifest updates and the writes
+ *   happen in exactly the order they were asked for: a write to a new file
+ *   is never acknowledged before the manifest naming that file is durable.
+ *
+ * @module
+ */
+import { AofEncoder } from "../lib/persistence/aof_encoder.ts";
+import {
+  type AofManifest,
+  type AofManifestFile,
+  baseName,
+  formatAofManifest,
+  incrName,
+  manifestName,
+} from "../lib/persistence/aof_manifest.ts";
+import { writeFileAtomic } from "./durable_file.ts";
+import type { Logger } from "./log.ts";
+
+/** Redis's appendfsync values. */
+export type FsyncPolicy = "always" | "everysec" | "no";
+
+/** An incremental file being appended to. */
+interface IncrTarget {
+  readonly entry: AofManifestFile;
+  file: Deno.FsFile | undefined;
+  /** Bytes this process wrote to it. */
+  written: number;
+}
+
+type Job =
+  | { readonly kind: "write"; readonly target: IncrTarget; readonly bytes: Uint8Array; end: number }
+  | { readonly kind: "open"; readonly target: IncrTarget; readonly manifest?: AofManifest }
+  | { readonly kind: "close"; readonly target: IncrTarget }
+  | { readonly kind: "manifest"; readonly manifest: AofManifest; readonly obsolete: string[] }
+  | { readonly kind: "sync" };
+
+interface Waiter {
+  readonly until: number;
+  readonly resolve: () => void;
+}
+
+/** A rewrite in progress, as {@link AppendOnlyFile.startRewrite} set it up. */
+export interface AofRewrite {
+  /** Where the snapshot that becomes the new base must be written. */
+  readonly basePath: string;
+  readonly base: AofManifestFile;
+  /** The incremental file started at the cut. */
+  readonly incr: AofManifestFile;
+  /** The files the new base replaces, deleted once the new manifest is in place. */
+  readonly replaced: readonly AofManifestFile[];
+}
+
+/** Pause before retrying after a failed write, as Redis retries once a second. */
+const RETRY_MILLISECONDS = 1000;
+
+/** The current incremental file and everything waiting to go into it. */
+export class AppendOnlyFile {
+  /** Where the files and the manifest live (`dir/appenddirname`). */
+  readonly directory: string;
+  readonly appendfilename: string;
+  fsync: FsyncPolicy;
+  /** "ok" or "err", INFO's aof_last_write_status. */
+  lastWriteStatus: "ok" | "err" = "ok";
+  readonly #log: Logger;
+  #manifest: AofManifest;
+  /**
+   * False until a manifest of ours is on disk: AOF just switched on, whose
+   * first rewrite writes the first manifest. Until then the files stay out
+   * of any manifest, since without a base they do not hold the data.
+   */
+  #hasManifest: boolean;
+  /** Incremental files started while there was no manifest, for the first rewrite to delete. */
+  #unlisted: AofManifestFile[] = [];
+  #target: IncrTarget;
+  readonly #encoder = new AofEncoder();
+  readonly #queue: Job[] = [];
+  readonly #waiters: Waiter[] = [];
+  /** Bytes ever appended, written, and written plus fsynced: positions in one stream. */
+  #appended = 0;
+  #written = 0;
+  #synced = 0;
+  #pumping: Promise<void> | undefined;
+  #pumpScheduled = false;
+  #closed = false;
+  /** Bytes of every file in the manifest plus what was written since (INFO aof_current_size). */
+  #currentSize: number;
+  /** aof_current_size when the last rewrite finished (or at open), for automatic rewrites. */
+  baseSize: number;
+
+  /**
+   * Continues the files `manifest` lists (already loaded): appends go to its
+   * last incremental file, and `currentSize` is the files' total size. With
+   * `existing` instead (AOF switched on at run time; the manifest found on
+   * disk, if any, is stale), call {@link AppendOnlyFile.startRewrite} at
+   * once: its base and a new incremental file replace every file there.
+   */
+  constructor(
+    options: {
+      readonly directory: string;
+      readonly appendfilename: string;
+      readonly fsync: FsyncPolicy;
+      readonly log: Logger;
+    },
+    manifest: AofManifest | { readonly existing: AofManifest | undefined },
+    currentSize: number,
+  ) {
+    this.directory = options.directory;
+    this.appendfilename = options.appendfilename;
+    this.fsync = options.fsync;
+    this.#log = options.log;
+    if ("existing" in manifest) {
+      this.#hasManifest = false;
+      this.#manifest = manifest.existing ?? { base: undefined, incr: [], history: [] };
+      const seq = Math.max(0, ...this.#allFiles().map((file) => file.seq)) + 1;
+      const entry: AofManifestFile = { name: incrName(this.appendfilename, seq), seq, type: "i" };
+      this.#unlisted.push(entry);
+      this.#target = { entry, file: undefined, written: 0 };
+    } else {
+      this.#hasManifest = true;
+      this.#manifest = manifest;
+      const last = manifest.incr[manifest.incr.length - 1];
+      if (last === undefined) throw new Error("The AOF manifest lists no incremental file");
+      this.#target = { entry: last, file: undefined, written: 0 };
+    }
+    this.#currentSize = currentSize;
+    this.baseSize = currentSize;
+  }
+
+  /** The manifest in force. */
+  get manifest(): AofManifest {
+    return this.#manifest;
+  }
+
+  /** INFO aof_current_size: the files plus everything appended since. */
+  get currentSize(): number {
+    return this.#currentSize + (this.#appended - this.#written);
+  }
+
+  /** Bytes appended but not yet fsynced. */
+  get unsyncedBytes(): number {
+    return this.#appended - this.#synced;
+  }
+
+  /** Logs one command. Cheap: it only encodes; the writer loop picks it up. */
+  append(argv: readonly string[]): void {
+    if (this.#closed) return;
+    const before = this.#encoder.length;
+    this.#encoder.append(argv);
+    this.#appended += this.#encoder.length - before;
+    this.#schedulePump();
+  }
+
+  /**
+   * With `always`, a promise that settles once everything appended so far
+   * is on disk (the batch's replies wait for it); otherwise undefined.
+   */
+  afterBatch(): Promise<void> | undefined {
+    if (this.fsync !== "always" || this.#synced >= this.#appended) return undefined;
+    const until = this.#appended;
+    const durable = new Promise<void>((resolve) => this.#waiters.push({ until, resolve }));
+    this.#schedulePump();
+    return durable;
+  }
+
+  /** The once-a-second fsync of `everysec`. */
+  syncEverySecond(): void {
+    if (this.fsync === "everysec" && this.#synced < this.#written) {
+      this.#queue.push({ kind: "sync" });
+      this.#schedulePump();
+    }
+  }
+
+  /**
+   * Starts a rewrite at this instant (the cut): later commands go to a new
+   * incremental file, which the manifest lists at once after the current
+   * ones, so the files stay loadable whatever happens to the rewrite. Returns
+   * where the new base goes; call {@link AppendOnlyFile.finishRewrite} once
+   * it is written there, or {@link AppendOnlyFile.abandonRewrite}.
+   */
+  startRewrite(): AofRewrite {
+    const oldTarget = this.#target;
+    this.#sealEncoded();
+    const incrSeq = Math.max(0, ...this.#allFiles().map((file) => file.seq)) + 1;
+    const baseSeq = (this.#manifest.base?.seq ?? 0) + 1;
+    const incr: AofManifestFile = {
+      name: incrName(this.appendfilename, incrSeq),
+      seq: incrSeq,
+      type: "i",
+    };
+    const base: AofManifestFile = {
+      name: baseName(this.appendfilename, baseSeq),
+      seq: baseSeq,
+      type: "b",
+    };
+    const replaced = this.#allFiles();
+    this.#target = { entry: incr, file: undefined, written: 0 };
+    this.#queue.push({ kind: "close", target: oldTarget });
+    if (this.#hasManifest) {
+      this.#manifest = { ...this.#manifest, incr: [...this.#manifest.incr, incr] };
+      this.#queue.push({ kind: "open", target: this.#target, manifest: this.#manifest });
+    } else {
+      this.#unlisted.push(incr);
+      this.#queue.push({ kind: "open", target: this.#target });
+    }
+    // Redis starts every incremental file by selecting the database.
+    this.append(["SELECT", "0"]);
+    return { basePath: `${this.directory}/${base.name}`, base, incr, replaced };
+  }
+
+  /** Installs the rewrite's base: a manifest of it and the files since the cut; old ones go. */
+  finishRewrite(rewrite: AofRewrite, baseBytes: number): void {
+    this.#manifest = { base: rewrite.base, incr: [rewrite.incr], history: [] };
+    this.#hasManifest = true;
+    this.#unlisted = [];
+    this.#queue.push({
+      kind: "manifest",
+      manifest: this.#manifest,
+      obsolete: rewrite.replaced.map((file) => file.name),
+    });
+    // Only one rewrite runs at a time, so the current file is the one started at its cut.
+    this.#currentSize = baseBytes + this.#target.written;
+    this.baseSize = this.currentSize;
+    this.#schedulePump();
+  }
+
+  /** A failed rewrite: its base is dropped; the manifest keeps listing every incremental file. */
+  abandonRewrite(rewrite: AofRewrite): void {
+    Deno.remove(rewrite.basePath).catch(() => {});
+  }
+
+  /**
+   * Writes and fsyncs everything appended so far and closes the file (shutdown,
+   * CONFIG SET appendonly no). Later appends are ignored.
+   */
+  async close(): Promise<void> {
+    this.#sealEncoded();
+    this.#queue.push({ kind: "close", target: this.#target });
+    this.#closed = true;
+    this.#schedulePump();
+    while (this.#pumping !== undefined || this.#pumpScheduled) {
+      await (this.#pumping ?? new Promise((resolve) => setTimeout(resolve, 0)));
+    }
+  }
+
+  #allFiles(): AofManifestFile[] {
+    const manifest = this.#manifest;
+    return [
+      ...(manifest.base === undefined ? [] : [manifest.base]),
+      ...manifest.history,
+      ...manifest.incr,
+      ...this.#unlisted,
+    ];
+  }
+
+  /** Turns the encoded commands into a write job for the current file. */
+  #sealEncoded(): void {
+    if (this.#encoder.length === 0) return;
+    this.#queue.push({
+      kind: "write",
+      target: this.#target,
+      bytes: this.#encoder.take(),
+      end: this.#appended,
+    });
+  }
+
+  #schedulePump(): void {
+    if (this.#pumping !== undefined || this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    // After the current batch: everything it appends goes out in one write.
+    queueMicrotask(() => {
+      this.#pumpScheduled = false;
+      this.#pumping ??= this.#pump().finally(() => this.#pumping = undefined);
+    });
+  }
+
+  async #pump(): Promise<void> {
+    while (true) {
+      this.#sealEncoded();
+      // Replies waiting on bytes already written (appendfsync just became always) need a sync.
+      if (this.#queue.length === 0 && this.#waiters.length > 0) this.#queue.push({ kind: "sync" });
+      const job = this.#queue[0];
+      if (job === undefined) return;
+      try {
+        await this.#run(job);
+        this.#queue.shift();
+        if (this.lastWriteStatus === "err") {
+          this.lastWriteStatus = "ok";
+          this.#log.notice("AOF write error looks solved, Kache can write again.");
+        }
+      } catch (error) {
+        if (this.lastWriteStatus === "ok") {
+          this.#log.warning(
+            `Error writing to the AOF file ${this.directory}/${this.#target.entry.name}: ${
+              error instanceof Error ? error.message : String(error)
+            }; retrying every second`,
+          );
+        }
+        this.lastWriteStatus = "err";
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MILLISECONDS));
+      }
+    }
+  }
+
+  async #run(job: Job): Promise<void> {
+    switch (job.kind) {
+      case "write": {
+        const file = await this.#fileOf(job.target);
+        let offset = 0;
+        const bytes = job.bytes;
+        try {
+          while (offset < bytes.length) offset += await file.write(bytes.subarray(offset));
+        } catch (error) {
+          // Keep the unwritten rest for the retry; what was written stays written.
+          this.#queue[0] = { ...job, bytes: bytes.subarray(offset) };
+          this.#countWritten(job.target, offset);
+          throw error;
+        }
+        this.#countWritten(job.target, bytes.length);
+        if (this.fsync === "always") {
+          await file.syncData();
+          this.#markSynced(job.end);
+        }
+        return;
+      }
+      case "sync": {
+        const target = this.#target.file;
+        const upTo = this.#written;
+        if (target !== undefined) await target.syncData();
+        this.#markSynced(upTo);
+        return;
+      }
+      case "close": {
+        const file = job.target.file;
+        if (file !== undefined) {
+          if (this.fsync !== "no") await file.syncData();
+          file.close();
+          job.target.file = undefined;
+        }
+        this.#markSynced(this.#written);
+        return;
+      }
+      case "open": {
+        await this.#fileOf(job.target);
+        if (job.manifest !== undefined) await this.#writeManifest(job.manifest);
+        return;
+      }
+      case "manifest": {
+        await this.#writeManifest(job.manifest);
+        for (const name of job.obsolete) {
+          await Deno.remove(`${this.directory}/${name}`).catch(() => {});
+        }
+        return;
+      }
+    }
+  }
+
+  async #fileOf(target: IncrTarget): Promise<Deno.FsFile> {
+    target.file ??= await Deno.open(`${this.directory}/${target.entry.name}`, {
+      append: true,
+      create: true,
+    });
+    return target.file;
+  }
+
+  #writeManifest(manifest: AofManifest): Promise<void> {
+    return writeFileAtomic(
+      `${this.directory}/${manifestName(this.appendfilename)}`,
+      new TextEncoder().encode(formatAofManifest(manifest)),
+    );
+  }
+
+  #countWritten(target: IncrTarget, bytes: number): void {
+    this.#written += bytes;
+    this.#currentSize += bytes;
+    target.written += bytes;
+  }
+
+  #markSynced(position: number): void {
+    if (position <= this.#synced) return;
+    this.#synced = position;
+    let kept = 0;
+    for (const waiter of this.#waiters) {
+      if (waiter.until <= position) waiter.resolve();
+      else this.#waiters[kept++] = waiter;
+    }
+    this.#waiters.length = kept;
+  }
+}

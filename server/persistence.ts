@@ -1,0 +1,669 @@
+/**
+ * Durability, tying the pieces together as redis-server does: which file to
+ * load at startup (the append-only files when `appendonly yes` and they
+ * exist, else dump.rdb), SAVE/BGSAVE/BGREWRITEAOF/SHUTDOWN, the `save`
+ * rules and automatic AOF rewrites (a cron ten times a second), logging
+ * every write to the AOF, and INFO's persistence section.
+ *
+ * Decisions that shape the module:
+ * - One background snapshot at a time (the keyspace has one snapshot hook),
+ *   shared by BGSAVE and AOF rewrites; the other one waits, scheduled, as
+ *   Redis's single child process makes it wait.
+ * - Commands inside EXEC are logged wrapped in MULTI … EXEC, so a crash in
+ *   the middle of writing a transaction drops it whole at load. The wrap
+ *   opens at the transaction's first write and closes at the next write
+ *   outside it or at the end of the connection's batch (a batch runs
+ *   without interruption, so nothing else can land inside).
+ * - Loading runs the AOF's commands through the command table with a
+ *   session of its own, before the server listens and before the AOF is
+ *   opened for writing, so nothing is propagated while loading.
+ *
+ * @module
+ */
+import type { CommandContext } from "../lib/commands/types.ts";
+import type { CommandTable } from "../lib/commands/table.ts";
+import type { Config } from "../lib/config.ts";
+import type { Keyspace, KeyspaceObserver } from "../lib/keyspace.ts";
+import {
+  type AofManifest,
+  baseName,
+  formatAofManifest,
+  incrName,
+  manifestName,
+  parseAofManifest,
+} from "../lib/persistence/aof_manifest.ts";
+import { deletion, propagatedCommands } from "../lib/persistence/propagate.ts";
+import { dueSaveRule, parseSaveRules } from "../lib/persistence/save_rules.ts";
+import { error, OK, type Reply, status } from "../lib/reply.ts";
+import type { Session } from "../lib/session.ts";
+import { type AofRewrite, AppendOnlyFile, type FsyncPolicy } from "./aof.ts";
+import { syncDirectory, writeFileAtomicSync } from "./durable_file.ts";
+import { loadAppendOnlyFiles, LoadError, loadRdbFile } from "./loading.ts";
+import type { Logger } from "./log.ts";
+import { BackgroundSnapshot, saveSnapshot, type SnapshotSettings } from "./snapshot.ts";
+
+/** What persistence needs of the server around it. */
+export interface PersistenceHost {
+  readonly config: Config;
+  readonly keyspace: Keyspace;
+  readonly commands: CommandTable;
+  readonly log: Logger;
+  /** A command context with a session of its own, for replaying the AOF. */
+  loadingContext(): CommandContext;
+  /** SHUTDOWN: close every connection now, then let the process finish exiting. */
+  requestExit(): void;
+  /** {@link Persistence.aofEnabled} changed: add or drop {@link Persistence.observer}. */
+  observersChanged(): void;
+}
+
+/** How a shutdown treats the snapshot: as the save rules say, always, or never. */
+export type ShutdownSave = "default" | "save" | "nosave";
+
+/** Redis waits this long after a failed BGSAVE before the save rules try again. */
+const BGSAVE_RETRY_SECONDS = 5;
+const CRON_MILLISECONDS = 100;
+
+interface RunningSnapshot {
+  readonly job: BackgroundSnapshot;
+  readonly kind: "rdb" | "aof";
+  /** keyspace.dirty at the cut: what a successful save subtracts. */
+  readonly dirtyAtCut: number;
+  readonly rewrite?: AofRewrite;
+}
+
+export class Persistence {
+  readonly #host: PersistenceHost;
+  #aof: AppendOnlyFile | undefined;
+  #snapshot: RunningSnapshot | undefined;
+  #cron: ReturnType<typeof setInterval> | undefined;
+  /** Unix seconds of the last successful save (LASTSAVE); startup counts as one, as in Redis. */
+  lastSave = Math.floor(Date.now() / 1000);
+  #lastBgsaveStatus: "ok" | "err" = "ok";
+  #lastBgsaveTry = 0;
+  #lastBgsaveSeconds = -1;
+  #lastRewriteStatus: "ok" | "err" = "ok";
+  #lastRewriteSeconds = -1;
+  #bgsaveScheduled = false;
+  #rewriteScheduled = false;
+  #saves = 0;
+  #rewrites = 0;
+  #lastEverySecondSync = 0;
+  /** The session whose EXEC is being logged between MULTI and EXEC. */
+  #openTransaction: Session | undefined;
+
+  constructor(host: PersistenceHost) {
+    this.#host = host;
+    host.config.onChange((name, value) => {
+      if (name === "appendonly") this.#setAppendOnly(value as boolean);
+      if (name === "appendfsync" && this.#aof !== undefined) {
+        this.#aof.fsync = value as FsyncPolicy;
+      }
+    });
+  }
+
+  /** Whether writes are being logged to the AOF. */
+  get aofEnabled(): boolean {
+    return this.#aof !== undefined;
+  }
+
+  /** Reports expired and evicted keys to the AOF as DEL, as Redis propagates them. */
+  readonly observer: KeyspaceObserver = {
+    modified: () => {},
+    flushed: () => {},
+    expired: (key) => this.#logDeletion(key),
+    evicted: (key) => this.#logDeletion(key),
+  };
+
+  #paths() {
+    const config = this.#host.config;
+    const dir = config.string("dir");
+    return {
+      dir,
+      rdb: `${dir}/${config.string("dbfilename")}`,
+      aofDirectory: `${dir}/${config.string("appenddirname")}`,
+      appendfilename: config.string("appendfilename"),
+    };
+  }
+
+  #settings(aofBase = false): SnapshotSettings {
+    const config = this.#host.config;
+    return {
+      compression: config.boolean("rdbcompression"),
+      checksum: config.boolean("rdbchecksum"),
+      aux: aofBase ? { "aof-base": 1 } : undefined,
+    };
+  }
+
+  /**
+   * Loads the data at startup: the AOF files when appendonly is on and a
+   * manifest exists, else dump.rdb if present. Throws {@link LoadError} (the
+   * server must not start) when a file is corrupt.
+   */
+  load(): void {
+    const { dir, rdb, aofDirectory, appendfilename } = this.#paths();
+    const { keyspace, log } = this.#host;
+    try {
+      if (!Deno.statSync(dir).isDirectory) throw new LoadError(`'${dir}' is not a directory`);
+    } catch (cause) {
+      if (cause instanceof LoadError) throw cause;
+      throw new LoadError(`Can't use dir '${dir}': ${(cause as Error).message}`);
+    }
+    const started = performance.now();
+    keyspace.now = Date.now();
+    const manifest = this.#host.config.boolean("appendonly")
+      ? readManifest(aofDirectory, appendfilename)
+      : undefined;
+    if (manifest !== undefined) {
+      const context = this.#host.loadingContext();
+      const commands = this.#host.commands;
+      const result = loadAppendOnlyFiles(aofDirectory, manifest, keyspace, {
+        truncatedOk: this.#host.config.boolean("aof-load-truncated"),
+        log,
+        manifestPath: `${aofDirectory}/${manifestName(appendfilename)}`,
+        run: (argv) => {
+          if (commands.lookup(argv[0]!) === undefined) {
+            return `Unknown command '${argv[0]}'`;
+          }
+          keyspace.now = Date.now();
+          commands.execute(context, argv);
+          return undefined;
+        },
+      });
+      this.#openAof(manifest, result.bytes);
+      log.notice(
+        `DB loaded from append only file: ${seconds(started)} seconds ` +
+          `(${result.baseKeys} keys from the base, ${result.commands} commands replayed)`,
+      );
+    } else if (exists(rdb)) {
+      const result = loadRdbFile(rdb, keyspace);
+      log.notice(
+        `DB loaded from disk: ${seconds(started)} seconds (${result.keys} keys` +
+          (result.expired > 0 ? `, ${result.expired} expired keys skipped` : "") + ")",
+      );
+    }
+    keyspace.dirty = 0;
+    if (this.#host.config.boolean("appendonly") && this.#aof === undefined) this.#createAof();
+  }
+
+  /** Starts the cron (save rules, automatic rewrites, the everysec fsync). */
+  start(): void {
+    this.#cron ??= setInterval(() => this.#tick(), CRON_MILLISECONDS);
+  }
+
+  /** The connection's afterBatch: closes a logged transaction; with `always`, waits for fsync. */
+  afterBatch(): Promise<void> | undefined {
+    if (this.#aof === undefined) return undefined;
+    this.#closeTransaction();
+    return this.#aof.afterBatch();
+  }
+
+  /** SAVE, BGSAVE, BGREWRITEAOF and SHUTDOWN, as lib/commands/server.ts routes them. */
+  admin(argv: readonly string[]): Reply {
+    const name = argv[0]!.toLowerCase();
+    const options = argv.slice(1).map((word) => word.toLowerCase());
+    switch (name) {
+      case "save":
+        if (this.#snapshot !== undefined) return error("ERR Background save already in progress");
+        return this.#saveNow() ? OK : error("ERR");
+      case "bgsave":
+        return this.#bgsaveCommand(options);
+      case "bgrewriteaof":
+        return this.#bgrewriteCommand();
+      case "shutdown":
+        return this.#shutdownCommand(options);
+      default:
+        return error(`ERR unknown persistence command '${argv[0]}'`);
+    }
+  }
+
+  /**
+   * What the process does on its way out (after connections are closed):
+   * stops background work, writes and fsyncs the AOF, and saves a snapshot
+   * if asked to or if save rules are set. Returns false if the save failed.
+   */
+  async close(save: ShutdownSave): Promise<boolean> {
+    if (this.#cron !== undefined) clearInterval(this.#cron);
+    this.#cron = undefined;
+    this.#abortSnapshot("shutdown");
+    let ok = true;
+    if (this.#aof !== undefined) {
+      this.#closeTransaction();
+      this.#host.log.notice("Calling fsync() on the AOF file.");
+      await this.#aof.close();
+      this.#aof = undefined;
+    }
+    if (this.#shouldSaveOnExit(save)) {
+      this.#host.log.notice("Saving the final RDB snapshot before exiting.");
+      ok = this.#saveNow();
+      if (ok) this.#host.log.notice("DB saved on disk");
+    }
+    return ok;
+  }
+
+  /** INFO's persistence section. */
+  info(): [string, string | number][] {
+    const running = this.#snapshot;
+    const now = Date.now();
+    const elapsed = (kind: "rdb" | "aof") =>
+      running?.kind === kind ? Math.floor((now - running.job.startedAt) / 1000) : -1;
+    const fields: [string, string | number][] = [
+      ["loading", 0],
+      ["async_loading", 0],
+      ["rdb_changes_since_last_save", this.#host.keyspace.dirty],
+      ["rdb_bgsave_in_progress", running?.kind === "rdb" ? 1 : 0],
+      ["rdb_last_save_time", this.lastSave],
+      ["rdb_last_bgsave_status", this.#lastBgsaveStatus],
+      ["rdb_last_bgsave_time_sec", this.#lastBgsaveSeconds],
+      ["rdb_current_bgsave_time_sec", elapsed("rdb")],
+      ["rdb_saves", this.#saves],
+      ["aof_enabled", this.#aof === undefined ? 0 : 1],
+      ["aof_rewrite_in_progress", running?.kind === "aof" ? 1 : 0],
+      ["aof_rewrite_scheduled", this.#rewriteScheduled ? 1 : 0],
+      ["aof_last_rewrite_time_sec", this.#lastRewriteSeconds],
+      ["aof_current_rewrite_time_sec", elapsed("aof")],
+      ["aof_last_bgrewrite_status", this.#lastRewriteStatus],
+      ["aof_rewrites", this.#rewrites],
+      ["aof_last_write_status", this.#aof?.lastWriteStatus ?? "ok"],
+    ];
+    if (this.#aof !== undefined) {
+      fields.push(
+        ["aof_current_size", this.#aof.currentSize],
+        ["aof_base_size", this.#aof.baseSize],
+        ["aof_pending_rewrite", this.#rewriteScheduled ? 1 : 0],
+        ["aof_buffer_length", this.#aof.unsyncedBytes],
+      );
+    }
+    return fields;
+  }
+
+  // --- Commands ---
+
+  #bgsaveCommand(options: string[]): Reply {
+    const schedule = options.length === 1 && options[0] === "schedule";
+    if (options.length > 0 && !schedule) return error("ERR syntax error");
+    if (this.#snapshot?.kind === "rdb") return error("ERR Background save already in progress");
+    if (this.#snapshot !== undefined) {
+      if (!schedule) {
+        return error(
+          "ERR Another child process is active (AOF?): can't BGSAVE right now. " +
+            "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+        );
+      }
+      this.#bgsaveScheduled = true;
+      return status("Background saving scheduled");
+    }
+    return this.#startBgsave()
+      ? status("Background saving started")
+      : error("ERR Background save failed to start, see the server log");
+  }
+
+  #bgrewriteCommand(): Reply {
+    if (this.#aof === undefined) {
+      return error(
+        "ERR Append only file is off: turn it on with CONFIG SET appendonly yes " +
+          "(which rewrites it) or start with --appendonly yes",
+      );
+    }
+    if (this.#snapshot?.kind === "aof") {
+      return error("ERR Background append only file rewriting already in progress");
+    }
+    if (this.#snapshot !== undefined) {
+      this.#rewriteScheduled = true;
+      return status("Background append only file rewriting scheduled");
+    }
+    this.#startRewrite();
+    return status("Background append only file rewriting started");
+  }
+
+  #shutdownCommand(options: string[]): Reply {
+    let save: ShutdownSave = "default";
+    for (const option of options) {
+      if (option === "nosave" && save === "default") save = "nosave";
+      else if (option === "save" && save === "default") save = "save";
+      else if (option === "abort") return error("ERR No shutdown in progress.");
+      else if (option !== "now" && option !== "force") return error("ERR syntax error");
+    }
+    const force = options.includes("force");
+    this.#abortSnapshot("shutdown");
+    if (this.#shouldSaveOnExit(save)) {
+      this.#host.log.notice("Saving the final RDB snapshot before exiting.");
+      if (!this.#saveNow() && !force) {
+        return error("ERR Errors trying to SHUTDOWN. Check logs.");
+      }
+    }
+    this.#host.log.notice("User requested shutdown...");
+    this.#host.requestExit();
+    return OK;
+  }
+
+  #shouldSaveOnExit(save: ShutdownSave): boolean {
+    if (save === "default") {
+      return (parseSaveRules(this.#host.config.string("save")) ?? []).length > 0;
+    }
+    return save === "save";
+  }
+
+  // --- Snapshots ---
+
+  /** SAVE: a snapshot now, blocking; logs and returns false on failure. */
+  #saveNow(): boolean {
+    const { keyspace, log } = this.#host;
+    const path = this.#paths().rdb;
+    try {
+      const result = saveSnapshot(keyspace, path, this.#settings(), Date.now());
+      keyspace.dirty = 0;
+      this.lastSave = Math.floor(Date.now() / 1000);
+      this.#lastBgsaveStatus = "ok";
+      this.#saves++;
+      log.notice(`DB saved on disk (${result.keys} keys, ${result.bytes} bytes)`);
+      return true;
+    } catch (cause) {
+      log.warning(`Failed saving the DB to ${path}: ${describe(cause)}`);
+      return false;
+    }
+  }
+
+  #startBgsave(): boolean {
+    const { keyspace, log } = this.#host;
+    const path = this.#paths().rdb;
+    this.#lastBgsaveTry = Date.now();
+    let job: BackgroundSnapshot;
+    try {
+      job = new BackgroundSnapshot(keyspace, path, this.#settings(), Date.now());
+    } catch (cause) {
+      log.warning(`Can't start a background save: ${describe(cause)}`);
+      this.#lastBgsaveStatus = "err";
+      return false;
+    }
+    const running: RunningSnapshot = { job, kind: "rdb", dirtyAtCut: keyspace.dirty };
+    this.#snapshot = running;
+    log.notice("Background saving started");
+    job.done.then(
+      (result) => {
+        if (this.#snapshot !== running) return;
+        this.#snapshot = undefined;
+        keyspace.dirty -= running.dirtyAtCut;
+        this.lastSave = Math.floor(Date.now() / 1000);
+        this.#lastBgsaveStatus = "ok";
+        this.#lastBgsaveSeconds = Math.round((Date.now() - job.startedAt) / 1000);
+        this.#saves++;
+        log.notice(
+          `Background saving terminated with success (${result.keys} keys, ${result.bytes} bytes)`,
+        );
+        this.#runScheduled();
+      },
+      (cause) => {
+        if (this.#snapshot !== running) return;
+        this.#snapshot = undefined;
+        this.#lastBgsaveStatus = "err";
+        this.#lastBgsaveSeconds = Math.round((Date.now() - job.startedAt) / 1000);
+        log.warning(`Background saving error: ${describe(cause)}`);
+        this.#runScheduled();
+      },
+    );
+    return true;
+  }
+
+  #startRewrite(): void {
+    const aof = this.#aof;
+    if (aof === undefined) return;
+    const { keyspace, log } = this.#host;
+    this.#rewriteScheduled = false;
+    this.#closeTransaction();
+    const rewrite = aof.startRewrite();
+    let job: BackgroundSnapshot;
+    try {
+      job = new BackgroundSnapshot(keyspace, rewrite.basePath, this.#settings(true), Date.now());
+    } catch (cause) {
+      log.warning(`Can't start the AOF rewrite: ${describe(cause)}`);
+      this.#lastRewriteStatus = "err";
+      aof.abandonRewrite(rewrite);
+      return;
+    }
+    const running: RunningSnapshot = { job, kind: "aof", dirtyAtCut: keyspace.dirty, rewrite };
+    this.#snapshot = running;
+    log.notice("Background append only file rewriting started");
+    job.done.then(
+      (result) => {
+        if (this.#snapshot !== running) return;
+        this.#snapshot = undefined;
+        this.#lastRewriteSeconds = Math.round((Date.now() - job.startedAt) / 1000);
+        if (this.#aof === aof) {
+          aof.finishRewrite(rewrite, result.bytes);
+          this.#lastRewriteStatus = "ok";
+          this.#rewrites++;
+          log.notice("Background AOF rewrite finished successfully");
+        }
+        this.#runScheduled();
+      },
+      (cause) => {
+        if (this.#snapshot !== running) return;
+        this.#snapshot = undefined;
+        this.#lastRewriteStatus = "err";
+        this.#lastRewriteSeconds = Math.round((Date.now() - job.startedAt) / 1000);
+        aof.abandonRewrite(rewrite);
+        log.warning(`Background AOF rewrite failed: ${describe(cause)}`);
+        this.#runScheduled();
+      },
+    );
+  }
+
+  #abortSnapshot(reason: string): void {
+    const running = this.#snapshot;
+    if (running === undefined) return;
+    this.#snapshot = undefined;
+    running.job.abort(`Background ${running.kind === "rdb" ? "save" : "AOF rewrite"} ${reason}`);
+    if (running.rewrite !== undefined) this.#aof?.abandonRewrite(running.rewrite);
+  }
+
+  /** Starts what waited for the previous snapshot: a rewrite first, as Redis does. */
+  #runScheduled(): void {
+    if (this.#snapshot !== undefined) return;
+    if (this.#rewriteScheduled && this.#aof !== undefined) this.#startRewrite();
+    else if (this.#bgsaveScheduled) {
+      this.#bgsaveScheduled = false;
+      this.#startBgsave();
+    }
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    const aof = this.#aof;
+    if (aof !== undefined && now - this.#lastEverySecondSync >= 1000) {
+      this.#lastEverySecondSync = now;
+      aof.syncEverySecond();
+    }
+    if (this.#snapshot !== undefined) return;
+    this.#runScheduled();
+    if (this.#snapshot !== undefined) return;
+    const rules = parseSaveRules(this.#host.config.string("save")) ?? [];
+    const elapsed = Math.floor(now / 1000) - this.lastSave;
+    const rule = dueSaveRule(rules, this.#host.keyspace.dirty, elapsed);
+    const retryOk = this.#lastBgsaveStatus === "ok" ||
+      now - this.#lastBgsaveTry > BGSAVE_RETRY_SECONDS * 1000;
+    if (rule !== undefined && retryOk) {
+      this.#host.log.notice(
+        `${rule.changes} changes in ${rule.seconds} seconds. Saving...`,
+      );
+      this.#startBgsave();
+      return;
+    }
+    if (aof !== undefined && this.#rewriteDue(aof)) {
+      this.#host.log.notice(
+        `Starting automatic rewriting of AOF on ${
+          Math.round((aof.currentSize / Math.max(1, aof.baseSize) - 1) * 100)
+        }% growth`,
+      );
+      this.#startRewrite();
+    }
+  }
+
+  #rewriteDue(aof: AppendOnlyFile): boolean {
+    const config = this.#host.config;
+    const percentage = config.number("auto-aof-rewrite-percentage");
+    if (percentage === 0) return false;
+    const current = aof.currentSize;
+    if (current < config.number("auto-aof-rewrite-min-size")) return false;
+    const base = Math.max(1, aof.baseSize);
+    return (current - base) * 100 / base >= percentage;
+  }
+
+  // --- The append-only file ---
+
+  #openAof(manifest: AofManifest, bytes: number): void {
+    const { aofDirectory, appendfilename } = this.#paths();
+    this.#attach(
+      new AppendOnlyFile(
+        {
+          directory: aofDirectory,
+          appendfilename,
+          fsync: this.#host.config.string("appendfsync") as FsyncPolicy,
+          log: this.#host.log,
+        },
+        manifest,
+        bytes,
+      ),
+    );
+  }
+
+  /**
+   * appendonly yes at startup without AOF files: writes them now (a base of
+   * the loaded data, an empty incremental file, the manifest), so the next
+   * start finds everything in them.
+   */
+  #createAof(): void {
+    const { aofDirectory, appendfilename } = this.#paths();
+    Deno.mkdirSync(aofDirectory, { recursive: true });
+    syncDirectory(this.#paths().dir);
+    const base = baseName(appendfilename, 1);
+    const incr = incrName(appendfilename, 1);
+    const result = saveSnapshot(
+      this.#host.keyspace,
+      `${aofDirectory}/${base}`,
+      this.#settings(true),
+      Date.now(),
+    );
+    Deno.writeFileSync(`${aofDirectory}/${incr}`, new Uint8Array(0));
+    const manifest: AofManifest = {
+      base: { name: base, seq: 1, type: "b" },
+      incr: [{ name: incr, seq: 1, type: "i" }],
+      history: [],
+    };
+    writeFileAtomicSync(`${aofDirectory}/${manifestName(appendfilename)}`, [
+      new TextEncoder().encode(formatAofManifest(manifest)),
+    ]);
+    this.#host.log.notice(`Creating AOF base file ${base} and incr file ${incr} on server start`);
+    this.#openAof(manifest, result.bytes);
+  }
+
+  #attach(aof: AppendOnlyFile): void {
+    this.#aof = aof;
+    this.#host.commands.onWrite = (argv, context) => this.#logWrite(argv, context);
+    this.#host.observersChanged();
+  }
+
+  /** CONFIG SET appendonly: on starts a rewrite that creates the files; off closes them. */
+  #setAppendOnly(on: boolean): void {
+    if (on === (this.#aof !== undefined)) return;
+    if (!on) {
+      if (this.#snapshot?.kind === "aof") this.#abortSnapshot("stopped: appendonly turned off");
+      const aof = this.#aof!;
+      this.#closeTransaction();
+      this.#aof = undefined;
+      this.#host.commands.onWrite = undefined;
+      this.#host.observersChanged();
+      aof.close().catch((cause) => {
+        this.#host.log.warning(`Closing the AOF failed: ${describe(cause)}`);
+      });
+      return;
+    }
+    const { aofDirectory, appendfilename } = this.#paths();
+    try {
+      Deno.mkdirSync(aofDirectory, { recursive: true });
+    } catch (cause) {
+      this.#host.log.warning(`Can't create the AOF directory: ${describe(cause)}`);
+      return;
+    }
+    let existing: AofManifest | undefined;
+    try {
+      existing = readManifest(aofDirectory, appendfilename);
+    } catch {
+      existing = undefined;
+    }
+    this.#attach(
+      new AppendOnlyFile(
+        {
+          directory: aofDirectory,
+          appendfilename,
+          fsync: this.#host.config.string("appendfsync") as FsyncPolicy,
+          log: this.#host.log,
+        },
+        { existing },
+        0,
+      ),
+    );
+    if (this.#snapshot !== undefined) this.#rewriteScheduled = true;
+    else this.#startRewrite();
+  }
+
+  #logWrite(argv: readonly string[], context: CommandContext): void {
+    const aof = this.#aof;
+    if (aof === undefined) return;
+    // EXEC runs its commands through the table without changing lastCommand.
+    if (context.session.lastCommand === "exec") {
+      if (this.#openTransaction !== context.session) {
+        this.#closeTransaction();
+        aof.append(["MULTI"]);
+        this.#openTransaction = context.session;
+      }
+    } else {
+      this.#closeTransaction();
+    }
+    for (const command of propagatedCommands(argv, context.keyspace)) aof.append(command);
+  }
+
+  #closeTransaction(): void {
+    if (this.#openTransaction === undefined) return;
+    this.#openTransaction = undefined;
+    this.#aof?.append(["EXEC"]);
+  }
+
+  #logDeletion(key: string): void {
+    this.#aof?.append(deletion(key));
+  }
+}
+
+/** The manifest in `directory`, or undefined when there is none. */
+function readManifest(directory: string, appendfilename: string): AofManifest | undefined {
+  const path = `${directory}/${manifestName(appendfilename)}`;
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (cause) {
+    if (cause instanceof Deno.errors.NotFound) return undefined;
+    throw cause;
+  }
+  try {
+    return parseAofManifest(text);
+  } catch (cause) {
+    throw new LoadError(`Cannot read the AOF manifest ${path}: ${describe(cause)}`);
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch (cause) {
+    if (cause instanceof Deno.errors.NotFound) return false;
+    throw cause;
+  }
+}
+
+function seconds(startedMs: number): string {
+  return ((performance.now() - startedMs) / 1000).toFixed(3);
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

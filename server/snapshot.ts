@@ -1,0 +1,313 @@
+/**
+ * RDB snapshots of the keyspace: {@link saveSnapshot} writes one on the spot
+ * (SAVE, shutdown), {@link BackgroundSnapshot} writes one while the server
+ * keeps serving (BGSAVE, save rules, AOF rewrites).
+ *
+ * The background snapshot has no fork and no pause; it follows Dragonfly:
+ * - The cut is the moment it starts. It walks the keyspace in slices of a
+ *   couple of milliseconds between requests, encoding with the RdbWriter on
+ *   the main thread.
+ * - Copy-on-write without copies: while it runs, the keyspace calls
+ *   {@link BackgroundSnapshot.beforeChange} before any key is changed,
+ *   removed or (a sorted set) handed out for editing. A key the walk has not
+ *   reached is written out right then, old value and TTL, and marked as
+ *   visited so the walk skips it; a key that did not exist at the cut is
+ *   marked too and never written. So the file is exactly the data at the
+ *   cut, at the cost of one Set entry per key for the snapshot's duration.
+ *   A FLUSHALL swaps in fresh maps, so the walk just goes on over the old
+ *   ones, which nothing changes any more.
+ * - The disk work (CRC-64, writes, fsync, rename) happens in a Web Worker
+ *   (snapshot_worker.ts) fed transferred chunks, with a bound on the bytes
+ *   in flight so a slow disk slows the walk instead of filling memory.
+ *
+ * @module
+ */
+import type {
+  Keyspace,
+  KeyspaceSnapshotHook,
+  KeyspaceSnapshotSource,
+  Value,
+} from "../lib/keyspace.ts";
+import { RdbWriter } from "../lib/persistence/rdb_writer.ts";
+import { commitFile, removeQuietly, temporaryPathFor, writeAllSync } from "./durable_file.ts";
+import type { SnapshotWorkerReply, SnapshotWorkerRequest } from "./snapshot_worker.ts";
+
+/** How a snapshot is encoded. */
+export interface SnapshotSettings {
+  /** LZF-compress long strings (rdbcompression). */
+  readonly compression: boolean;
+  /** End the file with its CRC-64 (rdbchecksum). */
+  readonly checksum: boolean;
+  /** Auxiliary fields besides ctime and used-mem (an AOF base sets `aof-base` 1). */
+  readonly aux?: Readonly<Record<string, string | number>>;
+}
+
+/** A snapshot written. */
+export interface SnapshotResult {
+  /** Bytes of the file. */
+  readonly bytes: number;
+  /** Keys written (keys already expired at the cut are left out). */
+  readonly keys: number;
+}
+
+/** Work per slice before yielding to I/O: the most a request waits behind the walk. */
+const SLICE_MILLISECONDS = 2;
+/** Keys between clock reads inside a slice. */
+const KEYS_PER_CLOCK_READ = 64;
+/** Encoded bytes the worker may have queued before the walk waits for it. */
+const MAX_IN_FLIGHT = 32 * 1024 * 1024;
+/** The synchronous save writes whenever this much is encoded. */
+const SYNC_WRITE_BYTES = 1024 * 1024;
+
+function newWriter(keyspace: Keyspace, settings: SnapshotSettings, now: number, crc: boolean) {
+  return new RdbWriter({
+    compression: settings.compression,
+    checksum: crc,
+    aux: { ctime: Math.floor(now / 1000), "used-mem": keyspace.usedMemory, ...settings.aux },
+  });
+}
+
+/** Writes one entry unless it had expired by the cut; returns whether it was written. */
+function writeEntry(
+  writer: RdbWriter,
+  key: string,
+  value: Value,
+  expiry: number | undefined,
+  cut: number,
+): boolean {
+  if (expiry !== undefined && expiry <= cut) return false;
+  writer.writeEntry(key, value, expiry);
+  return true;
+}
+
+/**
+ * Writes the whole keyspace to `path` now, atomically (temporary file,
+ * fsync, rename, directory fsync), blocking until done. Throws on I/O errors,
+ * leaving any previous file in place.
+ */
+export function saveSnapshot(
+  keyspace: Keyspace,
+  path: string,
+  settings: SnapshotSettings,
+  now: number,
+): SnapshotResult {
+  const source = keyspace.snapshotSource();
+  const writer = newWriter(keyspace, settings, now, settings.checksum);
+  writer.header();
+  if (source.size > 0) writer.selectDb(0, source.size, source.expiresCount);
+  const temporary = temporaryPathFor(path, ".rdb");
+  let bytes = 0;
+  let keys = 0;
+  try {
+    const file = Deno.openSync(temporary, { write: true, create: true, truncate: true });
+    try {
+      const flush = () => {
+        for (const chunk of writer.takeChunks()) {
+          writeAllSync(file, chunk);
+          bytes += chunk.length;
+        }
+      };
+      for (const [key, value] of source.entries()) {
+        if (writeEntry(writer, key, value, source.expiry(key), now)) keys++;
+        if (writer.bufferedBytes >= SYNC_WRITE_BYTES) flush();
+      }
+      writer.finish();
+      flush();
+      file.syncSync();
+    } finally {
+      file.close();
+    }
+    commitFile(temporary, path);
+  } catch (error) {
+    removeQuietly(temporary);
+    throw error;
+  }
+  return { bytes, keys };
+}
+
+/**
+ * A snapshot written while the server keeps serving; see the module
+ * comment. Starts at construction (the cut); {@link BackgroundSnapshot.done}
+ * settles when the file is in place or the snapshot failed or was aborted.
+ */
+export class BackgroundSnapshot implements KeyspaceSnapshotHook {
+  /** Resolves once the file is complete and renamed into place; rejects on failure or abort. */
+  readonly done: Promise<SnapshotResult>;
+  /** Unix ms of the cut. */
+  readonly startedAt: number;
+  readonly #keyspace: Keyspace;
+  readonly #source: KeyspaceSnapshotSource;
+  readonly #writer: RdbWriter;
+  readonly #entries: Iterator<[string, Value]>;
+  readonly #temporaryPath: string;
+  readonly #worker: Worker;
+  /** Keys already written, or created after the cut: the walk skips them. */
+  #visited = new Set<string>();
+  /** Set by a FLUSHALL: the data the walk reads can no longer change. */
+  #detached = false;
+  #keys = 0;
+  #inFlight = 0;
+  #waitingForWorker = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #settled = false;
+  #resolve!: (result: SnapshotResult) => void;
+  #reject!: (error: Error) => void;
+
+  constructor(keyspace: Keyspace, path: string, settings: SnapshotSettings, now: number) {
+    this.done = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    // Callers that only poll the state must not see an unhandled rejection.
+    this.done.catch(() => {});
+    this.startedAt = now;
+    this.#keyspace = keyspace;
+    this.#source = keyspace.snapshotSource();
+    // The worker computes the CRC, so the writer leaves eight zero bytes for it.
+    this.#writer = newWriter(keyspace, settings, now, false);
+    this.#writer.header();
+    if (this.#source.size > 0) {
+      this.#writer.selectDb(0, this.#source.size, this.#source.expiresCount);
+    }
+    this.#entries = this.#source.entries();
+    this.#temporaryPath = temporaryPathFor(path, ".rdb");
+    this.#worker = new Worker(new URL("./snapshot_worker.ts", import.meta.url).href, {
+      type: "module",
+    });
+    this.#worker.onmessage = (event: MessageEvent<SnapshotWorkerReply>) =>
+      this.#onReply(event.data);
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      this.#fail(new Error(`Snapshot worker failed: ${event.message}`));
+    };
+    this.#post({
+      type: "open",
+      temporaryPath: this.#temporaryPath,
+      path,
+      checksum: settings.checksum,
+    });
+    keyspace.snapshotHook = this;
+    this.#timer = setTimeout(() => this.#slice(), 0);
+  }
+
+  /** Keys written so far. */
+  get keys(): number {
+    return this.#keys;
+  }
+
+  /** Whether the snapshot is still running. */
+  get running(): boolean {
+    return !this.#settled;
+  }
+
+  beforeChange(key: string): void {
+    if (this.#detached || this.#visited.has(key)) return;
+    this.#visited.add(key);
+    const value = this.#source.value(key);
+    if (value !== undefined) this.#write(key, value, this.#source.expiry(key));
+  }
+
+  beforeFlush(): void {
+    this.#detached = true;
+    this.#unhook();
+  }
+
+  /** Stops the snapshot and removes its temporary file; `done` rejects with `reason`. */
+  abort(reason = "Snapshot aborted"): void {
+    this.#fail(new Error(reason));
+  }
+
+  #write(key: string, value: Value, expiry: number | undefined): void {
+    if (writeEntry(this.#writer, key, value, expiry, this.startedAt)) this.#keys++;
+  }
+
+  #slice(): void {
+    this.#timer = undefined;
+    if (this.#settled) return;
+    const deadline = performance.now() + SLICE_MILLISECONDS;
+    const visited = this.#visited;
+    const source = this.#source;
+    let count = 0;
+    try {
+      while (true) {
+        const next = this.#entries.next();
+        if (next.done) {
+          this.#complete();
+          return;
+        }
+        const [key, value] = next.value;
+        if (!visited.has(key)) {
+          visited.add(key);
+          this.#write(key, value, source.expiry(key));
+        }
+        if (++count % KEYS_PER_CLOCK_READ === 0 && performance.now() >= deadline) break;
+      }
+      this.#send(false);
+    } catch (error) {
+      this.#fail(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    this.#scheduleSlice();
+  }
+
+  #scheduleSlice(): void {
+    if (this.#inFlight > MAX_IN_FLIGHT) {
+      this.#waitingForWorker = true;
+      return;
+    }
+    this.#timer = setTimeout(() => this.#slice(), 0);
+  }
+
+  #complete(): void {
+    this.#unhook();
+    this.#visited = new Set();
+    this.#writer.finish();
+    this.#send(true);
+  }
+
+  /** Transfers the encoded chunks to the worker; the last one carries the trailer. */
+  #send(finished: boolean): void {
+    const chunks = this.#writer.takeChunks();
+    chunks.forEach((chunk, index) => {
+      const last = finished && index === chunks.length - 1;
+      if (!last) this.#inFlight += chunk.length;
+      this.#post({ type: "chunk", bytes: chunk, last }, [chunk.buffer as ArrayBuffer]);
+    });
+  }
+
+  #post(request: SnapshotWorkerRequest, transfer: Transferable[] = []): void {
+    this.#worker.postMessage(request, transfer);
+  }
+
+  #onReply(reply: SnapshotWorkerReply): void {
+    if (this.#settled) return;
+    if (reply.type === "written") {
+      this.#inFlight -= reply.bytes;
+      if (this.#waitingForWorker && this.#inFlight <= MAX_IN_FLIGHT / 2) {
+        this.#waitingForWorker = false;
+        this.#timer = setTimeout(() => this.#slice(), 0);
+      }
+    } else if (reply.type === "done") {
+      this.#settled = true;
+      this.#worker.terminate();
+      this.#resolve({ bytes: reply.bytes, keys: this.#keys });
+    } else {
+      this.#fail(new Error(reply.message));
+    }
+  }
+
+  #unhook(): void {
+    if (this.#keyspace.snapshotHook === this) this.#keyspace.snapshotHook = undefined;
+  }
+
+  #fail(error: Error): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#unhook();
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#visited = new Set();
+    this.#worker.terminate();
+    removeQuietly(this.#temporaryPath);
+    this.#reject(error);
+  }
+}

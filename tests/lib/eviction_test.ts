@@ -1,0 +1,385 @@
+/**
+ * Eviction policies on a keyspace with an injected clock and random source:
+ * which keys go first under each policy, when nothing can go, and how the
+ * command table refuses writes (and transactions) while memory stays full.
+ */
+import assert from "node:assert/strict";
+import { Eviction, type EvictionPolicy, OOM } from "../../lib/eviction.ts";
+import { Keyspace, type KeyspaceObserver } from "../../lib/keyspace.ts";
+import { HASH_ENTRY_BYTES, keyEntryBytes, stringBytes } from "../../lib/memory.ts";
+import { array, bulk, error, NIL, NIL_ARRAY, OK, QUEUED } from "../../lib/reply.ts";
+import { SortedSet } from "../../lib/zset.ts";
+import { createHarness, type Harness } from "../support/command_harness.ts";
+
+/** Every test key ("k00".."k99") holds "v", so each costs the same. */
+const KEY_BYTES = keyEntryBytes("k00") + stringBytes(1);
+const MINUTE = 60_000;
+
+function name(index: number): string {
+  return `k${String(index).padStart(2, "0")}`;
+}
+
+interface Fixture {
+  readonly keyspace: Keyspace;
+  readonly eviction: Eviction;
+}
+
+/** `count` keys k00.. in that order, and a limit of exactly `limit` such keys. */
+function fixture(
+  policy: EvictionPolicy,
+  options: { count: number; limit: number; random?: () => number; samples?: number },
+): Fixture {
+  const keyspace = new Keyspace();
+  keyspace.now = 1_000 * MINUTE;
+  const eviction = new Eviction(keyspace, options.random ?? (() => 0));
+  for (let i = 0; i < options.count; i++) keyspace.set(name(i), "v");
+  eviction.configure({
+    maxmemory: options.limit * KEY_BYTES,
+    policy,
+    samples: options.samples ?? 5,
+  });
+  return { keyspace, eviction };
+}
+
+function present(keyspace: Keyspace): string[] {
+  return [...keyspace.keys()].sort();
+}
+
+function range(from: number, to: number): string[] {
+  const names: string[] = [];
+  for (let i = from; i < to; i++) names.push(name(i));
+  return names;
+}
+
+Deno.test("allkeys-lru evicts the least recently used keys first", () => {
+  const { keyspace, eviction } = fixture("allkeys-lru", { count: 10, limit: 10 });
+  eviction.touch("k00");
+  eviction.touch("k05");
+  for (let i = 10; i < 15; i++) keyspace.set(name(i), "v");
+  assert.equal(eviction.fit(), true);
+  assert.deepEqual(present(keyspace), ["k00", "k05", ...range(7, 15)]);
+  assert.equal(keyspace.evictedCount, 5);
+  assert.equal(keyspace.usedMemory, 10 * KEY_BYTES);
+});
+
+Deno.test("allkeys-lru keeps exact recency order over many writes and reads", () => {
+  const { keyspace, eviction } = fixture("allkeys-lru", { count: 50, limit: 50 });
+  /** The model: keys from least to most recently used. */
+  const recency = range(0, 50);
+  let seed = 1;
+  for (let round = 0; round < 500; round++) {
+    seed = (seed * 48271) % 2147483647;
+    const key = name(seed % 100);
+    if (round % 3 === 0) {
+      keyspace.set(key, "v");
+      eviction.touch(key);
+    } else if (keyspace.has(key)) {
+      eviction.touch(key);
+    } else {
+      continue;
+    }
+    const at = recency.indexOf(key);
+    if (at !== -1) recency.splice(at, 1);
+    recency.push(key);
+    assert.equal(eviction.fit(), true);
+    recency.splice(0, recency.length - 50);
+    assert.deepEqual(present(keyspace), [...recency].sort(), `round ${round}`);
+  }
+});
+
+Deno.test("volatile-lru evicts only keys with a TTL, least recently used first", () => {
+  const { keyspace, eviction } = fixture("volatile-lru", { count: 10, limit: 9 });
+  for (const key of ["k02", "k04", "k06"]) keyspace.setExpiry(key, keyspace.now + MINUTE);
+  const ttlBytes = keyspace.usedMemory - 10 * KEY_BYTES;
+  eviction.configure({
+    maxmemory: 8 * KEY_BYTES + ttlBytes / 3,
+    policy: "volatile-lru",
+    samples: 5,
+  });
+  eviction.touch("k02");
+  assert.equal(eviction.fit(), true);
+  assert.deepEqual(present(keyspace), ["k00", "k01", "k02", "k03", "k05", "k07", "k08", "k09"]);
+});
+
+Deno.test("volatile-lru takes a key with a TTL beyond a long run of keys without one", () => {
+  const { keyspace, eviction } = fixture("volatile-lru", { count: 0, limit: 0 });
+  for (let i = 0; i < 3000; i++) keyspace.set(`plain${i}`, "v");
+  keyspace.set("volatile", "v");
+  keyspace.setExpiry("volatile", keyspace.now + MINUTE);
+  eviction.configure({ maxmemory: keyspace.usedMemory - 1, policy: "volatile-lru", samples: 5 });
+  assert.equal(eviction.fit(), true);
+  assert.equal(keyspace.has("volatile"), false);
+  assert.equal(keyspace.size, 3000);
+});
+
+for (const policy of ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"] as const) {
+  Deno.test(`${policy} without keys with a TTL evicts nothing and reports failure`, () => {
+    const { keyspace, eviction } = fixture(policy, { count: 10, limit: 5 });
+    assert.equal(eviction.fit(), false);
+    assert.equal(keyspace.size, 10);
+    assert.equal(keyspace.evictedCount, 0);
+  });
+}
+
+Deno.test("noeviction never evicts", () => {
+  const { keyspace, eviction } = fixture("noeviction", { count: 10, limit: 5 });
+  assert.equal(eviction.fit(), false);
+  assert.equal(keyspace.size, 10);
+});
+
+Deno.test("a fit keyspace evicts nothing, and maxmemory 0 means no limit", () => {
+  const within = fixture("allkeys-lru", { count: 10, limit: 10 });
+  assert.equal(within.eviction.fit(), true);
+  assert.equal(within.keyspace.size, 10);
+  const unlimited = fixture("allkeys-lru", { count: 10, limit: 0 });
+  assert.equal(unlimited.eviction.fit(), true);
+  assert.equal(unlimited.keyspace.size, 10);
+});
+
+Deno.test("allkeys-lfu evicts rarely used keys before a frequently used one", () => {
+  const { keyspace, eviction } = fixture("allkeys-lfu", { count: 10, limit: 1 });
+  for (let i = 0; i < 10; i++) eviction.touch(name(i));
+  for (let i = 0; i < 20; i++) eviction.touch("k07");
+  assert.equal(eviction.frequency("k07"), 25);
+  assert.equal(eviction.frequency("k03"), 5);
+  // The counters count too: room for one key and its counter.
+  const limit = KEY_BYTES + HASH_ENTRY_BYTES;
+  eviction.configure({ maxmemory: limit, policy: "allkeys-lfu", samples: 5 });
+  assert.equal(eviction.fit(), true);
+  assert.deepEqual(present(keyspace), ["k07"]);
+});
+
+Deno.test("LFU counters grow logarithmically, as Redis's lfu-log-factor 10", () => {
+  let draw = 0.5;
+  const { keyspace, eviction } = fixture("allkeys-lfu", {
+    count: 1,
+    limit: 10,
+    random: () => draw,
+  });
+  eviction.touch("k00");
+  assert.equal(eviction.frequency("k00"), 5);
+  eviction.touch("k00");
+  // At the initial value every hit counts; one above it, a hit counts with p = 1/11.
+  assert.equal(eviction.frequency("k00"), 6);
+  for (let i = 0; i < 100; i++) eviction.touch("k00");
+  assert.equal(eviction.frequency("k00"), 6);
+  draw = 0.05;
+  eviction.touch("k00");
+  assert.equal(eviction.frequency("k00"), 7);
+  assert.equal(keyspace.accessCounters?.size, 1);
+});
+
+Deno.test("LFU counters decay by one per idle minute, so an old favourite goes first", () => {
+  const { keyspace, eviction } = fixture("allkeys-lfu", { count: 0, limit: 1 });
+  keyspace.set("old", "v");
+  for (let i = 0; i < 30; i++) eviction.touch("old");
+  assert.equal(eviction.frequency("old"), 34);
+  keyspace.now += 30 * MINUTE;
+  keyspace.set("new", "v");
+  for (let i = 0; i < 10; i++) eviction.touch("new");
+  assert.equal(eviction.frequency("old"), 4);
+  assert.equal(eviction.frequency("new"), 14);
+  const limit = keyEntryBytes("new") + stringBytes(1) + HASH_ENTRY_BYTES;
+  eviction.configure({ maxmemory: limit, policy: "allkeys-lfu", samples: 5 });
+  assert.equal(eviction.fit(), true);
+  assert.deepEqual(present(keyspace), ["new"]);
+});
+
+Deno.test("volatile-lfu evicts only keys with a TTL, least frequent first", () => {
+  const { keyspace, eviction } = fixture("volatile-lfu", { count: 10, limit: 9 });
+  for (const key of ["k01", "k02", "k03"]) keyspace.setExpiry(key, keyspace.now + MINUTE);
+  for (const key of ["k01", "k02", "k03", "k04"]) eviction.touch(key);
+  for (let i = 0; i < 5; i++) eviction.touch("k01");
+  for (let i = 0; i < 5; i++) eviction.touch("k03");
+  // Keys without a TTL get no counter: volatile-lfu would never look at it.
+  assert.equal(keyspace.accessCounters?.has("k04"), false);
+  const evicted: string[] = [];
+  keyspace.observer = {
+    modified() {},
+    expired() {},
+    flushed() {},
+    evicted: (key) => evicted.push(key),
+  };
+  eviction.configure({ maxmemory: 6 * KEY_BYTES, policy: "volatile-lfu", samples: 5 });
+  assert.equal(eviction.fit(), false);
+  assert.equal(evicted[0], "k02");
+  assert.deepEqual(evicted.slice(1).sort(), ["k01", "k03"]);
+  assert.deepEqual(present(keyspace), range(0, 10).filter((key) => !/k0[123]/.test(key)));
+});
+
+Deno.test("allkeys-random evicts until within the limit", () => {
+  const draws = [0.9, 0.1, 0.5, 0.3, 0.7];
+  let next = 0;
+  const { keyspace, eviction } = fixture("allkeys-random", {
+    count: 20,
+    limit: 15,
+    random: () => draws[next++ % draws.length]!,
+  });
+  assert.equal(eviction.fit(), true);
+  assert.equal(keyspace.size, 15);
+  assert.equal(keyspace.evictedCount, 5);
+  // Skipping along the walk, it did not simply take the five oldest keys.
+  assert.notDeepEqual(present(keyspace), range(5, 20));
+});
+
+Deno.test("volatile-random evicts only keys with a TTL", () => {
+  const { keyspace, eviction } = fixture("volatile-random", { count: 20, limit: 8 });
+  for (let i = 0; i < 20; i += 2) keyspace.setExpiry(name(i), keyspace.now + MINUTE);
+  assert.equal(eviction.fit(), false);
+  assert.deepEqual(present(keyspace), range(0, 20).filter((_, i) => i % 2 === 1));
+});
+
+Deno.test("volatile-ttl evicts the nearest deadlines first", () => {
+  const { keyspace, eviction } = fixture("volatile-ttl", { count: 10, limit: 8 });
+  const deadlines: Record<string, number> = { k03: 300, k01: 100, k07: 200, k05: 400 };
+  for (const [key, offset] of Object.entries(deadlines)) {
+    keyspace.setExpiry(key, keyspace.now + offset * MINUTE);
+  }
+  eviction.configure({ maxmemory: 8 * KEY_BYTES + 2 * 60, policy: "volatile-ttl", samples: 5 });
+  assert.equal(eviction.fit(), true);
+  assert.deepEqual(
+    present(keyspace),
+    range(0, 10).filter((key) => key !== "k01" && key !== "k07"),
+  );
+});
+
+Deno.test("eviction frees sorted sets by their estimated size", () => {
+  const { keyspace, eviction } = fixture("allkeys-lru", { count: 0, limit: 0 });
+  const zset = new SortedSet();
+  for (let i = 0; i < 1000; i++) zset.add(`member${i}`, i);
+  keyspace.storeSortedSet("big", zset);
+  keyspace.set("small", "v");
+  eviction.configure({ maxmemory: 10_000, policy: "allkeys-lru", samples: 5 });
+  assert.equal(eviction.fit(), true);
+  assert.deepEqual(present(keyspace), ["small"]);
+});
+
+Deno.test("an evicted key is reported to the observer as evicted", () => {
+  const { keyspace, eviction } = fixture("allkeys-lru", { count: 3, limit: 2 });
+  const events: string[] = [];
+  const observer: KeyspaceObserver = {
+    modified: (key) => events.push(`modified:${key}`),
+    expired: (key) => events.push(`expired:${key}`),
+    flushed: () => events.push("flushed"),
+    evicted: (key) => events.push(`evicted:${key}`),
+  };
+  keyspace.observer = observer;
+  assert.equal(eviction.fit(), true);
+  assert.deepEqual(events, ["evicted:k00"]);
+});
+
+// ---------------------------------------------------------------------------
+// Through the command table
+
+/** A harness whose table enforces `limit` keys' worth of memory under `policy`. */
+function limited(policy: EvictionPolicy, limit: number): Harness & { eviction: Eviction } {
+  const harness = createHarness();
+  const eviction = new Eviction(harness.keyspace, () => 0);
+  eviction.configure({ maxmemory: limit * KEY_BYTES, policy, samples: 5 });
+  harness.commands.eviction = eviction;
+  return Object.assign(harness, { eviction });
+}
+
+function fill(harness: Harness, count: number): void {
+  for (let i = 0; i < count; i++) assert.deepEqual(harness.run("SET", name(i), "v"), OK);
+}
+
+Deno.test("noeviction refuses writes with Redis's OOM error while reads and deletes work", () => {
+  const harness = limited("noeviction", 3);
+  fill(harness, 4);
+  assert.deepEqual(harness.run("SET", "k09", "v"), error(OOM));
+  assert.equal(OOM, "OOM command not allowed when used memory > 'maxmemory'.");
+  assert.deepEqual(harness.run("GET", "k00"), bulk("v"));
+  assert.deepEqual(harness.run("DEL", "k00", "k01"), { kind: "integer", value: 2 });
+  assert.deepEqual(harness.run("SET", "k09", "v"), OK);
+  assert.equal(harness.commands.stats.get("set")?.rejected, 1);
+});
+
+Deno.test("a volatile policy with no keys with a TTL refuses writes", () => {
+  const harness = limited("volatile-lru", 3);
+  fill(harness, 4);
+  assert.deepEqual(harness.run("ZADD", "z", "1", "a"), error(OOM));
+  assert.equal(harness.keyspace.size, 4);
+});
+
+Deno.test("reads through the table keep keys recently used under allkeys-lru", () => {
+  const harness = limited("allkeys-lru", 5);
+  fill(harness, 5);
+  assert.deepEqual(harness.run("GET", "k00"), bulk("v"));
+  assert.deepEqual(harness.run("SET", "k05", "v"), OK);
+  assert.deepEqual(harness.run("SET", "k06", "v"), OK);
+  // The write that went over the limit is evicted for by the next command.
+  harness.run("PING");
+  assert.deepEqual(present(harness.keyspace), ["k00", "k03", "k04", "k05", "k06"]);
+  assert.equal(harness.keyspace.evictedCount, 2);
+});
+
+Deno.test("lowering maxmemory at runtime evicts on the next command", () => {
+  const harness = limited("allkeys-lru", 100);
+  fill(harness, 10);
+  harness.eviction.configure({ maxmemory: 4 * KEY_BYTES, policy: "allkeys-lru", samples: 5 });
+  assert.deepEqual(harness.run("SET", "k10", "v"), OK);
+  assert.deepEqual(present(harness.keyspace), range(6, 11));
+  harness.run("PING");
+  assert.deepEqual(present(harness.keyspace), range(7, 11));
+});
+
+Deno.test("inside MULTI a full memory refuses every command but EXEC and DISCARD", () => {
+  const harness = limited("noeviction", 2);
+  fill(harness, 3);
+  assert.deepEqual(harness.run("MULTI"), OK);
+  assert.deepEqual(harness.run("GET", "k00"), error(OOM));
+  assert.deepEqual(
+    harness.run("EXEC"),
+    error("EXECABORT Transaction discarded because of previous errors."),
+  );
+  assert.deepEqual(harness.run("MULTI"), OK);
+  assert.deepEqual(harness.run("DISCARD"), OK);
+});
+
+Deno.test("EXEC of queued writes aborts when memory filled up after queueing", () => {
+  const harness = limited("noeviction", 3);
+  fill(harness, 3);
+  assert.deepEqual(harness.run("MULTI"), OK);
+  assert.deepEqual(harness.run("SET", "k10", "v"), QUEUED);
+  assert.deepEqual(harness.run("GET", "k00"), QUEUED);
+  harness.eviction.configure({ maxmemory: 2 * KEY_BYTES, policy: "noeviction", samples: 5 });
+  assert.deepEqual(
+    harness.run("EXEC"),
+    error(`EXECABORT Transaction discarded because of: ${OOM}`),
+  );
+  assert.equal(harness.session.queued, undefined);
+  assert.equal(harness.keyspace.has("k10"), false);
+  assert.deepEqual(harness.run("EXEC"), error("ERR EXEC without MULTI"));
+});
+
+Deno.test("EXEC of reads only runs while memory is full", () => {
+  const harness = limited("allkeys-lru", 100);
+  fill(harness, 3);
+  assert.deepEqual(harness.run("MULTI"), OK);
+  assert.deepEqual(harness.run("GET", "k00"), QUEUED);
+  harness.eviction.configure({ maxmemory: 2 * KEY_BYTES, policy: "noeviction", samples: 5 });
+  assert.deepEqual(harness.run("EXEC"), array([bulk("v")]));
+});
+
+Deno.test("an evicted watched key aborts the watcher's EXEC", () => {
+  const harness = limited("allkeys-lru", 3);
+  fill(harness, 3);
+  assert.deepEqual(harness.run("WATCH", "k00"), OK);
+  const other = harness.newSession();
+  assert.deepEqual(other.run("SET", "k05", "v"), OK);
+  assert.deepEqual(other.run("GET", "k05"), bulk("v"));
+  assert.equal(harness.keyspace.has("k00"), false);
+  assert.deepEqual(harness.run("MULTI"), OK);
+  assert.deepEqual(harness.run("GET", "k01"), QUEUED);
+  assert.deepEqual(harness.run("EXEC"), NIL_ARRAY);
+});
+
+Deno.test("without a memory limit, commands leave the key order and counters alone", () => {
+  const harness = createHarness();
+  fill(harness, 3);
+  assert.deepEqual(harness.run("GET", "k00"), bulk("v"));
+  assert.deepEqual(harness.run("GET", "missing"), NIL);
+  assert.deepEqual([...harness.keyspace.keys()], ["k00", "k01", "k02"]);
+  assert.equal(harness.keyspace.accessCounters, undefined);
+});

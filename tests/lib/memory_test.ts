@@ -1,0 +1,256 @@
+/**
+ * The keyspace's memory estimate: the running total equals a recount from
+ * scratch after any sequence of writes, and it tracks what V8's heap really
+ * grows by within 25%.
+ *
+ * The heap comparison needs `gc()`, which only `--expose-gc` provides, so
+ * this file doubles as the probe: run as a main module it loads each scenario
+ * into a fresh keyspace and prints the estimate beside the heap growth; the
+ * test spawns it that way and checks the numbers.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { bytesToString } from "../../lib/bytes.ts";
+import { Eviction } from "../../lib/eviction.ts";
+import { Keyspace } from "../../lib/keyspace.ts";
+import {
+  HASH_ENTRY_BYTES,
+  keyEntryBytes,
+  sortedSetBytes,
+  stringBytes,
+  TTL_ENTRY_BYTES,
+} from "../../lib/memory.ts";
+import { SortedSet } from "../../lib/zset.ts";
+
+/** What the running total should be, counted from scratch. */
+function recount(keyspace: Keyspace): number {
+  let bytes = keyspace.expiresCount * TTL_ENTRY_BYTES;
+  for (const [key, value] of keyspace.rawEntries()) {
+    bytes += keyEntryBytes(key) +
+      (typeof value === "string" ? stringBytes(value.length) : value.byteSize);
+  }
+  return bytes + (keyspace.accessCounters?.size ?? 0) * HASH_ENTRY_BYTES;
+}
+
+/** A small deterministic generator (mulberry32), so a failure replays. */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+Deno.test("stringBytes is a 16-byte header plus the bytes, rounded up to 8", () => {
+  assert.equal(stringBytes(0), 16);
+  assert.equal(stringBytes(1), 24);
+  assert.equal(stringBytes(8), 24);
+  assert.equal(stringBytes(9), 32);
+  assert.equal(stringBytes(1000), 1016);
+});
+
+Deno.test("SortedSet.byteSize grows with members and their lengths and reports deltas", () => {
+  const zset = new SortedSet();
+  const empty = zset.byteSize;
+  assert.equal(empty, sortedSetBytes(0, 8, 0));
+  assert.equal(zset.takeByteDelta(), empty);
+  zset.add("member", 1);
+  assert.equal(zset.byteSize - empty, HASH_ENTRY_BYTES + stringBytes(6));
+  zset.add("member", 2);
+  assert.equal(zset.takeByteDelta(), HASH_ENTRY_BYTES + stringBytes(6));
+  assert.equal(zset.reportedBytes, zset.byteSize);
+  zset.remove("member");
+  assert.equal(zset.takeByteDelta(), -(HASH_ENTRY_BYTES + stringBytes(6)));
+  for (let i = 0; i < 100; i++) zset.add(`m${i}`, i);
+  for (let i = 0; i < 100; i++) zset.remove(`m${i}`);
+  // Growing and compacting the node arrays moves the estimate, and it comes back.
+  assert.equal(zset.byteSize, empty);
+});
+
+Deno.test("Keyspace.usedMemory equals a recount after random writes, expiries and deletes", () => {
+  const random = seeded(7);
+  const keyspace = new Keyspace();
+  keyspace.now = 1_000;
+  const eviction = new Eviction(keyspace, random);
+  eviction.configure({ maxmemory: 1e12, policy: "allkeys-lfu", samples: 5 });
+  const key = () => `k${Math.floor(random() * 60)}`;
+  for (let step = 0; step < 5_000; step++) {
+    const k = key();
+    const choice = Math.floor(random() * 12);
+    try {
+      switch (choice) {
+        case 0:
+        case 1:
+          keyspace.set(k, "v".repeat(Math.floor(random() * 40)), random() < 0.3);
+          break;
+        case 2: {
+          const zset = keyspace.getOrNewSortedSet(k);
+          const count = Math.floor(random() * 20);
+          for (let i = 0; i < count; i++) zset.add(`m${Math.floor(random() * 50)}`, random());
+          keyspace.storeSortedSet(k, zset);
+          break;
+        }
+        case 3: {
+          const zset = keyspace.getSortedSet(k);
+          if (zset === undefined) break;
+          for (let i = 0; i < 10; i++) zset.remove(`m${Math.floor(random() * 50)}`);
+          keyspace.storeSortedSet(k, zset);
+          break;
+        }
+        case 4:
+          keyspace.delete(k);
+          break;
+        case 5:
+          keyspace.setExpiry(k, keyspace.now + Math.floor(random() * 50));
+          break;
+        case 6:
+          keyspace.persist(k);
+          break;
+        case 7: {
+          // RENAME: the value moves to another key.
+          const value = keyspace.get(k);
+          if (value === undefined) break;
+          const target = key();
+          if (target === k) break;
+          keyspace.set(target, value);
+          keyspace.delete(k);
+          break;
+        }
+        case 8:
+          keyspace.now += Math.floor(random() * 10);
+          keyspace.get(k);
+          break;
+        case 9:
+          keyspace.expireDue(5);
+          break;
+        case 10:
+          eviction.touch(k);
+          break;
+        case 11:
+          if (random() < 0.05) keyspace.flush();
+          else keyspace.evict(k);
+          break;
+      }
+    } catch {
+      // WRONGTYPE: a string key asked for as a sorted set.
+    }
+    assert.equal(keyspace.usedMemory, recount(keyspace), `after step ${step} (op ${choice})`);
+  }
+});
+
+Deno.test("Keyspace.usedMemory counts a key, its value and its TTL, and returns to 0", () => {
+  const keyspace = new Keyspace();
+  keyspace.now = 1;
+  keyspace.set("key", "value");
+  assert.equal(keyspace.usedMemory, keyEntryBytes("key") + stringBytes(5));
+  keyspace.setExpiry("key", 100);
+  assert.equal(keyspace.usedMemory, keyEntryBytes("key") + stringBytes(5) + TTL_ENTRY_BYTES);
+  keyspace.set("key", "longer value", true);
+  assert.equal(keyspace.usedMemory, keyEntryBytes("key") + stringBytes(12) + TTL_ENTRY_BYTES);
+  keyspace.now = 100;
+  assert.equal(keyspace.get("key"), undefined);
+  assert.equal(keyspace.usedMemory, 0);
+});
+
+// ---------------------------------------------------------------------------
+// Estimate against the real heap
+
+interface Measurement {
+  readonly scenario: string;
+  readonly estimate: number;
+  readonly heap: number;
+}
+
+/** Bytes the decoder would hand over: each string built from a byte buffer, all distinct. */
+function decoded(text: string): string {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytesToString(bytes);
+}
+
+function padded(prefix: string, length: number): string {
+  return decoded(prefix.padEnd(length, "."));
+}
+
+const SCENARIOS: Record<string, (keyspace: Keyspace) => void> = {
+  "200k small strings"(keyspace) {
+    for (let i = 0; i < 200_000; i++) keyspace.set(padded(`key:${i}`, 12), padded(`${i}`, 10));
+  },
+  "50k 100-byte strings with TTLs"(keyspace) {
+    for (let i = 0; i < 50_000; i++) {
+      const key = padded(`session:${i}`, 16);
+      keyspace.set(key, padded(`${i}`, 100));
+      keyspace.setExpiry(key, 1e13 + i * 37);
+    }
+  },
+  "3k 4KB strings"(keyspace) {
+    for (let i = 0; i < 3_000; i++) keyspace.set(padded(`blob:${i}`, 12), padded(`${i}`, 4096));
+  },
+  "20k sorted sets of 5"(keyspace) {
+    for (let i = 0; i < 20_000; i++) {
+      const zset = new SortedSet();
+      for (let j = 0; j < 5; j++) zset.add(padded(`${i}:${j}`, 12), j);
+      keyspace.storeSortedSet(padded(`z:${i}`, 10), zset);
+    }
+  },
+  "3 sorted sets of 50k"(keyspace) {
+    for (let i = 0; i < 3; i++) {
+      const zset = new SortedSet();
+      for (let j = 0; j < 50_000; j++) zset.add(padded(`${i}:${j}`, 16), j * 0.5);
+      keyspace.storeSortedSet(padded(`board:${i}`, 10), zset);
+    }
+  },
+  "100k strings with LFU counters"(keyspace) {
+    const eviction = new Eviction(keyspace);
+    eviction.configure({ maxmemory: 1e12, policy: "allkeys-lfu", samples: 5 });
+    for (let i = 0; i < 100_000; i++) {
+      const key = padded(`key:${i}`, 12);
+      keyspace.set(key, padded(`${i}`, 20));
+      eviction.touch(key);
+    }
+  },
+};
+
+function probe(): Measurement[] {
+  const gc = (globalThis as unknown as { gc: () => void }).gc;
+  const heap = () => {
+    gc();
+    gc();
+    const usage = Deno.memoryUsage();
+    return usage.heapUsed + usage.external;
+  };
+  const results: Measurement[] = [];
+  for (const [scenario, load] of Object.entries(SCENARIOS)) {
+    let keyspace: Keyspace | undefined = new Keyspace();
+    keyspace.now = 1;
+    const before = heap();
+    load(keyspace);
+    const after = heap();
+    results.push({ scenario, estimate: keyspace.usedMemory, heap: after - before });
+    keyspace = undefined;
+  }
+  return results;
+}
+
+if (import.meta.main) {
+  console.log(JSON.stringify(probe()));
+} else {
+  Deno.test("Keyspace.usedMemory is within 25% of the heap the data takes", async () => {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "--v8-flags=--expose-gc", fileURLToPath(import.meta.url)],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    const results = JSON.parse(new TextDecoder().decode(output.stdout)) as Measurement[];
+    assert.equal(results.length, Object.keys(SCENARIOS).length);
+    for (const { scenario, estimate, heap } of results) {
+      const error = (estimate - heap) / heap;
+      assert.ok(
+        Math.abs(error) <= 0.25,
+        `${scenario}: estimate ${estimate}, heap ${heap} (${(error * 100).toFixed(1)}%)`,
+      );
+    }
+  });
+}

@@ -1,0 +1,201 @@
+import assert from "node:assert/strict";
+import { Keyspace } from "../../lib/keyspace.ts";
+import { readRdb } from "../../lib/persistence/rdb_reader.ts";
+import { SortedSet } from "../../lib/zset.ts";
+import { BackgroundSnapshot, saveSnapshot } from "../../server/snapshot.ts";
+
+const SETTINGS = { compression: true, checksum: true };
+const NOW = 1_700_000_000_000;
+
+type ModelValue = string | [string, number][];
+type Model = Map<string, { value: ModelValue; expiresAtMs: number | undefined }>;
+
+/** A deterministic pseudo-random generator, so failures reproduce. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/** The live data as a plain model: what a snapshot taken now must hold. */
+function copyOf(keyspace: Keyspace): Model {
+  const model: Model = new Map();
+  for (const [key, value] of keyspace.rawEntries()) {
+    const expiresAtMs = keyspace.rawExpiry(key);
+    if (expiresAtMs !== undefined && expiresAtMs <= keyspace.now) continue;
+    model.set(key, {
+      value: typeof value === "string" ? value : [...value.entries()].map(([m, s]) => [m, s]),
+      expiresAtMs,
+    });
+  }
+  return model;
+}
+
+function readModel(bytes: Uint8Array): Model {
+  const model: Model = new Map();
+  const info = readRdb(bytes, (entry) => {
+    assert.ok(!model.has(entry.key), `key ${entry.key} written twice`);
+    model.set(entry.key, { value: entry.value, expiresAtMs: entry.expiresAtMs });
+  });
+  assert.equal(info.checksum, "verified");
+  return model;
+}
+
+function fill(keyspace: Keyspace, next: () => number, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const key = `key:${i}`;
+    if (i % 10 === 0) {
+      const zset = new SortedSet();
+      const members = i % 1000 === 0 ? 3000 : 5;
+      for (let m = 0; m < members; m++) zset.add(`m${m}`, Math.floor(next() * 100));
+      keyspace.set(key, zset);
+    } else {
+      keyspace.set(key, `value ${i} ${"\x00\xff".repeat(i % 7)}`);
+    }
+    if (i % 3 === 0) keyspace.setExpiry(key, NOW + 1_000 + Math.floor(next() * 100_000));
+  }
+}
+
+/** One random write, through the same keyspace calls the commands use. */
+function mutate(keyspace: Keyspace, next: () => number, count: number): void {
+  const key = `key:${Math.floor(next() * count * 1.2)}`;
+  const choice = next();
+  if (choice < 0.3) {
+    keyspace.set(key, `new ${next()}`);
+  } else if (choice < 0.45) {
+    keyspace.delete(key);
+  } else if (choice < 0.7) {
+    const existing = keyspace.get(key);
+    if (existing !== undefined && typeof existing !== "string") {
+      // Edited in place, as ZADD and the binary protocol's zadd do.
+      existing.add(`m${Math.floor(next() * 10)}`, next());
+      existing.remove("m1");
+      keyspace.storeSortedSet(key, existing);
+    } else if (existing === undefined) {
+      const zset = keyspace.getOrNewSortedSet(key);
+      zset.add("fresh", 1);
+      keyspace.storeSortedSet(key, zset);
+    }
+  } else if (choice < 0.85) {
+    keyspace.setExpiry(key, NOW + 5_000 + Math.floor(next() * 1_000));
+  } else {
+    keyspace.persist(key);
+  }
+}
+
+async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "kache-snapshot-" });
+  try {
+    await body(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("BackgroundSnapshot holds exactly the data at the cut while writers change it", async () => {
+  await withDir(async (dir) => {
+    const keyspace = new Keyspace();
+    keyspace.now = NOW;
+    const next = random(7);
+    const count = 40_000;
+    fill(keyspace, next, count);
+    const atCut = copyOf(keyspace);
+    const snapshot = new BackgroundSnapshot(keyspace, `${dir}/dump.rdb`, SETTINGS, NOW);
+    let writes = 0;
+    let finished = false;
+    snapshot.done.then(() => finished = true, () => finished = true);
+    // Writes between the walk's slices, for as long as it runs (bounded).
+    for (let round = 0; round < 10_000 && !finished; round++) {
+      for (let i = 0; i < 50; i++) mutate(keyspace, next, count);
+      writes += 50;
+      // Some keys reach their deadline and are swept, as the active expiry does.
+      keyspace.now += 1;
+      keyspace.expireDue(20);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    const result = await snapshot.done;
+    assert.ok(writes > 1000, `only ${writes} writes happened during the snapshot`);
+    assert.equal(keyspace.snapshotHook, undefined);
+    const saved = readModel(await Deno.readFile(`${dir}/dump.rdb`));
+    assert.equal(result.keys, atCut.size);
+    assert.deepEqual(saved, atCut);
+    assert.notDeepEqual(copyOf(keyspace), atCut);
+  });
+});
+
+Deno.test("BackgroundSnapshot leaves out keys created after the cut and keeps deleted ones", async () => {
+  await withDir(async (dir) => {
+    const keyspace = new Keyspace();
+    keyspace.now = NOW;
+    for (let i = 0; i < 5_000; i++) keyspace.set(`k${i}`, String(i));
+    const snapshot = new BackgroundSnapshot(keyspace, `${dir}/dump.rdb`, SETTINGS, NOW);
+    for (let i = 0; i < 5_000; i++) keyspace.delete(`k${i}`);
+    keyspace.set("late", "x");
+    keyspace.delete("late");
+    keyspace.set("k1", "recreated");
+    await snapshot.done;
+    const saved = readModel(await Deno.readFile(`${dir}/dump.rdb`));
+    assert.equal(saved.size, 5_000);
+    assert.equal(saved.get("k1")?.value, "1");
+    assert.equal(saved.has("late"), false);
+  });
+});
+
+Deno.test("BackgroundSnapshot survives a FLUSHALL during the walk", async () => {
+  await withDir(async (dir) => {
+    const keyspace = new Keyspace();
+    keyspace.now = NOW;
+    const next = random(3);
+    fill(keyspace, next, 30_000);
+    const atCut = copyOf(keyspace);
+    const snapshot = new BackgroundSnapshot(keyspace, `${dir}/dump.rdb`, SETTINGS, NOW);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    keyspace.flush();
+    keyspace.set("key:1", "after flush");
+    await snapshot.done;
+    assert.deepEqual(readModel(await Deno.readFile(`${dir}/dump.rdb`)), atCut);
+  });
+});
+
+Deno.test("saveSnapshot writes the data atomically and leaves out expired keys", async () => {
+  await withDir(async (dir) => {
+    const keyspace = new Keyspace();
+    keyspace.now = NOW;
+    fill(keyspace, random(1), 2_000);
+    keyspace.set("gone", "v");
+    keyspace.setExpiry("gone", NOW + 10);
+    keyspace.now = NOW + 20;
+    const atSave = copyOf(keyspace);
+    const result = saveSnapshot(keyspace, `${dir}/dump.rdb`, SETTINGS, keyspace.now);
+    assert.equal(result.keys, atSave.size);
+    assert.deepEqual(readModel(await Deno.readFile(`${dir}/dump.rdb`)), atSave);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((entry) => entry.name), ["dump.rdb"]);
+  });
+});
+
+Deno.test("a failed BackgroundSnapshot rejects, unhooks and leaves no temporary file", async () => {
+  await withDir(async (dir) => {
+    const keyspace = new Keyspace();
+    keyspace.set("k", "v");
+    const snapshot = new BackgroundSnapshot(keyspace, `${dir}/missing/dump.rdb`, SETTINGS, NOW);
+    await assert.rejects(snapshot.done, /No such file|not found/i);
+    assert.equal(keyspace.snapshotHook, undefined);
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  });
+});
+
+Deno.test("an aborted BackgroundSnapshot removes its temporary file", async () => {
+  await withDir(async (dir) => {
+    const keyspace = new Keyspace();
+    for (let i = 0; i < 50_000; i++) keyspace.set(`k${i}`, "v".repeat(100));
+    const snapshot = new BackgroundSnapshot(keyspace, `${dir}/dump.rdb`, SETTINGS, NOW);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    snapshot.abort("stop");
+    await assert.rejects(snapshot.done, /stop/);
+    assert.equal(keyspace.snapshotHook, undefined);
+    // The worker may still be closing the file it had open; it is gone once terminated.
+    assert.deepEqual([...Deno.readDirSync(dir)].filter((e) => e.name === "dump.rdb"), []);
+  });
+});
