@@ -68,7 +68,7 @@ export async function runServe(args: string[]): Promise<number> {
     server.exitRequested.then(() => resolve("SHUTDOWN"));
   });
   const reason = await stopped;
-  if (reason !== "SHUTDOWN") log.notice(`Received ${reason}, scheduling shutdown...`);
+  if (reason !== "SHUTDOWN") log.notice(`Received ${reason}, shutting down`);
   await server.shutdown();
   // SHUTDOWN saved before answering; a signal saves now if save rules are set, as Redis does.
   const saved = await server.persistence.close(reason === "SHUTDOWN" ? "nosave" : "default");

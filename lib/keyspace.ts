@@ -16,7 +16,7 @@
  * ({@link Keyspace.usedMemory}, INFO's `used_memory`; see lib/memory.ts): a
  * few additions per write and no per-key field, so it is always on. The
  * eviction policies (lib/eviction.ts) pick their victims through the cursors
- * and {@link Keyspace.markUsed} below; a server without maxmemory never calls them.
+ * below; a server without maxmemory never calls them.
  *
  * While a background snapshot runs, every change point calls
  * {@link Keyspace.snapshotHook} first (copy-on-write without a copy: the
@@ -338,24 +338,6 @@ export class Keyspace {
     if (this.accessCounters !== undefined) this.accessCounters = new Map();
     this.dirty += changed;
     this.observer?.flushed();
-  }
-
-  /**
-   * Moves `key` to the back of the key order; returns whether it exists. The
-   * LRU policies call this on every access, which keeps the `Map`'s insertion
-   * order exactly least- to most-recently used at no memory per key (measured
-   * cost: ~550 ns at 100,000 keys, 3.5 lookups, as the table's holes chain up
-   * until V8 rehashes). A SCAN walk in progress meets a moved key again; as a
-   * walk stops after as many keys as the keyspace held when it began, those
-   * repeats can crowd out a key moved ahead of it, so under the LRU policies
-   * SCAN may miss a key that was read during the walk.
-   */
-  markUsed(key: string): boolean {
-    const value = this.#values.get(key);
-    if (value === undefined) return false;
-    this.#values.delete(key);
-    this.#values.set(key, value);
-    return true;
   }
 
   /**

@@ -143,6 +143,7 @@ export class NotifyingObserver implements KeyspaceObserver {
   }
 
   evicted(key: string): void {
+    this.#next.evicted?.(key);
     this.#pubsub.notifyKeyspaceEvent(NotifyClass.evicted, "evicted", key);
   }
 }

@@ -42,10 +42,11 @@ const SECTIONS: Record<string, Section> = {
     ];
   },
   memory(server) {
-    // used_memory is the keyspace's estimate of its data, the number maxmemory bounds; the
-    // process's own figures (RSS, V8's heap with GC garbage and code) are reported beside it.
+    // used_memory is the estimate maxmemory bounds: the data (used_memory_dataset) plus the
+    // eviction policy's bookkeeping. The process's own figures (RSS, V8's heap with its
+    // garbage and code) are reported beside it.
     const process = Deno.memoryUsage();
-    const used = server.keyspace.usedMemory;
+    const used = server.eviction.usedMemory;
     const peak = Math.max(used, peakMemory.get(server) ?? 0);
     peakMemory.set(server, peak);
     const maxmemory = server.config.number("maxmemory");
@@ -56,7 +57,7 @@ const SECTIONS: Record<string, Section> = {
       ["used_memory_rss_human", human(process.rss)],
       ["used_memory_peak", peak],
       ["used_memory_peak_human", human(peak)],
-      ["used_memory_dataset", used],
+      ["used_memory_dataset", server.keyspace.usedMemory],
       ["v8_heap_used", process.heapUsed + process.external],
       ["v8_heap_used_human", human(process.heapUsed + process.external)],
       ["maxmemory", maxmemory],
@@ -76,6 +77,8 @@ const SECTIONS: Record<string, Section> = {
       ["rejected_connections", server.state.rejectedConnections],
       ["total_commands_processed", commands],
       ["expired_keys", server.keyspace.expiredCount],
+      ["pubsub_channels", server.pubsub.channelCount],
+      ["pubsub_patterns", server.pubsub.patternCount],
       ["evicted_keys", server.keyspace.evictedCount],
       ["keyspace_hits", 0],
       ["keyspace_misses", 0],

@@ -6,7 +6,9 @@
  *
  * @module
  */
-import { runOriginal } from "../lib/commands/original.ts";
+import { ORIGINAL_COMMAND_NAMES, runOriginal } from "../lib/commands/original.ts";
+import { OOM } from "../lib/eviction.ts";
+import { error } from "../lib/reply.ts";
 import type { CommandTable } from "../lib/commands/table.ts";
 import type { CommandContext } from "../lib/commands/types.ts";
 import { notifyOriginal } from "../lib/notify.ts";
@@ -53,8 +55,21 @@ export class KacheWire implements Wire {
     const context = this.#context;
     context.keyspace.now = Date.now();
     if (context.session.authenticated && context.session.queued === undefined) {
+      const eviction = this.#commands.eviction;
+      if (eviction !== undefined && isOriginalName(argv[0])) {
+        // The original commands skip the table, so memory limits apply here.
+        if (!eviction.fit() && ORIGINAL_WRITES.has(argv[0]!.toLowerCase())) {
+          this.#encoder.writeReply(error(OOM));
+          return;
+        }
+        if (argv[1] !== undefined) eviction.touch(argv[1]);
+      }
+      const dirtyBefore = context.keyspace.dirty;
       const original = runOriginal(context.keyspace, argv);
       if (original !== undefined) {
+        // Their argv means what the Redis command of the same name means to the AOF
+        // (expire's TTL is logged as the absolute deadline it produced).
+        if (context.keyspace.dirty !== dirtyBefore) this.#commands.onWrite?.(argv, context);
         if (original.status === KacheStatus.ok && context.server.pubsub.notifyFlags !== 0) {
           notifyOriginal(context.server.pubsub, context.keyspace, argv);
         }
@@ -90,4 +105,11 @@ export class KacheWire implements Wire {
     }
     return lastPushBytes;
   }
+}
+
+/** The original commands that write, refused under maxmemory like Redis's denyoom ones. */
+const ORIGINAL_WRITES = new Set(["set", "zadd"]);
+
+function isOriginalName(name: string | undefined): boolean {
+  return name !== undefined && ORIGINAL_COMMAND_NAMES.includes(name.toLowerCase());
 }

@@ -59,6 +59,7 @@ export class ServerState implements ServerControl {
     this.#server.commands.stats.clear();
     this.connectionsReceived = 0;
     this.#server.keyspace.expiredCount = 0;
+    this.#server.keyspace.evictedCount = 0;
   }
 
   *sessions(): Iterable<Session> {

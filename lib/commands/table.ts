@@ -132,6 +132,7 @@ export class CommandTable {
   /** Calls a resolved command's handler; errors it throws become error replies. */
   run(spec: CommandSpec, context: CommandContext, argv: readonly string[]): Reply {
     const dirtyBefore = context.keyspace.dirty;
+    this.eviction?.recordAccess(spec, argv);
     let reply: Reply;
     try {
       reply = spec.handler!(context, argv);
@@ -151,7 +152,6 @@ export class CommandTable {
     ) {
       this.onWrite(argv, context);
     }
-    this.eviction?.recordAccess(spec, argv);
     const stats = this.#statsOf(spec.name);
     stats.calls++;
     if (reply.kind === "error") stats.failed++;

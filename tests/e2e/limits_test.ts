@@ -119,3 +119,29 @@ Deno.test("client-query-buffer-limit closes a client whose request never ends", 
     probe.close();
   }, ["--client-query-buffer-limit", "1mb"]);
 });
+
+Deno.test("maxmemory applies to the original binary commands too", async () => {
+  await withServer(async (server) => {
+    const client = await KacheConnection.connect({
+      hostname: "127.0.0.1",
+      port: server.kachePort,
+      protocol: "kache",
+    });
+    try {
+      const value = "x".repeat(10_000);
+      let refused: unknown;
+      for (let i = 0; i < 500 && refused === undefined; i++) {
+        const reply = await client.send(["set", `key:${i}`, value]);
+        if (reply.type === "error") refused = reply;
+      }
+      assert.deepEqual(refused, {
+        type: "error",
+        message: "OOM command not allowed when used memory > 'maxmemory'.",
+      });
+      // Reads still work when writes are refused.
+      assert.deepEqual(await client.send(["get", "key:0"]), { type: "bulk", value });
+    } finally {
+      client.close();
+    }
+  }, ["--maxmemory", "1mb", "--maxmemory-policy", "noeviction"]);
+});

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Eviction, type EvictionPolicy, OOM } from "../../lib/eviction.ts";
 import { Keyspace, type KeyspaceObserver } from "../../lib/keyspace.ts";
 import { HASH_ENTRY_BYTES, keyEntryBytes, stringBytes } from "../../lib/memory.ts";
-import { array, bulk, error, NIL, NIL_ARRAY, OK, QUEUED } from "../../lib/reply.ts";
+import { array, bulk, error, NIL, NIL_ARRAY, OK, QUEUED, type Reply } from "../../lib/reply.ts";
 import { SortedSet } from "../../lib/zset.ts";
 import { createHarness, type Harness } from "../support/command_harness.ts";
 
@@ -33,12 +33,24 @@ function fixture(
   keyspace.now = 1_000 * MINUTE;
   const eviction = new Eviction(keyspace, options.random ?? (() => 0));
   for (let i = 0; i < options.count; i++) keyspace.set(name(i), "v");
-  eviction.configure({
-    maxmemory: options.limit * KEY_BYTES,
-    policy,
-    samples: options.samples ?? 5,
-  });
+  limitData(eviction, keyspace, policy, options.limit * KEY_BYTES, options.samples);
   return { keyspace, eviction };
+}
+
+/**
+ * Sets the limit so that `bytes` of data (as the keyspace counts it) fit
+ * beside the policy's own bookkeeping (the CLOCK table of the LRU policies).
+ */
+function limitData(
+  eviction: Eviction,
+  keyspace: Keyspace,
+  policy: EvictionPolicy,
+  bytes: number,
+  samples = 5,
+): void {
+  eviction.configure({ maxmemory: Number.MAX_SAFE_INTEGER, policy, samples });
+  const bookkeeping = eviction.usedMemory - keyspace.usedMemory;
+  eviction.configure({ maxmemory: bytes === 0 ? 0 : bytes + bookkeeping, policy, samples });
 }
 
 function present(keyspace: Keyspace): string[] {
@@ -62,40 +74,64 @@ Deno.test("allkeys-lru evicts the least recently used keys first", () => {
   assert.equal(keyspace.usedMemory, 10 * KEY_BYTES);
 });
 
-Deno.test("allkeys-lru keeps exact recency order over many writes and reads", () => {
+Deno.test("allkeys-lru never evicts a key read since the hand last passed it", () => {
   const { keyspace, eviction } = fixture("allkeys-lru", { count: 50, limit: 50 });
-  /** The model: keys from least to most recently used. */
-  const recency = range(0, 50);
-  let seed = 1;
+  const evicted: string[] = [];
+  keyspace.observer = {
+    modified() {},
+    expired() {},
+    flushed() {},
+    evicted: (key) => evicted.push(key),
+  };
+  const hot = ["k03", "k17", "k29", "k41", "k48"];
+  // Each round reads the hot keys and writes a new one (a write of a new key is no use of it).
   for (let round = 0; round < 500; round++) {
-    seed = (seed * 48271) % 2147483647;
-    const key = name(seed % 100);
-    if (round % 3 === 0) {
-      keyspace.set(key, "v");
-      eviction.touch(key);
-    } else if (keyspace.has(key)) {
-      eviction.touch(key);
-    } else {
-      continue;
-    }
-    const at = recency.indexOf(key);
-    if (at !== -1) recency.splice(at, 1);
-    recency.push(key);
+    for (const key of hot) eviction.touch(key);
+    keyspace.set(`new${round}`, "v");
     assert.equal(eviction.fit(), true);
-    recency.splice(0, recency.length - 50);
-    assert.deepEqual(present(keyspace), [...recency].sort(), `round ${round}`);
   }
+  assert.equal(evicted.length, 500);
+  assert.deepEqual(evicted.filter((key) => hot.includes(key)), []);
+  for (const key of hot) assert.ok(keyspace.has(key), key);
+  // Cold keys went in insertion order, and the newest writes are still there.
+  assert.deepEqual(evicted.slice(0, 3), ["k00", "k01", "k02"]);
+  assert.ok(keyspace.has("new499"));
+});
+
+Deno.test("allkeys-lru's hashed used-bits rarely cost a used key its second chance", () => {
+  const keyspace = new Keyspace();
+  const eviction = new Eviction(keyspace);
+  for (let i = 0; i < 10_000; i++) keyspace.set(`user:${i}`, "v");
+  limitData(eviction, keyspace, "allkeys-lru", keyspace.usedMemory);
+  const used = new Set<string>();
+  for (let i = 0; i < 10_000; i += 2) used.add(`user:${i}`);
+  for (const key of used) eviction.touch(key);
+  const evicted: string[] = [];
+  keyspace.observer = {
+    modified() {},
+    expired() {},
+    flushed() {},
+    evicted: (key) => evicted.push(key),
+  };
+  limitData(eviction, keyspace, "allkeys-lru", keyspace.usedMemory / 2);
+  assert.equal(eviction.fit(), true);
+  // Exact LRU would evict exactly the 5,000 unused keys; a shared bit lets a few used ones go.
+  const lost = evicted.filter((key) => used.has(key)).length;
+  assert.ok(lost < 250, `${lost} used keys evicted`);
+});
+
+Deno.test("allkeys-lru still evicts when every key was just used", () => {
+  const { keyspace, eviction } = fixture("allkeys-lru", { count: 2_000, limit: 1_000 });
+  for (let i = 0; i < 2_000; i++) eviction.touch(`k${String(i).padStart(2, "0")}`);
+  assert.equal(eviction.fit(), true);
+  assert.ok(keyspace.size <= 1_000);
 });
 
 Deno.test("volatile-lru evicts only keys with a TTL, least recently used first", () => {
   const { keyspace, eviction } = fixture("volatile-lru", { count: 10, limit: 9 });
   for (const key of ["k02", "k04", "k06"]) keyspace.setExpiry(key, keyspace.now + MINUTE);
   const ttlBytes = keyspace.usedMemory - 10 * KEY_BYTES;
-  eviction.configure({
-    maxmemory: 8 * KEY_BYTES + ttlBytes / 3,
-    policy: "volatile-lru",
-    samples: 5,
-  });
+  limitData(eviction, keyspace, "volatile-lru", 8 * KEY_BYTES + ttlBytes / 3);
   eviction.touch("k02");
   assert.equal(eviction.fit(), true);
   assert.deepEqual(present(keyspace), ["k00", "k01", "k02", "k03", "k05", "k07", "k08", "k09"]);
@@ -106,7 +142,7 @@ Deno.test("volatile-lru takes a key with a TTL beyond a long run of keys without
   for (let i = 0; i < 3000; i++) keyspace.set(`plain${i}`, "v");
   keyspace.set("volatile", "v");
   keyspace.setExpiry("volatile", keyspace.now + MINUTE);
-  eviction.configure({ maxmemory: keyspace.usedMemory - 1, policy: "volatile-lru", samples: 5 });
+  limitData(eviction, keyspace, "volatile-lru", keyspace.usedMemory - 1);
   assert.equal(eviction.fit(), true);
   assert.equal(keyspace.has("volatile"), false);
   assert.equal(keyspace.size, 3000);
@@ -140,13 +176,41 @@ Deno.test("allkeys-lfu evicts rarely used keys before a frequently used one", ()
   const { keyspace, eviction } = fixture("allkeys-lfu", { count: 10, limit: 1 });
   for (let i = 0; i < 10; i++) eviction.touch(name(i));
   for (let i = 0; i < 20; i++) eviction.touch("k07");
-  assert.equal(eviction.frequency("k07"), 25);
-  assert.equal(eviction.frequency("k03"), 5);
+  assert.equal(eviction.frequency("k07"), 26);
+  assert.equal(eviction.frequency("k03"), 6);
+  assert.equal(eviction.frequency("never-used"), 5);
   // The counters count too: room for one key and its counter.
   const limit = KEY_BYTES + HASH_ENTRY_BYTES;
-  eviction.configure({ maxmemory: limit, policy: "allkeys-lfu", samples: 5 });
+  limitData(eviction, keyspace, "allkeys-lfu", limit);
   assert.equal(eviction.fit(), true);
   assert.deepEqual(present(keyspace), ["k07"]);
+});
+
+Deno.test("allkeys-lfu still finds a victim when every pooled candidate is gone", () => {
+  const { keyspace, eviction } = fixture("allkeys-lfu", { count: 40, limit: 39, samples: 16 });
+  assert.equal(eviction.fit(), true);
+  keyspace.set("k40", "v");
+  assert.equal(eviction.fit(), true);
+  // The pool now holds 16 candidates at the initial frequency; all of them disappear.
+  keyspace.flush();
+  for (const key of ["x00", "y00", "z00"]) {
+    keyspace.set(key, "v");
+    for (let i = 0; i < 3; i++) eviction.touch(key);
+  }
+  limitData(eviction, keyspace, "allkeys-lfu", keyspace.usedMemory - 1, 16);
+  assert.equal(eviction.fit(), true);
+  assert.equal(keyspace.size, 2);
+});
+
+Deno.test("keys that expire while eviction samples them count as freed memory", () => {
+  const { keyspace, eviction } = fixture("volatile-lfu", { count: 10, limit: 10 });
+  for (let i = 0; i < 10; i++) keyspace.setExpiry(name(i), keyspace.now + 1);
+  keyspace.now += 2;
+  limitData(eviction, keyspace, "volatile-lfu", 1);
+  assert.equal(eviction.fit(), true);
+  assert.equal(keyspace.size, 0);
+  assert.equal(keyspace.expiredCount, 10);
+  assert.equal(keyspace.evictedCount, 0);
 });
 
 Deno.test("LFU counters grow logarithmically, as Redis's lfu-log-factor 10", () => {
@@ -156,10 +220,11 @@ Deno.test("LFU counters grow logarithmically, as Redis's lfu-log-factor 10", () 
     limit: 10,
     random: () => draw,
   });
-  eviction.touch("k00");
   assert.equal(eviction.frequency("k00"), 5);
   eviction.touch("k00");
   // At the initial value every hit counts; one above it, a hit counts with p = 1/11.
+  assert.equal(eviction.frequency("k00"), 6);
+  eviction.touch("k00");
   assert.equal(eviction.frequency("k00"), 6);
   for (let i = 0; i < 100; i++) eviction.touch("k00");
   assert.equal(eviction.frequency("k00"), 6);
@@ -173,14 +238,14 @@ Deno.test("LFU counters decay by one per idle minute, so an old favourite goes f
   const { keyspace, eviction } = fixture("allkeys-lfu", { count: 0, limit: 1 });
   keyspace.set("old", "v");
   for (let i = 0; i < 30; i++) eviction.touch("old");
-  assert.equal(eviction.frequency("old"), 34);
+  assert.equal(eviction.frequency("old"), 35);
   keyspace.now += 30 * MINUTE;
   keyspace.set("new", "v");
   for (let i = 0; i < 10; i++) eviction.touch("new");
-  assert.equal(eviction.frequency("old"), 4);
-  assert.equal(eviction.frequency("new"), 14);
+  assert.equal(eviction.frequency("old"), 5);
+  assert.equal(eviction.frequency("new"), 15);
   const limit = keyEntryBytes("new") + stringBytes(1) + HASH_ENTRY_BYTES;
-  eviction.configure({ maxmemory: limit, policy: "allkeys-lfu", samples: 5 });
+  limitData(eviction, keyspace, "allkeys-lfu", limit);
   assert.equal(eviction.fit(), true);
   assert.deepEqual(present(keyspace), ["new"]);
 });
@@ -200,7 +265,7 @@ Deno.test("volatile-lfu evicts only keys with a TTL, least frequent first", () =
     flushed() {},
     evicted: (key) => evicted.push(key),
   };
-  eviction.configure({ maxmemory: 6 * KEY_BYTES, policy: "volatile-lfu", samples: 5 });
+  limitData(eviction, keyspace, "volatile-lfu", 6 * KEY_BYTES);
   assert.equal(eviction.fit(), false);
   assert.equal(evicted[0], "k02");
   assert.deepEqual(evicted.slice(1).sort(), ["k01", "k03"]);
@@ -235,7 +300,7 @@ Deno.test("volatile-ttl evicts the nearest deadlines first", () => {
   for (const [key, offset] of Object.entries(deadlines)) {
     keyspace.setExpiry(key, keyspace.now + offset * MINUTE);
   }
-  eviction.configure({ maxmemory: 8 * KEY_BYTES + 2 * 60, policy: "volatile-ttl", samples: 5 });
+  limitData(eviction, keyspace, "volatile-ttl", 8 * KEY_BYTES + 2 * 60);
   assert.equal(eviction.fit(), true);
   assert.deepEqual(
     present(keyspace),
@@ -249,7 +314,7 @@ Deno.test("eviction frees sorted sets by their estimated size", () => {
   for (let i = 0; i < 1000; i++) zset.add(`member${i}`, i);
   keyspace.storeSortedSet("big", zset);
   keyspace.set("small", "v");
-  eviction.configure({ maxmemory: 10_000, policy: "allkeys-lru", samples: 5 });
+  limitData(eviction, keyspace, "allkeys-lru", 10_000);
   assert.equal(eviction.fit(), true);
   assert.deepEqual(present(keyspace), ["small"]);
 });
@@ -275,7 +340,7 @@ Deno.test("an evicted key is reported to the observer as evicted", () => {
 function limited(policy: EvictionPolicy, limit: number): Harness & { eviction: Eviction } {
   const harness = createHarness();
   const eviction = new Eviction(harness.keyspace, () => 0);
-  eviction.configure({ maxmemory: limit * KEY_BYTES, policy, samples: 5 });
+  limitData(eviction, harness.keyspace, policy, limit * KEY_BYTES);
   harness.commands.eviction = eviction;
   return Object.assign(harness, { eviction });
 }
@@ -317,7 +382,7 @@ Deno.test("reads through the table keep keys recently used under allkeys-lru", (
 Deno.test("lowering maxmemory at runtime evicts on the next command", () => {
   const harness = limited("allkeys-lru", 100);
   fill(harness, 10);
-  harness.eviction.configure({ maxmemory: 4 * KEY_BYTES, policy: "allkeys-lru", samples: 5 });
+  limitData(harness.eviction, harness.keyspace, "allkeys-lru", 4 * KEY_BYTES);
   assert.deepEqual(harness.run("SET", "k10", "v"), OK);
   assert.deepEqual(present(harness.keyspace), range(6, 11));
   harness.run("PING");
@@ -343,7 +408,7 @@ Deno.test("EXEC of queued writes aborts when memory filled up after queueing", (
   assert.deepEqual(harness.run("MULTI"), OK);
   assert.deepEqual(harness.run("SET", "k10", "v"), QUEUED);
   assert.deepEqual(harness.run("GET", "k00"), QUEUED);
-  harness.eviction.configure({ maxmemory: 2 * KEY_BYTES, policy: "noeviction", samples: 5 });
+  limitData(harness.eviction, harness.keyspace, "noeviction", 2 * KEY_BYTES);
   assert.deepEqual(
     harness.run("EXEC"),
     error(`EXECABORT Transaction discarded because of: ${OOM}`),
@@ -358,7 +423,7 @@ Deno.test("EXEC of reads only runs while memory is full", () => {
   fill(harness, 3);
   assert.deepEqual(harness.run("MULTI"), OK);
   assert.deepEqual(harness.run("GET", "k00"), QUEUED);
-  harness.eviction.configure({ maxmemory: 2 * KEY_BYTES, policy: "noeviction", samples: 5 });
+  limitData(harness.eviction, harness.keyspace, "noeviction", 2 * KEY_BYTES);
   assert.deepEqual(harness.run("EXEC"), array([bulk("v")]));
 });
 
@@ -373,6 +438,29 @@ Deno.test("an evicted watched key aborts the watcher's EXEC", () => {
   assert.deepEqual(harness.run("MULTI"), OK);
   assert.deepEqual(harness.run("GET", "k01"), QUEUED);
   assert.deepEqual(harness.run("EXEC"), NIL_ARRAY);
+});
+
+Deno.test("SCAN returns every key under allkeys-lru while keys are read during the walk", () => {
+  const harness = limited("allkeys-lru", 100);
+  fill(harness, 4);
+  const seen = new Set<string>();
+  let cursor = "0";
+  let page = 0;
+  do {
+    const reply = harness.run("SCAN", cursor, "COUNT", "1");
+    assert.equal(reply.kind, "array");
+    const [next, keys] = (reply as { items: readonly Reply[] }).items as readonly [Reply, Reply];
+    cursor = (next as { value: string }).value;
+    for (const key of (keys as { items: readonly Reply[] }).items) {
+      seen.add((key as { value: string }).value);
+    }
+    // Reading keys behind and ahead of the walk must not make it skip any.
+    if (page++ === 0) {
+      assert.deepEqual(harness.run("GET", "k00"), bulk("v"));
+      assert.deepEqual(harness.run("GET", "k02"), bulk("v"));
+    }
+  } while (cursor !== "0" && page < 20);
+  assert.deepEqual([...seen].sort(), range(0, 4));
 });
 
 Deno.test("without a memory limit, commands leave the key order and counters alone", () => {

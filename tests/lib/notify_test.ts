@@ -157,6 +157,8 @@ Deno.test("NotifyingObserver forwards every change to the WATCH registry it wrap
     modified: (key) => calls.push(`modified ${key}`),
     expired: (key) => calls.push(`expired ${key}`),
     flushed: () => calls.push("flushed"),
+    // An evicted watched key must abort EXEC with notifications on, too.
+    evicted: (key) => calls.push(`evicted ${key}`),
   };
   const observer = new NotifyingObserver(next, new PubSub());
   observer.modified("a");
@@ -164,7 +166,7 @@ Deno.test("NotifyingObserver forwards every change to the WATCH registry it wrap
   observer.flushed();
   observer.created("c");
   observer.evicted("d");
-  assert.deepEqual(calls, ["modified a", "expired b", "flushed"]);
+  assert.deepEqual(calls, ["modified a", "expired b", "flushed", "evicted d"]);
   assert.ok(new NotifyingObserver(new WatchRegistry(), new PubSub()));
 });
 
