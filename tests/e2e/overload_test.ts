@@ -149,7 +149,12 @@ Deno.test("20,000 connect/disconnect cycles leave RSS within 10% and no descript
         (rssAfter / 2 ** 20).toFixed(1)
       } MB`,
     );
-    assert.equal(openDescriptors(pid), descriptorsBefore, "descriptors leaked");
+    // Deno closes some of its own cache files lazily, so the count may fall; it must not grow.
+    const descriptorsAfter = openDescriptors(pid);
+    assert.ok(
+      descriptorsAfter <= descriptorsBefore,
+      `descriptors leaked: ${descriptorsBefore} before, ${descriptorsAfter} after`,
+    );
     assert.ok(await infoField(ports.resp, "stats", "total_connections_received") > 22_000);
   } finally {
     await server.stop();
