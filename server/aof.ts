@@ -144,9 +144,12 @@ export class AppendOnlyFile {
     this.baseSize = currentSize;
   }
 
-  /** The manifest in force. */
-  get manifest(): AofManifest {
-    return this.#manifest;
+  /**
+   * False while no manifest of these files is on disk yet (AOF switched on
+   * at run time and its first rewrite not done): a restart would not find them.
+   */
+  get hasManifest(): boolean {
+    return this.#hasManifest;
   }
 
   /** INFO aof_current_size: the files plus everything appended since. */
@@ -182,7 +185,10 @@ export class AppendOnlyFile {
 
   /** The once-a-second fsync of `everysec`. */
   syncEverySecond(): void {
-    if (this.fsync === "everysec" && this.#synced < this.#written) {
+    if (
+      this.fsync === "everysec" && this.#synced < this.#written &&
+      !this.#queue.some((job) => job.kind === "sync")
+    ) {
       this.#queue.push({ kind: "sync" });
       this.#schedulePump();
     }
@@ -309,7 +315,7 @@ export class AppendOnlyFile {
         if (this.lastWriteStatus === "ok") {
           this.#log.warning(
             `Error writing to the AOF file ${this.directory}/${this.#target.entry.name}: ${
-              error instanceof Error ? error.message : String(error)
+              describe(error)
             }; retrying every second`,
           );
         }
@@ -403,4 +409,8 @@ export class AppendOnlyFile {
     }
     this.#waiters.length = kept;
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

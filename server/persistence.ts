@@ -83,6 +83,7 @@ export class Persistence {
   #lastBgsaveSeconds = -1;
   #lastRewriteStatus: "ok" | "err" = "ok";
   #lastRewriteSeconds = -1;
+  #lastRewriteTry = 0;
   #bgsaveScheduled = false;
   #rewriteScheduled = false;
   #saves = 0;
@@ -190,8 +191,12 @@ export class Persistence {
     this.#cron ??= setInterval(() => this.#tick(), CRON_MILLISECONDS);
   }
 
-  /** The connection's afterBatch: closes a logged transaction; with `always`, waits for fsync. */
+  /**
+   * The connection's afterBatch: lets a background snapshot take its slice,
+   * closes a logged transaction and, with `always`, waits for the fsync.
+   */
   afterBatch(): Promise<void> | undefined {
+    this.#snapshot?.job.nudge();
     if (this.#aof === undefined) return undefined;
     this.#closeTransaction();
     return this.#aof.afterBatch();
@@ -409,6 +414,7 @@ export class Persistence {
     if (aof === undefined) return;
     const { keyspace, log } = this.#host;
     this.#rewriteScheduled = false;
+    this.#lastRewriteTry = Date.now();
     this.#closeTransaction();
     const rewrite = aof.startRewrite();
     let job: BackgroundSnapshot;
@@ -486,6 +492,14 @@ export class Persistence {
         `${rule.changes} changes in ${rule.seconds} seconds. Saving...`,
       );
       this.#startBgsave();
+      return;
+    }
+    if (
+      aof !== undefined && !aof.hasManifest &&
+      now - this.#lastRewriteTry > BGSAVE_RETRY_SECONDS * 1000
+    ) {
+      // The rewrite that writes the first manifest failed: the files are not loadable yet.
+      this.#startRewrite();
       return;
     }
     if (aof !== undefined && this.#rewriteDue(aof)) {

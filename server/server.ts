@@ -1,7 +1,7 @@
 /**
  * The running server: listeners on the RESP and binary ports sharing one
  * keyspace and command table, the connections, the active expiry timer, the
- * idle-client sweep, and graceful shutdown.
+ * idle-client sweep, graceful shutdown, and persistence (server/persistence.ts).
  *
  * @module
  */

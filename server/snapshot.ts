@@ -5,15 +5,19 @@
  *
  * The background snapshot has no fork and no pause; it follows Dragonfly:
  * - The cut is the moment it starts. It walks the keyspace in slices of a
- *   couple of milliseconds between requests, encoding with the RdbWriter on
- *   the main thread.
+ *   millisecond or two between requests, encoding with the RdbWriter on the
+ *   main thread. Slices come from a zero-delay timer when the server is idle;
+ *   under load, timers wait behind a stream of I/O, so the server also calls
+ *   {@link BackgroundSnapshot.nudge} after each batch of requests, which runs
+ *   a slice once the last one ended a slice's length ago: the walk then gets
+ *   at most about half the time, whatever the load.
  * - Copy-on-write without copies: while it runs, the keyspace calls
  *   {@link BackgroundSnapshot.beforeChange} before any key is changed,
  *   removed or (a sorted set) handed out for editing. A key the walk has not
  *   reached is written out right then, old value and TTL, and marked as
  *   visited so the walk skips it; a key that did not exist at the cut is
  *   marked too and never written. So the file is exactly the data at the
- *   cut, at the cost of one Set entry per key for the snapshot's duration.
+ *   cut, at the cost of one set entry per key for the snapshot's duration.
  *   A FLUSHALL swaps in fresh maps, so the walk just goes on over the old
  *   ones, which nothing changes any more.
  * - The disk work (CRC-64, writes, fsync, rename) happens in a Web Worker
@@ -31,6 +35,35 @@ import type {
 import { RdbWriter } from "../lib/persistence/rdb_writer.ts";
 import { commitFile, removeQuietly, temporaryPathFor, writeAllSync } from "./durable_file.ts";
 import type { SnapshotWorkerReply, SnapshotWorkerRequest } from "./snapshot_worker.ts";
+
+/** Shards of {@link KeySet}: a power of two. */
+const KEY_SET_SHARDS = 256;
+
+/**
+ * A set of keys split over many Sets. One Set of a million keys doubles its
+ * table in one step that takes ~200 ms, a pause no request should sit
+ * behind; each shard here grows a 256th of that. Keys are spread by a few
+ * of their characters (cheap, and keys usually differ near their end); keys
+ * that collide only make a shard bigger, never a wrong answer.
+ */
+class KeySet {
+  readonly #shards = Array.from({ length: KEY_SET_SHARDS }, () => new Set<string>());
+
+  #shard(key: string): Set<string> {
+    const length = key.length;
+    const hash = length === 0 ? 0 : (key.charCodeAt(length - 1) * 31 +
+      key.charCodeAt(length >> 1) * 7 + key.charCodeAt(length > 1 ? length - 2 : 0) + length);
+    return this.#shards[(hash | 0) & (KEY_SET_SHARDS - 1)]!;
+  }
+
+  has(key: string): boolean {
+    return this.#shard(key).has(key);
+  }
+
+  add(key: string): void {
+    this.#shard(key).add(key);
+  }
+}
 
 /** How a snapshot is encoded. */
 export interface SnapshotSettings {
@@ -51,11 +84,11 @@ export interface SnapshotResult {
 }
 
 /** Work per slice before yielding to I/O: the most a request waits behind the walk. */
-const SLICE_MILLISECONDS = 2;
+const SLICE_MILLISECONDS = 1;
 /** Keys between clock reads inside a slice. */
 const KEYS_PER_CLOCK_READ = 64;
 /** Encoded bytes the worker may have queued before the walk waits for it. */
-const MAX_IN_FLIGHT = 32 * 1024 * 1024;
+const MAX_IN_FLIGHT = 4 * 1024 * 1024;
 /** The synchronous save writes whenever this much is encoded. */
 const SYNC_WRITE_BYTES = 1024 * 1024;
 
@@ -142,13 +175,15 @@ export class BackgroundSnapshot implements KeyspaceSnapshotHook {
   readonly #temporaryPath: string;
   readonly #worker: Worker;
   /** Keys already written, or created after the cut: the walk skips them. */
-  #visited = new Set<string>();
+  #visited = new KeySet();
   /** Set by a FLUSHALL: the data the walk reads can no longer change. */
   #detached = false;
   #keys = 0;
   #inFlight = 0;
   #waitingForWorker = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** performance.now() when the last slice ended. */
+  #lastSliceEnd = 0;
   #settled = false;
   #resolve!: (result: SnapshotResult) => void;
   #reject!: (error: Error) => void;
@@ -212,6 +247,20 @@ export class BackgroundSnapshot implements KeyspaceSnapshotHook {
     this.#unhook();
   }
 
+  /**
+   * Called after each batch of requests: runs a slice right after the
+   * current one (a microtask, so the batch's reply is already on its way) if
+   * the timer has let a slice's length pass without one.
+   */
+  nudge(): void {
+    if (this.#timer === undefined || performance.now() - this.#lastSliceEnd < SLICE_MILLISECONDS) {
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    queueMicrotask(() => this.#slice());
+  }
+
   /** Stops the snapshot and removes its temporary file; `done` rejects with `reason`. */
   abort(reason = "Snapshot aborted"): void {
     this.#fail(new Error(reason));
@@ -224,6 +273,11 @@ export class BackgroundSnapshot implements KeyspaceSnapshotHook {
   #slice(): void {
     this.#timer = undefined;
     if (this.#settled) return;
+    this.#walk();
+    this.#lastSliceEnd = performance.now();
+  }
+
+  #walk(): void {
     const deadline = performance.now() + SLICE_MILLISECONDS;
     const visited = this.#visited;
     const source = this.#source;
@@ -260,7 +314,7 @@ export class BackgroundSnapshot implements KeyspaceSnapshotHook {
 
   #complete(): void {
     this.#unhook();
-    this.#visited = new Set();
+    this.#visited = new KeySet();
     this.#writer.finish();
     this.#send(true);
   }
@@ -305,7 +359,7 @@ export class BackgroundSnapshot implements KeyspaceSnapshotHook {
     this.#settled = true;
     this.#unhook();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#visited = new Set();
+    this.#visited = new KeySet();
     this.#worker.terminate();
     removeQuietly(this.#temporaryPath);
     this.#reject(error);

@@ -72,7 +72,7 @@ const LF = 10;
  * const parser = new AofParser((argv) => seen.push(argv));
  * parser.push(bytes);
  * deepStrictEqual(seen, [["PING"]]);
- * deepStrictEqual(parser.end(), { commands: 1, validLength: 14, truncatedBytes: 19 });
+ * deepStrictEqual(parser.end(), { commands: 1, validLength: 14, truncatedBytes: 18 });
  * ```
  */
 export class AofParser {

@@ -21,12 +21,13 @@ export function propagatedCommands(argv: readonly string[], keyspace: Keyspace):
     case "psetex":
       return stateOfString(key, keyspace);
     case "getex":
-      return expiryOf(key, keyspace, true);
+      return expiryOf(key, keyspace);
     case "expire":
     case "pexpire":
     case "expireat":
     case "pexpireat":
-      return expiryOf(key, keyspace, false);
+      // A change that leaves no TTL is the binary protocol's negative expire: PERSIST.
+      return expiryOf(key, keyspace);
     case "incrbyfloat": {
       const value = keyspace.get(key);
       return typeof value === "string" ? [["SET", key, value, "KEEPTTL"]] : [["DEL", key]];
@@ -52,9 +53,8 @@ function stateOfString(key: string, keyspace: Keyspace): string[][] {
 }
 
 /** A key's TTL as it stands: an absolute deadline, none (PERSIST), or the key gone (DEL). */
-function expiryOf(key: string, keyspace: Keyspace, logPersist: boolean): string[][] {
+function expiryOf(key: string, keyspace: Keyspace): string[][] {
   if (keyspace.get(key) === undefined) return [["DEL", key]];
   const deadline = keyspace.getExpiry(key);
-  if (deadline !== undefined) return [["PEXPIREAT", key, String(deadline)]];
-  return logPersist ? [["PERSIST", key]] : [];
+  return deadline === undefined ? [["PERSIST", key]] : [["PEXPIREAT", key, String(deadline)]];
 }

@@ -15,6 +15,7 @@ import {
   withTempDir,
 } from "../lib/persistence/rdb_support.ts";
 import { requireTool } from "../support/redis_process.ts";
+import { RawKacheClient } from "../support/kache_client.ts";
 import { RawRespClient } from "../support/resp_client.ts";
 import { type RunningServer, startServer } from "../support/server_process.ts";
 import type { ClientReply } from "../../lib/protocol/resp_reply.ts";
@@ -267,6 +268,32 @@ Deno.test("persistence: the AOF keeps the data across kill -9 and a restart", as
     await withKache(dir, aof, async (client, server) => {
       assert.deepEqual(await stateOf(client), expected);
       assert.match(server.output(), /DB loaded from append only file/);
+    });
+  });
+});
+
+Deno.test("persistence: the AOF replays the binary protocol's commands, a negative expire too", async () => {
+  await withTempDir(async (dir) => {
+    const aof = ["--appendonly", "yes", "--appendfsync", "always"];
+    await withKache(dir, aof, async (client, server) => {
+      const binary = await RawKacheClient.connect(server.kachePort);
+      try {
+        await binary.request(["set", "kept", "v"]);
+        await binary.request(["expire", "kept", "100000"]);
+        // The original protocol's expire with a negative TTL removes the TTL (PERSIST).
+        await binary.request(["expire", "kept", "-1"]);
+        await binary.request(["set", "ttl", "v"]);
+        await binary.request(["expire", "ttl", "100000"]);
+        await binary.request(["zadd", "z", "1.5", "m"]);
+      } finally {
+        binary.close();
+      }
+      assert.equal(integer(await command(client, "PTTL", "kept")), -1);
+    }, "SIGKILL");
+    await withKache(dir, aof, async (client) => {
+      assert.equal(integer(await command(client, "PTTL", "kept")), -1);
+      assert.ok(integer(await command(client, "PTTL", "ttl")) > 90_000);
+      assert.equal(text(await command(client, "ZSCORE", "z", "m")), "1.5");
     });
   });
 });
