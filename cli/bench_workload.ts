@@ -18,6 +18,7 @@
  */
 import { encodeKacheRequest, KacheStatus } from "../lib/protocol/kache.ts";
 import { encodeRespRequest } from "../lib/protocol/resp_reply.ts";
+import { seededRandom } from "../lib/random.ts";
 
 /** A command as its arguments (one-byte strings). */
 export type Command = readonly string[];
@@ -242,14 +243,7 @@ export const respProtocol: BenchProtocol = {
  * `Math.random` cannot be seeded, and runs must be reproducible by `--seed`.
  */
 export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed);
 }
 
 /** A uniform integer in [min, max]. */

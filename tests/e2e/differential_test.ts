@@ -34,6 +34,7 @@ import type { ClientReply } from "../../lib/protocol/resp_reply.ts";
 import { startRedis } from "../support/redis_process.ts";
 import { type RawReply, RawRespClient } from "../support/resp_client.ts";
 import { startServer } from "../support/server_process.ts";
+import { seededRandom } from "../../lib/random.ts";
 
 type Argv = readonly string[];
 
@@ -288,18 +289,6 @@ const ALL_BYTES = Array.from({ length: 256 }, (_, byte) => String.fromCharCode(b
 
 // ---------------------------------------------------------------------------
 // The seeded random command generator.
-
-/** mulberry32: small, fast and good enough to pick test arguments reproducibly. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Picker {
   readonly #random: () => number;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { CommandError, WRONGTYPE } from "../../lib/errors.ts";
 import { Keyspace, type KeyspaceObserver, typeOf } from "../../lib/keyspace.ts";
 import { SortedSet } from "../../lib/zset.ts";
+import { seededRandom as prng } from "../../lib/random.ts";
 
 const T0 = 1_700_000_000_000;
 
@@ -34,18 +35,6 @@ function zsetOf(...pairs: [string, number][]): SortedSet {
   const zset = new SortedSet();
   for (const [member, score] of pairs) zset.add(member, score);
   return zset;
-}
-
-/** mulberry32: a tiny seeded PRNG, so a failing run reproduces from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A keyspace holding `k` with a TTL of 100 ms, and the clock moved to its deadline. */

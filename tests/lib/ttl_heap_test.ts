@@ -1,17 +1,6 @@
 import assert from "node:assert/strict";
 import { TtlHeap } from "../../lib/ttl_heap.ts";
-
-/** mulberry32: a tiny seeded PRNG, so a failing run reproduces from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from "../../lib/random.ts";
 
 function minimumOf(model: Map<string, number>): number | undefined {
   let minimum: number | undefined;

@@ -1,5 +1,6 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { type LexBound, type ScoreBound, SortedSet } from "../../lib/zset.ts";
+import { seededRandom as prng } from "../../lib/random.ts";
 
 type Pair = [string, number];
 
@@ -33,18 +34,6 @@ function comparePairs(a: Pair, b: Pair): number {
   if (a[1] !== b[1]) return a[1] < b[1] ? -1 : 1;
   if (a[0] === b[0]) return 0;
   return a[0] < b[0] ? -1 : 1;
-}
-
-/** mulberry32: a tiny seeded PRNG, so a failing run reproduces from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 Deno.test("SortedSet.add reports new members and updates existing scores", () => {

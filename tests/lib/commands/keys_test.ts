@@ -14,6 +14,7 @@ import {
 } from "../../../lib/reply.ts";
 import { SortedSet } from "../../../lib/zset.ts";
 import { createHarness, type Harness } from "../../support/command_harness.ts";
+import { seededRandom as prng } from "../../../lib/random.ts";
 
 const NOW = 1_700_000_000_000;
 
@@ -54,18 +55,6 @@ function scanAll(h: Harness, options: string[] = [], between: () => void = () =>
     between();
   }
   throw new Error("SCAN did not finish");
-}
-
-/** mulberry32: a tiny seeded PRNG, so a failing run reproduces from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function expireError(command: string): Reply {
