@@ -1068,7 +1068,7 @@ Deno.test({
           ["PTTL", "missing"],
           ["PEXPIRETIME", "missing"],
           ["EXPIRE", "k", "100", "XX"],
-          ["EXPIRE", "k", "100", "GT"],
+          ["EXPIRE", "k", "150", "GT"], // 100 would tie within one millisecond
           ["EXPIRE", "k", "100", "LT"],
           ["TTL", "k"],
           ["PERSIST", "k"],
@@ -1084,7 +1084,7 @@ Deno.test({
           ["EXPIRE", "k", "100", "nx", "xx"],
           ["EXPIRE", "k", "100", "GT", "LT"],
           ["EXPIRE", "k", "100", "NX", "GT"],
-          ["EXPIRE", "k", "100", "XX", "GT"],
+          ["EXPIRE", "k", "150", "XX", "GT"], // 100 would tie within one millisecond
           ["EXPIRE", "k", "100", "FOO"],
           ["EXPIRE", "k", "abc"],
           ["EXPIRE", "k", "1.5"],
