@@ -77,12 +77,13 @@ export class KacheWire implements Wire {
         return;
       }
     }
-    if (this.#commands.lookup(argv[0] ?? "") === undefined) {
+    const spec = this.#commands.lookup(argv[0] ?? "");
+    if (spec === undefined) {
       // The original answered any unknown name with this status and no data.
       this.#encoder.writeResponse(KacheStatus.unknown, undefined);
       return;
     }
-    const reply = this.#commands.execute(context, argv);
+    const reply = this.#commands.execute(context, argv, this.#commands.resolve(argv, spec));
     // (P)(UN)SUBSCRIBE confirmations are pushes here as on RESP3.
     if (reply.kind === "push") this.#encoder.writeResponse(KACHE_PUSH_STATUS, reply);
     else this.#encoder.writeReply(reply);

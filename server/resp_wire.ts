@@ -89,7 +89,7 @@ export class RespWire implements Wire {
           "QUIT / RESET are allowed in this context",
       );
     }
-    return this.#commands.execute(this.#context, argv);
+    return this.#commands.execute(this.#context, argv, resolved);
   }
 
   protocolError(message: string): void {

@@ -64,9 +64,12 @@ export class CommandTable {
   /**
    * Resolves argv to the spec that runs it (a subcommand for containers such
    * as CONFIG), or an error message when there is none or the arity is wrong.
+   * Callers that already looked the name up pass `spec` to spare a second lookup.
    */
-  resolve(argv: readonly string[]): CommandSpec | string {
-    const spec = this.lookup(argv[0] ?? "");
+  resolve(
+    argv: readonly string[],
+    spec: CommandSpec | undefined = this.lookup(argv[0] ?? ""),
+  ): CommandSpec | string {
     if (spec === undefined) return unknownCommand(argv);
     if (!checkArity(spec.arity, argv.length)) return wrongArity(spec.name);
     // A container with its own handler (COMMAND) runs it when called without a subcommand.
@@ -84,11 +87,15 @@ export class CommandTable {
 
   /**
    * Runs one request for a session: resolves it, enforces authentication,
-   * queues it inside MULTI, and otherwise calls its handler.
+   * queues it inside MULTI, and otherwise calls its handler. `resolved` is
+   * given by callers that resolved argv already.
    */
-  execute(context: CommandContext, argv: readonly string[]): Reply {
+  execute(
+    context: CommandContext,
+    argv: readonly string[],
+    resolved: CommandSpec | string = this.resolve(argv),
+  ): Reply {
     const session = context.session;
-    const resolved = this.resolve(argv);
     if (typeof resolved === "string") {
       if (session.queued !== undefined) session.queueFailed = true;
       this.#count(argv[0]?.toLowerCase() ?? "", "rejected");
