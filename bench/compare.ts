@@ -30,7 +30,7 @@ import type { BenchResult } from "../cli/bench_report.ts";
 import { KacheConnection } from "../cli/connection.ts";
 import type { ClientReply } from "../lib/protocol/resp_reply.ts";
 import { KACHE_VERSION } from "../lib/version.ts";
-import { freePort, MAIN } from "../tests/support/server_process.ts";
+import { MAIN, startServer } from "../tests/support/server_process.ts";
 import { requireTool, type RunningRedis, startRedis } from "../tests/support/redis_process.ts";
 
 /** Settings of one comparison. */
@@ -418,62 +418,18 @@ async function serveV8Flags(): Promise<string[]> {
     : [];
 }
 
-/** Starts `kache serve` on free loopback ports, persistence off, and waits for "ready". */
+/** Starts `kache serve` on free loopback ports, persistence off (a fresh temp dir, no save rules). */
 async function startKache(): Promise<RunningKache> {
-  const respPort = freePort();
-  const kachePort = freePort();
-  const args = [
-    ...["run", "--allow-all", ...await serveV8Flags(), MAIN, "serve"],
-    ...["--port", String(respPort), "--kache-port", String(kachePort)],
-    ...await kachePersistenceOff(),
-  ];
-  const process = new Deno.Command(Deno.execPath(), {
-    args,
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  let output = "";
-  const decoder = new TextDecoder();
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
+  const v8Flags = (await serveV8Flags()).map((flag) => flag.slice("--v8-flags=".length));
+  const server = await startServer(["--appendonly", "no"], { v8Flags });
+  return {
+    respPort: server.respPort,
+    kachePort: server.kachePort,
+    process: server.process,
+    stop: async () => {
+      await server.stop();
+    },
   };
-  const collecting = Promise.all([collect(process.stdout), collect(process.stderr)]);
-  let exited = false;
-  process.status.then(() => exited = true);
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    stopped ??= (async () => {
-      try {
-        process.kill("SIGTERM");
-      } catch {
-        // Already exited.
-      }
-      await process.status;
-      await collecting;
-    })();
-  const started = Date.now();
-  while (!output.includes("ready")) {
-    if (exited || Date.now() - started > 30_000) {
-      await stop();
-      throw new Error(`kache serve did not start:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return { respPort, kachePort, process, stop };
-}
-
-/**
- * Flags that turn Kache's persistence off, as `--save '' --appendonly no`
- * does for Redis: only those `kache serve --help` knows, since persistence
- * may not exist yet.
- */
-async function kachePersistenceOff(): Promise<string[]> {
-  const help = await runTool(Deno.execPath(), ["run", "--allow-all", MAIN, "serve", "--help"]);
-  const flags: string[] = [];
-  if (/--save\b/.test(help.stdout)) flags.push("--save", "");
-  if (/--appendonly\b/.test(help.stdout)) flags.push("--appendonly", "no");
-  return flags;
 }
 
 /** The servers under test and how to reach them. */

@@ -10,6 +10,7 @@
  * @module
  */
 import { freePort } from "./server_process.ts";
+import { spawnLogged } from "./child_process.ts";
 
 export interface RunningRedis {
   readonly port: number;
@@ -71,67 +72,27 @@ async function answersPing(port: number): Promise<boolean> {
 }
 
 async function startOnce(port: number): Promise<RunningRedis | "port-taken"> {
-  const process = new Deno.Command("redis-server", {
-    args: [
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--daemonize",
-      "no",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  let log = "";
-  const decoder = new TextDecoder();
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) log += decoder.decode(chunk, { stream: true });
+  const child = spawnLogged("redis-server", [
+    ...["--save", "", "--appendonly", "no"],
+    ...["--port", String(port), "--bind", "127.0.0.1", "--daemonize", "no"],
+  ], { killAfterMs: 5_000 });
+  const stop = async () => {
+    await child.stop();
   };
-  const collecting = Promise.all([collect(process.stdout), collect(process.stderr)]);
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    stopped ??= (async () => {
-      try {
-        process.kill("SIGTERM");
-      } catch {
-        // Already exited.
-      }
-      const killer = setTimeout(() => {
-        try {
-          process.kill("SIGKILL");
-        } catch {
-          // Exited meanwhile.
-        }
-      }, 5_000);
-      try {
-        await process.status;
-        await collecting;
-      } finally {
-        clearTimeout(killer);
-      }
-    })();
   const started = Date.now();
-  let exited = false;
-  process.status.then(() => exited = true);
   while (!(await answersPing(port))) {
-    if (exited) {
+    if (child.exited()) {
       await stop();
-      if (/address already in use/i.test(log)) return "port-taken";
-      throw new Error(`redis-server exited before answering PING:\n${log}`);
+      if (/address already in use/i.test(child.output())) return "port-taken";
+      throw new Error(`redis-server exited before answering PING:\n${child.output()}`);
     }
     if (Date.now() - started > 20_000) {
       await stop();
-      throw new Error(`redis-server did not answer PING within 20 s:\n${log}`);
+      throw new Error(`redis-server did not answer PING within 20 s:\n${child.output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return { port, process, output: () => log, stop };
+  return { port, process: child.process, output: child.output, stop };
 }
 
 /** Starts a reference redis-server on a free loopback port, answering PING. */

@@ -4,6 +4,7 @@
  * {@link withServer}.
  */
 import { fileURLToPath } from "node:url";
+import { spawnLogged } from "./child_process.ts";
 
 export const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 
@@ -59,64 +60,43 @@ export async function startServer(
     : undefined;
   // Before the test's flags, so a test may still pass its own --save or --dir.
   const persistenceFlags = ["--dir", options.dir ?? ownDir!, "--save", ""];
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      ...(options.v8Flags === undefined ? [] : [`--v8-flags=${options.v8Flags.join(",")}`]),
-      MAIN,
-      "serve",
-      ...(fromFile ? [options.configFile!] : []),
-      ...persistenceFlags,
-      ...portFlags,
-      ...extraArgs,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  let log = "";
-  const decoder = new TextDecoder();
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) log += decoder.decode(chunk);
-  };
-  const collecting = Promise.all([collect(process.stdout), collect(process.stderr)]);
+  const child = spawnLogged(Deno.execPath(), [
+    "run",
+    "--allow-all",
+    ...(options.v8Flags === undefined ? [] : [`--v8-flags=${options.v8Flags.join(",")}`]),
+    MAIN,
+    "serve",
+    ...(fromFile ? [options.configFile!] : []),
+    ...persistenceFlags,
+    ...portFlags,
+    ...extraArgs,
+  ]);
   const started = Date.now();
   const removeOwnDir = async () => {
     if (ownDir !== undefined) await Deno.remove(ownDir, { recursive: true }).catch(() => {});
   };
-  while (!log.includes("ready")) {
+  while (!child.output().includes("ready")) {
     if (Date.now() - started > 20_000) {
-      process.kill("SIGKILL");
-      await process.status;
+      await child.stop("SIGKILL");
       await removeOwnDir();
-      throw new Error(`Server did not start:\n${log}`);
+      throw new Error(`Server did not start:\n${child.output()}`);
     }
-    const status = await Promise.race([
-      process.status,
-      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 25)),
-    ]);
-    if (status !== undefined) {
-      await collecting;
+    if (child.exited()) {
+      const status = await child.stop();
       await removeOwnDir();
-      throw new Error(`Server exited with ${status.code}:\n${log}`);
+      throw new Error(`Server exited with ${status.code}:\n${child.output()}`);
     }
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
   let stopped: Promise<number> | undefined;
   return {
     respPort,
     kachePort,
-    process,
-    output: () => log,
+    process: child.process,
+    output: child.output,
     stop(signal = "SIGTERM") {
       stopped ??= (async () => {
-        try {
-          process.kill(signal);
-        } catch {
-          // Already exited.
-        }
-        const status = await process.status;
-        await collecting;
+        const status = await child.stop(signal);
         await removeOwnDir();
         return status.code;
       })();

@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { requireTool } from "../../support/redis_process.ts";
 import { RawRespClient } from "../../support/resp_client.ts";
 import { freePort } from "../../support/server_process.ts";
+import { spawnLogged } from "../../support/child_process.ts";
 import type { RdbEntry } from "../../../lib/persistence/rdb_reader.ts";
 import { RdbWriter, type RdbWriterOptions } from "../../../lib/persistence/rdb_writer.ts";
 import type { ClientReply } from "../../../lib/protocol/resp_reply.ts";
@@ -180,51 +181,18 @@ export async function startRedisWithFile(
   await requireTool("redis-server");
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = freePort();
-    const process = new Deno.Command("redis-server", {
-      args: [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--dir",
-        dir,
-        "--dbfilename",
-        "dump.rdb",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--daemonize",
-        "no",
-        ...extraArgs,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-      stdin: "null",
-    }).spawn();
-    let log = "";
-    const decoder = new TextDecoder();
-    const collect = async (stream: ReadableStream<Uint8Array>) => {
-      for await (const chunk of stream) log += decoder.decode(chunk, { stream: true });
+    const child = spawnLogged("redis-server", [
+      ...["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--dbfilename", "dump.rdb"],
+      ...["--save", "", "--appendonly", "no", "--daemonize", "no", ...extraArgs],
+    ]);
+    const stop = async () => {
+      await child.stop("SIGKILL");
     };
-    const collecting = Promise.all([collect(process.stdout), collect(process.stderr)]);
-    let exited = false;
-    const status = process.status.then(() => exited = true);
-    let stopped: Promise<void> | undefined;
-    const stop = () =>
-      stopped ??= (async () => {
-        try {
-          process.kill("SIGKILL");
-        } catch {
-          // Already exited.
-        }
-        await status;
-        await collecting;
-      })();
+    const log = () => child.output();
     const started = Date.now();
     let client: RawRespClient | undefined;
     while (client === undefined) {
-      if (exited) break;
+      if (child.exited()) break;
       try {
         client = await RawRespClient.connect(port);
         const pong = await client.send(["PING"]);
@@ -240,15 +208,15 @@ export async function startRedisWithFile(
       if (client === undefined) {
         if (Date.now() - started > 20_000) {
           await stop();
-          throw new Error(`redis-server did not answer PING within 20 s:\n${log}`);
+          throw new Error(`redis-server did not answer PING within 20 s:\n${log()}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
     if (client === undefined) {
       await stop();
-      if (/address already in use/i.test(log)) continue;
-      throw new Error(`redis-server exited before answering PING:\n${log}`);
+      if (/address already in use/i.test(log())) continue;
+      throw new Error(`redis-server exited before answering PING:\n${log()}`);
     }
     const connected = client;
     return {
@@ -261,7 +229,7 @@ export async function startRedisWithFile(
         }
         return reply;
       },
-      output: () => log,
+      output: log,
       async stop() {
         connected.close();
         await stop();
