@@ -19,6 +19,7 @@
  * @module
  */
 import { bytesToString } from "../bytes.ts";
+import { ChunkWindow } from "./chunk_window.ts";
 
 /** Corrupt AOF contents, with the byte offset of the problem. */
 export class AofFormatError extends Error {
@@ -56,7 +57,6 @@ const NEED_MORE = new NeedMore();
 
 /** A header line (`*123` or `$456`) longer than this is corrupt: 20 digits reach 2^64. */
 const MAX_HEADER_LINE = 24;
-const MIN_BUFFER = 64 * 1024;
 const CR = 13;
 const LF = 10;
 
@@ -75,17 +75,10 @@ const LF = 10;
  * deepStrictEqual(parser.end(), { commands: 1, validLength: 14, truncatedBytes: 18 });
  * ```
  */
-export class AofParser {
+export class AofParser extends ChunkWindow {
   readonly #onCommand: (argv: string[], offset: number) => void;
   readonly #maxArgumentLength: number;
   readonly #maxArguments: number;
-  /** Unparsed bytes are `#bytes[#pos, #end)`; `#bytes[0]` is file offset `#base`. */
-  #bytes: Uint8Array = new Uint8Array(0);
-  #pos = 0;
-  #end = 0;
-  #base = 0;
-  /** False while `#bytes` is the caller's chunk, which must not be kept. */
-  #owned = true;
   /** The parse cursor inside the command being read. */
   #p = 0;
   #commands = 0;
@@ -93,6 +86,7 @@ export class AofParser {
   #retryAt = 0;
 
   constructor(onCommand: (argv: string[], offset: number) => void, options: AofParserOptions = {}) {
+    super();
     this.#onCommand = onCommand;
     this.#maxArgumentLength = options.maxArgumentLength ?? 512 * 1024 * 1024;
     this.#maxArguments = options.maxArguments ?? 1024 * 1024 * 1024;
@@ -100,15 +94,15 @@ export class AofParser {
 
   /** Offset just after the last whole command delivered so far. */
   get validLength(): number {
-    return this.#base + this.#pos;
+    return this.base + this.pos;
   }
 
   /** Adds the next bytes and delivers every command they complete. The chunk is not kept. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.#append(chunk);
+    this.append(chunk);
     this.#parse();
-    if (!this.#owned && this.#pos < this.#end) this.#keepRest();
+    if (!this.owned && this.pos < this.limit) this.keepRest();
   }
 
   /**
@@ -119,10 +113,10 @@ export class AofParser {
   end(): AofEnd {
     this.#retryAt = 0;
     this.#parse();
-    const pending = this.#end - this.#pos;
+    const pending = this.limit - this.pos;
     if (pending > 0) {
       // Parse the tail once more: a corrupt one fails here, a torn one runs out of bytes.
-      this.#p = this.#pos;
+      this.#p = this.pos;
       try {
         this.#readCommand();
       } catch (error) {
@@ -132,65 +126,23 @@ export class AofParser {
     return { commands: this.#commands, validLength: this.validLength, truncatedBytes: pending };
   }
 
-  #append(chunk: Uint8Array): void {
-    const pending = this.#end - this.#pos;
-    if (pending === 0) {
-      // Nothing buffered: parse straight from the caller's chunk.
-      this.#base += this.#end;
-      this.#bytes = chunk;
-      this.#pos = 0;
-      this.#end = chunk.length;
-      this.#owned = false;
-      return;
-    }
-    if (this.#end + chunk.length <= this.#bytes.length) {
-      this.#bytes.set(chunk, this.#end);
-      this.#end += chunk.length;
-      return;
-    }
-    const total = pending + chunk.length;
-    let target = this.#bytes;
-    if (total <= target.length) {
-      target.copyWithin(0, this.#pos, this.#end);
-    } else {
-      target = new Uint8Array(Math.max(total, 2 * target.length, MIN_BUFFER));
-      target.set(this.#bytes.subarray(this.#pos, this.#end));
-    }
-    target.set(chunk, pending);
-    this.#base += this.#pos;
-    this.#bytes = target;
-    this.#pos = 0;
-    this.#end = total;
-  }
-
-  #keepRest(): void {
-    const pending = this.#end - this.#pos;
-    const kept = new Uint8Array(Math.max(MIN_BUFFER, 2 * pending));
-    kept.set(this.#bytes.subarray(this.#pos, this.#end));
-    this.#base += this.#pos;
-    this.#bytes = kept;
-    this.#pos = 0;
-    this.#end = pending;
-    this.#owned = true;
-  }
-
   #parse(): void {
-    while (this.#pos < this.#end) {
-      if (this.#base + this.#end < this.#retryAt) return;
-      const start = this.#pos;
+    while (this.pos < this.limit) {
+      if (this.base + this.limit < this.#retryAt) return;
+      const start = this.pos;
       this.#p = start;
       let argv: string[];
       try {
         argv = this.#readCommand();
       } catch (error) {
         if (error !== NEED_MORE) throw error;
-        const buffered = this.#end - start;
-        this.#retryAt = this.#base + start + Math.max(buffered + 1, 2 * buffered);
+        const buffered = this.limit - start;
+        this.#retryAt = this.base + start + Math.max(buffered + 1, 2 * buffered);
         return;
       }
-      this.#pos = this.#p;
+      this.pos = this.#p;
       this.#commands++;
-      this.#onCommand(argv, this.#base + start);
+      this.#onCommand(argv, this.base + start);
     }
   }
 
@@ -207,11 +159,11 @@ export class AofParser {
         throw this.#fail(`Argument of ${length} bytes, longer than allowed`, this.#p);
       }
       const p = this.#p;
-      if (p + length + 2 > this.#end) throw NEED_MORE;
-      if (this.#bytes[p + length] !== CR || this.#bytes[p + length + 1] !== LF) {
+      if (p + length + 2 > this.limit) throw NEED_MORE;
+      if (this.bytes[p + length] !== CR || this.bytes[p + length + 1] !== LF) {
         throw this.#fail("Missing CRLF after an argument", p + length);
       }
-      argv.push(bytesToString(this.#bytes, p, p + length));
+      argv.push(bytesToString(this.bytes, p, p + length));
       this.#p = p + length + 2;
     }
     return argv;
@@ -219,16 +171,16 @@ export class AofParser {
 
   /** Reads `<marker><digits>\r\n` and returns the number. */
   #readHeader(marker: number, what: string): number {
-    const bytes = this.#bytes;
+    const bytes = this.bytes;
     const start = this.#p;
-    if (start >= this.#end) throw NEED_MORE;
+    if (start >= this.limit) throw NEED_MORE;
     if (bytes[start] !== marker) {
       throw this.#fail(`Expected ${what}, found byte 0x${hex(bytes[start]!)}`, start);
     }
     let value = 0;
     let p = start + 1;
     for (;; p++) {
-      if (p >= this.#end) throw NEED_MORE;
+      if (p >= this.limit) throw NEED_MORE;
       const byte = bytes[p]!;
       if (byte === CR) break;
       if (byte < 48 || byte > 57 || p - start > MAX_HEADER_LINE) {
@@ -237,14 +189,14 @@ export class AofParser {
       value = value * 10 + (byte - 48);
     }
     if (p === start + 1) throw this.#fail("Empty length line", p);
-    if (p + 1 >= this.#end) throw NEED_MORE;
+    if (p + 1 >= this.limit) throw NEED_MORE;
     if (bytes[p + 1] !== LF) throw this.#fail("Missing LF after a length line", p + 1);
     this.#p = p + 2;
     return value;
   }
 
   #fail(problem: string, at: number): AofFormatError {
-    return new AofFormatError(problem, this.#base + at);
+    return new AofFormatError(problem, this.base + at);
   }
 }
 

@@ -40,6 +40,7 @@ import {
   RDB_VERSION_MAX_READ,
 } from "./rdb_format.ts";
 import { decodeZiplist } from "./ziplist.ts";
+import { ChunkWindow } from "./chunk_window.ts";
 
 /** One key as the file holds it. */
 export interface RdbEntry {
@@ -114,8 +115,6 @@ const MAGIC_SIZE = 9;
 const MAX_STRING = 2 ** 29 - 24;
 /** LZF's best ratio: a 3-byte back reference expands to 264 bytes. */
 const LZF_MAX_RATIO = 88;
-/** Smallest buffer the reader allocates when it must keep bytes between chunks. */
-const MIN_BUFFER = 64 * 1024;
 /** Bytes of a key shown in error messages before eliding the rest. */
 const KEY_PREVIEW = 64;
 
@@ -146,7 +145,7 @@ const doubleBytes = new Uint8Array(doubleScratch.buffer);
  * }]);
  * ```
  */
-export class RdbReader {
+export class RdbReader extends ChunkWindow {
   readonly #onEntry: (entry: RdbEntry) => void;
   readonly #allowTrailingData: boolean;
   readonly #crc = new Crc64();
@@ -154,13 +153,6 @@ export class RdbReader {
   #state: State = "magic";
   #version = 0;
   #checksum: RdbFileInfo["checksum"] = "absent";
-  /** Buffered input: `#bytes[#pos, #end)` is unparsed; `#bytes[0]` is file offset `#base`. */
-  #bytes: Uint8Array = new Uint8Array(0);
-  #pos = 0;
-  #end = 0;
-  #base = 0;
-  /** False while `#bytes` is the caller's chunk, which must not be kept or written. */
-  #owned = true;
   /** Parsing is not retried until the file has reached this offset. */
   #retryAt = 0;
   /** The parse cursor inside the item being read. */
@@ -174,6 +166,7 @@ export class RdbReader {
   #length = 0;
 
   constructor(onEntry: (entry: RdbEntry) => void, options: RdbReaderOptions = {}) {
+    super();
     this.#onEntry = onEntry;
     this.#allowTrailingData = options.allowTrailingData ?? false;
   }
@@ -190,20 +183,20 @@ export class RdbReader {
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     if (this.#state === "done") {
-      this.#rejectTrailing(this.#base + this.#end, chunk.length);
-      this.#base += chunk.length;
+      this.#rejectTrailing(this.base + this.limit, chunk.length);
+      this.base += chunk.length;
       return;
     }
-    this.#append(chunk);
+    this.append(chunk);
     this.#parse(false);
     if (this.done) {
-      this.#rejectTrailing(this.#base + this.#pos, this.#end - this.#pos);
-      this.#base += this.#end;
-      this.#bytes = new Uint8Array(0);
-      this.#pos = this.#end = 0;
-      this.#owned = true;
-    } else if (!this.#owned) {
-      this.#keepRest();
+      this.#rejectTrailing(this.base + this.pos, this.limit - this.pos);
+      this.base += this.limit;
+      this.bytes = new Uint8Array(0);
+      this.pos = this.limit = 0;
+      this.owned = true;
+    } else if (!this.owned) {
+      this.keepRest();
     }
   }
 
@@ -226,53 +219,10 @@ export class RdbReader {
     }
   }
 
-  #append(chunk: Uint8Array): void {
-    const pending = this.#end - this.#pos;
-    if (pending === 0) {
-      // Nothing buffered: parse straight from the caller's chunk, no copy.
-      this.#base += this.#end;
-      this.#bytes = chunk;
-      this.#pos = 0;
-      this.#end = chunk.length;
-      this.#owned = false;
-      return;
-    }
-    if (this.#end + chunk.length <= this.#bytes.length) {
-      this.#bytes.set(chunk, this.#end);
-      this.#end += chunk.length;
-      return;
-    }
-    const total = pending + chunk.length;
-    let target = this.#bytes;
-    if (total <= target.length) {
-      target.copyWithin(0, this.#pos, this.#end);
-    } else {
-      target = new Uint8Array(Math.max(total, 2 * target.length, MIN_BUFFER));
-      target.set(this.#bytes.subarray(this.#pos, this.#end));
-    }
-    target.set(chunk, pending);
-    this.#base += this.#pos;
-    this.#bytes = target;
-    this.#pos = 0;
-    this.#end = total;
-  }
-
-  /** Copies the unparsed tail of the caller's chunk into a buffer of our own. */
-  #keepRest(): void {
-    const pending = this.#end - this.#pos;
-    const kept = new Uint8Array(Math.max(MIN_BUFFER, 2 * pending));
-    kept.set(this.#bytes.subarray(this.#pos, this.#end));
-    this.#base += this.#pos;
-    this.#bytes = kept;
-    this.#pos = 0;
-    this.#end = pending;
-    this.#owned = true;
-  }
-
   #parse(final: boolean): void {
     while (this.#state !== "done") {
-      const start = this.#pos;
-      if (!final && this.#base + this.#end < this.#retryAt) return;
+      const start = this.pos;
+      if (!final && this.base + this.limit < this.#retryAt) return;
       this.#p = start;
       // The CRC covers the header and every item up to and including the EOF opcode.
       const covered = this.#state !== "checksum";
@@ -283,12 +233,12 @@ export class RdbReader {
         if (error !== NEED_MORE) throw error;
         if (final) throw this.#truncated(start);
         // Retry when twice as much of this item is buffered: O(n) total for huge items.
-        const buffered = this.#end - start;
-        this.#retryAt = this.#base + start + Math.max(buffered + 1, 2 * buffered);
+        const buffered = this.limit - start;
+        this.#retryAt = this.base + start + Math.max(buffered + 1, 2 * buffered);
         return;
       }
-      if (covered) this.#crc.update(this.#bytes, start, this.#p);
-      this.#pos = this.#p;
+      if (covered) this.#crc.update(this.bytes, start, this.#p);
+      this.pos = this.#p;
       if (entry !== undefined) {
         this.#keys++;
         this.#onEntry(entry);
@@ -297,8 +247,8 @@ export class RdbReader {
   }
 
   #truncated(start: number): RdbError {
-    const fileEnd = this.#base + this.#end;
-    if (this.#state === "body" && start === this.#end) {
+    const fileEnd = this.base + this.limit;
+    if (this.#state === "body" && start === this.limit) {
       return new RdbError("RDB file ends before its EOF opcode", fileEnd);
     }
     const where = this.#state === "magic"
@@ -309,7 +259,7 @@ export class RdbReader {
       ? `key ${quote(this.#currentKey)}`
       : "an item";
     return new RdbError(
-      `RDB file is truncated inside ${where} (which starts at offset ${this.#base + start})`,
+      `RDB file is truncated inside ${where} (which starts at offset ${this.base + start})`,
       fileEnd,
     );
   }
@@ -330,7 +280,7 @@ export class RdbReader {
 
   #readMagic(): void {
     this.#need(MAGIC_SIZE);
-    const bytes = this.#bytes;
+    const bytes = this.bytes;
     const p = this.#p;
     const magic = bytesToString(bytes, p, p + 5);
     if (magic !== RDB_MAGIC) {
@@ -354,7 +304,7 @@ export class RdbReader {
 
   #readChecksum(): void {
     this.#need(8);
-    const bytes = this.#bytes;
+    const bytes = this.bytes;
     const p = this.#p;
     let stored = 0n;
     for (let i = 7; i >= 0; i--) stored = (stored << 8n) | BigInt(bytes[p + i]!);
@@ -377,7 +327,7 @@ export class RdbReader {
 
   #finish(): void {
     this.#state = "done";
-    this.#length = this.#base + this.#p;
+    this.#length = this.base + this.#p;
   }
 
   #readItem(): RdbEntry | undefined {
@@ -406,7 +356,7 @@ export class RdbReader {
       }
       case RDB_OPCODE.EXPIRETIME_MS: {
         this.#need(8);
-        const bytes = this.#bytes;
+        const bytes = this.bytes;
         const p = this.#p;
         const low = (bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) |
           (bytes[p + 3]! << 24)) >>> 0;
@@ -418,7 +368,7 @@ export class RdbReader {
       }
       case RDB_OPCODE.EXPIRETIME: {
         this.#need(4);
-        const bytes = this.#bytes;
+        const bytes = this.bytes;
         const p = this.#p;
         const seconds = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) |
           (bytes[p + 3]! << 24);
@@ -560,7 +510,7 @@ export class RdbReader {
     if (length === 254) return Infinity;
     if (length === 255) return -Infinity;
     this.#need(length);
-    const text = bytesToString(this.#bytes, this.#p, this.#p + length);
+    const text = bytesToString(this.bytes, this.#p, this.#p + length);
     this.#p += length;
     const score = parseScore(text);
     if (score === undefined) throw this.#fail(`Invalid score ${quote(text)}`, at);
@@ -570,18 +520,18 @@ export class RdbReader {
   #readBinaryScore(): number {
     this.#need(8);
     const p = this.#p;
-    for (let i = 0; i < 8; i++) doubleBytes[i] = this.#bytes[p + i]!;
+    for (let i = 0; i < 8; i++) doubleBytes[i] = this.bytes[p + i]!;
     this.#p = p + 8;
     return doubleScratch[0]!;
   }
 
   #need(size: number): void {
-    if (this.#p + size > this.#end) throw NEED_MORE;
+    if (this.#p + size > this.limit) throw NEED_MORE;
   }
 
   #byte(): number {
-    if (this.#p >= this.#end) throw NEED_MORE;
-    return this.#bytes[this.#p++]!;
+    if (this.#p >= this.limit) throw NEED_MORE;
+    return this.bytes[this.#p++]!;
   }
 
   /** Redis's `rdbLoadLen` where only a plain length may stand. */
@@ -591,7 +541,7 @@ export class RdbReader {
     const kind = first >> 6;
     if (kind === 0) return first;
     if (kind === 1) return ((first & 0x3f) << 8) | this.#byte();
-    const bytes = this.#bytes;
+    const bytes = this.bytes;
     if (first === RDB_LENGTH_32BIT) {
       this.#need(4);
       const p = this.#p;
@@ -622,7 +572,7 @@ export class RdbReader {
       this.#need(first);
       const p = this.#p;
       this.#p = p + first;
-      return bytesToString(this.#bytes, p, p + first);
+      return bytesToString(this.bytes, p, p + first);
     }
     if (first >> 6 !== 3) {
       this.#p = at;
@@ -633,7 +583,7 @@ export class RdbReader {
       this.#need(length);
       const p = this.#p;
       this.#p = p + length;
-      return bytesToString(this.#bytes, p, p + length);
+      return bytesToString(this.bytes, p, p + length);
     }
     const encoding = first & 0x3f;
     if (encoding === RDB_ENCODING_LZF) {
@@ -656,11 +606,11 @@ export class RdbReader {
     this.#need(length);
     const p = this.#p;
     this.#p = p + length;
-    return this.#bytes.subarray(p, p + length);
+    return this.bytes.subarray(p, p + length);
   }
 
   #readInteger(encoding: number, at: number): number {
-    const bytes = this.#bytes;
+    const bytes = this.bytes;
     if (encoding === RDB_ENCODING_INT8) {
       const value = this.#byte();
       return value >= 128 ? value - 256 : value;
@@ -694,11 +644,11 @@ export class RdbReader {
     }
     let output: Uint8Array;
     try {
-      output = lzfDecompress(this.#bytes.subarray(p, p + packedLength), length);
+      output = lzfDecompress(this.bytes.subarray(p, p + packedLength), length);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       throw this.#fail(
-        `Corrupt LZF string (data at offset ${this.#base + p}): ${error.message}`,
+        `Corrupt LZF string (data at offset ${this.base + p}): ${error.message}`,
         at,
       );
     }
@@ -707,7 +657,7 @@ export class RdbReader {
   }
 
   #fail(problem: string, at: number): RdbError {
-    return new RdbError(problem, this.#base + at);
+    return new RdbError(problem, this.base + at);
   }
 }
 
