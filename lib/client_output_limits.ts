@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { parseMemorySize } from "./numbers.ts";
 
 /** One class's limits, in bytes and seconds (0 = no limit). */
 export interface OutputLimit {
@@ -33,24 +34,6 @@ export const DEFAULT_CLIENT_OUTPUT_BUFFER_LIMIT =
 const WRONG_COUNT = "Wrong number of arguments in buffer limit configuration.";
 const BAD_CLASS = "Invalid client class specified in buffer limit configuration.";
 const BAD_VALUE = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
-
-const UNITS: Readonly<Record<string, number>> = {
-  "": 1,
-  b: 1,
-  k: 1000,
-  kb: 1024,
-  m: 1000 ** 2,
-  mb: 1024 ** 2,
-  g: 1000 ** 3,
-  gb: 1024 ** 3,
-};
-
-/** Redis's `memtoull`: digits with an optional unit, any letter case. */
-function parseMemory(text: string): number | undefined {
-  const match = /^(\d+)([a-z]*)$/i.exec(text);
-  const unit = match ? UNITS[match[2]!.toLowerCase()] : undefined;
-  return match && unit !== undefined ? Number(match[1]) * unit : undefined;
-}
 
 /** Redis's `strtoll(…, NULL, 10)`: a leading integer, 0 when there is none. */
 function parseLeadingInteger(text: string): number {
@@ -95,8 +78,8 @@ export function parseClientOutputLimits(
   for (let i = 0; i < words.length; i += 4) {
     const klass = classOf(words[i]!);
     if (klass === undefined) return { error: BAD_CLASS };
-    const hard = parseMemory(words[i + 1]!);
-    const soft = parseMemory(words[i + 2]!);
+    const hard = parseMemorySize(words[i + 1]!);
+    const soft = parseMemorySize(words[i + 2]!);
     const softSeconds = parseLeadingInteger(words[i + 3]!);
     if (hard === undefined || soft === undefined || softSeconds < 0) return { error: BAD_VALUE };
     updates.push([klass, { hard, soft, softSeconds }]);

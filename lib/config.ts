@@ -18,7 +18,7 @@ import {
   INVALID_NOTIFY_CLASS,
   parseNotifyKeyspaceEvents,
 } from "./notify.ts";
-import { parseSafeInteger } from "./numbers.ts";
+import { parseMemorySize, parseSafeInteger } from "./numbers.ts";
 import { formatSaveRules, INVALID_SAVE, parseSaveRules } from "./persistence/save_rules.ts";
 
 /** How a setting's text is read and written back. */
@@ -317,17 +317,6 @@ export function findConfigParameter(name: string): ConfigParameter | undefined {
   return BY_NAME.get(name.toLowerCase());
 }
 
-const MEMORY_UNITS: Record<string, number> = {
-  "": 1,
-  b: 1,
-  k: 1000,
-  kb: 1024,
-  m: 1000 ** 2,
-  mb: 1024 ** 2,
-  g: 1000 ** 3,
-  gb: 1024 ** 3,
-};
-
 /** The limits of a stored `client-output-buffer-limit` value (always valid once stored). */
 export function outputLimitsOf(value: string): ClientOutputLimits {
   const parsed = parseClientOutputLimits(value);
@@ -358,10 +347,9 @@ export function parseConfigValue(
       return { value };
     }
     case "memory": {
-      const match = /^(\d+)([a-z]*)$/i.exec(text);
-      const unit = match ? MEMORY_UNITS[match[2]!.toLowerCase()] : undefined;
-      if (!match || unit === undefined) return { error: "argument must be a memory value" };
-      return { value: Number(match[1]) * unit };
+      const value = parseMemorySize(text);
+      if (value === undefined) return { error: "argument must be a memory value" };
+      return { value };
     }
     case "boolean": {
       const lower = text.toLowerCase();

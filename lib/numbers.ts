@@ -129,3 +129,21 @@ function isSpace(code: number): boolean {
 export function formatInteger(value: number | bigint): string {
   return typeof value === "number" ? String(value) : value.toString();
 }
+
+const MEMORY_UNITS: Readonly<Record<string, number>> = {
+  "": 1,
+  b: 1,
+  k: 1000,
+  kb: 1024,
+  m: 1000 ** 2,
+  mb: 1024 ** 2,
+  g: 1000 ** 3,
+  gb: 1024 ** 3,
+};
+
+/** Redis's `memtoull`: digits with an optional unit (`1k`, `512mb`), any letter case. */
+export function parseMemorySize(text: string): number | undefined {
+  const match = /^(\d+)([a-z]*)$/i.exec(text);
+  const unit = match ? MEMORY_UNITS[match[2]!.toLowerCase()] : undefined;
+  return match && unit !== undefined ? Number(match[1]) * unit : undefined;
+}
