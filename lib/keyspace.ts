@@ -25,15 +25,23 @@
  *
  * @module
  */
+import type { CollectionClass, TypeName } from "./collection.ts";
 import { CommandError, WRONGTYPE } from "./errors.ts";
 import { HASH_ENTRY_BYTES, keyEntryBytes, stringBytes, TTL_ENTRY_BYTES } from "./memory.ts";
 import { TtlHeap } from "./ttl_heap.ts";
-import { SortedSet } from "./zset.ts";
+import type { SortedSet } from "./zset.ts";
 
-export type Value = string | SortedSet;
+export type { TypeName } from "./collection.ts";
 
-/** Redis's TYPE names for Kache's value kinds. */
-export type TypeName = "string" | "zset";
+/**
+ * The value kinds that are not strings; each implements lib/collection.ts's
+ * `Collection`. A closed union (not the interface) so code that writes or
+ * copies values narrows to the exact kind.
+ */
+export type CollectionValue = SortedSet;
+
+/** A string value is the one-byte string itself. */
+export type Value = string | CollectionValue;
 
 /** Told about changes the server must react to (WATCH, AOF, notifications). */
 export interface KeyspaceObserver {
@@ -84,7 +92,7 @@ export interface KeyspaceSnapshotSource {
 }
 
 export function typeOf(value: Value): TypeName {
-  return typeof value === "string" ? "string" : "zset";
+  return typeof value === "string" ? "string" : value.typeName;
 }
 
 export class Keyspace {
@@ -142,7 +150,7 @@ export class Keyspace {
     if (value === undefined) return undefined;
     // Checking the heap only when TTLs exist keeps TTL-free workloads at one map lookup.
     if (this.#ttl.size !== 0 && this.#expireIfDue(key)) return undefined;
-    // A sorted set handed out may be edited in place: a snapshot in progress takes it first.
+    // A collection handed out may be edited in place: a snapshot in progress takes it first.
     if (this.snapshotHook !== undefined && typeof value !== "string") {
       this.snapshotHook.beforeChange(key);
     }
@@ -160,19 +168,15 @@ export class Keyspace {
     throw new CommandError(WRONGTYPE);
   }
 
-  /** The sorted set at `key`; throws WRONGTYPE for another type. */
-  getSortedSet(key: string): SortedSet | undefined {
-    const value = this.get(key);
-    if (value === undefined || value instanceof SortedSet) return value;
-    throw new CommandError(WRONGTYPE);
-  }
-
   /**
-   * The sorted set at `key`, created empty (but not stored) when missing;
-   * call {@link Keyspace.storeSortedSet} after adding to keep it.
+   * The collection at `key` if it is a `type` (e.g. `SortedSet`); throws
+   * WRONGTYPE for another type. Edit it in place, then keep the change with
+   * {@link Keyspace.storeCollection}.
    */
-  getOrNewSortedSet(key: string): SortedSet {
-    return this.getSortedSet(key) ?? new SortedSet();
+  getCollection<T extends CollectionValue>(key: string, type: CollectionClass<T>): T | undefined {
+    const value = this.get(key);
+    if (value === undefined || value instanceof type) return value;
+    throw new CommandError(WRONGTYPE);
   }
 
   /** Stores `value`; drops any TTL unless `keepTtl` (as Redis's SET vs SET KEEPTTL). */
@@ -191,19 +195,19 @@ export class Keyspace {
     this.modified(key);
   }
 
-  /** Stores a sorted set that was filled in place, deleting the key if it ended up empty. */
-  storeSortedSet(key: string, zset: SortedSet): void {
+  /** Stores a collection that was filled in place, deleting the key if it ended up empty. */
+  storeCollection(key: string, collection: CollectionValue): void {
     this.snapshotHook?.beforeChange(key);
-    if (zset.size === 0) {
+    if (collection.size === 0) {
       this.delete(key);
       return;
     }
     const previous = this.#values.get(key);
-    if (previous !== zset) {
-      this.#values.set(key, zset);
+    if (previous !== collection) {
+      this.#values.set(key, collection);
       if (previous === undefined && this.reportNewKeys) this.observer?.created?.(key);
     }
-    this.#account(key, previous, zset);
+    this.#account(key, previous, collection);
     this.modified(key);
   }
 

@@ -29,6 +29,7 @@
  *
  * @module
  */
+import type { Collection } from "./collection.ts";
 import { sortedSetBytes, stringBytes } from "./memory.ts";
 
 /** One end of a score interval; `value` may be ±Infinity. */
@@ -79,7 +80,7 @@ const path = new Int32Array(128);
  * deepStrictEqual(zset.range(0, 2), [["c", 1], ["a", 2], ["b", 2]]);
  * ```
  */
-export class SortedSet {
+export class SortedSet implements Collection {
   /** member → slot of its node. A slot is a small integer (never boxed); the score stays in the tree. */
   #slots = new Map<string, number>();
   /** Per slot: left child, right child, subtree size (see {@link STRIDE}). */
@@ -97,6 +98,10 @@ export class SortedSet {
   #memberBytes = 0;
   /** {@link SortedSet.byteSize} as of the last {@link SortedSet.takeByteDelta}. */
   #reportedBytes = 0;
+
+  get typeName(): "zset" {
+    return "zset";
+  }
 
   /** Number of members. */
   get size(): number {

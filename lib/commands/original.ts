@@ -104,7 +104,7 @@ const ORIGINAL_COMMANDS = new Map<string, OriginalCommand>([
       if (value !== undefined && !(value instanceof SortedSet)) return WRONG_TYPE_NIL;
       const zset = value ?? new SortedSet();
       zset.add(member!, score);
-      keyspace.storeSortedSet(key!, zset);
+      keyspace.storeCollection(key!, zset);
       return OK_NIL;
     },
   }],
@@ -114,7 +114,7 @@ const ORIGINAL_COMMANDS = new Map<string, OriginalCommand>([
       const zset = sortedSetOr(keyspace, key!);
       if (!(zset instanceof SortedSet)) return zset;
       if (!zset.remove(member!)) return NOT_FOUND_NIL;
-      keyspace.storeSortedSet(key!, zset);
+      keyspace.storeCollection(key!, zset);
       return ok(integer(1));
     },
   }],

@@ -2,7 +2,7 @@
  * Sorted-set commands: Redis 7's Z* family (with ZRANK/ZREVRANK WITHSCORE
  * from 7.2) and Kache's own ZQUERY, the original server's paginated seek.
  *
- * Every write goes through {@link Keyspace.storeSortedSet}, `set` or `delete`,
+ * Every write goes through {@link Keyspace.storeCollection}, `set` or `delete`,
  * so WATCH, dirty counting and the append-only file see it, and a set that
  * ends up empty is removed, as Redis removes it.
  *
@@ -164,7 +164,7 @@ function addMembers(context: CommandContext, argv: readonly string[], incr: bool
 
   const key = argv[1]!;
   const keyspace = context.keyspace;
-  const existing = keyspace.getSortedSet(key);
+  const existing = keyspace.getCollection(key, SortedSet);
   if (existing === undefined && options.xx) return options.incr ? NIL : ZERO;
   const zset = existing ?? new SortedSet();
   let added = 0;
@@ -194,7 +194,7 @@ function addMembers(context: CommandContext, argv: readonly string[], incr: bool
       updated++;
     }
   }
-  if (added + updated > 0) keyspace.storeSortedSet(key, zset);
+  if (added + updated > 0) keyspace.storeCollection(key, zset);
   if (added + updated > 0) notify(context, NotifyClass.zset, options.incr ? "zincr" : "zadd", key);
   if (options.incr) return result === undefined ? NIL : double(result);
   return integer(options.ch ? added + updated : added);
@@ -205,7 +205,7 @@ function rankCommand(context: CommandContext, argv: readonly string[], reverse: 
   if (argv.length > 4) throw new CommandError(wrongArity(argv[0]!));
   const withScore = argv.length === 4;
   if (withScore && !isKeyword(argv[3], "WITHSCORE")) throw new CommandError(SYNTAX);
-  const zset = context.keyspace.getSortedSet(argv[1]!);
+  const zset = context.keyspace.getCollection(argv[1]!, SortedSet);
   if (zset === undefined) return NIL;
   const member = argv[2]!;
   const rank = zset.rank(member);
@@ -221,7 +221,7 @@ function rangeCommand(
   shape: RangeCommandShape,
 ): Reply {
   const query = parseRangeQuery(argv, 1, shape);
-  const zset = context.keyspace.getSortedSet(argv[1]!);
+  const zset = context.keyspace.getCollection(argv[1]!, SortedSet);
   if (zset === undefined) return EMPTY_ARRAY;
   return pairsReply(selectRange(zset, query), withScoresShape(context, query.withScores));
 }
@@ -233,10 +233,10 @@ function popCommand(context: CommandContext, argv: readonly string[], max: boole
   const count = counted ? numberArgument(argv[2]!, NOT_POSITIVE) : 1;
   if (count < 0) throw new CommandError(NOT_POSITIVE);
   const key = argv[1]!;
-  const zset = context.keyspace.getSortedSet(key);
+  const zset = context.keyspace.getCollection(key, SortedSet);
   if (zset === undefined || count === 0) return EMPTY_ARRAY;
   const pairs = max ? zset.popMax(count) : zset.popMin(count);
-  context.keyspace.storeSortedSet(key, zset);
+  context.keyspace.storeCollection(key, zset);
   notifyZsetRemoval(context, max ? "zpopmax" : "zpopmin", key);
   // RESP3 nests the pairs only when a count was given; a lone pop stays flat.
   return pairsReply(pairs, counted ? withScoresShape(context, true) : "flat");
@@ -249,13 +249,13 @@ function removeRanks(
   ranks: (zset: SortedSet) => [number, number] | undefined,
   event: string,
 ): Reply {
-  const zset = context.keyspace.getSortedSet(key);
+  const zset = context.keyspace.getCollection(key, SortedSet);
   if (zset === undefined) return ZERO;
   const range = ranks(zset);
   if (range === undefined) return ZERO;
   const pairs = zset.range(range[0], range[1]);
   for (const [member] of pairs) zset.remove(member);
-  context.keyspace.storeSortedSet(key, zset);
+  context.keyspace.storeCollection(key, zset);
   notifyZsetRemoval(context, event, key);
   return integer(pairs.length);
 }
@@ -282,7 +282,7 @@ function randomMembers(context: CommandContext, argv: readonly string[]): Reply 
   if (withScores && (BigInt(parsed) < -HALF_LONG_MAX || BigInt(parsed) > HALF_LONG_MAX)) {
     throw new CommandError(OUT_OF_RANGE);
   }
-  const zset = context.keyspace.getSortedSet(argv[1]!);
+  const zset = context.keyspace.getCollection(argv[1]!, SortedSet);
   if (zset === undefined || parsed === 0) return EMPTY_ARRAY;
   const server = context.server;
   const size = zset.size;
@@ -316,7 +316,7 @@ function randomMembers(context: CommandContext, argv: readonly string[]): Reply 
 function scanMembers({ keyspace }: CommandContext, argv: readonly string[]): Reply {
   // Redis reads the cursor, then the key, and only then the options.
   const cursor = parseScanCursor(argv[2]!);
-  const zset = keyspace.getSortedSet(argv[1]!);
+  const zset = keyspace.getCollection(argv[1]!, SortedSet);
   if (zset === undefined) return array([bulk("0"), EMPTY_ARRAY]);
   const { match, count } = parseScanOptions(argv, { from: 3, allowType: false });
   const matches = (member: string) => match === undefined || match.test(member);
@@ -359,10 +359,10 @@ function multiPop(context: CommandContext, argv: readonly string[]): Reply {
   }
   for (let index = 2; index < whereIndex; index++) {
     const key = argv[index]!;
-    const zset = context.keyspace.getSortedSet(key);
+    const zset = context.keyspace.getCollection(key, SortedSet);
     if (zset === undefined) continue;
     const pairs = where === "MIN" ? zset.popMin(count ?? 1) : zset.popMax(count ?? 1);
-    context.keyspace.storeSortedSet(key, zset);
+    context.keyspace.storeCollection(key, zset);
     notifyZsetRemoval(context, where === "MIN" ? "zpopmin" : "zpopmax", key);
     // Pairs are nested on both protocols here, as in Redis.
     return array([bulk(key), pairsReply(pairs, "nested")]);
@@ -528,11 +528,11 @@ export const SORTED_SET_COMMANDS: readonly CommandSpec[] = [
     handler(context, argv) {
       const keyspace = context.keyspace;
       const key = argv[1]!;
-      const zset = keyspace.getSortedSet(key);
+      const zset = keyspace.getCollection(key, SortedSet);
       if (zset === undefined) return ZERO;
       let removed = 0;
       for (let i = 2; i < argv.length; i++) if (zset.remove(argv[i]!)) removed++;
-      if (removed > 0) keyspace.storeSortedSet(key, zset);
+      if (removed > 0) keyspace.storeCollection(key, zset);
       if (removed > 0) notifyZsetRemoval(context, "zrem", key);
       return integer(removed);
     },
@@ -548,7 +548,7 @@ export const SORTED_SET_COMMANDS: readonly CommandSpec[] = [
     complexity: "O(1)",
     arguments: [KEY_ARGUMENT, MEMBER],
     handler({ keyspace }, argv) {
-      const score = keyspace.getSortedSet(argv[1]!)?.score(argv[2]!);
+      const score = keyspace.getCollection(argv[1]!, SortedSet)?.score(argv[2]!);
       return score === undefined ? NIL : double(score);
     },
   },
@@ -563,7 +563,7 @@ export const SORTED_SET_COMMANDS: readonly CommandSpec[] = [
     complexity: "O(N) where N is the number of members being requested.",
     arguments: [KEY_ARGUMENT, MEMBERS],
     handler({ keyspace }, argv) {
-      const zset = keyspace.getSortedSet(argv[1]!);
+      const zset = keyspace.getCollection(argv[1]!, SortedSet);
       const items: Reply[] = [];
       for (let i = 2; i < argv.length; i++) {
         const score = zset?.score(argv[i]!);
@@ -583,7 +583,7 @@ export const SORTED_SET_COMMANDS: readonly CommandSpec[] = [
     complexity: "O(1)",
     arguments: [KEY_ARGUMENT],
     handler({ keyspace }, argv) {
-      return integer(keyspace.getSortedSet(argv[1]!)?.size ?? 0);
+      return integer(keyspace.getCollection(argv[1]!, SortedSet)?.size ?? 0);
     },
   },
   {
@@ -598,7 +598,7 @@ export const SORTED_SET_COMMANDS: readonly CommandSpec[] = [
     arguments: [KEY_ARGUMENT, { name: "min", type: "double" }, { name: "max", type: "double" }],
     handler({ keyspace }, argv) {
       const [min, max] = parseScoreRange(argv[2]!, argv[3]!);
-      return integer(keyspace.getSortedSet(argv[1]!)?.countInScoreRange(min, max) ?? 0);
+      return integer(keyspace.getCollection(argv[1]!, SortedSet)?.countInScoreRange(min, max) ?? 0);
     },
   },
   {
@@ -613,7 +613,7 @@ export const SORTED_SET_COMMANDS: readonly CommandSpec[] = [
     arguments: [KEY_ARGUMENT, { name: "min", type: "string" }, { name: "max", type: "string" }],
     handler({ keyspace }, argv) {
       const [min, max] = parseLexRange(argv[2]!, argv[3]!);
-      return integer(keyspace.getSortedSet(argv[1]!)?.countInLexRange(min, max) ?? 0);
+      return integer(keyspace.getCollection(argv[1]!, SortedSet)?.countInLexRange(min, max) ?? 0);
     },
   },
   {
@@ -688,7 +688,7 @@ export const SORTED_SET_COMMANDS: readonly CommandSpec[] = [
     ],
     handler(context, argv) {
       const query = parseRangeQuery(argv, 2, { store: true });
-      const source = context.keyspace.getSortedSet(argv[2]!);
+      const source = context.keyspace.getCollection(argv[2]!, SortedSet);
       const result = new SortedSet();
       if (source !== undefined) {
         for (const [member, score] of selectRange(source, query)) result.add(member, score);
@@ -934,7 +934,7 @@ export const SORTED_SET_COMMANDS: readonly CommandSpec[] = [
     ],
     handler(context, argv) {
       if (argv.length >= 3) return randomMembers(context, argv);
-      const zset = context.keyspace.getSortedSet(argv[1]!);
+      const zset = context.keyspace.getCollection(argv[1]!, SortedSet);
       if (zset === undefined) return NIL;
       return bulk(zset.at(Math.floor(context.server.random() * zset.size))![0]);
     },
@@ -1109,7 +1109,7 @@ export const SORTED_SET_COMMANDS: readonly CommandSpec[] = [
       const score = floatArgument(argv[2]!);
       const offset = numberArgument(argv[4]!);
       const limit = numberArgument(argv[5]!);
-      const zset = keyspace.getSortedSet(argv[1]!);
+      const zset = keyspace.getCollection(argv[1]!, SortedSet);
       if (zset === undefined) return EMPTY_ARRAY;
       return pairsReply(zset.query(score, argv[3]!, offset, limit), "flat");
     },

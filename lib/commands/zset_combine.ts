@@ -64,7 +64,7 @@ export function parseCombineRequest(
   const inputs: CombineInput[] = [];
   let index = numkeysIndex + 1;
   for (let i = 0; i < keyCount; i++) {
-    inputs.push({ zset: keyspace.getSortedSet(argv[index++]!), weight: 1 });
+    inputs.push({ zset: keyspace.getCollection(argv[index++]!, SortedSet), weight: 1 });
   }
   const weighted = shape.operation !== "diff" && !shape.cardinalityOnly;
   let aggregate: Aggregate = "sum";

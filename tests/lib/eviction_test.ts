@@ -312,7 +312,7 @@ Deno.test("eviction frees sorted sets by their estimated size", () => {
   const { keyspace, eviction } = fixture("allkeys-lru", { count: 0, limit: 0 });
   const zset = new SortedSet();
   for (let i = 0; i < 1000; i++) zset.add(`member${i}`, i);
-  keyspace.storeSortedSet("big", zset);
+  keyspace.storeCollection("big", zset);
   keyspace.set("small", "v");
   limitData(eviction, keyspace, "allkeys-lru", 10_000);
   assert.equal(eviction.fit(), true);

@@ -75,7 +75,7 @@ Deno.test("Keyspace never returns an expired key from any accessor", () => {
     ["get", (keyspace) => keyspace.get("k"), undefined],
     ["has", (keyspace) => keyspace.has("k"), false],
     ["getString", (keyspace) => keyspace.getString("k"), undefined],
-    ["getSortedSet", (keyspace) => keyspace.getSortedSet("k"), undefined],
+    ["getSortedSet", (keyspace) => keyspace.getCollection("k", SortedSet), undefined],
     ["getExpiry", (keyspace) => keyspace.getExpiry("k"), undefined],
     ["keys", (keyspace) => [...keyspace.keys()], []],
     ["delete", (keyspace) => keyspace.delete("k"), false],
@@ -261,7 +261,7 @@ Deno.test("Keyspace tells the observer about modifications, expiries and flushes
   keyspace.setExpiry("b", T0 + 20);
   keyspace.delete("b");
   keyspace.delete("b");
-  keyspace.storeSortedSet("z", zsetOf(["m", 1]));
+  keyspace.storeCollection("z", zsetOf(["m", 1]));
   keyspace.modified("z");
   keyspace.now = T0 + 10;
   keyspace.get("a");
@@ -291,55 +291,55 @@ Deno.test("Keyspace.getString throws WRONGTYPE for a sorted set", () => {
   assert.equal(keyspace.getString("missing"), undefined);
 });
 
-Deno.test("Keyspace.getSortedSet throws WRONGTYPE for a string", () => {
+Deno.test("Keyspace.getCollection throws WRONGTYPE for a string", () => {
   const { keyspace } = createKeyspace();
   const zset = zsetOf(["m", 1]);
   keyspace.set("z", zset);
   keyspace.set("s", "v");
   assert.throws(
-    () => keyspace.getSortedSet("s"),
+    () => keyspace.getCollection("s", SortedSet),
     (error: unknown) => error instanceof CommandError && error.message === WRONGTYPE,
   );
-  assert.throws(() => keyspace.getOrNewSortedSet("s"), CommandError);
-  assert.equal(keyspace.getSortedSet("z"), zset);
-  assert.equal(keyspace.getSortedSet("missing"), undefined);
+  assert.throws(() => keyspace.getCollection("s", SortedSet) ?? new SortedSet(), CommandError);
+  assert.equal(keyspace.getCollection("z", SortedSet), zset);
+  assert.equal(keyspace.getCollection("missing", SortedSet), undefined);
   assert.equal(typeOf(zset), "zset");
   assert.equal(typeOf(""), "string");
 });
 
-Deno.test("Keyspace.getOrNewSortedSet does not store the new set until storeSortedSet", () => {
+Deno.test("Keyspace.getCollection with a new set does not store the new set until storeCollection", () => {
   const { keyspace } = createKeyspace();
-  const zset = keyspace.getOrNewSortedSet("z");
+  const zset = keyspace.getCollection("z", SortedSet) ?? new SortedSet();
   assert.equal(keyspace.has("z"), false);
   zset.add("m", 1);
-  keyspace.storeSortedSet("z", zset);
-  assert.equal(keyspace.getSortedSet("z"), zset);
-  assert.equal(keyspace.getOrNewSortedSet("z"), zset);
+  keyspace.storeCollection("z", zset);
+  assert.equal(keyspace.getCollection("z", SortedSet), zset);
+  assert.equal(keyspace.getCollection("z", SortedSet) ?? new SortedSet(), zset);
 });
 
-Deno.test("Keyspace.storeSortedSet deletes the key when the set ends up empty", () => {
+Deno.test("Keyspace.storeCollection deletes the key when the set ends up empty", () => {
   const { keyspace, observer } = createKeyspace();
   const zset = zsetOf(["m", 1]);
-  keyspace.storeSortedSet("z", zset);
+  keyspace.storeCollection("z", zset);
   keyspace.setExpiry("z", T0 + 100);
   zset.remove("m");
   observer.take();
-  keyspace.storeSortedSet("z", zset);
+  keyspace.storeCollection("z", zset);
   assert.equal(keyspace.has("z"), false);
   assert.equal(keyspace.expiresCount, 0);
   assert.deepEqual(observer.take(), ["modified:z"]);
-  keyspace.storeSortedSet("never", new SortedSet());
+  keyspace.storeCollection("never", new SortedSet());
   assert.equal(keyspace.has("never"), false);
   assert.deepEqual(observer.take(), []);
 });
 
-Deno.test("Keyspace.storeSortedSet keeps the TTL of a set edited in place", () => {
+Deno.test("Keyspace.storeCollection keeps the TTL of a set edited in place", () => {
   const { keyspace } = createKeyspace();
   const zset = zsetOf(["a", 1]);
-  keyspace.storeSortedSet("z", zset);
+  keyspace.storeCollection("z", zset);
   keyspace.setExpiry("z", T0 + 100);
   zset.add("b", 2);
-  keyspace.storeSortedSet("z", zset);
+  keyspace.storeCollection("z", zset);
   assert.equal(keyspace.getExpiry("z"), T0 + 100);
 });
 

@@ -85,17 +85,17 @@ Deno.test("Keyspace.usedMemory equals a recount after random writes, expiries an
           keyspace.set(k, "v".repeat(Math.floor(random() * 40)), random() < 0.3);
           break;
         case 2: {
-          const zset = keyspace.getOrNewSortedSet(k);
+          const zset = keyspace.getCollection(k, SortedSet) ?? new SortedSet();
           const count = Math.floor(random() * 20);
           for (let i = 0; i < count; i++) zset.add(`m${Math.floor(random() * 50)}`, random());
-          keyspace.storeSortedSet(k, zset);
+          keyspace.storeCollection(k, zset);
           break;
         }
         case 3: {
-          const zset = keyspace.getSortedSet(k);
+          const zset = keyspace.getCollection(k, SortedSet);
           if (zset === undefined) break;
           for (let i = 0; i < 10; i++) zset.remove(`m${Math.floor(random() * 50)}`);
-          keyspace.storeSortedSet(k, zset);
+          keyspace.storeCollection(k, zset);
           break;
         }
         case 4:
@@ -191,14 +191,14 @@ const SCENARIOS: Record<string, (keyspace: Keyspace) => void> = {
     for (let i = 0; i < 20_000; i++) {
       const zset = new SortedSet();
       for (let j = 0; j < 5; j++) zset.add(padded(`${i}:${j}`, 12), j);
-      keyspace.storeSortedSet(padded(`z:${i}`, 10), zset);
+      keyspace.storeCollection(padded(`z:${i}`, 10), zset);
     }
   },
   "3 sorted sets of 50k"(keyspace) {
     for (let i = 0; i < 3; i++) {
       const zset = new SortedSet();
       for (let j = 0; j < 50_000; j++) zset.add(padded(`${i}:${j}`, 16), j * 0.5);
-      keyspace.storeSortedSet(padded(`board:${i}`, 10), zset);
+      keyspace.storeCollection(padded(`board:${i}`, 10), zset);
     }
   },
   "100k strings with LFU counters"(keyspace) {

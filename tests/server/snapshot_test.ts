@@ -72,11 +72,11 @@ function mutate(keyspace: Keyspace, next: () => number, count: number): void {
       // Edited in place, as ZADD and the binary protocol's zadd do.
       existing.add(`m${Math.floor(next() * 10)}`, next());
       existing.remove("m1");
-      keyspace.storeSortedSet(key, existing);
+      keyspace.storeCollection(key, existing);
     } else if (existing === undefined) {
-      const zset = keyspace.getOrNewSortedSet(key);
+      const zset = keyspace.getCollection(key, SortedSet) ?? new SortedSet();
       zset.add("fresh", 1);
-      keyspace.storeSortedSet(key, zset);
+      keyspace.storeCollection(key, zset);
     }
   } else if (choice < 0.85) {
     keyspace.setExpiry(key, NOW + 5_000 + Math.floor(next() * 1_000));

@@ -163,8 +163,8 @@ Deno.test("COPY copies a string with its TTL, and only onto a missing key unless
 Deno.test("COPY of a sorted set is deep: changing the copy leaves the source alone", () => {
   const h = setup();
   deepStrictEqual(h.run("COPY", "z", "z2"), ONE);
-  const copy = h.keyspace.getSortedSet("z2")!;
-  const source = h.keyspace.getSortedSet("z")!;
+  const copy = h.keyspace.getCollection("z2", SortedSet)!;
+  const source = h.keyspace.getCollection("z", SortedSet)!;
   ok(copy !== source);
   deepStrictEqual([...copy.entries()], [["x", 1], ["y", 2]]);
   copy.add("w", 0);
