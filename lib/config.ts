@@ -243,6 +243,20 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     description: "background task frequency (active expiry also runs at each next deadline)",
   },
   {
+    name: "slowlog-log-slower-than",
+    type: { kind: "integer", min: -1, max: Number.MAX_SAFE_INTEGER },
+    default: "10000",
+    mutable: true,
+    description: "microseconds a command must take to enter the slow log; -1 = never, 0 = always",
+  },
+  {
+    name: "slowlog-max-len",
+    type: NON_NEGATIVE,
+    default: "128",
+    mutable: true,
+    description: "most entries the slow log keeps (the oldest go first)",
+  },
+  {
     name: "active-expire-batch",
     type: { kind: "integer", min: 1, max: 1_000_000 },
     default: "2000",

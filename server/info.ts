@@ -5,6 +5,7 @@
  *
  * @module
  */
+import process from "node:process";
 import type { KacheServer } from "./server.ts";
 import { KACHE_VERSION, REDIS_COMPATIBLE_VERSION } from "../lib/version.ts";
 
@@ -88,14 +89,23 @@ const SECTIONS: Record<string, Section> = {
     return [["role", "master"], ["connected_slaves", 0]];
   },
   cpu() {
-    return [];
+    // The whole process (workers included); no fork, so there are no children to report.
+    const { system, user } = process.cpuUsage();
+    return [
+      ["used_cpu_sys", cpuSeconds(system)],
+      ["used_cpu_user", cpuSeconds(user)],
+      ["used_cpu_sys_children", cpuSeconds(0)],
+      ["used_cpu_user_children", cpuSeconds(0)],
+    ];
   },
   commandstats(server) {
     const rows: [string, string][] = [];
     for (const [name, stats] of server.commands.stats) {
       rows.push([
         `cmdstat_${name}`,
-        `calls=${stats.calls},usec=0,usec_per_call=0.00,rejected_calls=${stats.rejected},failed_calls=${stats.failed}`,
+        `calls=${stats.calls},usec=${stats.usec},usec_per_call=${
+          (stats.calls === 0 ? 0 : stats.usec / stats.calls).toFixed(2)
+        },rejected_calls=${stats.rejected},failed_calls=${stats.failed}`,
       ]);
     }
     return rows;
@@ -106,6 +116,11 @@ const SECTIONS: Record<string, Section> = {
     return [["db0", `keys=${keys},expires=${server.keyspace.expiresCount},avg_ttl=0`]];
   },
 };
+
+/** Redis's `%ld.%06ld` seconds, from microseconds. */
+function cpuSeconds(micros: number): string {
+  return (micros / 1e6).toFixed(6);
+}
 
 const DEFAULT_SECTIONS = [
   "server",
@@ -119,6 +134,12 @@ const DEFAULT_SECTIONS = [
 ];
 const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 7), "commandstats", "keyspace"];
 
+/** Section headers that are not the name capitalized, as Redis writes them. */
+const SECTION_TITLES: Readonly<Record<string, string>> = {
+  commandstats: "Commandstats",
+  cpu: "CPU",
+};
+
 /** INFO [section ...]: `default`, `all` and `everything` as Redis reads them. */
 export function buildInfo(server: KacheServer, requested: readonly string[]): string {
   const wanted = new Set<string>();
@@ -131,7 +152,7 @@ export function buildInfo(server: KacheServer, requested: readonly string[]): st
   const parts: string[] = [];
   for (const name of ALL_SECTIONS) {
     if (!wanted.has(name)) continue;
-    const title = name === "commandstats" ? "Commandstats" : name[0]!.toUpperCase() + name.slice(1);
+    const title = SECTION_TITLES[name] ?? name[0]!.toUpperCase() + name.slice(1);
     const lines = SECTIONS[name]!(server).map(([field, value]) => `${field}:${value}`);
     parts.push([`# ${title}`, ...lines].join("\r\n"));
   }

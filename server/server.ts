@@ -98,7 +98,15 @@ export class KacheServer {
     this.#outputLimits = outputLimitsOf(config.string("client-output-buffer-limit"));
     this.#applyNotifyFlags(config.number("notify-keyspace-events"));
     this.#applyMemoryLimits();
+    // Microseconds from the monotonic clock: commands are timed for commandstats and SLOWLOG.
+    this.commands.clock = () => performance.now() * 1000;
+    this.commands.slowLog.slowerThanMicros = config.number("slowlog-log-slower-than");
+    this.commands.slowLog.maxLength = config.number("slowlog-max-len");
     config.onChange((name, value) => {
+      if (name === "slowlog-log-slower-than") {
+        this.commands.slowLog.slowerThanMicros = value as number;
+      }
+      if (name === "slowlog-max-len") this.commands.slowLog.maxLength = value as number;
       if (name.startsWith("maxmemory")) this.#applyMemoryLimits();
       if (name === "loglevel") this.log.level = value as Logger["level"];
       if (name === "active-expire-batch") this.#expiry.batchSize = value as number;

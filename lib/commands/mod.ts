@@ -8,6 +8,7 @@ import { CONNECTION_COMMANDS } from "./connection.ts";
 import { KEY_COMMANDS } from "./keys.ts";
 import { PUBSUB_COMMANDS } from "./pubsub.ts";
 import { SERVER_COMMANDS } from "./server.ts";
+import { SLOWLOG_COMMANDS } from "./slowlog.ts";
 import { STRING_COMMANDS } from "./strings.ts";
 import { TRANSACTION_COMMANDS } from "./transactions.ts";
 import type { CommandSpec } from "./types.ts";
@@ -19,6 +20,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...STRING_COMMANDS,
   ...SORTED_SET_COMMANDS,
   ...SERVER_COMMANDS,
+  ...SLOWLOG_COMMANDS,
   ...PUBSUB_COMMANDS,
   ...TRANSACTION_COMMANDS,
 ];

@@ -11,6 +11,7 @@
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
 import { type Eviction, OOM } from "../eviction.ts";
 import { error, QUEUED, type Reply } from "../reply.ts";
+import { SlowLog } from "../slowlog.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 
 /** Commands that act on the transaction itself and so are never queued. */
@@ -24,6 +25,8 @@ const ALLOWED_WHEN_FULL_IN_MULTI = new Set(["exec", "discard", "quit", "reset"])
 /** Per-command counters for INFO commandstats. */
 export interface CommandStats {
   calls: number;
+  /** Microseconds spent running it, when the table has a {@link CommandTable.clock}. */
+  usec: number;
   /** Calls that returned an error reply. */
   failed: number;
   /** Calls refused before running (arity, auth, …). */
@@ -37,6 +40,14 @@ export class CommandTable {
   readonly stats = new Map<string, CommandStats>();
   /** The memory limit; undefined while maxmemory is 0, so then a command pays one check. */
   eviction: Eviction | undefined;
+  /**
+   * A monotonic clock in microseconds (the server's `performance.now`), read
+   * before and after each command for INFO commandstats and the slow log;
+   * unset, commands are not timed (lib/ never reads a clock itself).
+   */
+  clock: (() => number) | undefined;
+  /** Commands slower than `slowlog-log-slower-than` (SLOWLOG), fed while {@link clock} is set. */
+  readonly slowLog = new SlowLog();
 
   constructor(specs: Iterable<CommandSpec>) {
     for (const spec of specs) {
@@ -140,6 +151,8 @@ export class CommandTable {
   run(spec: CommandSpec, context: CommandContext, argv: readonly string[]): Reply {
     const dirtyBefore = context.keyspace.dirty;
     this.eviction?.recordAccess(spec, argv);
+    const clock = this.clock;
+    const started = clock === undefined ? 0 : clock();
     let reply: Reply;
     try {
       reply = spec.handler!(context, argv);
@@ -162,6 +175,19 @@ export class CommandTable {
     const stats = this.#statsOf(spec.name);
     stats.calls++;
     if (reply.kind === "error") stats.failed++;
+    if (clock !== undefined) {
+      const duration = Math.round(clock() - started);
+      stats.usec += duration;
+      if (!spec.flags.includes("skip_slowlog")) {
+        const session = context.session;
+        this.slowLog.record(
+          argv,
+          duration,
+          { address: session.address, name: session.name },
+          Math.floor(context.keyspace.now / 1000),
+        );
+      }
+    }
     return reply;
   }
 
@@ -187,7 +213,7 @@ export class CommandTable {
   #statsOf(name: string): CommandStats {
     let stats = this.stats.get(name);
     if (stats === undefined) {
-      stats = { calls: 0, failed: 0, rejected: 0 };
+      stats = { calls: 0, usec: 0, failed: 0, rejected: 0 };
       this.stats.set(name, stats);
     }
     return stats;
