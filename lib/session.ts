@@ -51,6 +51,8 @@ export class Session implements Subscriber {
   lastCommandAt: number;
   /** Name of the last command, for CLIENT LIST's `cmd`. */
   lastCommand = "NULL";
+  /** In MONITOR mode: shown every command the server runs (lib/monitor.ts). */
+  monitoring = false;
   /** Pub/Sub channels and patterns; undefined outside subscribed mode. */
   subscriptions: Subscriptions | undefined;
   /** Queues an out-of-band message (pub/sub) on the connection; set by the server. */

@@ -13,14 +13,12 @@
  * @module
  */
 
+import { redactSecrets } from "./redaction.ts";
+
 /** Redis's SLOWLOG_ENTRY_MAX_ARGC. */
 export const MAX_ARGUMENTS = 32;
 /** Redis's SLOWLOG_ENTRY_MAX_STRING. */
 export const MAX_ARGUMENT_BYTES = 128;
-
-const REDACTED = "(redacted)";
-/** CONFIG SET parameters whose values never reach the log. */
-const SENSITIVE_PARAMETERS = new Set(["requirepass", "masterauth", "masteruser"]);
 
 export interface SlowLogEntry {
   readonly id: number;
@@ -104,7 +102,7 @@ export class SlowLog {
 
 /** `argv` as the log keeps it: secrets redacted, then cut to Redis's limits. */
 export function loggedArguments(argv: readonly string[]): string[] {
-  const redacted = redact(argv);
+  const redacted = redactSecrets(argv);
   const kept = redacted.length > MAX_ARGUMENTS ? MAX_ARGUMENTS - 1 : redacted.length;
   const logged: string[] = [];
   for (let index = 0; index < kept; index++) {
@@ -119,29 +117,4 @@ export function loggedArguments(argv: readonly string[]): string[] {
   }
   if (kept < redacted.length) logged.push(`... (${redacted.length - kept} more arguments)`);
   return logged;
-}
-
-function redact(argv: readonly string[]): readonly string[] {
-  const name = argv[0]?.toLowerCase();
-  if (name === "auth") return [argv[0]!, ...argv.slice(1).map(() => REDACTED)];
-  if (name === "hello") {
-    const copy = [...argv];
-    for (let index = 2; index < copy.length; index++) {
-      if (copy[index]!.toLowerCase() === "auth") {
-        for (const secret of [index + 1, index + 2]) {
-          if (secret < copy.length) copy[secret] = REDACTED;
-        }
-        break;
-      }
-    }
-    return copy;
-  }
-  if (name === "config" && argv[1]?.toLowerCase() === "set") {
-    const copy = [...argv];
-    for (let index = 2; index + 1 < copy.length; index += 2) {
-      if (SENSITIVE_PARAMETERS.has(copy[index]!.toLowerCase())) copy[index + 1] = REDACTED;
-    }
-    return copy;
-  }
-  return argv;
 }

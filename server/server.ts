@@ -290,6 +290,7 @@ export class KacheServer {
     const loop = connection.serve().finally(() => {
       this.watches.unwatch(session);
       this.pubsub.unsubscribeAll(session);
+      this.commands.monitors.remove(session);
       this.#connections.delete(connection);
       this.#connectionLoops.delete(loop);
     });

@@ -89,6 +89,7 @@ function typeOfSession(session: Session): ClientType {
  */
 export function clientInfoLine(session: Session, now: number): string {
   let flags = session.subscriptions !== undefined ? "P" : "";
+  if (session.monitoring) flags += "O";
   if (session.queued !== undefined) flags += "x";
   if (session.watchTouched) flags += "d";
   if (session.closeRequested) flags += "c";
@@ -588,6 +589,7 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
       const { session, server } = context;
       server.watches.unwatch(session);
       server.pubsub.unsubscribeAll(session);
+      context.commands.monitors.remove(session);
       session.endTransaction();
       session.protocol = 2;
       session.name = "";

@@ -740,6 +740,21 @@ export const SERVER_COMMANDS: readonly CommandSpec[] = [
     subcommands: CONFIG_SUBCOMMANDS,
   },
   {
+    name: "monitor",
+    arity: 1,
+    // Redis queues MONITOR in MULTI and refuses it at EXEC; Kache refuses it at once.
+    flags: ["admin", "noscript", "loading", "stale", "no_multi"],
+    group: "server",
+    summary: "Listen for all requests received by the server in real time",
+    since: "1.0.0",
+    handler(context) {
+      // Redis ignores a second MONITOR without any reply; answering OK again keeps a
+      // client that counts replies in step.
+      context.commands.monitors.add(context.session);
+      return OK;
+    },
+  },
+  {
     name: "dbsize",
     arity: 1,
     flags: ["readonly", "fast"],

@@ -11,6 +11,7 @@
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
 import { type Eviction, OOM } from "../eviction.ts";
 import { error, QUEUED, type Reply } from "../reply.ts";
+import { monitorLine, Monitors } from "../monitor.ts";
 import { SlowLog } from "../slowlog.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 
@@ -48,6 +49,8 @@ export class CommandTable {
   clock: (() => number) | undefined;
   /** Commands slower than `slowlog-log-slower-than` (SLOWLOG), fed while {@link clock} is set. */
   readonly slowLog = new SlowLog();
+  /** Clients in MONITOR mode, shown each command after it ran; an empty set costs one check. */
+  readonly monitors = new Monitors();
 
   constructor(specs: Iterable<CommandSpec>) {
     for (const spec of specs) {
@@ -172,6 +175,10 @@ export class CommandTable {
     ) {
       this.onWrite(argv, context);
     }
+    if (this.monitors.size !== 0 && !hidesFromMonitor(spec)) {
+      const session = context.session;
+      this.monitors.feed(monitorLine(context.server.clockMicros(), 0, session.address, argv));
+    }
     const stats = this.#statsOf(spec.name);
     stats.calls++;
     if (reply.kind === "error") stats.failed++;
@@ -218,6 +225,11 @@ export class CommandTable {
     }
     return stats;
   }
+}
+
+/** Redis 7 never shows `admin` and `skip_monitor` commands to MONITOR (its `call`). */
+function hidesFromMonitor(spec: CommandSpec): boolean {
+  return spec.flags.includes("admin") || spec.flags.includes("skip_monitor");
 }
 
 /** Redis's `commandCheckArity`. */

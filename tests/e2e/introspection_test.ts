@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { ClientReply } from "../../lib/protocol/resp_reply.ts";
+import { requireTool, startRedis } from "../support/redis_process.ts";
 import { RawRespClient } from "../support/resp_client.ts";
 import { withServer } from "../support/server_process.ts";
 
@@ -70,4 +71,66 @@ Deno.test("SLOWLOG records commands over the threshold set with CONFIG SET", asy
       client.close();
     }
   });
+});
+
+/** What `redis-cli monitor` prints while another client runs `commands`, addresses masked. */
+async function monitorOutput(port: number, commands: string[][]): Promise<string[]> {
+  const monitor = new Deno.Command("redis-cli", {
+    args: ["-p", String(port), "monitor"],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = monitor.stdout.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const readUntil = async (needle: string) => {
+    while (!text.includes(needle)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`redis-cli monitor ended before ${needle}: ${text}`);
+      text += decoder.decode(value);
+    }
+  };
+  try {
+    await readUntil("OK\n");
+    const client = await RawRespClient.connect(port);
+    try {
+      for (const argv of commands) await client.send(argv);
+      await client.send(["ECHO", "end of commands"]);
+    } finally {
+      client.close();
+    }
+    await readUntil('"end of commands"');
+  } finally {
+    monitor.kill();
+    await reader.cancel();
+    await monitor.status;
+  }
+  return text.trim().split("\n").slice(1).map((line) =>
+    line.replace(/^\d+\.\d{6} \[0 127\.0\.0\.1:\d+\]/, "<time> [0 <client>]")
+  );
+}
+
+Deno.test("redis-cli monitor prints the same lines for Kache as for redis-server", async () => {
+  await requireTool("redis-cli");
+  const commands = [
+    ["MULTI"],
+    ["SET", "a", "1"],
+    ["INCR", "a"],
+    ["EXEC"],
+    ["AUTH", "secret"],
+    ["NOSUCHCOMMAND"],
+    ["CONFIG", "GET", "maxmemory"],
+    ["SET", "x y", '\x00\n"'],
+    ["HELLO", "2", "AUTH", "default", "pw"],
+  ];
+  const redis = await startRedis();
+  try {
+    await withServer(async (server) => {
+      const expected = await monitorOutput(redis.port, commands);
+      assert.deepEqual(await monitorOutput(server.respPort, commands), expected);
+      assert.equal(expected.length, 8, expected.join("\n"));
+    });
+  } finally {
+    await redis.stop();
+  }
 });
