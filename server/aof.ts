@@ -89,6 +89,8 @@ type Job =
 interface Waiter {
   readonly until: number;
   readonly resolve: () => void;
+  /** Whether the batch logged commands of its own (else it only waits to read durable data). */
+  readonly logged: boolean;
 }
 
 /** A rewrite in progress, as {@link AppendOnlyFile.startRewrite} set it up. */
@@ -247,14 +249,16 @@ export class AppendOnlyFile {
    * With `always`, a promise that settles once everything appended so far
    * is on disk (the batch's replies wait for it); otherwise undefined.
    * While writing fails, a batch that logged nothing (reads, PING, INFO,
-   * refused writes) does not wait: only the clients whose writes are not
-   * yet durable do, until the disk takes them.
+   * refused writes) does not wait, and those waiting when it began failing
+   * are let go: only the clients whose writes are not yet durable wait,
+   * until the disk takes them (or shutdown closes their connections).
    */
   afterBatch(): Promise<void> | undefined {
     if (this.fsync !== "always" || this.#synced >= this.#appended) return undefined;
-    if (this.failure !== undefined && this.#appended === this.#batchStart) return undefined;
+    const logged = this.#appended !== this.#batchStart;
+    if (this.failure !== undefined && !logged) return undefined;
     const until = this.#appended;
-    const durable = new Promise<void>((resolve) => this.#waiters.push({ until, resolve }));
+    const durable = new Promise<void>((resolve) => this.#waiters.push({ until, resolve, logged }));
     this.#schedulePump();
     return durable;
   }
@@ -445,6 +449,7 @@ export class AppendOnlyFile {
       if (kind === "write") this.#writeError = reason;
       else this.#fsyncError = reason;
       if (before === undefined) {
+        this.#releaseReaders();
         this.#log.warning(
           `${
             kind === "write" ? "Error writing to" : "Error fsyncing"
@@ -571,6 +576,16 @@ export class AppendOnlyFile {
     this.#currentSize += bytes;
     target.written += bytes;
     target.size += bytes;
+  }
+
+  /** The disk just failed: batches that logged nothing stop waiting for it. */
+  #releaseReaders(): void {
+    let kept = 0;
+    for (const waiter of this.#waiters) {
+      if (waiter.logged) this.#waiters[kept++] = waiter;
+      else waiter.resolve();
+    }
+    this.#waiters.length = kept;
   }
 
   #markSynced(position: number): void {

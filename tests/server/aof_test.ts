@@ -184,14 +184,21 @@ Deno.test("AppendOnlyFile writes only the rest of a short write when truncating 
   });
 });
 
-Deno.test("AppendOnlyFile.close gives up on a disk that stays full, saying what is lost", async () => {
+Deno.test("AppendOnlyFile lets reads go on a failing disk and close gives up on it, saying what is lost", async () => {
   const disk: Disk = { full: true, syncFailures: 0, truncateFails: false };
   await withAof("always", disk, async (aof, directory, log) => {
     aof.beforeBatch();
     aof.append(["SET", "a", "1"]);
     const held = aof.afterBatch();
     assert.ok(held !== undefined, "a write waits for the disk");
+    // A read right behind it waits to see only durable data, until the disk fails.
+    aof.beforeBatch();
+    const reader = aof.afterBatch();
+    assert.ok(reader !== undefined);
+    let readerReleased = false;
+    reader.then(() => readerReleased = true);
     await until(() => aof.failure !== undefined, "the failure");
+    await until(() => readerReleased, "the reader's release");
     // A batch that logged nothing (a read) does not wait for the disk.
     aof.beforeBatch();
     assert.equal(aof.afterBatch(), undefined);
