@@ -289,3 +289,42 @@ Deno.test("startup removes the temporary files an interrupted save or rewrite le
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name:
+    "automatic AOF rewrites that keep failing back off after three tries; BGREWRITEAOF still runs",
+  ignore,
+  async fn() {
+    const tmpfs = await mountTmpfs("5m");
+    let server: RunningServer | undefined;
+    try {
+      server = await startServer(
+        ["--appendonly", "yes", "--auto-aof-rewrite-min-size", "1kb"],
+        { dir: tmpfs.path },
+      );
+      const client = await RawRespClient.connect(server.respPort);
+      await fillDisk(tmpfs.path);
+      // Grows the AOF past 100% of its base and the minimum, so rewrites are due every tick.
+      for (let i = 0; i < 10; i++) await send(client, "SET", `k${i}`, VALUE);
+      const failures = () =>
+        server!.output().match(/Background AOF rewrite failed|Can't start the AOF rewrite/g)
+          ?.length ?? 0;
+      await eventually("the limit", async () => /will retry in 1 minutes/.test(server!.output()));
+      // Ten more cron ticks: none starts a rewrite.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(failures(), 3, server.output());
+      const info = await send(client, "INFO", "persistence");
+      assert.equal(infoField(info, "aof_rewrites_consecutive_failures"), "3");
+      assert.equal(infoField(info, "aof_last_bgrewrite_status"), "err");
+      assert.deepEqual(await send(client, "BGREWRITEAOF"), {
+        type: "status",
+        value: "Background append only file rewriting started",
+      });
+      await eventually("the requested rewrite fails", async () => failures() === 4);
+      client.close();
+    } finally {
+      await server?.stop();
+      await tmpfs.unmount();
+    }
+  },
+});
