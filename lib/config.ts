@@ -99,6 +99,14 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     description: "end snapshots with a CRC-64 (and check it on load)",
   },
   {
+    name: "stop-writes-on-bgsave-error",
+    type: { kind: "boolean" },
+    default: "yes",
+    mutable: true,
+    description:
+      "refuse writes (-MISCONF) after a failed background save while save points are set",
+  },
+  {
     name: "appendonly",
     type: { kind: "boolean" },
     default: "no",
@@ -395,6 +403,7 @@ export function formatConfigValue(parameter: ConfigParameter, value: ConfigValue
 export class Config {
   readonly #values = new Map<string, ConfigValue>();
   readonly #listeners: ((name: string, value: ConfigValue) => void)[] = [];
+  readonly #appliers = new Map<string, (value: ConfigValue) => string | undefined>();
 
   constructor() {
     for (const parameter of CONFIG_PARAMETERS) {
@@ -431,9 +440,25 @@ export class Config {
     if ("error" in parsed) {
       return `CONFIG SET failed (possibly related to argument '${parameter.name}') - ${parsed.error}`;
     }
+    if (!options.startup && parsed.value !== this.#values.get(parameter.name)) {
+      const refusal = this.#appliers.get(parameter.name)?.(parsed.value);
+      if (refusal !== undefined) {
+        return `CONFIG SET failed (possibly related to argument '${parameter.name}') - ${refusal}`;
+      }
+    }
     this.#values.set(parameter.name, parsed.value);
     for (const listener of this.#listeners) listener(parameter.name, parsed.value);
     return undefined;
+  }
+
+  /**
+   * Makes a run-time change of `name` take effect before it is stored
+   * (Redis's config `apply` functions): a returned message refuses the
+   * change, which then leaves the value as it was. Startup values are
+   * applied by their owners as they start.
+   */
+  onApply(name: string, apply: (value: ConfigValue) => string | undefined): void {
+    this.#appliers.set(name, apply);
   }
 
   /** CONFIG GET: every parameter whose name matches one of the glob patterns. */

@@ -270,7 +270,7 @@ export class KacheServer {
       })
       : new RespWire(context, { maxBulkLength: this.config.number("proto-max-bulk-len") });
     const connection = new Connection(conn, session, wire, {
-      beforeBatch: () => {},
+      beforeBatch: () => this.persistence.beforeBatch(),
       afterBatch: () => {
         this.#expiry.reschedule();
         // With appendfsync always, the batch's replies wait for the AOF fsync.

@@ -4,7 +4,8 @@
  * turning a thrown {@link CommandError} into an error reply. No handler counts
  * its own arguments or catches its own errors. With maxmemory set, it is also
  * where memory is brought within the limit before a command and where a
- * command is refused when that fails (lib/eviction.ts).
+ * command is refused when that fails (lib/eviction.ts); and where writes are
+ * refused while the data cannot be persisted ({@link CommandTable.writesRefused}).
  *
  * @module
  */
@@ -51,6 +52,13 @@ export class CommandTable {
   readonly slowLog = new SlowLog();
   /** Clients in MONITOR mode, shown each command after it ran; an empty set costs one check. */
   readonly monitors = new Monitors();
+  /**
+   * Set by persistence (server/persistence.ts) while the AOF cannot be
+   * written or a BGSAVE failed with stop-writes-on-bgsave-error: the
+   * `-MISCONF` error every write command (and PING) gets, as in Redis's
+   * processCommand. Undefined, as it almost always is, it costs one check.
+   */
+  writesRefused: string | undefined;
 
   constructor(specs: Iterable<CommandSpec>) {
     for (const spec of specs) {
@@ -119,16 +127,13 @@ export class CommandTable {
       this.#count(resolved.name, "rejected");
       return error(NOAUTH);
     }
+    const refusal = this.writesRefused;
+    if (refusal !== undefined && this.#refusedOnDiskError(resolved, context)) {
+      return this.#reject(resolved, context, refusal);
+    }
     const eviction = this.eviction;
     if (eviction !== undefined && !eviction.fit() && this.#refusedWhenFull(resolved, context)) {
-      this.#count(resolved.name, "rejected");
-      if (resolved.name === "exec") {
-        context.server.watches.unwatch(session);
-        session.endTransaction();
-        return error(`EXECABORT Transaction discarded because of: ${OOM}`);
-      }
-      if (session.queued !== undefined) session.queueFailed = true;
-      return error(OOM);
+      return this.#reject(resolved, context, OOM);
     }
     if (session.queued !== undefined && !TRANSACTION_CONTROL.has(resolved.name)) {
       if (resolved.flags.includes("no_multi")) {
@@ -211,6 +216,33 @@ export class CommandTable {
       const queuedSpec = this.resolve(argv);
       return typeof queuedSpec !== "string" && queuedSpec.flags.includes("denyoom");
     });
+  }
+
+  /**
+   * Whether a command must not run while writes are refused: Redis's
+   * `is_write_command || proc == pingCommand`, where EXEC counts as a write
+   * when it queued one.
+   */
+  #refusedOnDiskError(spec: CommandSpec, context: CommandContext): boolean {
+    if (spec.flags.includes("write") || spec.name === "ping") return true;
+    const queued = context.session.queued;
+    return spec.name === "exec" && queued !== undefined && queued.some((argv) => {
+      const queuedSpec = this.resolve(argv);
+      return typeof queuedSpec !== "string" && queuedSpec.flags.includes("write");
+    });
+  }
+
+  /** Redis's rejectCommand: the error, which also dooms an open transaction. */
+  #reject(spec: CommandSpec, context: CommandContext, message: string): Reply {
+    const session = context.session;
+    this.#count(spec.name, "rejected");
+    if (spec.name === "exec") {
+      context.server.watches.unwatch(session);
+      session.endTransaction();
+      return error(`EXECABORT Transaction discarded because of: ${message}`);
+    }
+    if (session.queued !== undefined) session.queueFailed = true;
+    return error(message);
   }
 
   #count(name: string, field: "rejected"): void {
