@@ -18,6 +18,7 @@ import {
   INVALID_NOTIFY_CLASS,
   parseNotifyKeyspaceEvents,
 } from "./notify.ts";
+import { utf8ToBinary } from "./bytes.ts";
 import { parseMemorySize, parseSafeInteger } from "./numbers.ts";
 import { formatSaveRules, INVALID_SAVE, parseSaveRules } from "./persistence/save_rules.ts";
 
@@ -46,6 +47,13 @@ export interface ConfigParameter {
   readonly mutable: boolean;
   /** Hides the value from CONFIG GET-style listings in logs (passwords). */
   readonly sensitive?: boolean;
+  /**
+   * Compared with bytes clients send (passwords). Values set over RESP are
+   * already one-byte strings of those bytes; text from the command line or a
+   * config file is UTF-8 and is stored as its bytes too, so `пароль` given
+   * either way is the same 12 bytes.
+   */
+  readonly clientBytes?: boolean;
   readonly description: string;
 }
 
@@ -212,6 +220,7 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     default: "",
     mutable: true,
     sensitive: true,
+    clientBytes: true,
     description: "password clients must give with AUTH (empty = none)",
   },
   {
@@ -413,6 +422,7 @@ export class Config {
     if (!options.startup && !parameter.mutable) {
       return `CONFIG SET failed (possibly related to argument '${parameter.name}') - can't set immutable config`;
     }
+    if (options.startup && parameter.clientBytes) text = utf8ToBinary(text);
     const parsed = parseConfigValue(parameter, text, this.#values.get(parameter.name));
     if ("error" in parsed) {
       return `CONFIG SET failed (possibly related to argument '${parameter.name}') - ${parsed.error}`;

@@ -294,3 +294,13 @@ Deno.test("parseConfigFile reports unbalanced quotes with the line number", () =
     assert.match(parsed.error, /quote/i, line);
   }
 });
+
+Deno.test("Config.set keeps requirepass as the bytes a client sends, from startup text or CONFIG SET", () => {
+  const config = new Config();
+  // From argv or a config file the text is UTF-8: stored as its 12 bytes.
+  assert.equal(config.set("requirepass", "пароль", { startup: true }), undefined);
+  assert.equal(config.string("requirepass"), "\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c");
+  // Over RESP the value already is those bytes, one char each: kept as is.
+  assert.equal(config.set("requirepass", "\xd0\xbf", { startup: false }), undefined);
+  assert.equal(config.string("requirepass"), "\xd0\xbf");
+});
