@@ -19,6 +19,7 @@ import {
   parseNotifyKeyspaceEvents,
 } from "./notify.ts";
 import { utf8ToBinary } from "./bytes.ts";
+import { PROTECTED_ACTION_VALUES } from "./protection.ts";
 import { parseMemorySize, parseSafeInteger } from "./numbers.ts";
 import { formatSaveRules, INVALID_SAVE, parseSaveRules } from "./persistence/save_rules.ts";
 
@@ -54,6 +55,13 @@ export interface ConfigParameter {
    * either way is the same 12 bytes.
    */
   readonly clientBytes?: boolean;
+  /**
+   * Changed at run time only as `enable-protected-configs` allows (Redis's
+   * PROTECTED_CONFIG): settings that choose where files are written.
+   */
+  readonly protected?: boolean;
+  /** Refuses values the type accepts but the setting does not; returns Redis's text. */
+  readonly check?: (text: string) => string | undefined;
   readonly description: string;
 }
 
@@ -62,6 +70,11 @@ export type ConfigValue = number | boolean | string;
 const PORT = { kind: "integer", min: 0, max: 65535 } as const;
 const NON_NEGATIVE = { kind: "integer", min: 0, max: Number.MAX_SAFE_INTEGER } as const;
 
+/** Redis's `pathIsBaseName`: no `/` and no `\\`, so the file stays inside `dir`. */
+function isBaseName(text: string): boolean {
+  return !text.includes("/") && !text.includes("\\");
+}
+
 /** Snapshots and the append-only file (server/persistence.ts), under Redis's names and defaults. */
 const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
   {
@@ -69,6 +82,7 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "string" },
     default: ".",
     mutable: true,
+    protected: true,
     description: "directory that holds the snapshot and the append-only files",
   },
   {
@@ -76,6 +90,8 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "string" },
     default: "dump.rdb",
     mutable: true,
+    protected: true,
+    check: (text) => isBaseName(text) ? undefined : "dbfilename can't be a path, just a filename",
     description: "snapshot file name, inside dir",
   },
   {
@@ -118,6 +134,12 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "string" },
     default: "appendonly.aof",
     mutable: false,
+    check: (text) =>
+      text === ""
+        ? "appendfilename can't be empty"
+        : isBaseName(text)
+        ? undefined
+        : "appendfilename can't be a path, just a filename",
     description: "base name of the append-only files",
   },
   {
@@ -125,6 +147,12 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "string" },
     default: "appendonlydir",
     mutable: false,
+    check: (text) =>
+      text === ""
+        ? "appenddirname can't be empty"
+        : isBaseName(text)
+        ? undefined
+        : "appenddirname can't be a path, just a dirname",
     description: "directory, inside dir, of the append-only files and their manifest",
   },
   {
@@ -235,7 +263,14 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "boolean" },
     default: "yes",
     mutable: true,
-    description: "refuse to bind a non-loopback address when no password is set",
+    description: "with no password set, answer -DENIED to clients not on loopback",
+  },
+  {
+    name: "enable-protected-configs",
+    type: { kind: "enum", values: PROTECTED_ACTION_VALUES },
+    default: "no",
+    mutable: false,
+    description: "who may CONFIG SET dir and dbfilename: no one, yes (anyone), local (loopback)",
   },
   {
     name: "client-query-buffer-limit",
@@ -371,8 +406,10 @@ export function parseConfigValue(
       if (type.values.includes(lower)) return { value: lower };
       return { error: `argument(s) must be one of the following: ${type.values.join(", ")}` };
     }
-    case "string":
-      return { value: text };
+    case "string": {
+      const problem = parameter.check?.(text);
+      return problem === undefined ? { value: text } : { error: problem };
+    }
   }
 }
 
