@@ -78,3 +78,12 @@ export const PROTECTED_MODE_DENIED = "DENIED Redis is running in protected mode 
   "4) Setup a an authentication password for the default user. " +
   "NOTE: You only need to do one of the above things in order for " +
   "the server to start accepting connections from the outside.";
+
+/**
+ * Before AUTH a request may carry at most this many arguments (Redis ≥ 6.2.6,
+ * networking.c), so a client without the password cannot make the server
+ * hold memory: both protocols close the connection past it.
+ */
+export const UNAUTHENTICATED_MAX_ARGS = 10;
+/** Before AUTH an argument may be at most this many bytes (Redis ≥ 6.2.6). */
+export const UNAUTHENTICATED_MAX_BULK = 16384;

@@ -4,12 +4,13 @@
  * configs, limits on requests before AUTH, protected mode per connection.
  */
 import assert from "node:assert/strict";
-import { bytesToString, utf8ToBinary } from "../../lib/bytes.ts";
+import { bytesToString, stringToBytes, utf8ToBinary } from "../../lib/bytes.ts";
 import { encodeKacheRequest, KacheEncoder, KacheStatus } from "../../lib/protocol/kache.ts";
 import { PROTECTED_MODE_DENIED } from "../../lib/protection.ts";
 import { error } from "../../lib/reply.ts";
 import { spawnLogged } from "../support/child_process.ts";
 import { RawKacheClient } from "../support/kache_client.ts";
+import { startRedis } from "../support/redis_process.ts";
 import { RawRespClient } from "../support/resp_client.ts";
 import { MAIN, startServer } from "../support/server_process.ts";
 
@@ -276,4 +277,75 @@ Deno.test("a path in --dbfilename stops the server at startup with Redis's text"
   const status = await child.stop();
   assert.equal(status.code, 1, child.output());
   assert.match(child.output(), /dbfilename can't be a path, just a filename/);
+});
+
+/** What a fresh connection to `port` gets back for `request` before the server closes it. */
+function probe(port: number, request: string): Promise<string> {
+  return exchange("127.0.0.1", port, stringToBytes(request));
+}
+
+Deno.test("before AUTH, RESP requests are held to Redis's limits and closed, exactly as redis-server", async () => {
+  const value = "v".repeat(20000);
+  const probes = [
+    // A 200 MB argument announced: refused from its header, before any of it is buffered.
+    "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$209715200\r\n",
+    "*11\r\n",
+    "*1\r\n$16385\r\n",
+    "PING\r\n*11\r\n$1\r\n",
+    // 16 KiB arguments are still fine, and AUTH lifts the limits for the request after it.
+    `*2\r\n$4\r\nECHO\r\n$16384\r\n${"e".repeat(16384)}\r\nQUIT\r\n`,
+    `AUTH pw\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$20000\r\n${value}\r\nSTRLEN k\r\nQUIT\r\n`,
+  ];
+  const server = await startServer();
+  const redis = await startRedis();
+  try {
+    for (const port of [server.respPort, redis.port]) {
+      assert.equal(await probe(port, "CONFIG SET requirepass pw\r\nQUIT\r\n"), "+OK\r\n+OK\r\n");
+    }
+    for (const request of probes) {
+      const expected = await probe(redis.port, request);
+      assert.equal(await probe(server.respPort, request), expected, request.slice(0, 40));
+    }
+    assert.equal(
+      await probe(server.respPort, probes[0]!),
+      "-ERR Protocol error: unauthenticated bulk length\r\n",
+    );
+    assert.equal(await probe(server.respPort, probes[5]!), "+OK\r\n+OK\r\n:20000\r\n+OK\r\n");
+  } finally {
+    await redis.stop();
+    await server.stop();
+  }
+});
+
+Deno.test("before AUTH, binary frames over 10 arguments of 16 KiB close the connection", async () => {
+  const server = await startServer(["--requirepass", "pw"]);
+  try {
+    const huge = new Uint8Array(8);
+    const view = new DataView(huge.buffer);
+    view.setUint32(0, 300 * 1024 * 1024, true);
+    view.setUint32(4, 3, true);
+    assert.equal(await exchange("127.0.0.1", server.kachePort, huge), "");
+    const eleven = encodeKacheRequest(new Array(11).fill("x"));
+    assert.equal(await exchange("127.0.0.1", server.kachePort, eleven), "");
+
+    // AUTH pipelined with a large request in one write: AUTH applies before it is judged.
+    const client = await RawKacheClient.connect(server.kachePort);
+    try {
+      await client.writeRaw(
+        new Uint8Array([
+          ...encodeKacheRequest(["AUTH", "pw"]),
+          ...encodeKacheRequest(["set", "k", "v".repeat(100_000)]),
+        ]),
+      );
+      for (let i = 0; i < 2; i++) {
+        const frame = await client.readFrame();
+        assert.notEqual(frame, null);
+        assert.equal(new DataView(frame!.buffer).getUint32(4, true), KacheStatus.ok);
+      }
+    } finally {
+      client.close();
+    }
+  } finally {
+    await server.stop();
+  }
 });
