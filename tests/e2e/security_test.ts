@@ -28,6 +28,11 @@ Deno.test("AUTH compares the bytes of a non-Latin-1 --requirepass, on both ports
     assert.equal((await resp.send(["AUTH", MANGLED])).raw, WRONGPASS);
     assert.equal((await resp.send(["AUTH", utf8ToBinary(CYRILLIC)])).raw, "+OK\r\n");
     assert.equal((await resp.send(["AUTH", "default", utf8ToBinary(CYRILLIC)])).raw, "+OK\r\n");
+    assert.match(
+      (await resp.send(["HELLO", "2", "AUTH", "default", utf8ToBinary(CYRILLIC)])).raw,
+      /^\*14\r\n\$6\r\nserver\r\n/,
+    );
+    assert.equal((await resp.send(["HELLO", "2", "AUTH", "default", MANGLED])).raw, WRONGPASS);
     assert.equal(
       (await resp.send(["CONFIG", "GET", "requirepass"])).raw,
       `*2\r\n$11\r\nrequirepass\r\n$12\r\n${utf8ToBinary(CYRILLIC)}\r\n`,
