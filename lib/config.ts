@@ -18,6 +18,8 @@ import {
   INVALID_NOTIFY_CLASS,
   parseNotifyKeyspaceEvents,
 } from "./notify.ts";
+import { utf8ToBinary } from "./bytes.ts";
+import { PROTECTED_ACTION_VALUES } from "./protection.ts";
 import { parseMemorySize, parseSafeInteger } from "./numbers.ts";
 import { formatSaveRules, INVALID_SAVE, parseSaveRules } from "./persistence/save_rules.ts";
 
@@ -46,6 +48,20 @@ export interface ConfigParameter {
   readonly mutable: boolean;
   /** Hides the value from CONFIG GET-style listings in logs (passwords). */
   readonly sensitive?: boolean;
+  /**
+   * Compared with bytes clients send (passwords). Values set over RESP are
+   * already one-byte strings of those bytes; text from the command line or a
+   * config file is UTF-8 and is stored as its bytes too, so `пароль` given
+   * either way is the same 12 bytes.
+   */
+  readonly clientBytes?: boolean;
+  /**
+   * Changed at run time only as `enable-protected-configs` allows (Redis's
+   * PROTECTED_CONFIG): settings that choose where files are written.
+   */
+  readonly protected?: boolean;
+  /** Refuses values the type accepts but the setting does not; returns Redis's text. */
+  readonly check?: (text: string) => string | undefined;
   readonly description: string;
 }
 
@@ -54,6 +70,11 @@ export type ConfigValue = number | boolean | string;
 const PORT = { kind: "integer", min: 0, max: 65535 } as const;
 const NON_NEGATIVE = { kind: "integer", min: 0, max: Number.MAX_SAFE_INTEGER } as const;
 
+/** Redis's `pathIsBaseName`: no `/` and no `\\`, so the file stays inside `dir`. */
+function isBaseName(text: string): boolean {
+  return !text.includes("/") && !text.includes("\\");
+}
+
 /** Snapshots and the append-only file (server/persistence.ts), under Redis's names and defaults. */
 const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
   {
@@ -61,6 +82,7 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "string" },
     default: ".",
     mutable: true,
+    protected: true,
     description: "directory that holds the snapshot and the append-only files",
   },
   {
@@ -68,6 +90,8 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "string" },
     default: "dump.rdb",
     mutable: true,
+    protected: true,
+    check: (text) => isBaseName(text) ? undefined : "dbfilename can't be a path, just a filename",
     description: "snapshot file name, inside dir",
   },
   {
@@ -118,6 +142,12 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "string" },
     default: "appendonly.aof",
     mutable: false,
+    check: (text) =>
+      text === ""
+        ? "appendfilename can't be empty"
+        : isBaseName(text)
+        ? undefined
+        : "appendfilename can't be a path, just a filename",
     description: "base name of the append-only files",
   },
   {
@@ -125,6 +155,12 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "string" },
     default: "appendonlydir",
     mutable: false,
+    check: (text) =>
+      text === ""
+        ? "appenddirname can't be empty"
+        : isBaseName(text)
+        ? undefined
+        : "appenddirname can't be a path, just a dirname",
     description: "directory, inside dir, of the append-only files and their manifest",
   },
   {
@@ -220,6 +256,7 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     default: "",
     mutable: true,
     sensitive: true,
+    clientBytes: true,
     description: "password clients must give with AUTH (empty = none)",
   },
   {
@@ -234,7 +271,14 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "boolean" },
     default: "yes",
     mutable: true,
-    description: "refuse to bind a non-loopback address when no password is set",
+    description: "with no password set, answer -DENIED to clients not on loopback",
+  },
+  {
+    name: "enable-protected-configs",
+    type: { kind: "enum", values: PROTECTED_ACTION_VALUES },
+    default: "no",
+    mutable: false,
+    description: "who may CONFIG SET dir and dbfilename: no one, yes (anyone), local (loopback)",
   },
   {
     name: "client-query-buffer-limit",
@@ -384,8 +428,10 @@ export function parseConfigValue(
       if (type.values.includes(lower)) return { value: lower };
       return { error: `argument(s) must be one of the following: ${type.values.join(", ")}` };
     }
-    case "string":
-      return { value: text };
+    case "string": {
+      const problem = parameter.check?.(text);
+      return problem === undefined ? { value: text } : { error: problem };
+    }
   }
 }
 
@@ -436,6 +482,7 @@ export class Config {
     if (!options.startup && !parameter.mutable) {
       return `CONFIG SET failed (possibly related to argument '${parameter.name}') - can't set immutable config`;
     }
+    if (options.startup && parameter.clientBytes) text = utf8ToBinary(text);
     const parsed = parseConfigValue(parameter, text, this.#values.get(parameter.name));
     if ("error" in parsed) {
       return `CONFIG SET failed (possibly related to argument '${parameter.name}') - ${parsed.error}`;

@@ -23,6 +23,8 @@ export interface SessionOptions {
   readonly createdAt: number;
   /** False when a password is required and not yet given. */
   readonly authenticated: boolean;
+  /** The peer is on the loopback interface (lib/protection.ts); false when unknown. */
+  readonly local?: boolean;
 }
 
 export class Session implements Subscriber {
@@ -31,6 +33,8 @@ export class Session implements Subscriber {
   readonly address: string;
   readonly localAddress: string;
   readonly createdAt: number;
+  /** Connected from loopback: `enable-protected-configs local` lets it change protected configs. */
+  readonly local: boolean;
   /** RESP version chosen with HELLO; the binary wire ignores it. */
   protocol: 2 | 3 = 2;
   name = "";
@@ -66,6 +70,7 @@ export class Session implements Subscriber {
     this.createdAt = options.createdAt;
     this.lastCommandAt = options.createdAt;
     this.authenticated = options.authenticated;
+    this.local = options.local ?? false;
   }
 
   get inTransaction(): boolean {

@@ -28,6 +28,8 @@ export interface Wire {
     readonly requests: string[][];
     readonly consumed: number;
     readonly error?: string;
+    /** Bytes are left that decode must see again once these requests ran (before AUTH). */
+    readonly more?: boolean;
   };
   /** Total bytes the next incomplete frame needs, when known; lets the buffer grow once. */
   readonly bytesNeeded: number;
@@ -143,21 +145,27 @@ export class Connection {
         end += count;
         this.lastActivity = Date.now();
 
-        const result = this.#wire.decode(buffer, start, end);
+        let result = this.#wire.decode(buffer, start, end);
         start += result.consumed;
-        if (result.requests.length > 0) {
-          this.#hooks.beforeBatch();
-          for (const argv of result.requests) {
-            this.#wire.handle(argv);
-            if (this.session.closeRequested) break;
+        while (true) {
+          if (result.requests.length > 0) {
+            this.#hooks.beforeBatch();
+            for (const argv of result.requests) {
+              this.#wire.handle(argv);
+              if (this.session.closeRequested) break;
+            }
+            // With appendfsync always, replies wait until the batch's writes are on disk.
+            const durable = this.#hooks.afterBatch();
+            if (durable !== undefined) {
+              this.#holding = true;
+              await durable;
+              this.#holding = false;
+            }
           }
-          // With appendfsync always, replies wait until the batch's writes are on disk.
-          const durable = this.#hooks.afterBatch();
-          if (durable !== undefined) {
-            this.#holding = true;
-            await durable;
-            this.#holding = false;
-          }
+          // Before AUTH the wire decodes one request at a time, so AUTH applies to the next.
+          if (result.more !== true || this.session.closeRequested) break;
+          result = this.#wire.decode(buffer, start, end);
+          start += result.consumed;
         }
         if (result.error !== undefined) {
           this.#wire.protocolError(result.error);

@@ -48,6 +48,8 @@ export class KacheWire implements Wire {
   }
 
   decode(bytes: Uint8Array, start: number, end: number) {
+    // Read per call: AUTH earlier in the same read lifts the pre-AUTH limits for what follows.
+    this.#decoder.unauthenticated = !this.#context.session.authenticated;
     return this.#decoder.decode(bytes, start, end);
   }
 

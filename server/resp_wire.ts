@@ -58,6 +58,8 @@ export class RespWire implements Wire {
   }
 
   decode(bytes: Uint8Array, start: number, end: number) {
+    // Read per call: AUTH earlier in the same read lifts the pre-AUTH limits for what follows.
+    this.#decoder.unauthenticated = !this.#context.session.authenticated;
     return this.#decoder.decode(bytes, start, end);
   }
 

@@ -24,6 +24,11 @@ import { error } from "../lib/reply.ts";
 import { Logger } from "./log.ts";
 import { combineObservers } from "./observers.ts";
 import { Persistence } from "./persistence.ts";
+import {
+  deniedByProtectedMode,
+  isLoopbackAddress,
+  PROTECTED_MODE_DENIED,
+} from "../lib/protection.ts";
 import { RespWire } from "./resp_wire.ts";
 import { ServerState } from "./server_state.ts";
 
@@ -153,15 +158,15 @@ export class KacheServer {
   /** Binds the configured ports and starts accepting; returns the ports bound. */
   listen(): ListeningPorts {
     const hostnames = this.config.string("bind").split(/\s+/).filter(Boolean);
-    const exposed = hostnames.filter((hostname) => !isLoopback(hostname));
+    const exposed = hostnames.filter((hostname) => !isLoopbackName(hostname));
     if (
       exposed.length > 0 && this.config.boolean("protected-mode") &&
       this.config.string("requirepass") === ""
     ) {
-      throw new Error(
-        `Refusing to listen on ${exposed.join(" ")} without a password: anyone who can reach it ` +
-          `could read and change every key. Set --requirepass <password>, or pass ` +
-          `--protected-mode no if the network is trusted.`,
+      this.log.warning(
+        `Protected mode is on and no password is set: clients connecting to ` +
+          `${exposed.join(" ")} from other hosts will be answered -DENIED. Set --requirepass ` +
+          `<password>, or --protected-mode no if the network is trusted.`,
       );
     }
     const ports: { resp?: number; kache?: number } = {};
@@ -249,13 +254,26 @@ export class KacheServer {
     }
     const remote = conn.remoteAddr as Deno.NetAddr;
     const local = conn.localAddr as Deno.NetAddr;
+    const loopback = isLoopbackAddress(remote.hostname);
+    // Checked per connection as Redis does, so CONFIG SET requirepass '' cannot open the port.
+    const passwordSet = this.config.string("requirepass") !== "";
+    if (
+      deniedByProtectedMode(
+        { protectedMode: this.config.boolean("protected-mode"), passwordSet },
+        loopback,
+      )
+    ) {
+      this.#refuse(conn, wireName, PROTECTED_MODE_DENIED);
+      return;
+    }
     const session = new Session({
       id: this.#nextClientId++,
       wire: wireName,
       address: `${remote.hostname}:${remote.port}`,
       localAddress: `${local.hostname}:${local.port}`,
       createdAt: Date.now(),
-      authenticated: this.config.string("requirepass") === "",
+      authenticated: !passwordSet,
+      local: loopback,
     });
     const context: CommandContext = {
       keyspace: this.keyspace,
@@ -322,8 +340,9 @@ export class KacheServer {
   }
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "::1" || /^127\./.test(hostname);
+/** A `bind` name that only loopback clients can reach. */
+function isLoopbackName(hostname: string): boolean {
+  return hostname === "localhost" || isLoopbackAddress(hostname);
 }
 
 function encodeKacheError(message: string): Uint8Array {

@@ -11,8 +11,10 @@
  *
  * @module
  */
+import { findConfigParameter } from "../config.ts";
 import { CommandError, SYNTAX } from "../errors.ts";
 import { globToRegExp } from "../glob.ts";
+import { allowProtectedAction } from "../protection.ts";
 import type { Value } from "../keyspace.ts";
 import {
   array,
@@ -440,6 +442,15 @@ function configSet(context: CommandContext, argv: readonly string[]): Reply {
         `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`,
       );
     }
+    // Before duplicates and values, as Redis orders its checks.
+    if (
+      findConfigParameter(lower)?.protected === true &&
+      !allowProtectedAction(protectedConfigs(server), context.session.local)
+    ) {
+      throw new CommandError(
+        `ERR CONFIG SET failed (possibly related to argument '${name}') - can't set protected config`,
+      );
+    }
     if (changes.some((change) => change.name === lower)) {
       throw new CommandError(
         `ERR CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`,
@@ -458,6 +469,11 @@ function configSet(context: CommandContext, argv: readonly string[]): Reply {
     }
   }
   return OK;
+}
+
+/** The `enable-protected-configs` setting in force. */
+function protectedConfigs(server: CommandContext["server"]): string {
+  return server.configGet(["enable-protected-configs"])[0]?.[1] ?? "no";
 }
 
 const CONFIG_SUBCOMMANDS: readonly CommandSpec[] = [

@@ -71,8 +71,8 @@ export interface Harness {
   run(...argv: string[]): Reply;
   /** Moves the injected clock (Unix ms). */
   setNow(milliseconds: number): void;
-  /** A second client on the same keyspace (WATCH, CLIENT tests). */
-  newSession(): { session: Session; run(...argv: string[]): Reply };
+  /** A second client on the same keyspace (WATCH, CLIENT tests); `local`: on loopback. */
+  newSession(options?: { local?: boolean }): { session: Session; run(...argv: string[]): Reply };
 }
 
 export function createHarness(now = 1_700_000_000_000): Harness {
@@ -82,7 +82,7 @@ export function createHarness(now = 1_700_000_000_000): Harness {
   const server = new FakeServer();
   keyspace.observer = server.watches;
   let nextId = 1;
-  const makeSession = () => {
+  const makeSession = (options: { local?: boolean } = {}) => {
     const id = nextId++;
     const session = new Session({
       id,
@@ -92,6 +92,7 @@ export function createHarness(now = 1_700_000_000_000): Harness {
       localAddress: "127.0.0.1:6379",
       createdAt: keyspace.now,
       authenticated: true,
+      local: options.local,
     });
     server.sessionList.push(session);
     const context: CommandContext = { keyspace, session, server, commands };
