@@ -47,6 +47,10 @@ export class KacheWire implements Wire {
     return this.#decoder.bytesNeeded;
   }
 
+  get pendingOutputBytes(): number {
+    return this.#encoder.length;
+  }
+
   decode(bytes: Uint8Array, start: number, end: number) {
     return this.#decoder.decode(bytes, start, end);
   }
