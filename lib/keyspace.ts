@@ -6,6 +6,11 @@
  * costs one map entry and nothing more; deadlines live only in the
  * {@link TtlHeap}, as Redis keeps its separate `expires` dict.
  *
+ * SCAN walks a second table of the keys ({@link ScanIndex}), whose
+ * positions survive inserts and deletes as a `Map`'s do not, so SCAN
+ * cursors are plain numbers as in Redis. It costs ~22 bytes per key and,
+ * only when a key is created or removed, one hash of it.
+ *
  * Time is injected: the dispatcher sets {@link Keyspace.now} once per command
  * (Redis's `commandTimeSnapshot`), so a command never sees a key half-expire.
  * Every read checks the deadline first (lazy expiry); {@link Keyspace.expireDue}
@@ -28,6 +33,7 @@
 import type { CollectionClass, TypeName } from "./collection.ts";
 import { CommandError, WRONGTYPE } from "./errors.ts";
 import { HASH_ENTRY_BYTES, keyEntryBytes, stringBytes, TTL_ENTRY_BYTES } from "./memory.ts";
+import { ScanIndex, type ScanStep } from "./scan_index.ts";
 import { TtlHeap } from "./ttl_heap.ts";
 import type { SortedSet } from "./zset.ts";
 
@@ -118,6 +124,8 @@ export class Keyspace {
 
   #values = new Map<string, Value>();
   #ttl = new TtlHeap();
+  /** Every key again, in a table SCAN's stateless cursors can walk (lib/scan_index.ts). */
+  #scanIndex = new ScanIndex();
   /** Running estimate of the data's heap bytes, LFU counters aside (see {@link Keyspace.usedMemory}). */
   #usedBytes = 0;
   /** Where {@link Keyspace.nextKey} resumes; a `Map` iterator survives inserts and deletes. */
@@ -290,7 +298,16 @@ export class Keyspace {
     }
   }
 
-  /** Raw iteration for snapshots and SCAN: keys with values, expired ones included. */
+  /**
+   * One SCAN step from `cursor`: at least `count` keys when that many remain,
+   * expired ones included (the caller checks each with {@link Keyspace.get}).
+   * Every key present for a whole iteration is returned at least once.
+   */
+  scan(cursor: number | bigint, count: number): ScanStep {
+    return this.#scanIndex.scan(cursor, count);
+  }
+
+  /** Raw iteration for snapshots: keys with values, expired ones included. */
   rawEntries(): IterableIterator<[string, Value]> {
     return this.#values.entries();
   }
@@ -336,6 +353,7 @@ export class Keyspace {
     const changed = this.#values.size;
     this.#values = new Map();
     this.#ttl = new TtlHeap();
+    this.#scanIndex = new ScanIndex();
     this.#usedBytes = 0;
     this.#keyCursor = undefined;
     this.#volatileCursor = undefined;
@@ -404,6 +422,7 @@ export class Keyspace {
 
   /** Brings the running total up to date after storing `value` over `previous` (undefined: new key). */
   #account(key: string, previous: Value | undefined, value: Value): void {
+    if (previous === undefined) this.#scanIndex.add(key);
     // Read first: `previous` may be `value` itself, a sorted set edited in place.
     const before = previous === undefined ? -keyEntryBytes(key) : countedBytes(previous);
     this.#usedBytes += settledBytes(value) - before;
@@ -411,6 +430,7 @@ export class Keyspace {
 
   /** Takes a key just removed from the map out of the total, the TTL heap and the LFU counters. */
   #forget(key: string, value: Value): void {
+    this.#scanIndex.delete(key);
     this.#usedBytes -= keyEntryBytes(key) + countedBytes(value);
     if (this.#ttl.delete(key)) this.#usedBytes -= TTL_ENTRY_BYTES;
     this.accessCounters?.delete(key);

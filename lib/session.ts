@@ -61,6 +61,11 @@ export class Session implements Subscriber {
   subscriptions: Subscriptions | undefined;
   /** Queues an out-of-band message (pub/sub) on the connection; set by the server. */
   push: ((message: Reply) => void) | undefined;
+  /**
+   * Set while a blocking command (BLPOP, XREAD BLOCK, …) waits for data: a
+   * blocked client is quiet by design, so `timeout` must not close it.
+   */
+  blocked = false;
 
   constructor(options: SessionOptions) {
     this.id = options.id;
@@ -75,6 +80,15 @@ export class Session implements Subscriber {
 
   get inTransaction(): boolean {
     return this.queued !== undefined;
+  }
+
+  /**
+   * Whether the `timeout` setting may close this client when idle: not while
+   * it is subscribed or blocked, which are waiting, not idle (Redis's
+   * `clientsCronHandleTimeout` exempts both).
+   */
+  get idleTimeoutApplies(): boolean {
+    return this.subscriptions === undefined && !this.blocked;
   }
 
   /** Leaves MULTI and forgets WATCHes (after EXEC, DISCARD or RESET). */

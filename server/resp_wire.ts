@@ -57,6 +57,10 @@ export class RespWire implements Wire {
     return this.#decoder.bytesNeeded;
   }
 
+  get pendingOutputBytes(): number {
+    return this.#encoder.length;
+  }
+
   decode(bytes: Uint8Array, start: number, end: number) {
     // Read per call: AUTH earlier in the same read lifts the pre-AUTH limits for what follows.
     this.#decoder.unauthenticated = !this.#context.session.authenticated;

@@ -335,7 +335,9 @@ export class KacheServer {
     if (timeout <= 0) return;
     const cutoff = Date.now() - timeout * 1000;
     for (const connection of this.#connections) {
-      if (connection.lastActivity < cutoff) connection.close();
+      if (connection.lastActivity < cutoff && connection.session.idleTimeoutApplies) {
+        connection.close();
+      }
     }
   }
 }

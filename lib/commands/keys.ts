@@ -11,15 +11,16 @@
  *   checks in 64-bit arithmetic (bigint only when a float64 would be inexact).
  *   A deadline past 2^53 ms (the year 287396) is kept as the nearest float64,
  *   and replies clamp it to the signed 64-bit range.
- * - SCAN walks the keyspace's `Map` with a live iterator (see `lib/scan.ts`):
- *   a full iteration returns every key present throughout exactly once.
+ * - SCAN's cursor is a position in the keyspace's scan index (see
+ *   `lib/scan_index.ts`), as in Redis: no state is kept between calls, and a
+ *   full iteration returns every key present throughout at least once.
  * - Kache has one database, 0: COPY's `DB` accepts only 0.
  *
  * @module
  */
 import { CommandError, NO_SUCH_KEY, SYNTAX } from "../errors.ts";
 import { globToRegExp } from "../glob.ts";
-import { type Keyspace, typeOf, type Value } from "../keyspace.ts";
+import { typeOf, type Value } from "../keyspace.ts";
 import { notify } from "../notify.ts";
 import { INT64_MAX, INT64_MIN, normalizeInteger } from "../numbers.ts";
 import { NotifyClass } from "../pubsub.ts";
@@ -35,7 +36,7 @@ import {
   status,
   ZERO,
 } from "../reply.ts";
-import { parseScanCursor, parseScanOptions, ScanCursors } from "../scan.ts";
+import { parseScanCursor, parseScanOptions } from "../scan.ts";
 import { SortedSet } from "../zset.ts";
 import { integerArgument, isKeyword } from "./arguments.ts";
 import type { ArgumentDoc, CommandContext, CommandHandler, CommandSpec } from "./types.ts";
@@ -43,19 +44,6 @@ import type { ArgumentDoc, CommandContext, CommandHandler, CommandSpec } from ".
 const SAME_OBJECT = "ERR source and destination objects are the same";
 const DB_OUT_OF_RANGE = "ERR DB index is out of range";
 const DB_NOT_INT32 = "ERR value is out of range, value must between -2147483648 and 2147483647";
-
-/** One cursor table per keyspace, so two servers in one process never share walks. */
-const keyspaceCursors = new WeakMap<Keyspace, ScanCursors>();
-
-/** The SCAN cursor table of `keyspace` (FLUSHALL may {@link ScanCursors.clear} it). */
-export function scanCursorsOf(keyspace: Keyspace): ScanCursors {
-  let cursors = keyspaceCursors.get(keyspace);
-  if (cursors === undefined) {
-    cursors = new ScanCursors();
-    keyspaceCursors.set(keyspace, cursors);
-  }
-  return cursors;
-}
 
 /** How many of `argv[1..]` exist, repeats counted (EXISTS, TOUCH). */
 function countExisting(context: CommandContext, argv: readonly string[]): Reply {
@@ -144,20 +132,16 @@ function scanCommand(context: CommandContext, argv: readonly string[]): Reply {
   const { match, count, type } = parseScanOptions(argv, { from: 2, allowType: true });
   const keyspace = context.keyspace;
   const wantedType = type?.toLowerCase();
-  const page = scanCursorsOf(keyspace).scan(cursor, {
-    source: keyspace,
-    open: () => keyspace.keys(),
-    size: keyspace.size,
-    count,
-    accept(key) {
-      // get() also drops a key that expired, or was deleted, since it was read.
-      const value = keyspace.get(key);
-      if (value === undefined) return false;
-      if (match !== undefined && !match.test(key)) return false;
-      return wantedType === undefined || wantedType === typeOf(value);
-    },
-  });
-  return array([bulk(page.cursor), bulkArray(page.items)]);
+  const step = keyspace.scan(cursor, count);
+  const keys: string[] = [];
+  for (const key of step.keys) {
+    if (match !== undefined && !match.test(key)) continue;
+    // get() also drops a key that has expired, as Redis's scan does after MATCH.
+    const value = keyspace.get(key);
+    if (value === undefined) continue;
+    if (wantedType === undefined || wantedType === typeOf(value)) keys.push(key);
+  }
+  return array([bulk(String(step.cursor)), bulkArray(keys)]);
 }
 
 // ---------------------------------------------------------------------------

@@ -31,7 +31,6 @@ import {
 } from "../reply.ts";
 import { integerArgument, isKeyword } from "./arguments.ts";
 import { helpReply } from "./help.ts";
-import { scanCursorsOf } from "./keys.ts";
 import { checkArity, type CommandTable } from "./table.ts";
 import type { ArgumentDoc, CommandContext, CommandFlag, CommandSpec } from "./types.ts";
 
@@ -708,8 +707,6 @@ function flush(context: CommandContext, argv: readonly string[]): Reply {
     throw new CommandError(SYNTAX);
   }
   context.keyspace.flush();
-  // Unfinished SCAN walks would otherwise keep the dropped maps alive.
-  scanCursorsOf(context.keyspace).clear();
   return OK;
 }
 
