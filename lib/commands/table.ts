@@ -139,7 +139,7 @@ export class CommandTable {
   /** Calls a resolved command's handler; errors it throws become error replies. */
   run(spec: CommandSpec, context: CommandContext, argv: readonly string[]): Reply {
     const dirtyBefore = context.keyspace.dirty;
-    this.eviction?.recordAccess(spec, argv);
+    this.eviction?.recordAccess(spec, argv, context.keyspace);
     let reply: Reply;
     try {
       reply = spec.handler!(context, argv);
