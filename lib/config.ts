@@ -369,10 +369,10 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   },
   {
     name: "databases",
-    type: { kind: "integer", min: 1, max: 1 },
-    default: "1",
+    type: { kind: "integer", min: 1, max: 2 ** 31 - 1 },
+    default: "16",
     mutable: false,
-    description: "number of databases (Kache has database 0 only)",
+    description: "number of databases, SELECT 0 to N-1 (a database costs nothing until used)",
   },
   ...PERSISTENCE_PARAMETERS,
 ];

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Databases } from "./databases.ts";
 import type { PubSub } from "./pubsub.ts";
 import type { Reply } from "./reply.ts";
 import type { Session } from "./session.ts";
@@ -15,6 +16,8 @@ export interface ClientInfo {
 }
 
 export interface ServerControl {
+  /** Every database (SELECT, MOVE, SWAPDB, COPY … DB, FLUSHALL). */
+  readonly databases: Databases;
   /** Which sessions WATCH which keys; also the keyspace's observer. */
   readonly watches: WatchRegistry;
   /** Channel and pattern subscriptions, PUBLISH fan-out and keyspace notifications. */

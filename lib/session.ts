@@ -1,6 +1,6 @@
 /**
  * Per-connection state that commands read and change: protocol version,
- * name, authentication, the MULTI queue and WATCHed keys. The server owns
+ * name, authentication, the selected database, the MULTI queue and WATCHed keys. The server owns
  * the socket; the session is the part of a connection that is pure data, so
  * the dispatcher and handlers stay free of I/O.
  *
@@ -45,8 +45,10 @@ export class Session implements Subscriber {
   queued: (readonly string[])[] | undefined;
   /** A command failed to queue, so EXEC must answer EXECABORT. */
   queueFailed = false;
-  /** Keys under WATCH; a change to any of them aborts the next EXEC. */
-  readonly watched = new Set<string>();
+  /** The selected database (SELECT); the binary wire always uses 0. */
+  db = 0;
+  /** Keys under WATCH, by database index; a change to any of them aborts the next EXEC. */
+  readonly watched = new Map<number, Set<string>>();
   /** Set by the keyspace observer when a watched key changes. */
   watchTouched = false;
   /** The connection closes once the current reply is written (QUIT, CLIENT KILL). */

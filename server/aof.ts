@@ -139,6 +139,11 @@ export class AppendOnlyFile {
   readonly #encoder = new AofEncoder();
   readonly #queue: Job[] = [];
   readonly #waiters: Waiter[] = [];
+  /**
+   * The database the file's last SELECT named; -1 at the start of a file, so
+   * its first command selects one (a file may be replayed on its own).
+   */
+  #selectedDb = -1;
   /** Bytes ever appended, written, and written plus fsynced: positions in one stream. */
   #appended = 0;
   #written = 0;
@@ -231,10 +236,18 @@ export class AppendOnlyFile {
     return this.#appended - this.#synced;
   }
 
-  /** Logs one command. Cheap: it only encodes; the writer loop picks it up. */
-  append(argv: readonly string[]): void {
+  /**
+   * Logs one command of database `db` (none for MULTI/EXEC), preceded by a
+   * SELECT when the file's last one named another database, as Redis's
+   * `feedAppendOnlyFile`. Cheap: it only encodes; the writer loop picks it up.
+   */
+  append(argv: readonly string[], db?: number): void {
     if (this.#closed) return;
     const before = this.#encoder.length;
+    if (db !== undefined && db !== this.#selectedDb) {
+      this.#encoder.append(["SELECT", String(db)]);
+      this.#selectedDb = db;
+    }
     this.#encoder.append(argv);
     this.#appended += this.#encoder.length - before;
     this.#schedulePump();
@@ -306,8 +319,8 @@ export class AppendOnlyFile {
       this.#unlisted.push(incr);
       this.#queue.push({ kind: "open", target: this.#target });
     }
-    // Redis starts every incremental file by selecting the database.
-    this.append(["SELECT", "0"]);
+    // Redis starts every incremental file by selecting the database of its first command.
+    this.#selectedDb = -1;
     return { basePath: `${this.directory}/${base.name}`, base, incr, replaced };
   }
 

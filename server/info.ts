@@ -58,7 +58,7 @@ const SECTIONS: Record<string, Section> = {
       ["used_memory_rss_human", human(process.rss)],
       ["used_memory_peak", peak],
       ["used_memory_peak_human", human(peak)],
-      ["used_memory_dataset", server.keyspace.usedMemory],
+      ["used_memory_dataset", server.databases.usedMemory],
       ["v8_heap_used", process.heapUsed + process.external],
       ["v8_heap_used_human", human(process.heapUsed + process.external)],
       ["maxmemory", maxmemory],
@@ -77,10 +77,10 @@ const SECTIONS: Record<string, Section> = {
       ["total_connections_received", server.state.connectionsReceived],
       ["rejected_connections", server.state.rejectedConnections],
       ["total_commands_processed", commands],
-      ["expired_keys", server.keyspace.expiredCount],
+      ["expired_keys", server.databases.shared.expiredCount],
       ["pubsub_channels", server.pubsub.channelCount],
       ["pubsub_patterns", server.pubsub.patternCount],
-      ["evicted_keys", server.keyspace.evictedCount],
+      ["evicted_keys", server.databases.shared.evictedCount],
       ["keyspace_hits", 0],
       ["keyspace_misses", 0],
     ];
@@ -111,9 +111,17 @@ const SECTIONS: Record<string, Section> = {
     return rows;
   },
   keyspace(server) {
-    const keys = server.keyspace.size;
-    if (keys === 0) return [];
-    return [["db0", `keys=${keys},expires=${server.keyspace.expiresCount},avg_ttl=0`]];
+    // One line per database holding keys, as Redis; avg_ttl in ms (0 when no key has a TTL).
+    const rows: [string, string][] = [];
+    for (const keyspace of server.databases.created()) {
+      if (keyspace.size === 0) continue;
+      rows.push([
+        `db${keyspace.index}`,
+        `keys=${keyspace.size},expires=${keyspace.expiresCount},` +
+        `avg_ttl=${keyspace.averageTtl(Math.random)}`,
+      ]);
+    }
+    return rows;
   },
 };
 

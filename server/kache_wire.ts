@@ -68,7 +68,7 @@ export class KacheWire implements Wire {
           this.#encoder.writeReply(error(OOM));
           return;
         }
-        if (argv[1] !== undefined) eviction.touch(argv[1]);
+        if (argv[1] !== undefined) eviction.touch(argv[1], context.keyspace);
       }
       const dirtyBefore = context.keyspace.dirty;
       const original = runOriginal(context.keyspace, argv);

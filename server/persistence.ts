@@ -6,7 +6,7 @@
  * every write to the AOF, and INFO's persistence section.
  *
  * Decisions that shape the module:
- * - One background snapshot at a time (the keyspace has one snapshot hook),
+ * - One background snapshot at a time (each database has one snapshot hook),
  *   shared by BGSAVE and AOF rewrites; the other one waits, scheduled, as
  *   Redis's single child process makes it wait.
  * - Commands inside EXEC are logged wrapped in MULTI … EXEC, so a crash in
@@ -28,6 +28,7 @@
 import type { CommandContext } from "../lib/commands/types.ts";
 import type { CommandTable } from "../lib/commands/table.ts";
 import type { Config } from "../lib/config.ts";
+import type { Databases } from "../lib/databases.ts";
 import type { Keyspace, KeyspaceObserver } from "../lib/keyspace.ts";
 import {
   type AofManifest,
@@ -57,7 +58,7 @@ import { BackgroundSnapshot, saveSnapshot, type SnapshotSettings } from "./snaps
 /** What persistence needs of the server around it. */
 export interface PersistenceHost {
   readonly config: Config;
-  readonly keyspace: Keyspace;
+  readonly databases: Databases;
   readonly commands: CommandTable;
   readonly log: Logger;
   /** A command context with a session of its own, for replaying the AOF. */
@@ -78,7 +79,7 @@ const CRON_MILLISECONDS = 100;
 interface RunningSnapshot {
   readonly job: BackgroundSnapshot;
   readonly kind: "rdb" | "aof";
-  /** keyspace.dirty at the cut: what a successful save subtracts. */
+  /** The databases' dirty count at the cut: what a successful save subtracts. */
   readonly dirtyAtCut: number;
   readonly rewrite?: AofRewrite;
 }
@@ -153,8 +154,8 @@ export class Persistence {
   readonly observer: KeyspaceObserver = {
     modified: () => {},
     flushed: () => {},
-    expired: (key) => this.#logDeletion(key),
-    evicted: (key) => this.#logDeletion(key),
+    expired: (key, keyspace) => this.#logDeletion(key, keyspace),
+    evicted: (key, keyspace) => this.#logDeletion(key, keyspace),
   };
 
   #paths() {
@@ -184,7 +185,7 @@ export class Persistence {
    */
   load(): void {
     const { dir, rdb, aofDirectory, appendfilename } = this.#paths();
-    const { keyspace, log } = this.#host;
+    const { databases, log } = this.#host;
     try {
       if (!Deno.statSync(dir).isDirectory) throw new LoadError(`'${dir}' is not a directory`);
     } catch (cause) {
@@ -197,14 +198,14 @@ export class Persistence {
       }
     }
     const started = performance.now();
-    keyspace.now = Date.now();
+    databases.shared.now = Date.now();
     const manifest = this.#host.config.boolean("appendonly")
       ? readManifest(aofDirectory, appendfilename)
       : undefined;
     if (manifest !== undefined) {
       const context = this.#host.loadingContext();
       const commands = this.#host.commands;
-      const result = loadAppendOnlyFiles(aofDirectory, manifest, keyspace, {
+      const result = loadAppendOnlyFiles(aofDirectory, manifest, databases, {
         truncatedOk: this.#host.config.boolean("aof-load-truncated"),
         log,
         manifestPath: `${aofDirectory}/${manifestName(appendfilename)}`,
@@ -212,7 +213,7 @@ export class Persistence {
           if (commands.lookup(argv[0]!) === undefined) {
             return `Unknown command '${argv[0]}'`;
           }
-          keyspace.now = Date.now();
+          databases.shared.now = Date.now();
           commands.execute(context, argv);
           return undefined;
         },
@@ -223,13 +224,13 @@ export class Persistence {
           `(${result.baseKeys} keys from the base, ${result.commands} commands replayed)`,
       );
     } else if (exists(rdb)) {
-      const result = loadRdbFile(rdb, keyspace);
+      const result = loadRdbFile(rdb, databases);
       log.notice(
         `DB loaded from disk: ${seconds(started)} seconds (${result.keys} keys` +
           (result.expired > 0 ? `, ${result.expired} expired keys skipped` : "") + ")",
       );
     }
-    keyspace.dirty = 0;
+    databases.shared.dirty = 0;
     if (this.#host.config.boolean("appendonly") && this.#aof === undefined) this.#createAof();
   }
 
@@ -306,7 +307,7 @@ export class Persistence {
     const fields: [string, string | number][] = [
       ["loading", 0],
       ["async_loading", 0],
-      ["rdb_changes_since_last_save", this.#host.keyspace.dirty],
+      ["rdb_changes_since_last_save", this.#host.databases.shared.dirty],
       ["rdb_bgsave_in_progress", running?.kind === "rdb" ? 1 : 0],
       ["rdb_last_save_time", this.lastSave],
       ["rdb_last_bgsave_status", this.#lastBgsaveStatus],
@@ -405,11 +406,11 @@ export class Persistence {
 
   /** SAVE: a snapshot now, blocking; logs and returns false on failure. */
   #saveNow(): boolean {
-    const { keyspace, log } = this.#host;
+    const { databases, log } = this.#host;
     const path = this.#paths().rdb;
     try {
-      const result = saveSnapshot(keyspace, path, this.#settings(), Date.now());
-      keyspace.dirty = 0;
+      const result = saveSnapshot(databases, path, this.#settings(), Date.now());
+      databases.shared.dirty = 0;
       this.lastSave = Math.floor(Date.now() / 1000);
       this.#setBgsaveStatus("ok");
       this.#saves++;
@@ -422,25 +423,25 @@ export class Persistence {
   }
 
   #startBgsave(): boolean {
-    const { keyspace, log } = this.#host;
+    const { databases, log } = this.#host;
     const path = this.#paths().rdb;
     this.#lastBgsaveTry = Date.now();
     let job: BackgroundSnapshot;
     try {
-      job = new BackgroundSnapshot(keyspace, path, this.#settings(), Date.now());
+      job = new BackgroundSnapshot(databases, path, this.#settings(), Date.now());
     } catch (cause) {
       log.warning(`Can't start a background save: ${describe(cause)}`);
       this.#setBgsaveStatus("err");
       return false;
     }
-    const running: RunningSnapshot = { job, kind: "rdb", dirtyAtCut: keyspace.dirty };
+    const running: RunningSnapshot = { job, kind: "rdb", dirtyAtCut: databases.shared.dirty };
     this.#snapshot = running;
     log.notice("Background saving started");
     job.done.then(
       (result) => {
         if (this.#snapshot !== running) return;
         this.#snapshot = undefined;
-        keyspace.dirty -= running.dirtyAtCut;
+        databases.shared.dirty -= running.dirtyAtCut;
         this.lastSave = Math.floor(Date.now() / 1000);
         this.#setBgsaveStatus("ok");
         this.#lastBgsaveSeconds = Math.round((Date.now() - job.startedAt) / 1000);
@@ -466,14 +467,14 @@ export class Persistence {
   #startRewrite(): boolean {
     const aof = this.#aof;
     if (aof === undefined) return false;
-    const { keyspace, log } = this.#host;
+    const { databases, log } = this.#host;
     this.#rewriteScheduled = false;
     this.#lastRewriteTry = Date.now();
     this.#closeTransaction();
     const rewrite = aof.startRewrite();
     let job: BackgroundSnapshot;
     try {
-      job = new BackgroundSnapshot(keyspace, rewrite.basePath, this.#settings(true), Date.now());
+      job = new BackgroundSnapshot(databases, rewrite.basePath, this.#settings(true), Date.now());
     } catch (cause) {
       log.warning(`Can't start the AOF rewrite: ${describe(cause)}`);
       this.#lastRewriteStatus = "err";
@@ -481,7 +482,12 @@ export class Persistence {
       aof.abandonRewrite(rewrite);
       return false;
     }
-    const running: RunningSnapshot = { job, kind: "aof", dirtyAtCut: keyspace.dirty, rewrite };
+    const running: RunningSnapshot = {
+      job,
+      kind: "aof",
+      dirtyAtCut: databases.shared.dirty,
+      rewrite,
+    };
     this.#snapshot = running;
     log.notice("Background append only file rewriting started");
     job.done.then(
@@ -546,7 +552,7 @@ export class Persistence {
     if (this.#snapshot !== undefined) return;
     const rules = parseSaveRules(this.#host.config.string("save")) ?? [];
     const elapsed = Math.floor(now / 1000) - this.lastSave;
-    const rule = dueSaveRule(rules, this.#host.keyspace.dirty, elapsed);
+    const rule = dueSaveRule(rules, this.#host.databases.shared.dirty, elapsed);
     const retryOk = this.#lastBgsaveStatus === "ok" ||
       now - this.#lastBgsaveTry > BGSAVE_RETRY_SECONDS * 1000;
     if (rule !== undefined && retryOk) {
@@ -626,7 +632,7 @@ export class Persistence {
     const base = baseName(appendfilename, 1);
     const incr = incrName(appendfilename, 1);
     const result = saveSnapshot(
-      this.#host.keyspace,
+      this.#host.databases,
       `${aofDirectory}/${base}`,
       this.#settings(true),
       Date.now(),
@@ -726,7 +732,8 @@ export class Persistence {
     } else {
       this.#closeTransaction();
     }
-    for (const command of propagatedCommands(argv, context.keyspace)) aof.append(command);
+    const keyspace = context.keyspace;
+    for (const command of propagatedCommands(argv, keyspace)) aof.append(command, keyspace.index);
   }
 
   #closeTransaction(): void {
@@ -735,8 +742,8 @@ export class Persistence {
     this.#aof?.append(["EXEC"]);
   }
 
-  #logDeletion(key: string): void {
-    this.#aof?.append(deletion(key));
+  #logDeletion(key: string, keyspace: Keyspace): void {
+    this.#aof?.append(deletion(key), keyspace.index);
   }
 }
 

@@ -1,17 +1,18 @@
 /**
- * The running server: listeners on the RESP and binary ports sharing one
- * keyspace and command table, the connections, the active expiry timer, the
+ * The running server: listeners on the RESP and binary ports sharing the
+ * databases and the command table, the connections, the active expiry timer, the
  * idle-client sweep, graceful shutdown, and persistence (server/persistence.ts).
  *
  * @module
  */
 import { ALL_COMMANDS } from "../lib/commands/mod.ts";
 import { CommandTable } from "../lib/commands/table.ts";
-import type { CommandContext } from "../lib/commands/types.ts";
+import { SessionContext } from "../lib/commands/context.ts";
 import type { ClientOutputLimits } from "../lib/client_output_limits.ts";
 import { type Config, outputLimitsOf } from "../lib/config.ts";
 import { Eviction, type EvictionPolicy } from "../lib/eviction.ts";
-import { Keyspace, type KeyspaceObserver } from "../lib/keyspace.ts";
+import { Databases } from "../lib/databases.ts";
+import type { KeyspaceObserver } from "../lib/keyspace.ts";
 import { NotifyingObserver } from "../lib/notify.ts";
 import { NotifyClass, PubSub } from "../lib/pubsub.ts";
 import { Session, type WireProtocol } from "../lib/session.ts";
@@ -42,14 +43,15 @@ export interface ListeningPorts {
 export class KacheServer {
   readonly config: Config;
   readonly log: Logger;
-  readonly keyspace = new Keyspace();
+  /** The `databases` keyspaces; a session's SELECT picks one, the binary protocol uses 0. */
+  readonly databases: Databases;
   readonly commands = new CommandTable(ALL_COMMANDS);
   /** Sessions' WATCHed keys; the keyspace reports every change to it. */
   readonly watches = new WatchRegistry();
   /** Subscriptions, PUBLISH fan-out and keyspace notifications. */
   readonly pubsub = new PubSub();
   /** maxmemory and its policy; the command table consults it only while maxmemory is set. */
-  readonly eviction = new Eviction(this.keyspace);
+  readonly eviction: Eviction;
   readonly state: ServerState;
   /** Snapshots, the append-only file, and loading them at startup. */
   readonly persistence: Persistence;
@@ -72,34 +74,37 @@ export class KacheServer {
   constructor(config: Config, log = new Logger()) {
     this.config = config;
     this.log = log;
+    this.databases = new Databases(config.number("databases"));
+    this.eviction = new Eviction(this.databases);
     this.state = new ServerState(this);
-    this.keyspace.observer = this.watches;
+    this.databases.shared.observer = this.watches;
     this.exitRequested = new Promise((resolve) => this.#requestExit = resolve);
     this.persistence = new Persistence({
       config,
-      keyspace: this.keyspace,
+      databases: this.databases,
       commands: this.commands,
       log,
-      loadingContext: () => ({
-        keyspace: this.keyspace,
-        session: new Session({
-          id: 0,
-          wire: "resp",
-          address: "aof-loading",
-          localAddress: "",
-          createdAt: Date.now(),
-          authenticated: true,
-        }),
-        server: this.state,
-        commands: this.commands,
-      }),
+      loadingContext: () =>
+        new SessionContext(
+          this.databases,
+          new Session({
+            id: 0,
+            wire: "resp",
+            address: "aof-loading",
+            localAddress: "",
+            createdAt: Date.now(),
+            authenticated: true,
+          }),
+          this.state,
+          this.commands,
+        ),
       requestExit: () => {
         this.#requestExit();
         void this.shutdown();
       },
       observersChanged: () => this.#installObservers(),
     });
-    this.#expiry = new ActiveExpiry(this.keyspace, config.number("active-expire-batch"));
+    this.#expiry = new ActiveExpiry(this.databases, config.number("active-expire-batch"));
     this.#outputLimits = outputLimitsOf(config.string("client-output-buffer-limit"));
     this.#applyNotifyFlags(config.number("notify-keyspace-events"));
     this.#applyMemoryLimits();
@@ -133,12 +138,12 @@ export class KacheServer {
       ? this.watches
       : new NotifyingObserver(this.watches, this.pubsub);
     this.#installObservers();
-    this.keyspace.reportNewKeys = (effective & NotifyClass.newKey) !== 0;
+    this.databases.shared.reportNewKeys = (effective & NotifyClass.newKey) !== 0;
   }
 
-  /** The keyspace's one observer slot, fanned out to everyone who listens (server/observers.ts). */
+  /** The databases' one observer slot, fanned out to everyone who listens (server/observers.ts). */
   #installObservers(): void {
-    this.keyspace.observer = combineObservers([
+    this.databases.shared.observer = combineObservers([
       this.#changeObserver,
       this.persistence.aofEnabled ? this.persistence.observer : undefined,
     ]);
@@ -275,12 +280,7 @@ export class KacheServer {
       authenticated: !passwordSet,
       local: loopback,
     });
-    const context: CommandContext = {
-      keyspace: this.keyspace,
-      session,
-      server: this.state,
-      commands: this.commands,
-    };
+    const context = new SessionContext(this.databases, session, this.state, this.commands);
     const wire: Wire = wireName === "kache"
       ? new KacheWire(context, {
         maxFrameLength: this.config.number("kache-max-frame"),

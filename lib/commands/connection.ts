@@ -5,12 +5,14 @@
  * server reports.
  *
  * Kache has one user, `default`, whose password is `requirepass` (none when
- * empty, in which case any password is accepted for it, as Redis's `nopass`),
- * and one database, 0.
+ * empty, in which case any password is accepted for it, as Redis's `nopass`).
+ * SELECT changes the session's database (lib/commands/context.ts makes
+ * `context.keyspace` follow it); sessions on the binary protocol stay on 0.
  *
  * @module
  */
-import { CommandError, NOT_INTEGER, SYNTAX, wrongArity } from "../errors.ts";
+import { DB_OUT_OF_RANGE } from "../databases.ts";
+import { CommandError, SYNTAX, wrongArity } from "../errors.ts";
 import { parseInteger } from "../numbers.ts";
 import {
   array,
@@ -28,7 +30,7 @@ import {
 import type { ServerControl } from "../server_control.ts";
 import type { Session } from "../session.ts";
 import { REDIS_COMPATIBLE_VERSION } from "../version.ts";
-import { isKeyword } from "./arguments.ts";
+import { int32Argument, isKeyword } from "./arguments.ts";
 import { helpReply } from "./help.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 
@@ -87,6 +89,10 @@ function typeOfSession(session: Session): ClientType {
  * Kache does not track are 0; `lib-name`/`lib-ver` are the Redis 7.2 fields
  * CLIENT SETINFO fills in.
  */
+/** SELECT on the binary protocol, whose sessions always use database 0. */
+export const SELECT_ON_BINARY =
+  "ERR SELECT is not supported on the binary protocol, which always uses database 0";
+
 export function clientInfoLine(session: Session, now: number): string {
   let flags = session.subscriptions !== undefined ? "P" : "";
   if (session.monitoring) flags += "O";
@@ -96,7 +102,7 @@ export function clientInfoLine(session: Session, now: number): string {
   return `id=${session.id} addr=${session.address} laddr=${session.localAddress} fd=0 ` +
     `name=${session.name} age=${Math.max(0, Math.floor((now - session.createdAt) / 1000))} ` +
     `idle=${Math.max(0, Math.floor((now - session.lastCommandAt) / 1000))} ` +
-    `flags=${flags || "N"} db=0 sub=${session.subscriptions?.channels.size ?? 0} ` +
+    `flags=${flags || "N"} db=${session.db} sub=${session.subscriptions?.channels.size ?? 0} ` +
     `psub=${session.subscriptions?.patterns.size ?? 0} ssub=0 ` +
     `multi=${session.queued?.length ?? -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 ` +
     `rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${session.lastCommand} ` +
@@ -593,6 +599,7 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
       session.endTransaction();
       session.protocol = 2;
       session.name = "";
+      session.db = 0;
       session.authenticated = !passwordRequired(server);
       return RESET;
     },
@@ -606,13 +613,13 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
     since: "1.0.0",
     complexity: "O(1)",
     arguments: [{ name: "index", type: "integer" }],
-    handler(_context, argv) {
-      const index = parseInteger(argv[1]!);
-      // Redis reads the index as a C int: anything wider is "not an integer".
-      if (index === undefined || index < -(2 ** 31) || index >= 2 ** 31) {
-        throw new CommandError(NOT_INTEGER);
-      }
-      if (index !== 0) throw new CommandError("ERR DB index is out of range");
+    handler(context, argv) {
+      const index = int32Argument(argv[1]!);
+      // The binary protocol's original commands address database 0 only; a session there
+      // that selected another would see its own RESP commands and the original ones disagree.
+      if (context.session.wire === "kache") throw new CommandError(SELECT_ON_BINARY);
+      if (!context.server.databases.has(index)) throw new CommandError(DB_OUT_OF_RANGE);
+      context.session.db = index;
       return OK;
     },
   },

@@ -12,6 +12,7 @@
  * @module
  */
 import { findConfigParameter } from "../config.ts";
+import { DB_OUT_OF_RANGE } from "../databases.ts";
 import { CommandError, SYNTAX } from "../errors.ts";
 import { globToRegExp } from "../glob.ts";
 import { allowProtectedAction } from "../protection.ts";
@@ -29,7 +30,7 @@ import {
   status,
   verbatim,
 } from "../reply.ts";
-import { integerArgument, isKeyword } from "./arguments.ts";
+import { int32Argument, integerArgument, isKeyword } from "./arguments.ts";
 import { helpReply } from "./help.ts";
 import { checkArity, type CommandTable } from "./table.ts";
 import type { ArgumentDoc, CommandContext, CommandFlag, CommandSpec } from "./types.ts";
@@ -700,13 +701,26 @@ const FLUSH_ARGUMENTS: readonly ArgumentDoc[] = [{
   ],
 }];
 
-/** FLUSHDB and FLUSHALL: one database, and dropping it is O(1) either way, so ASYNC = SYNC. */
+/** FLUSHDB and FLUSHALL: dropping a database is O(1) either way, so ASYNC = SYNC. */
 function flush(context: CommandContext, argv: readonly string[]): Reply {
   if (argv.length > 2) throw new CommandError(SYNTAX);
   if (argv.length === 2 && !isKeyword(argv[1], "ASYNC") && !isKeyword(argv[1], "SYNC")) {
     throw new CommandError(SYNTAX);
   }
-  context.keyspace.flush();
+  const databases = context.server.databases;
+  const flushed = argv[0]!.toLowerCase() === "flushall" ? databases.created() : [context.keyspace];
+  for (const keyspace of flushed) keyspace.flush();
+  return OK;
+}
+
+/** Redis's `swapdbCommand`: both indexes are checked before anything changes. */
+function swapdb(context: CommandContext, argv: readonly string[]): Reply {
+  const first = int32Argument(argv[1]!, "ERR invalid first DB index");
+  const second = int32Argument(argv[2]!, "ERR invalid second DB index");
+  const databases = context.server.databases;
+  if (!databases.has(first) || !databases.has(second)) throw new CommandError(DB_OUT_OF_RANGE);
+  databases.swap(first, second);
+  databases.shared.dirty++;
   return OK;
 }
 
@@ -800,6 +814,18 @@ export const SERVER_COMMANDS: readonly CommandSpec[] = [
     complexity: "O(N) where N is the total number of keys in all databases",
     arguments: FLUSH_ARGUMENTS,
     handler: flush,
+  },
+  {
+    name: "swapdb",
+    arity: 3,
+    flags: ["write", "fast"],
+    group: "server",
+    summary: "Swaps two Redis databases",
+    since: "4.0.0",
+    complexity: "O(N) where N is the count of clients watching or blocking on keys from both " +
+      "databases.",
+    arguments: [{ name: "index1", type: "integer" }, { name: "index2", type: "integer" }],
+    handler: swapdb,
   },
   {
     name: "time",

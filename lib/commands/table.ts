@@ -158,7 +158,7 @@ export class CommandTable {
   /** Calls a resolved command's handler; errors it throws become error replies. */
   run(spec: CommandSpec, context: CommandContext, argv: readonly string[]): Reply {
     const dirtyBefore = context.keyspace.dirty;
-    this.eviction?.recordAccess(spec, argv);
+    this.eviction?.recordAccess(spec, argv, context.keyspace);
     const clock = this.clock;
     const started = clock === undefined ? 0 : clock();
     let reply: Reply;
@@ -182,7 +182,9 @@ export class CommandTable {
     }
     if (this.monitors.size !== 0 && !hidesFromMonitor(spec)) {
       const session = context.session;
-      this.monitors.feed(monitorLine(context.server.clockMicros(), 0, session.address, argv));
+      this.monitors.feed(
+        monitorLine(context.server.clockMicros(), context.keyspace.index, session.address, argv),
+      );
     }
     const stats = this.#statsOf(spec.name);
     stats.calls++;

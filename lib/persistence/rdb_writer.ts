@@ -141,14 +141,17 @@ export class RdbWriter {
   }
 
   /**
-   * Starts database `db` and records its size hints (Redis's RESIZEDB):
-   * how many keys follow and how many of them have an expiry.
+   * Starts database `db` and, when given, records its size hints (Redis's
+   * RESIZEDB): how many keys follow and how many of them have an expiry.
+   * A database may be selected again later (a snapshot writing a key out
+   * of order does), without hints.
    */
-  selectDb(db: number, keys: number, keysWithExpiry: number): void {
+  selectDb(db: number, keys?: number, keysWithExpiry = 0): void {
     this.#assertOpen();
     this.#reserve(1 + MAX_LENGTH_SIZE);
     this.#bytes[this.#length++] = RDB_OPCODE.SELECTDB;
     this.#writeLength(db);
+    if (keys === undefined) return;
     this.#reserve(1 + 2 * MAX_LENGTH_SIZE);
     this.#bytes[this.#length++] = RDB_OPCODE.RESIZEDB;
     this.#writeLength(keys);

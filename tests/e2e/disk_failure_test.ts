@@ -28,7 +28,11 @@ function infoField(reply: ClientReply, field: string): string | undefined {
 }
 
 /** Polls `check` every 50 ms, at most `tries` times; fails with `what` if it never holds. */
-async function eventually(what: string, check: () => Promise<boolean>, tries = 100): Promise<void> {
+async function eventually(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  tries = 100,
+): Promise<void> {
   for (let i = 0; i < tries; i++) {
     if (await check()) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -309,7 +313,7 @@ Deno.test({
       const failures = () =>
         server!.output().match(/Background AOF rewrite failed|Can't start the AOF rewrite/g)
           ?.length ?? 0;
-      await eventually("the limit", async () => /will retry in 1 minutes/.test(server!.output()));
+      await eventually("the limit", () => /will retry in 1 minutes/.test(server!.output()));
       // Ten more cron ticks: none starts a rewrite.
       await new Promise((resolve) => setTimeout(resolve, 1000));
       assert.equal(failures(), 3, server.output());
@@ -320,7 +324,7 @@ Deno.test({
         type: "status",
         value: "Background append only file rewriting started",
       });
-      await eventually("the requested rewrite fails", async () => failures() === 4);
+      await eventually("the requested rewrite fails", () => failures() === 4);
       client.close();
     } finally {
       await server?.stop();
