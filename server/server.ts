@@ -15,6 +15,7 @@ import { Keyspace, type KeyspaceObserver } from "../lib/keyspace.ts";
 import { NotifyingObserver } from "../lib/notify.ts";
 import { NotifyClass, PubSub } from "../lib/pubsub.ts";
 import { Session, type WireProtocol } from "../lib/session.ts";
+import { Tracking } from "../lib/tracking.ts";
 import { WatchRegistry } from "../lib/watch.ts";
 import { ActiveExpiry } from "./active_expiry.ts";
 import { Connection, type Wire } from "./connection.ts";
@@ -43,6 +44,8 @@ export class KacheServer {
   readonly watches = new WatchRegistry();
   /** Subscriptions, PUBLISH fan-out and keyspace notifications. */
   readonly pubsub = new PubSub();
+  /** CLIENT TRACKING: observes the keyspace only while some client tracks (lib/tracking.ts). */
+  readonly tracking = new Tracking();
   /** maxmemory and its policy; the command table consults it only while maxmemory is set. */
   readonly eviction = new Eviction(this.keyspace);
   readonly state: ServerState;
@@ -97,12 +100,20 @@ export class KacheServer {
     this.#expiry = new ActiveExpiry(this.keyspace, config.number("active-expire-batch"));
     this.#outputLimits = outputLimitsOf(config.string("client-output-buffer-limit"));
     this.#applyNotifyFlags(config.number("notify-keyspace-events"));
+    this.tracking.maxKeys = Number(config.string("tracking-table-max-keys"));
+    this.tracking.onActiveChange = (active) => {
+      this.commands.tracking = active ? this.tracking : undefined;
+      this.#installObservers();
+    };
+    // Changes outside any batch (the expiry timer) still reach BCAST clients promptly.
+    this.tracking.onBroadcastPending = () => setTimeout(() => this.tracking.flushBroadcasts(), 0);
     this.#applyMemoryLimits();
     config.onChange((name, value) => {
       if (name.startsWith("maxmemory")) this.#applyMemoryLimits();
       if (name === "loglevel") this.log.level = value as Logger["level"];
       if (name === "active-expire-batch") this.#expiry.batchSize = value as number;
       if (name === "notify-keyspace-events") this.#applyNotifyFlags(value as number);
+      if (name === "tracking-table-max-keys") this.tracking.maxKeys = Number(value);
       if (name === "client-output-buffer-limit") {
         this.#outputLimits = outputLimitsOf(value as string);
       }
@@ -128,6 +139,7 @@ export class KacheServer {
     this.keyspace.observer = combineObservers([
       this.#changeObserver,
       this.persistence.aofEnabled ? this.persistence.observer : undefined,
+      this.commands.tracking,
     ]);
   }
 
@@ -265,6 +277,7 @@ export class KacheServer {
       beforeBatch: () => {},
       afterBatch: () => {
         this.#expiry.reschedule();
+        this.tracking.flushBroadcasts();
         // With appendfsync always, the batch's replies wait for the AOF fsync.
         return this.persistence.afterBatch();
       },
@@ -280,6 +293,8 @@ export class KacheServer {
     this.#connections.add(connection);
     this.state.connectionsReceived++;
     const loop = connection.serve().finally(() => {
+      session.closed = true;
+      this.tracking.disable(session);
       this.watches.unwatch(session);
       this.pubsub.unsubscribeAll(session);
       this.#connections.delete(connection);

@@ -22,6 +22,7 @@ import {
   OK,
   PONG,
   type Reply,
+  set,
   status,
   verbatim,
 } from "../reply.ts";
@@ -195,6 +196,10 @@ function clientKill(context: CommandContext, argv: readonly string[]): Reply {
 }
 
 const CLIENT_HELP = [
+  "CACHING (YES|NO)",
+  "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+  "GETREDIR",
+  "    Return the client ID we are redirecting to when tracking is enabled.",
   "GETNAME",
   "    Return the name of the current connection.",
   "ID",
@@ -219,17 +224,190 @@ const CLIENT_HELP = [
   "    Return information about client connections. Options:",
   "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
   "      Return clients of specified type.",
+  "REPLY (ON|OFF|SKIP)",
+  "    Control the replies sent to the current connection.",
   "SETNAME <name>",
   "    Assign the name <name> to the current connection.",
   "SETINFO <option> <value>",
   "    Set client meta attr. Options are:",
   "    * LIB-NAME: the client lib name.",
   "    * LIB-VER: the client lib version.",
+  "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+  "         [OPTIN] [OPTOUT] [NOLOOP]",
+  "    Control server assisted client side caching.",
+  "TRACKINGINFO",
+  "    Report tracking status for the current connection.",
   "NO-EVICT (ON|OFF)",
   "    Protect current client connection from eviction.",
 ];
 
+/** CLIENT TRACKING ON|OFF with Redis's option parsing and checks (`clientCommand`). */
+function clientTracking(context: CommandContext, argv: readonly string[]): Reply {
+  const { session, server } = context;
+  let redirect: Session | undefined;
+  let redirectGiven = false;
+  const options = { bcast: false, optin: false, optout: false, noloop: false };
+  const prefixes: string[] = [];
+  for (let i = 3; i < argv.length; i++) {
+    const option = argv[i]!.toLowerCase();
+    const more = i < argv.length - 1;
+    if (option === "redirect" && more) {
+      if (redirectGiven) {
+        throw new CommandError("ERR A client can only redirect to a single other client");
+      }
+      const id = parseInteger(argv[++i]!);
+      if (id === undefined) throw new CommandError(NOT_INTEGER);
+      redirect = findSession(server, Number(id));
+      if (redirect === undefined) {
+        throw new CommandError("ERR The client ID you want redirect to does not exist");
+      }
+      redirectGiven = true;
+    } else if (option === "bcast" || option === "optin" || option === "optout") {
+      options[option] = true;
+    } else if (option === "noloop") {
+      options.noloop = true;
+    } else if (option === "prefix" && more) {
+      prefixes.push(argv[++i]!);
+    } else {
+      throw new CommandError(SYNTAX);
+    }
+  }
+  if (isKeyword(argv[2], "ON")) {
+    const problem = server.tracking.enable(session, { ...options, redirect, prefixes });
+    if (problem !== undefined) throw new CommandError(problem);
+  } else if (isKeyword(argv[2], "OFF")) {
+    server.tracking.disable(session);
+  } else {
+    throw new CommandError(SYNTAX);
+  }
+  return OK;
+}
+
 const CLIENT_SUBCOMMANDS: readonly CommandSpec[] = [
+  {
+    name: "client|tracking",
+    arity: -3,
+    flags: ["noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Enable or disable server assisted client side caching support",
+    since: "6.0.0",
+    complexity: "O(1). Some options may introduce additional complexity.",
+    arguments: [
+      {
+        name: "status",
+        type: "oneof",
+        arguments: [
+          { name: "on", type: "pure-token", token: "ON" },
+          { name: "off", type: "pure-token", token: "OFF" },
+        ],
+      },
+      { name: "client-id", type: "integer", token: "REDIRECT", optional: true },
+      { name: "prefix", type: "string", token: "PREFIX", optional: true, multiple: true },
+      { name: "bcast", type: "pure-token", token: "BCAST", optional: true },
+      { name: "optin", type: "pure-token", token: "OPTIN", optional: true },
+      { name: "optout", type: "pure-token", token: "OPTOUT", optional: true },
+      { name: "noloop", type: "pure-token", token: "NOLOOP", optional: true },
+    ],
+    handler: clientTracking,
+  },
+  {
+    name: "client|caching",
+    arity: 3,
+    flags: ["noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Instruct the server about tracking or not keys in the next request",
+    since: "6.0.0",
+    complexity: "O(1)",
+    arguments: [
+      {
+        name: "mode",
+        type: "oneof",
+        arguments: [
+          { name: "yes", type: "pure-token", token: "YES" },
+          { name: "no", type: "pure-token", token: "NO" },
+        ],
+      },
+    ],
+    handler(context, argv) {
+      const { session, server } = context;
+      const tracking = server.tracking;
+      let problem: string | undefined;
+      if (!tracking.isTracking(session)) problem = tracking.setCaching(session, true);
+      else if (isKeyword(argv[2], "YES")) problem = tracking.setCaching(session, true);
+      else if (isKeyword(argv[2], "NO")) problem = tracking.setCaching(session, false);
+      else problem = SYNTAX;
+      if (problem !== undefined) throw new CommandError(problem);
+      return OK;
+    },
+  },
+  {
+    name: "client|getredir",
+    arity: 2,
+    flags: ["noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Get tracking notifications redirection client ID if any",
+    since: "6.0.0",
+    complexity: "O(1)",
+    handler(context) {
+      return integer(context.server.tracking.redirectOf(context.session));
+    },
+  },
+  {
+    name: "client|trackinginfo",
+    arity: 2,
+    flags: ["noscript", "loading", "stale"],
+    group: "connection",
+    summary:
+      "Return information about server assisted client side caching for the current connection",
+    since: "6.2.0",
+    complexity: "O(1)",
+    handler(context) {
+      const { session, server } = context;
+      const tracking = server.tracking;
+      return map([
+        [bulk("flags"), set(tracking.flagsOf(session).map(bulk))],
+        [bulk("redirect"), integer(tracking.redirectOf(session))],
+        [bulk("prefixes"), array(tracking.prefixesOf(session).map(bulk))],
+      ]);
+    },
+  },
+  {
+    name: "client|reply",
+    arity: 3,
+    flags: ["noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Instruct the server whether to reply to commands",
+    since: "3.2.0",
+    complexity: "O(1)",
+    arguments: [
+      {
+        name: "on_off_skip",
+        type: "oneof",
+        arguments: [
+          { name: "on", type: "pure-token", token: "ON" },
+          { name: "off", type: "pure-token", token: "OFF" },
+          { name: "skip", type: "pure-token", token: "SKIP" },
+        ],
+      },
+    ],
+    handler({ session }, argv) {
+      // The binary protocol answers every request in order; a missing reply would break it.
+      if (session.wire === "kache") {
+        throw new CommandError("ERR CLIENT REPLY is not available on the binary protocol");
+      }
+      if (isKeyword(argv[2], "ON")) {
+        session.repliesOff = false;
+        session.skipReply = false;
+      } else if (isKeyword(argv[2], "OFF")) {
+        session.repliesOff = true;
+      } else if (isKeyword(argv[2], "SKIP")) {
+        if (!session.repliesOff) session.skipNextReply = true;
+      } else {
+        throw new CommandError(SYNTAX);
+      }
+      return OK;
+    },
+  },
   {
     name: "client|id",
     arity: 2,

@@ -11,6 +11,7 @@
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
 import { type Eviction, OOM } from "../eviction.ts";
 import { error, QUEUED, type Reply } from "../reply.ts";
+import type { Tracking } from "../tracking.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 
 /** Commands that act on the transaction itself and so are never queued. */
@@ -37,6 +38,8 @@ export class CommandTable {
   readonly stats = new Map<string, CommandStats>();
   /** The memory limit; undefined while maxmemory is 0, so then a command pays one check. */
   eviction: Eviction | undefined;
+  /** Client-side caching; set only while some client tracks or the table holds keys. */
+  tracking: Tracking | undefined;
 
   constructor(specs: Iterable<CommandSpec>) {
     for (const spec of specs) {
@@ -140,6 +143,8 @@ export class CommandTable {
   run(spec: CommandSpec, context: CommandContext, argv: readonly string[]): Reply {
     const dirtyBefore = context.keyspace.dirty;
     this.eviction?.recordAccess(spec, argv);
+    const tracking = this.tracking;
+    tracking?.enter(context.session);
     let reply: Reply;
     try {
       reply = spec.handler!(context, argv);
@@ -153,6 +158,7 @@ export class CommandTable {
           }`,
       );
     }
+    tracking?.leave(spec, context.session, argv);
     if (
       this.onWrite !== undefined && context.keyspace.dirty !== dirtyBefore &&
       spec.flags.includes("write")

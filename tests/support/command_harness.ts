@@ -8,16 +8,19 @@ import type { CommandContext } from "../../lib/commands/types.ts";
 import { Config } from "../../lib/config.ts";
 import { globToRegExp } from "../../lib/glob.ts";
 import { Keyspace } from "../../lib/keyspace.ts";
+import { combineObservers } from "../../server/observers.ts";
 import { PubSub } from "../../lib/pubsub.ts";
 import { error, type Reply } from "../../lib/reply.ts";
 import type { ServerControl } from "../../lib/server_control.ts";
 import { Session } from "../../lib/session.ts";
+import { Tracking } from "../../lib/tracking.ts";
 import { WatchRegistry } from "../../lib/watch.ts";
 
 /** A ServerControl with fixed answers, enough for commands that ask the server things. */
 export class FakeServer implements ServerControl {
   readonly watches = new WatchRegistry();
   readonly pubsub = new PubSub();
+  readonly tracking = new Tracking();
   nowMicros = 1_700_000_000_000_000;
   sessionList: Session[] = [];
   /** The real configuration table, so CONFIG tests see real validation. */
@@ -80,7 +83,9 @@ export function createHarness(now = 1_700_000_000_000): Harness {
   keyspace.now = now;
   const commands = new CommandTable(ALL_COMMANDS);
   const server = new FakeServer();
-  keyspace.observer = server.watches;
+  // Tracking always listens here, so command tests see invalidations without a server.
+  keyspace.observer = combineObservers([server.watches, server.tracking]);
+  commands.tracking = server.tracking;
   let nextId = 1;
   const makeSession = () => {
     const id = nextId++;
