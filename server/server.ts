@@ -10,7 +10,7 @@ import { CommandTable } from "../lib/commands/table.ts";
 import type { CommandContext } from "../lib/commands/types.ts";
 import type { ClientOutputLimits } from "../lib/client_output_limits.ts";
 import { type Config, outputLimitsOf } from "../lib/config.ts";
-import { Eviction, type EvictionPolicy } from "../lib/eviction.ts";
+import { Eviction, type EvictionPolicy, isLfuPolicy } from "../lib/eviction.ts";
 import { Keyspace, type KeyspaceObserver } from "../lib/keyspace.ts";
 import { NotifyingObserver } from "../lib/notify.ts";
 import { NotifyClass, PubSub } from "../lib/pubsub.ts";
@@ -143,7 +143,7 @@ export class KacheServer {
     ]);
   }
 
-  /** maxmemory 0 takes eviction out of the command path entirely. */
+  /** maxmemory 0 (without an LFU policy) takes eviction out of the command path entirely. */
   #applyMemoryLimits(): void {
     const maxmemory = this.config.number("maxmemory");
     this.eviction.configure({
@@ -151,7 +151,9 @@ export class KacheServer {
       policy: this.config.string("maxmemory-policy") as EvictionPolicy,
       samples: this.config.number("maxmemory-samples"),
     });
-    this.commands.eviction = maxmemory > 0 ? this.eviction : undefined;
+    // An LFU policy counts accesses even without a limit, for OBJECT FREQ (as Redis).
+    const counting = isLfuPolicy(this.config.string("maxmemory-policy"));
+    this.commands.eviction = maxmemory > 0 || counting ? this.eviction : undefined;
   }
 
   /** Binds the configured ports and starts accepting; returns the ports bound. */
