@@ -1,0 +1,61 @@
+/**
+ * node-redis's client-side caching, unchanged from npm, against a Kache
+ * server process: the client enables CLIENT TRACKING over RESP3, answers
+ * repeated GETs from its cache, and drops an entry when Kache pushes
+ * `invalidate` for it (after another client's write, and on FLUSHALL).
+ */
+import assert from "node:assert/strict";
+import { createClient } from "redis";
+import { startServer } from "../support/server_process.ts";
+
+/** Resolves with what `promise` gives, or fails after `ms` (an invalidation that never comes). */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`No ${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test("node-redis client-side caching sees Kache's invalidations", async () => {
+  const server = await startServer();
+  const socket = { host: "127.0.0.1", port: server.respPort, reconnectStrategy: false as const };
+  const cached = createClient({
+    RESP: 3,
+    socket,
+    clientSideCache: { ttl: 0, maxEntries: 0, evictPolicy: "LRU" },
+  });
+  const writer = createClient({ socket });
+  try {
+    await cached.connect();
+    await writer.connect();
+    const cache = cached.clientSideCache!;
+    await writer.set("greeting", "hello");
+
+    assert.equal(await cached.get("greeting"), "hello");
+    assert.equal(await cached.get("greeting"), "hello");
+    assert.equal(cache.stats().missCount, 1);
+    assert.equal(cache.stats().hitCount, 1, "the second GET came from the cache");
+
+    const invalidated = new Promise((resolve) => cache.once("invalidate", resolve));
+    await writer.set("greeting", "bye");
+    const key = await within(invalidated, 5000, "invalidation after SET");
+    assert.equal(String(key), "greeting");
+    assert.equal(await cached.get("greeting"), "bye", "the stale value is gone");
+    assert.equal(cache.stats().missCount, 2);
+
+    assert.equal(await cached.get("greeting"), "bye");
+    const flushed = new Promise((resolve) => cache.once("invalidate", resolve));
+    await writer.flushAll();
+    assert.equal(await within(flushed, 5000, "invalidation after FLUSHALL"), null);
+    assert.equal(cache.size(), 0);
+    assert.equal(await cached.get("greeting"), null);
+  } finally {
+    await Promise.allSettled([cached.close(), writer.close()]);
+    await server.stop();
+  }
+});
