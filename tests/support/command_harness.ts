@@ -100,7 +100,13 @@ export function createHarness(now = 1_700_000_000_000): Harness {
     });
     server.sessionList.push(session);
     const context: CommandContext = { keyspace, session, server, commands };
-    return { session, run: (...argv: string[]) => commands.execute(context, argv) };
+    const run = (...argv: string[]) => {
+      const reply = commands.execute(context, argv);
+      // As the wires do once the reply is written: messages held for the caller go out now.
+      session.flushDeferredPushes();
+      return reply;
+    };
+    return { session, run };
   };
   const first = makeSession();
   return {
