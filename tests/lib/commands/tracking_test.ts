@@ -12,7 +12,6 @@ import {
   type Reply,
   set,
 } from "../../../lib/reply.ts";
-import type { Session } from "../../../lib/session.ts";
 import { createHarness, type Harness } from "../../support/command_harness.ts";
 
 const NOW = 1_700_000_000_000;
