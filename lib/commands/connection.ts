@@ -28,6 +28,7 @@ import {
 } from "../reply.ts";
 import type { ServerControl } from "../server_control.ts";
 import type { Session } from "../session.ts";
+import type { Tracking } from "../tracking.ts";
 import { REDIS_COMPATIBLE_VERSION } from "../version.ts";
 import { isKeyword } from "./arguments.ts";
 import { helpReply } from "./help.ts";
@@ -88,9 +89,13 @@ function typeOfSession(session: Session): ClientType {
  * Kache does not track are 0; `lib-name`/`lib-ver` are the Redis 7.2 fields
  * CLIENT SETINFO fills in.
  */
-export function clientInfoLine(session: Session, now: number): string {
+export function clientInfoLine(session: Session, now: number, tracking?: Tracking): string {
   let flags = session.subscriptions !== undefined ? "P" : "";
   if (session.queued !== undefined) flags += "x";
+  const trackingFlags = tracking?.flagsOf(session) ?? [];
+  if (trackingFlags[0] === "on") flags += "t";
+  if (trackingFlags.includes("broken_redirect")) flags += "R";
+  if (trackingFlags.includes("bcast")) flags += "B";
   if (session.watchTouched) flags += "d";
   if (session.closeRequested) flags += "c";
   return `id=${session.id} addr=${session.address} laddr=${session.localAddress} fd=0 ` +
@@ -100,7 +105,7 @@ export function clientInfoLine(session: Session, now: number): string {
     `psub=${session.subscriptions?.patterns.size ?? 0} ssub=0 ` +
     `multi=${session.queued?.length ?? -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 ` +
     `rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${session.lastCommand} ` +
-    `user=default redir=-1 resp=${session.protocol} ` +
+    `user=default redir=${tracking?.redirectOf(session) ?? -1} resp=${session.protocol} ` +
     `lib-name=${session.libName} lib-ver=${session.libVersion}`;
 }
 
@@ -115,7 +120,9 @@ function clientList(context: CommandContext, argv: readonly string[]): Reply {
   if (argv.length === 4 && isKeyword(argv[2], "TYPE")) {
     const type = clientType(argv[3]!);
     for (const session of context.server.sessions()) {
-      if (typeOfSession(session) === type) text += clientInfoLine(session, now) + "\n";
+      if (typeOfSession(session) === type) {
+        text += clientInfoLine(session, now, context.server.tracking) + "\n";
+      }
     }
   } else if (argv.length > 3 && isKeyword(argv[2], "ID")) {
     const ids = argv.slice(3).map((word) => {
@@ -125,12 +132,16 @@ function clientList(context: CommandContext, argv: readonly string[]): Reply {
     });
     for (const id of ids) {
       const session = findSession(context.server, id);
-      if (session !== undefined) text += clientInfoLine(session, now) + "\n";
+      if (session !== undefined) {
+        text += clientInfoLine(session, now, context.server.tracking) + "\n";
+      }
     }
   } else if (argv.length !== 2) {
     throw new CommandError(SYNTAX);
   } else {
-    for (const session of context.server.sessions()) text += clientInfoLine(session, now) + "\n";
+    for (const session of context.server.sessions()) {
+      text += clientInfoLine(session, now, context.server.tracking) + "\n";
+    }
   }
   return verbatim(text);
 }
@@ -455,7 +466,9 @@ const CLIENT_SUBCOMMANDS: readonly CommandSpec[] = [
     since: "6.2.0",
     complexity: "O(1)",
     handler(context) {
-      return verbatim(clientInfoLine(context.session, context.keyspace.now) + "\n");
+      return verbatim(
+        clientInfoLine(context.session, context.keyspace.now, context.server.tracking) + "\n",
+      );
     },
   },
   {

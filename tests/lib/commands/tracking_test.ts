@@ -249,3 +249,15 @@ Deno.test("CLIENT TRACKING option errors have Redis's texts", () => {
   );
   strictEqual(h.server.tracking.clientCount, 0);
 });
+
+Deno.test("CLIENT INFO shows tracking as Redis does: flags t, R, B and redir", () => {
+  const h = createHarness(NOW);
+  const info = () => (h.run("CLIENT", "INFO") as { value: string }).value;
+  strictEqual(/ flags=N .* redir=-1 /.test(info()), true);
+  h.run("CLIENT", "TRACKING", "ON", "BCAST");
+  strictEqual(/ flags=tB .* redir=0 /.test(info()), true);
+  h.run("CLIENT", "TRACKING", "OFF");
+  const other = h.newSession();
+  h.run("CLIENT", "TRACKING", "ON", "REDIRECT", String(other.session.id));
+  strictEqual(info().includes(` redir=${other.session.id} `), true);
+});
