@@ -235,7 +235,8 @@ export const DUMP_COMMANDS: readonly CommandSpec[] = [
     handler(context, argv) {
       const value = context.keyspace.get(argv[1]!);
       if (value === undefined) return NIL;
-      return bulk(dumpPayload(value, setting(context, "rdbcompression") === "yes"));
+      const limits = encodingLimitsFrom((name) => setting(context, name));
+      return bulk(dumpPayload(value, setting(context, "rdbcompression") === "yes", limits));
     },
   },
   {

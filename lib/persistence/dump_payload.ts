@@ -9,6 +9,11 @@
  * between the type and the value, and is cut out), and a payload is decoded
  * by reading it back as a one-key RDB file.
  *
+ * A sorted set is written as Redis 7.0 writes the same set, so the payload
+ * is byte for byte Redis's: a listpack when OBJECT ENCODING says listpack
+ * (lib/object_encoding.ts), else ZSET_2 from the highest score down. (Long
+ * strings may still differ: Kache's LZF finds other matches than Redis's.)
+ *
  * @module
  */
 import { bytesToString, stringToBytes } from "../bytes.ts";
@@ -16,12 +21,20 @@ import type { Value } from "../keyspace.ts";
 import { crc64 } from "./crc64.ts";
 import {
   RDB_MAGIC,
+  RDB_TYPE,
   RDB_VERSION,
   RDB_VERSION_CHECKSUM,
   RDB_VERSION_MAX_READ,
 } from "./rdb_format.ts";
 import { type RdbEntry, RdbError, readRdb } from "./rdb_reader.ts";
-import { RdbWriter } from "./rdb_writer.ts";
+import { type RdbSortedSet, RdbWriter } from "./rdb_writer.ts";
+import { encodeListpack } from "./listpack_writer.ts";
+import {
+  DEFAULT_ENCODING_LIMITS,
+  type EncodingLimits,
+  objectEncoding,
+} from "../object_encoding.ts";
+import type { SortedSet } from "../zset.ts";
 
 /** Version and CRC-64 after the value. */
 const FOOTER_SIZE = 10;
@@ -39,9 +52,22 @@ const WRITER_TRAILER_SIZE = 9;
  * strictEqual(dumpPayload("1", true), "\x00\xc0\x01\x0a\x00\x26\x78\xe7\xb6\xd1\x01\x11\xfc");
  * ```
  */
-export function dumpPayload(value: Value, compression: boolean): string {
+export function dumpPayload(
+  value: Value,
+  compression: boolean,
+  limits: EncodingLimits = DEFAULT_ENCODING_LIMITS,
+): string {
   const writer = new RdbWriter({ compression, checksum: false });
-  writer.writeEntry("", value);
+  let type: number | undefined;
+  if (typeof value === "string") {
+    writer.writeEntry("", value);
+  } else if (objectEncoding(value, limits) === "listpack") {
+    // The listpack goes out as a string would (rdbSaveRawString), under its own type.
+    writer.writeEntry("", bytesToString(zsetListpack(value)));
+    type = RDB_TYPE.ZSET_LISTPACK;
+  } else {
+    writer.writeEntry("", descending(value));
+  }
   writer.finish();
   const chunks = writer.takeChunks();
   let length = 0;
@@ -55,7 +81,7 @@ export function dumpPayload(value: Value, compression: boolean): string {
   // entry = type, key length 0, value, EOF, checksum: keep the type and the value.
   const body = length - 2 - WRITER_TRAILER_SIZE;
   const payload = new Uint8Array(1 + body + FOOTER_SIZE);
-  payload[0] = entry[0]!;
+  payload[0] = type ?? entry[0]!;
   payload.set(entry.subarray(2, 2 + body), 1);
   let p = 1 + body;
   payload[p++] = RDB_VERSION & 0xff;
@@ -66,6 +92,54 @@ export function dumpPayload(value: Value, compression: boolean): string {
     crc >>= 8n;
   }
   return bytesToString(payload);
+}
+
+/** Redis's listpack of a sorted set: member, score, … ascending (`zzlInsertAt`). */
+function zsetListpack(zset: SortedSet): Uint8Array {
+  const elements: (string | bigint)[] = [];
+  for (const [member, score] of zset.entries()) elements.push(member, listpackScore(score));
+  return encodeListpack(elements);
+}
+
+/** 2^62, the bound of Redis's `double2ll` (LLONG_MAX/2 as a double). */
+const DOUBLE2LL_LIMIT = 2 ** 62;
+
+/** A score as `zzlInsertAt` stores it: an integer when integral (`double2ll`), else `d2string`. */
+function listpackScore(score: number): string | bigint {
+  if (Number.isInteger(score) && Math.abs(score) <= DOUBLE2LL_LIMIT) return BigInt(score);
+  if (score === Infinity) return "inf";
+  if (score === -Infinity) return "-inf";
+  return formatG17(score);
+}
+
+/**
+ * C's `printf("%.17g")` for a finite number: 17 significant digits, trailing
+ * zeros dropped, exponent form below 1e-4 or from 1e17 on.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(formatG17(0.1), "0.10000000000000001");
+ * strictEqual(formatG17(2.5), "2.5");
+ * strictEqual(formatG17(1e-7), "9.9999999999999995e-08");
+ * strictEqual(formatG17(1e300), "1.0000000000000001e+300");
+ * ```
+ */
+export function formatG17(x: number): string {
+  const [mantissa, exponentText] = x.toExponential(16).split("e") as [string, string];
+  const exponent = Number(exponentText);
+  const trim = (digits: string) => digits.includes(".") ? digits.replace(/\.?0+$/, "") : digits;
+  if (exponent < -4 || exponent >= 17) {
+    const sign = exponent < 0 ? "-" : "+";
+    return `${trim(mantissa)}e${sign}${String(Math.abs(exponent)).padStart(2, "0")}`;
+  }
+  return trim(x.toFixed(16 - exponent));
+}
+
+/** A sorted set seen from its highest score down, the order Redis saves a skiplist in. */
+function descending(zset: SortedSet): RdbSortedSet {
+  const pairs = [...zset.entries()].reverse();
+  return { size: pairs.length, entries: () => pairs };
 }
 
 /** Why a payload was refused, mapped to Redis's two RESTORE errors. */

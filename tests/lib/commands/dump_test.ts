@@ -45,6 +45,12 @@ Deno.test("DUMP of a string is byte for byte what Redis 7.0 gives", () => {
   deepStrictEqual(h.run("DUMP", "missing"), NIL);
 });
 
+Deno.test("DUMP of a small sorted set is Redis's listpack payload, byte for byte", () => {
+  const h = createHarness(NOW);
+  h.run("ZADD", "z", "1", "a", "2.5", "b", "-3", "c");
+  deepStrictEqual(h.run("DUMP", "z"), bulk(fromHex(REDIS_ZSET_DUMP)));
+});
+
 Deno.test("RESTORE takes Redis's payloads: strings, LZF strings and listpack sorted sets", () => {
   const h = createHarness(NOW);
   for (const [value, hex] of REDIS_STRING_DUMPS) {
