@@ -40,6 +40,9 @@ Deno.test("node-redis client-side caching sees Kache's invalidations", async () 
     assert.equal(await cached.get("greeting"), "hello");
     assert.equal(cache.stats().missCount, 1);
     assert.equal(cache.stats().hitCount, 1, "the second GET came from the cache");
+    const clients = await writer.info("clients");
+    assert.match(clients, /\r\ntracking_clients:1\r\n/);
+    assert.match(await writer.info("stats"), /\r\ntracking_total_keys:1\r\n/);
 
     const invalidated = new Promise((resolve) => cache.once("invalidate", resolve));
     await writer.set("greeting", "bye");

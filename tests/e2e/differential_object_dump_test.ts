@@ -227,6 +227,18 @@ Deno.test("differential: OBJECT, DUMP/RESTORE, encoding settings, CLIENT REPLY a
         ["OBJECT", "FREQ", "dst"],
         ["OBJECT", "HELP"],
         ["OBJECT", "NOPE", "dst"],
+        // An LFU policy counts accesses even without maxmemory; RESTORE FREQ sets the counter.
+        ["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"],
+        ["SET", "f", "v"],
+        ["OBJECT", "FREQ", "f"],
+        ["GET", "f"],
+        ["OBJECT", "FREQ", "f"],
+        ["OBJECT", "IDLETIME", "f"],
+        ["RESTORE", "g", "0", payload, "FREQ", "100"],
+        ["OBJECT", "FREQ", "g"],
+        ["OBJECT", "FREQ", "missing"],
+        ["CONFIG", "SET", "maxmemory-policy", "noeviction"],
+        ["OBJECT", "FREQ", "f"],
       ];
       await p.runAll(commands);
       p.assertAgreed();
