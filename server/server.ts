@@ -297,6 +297,8 @@ export class KacheServer {
     const loop = connection.serve().finally(() => {
       session.closed = true;
       this.tracking.disable(session);
+      // The tracking table may still name this session: let it hold no connection alive.
+      session.push = undefined;
       this.watches.unwatch(session);
       this.pubsub.unsubscribeAll(session);
       this.#connections.delete(connection);

@@ -779,7 +779,10 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
       const { session, server } = context;
       server.watches.unwatch(session);
       server.pubsub.unsubscribeAll(session);
+      server.tracking.disable(session);
       session.endTransaction();
+      session.repliesOff = false;
+      session.skipNextReply = false;
       session.protocol = 2;
       session.name = "";
       session.authenticated = !passwordRequired(server);

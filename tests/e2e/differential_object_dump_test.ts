@@ -262,6 +262,9 @@ Deno.test("differential: OBJECT, DUMP/RESTORE, encoding settings, CLIENT REPLY a
         request("CLIENT", "REPLY", "ON"),
         request("GET", "r"),
         request("CLIENT", "REPLY", "MAYBE"),
+        request("CLIENT", "REPLY", "OFF"),
+        request("RESET"),
+        request("GET", "r"),
       ].join("");
       const [fromRedis, fromKache] = await Promise.all([
         transcript(ports.redis, bytes, false),

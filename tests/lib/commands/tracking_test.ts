@@ -261,3 +261,11 @@ Deno.test("CLIENT INFO shows tracking as Redis does: flags t, R, B and redir", (
   h.run("CLIENT", "TRACKING", "ON", "REDIRECT", String(other.session.id));
   strictEqual(info().includes(` redir=${other.session.id} `), true);
 });
+
+Deno.test("RESET turns tracking off", () => {
+  const h = createHarness(NOW);
+  h.run("CLIENT", "TRACKING", "ON");
+  h.run("RESET");
+  deepStrictEqual(h.run("CLIENT", "GETREDIR"), integer(-1));
+  strictEqual(h.server.tracking.clientCount, 0);
+});
