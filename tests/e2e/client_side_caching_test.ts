@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createClient } from "redis";
+import { RawRespClient } from "../support/resp_client.ts";
 import { startServer } from "../support/server_process.ts";
 
 /** Resolves with what `promise` gives, or fails after `ms` (an invalidation that never comes). */
@@ -59,6 +60,25 @@ Deno.test("node-redis client-side caching sees Kache's invalidations", async () 
     assert.equal(await cached.get("greeting"), null);
   } finally {
     await Promise.allSettled([cached.close(), writer.close()]);
+    await server.stop();
+  }
+});
+
+Deno.test("CLIENT TRACKING BCAST hears about a key the expiry timer removes", async () => {
+  const server = await startServer();
+  const reader = await RawRespClient.connect(server.respPort);
+  const writer = await RawRespClient.connect(server.respPort);
+  try {
+    await reader.send(["HELLO", "3"]);
+    assert.equal((await reader.send(["CLIENT", "TRACKING", "ON", "BCAST"])).raw, "+OK\r\n");
+    await writer.send(["SET", "ephemeral", "1", "PX", "50"]);
+    const invalidate = ">2\r\n$10\r\ninvalidate\r\n*1\r\n$9\r\nephemeral\r\n";
+    // Once for the SET, once when the key expires with no command running.
+    assert.equal((await within(reader.readReply(), 5000, "push for SET")).raw, invalidate);
+    assert.equal((await within(reader.readReply(), 5000, "push for expiry")).raw, invalidate);
+  } finally {
+    reader.close();
+    writer.close();
     await server.stop();
   }
 });
