@@ -34,7 +34,7 @@ import {
   type EncodingLimits,
   objectEncoding,
 } from "../object_encoding.ts";
-import type { SortedSet } from "../zset.ts";
+import { SortedSet } from "../zset.ts";
 
 /** Version and CRC-64 after the value. */
 const FOOTER_SIZE = 10;
@@ -59,7 +59,8 @@ export function dumpPayload(
 ): string {
   const writer = new RdbWriter({ compression, checksum: false });
   let type: number | undefined;
-  if (typeof value === "string") {
+  if (!(value instanceof SortedSet)) {
+    // Strings, and every other kind as the snapshot writer encodes it.
     writer.writeEntry("", value);
   } else if (objectEncoding(value, limits) === "listpack") {
     // The listpack goes out as a string would (rdbSaveRawString), under its own type.
