@@ -338,7 +338,10 @@ export class Tracking implements KeyspaceObserver {
   flushBroadcasts(): void {
     if (!this.#broadcastPending) return;
     this.#broadcastPending = false;
-    for (const entry of this.#prefixes.values()) {
+    // Prefix by prefix in byte order, as Redis walks its prefix radix tree.
+    const prefixes = [...this.#prefixes.keys()].sort(byteOrder);
+    for (const prefix of prefixes) {
+      const entry = this.#prefixes.get(prefix)!;
       const pending = entry.pending;
       if (pending.size === 0) continue;
       entry.pending = new Map();

@@ -352,9 +352,9 @@ async function trackingTranscript(port: number): Promise<string> {
       "ON",
       "BCAST",
       "PREFIX",
-      "p:",
-      "PREFIX",
       "q",
+      "PREFIX",
+      "p:",
     ]);
     await send(reader, "reader", ["CLIENT", "TRACKINGINFO"]);
     await send(writer, "writer", ["MSET", "p:2", "x", "p:1", "y", "other", "z", "q9", "w"]);
