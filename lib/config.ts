@@ -20,7 +20,7 @@ import {
 } from "./notify.ts";
 import { utf8ToBinary } from "./bytes.ts";
 import { PROTECTED_ACTION_VALUES } from "./protection.ts";
-import { parseMemorySize, parseSafeInteger } from "./numbers.ts";
+import { formatInteger, parseInteger, parseMemorySize, parseSafeInteger } from "./numbers.ts";
 import { formatSaveRules, INVALID_SAVE, parseSaveRules } from "./persistence/save_rules.ts";
 
 /** How a setting's text is read and written back. */
@@ -62,6 +62,8 @@ export interface ConfigParameter {
   readonly protected?: boolean;
   /** Refuses values the type accepts but the setting does not; returns Redis's text. */
   readonly check?: (text: string) => string | undefined;
+  /** The other name of the same setting (Redis's pre-7.0 `*-ziplist-*` names); both show its value. */
+  readonly alias?: string;
   readonly description: string;
 }
 
@@ -190,6 +192,98 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     default: "yes",
     mutable: true,
     description: "at startup, drop a torn last command of the append-only file instead of refusing",
+  },
+];
+
+/** Redis's size_t/long long settings: 0 to LONG_MAX, kept as their canonical decimal. */
+const LONG_RANGE: ConfigType = {
+  kind: "custom",
+  parse(text) {
+    const value = parseInteger(text);
+    if (value === undefined) return { error: "argument couldn't be parsed into an integer" };
+    if (value < 0) return { error: "argument must be between 0 and 9223372036854775807 inclusive" };
+    return { value: formatInteger(value) };
+  },
+  format: (value) => String(value),
+};
+const INT_RANGE = { kind: "integer", min: -2147483648, max: 2147483647 } as const;
+const NON_NEGATIVE_INT = { kind: "integer", min: 0, max: 2147483647 } as const;
+
+/** Said of every encoding setting: it is kept and reported, and changes no representation. */
+const KEPT_ONLY = "Kache's representation does not depend on it";
+
+/** One setting under its 7.0 name and its pre-7.0 ziplist alias, which share one value. */
+function withAlias(parameter: ConfigParameter, alias: string): ConfigParameter[] {
+  return [{ ...parameter, alias }, { ...parameter, name: alias, alias: parameter.name }];
+}
+
+/**
+ * The encoding settings under Redis 7.0's names, aliases, ranges and
+ * defaults: they decide what OBJECT ENCODING reports (lib/object_encoding.ts).
+ */
+const ENCODING_PARAMETERS: readonly ConfigParameter[] = [
+  ...withAlias({
+    name: "zset-max-listpack-entries",
+    type: LONG_RANGE,
+    default: "128",
+    mutable: true,
+    description: `OBJECT ENCODING says listpack for sorted sets up to this size (${KEPT_ONLY})`,
+  }, "zset-max-ziplist-entries"),
+  ...withAlias({
+    name: "zset-max-listpack-value",
+    type: { kind: "memory" },
+    default: "64",
+    mutable: true,
+    description: `...and whose members are at most this long (${KEPT_ONLY})`,
+  }, "zset-max-ziplist-value"),
+  ...withAlias({
+    name: "hash-max-listpack-entries",
+    type: LONG_RANGE,
+    default: "512",
+    mutable: true,
+    description: `OBJECT ENCODING says listpack for hashes up to this size (${KEPT_ONLY})`,
+  }, "hash-max-ziplist-entries"),
+  ...withAlias({
+    name: "hash-max-listpack-value",
+    type: { kind: "memory" },
+    default: "64",
+    mutable: true,
+    description: `...and whose fields and values are at most this long (${KEPT_ONLY})`,
+  }, "hash-max-ziplist-value"),
+  ...withAlias({
+    name: "list-max-listpack-size",
+    type: INT_RANGE,
+    default: "-2",
+    mutable: true,
+    description: `Redis's quicklist node size; lists are always quicklist in 7.0 (${KEPT_ONLY})`,
+  }, "list-max-ziplist-size"),
+  {
+    name: "list-compress-depth",
+    type: NON_NEGATIVE_INT,
+    default: "0",
+    mutable: true,
+    description: `Redis's uncompressed quicklist nodes at each end (${KEPT_ONLY})`,
+  },
+  {
+    name: "set-max-intset-entries",
+    type: LONG_RANGE,
+    default: "512",
+    mutable: true,
+    description: `OBJECT ENCODING says intset for integer sets up to this size (${KEPT_ONLY})`,
+  },
+  {
+    name: "stream-node-max-bytes",
+    type: { kind: "memory" },
+    default: "4096",
+    mutable: true,
+    description: `Redis's stream node size in bytes; Kache has no streams (${KEPT_ONLY})`,
+  },
+  {
+    name: "stream-node-max-entries",
+    type: LONG_RANGE,
+    default: "100",
+    mutable: true,
+    description: `Redis's stream node size in entries; Kache has no streams (${KEPT_ONLY})`,
   },
 ];
 
@@ -375,6 +469,15 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     description: "number of databases, SELECT 0 to N-1 (a database costs nothing until used)",
   },
   ...PERSISTENCE_PARAMETERS,
+  ...ENCODING_PARAMETERS,
+  {
+    name: "tracking-table-max-keys",
+    type: LONG_RANGE,
+    default: "1000000",
+    mutable: true,
+    description:
+      "most keys CLIENT TRACKING remembers; past it the oldest are invalidated (0 = no limit)",
+  },
 ];
 
 const BY_NAME = new Map(CONFIG_PARAMETERS.map((parameter) => [parameter.name, parameter]));
@@ -494,6 +597,7 @@ export class Config {
       }
     }
     this.#values.set(parameter.name, parsed.value);
+    if (parameter.alias !== undefined) this.#values.set(parameter.alias, parsed.value);
     for (const listener of this.#listeners) listener(parameter.name, parsed.value);
     return undefined;
   }

@@ -106,6 +106,10 @@ const NO_TOUCH = new Set([
   "pexpiretime",
   "watch",
   "memory|usage",
+  "object|encoding",
+  "object|refcount",
+  "object|idletime",
+  "object|freq",
 ]);
 
 /** What a use records: nothing, a CLOCK used-bit, or an LFU counter bump. */
@@ -161,18 +165,19 @@ export class Eviction {
     this.#random = random;
   }
 
-  /** Applies new settings; LFU counters exist only while an LFU policy is on. */
+  /**
+   * Applies new settings; LFU counters exist only while an LFU policy is on,
+   * with or without maxmemory (as in Redis, OBJECT FREQ reads them either way).
+   */
   configure(limits: MemoryLimits): void {
     const active = limits.maxmemory > 0;
     const policy = limits.policy;
-    this.#tracking = !active
-      ? "none"
-      : policy === "allkeys-lru" || policy === "volatile-lru"
-      ? "recency"
-      : policy === "allkeys-lfu"
+    this.#tracking = policy === "allkeys-lfu"
       ? "frequency"
       : policy === "volatile-lfu"
       ? "volatile-frequency"
+      : active && (policy === "allkeys-lru" || policy === "volatile-lru")
+      ? "recency"
       : "none";
     const lfu = this.#tracking === "frequency" ||
       this.#tracking === "volatile-frequency";
@@ -253,8 +258,7 @@ export class Eviction {
 
   /** The key's LFU counter after decay (as Redis's OBJECT FREQ); LFU_INIT when untracked. */
   frequency(key: string, keyspace: Keyspace): number {
-    const packed = keyspace.accessCounters?.get(key);
-    return packed === undefined ? LFU_INIT : decayed(packed, minutes(keyspace.now));
+    return lfuFrequency(keyspace, key);
   }
 
   /** The next victim under the policy, or undefined when there is none. */
@@ -380,6 +384,27 @@ export class Eviction {
     pool.splice(at, 0, candidate);
     if (pool.length > POOL_SIZE) pool.shift();
   }
+}
+
+/** Whether `policy` keeps LFU counters (Redis's MAXMEMORY_FLAG_LFU). */
+export function isLfuPolicy(policy: string): boolean {
+  return policy === "allkeys-lfu" || policy === "volatile-lfu";
+}
+
+/** Whether `policy` keeps LRU or LFU data per key (Redis's MAXMEMORY_FLAG_NO_SHARED_INTEGERS). */
+export function tracksAccess(policy: string): boolean {
+  return isLfuPolicy(policy) || policy === "allkeys-lru" || policy === "volatile-lru";
+}
+
+/** A key's LFU counter after decay, as OBJECT FREQ reports it; LFU_INIT for a key not used since it was made. */
+export function lfuFrequency(keyspace: Keyspace, key: string): number {
+  const packed = keyspace.accessCounters?.get(key);
+  return packed === undefined ? LFU_INIT : decayed(packed, minutes(keyspace.now));
+}
+
+/** Sets a key's LFU counter (RESTORE … FREQ); nothing while no LFU policy keeps counters. */
+export function setLfuFrequency(keyspace: Keyspace, key: string, counter: number): void {
+  keyspace.accessCounters?.set(key, minutes(keyspace.now) * 256 + counter);
 }
 
 /** Redis's LFU clock: minutes, 16 bits, wrapping every ~45 days. */

@@ -9,6 +9,7 @@ import type { Databases } from "./databases.ts";
 import type { PubSub } from "./pubsub.ts";
 import type { Reply } from "./reply.ts";
 import type { Session } from "./session.ts";
+import type { Tracking } from "./tracking.ts";
 import type { WatchRegistry } from "./watch.ts";
 
 export interface ClientInfo {
@@ -22,6 +23,8 @@ export interface ServerControl {
   readonly watches: WatchRegistry;
   /** Channel and pattern subscriptions, PUBLISH fan-out and keyspace notifications. */
   readonly pubsub: PubSub;
+  /** CLIENT TRACKING's table and modes (client-side caching). */
+  readonly tracking: Tracking;
   /** Wall clock in Unix microseconds, for TIME. */
   clockMicros(): number;
   /** Uniform random number in [0, 1), for RANDOMKEY and ZRANDMEMBER. */

@@ -68,6 +68,20 @@ export class Session implements Subscriber {
    * blocked client is quiet by design, so `timeout` must not close it.
    */
   blocked = false;
+  /**
+   * Messages for this session produced while its own command ran (tracking
+   * invalidations): they go out after that command's reply, as Redis's
+   * `tracking_pending_keys`. See {@link Session.flushDeferredPushes}.
+   */
+  deferredPushes: Reply[] | undefined;
+  /** The connection has ended (a CLIENT TRACKING redirect to it is broken). */
+  closed = false;
+  /** CLIENT REPLY OFF: no reply is sent until CLIENT REPLY ON (pushes still are). */
+  repliesOff = false;
+  /** CLIENT REPLY SKIP ran: the next command's reply is not sent. */
+  skipNextReply = false;
+  /** The running command's reply is not sent (it follows CLIENT REPLY SKIP); ON clears it. */
+  skipReply = false;
 
   constructor(options: SessionOptions) {
     this.id = options.id;
@@ -91,6 +105,14 @@ export class Session implements Subscriber {
    */
   get idleTimeoutApplies(): boolean {
     return this.subscriptions === undefined && !this.blocked;
+  }
+
+  /** Sends the messages held back while this session's command ran; called after its reply. */
+  flushDeferredPushes(): void {
+    const messages = this.deferredPushes;
+    if (messages === undefined) return;
+    this.deferredPushes = undefined;
+    for (const message of messages) this.push?.(message);
   }
 
   /** Leaves MULTI and forgets WATCHes (after EXEC, DISCARD or RESET). */

@@ -40,6 +40,7 @@ const SECTIONS: Record<string, Section> = {
       ["connected_clients", server.connections.size],
       ["maxclients", server.config.number("maxclients")],
       ["blocked_clients", 0],
+      ["tracking_clients", server.tracking.clientCount],
     ];
   },
   memory(server) {
@@ -83,6 +84,9 @@ const SECTIONS: Record<string, Section> = {
       ["evicted_keys", server.databases.shared.evictedCount],
       ["keyspace_hits", 0],
       ["keyspace_misses", 0],
+      ["tracking_total_keys", server.tracking.keyCount],
+      ["tracking_total_items", server.tracking.itemCount],
+      ["tracking_total_prefixes", server.tracking.prefixCount],
     ];
   },
   replication() {

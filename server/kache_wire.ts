@@ -93,6 +93,7 @@ export class KacheWire implements Wire {
     // (P)(UN)SUBSCRIBE confirmations are pushes here as on RESP3.
     if (reply.kind === "push") this.#encoder.writeResponse(KACHE_PUSH_STATUS, reply);
     else this.#encoder.writeReply(reply);
+    context.session.flushDeferredPushes();
   }
 
   protocolError(): void {

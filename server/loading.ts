@@ -14,8 +14,8 @@
 import type { Databases } from "../lib/databases.ts";
 import { AofFormatError, AofParser } from "../lib/persistence/aof_loader.ts";
 import type { AofManifest } from "../lib/persistence/aof_manifest.ts";
+import { valueFromRdb } from "../lib/persistence/rdb_value.ts";
 import { RdbError, RdbReader } from "../lib/persistence/rdb_reader.ts";
-import { SortedSet } from "../lib/zset.ts";
 import type { Logger } from "./log.ts";
 
 const READ_CHUNK = 4 * 1024 * 1024;
@@ -69,13 +69,7 @@ export function loadRdbFile(path: string, databases: Databases): RdbLoadResult {
       return;
     }
     const keyspace = databases.at(entry.db);
-    if (typeof entry.value === "string") {
-      keyspace.set(entry.key, entry.value);
-    } else {
-      const zset = new SortedSet();
-      for (const [member, score] of entry.value) zset.add(member, score);
-      keyspace.set(entry.key, zset);
-    }
+    keyspace.set(entry.key, valueFromRdb(entry.value));
     if (entry.expiresAtMs !== undefined) keyspace.setExpiry(entry.key, entry.expiresAtMs);
     keys++;
   }, { databases: databases.count });

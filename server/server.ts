@@ -10,12 +10,13 @@ import { CommandTable } from "../lib/commands/table.ts";
 import { SessionContext } from "../lib/commands/context.ts";
 import type { ClientOutputLimits } from "../lib/client_output_limits.ts";
 import { type Config, outputLimitsOf } from "../lib/config.ts";
-import { Eviction, type EvictionPolicy } from "../lib/eviction.ts";
+import { Eviction, type EvictionPolicy, isLfuPolicy } from "../lib/eviction.ts";
 import { Databases } from "../lib/databases.ts";
 import type { KeyspaceObserver } from "../lib/keyspace.ts";
 import { NotifyingObserver } from "../lib/notify.ts";
 import { NotifyClass, PubSub } from "../lib/pubsub.ts";
 import { Session, type WireProtocol } from "../lib/session.ts";
+import { Tracking } from "../lib/tracking.ts";
 import { WatchRegistry } from "../lib/watch.ts";
 import { ActiveExpiry } from "./active_expiry.ts";
 import { Connection, type Wire } from "./connection.ts";
@@ -50,6 +51,8 @@ export class KacheServer {
   readonly watches = new WatchRegistry();
   /** Subscriptions, PUBLISH fan-out and keyspace notifications. */
   readonly pubsub = new PubSub();
+  /** CLIENT TRACKING: observes the keyspace only while some client tracks (lib/tracking.ts). */
+  readonly tracking = new Tracking();
   /** maxmemory and its policy; the command table consults it only while maxmemory is set. */
   readonly eviction: Eviction;
   readonly state: ServerState;
@@ -107,6 +110,13 @@ export class KacheServer {
     this.#expiry = new ActiveExpiry(this.databases, config.number("active-expire-batch"));
     this.#outputLimits = outputLimitsOf(config.string("client-output-buffer-limit"));
     this.#applyNotifyFlags(config.number("notify-keyspace-events"));
+    this.tracking.maxKeys = Number(config.string("tracking-table-max-keys"));
+    this.tracking.onActiveChange = (active) => {
+      this.commands.tracking = active ? this.tracking : undefined;
+      this.#installObservers();
+    };
+    // Changes outside any batch (the expiry timer) still reach BCAST clients promptly.
+    this.tracking.onBroadcastPending = () => setTimeout(() => this.tracking.flushBroadcasts(), 0);
     this.#applyMemoryLimits();
     // Microseconds from the monotonic clock: commands are timed for commandstats and SLOWLOG.
     this.commands.clock = () => performance.now() * 1000;
@@ -121,6 +131,7 @@ export class KacheServer {
       if (name === "loglevel") this.log.level = value as Logger["level"];
       if (name === "active-expire-batch") this.#expiry.batchSize = value as number;
       if (name === "notify-keyspace-events") this.#applyNotifyFlags(value as number);
+      if (name === "tracking-table-max-keys") this.tracking.maxKeys = Number(value);
       if (name === "client-output-buffer-limit") {
         this.#outputLimits = outputLimitsOf(value as string);
       }
@@ -146,10 +157,11 @@ export class KacheServer {
     this.databases.shared.observer = combineObservers([
       this.#changeObserver,
       this.persistence.aofEnabled ? this.persistence.observer : undefined,
+      this.commands.tracking,
     ]);
   }
 
-  /** maxmemory 0 takes eviction out of the command path entirely. */
+  /** maxmemory 0 (without an LFU policy) takes eviction out of the command path entirely. */
   #applyMemoryLimits(): void {
     const maxmemory = this.config.number("maxmemory");
     this.eviction.configure({
@@ -157,7 +169,9 @@ export class KacheServer {
       policy: this.config.string("maxmemory-policy") as EvictionPolicy,
       samples: this.config.number("maxmemory-samples"),
     });
-    this.commands.eviction = maxmemory > 0 ? this.eviction : undefined;
+    // An LFU policy counts accesses even without a limit, for OBJECT FREQ (as Redis).
+    const counting = isLfuPolicy(this.config.string("maxmemory-policy"));
+    this.commands.eviction = maxmemory > 0 || counting ? this.eviction : undefined;
   }
 
   /** Binds the configured ports and starts accepting; returns the ports bound. */
@@ -291,6 +305,7 @@ export class KacheServer {
       beforeBatch: () => this.persistence.beforeBatch(),
       afterBatch: () => {
         this.#expiry.reschedule();
+        this.tracking.flushBroadcasts();
         // With appendfsync always, the batch's replies wait for the AOF fsync.
         return this.persistence.afterBatch();
       },
@@ -306,6 +321,10 @@ export class KacheServer {
     this.#connections.add(connection);
     this.state.connectionsReceived++;
     const loop = connection.serve().finally(() => {
+      session.closed = true;
+      this.tracking.disable(session);
+      // The tracking table may still name this session: let it hold no connection alive.
+      session.push = undefined;
       this.watches.unwatch(session);
       this.pubsub.unsubscribeAll(session);
       this.commands.monitors.remove(session);

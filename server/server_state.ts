@@ -13,6 +13,7 @@ import type { PubSub } from "../lib/pubsub.ts";
 import type { Reply } from "../lib/reply.ts";
 import type { ServerControl } from "../lib/server_control.ts";
 import type { Session } from "../lib/session.ts";
+import type { Tracking } from "../lib/tracking.ts";
 import type { WatchRegistry } from "../lib/watch.ts";
 import type { KacheServer } from "./server.ts";
 import { buildInfo } from "./info.ts";
@@ -35,6 +36,10 @@ export class ServerState implements ServerControl {
 
   get watches(): WatchRegistry {
     return this.#server.watches;
+  }
+
+  get tracking(): Tracking {
+    return this.#server.tracking;
   }
 
   clockMicros(): number {

@@ -5,6 +5,7 @@
  * @module
  */
 import { CONNECTION_COMMANDS } from "./connection.ts";
+import { DUMP_COMMANDS } from "./dump.ts";
 import { KEY_COMMANDS } from "./keys.ts";
 import { PUBSUB_COMMANDS } from "./pubsub.ts";
 import { SERVER_COMMANDS } from "./server.ts";
@@ -17,6 +18,7 @@ import { SORTED_SET_COMMANDS } from "./zset.ts";
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...CONNECTION_COMMANDS,
   ...KEY_COMMANDS,
+  ...DUMP_COMMANDS,
   ...STRING_COMMANDS,
   ...SORTED_SET_COMMANDS,
   ...SERVER_COMMANDS,

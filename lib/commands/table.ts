@@ -14,6 +14,7 @@ import { type Eviction, OOM } from "../eviction.ts";
 import { error, QUEUED, type Reply } from "../reply.ts";
 import { monitorLine, Monitors } from "../monitor.ts";
 import { SlowLog } from "../slowlog.ts";
+import type { Tracking } from "../tracking.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 
 /** Commands that act on the transaction itself and so are never queued. */
@@ -59,6 +60,8 @@ export class CommandTable {
    * processCommand. Undefined, as it almost always is, it costs one check.
    */
   writesRefused: string | undefined;
+  /** Client-side caching; set only while some client tracks or the table holds keys. */
+  tracking: Tracking | undefined;
 
   constructor(specs: Iterable<CommandSpec>) {
     for (const spec of specs) {
@@ -159,6 +162,8 @@ export class CommandTable {
   run(spec: CommandSpec, context: CommandContext, argv: readonly string[]): Reply {
     const dirtyBefore = context.keyspace.dirty;
     this.eviction?.recordAccess(spec, argv, context.keyspace);
+    const tracking = this.tracking;
+    tracking?.enter(context.session);
     const clock = this.clock;
     const started = clock === undefined ? 0 : clock();
     let reply: Reply;
@@ -174,6 +179,7 @@ export class CommandTable {
           }`,
       );
     }
+    tracking?.leave(spec, context.session, argv);
     if (
       this.onWrite !== undefined && context.keyspace.dirty !== dirtyBefore &&
       spec.flags.includes("write")

@@ -13,6 +13,8 @@ import { PubSub } from "../../lib/pubsub.ts";
 import { error, type Reply } from "../../lib/reply.ts";
 import type { ServerControl } from "../../lib/server_control.ts";
 import { Session, type WireProtocol } from "../../lib/session.ts";
+import { combineObservers } from "../../server/observers.ts";
+import { Tracking } from "../../lib/tracking.ts";
 import { WatchRegistry } from "../../lib/watch.ts";
 
 /** A ServerControl with fixed answers, enough for commands that ask the server things. */
@@ -20,6 +22,7 @@ export class FakeServer implements ServerControl {
   readonly databases = new Databases(16);
   readonly watches = new WatchRegistry();
   readonly pubsub = new PubSub();
+  readonly tracking = new Tracking();
   nowMicros = 1_700_000_000_000_000;
   sessionList: Session[] = [];
   /** The real configuration table, so CONFIG tests see real validation. */
@@ -89,7 +92,9 @@ export function createHarness(now = 1_700_000_000_000): Harness {
   const server = new FakeServer();
   const keyspace = server.databases.at(0);
   keyspace.now = now;
-  keyspace.observer = server.watches;
+  // Tracking always listens here, so command tests see invalidations without a server.
+  server.databases.shared.observer = combineObservers([server.watches, server.tracking]);
+  commands.tracking = server.tracking;
   let nextId = 1;
   const makeSession = (options: { wire?: WireProtocol; local?: boolean } = {}) => {
     const wire = options.wire ?? "resp";
@@ -106,7 +111,13 @@ export function createHarness(now = 1_700_000_000_000): Harness {
     });
     server.sessionList.push(session);
     const context = new SessionContext(server.databases, session, server, commands);
-    return { session, run: (...argv: string[]) => commands.execute(context, argv) };
+    const run = (...argv: string[]) => {
+      const reply = commands.execute(context, argv);
+      // As the wires do once the reply is written: messages held for the caller go out now.
+      session.flushDeferredPushes();
+      return reply;
+    };
+    return { session, run };
   };
   const first = makeSession();
   return {
