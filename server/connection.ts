@@ -25,10 +25,11 @@
  * @module
  */
 import { type OutputLimit, outputLimitReached } from "../lib/client_output_limits.ts";
+import { flattenOutput, type Output, outputLength } from "../lib/protocol/output.ts";
 import type { Reply } from "../lib/reply.ts";
 import type { Session } from "../lib/session.ts";
 import { Outbox } from "./outbox.ts";
-import { writeAll } from "./write.ts";
+import { writeAll, writeParts } from "./write.ts";
 
 /** How a protocol plugs into the loop: decode requests, run them, produce bytes. */
 export interface Wire {
@@ -46,7 +47,7 @@ export interface Wire {
   /** Encodes the reply to broken framing, for protocols that have one. */
   protocolError(message: string): void;
   /** The pending output, valid until the next handle(); clears it. */
-  takeOutput(): Uint8Array;
+  takeOutput(): Output;
   /** Encodes an out-of-band message as bytes of its own, which may be shared and never change. */
   encodePush(message: Reply): Uint8Array;
 }
@@ -64,6 +65,8 @@ const SHRINK_ABOVE = 1024 * 1024;
  * throughput (a batch of small replies never comes close).
  */
 export const OUTPUT_CHUNK_BYTES = 1024 * 1024;
+
+const EMPTY = new Uint8Array(0);
 
 export interface ConnectionHooks {
   /** Called before a batch of requests runs (the server fixes "now", counts commands). */
@@ -212,24 +215,35 @@ export class Connection {
    * start at once: 0 to +30% requests/s without pipelining in noisy A/B runs
    * here. The copy frees the encoder for the next chunk.
    */
-  async #send(output: Uint8Array): Promise<void> {
+  async #send(output: Output): Promise<void> {
     // Created at the end of the chunk that subscribed, before anything is awaited, so a push
     // arriving meanwhile queues behind this chunk's replies.
     if (this.session.subscriptions !== undefined && this.#outbox === undefined) {
       this.#outbox = new Outbox(this.#conn);
       if (this.#inFlight !== undefined) {
-        this.#outbox.enqueue(output.slice());
-        output = output.subarray(0, 0);
+        this.#outbox.enqueue(flattenOutput(output));
+        output = EMPTY;
         await this.#inFlight;
       }
     }
     if (this.#outbox !== undefined) {
-      await this.#sendQueued(this.#outbox, output);
+      // Subscribers rarely get big values back: their output is flattened into the queue.
+      await this.#sendQueued(
+        this.#outbox,
+        output instanceof Uint8Array ? output : flattenOutput(output),
+      );
       return;
     }
-    if (output.length === 0) return;
+    if (outputLength(output) === 0) return;
     await this.#inFlight;
-    this.#inFlight = writeAll(this.#conn, output.slice()).then(
+    // Byte parts are views of the encoder's buffer, which the next chunk reuses: copy them.
+    const writing = output instanceof Uint8Array
+      ? writeAll(this.#conn, output.slice())
+      : writeParts(
+        this.#conn,
+        output.map((part) => typeof part === "string" ? part : part.slice()),
+      );
+    this.#inFlight = writing.then(
       () => {
         this.#inFlight = undefined;
       },
@@ -261,7 +275,7 @@ export class Connection {
       // Inside our own batch, the replies produced so far go first (elsewhere there are none);
       // the loop sends the rest and starts the writer.
       const before = this.#wire.takeOutput();
-      if (before.length > 0) outbox.enqueue(before.slice());
+      if (outputLength(before) > 0) outbox.enqueue(flattenOutput(before));
       outbox.enqueue(bytes);
     }
     this.#enforceOutputLimit(outbox);

@@ -108,3 +108,34 @@ Deno.test("a client pipelining big GETs without reading holds little memory and 
     await server.stop();
   }
 });
+
+Deno.test("connections that once read a big value leave the server no bigger", async () => {
+  const server = await startServer([], { v8Flags: servedV8Flags() });
+  const pid = server.process.pid;
+  const admin = await RawRespClient.connect(server.respPort);
+  const clients: Deno.Conn[] = [];
+  try {
+    const value = bigValue(4 * MB);
+    assert.equal((await admin.send(["SET", "big", value])).raw, "+OK\r\n");
+    const before = await settledRss(pid, 500);
+    for (let i = 0; i < 100; i++) {
+      clients.push(await Deno.connect({ hostname: "127.0.0.1", port: server.respPort }));
+    }
+    // 100 connections each read the 4 MB value once, all at the same time, and stay open.
+    const reply = `$${value.length}\r\n${value}\r\n`;
+    await Promise.all(clients.map(async (conn) => {
+      await conn.write(encodeRespRequest(["GET", "big"]));
+      await new StreamChecker([reply]).run(conn);
+    }));
+    const after = await settledRss(pid, 2000);
+    assert.ok(
+      after - before < 100 * MB,
+      `RSS still ${((after - before) / MB).toFixed(1)} MB up after 100 clients read 4 MB each`,
+    );
+    assert.equal((await admin.send(["PING"])).raw, "+PONG\r\n");
+  } finally {
+    for (const conn of clients) conn.close();
+    admin.close();
+    await server.stop();
+  }
+});
