@@ -84,6 +84,12 @@ export interface ConnectionHooks {
   outputLimit(session: Session): OutputLimit;
   /** Something the operator should see: a client dropped for its output backlog. */
   warn(text: string): void;
+  /**
+   * The connection's buffers grew or shrank by `delta` bytes: its input buffer
+   * beyond {@link INITIAL_BUFFER}, and output not yet taken by the socket (the
+   * server counts the total in used_memory, as Redis counts client buffers).
+   */
+  bufferBytesChanged(delta: number): void;
 }
 
 export class Connection {
@@ -104,6 +110,8 @@ export class Connection {
   /** Set while the batch's replies wait to be durable: pushes meanwhile wait in `#held`. */
   #holding = false;
   #held: Uint8Array[] | undefined;
+  /** Input buffer bytes beyond the initial size, as last reported to bufferBytesChanged. */
+  #inputBytes = 0;
   /** When the queued output first reached the soft limit (client-output-buffer-limit). */
   readonly #softLimit: { softSince: number | undefined } = { softSince: undefined };
 
@@ -118,6 +126,7 @@ export class Connection {
   /** Runs the read loop until the peer leaves, a framing error, or close(). Never throws. */
   async serve(): Promise<void> {
     let buffer = new Uint8Array(INITIAL_BUFFER);
+    this.#inputResized(buffer.length);
     let start = 0;
     let end = 0;
     let filled = false;
@@ -125,7 +134,10 @@ export class Connection {
       while (!this.#closing) {
         if (start === end) {
           start = end = 0;
-          if (buffer.length > SHRINK_ABOVE) buffer = new Uint8Array(INITIAL_BUFFER);
+          if (buffer.length > SHRINK_ABOVE) {
+            buffer = new Uint8Array(INITIAL_BUFFER);
+            this.#inputResized(buffer.length);
+          }
         }
         const pending = end - start;
         if (pending > this.#hooks.queryBufferLimit()) {
@@ -149,6 +161,7 @@ export class Connection {
             ? new Uint8Array(Math.max(wanted, buffer.length * 2))
             : buffer;
           target.set(buffer.subarray(start, end));
+          if (target !== buffer) this.#inputResized(target.length);
           buffer = target;
           end -= start;
           start = 0;
@@ -165,6 +178,7 @@ export class Connection {
 
         const result = this.#wire.decode(buffer, start, end);
         start += result.consumed;
+        this.session.buffers.query = end - start;
         const requests = result.requests;
         let next = 0;
         while (next < requests.length) {
@@ -204,7 +218,23 @@ export class Connection {
       }
     } finally {
       this.#close();
+      this.#inputResized(0);
     }
+  }
+
+  /** Accounts for an input buffer of `capacity` bytes replacing the previous one. */
+  #inputResized(capacity: number): void {
+    this.session.buffers.queryCapacity = capacity;
+    const counted = Math.max(0, capacity - INITIAL_BUFFER);
+    if (counted === this.#inputBytes) return;
+    this.#hooks.bufferBytesChanged(counted - this.#inputBytes);
+    this.#inputBytes = counted;
+  }
+
+  /** Accounts for output handed to the socket (positive) or taken by it (negative). */
+  #outputMoved(delta: number): void {
+    this.session.buffers.output += delta;
+    this.#hooks.bufferBytesChanged(delta);
   }
 
   /**
@@ -219,7 +249,7 @@ export class Connection {
     // Created at the end of the chunk that subscribed, before anything is awaited, so a push
     // arriving meanwhile queues behind this chunk's replies.
     if (this.session.subscriptions !== undefined && this.#outbox === undefined) {
-      this.#outbox = new Outbox(this.#conn);
+      this.#outbox = this.#newOutbox();
       if (this.#inFlight !== undefined) {
         this.#outbox.enqueue(flattenOutput(output));
         output = EMPTY;
@@ -234,7 +264,8 @@ export class Connection {
       );
       return;
     }
-    if (outputLength(output) === 0) return;
+    const length = outputLength(output);
+    if (length === 0) return;
     await this.#inFlight;
     // Byte parts are views of the encoder's buffer, which the next chunk reuses: copy them.
     const writing = output instanceof Uint8Array
@@ -243,12 +274,21 @@ export class Connection {
         this.#conn,
         output.map((part) => typeof part === "string" ? part : part.slice()),
       );
+    this.#outputMoved(length);
     this.#inFlight = writing.then(
       () => {
         this.#inFlight = undefined;
+        this.#outputMoved(-length);
       },
-      (cause) => this.#failWrite(cause),
+      (cause) => {
+        this.#outputMoved(-length);
+        this.#failWrite(cause);
+      },
     );
+  }
+
+  #newOutbox(): Outbox {
+    return new Outbox(this.#conn, (delta) => this.#outputMoved(delta));
   }
 
   /**
@@ -265,7 +305,7 @@ export class Connection {
       (this.#held ??= []).push(bytes);
       return;
     }
-    const outbox = this.#outbox ??= new Outbox(this.#conn);
+    const outbox = this.#outbox ??= this.#newOutbox();
     if (this.#waitingForInput) {
       // The usual case, a message from another client's batch: nothing of ours is pending,
       // and with the loop parked on its read only we can start the writer.

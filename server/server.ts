@@ -63,6 +63,8 @@ export class KacheServer {
   #stopping: Promise<void> | undefined;
   /** client-output-buffer-limit, parsed once per change rather than per message. */
   #outputLimits: ClientOutputLimits;
+  /** What every connection's buffers hold beyond their base (INFO's mem_clients_normal). */
+  #clientBufferBytes = 0;
 
   constructor(config: Config, log = new Logger()) {
     this.config = config;
@@ -97,6 +99,7 @@ export class KacheServer {
     this.#expiry = new ActiveExpiry(this.keyspace, config.number("active-expire-batch"));
     this.#outputLimits = outputLimitsOf(config.string("client-output-buffer-limit"));
     this.#applyNotifyFlags(config.number("notify-keyspace-events"));
+    this.eviction.clientMemory = () => this.#clientBufferBytes;
     this.#applyMemoryLimits();
     config.onChange((name, value) => {
       if (name.startsWith("maxmemory")) this.#applyMemoryLimits();
@@ -169,6 +172,11 @@ export class KacheServer {
     }
     this.#housekeeping = setInterval(() => this.#closeIdleClients(), 1000);
     return ports;
+  }
+
+  /** Bytes the clients' buffers hold beyond their base: input buffers and unsent output. */
+  get clientBufferBytes(): number {
+    return this.#clientBufferBytes;
   }
 
   get connections(): ReadonlySet<Connection> {
@@ -275,6 +283,9 @@ export class KacheServer {
           ? this.#outputLimits.normal
           : this.#outputLimits.pubsub,
       warn: (text) => this.log.warning(text),
+      bufferBytesChanged: (delta) => {
+        this.#clientBufferBytes += delta;
+      },
     });
     session.push = (message) => connection.push(message);
     this.#connections.add(connection);

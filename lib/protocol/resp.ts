@@ -702,5 +702,6 @@ const sharedEncoder = new RespEncoder(256);
  */
 export function encodeReply(reply: Reply, protocol: 2 | 3): Uint8Array {
   sharedEncoder.write(reply, protocol);
-  return sharedEncoder.take().slice();
+  // flattenOutput copies whatever it gets, so a big value is copied once, not twice.
+  return flattenOutput(sharedEncoder.takeOutput());
 }
