@@ -64,6 +64,12 @@ export class Session implements Subscriber {
   /** Queues an out-of-band message (pub/sub) on the connection; set by the server. */
   push: ((message: Reply) => void) | undefined;
   /**
+   * The connection's buffers as it last reported them (CLIENT LIST's qbuf,
+   * qbuf-free, omem): unparsed request bytes, the input buffer's size, and
+   * output encoded but not yet taken by the socket.
+   */
+  readonly buffers = { query: 0, queryCapacity: 0, output: 0 };
+  /**
    * Set while a blocking command (BLPOP, XREAD BLOCK, …) waits for data: a
    * blocked client is quiet by design, so `timeout` must not close it.
    */

@@ -184,16 +184,21 @@ export function encodeKacheRequest(argv: readonly string[]): Uint8Array {
   return bytes;
 }
 
+/** take() drops a buffer grown beyond this (as the RESP encoder does). */
+const SHRINK_ABOVE = 1024 * 1024;
+
 /**
  * Writes response frames into one reusable, growable buffer, so a batch of
  * pipelined replies leaves in a single write.
  */
 export class KacheEncoder {
+  readonly #initialSize: number;
   #bytes: Uint8Array;
   #view: DataView;
   #length = 0;
 
   constructor(initialSize = 16 * 1024) {
+    this.#initialSize = initialSize;
     this.#bytes = new Uint8Array(initialSize);
     this.#view = new DataView(this.#bytes.buffer);
   }
@@ -209,6 +214,11 @@ export class KacheEncoder {
   take(): Uint8Array {
     const out = this.#bytes.subarray(0, this.#length);
     this.#length = 0;
+    // A buffer grown for one big reply is dropped, so it does not stay with the connection.
+    if (this.#bytes.length > SHRINK_ABOVE) {
+      this.#bytes = new Uint8Array(this.#initialSize);
+      this.#view = new DataView(this.#bytes.buffer);
+    }
     return out;
   }
 
