@@ -67,7 +67,8 @@ export function loadRdbFile(path: string, keyspace: Keyspace): RdbLoadResult {
       expired++;
       return;
     }
-    if (typeof entry.value === "string") {
+    if (typeof entry.value === "string" || !Array.isArray(entry.value)) {
+      // Strings, hashes and sets come ready to store.
       keyspace.set(entry.key, entry.value);
     } else {
       const zset = new SortedSet();
