@@ -633,7 +633,8 @@ export class Persistence {
     } else {
       this.#closeTransaction();
     }
-    for (const command of propagatedCommands(argv, context.keyspace)) aof.append(command);
+    const commands = context.session.propagateAs ?? propagatedCommands(argv, context.keyspace);
+    for (const command of commands) aof.append(command);
   }
 
   #closeTransaction(): void {

@@ -5,9 +5,11 @@
  * @module
  */
 import { CONNECTION_COMMANDS } from "./connection.ts";
+import { HASH_COMMANDS } from "./hash.ts";
 import { KEY_COMMANDS } from "./keys.ts";
 import { PUBSUB_COMMANDS } from "./pubsub.ts";
 import { SERVER_COMMANDS } from "./server.ts";
+import { SET_COMMANDS } from "./set.ts";
 import { STRING_COMMANDS } from "./strings.ts";
 import { TRANSACTION_COMMANDS } from "./transactions.ts";
 import type { CommandSpec } from "./types.ts";
@@ -18,6 +20,8 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...KEY_COMMANDS,
   ...STRING_COMMANDS,
   ...SORTED_SET_COMMANDS,
+  ...HASH_COMMANDS,
+  ...SET_COMMANDS,
   ...SERVER_COMMANDS,
   ...PUBSUB_COMMANDS,
   ...TRANSACTION_COMMANDS,

@@ -35,7 +35,7 @@ import {
   parseLongDouble,
 } from "../long_double.ts";
 import { notify } from "../notify.ts";
-import { INT64_MAX, INT64_MIN, normalizeInteger, parseInteger } from "../numbers.ts";
+import { addInt64, INT64_MAX, INT64_MIN, normalizeInteger, parseInteger } from "../numbers.ts";
 import { NotifyClass } from "../pubsub.ts";
 import { array, bulk, bulkOrNil, integer, map, NIL, OK, ONE, type Reply, ZERO } from "../reply.ts";
 import { integerArgument, isKeyword, numberArgument } from "./arguments.ts";
@@ -234,18 +234,6 @@ function getexCommand(context: CommandContext, argv: readonly string[]): Reply {
 // ---------------------------------------------------------------------------
 // Integer counters
 
-/** `base + increment` in signed 64 bits, or OVERFLOW. */
-function addInt64(base: number | bigint, increment: number | bigint): number | bigint {
-  if (typeof base === "number" && typeof increment === "number") {
-    // Both are safe integers, so a safe sum is exact; anything else is redone in bigint.
-    const sum = base + increment;
-    if (Number.isSafeInteger(sum)) return sum;
-  }
-  const sum = BigInt(base) + BigInt(increment);
-  if (sum < INT64_MIN || sum > INT64_MAX) throw new CommandError(OVERFLOW);
-  return normalizeInteger(sum);
-}
-
 /** Redis's `incrDecrCommand`: the value must be a 64-bit integer string; the TTL is kept. */
 function incrementBy(context: CommandContext, key: string, increment: number | bigint): Reply {
   const keyspace = context.keyspace;
@@ -257,6 +245,7 @@ function incrementBy(context: CommandContext, key: string, increment: number | b
     base = parsed;
   }
   const result = addInt64(base, increment);
+  if (result === undefined) throw new CommandError(OVERFLOW);
   keyspace.set(key, String(result), true);
   notify(context, NotifyClass.string, "incrby", key);
   return integer(result);

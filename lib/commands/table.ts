@@ -159,6 +159,8 @@ export class CommandTable {
     ) {
       this.onWrite(argv, context);
     }
+    // Set only by the rare command that rewrites its propagation; one check otherwise.
+    if (context.session.propagateAs !== undefined) context.session.propagateAs = undefined;
     const stats = this.#statsOf(spec.name);
     stats.calls++;
     if (reply.kind === "error") stats.failed++;
