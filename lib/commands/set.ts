@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { CommandError, NOT_INTEGER, SYNTAX } from "../errors.ts";
+import { CommandError, SYNTAX } from "../errors.ts";
 import type { Keyspace } from "../keyspace.ts";
 import { MemberSet } from "../member_set.ts";
 import { notify } from "../notify.ts";
@@ -224,9 +224,9 @@ function popOne(context: CommandContext, key: string): Reply {
 /** SPOP key count (Redis's `spopWithCountCommand`): a set reply, logged as SREM or DEL. */
 function popMany(context: CommandContext, argv: readonly string[]): Reply {
   const key = argv[1]!;
+  // Redis's getPositiveLongFromObjectOrReply: one message for "not a number" and "negative".
   const parsed = parseInteger(argv[2]!);
-  if (parsed === undefined) throw new CommandError(NOT_INTEGER);
-  if (parsed < 0) throw new CommandError(NOT_POSITIVE);
+  if (parsed === undefined || parsed < 0) throw new CommandError(NOT_POSITIVE);
   const members = context.keyspace.getCollection(key, MemberSet);
   if (members === undefined || parsed === 0) return EMPTY_SET;
   const count = Number(parsed);

@@ -119,7 +119,7 @@ Deno.test("SPOP removes random members, notifies spop and del, and is logged as 
   deepStrictEqual(h.run("SPOP", "missing", "2"), set([]));
   deepStrictEqual(h.run("SPOP", "a", "0"), set([]));
   deepStrictEqual(h.run("SPOP", "a", "-1"), error("ERR value is out of range, must be positive"));
-  deepStrictEqual(h.run("SPOP", "a", "x"), NOT_INTEGER);
+  deepStrictEqual(h.run("SPOP", "a", "x"), error("ERR value is out of range, must be positive"));
   deepStrictEqual(h.run("SPOP", "a", "1", "2"), SYNTAX);
   deepStrictEqual(h.run("SPOP", "s"), WRONGTYPE);
   deepStrictEqual(h.run("SPOP", "s", "1"), WRONGTYPE);
