@@ -71,9 +71,10 @@ export function sortedSetBytes(members: number, slots: number, memberBytes: numb
 /**
  * A hash apart from its fields: the object, its slot `Map` and two arrays,
  * which take 17 slots at their first push (see lib/hash.ts). Measured 570
- * bytes for a one-field hash and 450 at five fields, strings and fields aside.
+ * bytes for a one-field hash and 320 to 450 at five fields, strings and
+ * fields aside (`tests/lib/memory_test.ts` checks the mix).
  */
-export const HASH_BASE_BYTES = 520;
+export const HASH_BASE_BYTES = 400;
 
 /**
  * One field of a hash beyond its strings: a `Map` entry (40) and a slot in
