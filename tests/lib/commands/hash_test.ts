@@ -3,6 +3,7 @@
  * were taken from Redis 7.0.15 (`redis-cli`, RESP2 and `-3`).
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { Eviction } from "../../../lib/eviction.ts";
 import { Hash } from "../../../lib/hash.ts";
 import { parseNotifyKeyspaceEvents } from "../../../lib/notify.ts";
 import { propagatedCommands } from "../../../lib/persistence/propagate.ts";
@@ -286,4 +287,22 @@ Deno.test("WATCH sees a hash change and the memory total follows it", () => {
   const hash = h.keyspace.getCollection("h", Hash);
   strictEqual(hash, undefined);
   ok(h.keyspace.usedMemory < before);
+});
+
+Deno.test("maxmemory: allkeys-lru evicts hashes to fit, and noeviction refuses HSET with OOM", () => {
+  const h = createHarness();
+  const eviction = new Eviction(h.keyspace, () => 0);
+  h.commands.eviction = eviction;
+  for (let i = 0; i < 20; i++) h.run("HSET", `h${i}`, "f", "x".repeat(1000));
+  const used = h.keyspace.usedMemory;
+  eviction.configure({ maxmemory: Math.floor(used / 2), policy: "allkeys-lru", samples: 5 });
+  deepStrictEqual(h.run("HSET", "new", "f", "v"), integer(1));
+  ok(h.keyspace.usedMemory <= used / 2, `${h.keyspace.usedMemory} > ${used / 2}`);
+  ok(h.keyspace.evictedCount >= 10);
+  eviction.configure({ maxmemory: 1, policy: "noeviction", samples: 5 });
+  deepStrictEqual(
+    h.run("HSET", "new", "g", "v"),
+    error("OOM command not allowed when used memory > 'maxmemory'."),
+  );
+  deepStrictEqual(h.run("HGET", "new", "f"), bulk("v"));
 });
