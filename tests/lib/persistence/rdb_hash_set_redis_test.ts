@@ -17,6 +17,7 @@ import {
   checkRdb,
   concat,
   dumpPayload,
+  encodeListpack,
   encodeZiplist,
   fileFromDump,
   fromCodes,
@@ -291,3 +292,18 @@ Deno.test("RdbReader refuses a corrupt intset and a hash with a repeated field",
 function dumpPayloadBytes(value: Uint8Array): Uint8Array {
   return stringToCodes(dumpPayload(value, 10));
 }
+
+Deno.test("RdbReader reads Redis 7.2's listpack sets (RDB type 20)", () => {
+  const members = ["a", "-5", "300", ALL_BYTES, "9223372036854775807"];
+  const value = concat([new Uint8Array([20]), rdbBlob(encodeListpack(members))]);
+  const read = readAll(fileFromDump(dumpPayload(value, 11), "s"));
+  deepStrictEqual(read.map((entry) => modelOf(entry.value)), [{ set: [...members].sort() }]);
+  const repeated = concat([new Uint8Array([20]), rdbBlob(encodeListpack(["a", "a"]))]);
+  let message = "";
+  try {
+    readAll(fileFromDump(dumpPayload(repeated, 11), "s"));
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  ok(/Duplicate member "a" in set "s"/.test(message), message);
+});
