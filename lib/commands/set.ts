@@ -249,6 +249,7 @@ function popMany(context: CommandContext, argv: readonly string[]): Reply {
 
 /** SRANDMEMBER key count (Redis's `srandmemberWithCountCommand`): an array reply. */
 function randomMembers(context: CommandContext, argv: readonly string[]): Reply {
+  // SRANDMEMBER takes no WITH… word: the handler refused a fourth argument already.
   const { count } = parseRandomCount(argv, "");
   const members = context.keyspace.getCollection(argv[1]!, MemberSet);
   if (members === undefined || count === 0) return EMPTY_ARRAY;
