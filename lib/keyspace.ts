@@ -43,6 +43,8 @@ import { CommandError, WRONGTYPE } from "./errors.ts";
 import { HASH_ENTRY_BYTES, keyEntryBytes, stringBytes, TTL_ENTRY_BYTES } from "./memory.ts";
 import { ScanIndex, type ScanStep } from "./scan_index.ts";
 import { TtlHeap } from "./ttl_heap.ts";
+import type { Hash } from "./hash.ts";
+import type { MemberSet } from "./member_set.ts";
 import type { SortedSet } from "./zset.ts";
 
 export type { TypeName } from "./collection.ts";
@@ -52,7 +54,7 @@ export type { TypeName } from "./collection.ts";
  * `Collection`. A closed union (not the interface) so code that writes or
  * copies values narrows to the exact kind.
  */
-export type CollectionValue = SortedSet;
+export type CollectionValue = SortedSet | Hash | MemberSet;
 
 /** A string value is the one-byte string itself. */
 export type Value = string | CollectionValue;

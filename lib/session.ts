@@ -61,6 +61,14 @@ export class Session implements Subscriber {
   monitoring = false;
   /** Pub/Sub channels and patterns; undefined outside subscribed mode. */
   subscriptions: Subscriptions | undefined;
+  /**
+   * What the append-only file records for the command just run instead of its
+   * argv, set by a write whose effect a replay could not repeat (SPOP picks at
+   * random: it is logged as the SREM of what it took), as Redis's
+   * `rewriteClientCommandVector` / `alsoPropagate`. The command table clears it
+   * after each command.
+   */
+  propagateAs: string[][] | undefined;
   /** Queues an out-of-band message (pub/sub) on the connection; set by the server. */
   push: ((message: Reply) => void) | undefined;
   /**

@@ -39,6 +39,8 @@ import {
   ZERO,
 } from "../reply.ts";
 import { parseScanCursor, parseScanOptions } from "../scan.ts";
+import { Hash } from "../hash.ts";
+import { MemberSet } from "../member_set.ts";
 import { SortedSet } from "../zset.ts";
 import { int32Argument, integerArgument, isKeyword } from "./arguments.ts";
 import type { ArgumentDoc, CommandContext, CommandHandler, CommandSpec } from "./types.ts";
@@ -64,9 +66,15 @@ function deleteKeys(context: CommandContext, argv: readonly string[]): Reply {
   return integer(count);
 }
 
-/** An independent copy: strings are immutable, sorted sets are rebuilt member by member. */
+/** An independent copy: strings are immutable, collections are rebuilt element by element. */
 function copyValue(value: Value): Value {
   if (typeof value === "string") return value;
+  if (value instanceof Hash) {
+    const copy = new Hash();
+    for (const [field, fieldValue] of value.entries()) copy.set(field, fieldValue);
+    return copy;
+  }
+  if (value instanceof MemberSet) return MemberSet.of(value.members());
   const copy = new SortedSet();
   for (const [member, score] of value.entries()) copy.add(member, score);
   return copy;

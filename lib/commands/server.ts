@@ -17,6 +17,7 @@ import { CommandError, SYNTAX } from "../errors.ts";
 import { globToRegExp } from "../glob.ts";
 import { allowProtectedAction } from "../protection.ts";
 import type { Value } from "../keyspace.ts";
+import { SortedSet } from "../zset.ts";
 import {
   array,
   bulk,
@@ -574,6 +575,8 @@ function stringBytes(length: number): number {
 export function estimateMemory(key: string, value: Value, samples: number): number {
   const keyBytes = MAP_ENTRY_BYTES + stringBytes(key.length);
   if (typeof value === "string") return keyBytes + stringBytes(value.length);
+  // Hashes and sets keep an exact running estimate (lib/memory.ts), so no sampling.
+  if (!(value instanceof SortedSet)) return keyBytes + value.byteSize;
   let sampled = 0;
   let sampledBytes = 0;
   for (const member of value.members()) {

@@ -192,6 +192,8 @@ export class CommandTable {
         monitorLine(context.server.clockMicros(), context.keyspace.index, session.address, argv),
       );
     }
+    // Set only by the rare command that rewrites its propagation; one check otherwise.
+    if (context.session.propagateAs !== undefined) context.session.propagateAs = undefined;
     const stats = this.#statsOf(spec.name);
     stats.calls++;
     if (reply.kind === "error") stats.failed++;

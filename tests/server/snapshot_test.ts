@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { Databases } from "../../lib/databases.ts";
+import { Hash } from "../../lib/hash.ts";
 import type { Keyspace } from "../../lib/keyspace.ts";
+import { MemberSet } from "../../lib/member_set.ts";
 import { readRdb } from "../../lib/persistence/rdb_reader.ts";
 import { SortedSet } from "../../lib/zset.ts";
 import { BackgroundSnapshot, saveSnapshot } from "../../server/snapshot.ts";
@@ -8,7 +10,19 @@ import { BackgroundSnapshot, saveSnapshot } from "../../server/snapshot.ts";
 const SETTINGS = { compression: true, checksum: true };
 const NOW = 1_700_000_000_000;
 
-type ModelValue = string | [string, number][];
+/** A value in a form `deepEqual` compares: hashes and sets in sorted order. */
+type ModelValue =
+  | string
+  | [string, number][]
+  | { hash: [string, string][] }
+  | { set: string[] };
+
+function modelOf(value: string | Iterable<[string, number]> | Hash | MemberSet): ModelValue {
+  if (typeof value === "string") return value;
+  if (value instanceof Hash) return { hash: [...value.entries()].sort() };
+  if (value instanceof MemberSet) return { set: value.memberList().sort() };
+  return [...value].map(([m, s]) => [m, s]);
+}
 type Model = Map<string, { value: ModelValue; expiresAtMs: number | undefined }>;
 
 /** A deterministic pseudo-random generator, so failures reproduce. */
@@ -27,7 +41,9 @@ function copyOf(keyspace: Keyspace): Model {
     const expiresAtMs = keyspace.rawExpiry(key);
     if (expiresAtMs !== undefined && expiresAtMs <= keyspace.now) continue;
     model.set(key, {
-      value: typeof value === "string" ? value : [...value.entries()].map(([m, s]) => [m, s]),
+      value: modelOf(
+        typeof value === "string" || !(value instanceof SortedSet) ? value : value.entries(),
+      ),
       expiresAtMs,
     });
   }
@@ -38,7 +54,7 @@ function readModel(bytes: Uint8Array): Model {
   const model: Model = new Map();
   const info = readRdb(bytes, (entry) => {
     assert.ok(!model.has(entry.key), `key ${entry.key} written twice`);
-    model.set(entry.key, { value: entry.value, expiresAtMs: entry.expiresAtMs });
+    model.set(entry.key, { value: modelOf(entry.value), expiresAtMs: entry.expiresAtMs });
   });
   assert.equal(info.checksum, "verified");
   return model;
@@ -47,7 +63,13 @@ function readModel(bytes: Uint8Array): Model {
 function fill(keyspace: Keyspace, next: () => number, count: number): void {
   for (let i = 0; i < count; i++) {
     const key = `key:${i}`;
-    if (i % 10 === 0) {
+    if (i % 10 === 5) {
+      const hash = new Hash();
+      for (let f = 0; f < (i % 1000 === 5 ? 2000 : 4); f++) hash.set(`f${f}`, `v${next()}`);
+      keyspace.set(key, hash);
+    } else if (i % 10 === 7) {
+      keyspace.set(key, MemberSet.of(["a", "b", String(i)]));
+    } else if (i % 10 === 0) {
       const zset = new SortedSet();
       const members = i % 1000 === 0 ? 3000 : 5;
       for (let m = 0; m < members; m++) zset.add(`m${m}`, Math.floor(next() * 100));
@@ -69,7 +91,15 @@ function mutate(keyspace: Keyspace, next: () => number, count: number): void {
     keyspace.delete(key);
   } else if (choice < 0.7) {
     const existing = keyspace.get(key);
-    if (existing !== undefined && typeof existing !== "string") {
+    if (existing instanceof Hash) {
+      existing.set(`f${Math.floor(next() * 10)}`, String(next()));
+      existing.delete("f1");
+      keyspace.storeCollection(key, existing);
+    } else if (existing instanceof MemberSet) {
+      existing.add(`m${Math.floor(next() * 10)}`);
+      existing.remove("a");
+      keyspace.storeCollection(key, existing);
+    } else if (existing instanceof SortedSet) {
       // Edited in place, as ZADD and the binary protocol's zadd do.
       existing.add(`m${Math.floor(next() * 10)}`, next());
       existing.remove("m1");
