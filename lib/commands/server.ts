@@ -645,7 +645,7 @@ const MEMORY_SUBCOMMANDS: readonly CommandSpec[] = [
     complexity: "O(1)",
     handler(context) {
       return verbatim(
-        context.keyspace.size === 0
+        context.server.databases.size === 0
           ? "Hi Sam, this instance is empty or is using very little memory, my issues detector " +
             "can't be used in these conditions. Please, leave for your mission on Earth and fill " +
             "it with some data. The new Sam and I will be back to our programming as soon as I " +
@@ -668,7 +668,8 @@ const MEMORY_SUBCOMMANDS: readonly CommandSpec[] = [
       const field = (name: string) => Number(fields.get(name) ?? 0) || 0;
       const used = field("used_memory");
       const rss = field("used_memory_rss");
-      const keys = context.keyspace.size;
+      // Redis counts the keys of every database here.
+      const keys = context.server.databases.size;
       return map([
         [bulk("peak.allocated"), integer(field("used_memory_peak"))],
         [bulk("total.allocated"), integer(used)],

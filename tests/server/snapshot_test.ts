@@ -157,6 +157,44 @@ Deno.test("BackgroundSnapshot holds exactly the data at the cut while writers ch
   });
 });
 
+Deno.test("BackgroundSnapshot of several databases holds each at the cut across SWAPDB and flushes", async () => {
+  await withDir(async (dir) => {
+    const databases = new Databases(16);
+    const used = [0, 4, 9];
+    databases.shared.now = NOW;
+    const next = random(11);
+    const count = 15_000;
+    for (const db of used) fill(databases.at(db), next, count);
+    const atCut = new Map(used.map((db) => [db, copyOf(databases.at(db))]));
+    const snapshot = new BackgroundSnapshot(databases, `${dir}/dump.rdb`, SETTINGS, NOW);
+    let finished = false;
+    snapshot.done.then(() => finished = true, () => finished = true);
+    let rounds = 0;
+    for (; rounds < 10_000 && !finished; rounds++) {
+      for (let i = 0; i < 30; i++) mutate(databases.at(next() < 0.5 ? 0 : 4), next, count);
+      // A database that held nothing at the cut gets data, then takes part in swaps.
+      if (rounds === 2) fill(databases.at(7), next, 100);
+      if (rounds % 5 === 1) databases.swap(4, next() < 0.5 ? 9 : 7);
+      if (rounds === 3) databases.at(7).flush();
+      databases.shared.now += 1;
+      for (const keyspace of databases.created()) keyspace.expireDue(10);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await snapshot.done;
+    assert.ok(rounds > 5, `the snapshot finished after ${rounds} rounds`);
+    for (const keyspace of databases.created()) assert.equal(keyspace.snapshotHook, undefined);
+    const saved = new Map<number, Model>();
+    const info = readRdb(await Deno.readFile(`${dir}/dump.rdb`), (entry) => {
+      let model = saved.get(entry.db);
+      if (model === undefined) saved.set(entry.db, model = new Map());
+      assert.ok(!model.has(entry.key), `key ${entry.key} of db ${entry.db} written twice`);
+      model.set(entry.key, { value: entry.value, expiresAtMs: entry.expiresAtMs });
+    });
+    assert.equal(info.checksum, "verified");
+    assert.deepEqual(saved, atCut);
+  });
+});
+
 Deno.test("BackgroundSnapshot leaves out keys created after the cut and keeps deleted ones", async () => {
   await withDir(async (dir) => {
     const databases = new Databases(16);
