@@ -28,6 +28,14 @@
  * snapshot writes out the old value before it goes); otherwise the hook is
  * unset and costs one check.
  *
+ * One keyspace is one database (SELECT's index, {@link Keyspace.index}); a
+ * server's databases share one {@link KeyspaceShared}: the command clock,
+ * the change counter and the statistics are the server's, as in Redis, so
+ * the dispatcher sets "now" once whichever database a command touches.
+ * SWAPDB swaps contents ({@link Keyspace.swapContents}), never indexes, so
+ * whatever is keyed by a keyspace (SCAN cursors, blocked clients, WATCH)
+ * stays with its database number as Redis keeps it.
+ *
  * @module
  */
 import type { CollectionClass, TypeName } from "./collection.ts";
@@ -35,6 +43,8 @@ import { CommandError, WRONGTYPE } from "./errors.ts";
 import { HASH_ENTRY_BYTES, keyEntryBytes, stringBytes, TTL_ENTRY_BYTES } from "./memory.ts";
 import { ScanIndex, type ScanStep } from "./scan_index.ts";
 import { TtlHeap } from "./ttl_heap.ts";
+import type { Hash } from "./hash.ts";
+import type { MemberSet } from "./member_set.ts";
 import type { SortedSet } from "./zset.ts";
 
 export type { TypeName } from "./collection.ts";
@@ -44,23 +54,47 @@ export type { TypeName } from "./collection.ts";
  * `Collection`. A closed union (not the interface) so code that writes or
  * copies values narrows to the exact kind.
  */
-export type CollectionValue = SortedSet;
+export type CollectionValue = SortedSet | Hash | MemberSet;
 
 /** A string value is the one-byte string itself. */
 export type Value = string | CollectionValue;
 
-/** Told about changes the server must react to (WATCH, AOF, notifications). */
+/**
+ * Told about changes the server must react to (WATCH, AOF, notifications).
+ * Each call names the database (`keyspace.index`) the change happened in.
+ */
 export interface KeyspaceObserver {
   /** A key's value or TTL changed, or the key was removed by a command. */
-  modified(key: string): void;
+  modified(key: string, keyspace: Keyspace): void;
   /** A key reached its deadline and was removed (lazily or by the active sweep). */
-  expired(key: string): void;
-  /** Every key was dropped at once (FLUSHALL/FLUSHDB). */
-  flushed(): void;
+  expired(key: string, keyspace: Keyspace): void;
+  /**
+   * Every key was dropped at once (FLUSHALL/FLUSHDB), or (SWAPDB) the
+   * database's contents were exchanged with those of `swappedWith`.
+   */
+  flushed(keyspace: Keyspace, swappedWith?: Keyspace): void;
   /** A key that did not exist was stored; called only while {@link Keyspace.reportNewKeys} is set. */
-  created?(key: string): void;
+  created?(key: string, keyspace: Keyspace): void;
   /** A key was removed to free memory: the eviction code calls this after deleting it. */
-  evicted?(key: string): void;
+  evicted?(key: string, keyspace: Keyspace): void;
+}
+
+/**
+ * What a server's databases share: the command clock, the change counter,
+ * the statistics and who is told about changes (see the module comment).
+ */
+export class KeyspaceShared {
+  /** "Now" in Unix milliseconds for the command being run; set by the dispatcher. */
+  now = 0;
+  /** Changes since the last save, as Redis's `server.dirty`. */
+  dirty = 0;
+  /** Keys removed by expiry since start, for INFO's `expired_keys`. */
+  expiredCount = 0;
+  /** Keys removed to stay within maxmemory since start, for INFO's `evicted_keys`. */
+  evictedCount = 0;
+  observer: KeyspaceObserver | undefined;
+  /** Tell the observer about new keys (`new` notifications); off, a store costs no extra lookup. */
+  reportNewKeys = false;
 }
 
 /**
@@ -75,7 +109,10 @@ export interface KeyspaceSnapshotHook {
    * edit it in place. Called while the old value and TTL are still in place.
    */
   beforeChange(key: string): void;
-  /** Every key is about to be dropped at once (FLUSHALL/FLUSHDB). */
+  /**
+   * Every key is about to be dropped at once (FLUSHALL/FLUSHDB); the
+   * keyspace unsets its hook right after.
+   */
   beforeFlush(): void;
 }
 
@@ -97,22 +134,18 @@ export interface KeyspaceSnapshotSource {
   expiry(key: string): number | undefined;
 }
 
+/** TTLs INFO's `avg_ttl` reads exactly; above, it samples this many. */
+const AVG_TTL_SAMPLES = 1000;
+
 export function typeOf(value: Value): TypeName {
   return typeof value === "string" ? "string" : value.typeName;
 }
 
 export class Keyspace {
-  /** "Now" in Unix milliseconds for the command being run; set by the dispatcher. */
-  now = 0;
-  /** Changes since the last save, as Redis's `server.dirty`. */
-  dirty = 0;
-  /** Keys removed by expiry since start, for INFO's `expired_keys`. */
-  expiredCount = 0;
-  observer: KeyspaceObserver | undefined;
-  /** Tell the observer about new keys (`new` notifications); off, a store costs no extra lookup. */
-  reportNewKeys = false;
-  /** Keys removed to stay within maxmemory since start, for INFO's `evicted_keys`. */
-  evictedCount = 0;
+  /** The database number (SELECT's index); fixed for the keyspace's life. */
+  readonly index: number;
+  /** What every database of the server shares (see {@link KeyspaceShared}). */
+  readonly shared: KeyspaceShared;
   /** Set only while a snapshot is being written; otherwise every change pays one check. */
   snapshotHook: KeyspaceSnapshotHook | undefined;
   /**
@@ -132,6 +165,66 @@ export class Keyspace {
   #keyCursor: Iterator<string> | undefined;
   /** Where {@link Keyspace.nextVolatileKey} resumes in the TTL heap. */
   #volatileCursor: Iterator<[string, number]> | undefined;
+
+  /** A standalone keyspace (tests, tools) gets its own shared state; a server passes one. */
+  constructor(index = 0, shared = new KeyspaceShared()) {
+    this.index = index;
+    this.shared = shared;
+  }
+
+  /** "Now" in Unix milliseconds for the command being run (shared by every database). */
+  get now(): number {
+    return this.shared.now;
+  }
+
+  set now(milliseconds: number) {
+    this.shared.now = milliseconds;
+  }
+
+  /** Changes since the last save in every database, as Redis's `server.dirty`. */
+  get dirty(): number {
+    return this.shared.dirty;
+  }
+
+  set dirty(changes: number) {
+    this.shared.dirty = changes;
+  }
+
+  /** Keys removed by expiry since start, in every database (INFO's `expired_keys`). */
+  get expiredCount(): number {
+    return this.shared.expiredCount;
+  }
+
+  set expiredCount(count: number) {
+    this.shared.expiredCount = count;
+  }
+
+  /** Keys evicted since start, in every database (INFO's `evicted_keys`). */
+  get evictedCount(): number {
+    return this.shared.evictedCount;
+  }
+
+  set evictedCount(count: number) {
+    this.shared.evictedCount = count;
+  }
+
+  /** Told about every change, in every database sharing {@link Keyspace.shared}. */
+  get observer(): KeyspaceObserver | undefined {
+    return this.shared.observer;
+  }
+
+  set observer(observer: KeyspaceObserver | undefined) {
+    this.shared.observer = observer;
+  }
+
+  /** Whether the observer hears of new keys (shared by every database). */
+  get reportNewKeys(): boolean {
+    return this.shared.reportNewKeys;
+  }
+
+  set reportNewKeys(on: boolean) {
+    this.shared.reportNewKeys = on;
+  }
 
   /** Keys held, including expired keys not yet swept (as Redis's DBSIZE). */
   get size(): number {
@@ -169,6 +262,16 @@ export class Keyspace {
     return this.get(key) !== undefined;
   }
 
+  /** Whether `key` holds a value whose deadline has not passed, without expiring or reporting anything. */
+  holds(key: string): boolean {
+    return this.#values.has(key) && !this.#isDue(key);
+  }
+
+  /** Whether `key` is still held though its deadline has passed (not yet removed). */
+  holdsExpired(key: string): boolean {
+    return this.#values.has(key) && this.#isDue(key);
+  }
+
   /** The string at `key`; throws WRONGTYPE for another type. */
   getString(key: string): string | undefined {
     const value = this.get(key);
@@ -190,7 +293,8 @@ export class Keyspace {
   /** Stores `value`; drops any TTL unless `keepTtl` (as Redis's SET vs SET KEEPTTL). */
   set(key: string, value: Value, keepTtl = false): void {
     this.snapshotHook?.beforeChange(key);
-    const created = this.reportNewKeys && this.get(key) === undefined;
+    const shared = this.shared;
+    const created = shared.reportNewKeys && this.get(key) === undefined;
     if (this.#ttl.size !== 0) {
       // An expired key is gone (as Redis's lookupKeyWrite): KEEPTTL must not revive its deadline.
       if (keepTtl) this.#expireIfDue(key);
@@ -199,7 +303,7 @@ export class Keyspace {
     const previous = this.#values.get(key);
     this.#values.set(key, value);
     this.#account(key, previous, value);
-    if (created) this.observer?.created?.(key);
+    if (created) shared.observer?.created?.(key, this);
     this.modified(key);
   }
 
@@ -213,7 +317,9 @@ export class Keyspace {
     const previous = this.#values.get(key);
     if (previous !== collection) {
       this.#values.set(key, collection);
-      if (previous === undefined && this.reportNewKeys) this.observer?.created?.(key);
+      if (previous === undefined && this.shared.reportNewKeys) {
+        this.shared.observer?.created?.(key, this);
+      }
     }
     this.#account(key, previous, collection);
     this.modified(key);
@@ -232,8 +338,9 @@ export class Keyspace {
 
   /** Records a change made in place (a sorted set edited by a command). */
   modified(key: string): void {
-    this.dirty++;
-    this.observer?.modified(key);
+    const shared = this.shared;
+    shared.dirty++;
+    shared.observer?.modified(key, this);
   }
 
   /** The key's absolute deadline in Unix ms, or undefined when it has none or is missing. */
@@ -248,7 +355,7 @@ export class Keyspace {
    */
   setExpiry(key: string, deadline: number): void {
     if (this.get(key) === undefined) return;
-    if (deadline <= this.now) {
+    if (deadline <= this.shared.now) {
       this.delete(key);
       return;
     }
@@ -282,7 +389,7 @@ export class Keyspace {
     let removed = 0;
     while (removed < limit) {
       const deadline = this.#ttl.peekDeadline();
-      if (deadline === undefined || deadline > this.now) break;
+      if (deadline === undefined || deadline > this.shared.now) break;
       this.snapshotHook?.beforeChange(this.#ttl.peekKey()!);
       const key = this.#ttl.pop()!;
       this.#removeExpired(key);
@@ -358,8 +465,60 @@ export class Keyspace {
     this.#keyCursor = undefined;
     this.#volatileCursor = undefined;
     if (this.accessCounters !== undefined) this.accessCounters = new Map();
-    this.dirty += changed;
-    this.observer?.flushed();
+    this.snapshotHook = undefined;
+    this.shared.dirty += changed;
+    this.shared.observer?.flushed(this);
+  }
+
+  /**
+   * SWAPDB: exchanges every key, TTL and counter with `other` in O(1),
+   * keeping both indexes. A snapshot being written follows its data: each
+   * hook moves with the maps it reads, so writes to them still reach it.
+   */
+  swapContents(other: Keyspace): void {
+    if (other === this) return;
+    const values = this.#values;
+    this.#values = other.#values;
+    other.#values = values;
+    const ttl = this.#ttl;
+    this.#ttl = other.#ttl;
+    other.#ttl = ttl;
+    const used = this.#usedBytes;
+    this.#usedBytes = other.#usedBytes;
+    other.#usedBytes = used;
+    const counters = this.accessCounters;
+    this.accessCounters = other.accessCounters;
+    other.accessCounters = counters;
+    const hook = this.snapshotHook;
+    this.snapshotHook = other.snapshotHook;
+    other.snapshotHook = hook;
+    this.rewindCursors();
+    other.rewindCursors();
+    this.shared.observer?.flushed(this, other);
+    this.shared.observer?.flushed(other, this);
+  }
+
+  /**
+   * The mean time to live in ms of the keys with a TTL (INFO keyspace's
+   * `avg_ttl`), 0 when none has one. Exact up to {@link AVG_TTL_SAMPLES}
+   * keys; beyond, an estimate from that many random heap slots (any slot
+   * holds a uniformly chosen key), as Redis's own figure is a sampled one.
+   */
+  averageTtl(random: () => number): number {
+    const count = this.#ttl.size;
+    if (count === 0) return 0;
+    const now = this.shared.now;
+    let sum = 0;
+    let live = 0;
+    const samples = Math.min(count, AVG_TTL_SAMPLES);
+    for (let i = 0; i < samples; i++) {
+      const slot = count <= AVG_TTL_SAMPLES ? i : Math.floor(random() * count);
+      const remaining = this.#ttl.deadlineAt(slot)! - now;
+      if (remaining <= 0) continue;
+      sum += remaining;
+      live++;
+    }
+    return live === 0 ? 0 : Math.round(sum / live);
   }
 
   /**
@@ -414,9 +573,10 @@ export class Keyspace {
     this.snapshotHook?.beforeChange(key);
     this.#values.delete(key);
     this.#forget(key, value);
-    this.evictedCount++;
-    this.dirty++;
-    this.observer?.evicted?.(key);
+    const shared = this.shared;
+    shared.evictedCount++;
+    shared.dirty++;
+    shared.observer?.evicted?.(key, this);
     return true;
   }
 
@@ -438,7 +598,7 @@ export class Keyspace {
 
   #isDue(key: string): boolean {
     const deadline = this.#ttl.get(key);
-    return deadline !== undefined && deadline <= this.now;
+    return deadline !== undefined && deadline <= this.shared.now;
   }
 
   #expireIfDue(key: string): boolean {
@@ -455,9 +615,10 @@ export class Keyspace {
     this.#values.delete(key);
     this.#usedBytes -= TTL_ENTRY_BYTES;
     if (value !== undefined) this.#forget(key, value);
-    this.expiredCount++;
-    this.dirty++;
-    this.observer?.expired(key);
+    const shared = this.shared;
+    shared.expiredCount++;
+    shared.dirty++;
+    shared.observer?.expired(key, this);
   }
 }
 

@@ -37,6 +37,8 @@ export interface Wire {
     readonly requests: string[][];
     readonly consumed: number;
     readonly error?: string;
+    /** Bytes are left that decode must see again once these requests ran (before AUTH). */
+    readonly more?: boolean;
   };
   /** Total bytes the next incomplete frame needs, when known; lets the buffer grow once. */
   readonly bytesNeeded: number;
@@ -176,28 +178,34 @@ export class Connection {
         end += count;
         this.lastActivity = Date.now();
 
-        const result = this.#wire.decode(buffer, start, end);
+        let result = this.#wire.decode(buffer, start, end);
         start += result.consumed;
         this.session.buffers.query = end - start;
-        const requests = result.requests;
-        let next = 0;
-        while (next < requests.length) {
-          this.#hooks.beforeBatch();
-          // Run requests while the output is small; a big reply ends the chunk.
-          while (next < requests.length && this.#wire.pendingOutputBytes < OUTPUT_CHUNK_BYTES) {
-            this.#wire.handle(requests[next++]!);
-            if (this.session.closeRequested) next = requests.length;
+        while (true) {
+          const requests = result.requests;
+          let next = 0;
+          while (next < requests.length) {
+            this.#hooks.beforeBatch();
+            // Run requests while the output is small; a big reply ends the chunk.
+            while (next < requests.length && this.#wire.pendingOutputBytes < OUTPUT_CHUNK_BYTES) {
+              this.#wire.handle(requests[next++]!);
+              if (this.session.closeRequested) next = requests.length;
+            }
+            // With appendfsync always, replies wait until the chunk's writes are on disk.
+            const durable = this.#hooks.afterBatch();
+            if (durable !== undefined) {
+              this.#holding = true;
+              await durable;
+              this.#holding = false;
+            }
+            // The rest of the read runs once this chunk is on its way and the one before has left.
+            if (next < requests.length) await this.#send(this.#wire.takeOutput());
+            if (this.#closing) break;
           }
-          // With appendfsync always, replies wait until the chunk's writes are on disk.
-          const durable = this.#hooks.afterBatch();
-          if (durable !== undefined) {
-            this.#holding = true;
-            await durable;
-            this.#holding = false;
-          }
-          // The rest of the read runs once this chunk is on its way and the one before has left.
-          if (next < requests.length) await this.#send(this.#wire.takeOutput());
-          if (this.#closing) break;
+          // Before AUTH the wire decodes one request at a time, so AUTH applies to the next.
+          if (result.more !== true || this.session.closeRequested || this.#closing) break;
+          result = this.#wire.decode(buffer, start, end);
+          start += result.consumed;
         }
         if (result.error !== undefined) {
           this.#wire.protocolError(result.error);

@@ -14,14 +14,16 @@
  * - SCAN's cursor is a position in the keyspace's scan index (see
  *   `lib/scan_index.ts`), as in Redis: no state is kept between calls, and a
  *   full iteration returns every key present throughout at least once.
- * - Kache has one database, 0: COPY's `DB` accepts only 0.
+ * - MOVE and COPY … DB reach the other database through the server's
+ *   databases; the session's own stays `context.keyspace`.
  *
  * @module
  */
 import { CommandError, NO_SUCH_KEY, SYNTAX } from "../errors.ts";
 import { globToRegExp } from "../glob.ts";
-import { typeOf, type Value } from "../keyspace.ts";
-import { notify } from "../notify.ts";
+import { type Keyspace, typeOf, type Value } from "../keyspace.ts";
+import { DB_OUT_OF_RANGE } from "../databases.ts";
+import { notify, notifyIn } from "../notify.ts";
 import { INT64_MAX, INT64_MIN, normalizeInteger } from "../numbers.ts";
 import { NotifyClass } from "../pubsub.ts";
 import {
@@ -37,13 +39,13 @@ import {
   ZERO,
 } from "../reply.ts";
 import { parseScanCursor, parseScanOptions } from "../scan.ts";
+import { Hash } from "../hash.ts";
+import { MemberSet } from "../member_set.ts";
 import { SortedSet } from "../zset.ts";
-import { integerArgument, isKeyword } from "./arguments.ts";
+import { int32Argument, integerArgument, isKeyword } from "./arguments.ts";
 import type { ArgumentDoc, CommandContext, CommandHandler, CommandSpec } from "./types.ts";
 
 const SAME_OBJECT = "ERR source and destination objects are the same";
-const DB_OUT_OF_RANGE = "ERR DB index is out of range";
-const DB_NOT_INT32 = "ERR value is out of range, value must between -2147483648 and 2147483647";
 
 /** How many of `argv[1..]` exist, repeats counted (EXISTS, TOUCH). */
 function countExisting(context: CommandContext, argv: readonly string[]): Reply {
@@ -64,9 +66,15 @@ function deleteKeys(context: CommandContext, argv: readonly string[]): Reply {
   return integer(count);
 }
 
-/** An independent copy: strings are immutable, sorted sets are rebuilt member by member. */
+/** An independent copy: strings are immutable, collections are rebuilt element by element. */
 function copyValue(value: Value): Value {
   if (typeof value === "string") return value;
+  if (value instanceof Hash) {
+    const copy = new Hash();
+    for (const [field, fieldValue] of value.entries()) copy.set(field, fieldValue);
+    return copy;
+  }
+  if (value instanceof MemberSet) return MemberSet.of(value.members());
   const copy = new SortedSet();
   for (const [member, score] of value.entries()) copy.add(member, score);
   return copy;
@@ -90,30 +98,54 @@ function rename(context: CommandContext, argv: readonly string[], onlyIfNew: boo
   return onlyIfNew ? ONE : OK;
 }
 
+/** The database a MOVE or COPY … DB names, with Redis's errors for a bad or missing one. */
+function otherDatabase(context: CommandContext, text: string): Keyspace {
+  const index = int32Argument(text);
+  const databases = context.server.databases;
+  if (!databases.has(index)) throw new CommandError(DB_OUT_OF_RANGE);
+  return databases.at(index);
+}
+
 function copyCommand(context: CommandContext, argv: readonly string[]): Reply {
+  const keyspace = context.keyspace;
+  let target = keyspace;
   let replace = false;
   for (let i = 3; i < argv.length; i++) {
     if (isKeyword(argv[i], "REPLACE")) {
       replace = true;
     } else if (isKeyword(argv[i], "DB") && i + 1 < argv.length) {
-      const db = integerArgument(argv[++i]!);
-      if (db !== (Number(db) | 0)) throw new CommandError(DB_NOT_INT32);
-      if (db !== 0) throw new CommandError(DB_OUT_OF_RANGE);
+      target = otherDatabase(context, argv[++i]!);
     } else {
       throw new CommandError(SYNTAX);
     }
   }
-  const keyspace = context.keyspace;
   const source = argv[1]!;
   const destination = argv[2]!;
-  if (source === destination) throw new CommandError(SAME_OBJECT);
+  if (target === keyspace && source === destination) throw new CommandError(SAME_OBJECT);
   const value = keyspace.get(source);
   if (value === undefined) return ZERO;
-  if (!replace && keyspace.has(destination)) return ZERO;
+  if (!replace && target.has(destination)) return ZERO;
   const deadline = keyspace.getExpiry(source);
-  keyspace.set(destination, copyValue(value));
-  if (deadline !== undefined) keyspace.setExpiry(destination, deadline);
-  notify(context, NotifyClass.generic, "copy_to", destination);
+  target.set(destination, copyValue(value));
+  if (deadline !== undefined) target.setExpiry(destination, deadline);
+  notifyIn(context, target, NotifyClass.generic, "copy_to", destination);
+  return ONE;
+}
+
+/** Redis's `moveCommand`: the key goes to another database with its TTL, unless one is there. */
+function moveCommand(context: CommandContext, argv: readonly string[]): Reply {
+  const keyspace = context.keyspace;
+  const target = otherDatabase(context, argv[2]!);
+  if (target === keyspace) throw new CommandError(SAME_OBJECT);
+  const key = argv[1]!;
+  const value = keyspace.get(key);
+  if (value === undefined || target.has(key)) return ZERO;
+  const deadline = keyspace.getExpiry(key);
+  target.set(key, value);
+  if (deadline !== undefined) target.setExpiry(key, deadline);
+  keyspace.delete(key);
+  notifyIn(context, keyspace, NotifyClass.generic, "move_from", key);
+  notifyIn(context, target, NotifyClass.generic, "move_to", key);
   return ONE;
 }
 
@@ -437,6 +469,18 @@ export const KEY_COMMANDS: readonly CommandSpec[] = [
       { name: "replace", type: "pure-token", token: "REPLACE", optional: true },
     ],
     handler: copyCommand,
+  },
+  {
+    name: "move",
+    arity: 3,
+    flags: ["write", "fast"],
+    keys: { first: 1, last: 1, step: 1 },
+    group: "generic",
+    summary: "Move a key to another database",
+    since: "1.0.0",
+    complexity: "O(1)",
+    arguments: [{ name: "key", type: "key" }, { name: "db", type: "integer" }],
+    handler: moveCommand,
   },
   {
     name: "keys",

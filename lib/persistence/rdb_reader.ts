@@ -1,6 +1,9 @@
 /**
  * Decodes Redis RDB files (versions 1–11: Redis 2.x through 7.2) into the
- * entries Kache can hold: strings and sorted sets, with their expiries.
+ * entries Kache can hold: strings, sorted sets, hashes and sets, with their
+ * expiries. Hashes and sets arrive as Kache's own `Hash` and `MemberSet`,
+ * from every encoding Redis has written for them (plain, zipmap, ziplist,
+ * listpack, intset).
  *
  * Decisions that shape the module:
  * - Incremental and pure: bytes come in by {@link RdbReader.push} in chunks
@@ -10,18 +13,20 @@
  *   come; the retry waits until the buffered part has doubled, so even one
  *   huge sorted set costs O(n) overall.
  * - Strict, with positions: anything Kache cannot hold faithfully (lists,
- *   sets, hashes, streams, modules, functions, databases other than 0) and
- *   anything malformed (bad lengths, corrupt LZF or listpacks, NaN scores,
- *   duplicate members, a wrong CRC-64, a file cut short) raises an
+ *   streams, modules, functions, databases other than 0) and anything
+ *   malformed (bad lengths, corrupt LZF, listpacks or intsets, NaN scores,
+ *   duplicate members or fields, a wrong CRC-64, a file cut short) raises an
  *   {@link RdbError} carrying the byte offset. No input makes it read out of
  *   bounds or throw anything else.
  * - Policy stays with the caller: expired keys are reported with their
- *   expiry, not dropped, because the reader has no clock. Empty sorted sets
+ *   expiry, not dropped, because the reader has no clock. Empty collections
  *   are skipped, as Redis skips them on load.
  *
  * @module
  */
 import { bytesToString } from "../bytes.ts";
+import { Hash } from "../hash.ts";
+import { MemberSet } from "../member_set.ts";
 import { Crc64 } from "./crc64.ts";
 import { decodeListpack } from "./listpack.ts";
 import { lzfDecompress } from "./lzf.ts";
@@ -40,14 +45,21 @@ import {
   RDB_VERSION_MAX_READ,
 } from "./rdb_format.ts";
 import { decodeZiplist } from "./ziplist.ts";
+import { decodeIntset } from "./intset.ts";
+import { decodeZipmap } from "./zipmap.ts";
 import { ChunkWindow } from "./chunk_window.ts";
 
 /** One key as the file holds it. */
 export interface RdbEntry {
+  /** The database the key belongs to (the last SELECTDB before it; 0 without one). */
+  readonly db: number;
   /** The key, one char per byte. */
   readonly key: string;
-  /** A string value, or a sorted set's members with their scores (file order, no duplicates). */
-  readonly value: string | Array<[member: string, score: number]>;
+  /**
+   * A string value, a sorted set's members with their scores (file order, no
+   * duplicates), a hash or a set.
+   */
+  readonly value: string | Array<[member: string, score: number]> | Hash | MemberSet;
   /** Absolute Unix milliseconds, or undefined for a key without expiry. */
   readonly expiresAtMs: number | undefined;
 }
@@ -60,7 +72,7 @@ export interface RdbFileInfo {
   readonly aux: ReadonlyMap<string, string>;
   /** Entries delivered to the callback. */
   readonly keys: number;
-  /** Keys skipped because their sorted set was empty. */
+  /** Keys skipped because their collection was empty. */
   readonly emptyKeysSkipped: number;
   /**
    * "verified" when the CRC-64 trailer matched, "disabled" when it was zero
@@ -78,6 +90,11 @@ export interface RdbReaderOptions {
    * `length` tells where the RDB ended (an AOF with an RDB preamble continues so).
    */
   readonly allowTrailingData?: boolean;
+  /**
+   * The server's database count: a SELECTDB of one at or past it fails the
+   * file, with Redis's text. Unlimited when absent.
+   */
+  readonly databases?: number;
 }
 
 /**
@@ -139,6 +156,7 @@ const doubleBytes = new Uint8Array(doubleScratch.buffer);
  * for (const chunk of writer.takeChunks()) reader.push(chunk);
  * reader.end();
  * deepStrictEqual(entries, [{
+ *   db: 0,
  *   key: "board",
  *   value: [["ann", 3], ["bob", -Infinity]],
  *   expiresAtMs: 1_900_000_000_000,
@@ -148,6 +166,7 @@ const doubleBytes = new Uint8Array(doubleScratch.buffer);
 export class RdbReader extends ChunkWindow {
   readonly #onEntry: (entry: RdbEntry) => void;
   readonly #allowTrailingData: boolean;
+  readonly #databases: number;
   readonly #crc = new Crc64();
   readonly #aux = new Map<string, string>();
   #state: State = "magic";
@@ -169,6 +188,7 @@ export class RdbReader extends ChunkWindow {
     super();
     this.#onEntry = onEntry;
     this.#allowTrailingData = options.allowTrailingData ?? false;
+    this.#databases = options.databases ?? Infinity;
   }
 
   /** True once the EOF opcode and the trailer have been read. */
@@ -341,9 +361,18 @@ export class RdbReader extends ChunkWindow {
           this.#finish();
         }
         return undefined;
-      case RDB_OPCODE.SELECTDB:
-        this.#db = this.#readLength();
+      case RDB_OPCODE.SELECTDB: {
+        const db = this.#readLength();
+        if (db >= this.#databases) {
+          throw this.#fail(
+            "FATAL: Data file was created with a Redis server configured to handle more than " +
+              `${this.#databases} databases`,
+            at,
+          );
+        }
+        this.#db = db;
         return undefined;
+      }
       case RDB_OPCODE.RESIZEDB:
         this.#readLength();
         this.#readLength();
@@ -402,13 +431,6 @@ export class RdbReader extends ChunkWindow {
     this.#currentKey = undefined;
     const key = this.#readString();
     this.#currentKey = key;
-    if (this.#db !== 0) {
-      throw this.#fail(
-        `RDB file holds keys in database ${this.#db} (key ${quote(key)}), ` +
-          "and Kache has only database 0",
-        at,
-      );
-    }
     let value: RdbEntry["value"];
     switch (type) {
       case RDB_TYPE.STRING:
@@ -422,13 +444,28 @@ export class RdbReader extends ChunkWindow {
       case RDB_TYPE.ZSET_LISTPACK:
         value = this.#readPackedSortedSet(key, type === RDB_TYPE.ZSET_LISTPACK);
         break;
+      case RDB_TYPE.HASH:
+        value = this.#readHash(key);
+        break;
+      case RDB_TYPE.HASH_ZIPMAP:
+      case RDB_TYPE.HASH_ZIPLIST:
+      case RDB_TYPE.HASH_LISTPACK:
+        value = this.#readPackedHash(key, type);
+        break;
+      case RDB_TYPE.SET:
+        value = this.#readSet(key);
+        break;
+      case RDB_TYPE.SET_INTSET:
+      case RDB_TYPE.SET_LISTPACK:
+        value = this.#readPackedSet(key, type);
+        break;
       default: {
         const name = RDB_TYPE_NAMES[type];
         throw this.#fail(
           `Unsupported value type ${type} for key ${quote(key)}` +
             (name === undefined
               ? " (unknown to Kache)"
-              : ` (a ${name}; Kache holds only strings and sorted sets)`),
+              : ` (a ${name}; Kache holds only strings, sorted sets, hashes and sets)`),
           at,
         );
       }
@@ -436,11 +473,11 @@ export class RdbReader extends ChunkWindow {
     const expiresAtMs = this.#pendingExpiry;
     this.#pendingExpiry = undefined;
     this.#currentKey = undefined;
-    if (typeof value !== "string" && value.length === 0) {
+    if (typeof value !== "string" && (Array.isArray(value) ? value.length : value.size) === 0) {
       this.#emptyKeys++;
       return undefined;
     }
-    return { key, value, expiresAtMs };
+    return { db: this.#db, key, value, expiresAtMs };
   }
 
   #readSortedSet(key: string, textScores: boolean): Array<[string, number]> {
@@ -489,6 +526,86 @@ export class RdbReader extends ChunkWindow {
       pairs.push([member, score]);
     }
     return pairs;
+  }
+
+  #readHash(key: string): Hash {
+    const count = this.#readLength();
+    const hash = new Hash();
+    for (let i = 0; i < count; i++) {
+      const at = this.#p;
+      const field = this.#readString();
+      if (!hash.set(field, this.#readString())) {
+        throw this.#fail(`Duplicate field ${quote(field)} in hash ${quote(key)}`, at);
+      }
+    }
+    return hash;
+  }
+
+  #readSet(key: string): MemberSet {
+    const count = this.#readLength();
+    const set = new MemberSet();
+    for (let i = 0; i < count; i++) {
+      const at = this.#p;
+      const member = this.#readString();
+      if (!set.add(member)) {
+        throw this.#fail(`Duplicate member ${quote(member)} in set ${quote(key)}`, at);
+      }
+    }
+    return set;
+  }
+
+  /** A hash as one zipmap, ziplist or listpack blob: field, value, field, value… */
+  #readPackedHash(key: string, type: number): Hash {
+    const at = this.#p;
+    const elements = this.#readPacked(key, type, at);
+    if (elements.length % 2 !== 0) {
+      throw this.#fail(
+        `Hash ${quote(key)} has an odd number (${elements.length}) of packed elements`,
+        at,
+      );
+    }
+    const hash = new Hash();
+    for (let i = 0; i < elements.length; i += 2) {
+      if (!hash.set(elements[i]!, elements[i + 1]!)) {
+        throw this.#fail(`Duplicate field ${quote(elements[i]!)} in hash ${quote(key)}`, at);
+      }
+    }
+    return hash;
+  }
+
+  /** A set as one intset or listpack blob. */
+  #readPackedSet(key: string, type: number): MemberSet {
+    const at = this.#p;
+    const set = new MemberSet();
+    for (const member of this.#readPacked(key, type, at)) {
+      if (!set.add(member)) {
+        throw this.#fail(`Duplicate member ${quote(member)} in set ${quote(key)}`, at);
+      }
+    }
+    return set;
+  }
+
+  /** The elements of a packed blob of RDB type `type`, corruption reported at `at`. */
+  #readPacked(key: string, type: number, at: number): string[] {
+    const blob = this.#readBlob();
+    try {
+      switch (type) {
+        case RDB_TYPE.HASH_ZIPMAP:
+          return decodeZipmap(blob);
+        case RDB_TYPE.SET_INTSET:
+          return decodeIntset(blob);
+        case RDB_TYPE.HASH_ZIPLIST:
+          return decodeZiplist(blob);
+        default:
+          return decodeListpack(blob);
+      }
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw this.#fail(
+        `Corrupt ${RDB_TYPE_NAMES[type]} of key ${quote(key)}: ${error.message}`,
+        at,
+      );
+    }
   }
 
   #checkMember(key: string, member: string, score: number, seen: Set<string>, at: number): void {

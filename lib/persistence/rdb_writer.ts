@@ -13,14 +13,17 @@
  *   that are canonical integers fitting in 32 bits take the 1-, 2- or 4-byte
  *   integer encodings, longer ones are LZF-compressed when that saves at
  *   least 4 bytes (`rdbcompression`), the rest are length-prefixed.
- * - Every sorted set is written as ZSET_2 (binary float64 scores), whatever
- *   its size; Redis turns small ones back into listpacks when it loads them.
- *   Members go in ascending order (Redis goes descending; order is free).
+ * - Every sorted set is written as ZSET_2 (binary float64 scores), every
+ *   hash as HASH and every set as SET (plain strings), whatever their size;
+ *   Redis turns small ones back into listpacks or intsets when it loads them.
+ *   Sorted-set members go in ascending order (Redis goes descending; order is free).
  * - The CRC-64 is folded in as chunks are taken, while the bytes are still
  *   in cache, and closes the file in {@link RdbWriter.finish}.
  *
  * @module
  */
+import { Hash } from "../hash.ts";
+import { MemberSet } from "../member_set.ts";
 import { REDIS_COMPATIBLE_VERSION } from "../version.ts";
 import { writeString } from "../bytes.ts";
 import { Crc64 } from "./crc64.ts";
@@ -41,8 +44,8 @@ export interface RdbSortedSet {
   entries(): Iterable<readonly [member: string, score: number]>;
 }
 
-/** A value the writer can encode: a one-byte string or a sorted set. */
-export type RdbValue = string | RdbSortedSet;
+/** A value the writer can encode: a one-byte string, a sorted set, a hash or a set. */
+export type RdbValue = string | RdbSortedSet | Hash | MemberSet;
 
 /** Options of {@link RdbWriter}; the defaults are Redis's. */
 export interface RdbWriterOptions {
@@ -141,14 +144,17 @@ export class RdbWriter {
   }
 
   /**
-   * Starts database `db` and records its size hints (Redis's RESIZEDB):
-   * how many keys follow and how many of them have an expiry.
+   * Starts database `db` and, when given, records its size hints (Redis's
+   * RESIZEDB): how many keys follow and how many of them have an expiry.
+   * A database may be selected again later (a snapshot writing a key out
+   * of order does), without hints.
    */
-  selectDb(db: number, keys: number, keysWithExpiry: number): void {
+  selectDb(db: number, keys?: number, keysWithExpiry = 0): void {
     this.#assertOpen();
     this.#reserve(1 + MAX_LENGTH_SIZE);
     this.#bytes[this.#length++] = RDB_OPCODE.SELECTDB;
     this.#writeLength(db);
+    if (keys === undefined) return;
     this.#reserve(1 + 2 * MAX_LENGTH_SIZE);
     this.#bytes[this.#length++] = RDB_OPCODE.RESIZEDB;
     this.#writeLength(keys);
@@ -157,7 +163,7 @@ export class RdbWriter {
 
   /**
    * Writes one key with its value and optional expiry (absolute Unix ms).
-   * An empty sorted set is skipped: Redis drops empty keys when it loads them.
+   * An empty collection is skipped: Redis drops empty keys when it loads them.
    */
   writeEntry(key: string, value: RdbValue, expiresAtMs?: number): void {
     this.#assertOpen();
@@ -179,6 +185,25 @@ export class RdbWriter {
       this.#bytes[this.#length++] = RDB_TYPE.STRING;
       this.#writeString(key);
       this.#writeString(value);
+      return;
+    }
+    if (value instanceof Hash) {
+      this.#bytes[this.#length++] = RDB_TYPE.HASH;
+      this.#writeString(key);
+      this.#reserve(MAX_LENGTH_SIZE);
+      this.#writeLength(value.size);
+      for (const [field, fieldValue] of value.entries()) {
+        this.#writeString(field);
+        this.#writeString(fieldValue);
+      }
+      return;
+    }
+    if (value instanceof MemberSet) {
+      this.#bytes[this.#length++] = RDB_TYPE.SET;
+      this.#writeString(key);
+      this.#reserve(MAX_LENGTH_SIZE);
+      this.#writeLength(value.size);
+      for (const member of value.members()) this.#writeString(member);
       return;
     }
     this.#bytes[this.#length++] = RDB_TYPE.ZSET_2;

@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { bytesToString } from "../../lib/bytes.ts";
+import { Databases } from "../../lib/databases.ts";
 import { Eviction } from "../../lib/eviction.ts";
 import { Keyspace } from "../../lib/keyspace.ts";
 import {
@@ -20,6 +21,8 @@ import {
   stringBytes,
   TTL_ENTRY_BYTES,
 } from "../../lib/memory.ts";
+import { Hash } from "../../lib/hash.ts";
+import { MemberSet } from "../../lib/member_set.ts";
 import { SortedSet } from "../../lib/zset.ts";
 
 /** What the running total should be, counted from scratch. */
@@ -70,14 +73,15 @@ Deno.test("SortedSet.byteSize grows with members and their lengths and reports d
 
 Deno.test("Keyspace.usedMemory equals a recount after random writes, expiries and deletes", () => {
   const random = seeded(7);
-  const keyspace = new Keyspace();
+  const databases = new Databases(1);
+  const keyspace = databases.at(0);
   keyspace.now = 1_000;
-  const eviction = new Eviction(keyspace, random);
+  const eviction = new Eviction(databases, random);
   eviction.configure({ maxmemory: 1e12, policy: "allkeys-lfu", samples: 5 });
   const key = () => `k${Math.floor(random() * 60)}`;
   for (let step = 0; step < 5_000; step++) {
     const k = key();
-    const choice = Math.floor(random() * 12);
+    const choice = Math.floor(random() * 14);
     try {
       switch (choice) {
         case 0:
@@ -125,15 +129,31 @@ Deno.test("Keyspace.usedMemory equals a recount after random writes, expiries an
           keyspace.expireDue(5);
           break;
         case 10:
-          eviction.touch(k);
+          eviction.touch(k, keyspace);
           break;
         case 11:
           if (random() < 0.05) keyspace.flush();
           else keyspace.evict(k);
           break;
+        case 12: {
+          const hash = keyspace.getCollection(k, Hash) ?? new Hash();
+          const field = `f${Math.floor(random() * 30)}`;
+          if (random() < 0.6) hash.set(field, "v".repeat(Math.floor(random() * 30)));
+          else hash.delete(field);
+          keyspace.storeCollection(k, hash);
+          break;
+        }
+        case 13: {
+          const members = keyspace.getCollection(k, MemberSet) ?? new MemberSet();
+          const member = `m${Math.floor(random() * 30)}`;
+          if (random() < 0.6) members.add(member);
+          else members.remove(member);
+          keyspace.storeCollection(k, members);
+          break;
+        }
       }
     } catch {
-      // WRONGTYPE: a string key asked for as a sorted set.
+      // WRONGTYPE: a key of one kind asked for as another.
     }
     assert.equal(keyspace.usedMemory, recount(keyspace), `after step ${step} (op ${choice})`);
   }
@@ -173,7 +193,7 @@ function padded(prefix: string, length: number): string {
   return decoded(prefix.padEnd(length, "."));
 }
 
-const SCENARIOS: Record<string, (keyspace: Keyspace) => void> = {
+const SCENARIOS: Record<string, (keyspace: Keyspace, databases: Databases) => void> = {
   "200k small strings"(keyspace) {
     for (let i = 0; i < 200_000; i++) keyspace.set(padded(`key:${i}`, 12), padded(`${i}`, 10));
   },
@@ -201,13 +221,37 @@ const SCENARIOS: Record<string, (keyspace: Keyspace) => void> = {
       keyspace.storeCollection(padded(`board:${i}`, 10), zset);
     }
   },
-  "100k strings with LFU counters"(keyspace) {
-    const eviction = new Eviction(keyspace);
+  "20k hashes of 5"(keyspace) {
+    for (let i = 0; i < 20_000; i++) {
+      const hash = new Hash();
+      for (let j = 0; j < 5; j++) hash.set(padded(`f${j}`, 8), padded(`${i}:${j}`, 12));
+      keyspace.storeCollection(padded(`h:${i}`, 10), hash);
+    }
+  },
+  "1 hash of 200k"(keyspace) {
+    const hash = new Hash();
+    for (let j = 0; j < 200_000; j++) hash.set(padded(`field:${j}`, 12), padded(`${j}`, 12));
+    keyspace.storeCollection(padded("big", 10), hash);
+  },
+  "20k sets of 5"(keyspace) {
+    for (let i = 0; i < 20_000; i++) {
+      const members = new MemberSet();
+      for (let j = 0; j < 5; j++) members.add(padded(`${i}:${j}`, 12));
+      keyspace.storeCollection(padded(`s:${i}`, 10), members);
+    }
+  },
+  "1 set of 200k"(keyspace) {
+    const members = new MemberSet();
+    for (let j = 0; j < 200_000; j++) members.add(padded(`member:${j}`, 16));
+    keyspace.storeCollection(padded("big", 10), members);
+  },
+  "100k strings with LFU counters"(keyspace, databases) {
+    const eviction = new Eviction(databases);
     eviction.configure({ maxmemory: 1e12, policy: "allkeys-lfu", samples: 5 });
     for (let i = 0; i < 100_000; i++) {
       const key = padded(`key:${i}`, 12);
       keyspace.set(key, padded(`${i}`, 20));
-      eviction.touch(key);
+      eviction.touch(key, keyspace);
     }
   },
 };
@@ -222,13 +266,14 @@ function probe(): Measurement[] {
   };
   const results: Measurement[] = [];
   for (const [scenario, load] of Object.entries(SCENARIOS)) {
-    let keyspace: Keyspace | undefined = new Keyspace();
+    let databases: Databases | undefined = new Databases(1);
+    const keyspace = databases.at(0);
     keyspace.now = 1;
     const before = heap();
-    load(keyspace);
+    load(keyspace, databases);
     const after = heap();
     results.push({ scenario, estimate: keyspace.usedMemory, heap: after - before });
-    keyspace = undefined;
+    databases = undefined;
   }
   return results;
 }

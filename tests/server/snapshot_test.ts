@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { Keyspace } from "../../lib/keyspace.ts";
+import { Databases } from "../../lib/databases.ts";
+import { Hash } from "../../lib/hash.ts";
+import type { Keyspace } from "../../lib/keyspace.ts";
+import { MemberSet } from "../../lib/member_set.ts";
 import { readRdb } from "../../lib/persistence/rdb_reader.ts";
 import { SortedSet } from "../../lib/zset.ts";
 import { BackgroundSnapshot, saveSnapshot } from "../../server/snapshot.ts";
@@ -7,7 +10,19 @@ import { BackgroundSnapshot, saveSnapshot } from "../../server/snapshot.ts";
 const SETTINGS = { compression: true, checksum: true };
 const NOW = 1_700_000_000_000;
 
-type ModelValue = string | [string, number][];
+/** A value in a form `deepEqual` compares: hashes and sets in sorted order. */
+type ModelValue =
+  | string
+  | [string, number][]
+  | { hash: [string, string][] }
+  | { set: string[] };
+
+function modelOf(value: string | Iterable<[string, number]> | Hash | MemberSet): ModelValue {
+  if (typeof value === "string") return value;
+  if (value instanceof Hash) return { hash: [...value.entries()].sort() };
+  if (value instanceof MemberSet) return { set: value.memberList().sort() };
+  return [...value].map(([m, s]) => [m, s]);
+}
 type Model = Map<string, { value: ModelValue; expiresAtMs: number | undefined }>;
 
 /** A deterministic pseudo-random generator, so failures reproduce. */
@@ -26,7 +41,9 @@ function copyOf(keyspace: Keyspace): Model {
     const expiresAtMs = keyspace.rawExpiry(key);
     if (expiresAtMs !== undefined && expiresAtMs <= keyspace.now) continue;
     model.set(key, {
-      value: typeof value === "string" ? value : [...value.entries()].map(([m, s]) => [m, s]),
+      value: modelOf(
+        typeof value === "string" || !(value instanceof SortedSet) ? value : value.entries(),
+      ),
       expiresAtMs,
     });
   }
@@ -37,7 +54,7 @@ function readModel(bytes: Uint8Array): Model {
   const model: Model = new Map();
   const info = readRdb(bytes, (entry) => {
     assert.ok(!model.has(entry.key), `key ${entry.key} written twice`);
-    model.set(entry.key, { value: entry.value, expiresAtMs: entry.expiresAtMs });
+    model.set(entry.key, { value: modelOf(entry.value), expiresAtMs: entry.expiresAtMs });
   });
   assert.equal(info.checksum, "verified");
   return model;
@@ -46,7 +63,13 @@ function readModel(bytes: Uint8Array): Model {
 function fill(keyspace: Keyspace, next: () => number, count: number): void {
   for (let i = 0; i < count; i++) {
     const key = `key:${i}`;
-    if (i % 10 === 0) {
+    if (i % 10 === 5) {
+      const hash = new Hash();
+      for (let f = 0; f < (i % 1000 === 5 ? 2000 : 4); f++) hash.set(`f${f}`, `v${next()}`);
+      keyspace.set(key, hash);
+    } else if (i % 10 === 7) {
+      keyspace.set(key, MemberSet.of(["a", "b", String(i)]));
+    } else if (i % 10 === 0) {
       const zset = new SortedSet();
       const members = i % 1000 === 0 ? 3000 : 5;
       for (let m = 0; m < members; m++) zset.add(`m${m}`, Math.floor(next() * 100));
@@ -68,7 +91,15 @@ function mutate(keyspace: Keyspace, next: () => number, count: number): void {
     keyspace.delete(key);
   } else if (choice < 0.7) {
     const existing = keyspace.get(key);
-    if (existing !== undefined && typeof existing !== "string") {
+    if (existing instanceof Hash) {
+      existing.set(`f${Math.floor(next() * 10)}`, String(next()));
+      existing.delete("f1");
+      keyspace.storeCollection(key, existing);
+    } else if (existing instanceof MemberSet) {
+      existing.add(`m${Math.floor(next() * 10)}`);
+      existing.remove("a");
+      keyspace.storeCollection(key, existing);
+    } else if (existing instanceof SortedSet) {
       // Edited in place, as ZADD and the binary protocol's zadd do.
       existing.add(`m${Math.floor(next() * 10)}`, next());
       existing.remove("m1");
@@ -96,13 +127,14 @@ async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
 
 Deno.test("BackgroundSnapshot holds exactly the data at the cut while writers change it", async () => {
   await withDir(async (dir) => {
-    const keyspace = new Keyspace();
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
     keyspace.now = NOW;
     const next = random(7);
     const count = 40_000;
     fill(keyspace, next, count);
     const atCut = copyOf(keyspace);
-    const snapshot = new BackgroundSnapshot(keyspace, `${dir}/dump.rdb`, SETTINGS, NOW);
+    const snapshot = new BackgroundSnapshot(databases, `${dir}/dump.rdb`, SETTINGS, NOW);
     let writes = 0;
     let finished = false;
     snapshot.done.then(() => finished = true, () => finished = true);
@@ -127,10 +159,11 @@ Deno.test("BackgroundSnapshot holds exactly the data at the cut while writers ch
 
 Deno.test("BackgroundSnapshot leaves out keys created after the cut and keeps deleted ones", async () => {
   await withDir(async (dir) => {
-    const keyspace = new Keyspace();
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
     keyspace.now = NOW;
     for (let i = 0; i < 5_000; i++) keyspace.set(`k${i}`, String(i));
-    const snapshot = new BackgroundSnapshot(keyspace, `${dir}/dump.rdb`, SETTINGS, NOW);
+    const snapshot = new BackgroundSnapshot(databases, `${dir}/dump.rdb`, SETTINGS, NOW);
     for (let i = 0; i < 5_000; i++) keyspace.delete(`k${i}`);
     keyspace.set("late", "x");
     keyspace.delete("late");
@@ -145,12 +178,13 @@ Deno.test("BackgroundSnapshot leaves out keys created after the cut and keeps de
 
 Deno.test("BackgroundSnapshot survives a FLUSHALL during the walk", async () => {
   await withDir(async (dir) => {
-    const keyspace = new Keyspace();
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
     keyspace.now = NOW;
     const next = random(3);
     fill(keyspace, next, 30_000);
     const atCut = copyOf(keyspace);
-    const snapshot = new BackgroundSnapshot(keyspace, `${dir}/dump.rdb`, SETTINGS, NOW);
+    const snapshot = new BackgroundSnapshot(databases, `${dir}/dump.rdb`, SETTINGS, NOW);
     await new Promise((resolve) => setTimeout(resolve, 0));
     keyspace.flush();
     keyspace.set("key:1", "after flush");
@@ -161,14 +195,15 @@ Deno.test("BackgroundSnapshot survives a FLUSHALL during the walk", async () => 
 
 Deno.test("saveSnapshot writes the data atomically and leaves out expired keys", async () => {
   await withDir(async (dir) => {
-    const keyspace = new Keyspace();
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
     keyspace.now = NOW;
     fill(keyspace, random(1), 2_000);
     keyspace.set("gone", "v");
     keyspace.setExpiry("gone", NOW + 10);
     keyspace.now = NOW + 20;
     const atSave = copyOf(keyspace);
-    const result = saveSnapshot(keyspace, `${dir}/dump.rdb`, SETTINGS, keyspace.now);
+    const result = saveSnapshot(databases, `${dir}/dump.rdb`, SETTINGS, keyspace.now);
     assert.equal(result.keys, atSave.size);
     assert.deepEqual(readModel(await Deno.readFile(`${dir}/dump.rdb`)), atSave);
     assert.deepEqual([...Deno.readDirSync(dir)].map((entry) => entry.name), ["dump.rdb"]);
@@ -177,9 +212,10 @@ Deno.test("saveSnapshot writes the data atomically and leaves out expired keys",
 
 Deno.test("a failed BackgroundSnapshot rejects, unhooks and leaves no temporary file", async () => {
   await withDir(async (dir) => {
-    const keyspace = new Keyspace();
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
     keyspace.set("k", "v");
-    const snapshot = new BackgroundSnapshot(keyspace, `${dir}/missing/dump.rdb`, SETTINGS, NOW);
+    const snapshot = new BackgroundSnapshot(databases, `${dir}/missing/dump.rdb`, SETTINGS, NOW);
     await assert.rejects(snapshot.done, /No such file|not found/i);
     assert.equal(keyspace.snapshotHook, undefined);
     assert.deepEqual([...Deno.readDirSync(dir)], []);
@@ -188,9 +224,10 @@ Deno.test("a failed BackgroundSnapshot rejects, unhooks and leaves no temporary 
 
 Deno.test("an aborted BackgroundSnapshot removes its temporary file", async () => {
   await withDir(async (dir) => {
-    const keyspace = new Keyspace();
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
     for (let i = 0; i < 50_000; i++) keyspace.set(`k${i}`, "v".repeat(100));
-    const snapshot = new BackgroundSnapshot(keyspace, `${dir}/dump.rdb`, SETTINGS, NOW);
+    const snapshot = new BackgroundSnapshot(databases, `${dir}/dump.rdb`, SETTINGS, NOW);
     await new Promise((resolve) => setTimeout(resolve, 5));
     snapshot.abort("stop");
     await assert.rejects(snapshot.done, /stop/);

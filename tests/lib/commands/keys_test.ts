@@ -174,13 +174,13 @@ Deno.test("COPY of a sorted set is deep: changing the copy leaves the source alo
   copy.checkInvariants();
 });
 
-Deno.test("COPY refuses the same key, other databases and bad options", () => {
+Deno.test("COPY refuses the same key, databases out of range and bad options", () => {
   const h = setup();
   deepStrictEqual(
     h.run("COPY", "a", "a"),
     error("ERR source and destination objects are the same"),
   );
-  deepStrictEqual(h.run("COPY", "a", "c", "DB", "1"), error("ERR DB index is out of range"));
+  deepStrictEqual(h.run("COPY", "a", "c", "DB", "16"), error("ERR DB index is out of range"));
   deepStrictEqual(h.run("COPY", "a", "c", "DB", "-1"), error("ERR DB index is out of range"));
   deepStrictEqual(
     h.run("COPY", "a", "c", "DB", "9999999999"),
