@@ -180,8 +180,8 @@ export class Connection {
 
         let result = this.#wire.decode(buffer, start, end);
         start += result.consumed;
-        this.session.buffers.query = end - start;
         while (true) {
+          this.session.buffers.query = end - start;
           const requests = result.requests;
           let next = 0;
           while (next < requests.length) {

@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { encodeRespRequest } from "../../lib/protocol/resp_reply.ts";
 import { concat, rssBytes, servedV8Flags, settledRss, sleep } from "../support/overload.ts";
+import { RawKacheClient } from "../support/kache_client.ts";
 import { RawRespClient } from "../support/resp_client.ts";
 import { startServer } from "../support/server_process.ts";
 
@@ -190,6 +191,32 @@ Deno.test("a client's unsent output counts in used_memory, and maxmemory evicts 
   } finally {
     stuck.close();
     client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("big values come back whole on both wires, pipelined among small replies", async () => {
+  const server = await startServer();
+  const resp = await RawRespClient.connect(server.respPort);
+  const binary = await RawKacheClient.connect(server.kachePort);
+  try {
+    const value = bigValue(3 * MB + 17);
+    assert.equal((await resp.send(["SET", "big", value])).raw, "+OK\r\n");
+    const replies = await resp.pipeline([["GET", "big"], ["PING"], ["GET", "big"], ["ECHO", "x"]]);
+    assert.deepEqual(replies.map((reply) => reply.raw), [
+      `$${value.length}\r\n${value}\r\n`,
+      "+PONG\r\n",
+      `$${value.length}\r\n${value}\r\n`,
+      "$1\r\nx\r\n",
+    ]);
+    for (const argv of [["get", "big"], ["GET", "big"]]) {
+      const response = await binary.request(argv);
+      assert.deepEqual(response.item, { tag: "string", value });
+    }
+    assert.deepEqual((await binary.request(["PING"])).item, { tag: "string", value: "PONG" });
+  } finally {
+    resp.close();
+    binary.close();
     await server.stop();
   }
 });

@@ -33,6 +33,7 @@ const UNSAFE = new Set([
   "shutdown",
   "flushall",
   "flushdb",
+  "swapdb",
   "save",
   "bgsave",
   "bgrewriteaof",
