@@ -188,7 +188,7 @@ Deno.test("BackgroundSnapshot of several databases holds each at the cut across 
       let model = saved.get(entry.db);
       if (model === undefined) saved.set(entry.db, model = new Map());
       assert.ok(!model.has(entry.key), `key ${entry.key} of db ${entry.db} written twice`);
-      model.set(entry.key, { value: entry.value, expiresAtMs: entry.expiresAtMs });
+      model.set(entry.key, { value: modelOf(entry.value), expiresAtMs: entry.expiresAtMs });
     });
     assert.equal(info.checksum, "verified");
     assert.deepEqual(saved, atCut);
