@@ -8,8 +8,8 @@
 import { writeString } from "../lib/bytes.ts";
 import type { OutputPart } from "../lib/protocol/output.ts";
 
-/** Big string parts go out in pieces this size, through one small buffer. */
-const STRING_PIECE = 64 * 1024;
+/** Output parts go out through a buffer of this size (see {@link writeParts}). */
+const PIECE = 64 * 1024;
 
 export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   let offset = 0;
@@ -19,21 +19,38 @@ export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void
 }
 
 /**
- * Writes `parts` in order; string parts are converted a piece at a time, so
- * a 4 MB value costs a 64 KB buffer here instead of a copy of its size.
- * Byte parts must not change until this resolves.
+ * Writes `parts` in order through one 64 KB buffer: string parts are
+ * converted into it a piece at a time, and small byte parts gathered with
+ * them, so a 4 MB value costs 64 KB here instead of a copy of its size, and
+ * a reply takes as few writes as its size needs. Byte parts must not change
+ * until this resolves.
  */
 export async function writeParts(conn: Deno.Conn, parts: readonly OutputPart[]): Promise<void> {
-  let piece: Uint8Array | undefined;
+  const piece = new Uint8Array(PIECE);
+  let filled = 0;
   for (const part of parts) {
     if (typeof part !== "string") {
-      await writeAll(conn, part);
+      if (filled + part.length > PIECE && filled > 0) {
+        await writeAll(conn, piece.subarray(0, filled));
+        filled = 0;
+      }
+      if (part.length > PIECE) {
+        await writeAll(conn, part);
+      } else {
+        piece.set(part, filled);
+        filled += part.length;
+      }
       continue;
     }
-    piece ??= new Uint8Array(STRING_PIECE);
-    for (let offset = 0; offset < part.length; offset += STRING_PIECE) {
-      const end = writeString(piece, 0, part.substring(offset, offset + STRING_PIECE));
-      await writeAll(conn, piece.subarray(0, end));
+    for (let offset = 0; offset < part.length;) {
+      const take = Math.min(PIECE - filled, part.length - offset);
+      filled = writeString(piece, filled, part.substring(offset, offset + take));
+      offset += take;
+      if (filled === PIECE) {
+        await writeAll(conn, piece);
+        filled = 0;
+      }
     }
   }
+  if (filled > 0) await writeAll(conn, piece.subarray(0, filled));
 }
