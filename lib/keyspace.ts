@@ -29,6 +29,7 @@ import type { CollectionClass, TypeName } from "./collection.ts";
 import { CommandError, WRONGTYPE } from "./errors.ts";
 import { HASH_ENTRY_BYTES, keyEntryBytes, stringBytes, TTL_ENTRY_BYTES } from "./memory.ts";
 import { TtlHeap } from "./ttl_heap.ts";
+import type { List } from "./list.ts";
 import type { SortedSet } from "./zset.ts";
 
 export type { TypeName } from "./collection.ts";
@@ -38,7 +39,7 @@ export type { TypeName } from "./collection.ts";
  * `Collection`. A closed union (not the interface) so code that writes or
  * copies values narrows to the exact kind.
  */
-export type CollectionValue = SortedSet;
+export type CollectionValue = SortedSet | List;
 
 /** A string value is the one-byte string itself. */
 export type Value = string | CollectionValue;
@@ -55,6 +56,16 @@ export interface KeyspaceObserver {
   created?(key: string): void;
   /** A key was removed to free memory: the eviction code calls this after deleting it. */
   evicted?(key: string): void;
+}
+
+/**
+ * The clients blocked on keys of one keyspace (lib/blocking.ts): told about
+ * every store of a key while anyone waits, so BLPOP and friends wake when
+ * their key gets a value (Redis's `signalKeyAsReady` from `dbAdd`).
+ */
+export interface KeyspaceWaits {
+  /** `key` was just given a value (new, replaced or edited in place). */
+  stored(key: string): void;
 }
 
 /**
@@ -115,6 +126,8 @@ export class Keyspace {
    * when the key goes, so the map never outgrows the keyspace.
    */
   accessCounters: Map<string, number> | undefined;
+  /** Set only while a client blocks on a key here (BLPOP …); otherwise a store pays one check. */
+  waits: KeyspaceWaits | undefined;
 
   #values = new Map<string, Value>();
   #ttl = new TtlHeap();
@@ -193,6 +206,7 @@ export class Keyspace {
     this.#account(key, previous, value);
     if (created) this.observer?.created?.(key);
     this.modified(key);
+    this.waits?.stored(key);
   }
 
   /** Stores a collection that was filled in place, deleting the key if it ended up empty. */
@@ -209,6 +223,7 @@ export class Keyspace {
     }
     this.#account(key, previous, collection);
     this.modified(key);
+    this.waits?.stored(key);
   }
 
   /** Removes a key; returns whether it existed (and had not expired). */

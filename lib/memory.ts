@@ -67,3 +67,18 @@ export function sortedSetBytes(members: number, slots: number, memberBytes: numb
   return SORTED_SET_BASE_BYTES + slots * SORTED_SET_SLOT_BYTES + members * HASH_ENTRY_BYTES +
     memberBytes;
 }
+
+/**
+ * A list apart from its slots and elements: the object with its private
+ * fields and its slot array's headers. Measured 258 bytes for 100,000 lists
+ * of one (cached one-character) element each, 64 of them the 8 slots.
+ */
+export const LIST_BASE_BYTES = 192;
+
+/** One ring-buffer slot of a list: a reference (see lib/list.ts). */
+export const LIST_SLOT_BYTES = 8;
+
+/** A list with `slots` ring-buffer slots whose element strings take `elementBytes`. */
+export function listBytes(slots: number, elementBytes: number): number {
+  return LIST_BASE_BYTES + slots * LIST_SLOT_BYTES + elementBytes;
+}

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Waiter } from "./blocking.ts";
 import type { Subscriber, Subscriptions } from "./pubsub.ts";
 import type { Reply } from "./reply.ts";
 
@@ -55,6 +56,17 @@ export class Session implements Subscriber {
   subscriptions: Subscriptions | undefined;
   /** Queues an out-of-band message (pub/sub) on the connection; set by the server. */
   push: ((message: Reply) => void) | undefined;
+  /**
+   * The blocking command (BLPOP …) this client waits in, or undefined: its
+   * connection reads no further requests meanwhile, CLIENT LIST shows flag
+   * `b`, and the idle `timeout` does not apply (as in Redis).
+   */
+  blocked: Waiter | undefined;
+  /**
+   * Delivers the reply that ends a wait (served, timed out, CLIENT UNBLOCK);
+   * set by the server. A session without it (the AOF loader) never blocks.
+   */
+  wake: ((reply: Reply) => void) | undefined;
 
   constructor(options: SessionOptions) {
     this.id = options.id;

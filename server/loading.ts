@@ -15,6 +15,7 @@ import type { Keyspace } from "../lib/keyspace.ts";
 import { AofFormatError, AofParser } from "../lib/persistence/aof_loader.ts";
 import type { AofManifest } from "../lib/persistence/aof_manifest.ts";
 import { RdbError, RdbReader } from "../lib/persistence/rdb_reader.ts";
+import { List } from "../lib/list.ts";
 import { SortedSet } from "../lib/zset.ts";
 import type { Logger } from "./log.ts";
 
@@ -69,6 +70,10 @@ export function loadRdbFile(path: string, keyspace: Keyspace): RdbLoadResult {
     }
     if (typeof entry.value === "string") {
       keyspace.set(entry.key, entry.value);
+    } else if ("kind" in entry.value) {
+      const list = new List();
+      for (const element of entry.value.elements) list.pushBack(element);
+      keyspace.set(entry.key, list);
     } else {
       const zset = new SortedSet();
       for (const [member, score] of entry.value) zset.add(member, score);

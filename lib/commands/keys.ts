@@ -36,6 +36,7 @@ import {
   ZERO,
 } from "../reply.ts";
 import { parseScanCursor, parseScanOptions, ScanCursors } from "../scan.ts";
+import { List } from "../list.ts";
 import { SortedSet } from "../zset.ts";
 import { integerArgument, isKeyword } from "./arguments.ts";
 import type { ArgumentDoc, CommandContext, CommandHandler, CommandSpec } from "./types.ts";
@@ -76,9 +77,14 @@ function deleteKeys(context: CommandContext, argv: readonly string[]): Reply {
   return integer(count);
 }
 
-/** An independent copy: strings are immutable, sorted sets are rebuilt member by member. */
+/** An independent copy: strings are immutable, collections are rebuilt element by element. */
 function copyValue(value: Value): Value {
   if (typeof value === "string") return value;
+  if (value instanceof List) {
+    const list = new List();
+    for (const element of value.values()) list.pushBack(element);
+    return list;
+  }
   const copy = new SortedSet();
   for (const [member, score] of value.entries()) copy.add(member, score);
   return copy;

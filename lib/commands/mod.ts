@@ -4,8 +4,10 @@
  *
  * @module
  */
+import { BLOCKING_COMMANDS } from "./blocking.ts";
 import { CONNECTION_COMMANDS } from "./connection.ts";
 import { KEY_COMMANDS } from "./keys.ts";
+import { LIST_COMMANDS } from "./list.ts";
 import { PUBSUB_COMMANDS } from "./pubsub.ts";
 import { SERVER_COMMANDS } from "./server.ts";
 import { STRING_COMMANDS } from "./strings.ts";
@@ -18,6 +20,8 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...KEY_COMMANDS,
   ...STRING_COMMANDS,
   ...SORTED_SET_COMMANDS,
+  ...LIST_COMMANDS,
+  ...BLOCKING_COMMANDS,
   ...SERVER_COMMANDS,
   ...PUBSUB_COMMANDS,
   ...TRANSACTION_COMMANDS,

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { List } from "../list.ts";
 import { CommandError, SYNTAX } from "../errors.ts";
 import { globToRegExp } from "../glob.ts";
 import type { Value } from "../keyspace.ts";
@@ -558,6 +559,8 @@ function stringBytes(length: number): number {
 export function estimateMemory(key: string, value: Value, samples: number): number {
   const keyBytes = MAP_ENTRY_BYTES + stringBytes(key.length);
   if (typeof value === "string") return keyBytes + stringBytes(value.length);
+  // A list keeps its own running estimate, elements included: no sampling needed.
+  if (value instanceof List) return keyBytes + value.byteSize;
   let sampled = 0;
   let sampledBytes = 0;
   for (const member of value.members()) {

@@ -6,8 +6,13 @@
  * where memory is brought within the limit before a command and where a
  * command is refused when that fails (lib/eviction.ts).
  *
+ * Clients blocked on keys (BLPOP …) are served here too, once the outermost
+ * command (a whole EXEC or script included) has finished, as Redis's
+ * `handleClientsBlockedOnKeys` runs after `call()`.
+ *
  * @module
  */
+import { BlockingRegistry } from "../blocking.ts";
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
 import { type Eviction, OOM } from "../eviction.ts";
 import { error, QUEUED, type Reply } from "../reply.ts";
@@ -37,6 +42,12 @@ export class CommandTable {
   readonly stats = new Map<string, CommandStats>();
   /** The memory limit; undefined while maxmemory is 0, so then a command pays one check. */
   eviction: Eviction | undefined;
+  /** Clients waiting in blocking commands, served after each outermost command. */
+  readonly blocking = new BlockingRegistry();
+  /** Handlers running (1 for a client's command, more inside EXEC or a script). */
+  #runDepth = 0;
+  /** What the running command asked to be propagated as instead of its argv. */
+  #propagateAs: readonly string[] | undefined;
 
   constructor(specs: Iterable<CommandSpec>) {
     for (const spec of specs) {
@@ -95,6 +106,34 @@ export class CommandTable {
     argv: readonly string[],
     resolved: CommandSpec | string = this.resolve(argv),
   ): Reply {
+    const reply = this.#execute(context, argv, resolved);
+    if (this.#runDepth === 0 && this.blocking.hasReady) this.blocking.serveReady();
+    return reply;
+  }
+
+  /**
+   * Whether the running command may block its client: only a client's own
+   * command, never one inside EXEC or a script, nor the AOF loader's (Redis's
+   * CLIENT_DENY_BLOCKING); those answer as on a timeout instead.
+   */
+  mayBlock(context: CommandContext): boolean {
+    return this.#runDepth === 1 && context.session.wake !== undefined &&
+      context.session.queued === undefined;
+  }
+
+  /**
+   * Has the running command logged to the AOF as `argv` instead of itself
+   * (BLPOP that found data logs as LPOP), as Redis's `rewriteClientCommandVector`.
+   */
+  propagateAs(argv: readonly string[]): void {
+    this.#propagateAs = argv;
+  }
+
+  #execute(
+    context: CommandContext,
+    argv: readonly string[],
+    resolved: CommandSpec | string,
+  ): Reply {
     const session = context.session;
     if (typeof resolved === "string") {
       if (session.queued !== undefined) session.queueFailed = true;
@@ -141,6 +180,8 @@ export class CommandTable {
     const dirtyBefore = context.keyspace.dirty;
     this.eviction?.recordAccess(spec, argv);
     let reply: Reply;
+    this.#runDepth++;
+    this.#propagateAs = undefined;
     try {
       reply = spec.handler!(context, argv);
     } catch (cause) {
@@ -152,12 +193,16 @@ export class CommandTable {
             cause instanceof Error ? cause.message : String(cause)
           }`,
       );
+    } finally {
+      this.#runDepth--;
     }
+    const propagated = this.#propagateAs ?? argv;
+    this.#propagateAs = undefined;
     if (
       this.onWrite !== undefined && context.keyspace.dirty !== dirtyBefore &&
       spec.flags.includes("write")
     ) {
-      this.onWrite(argv, context);
+      this.onWrite(propagated, context);
     }
     const stats = this.#statsOf(spec.name);
     stats.calls++;

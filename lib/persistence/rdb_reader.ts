@@ -46,10 +46,19 @@ import { ChunkWindow } from "./chunk_window.ts";
 export interface RdbEntry {
   /** The key, one char per byte. */
   readonly key: string;
-  /** A string value, or a sorted set's members with their scores (file order, no duplicates). */
-  readonly value: string | Array<[member: string, score: number]>;
+  /**
+   * A string value, a sorted set's members with their scores (file order,
+   * no duplicates), or a list's elements.
+   */
+  readonly value: string | Array<[member: string, score: number]> | RdbListValue;
   /** Absolute Unix milliseconds, or undefined for a key without expiry. */
   readonly expiresAtMs: number | undefined;
+}
+
+/** A list's elements, head first, whatever encoding the file used. */
+export interface RdbListValue {
+  readonly kind: "list";
+  readonly elements: string[];
 }
 
 /** What the whole file said besides its keys, returned by {@link RdbReader.end}. */
@@ -105,6 +114,9 @@ export class RdbError extends Error {
 /** Thrown internally when the buffered bytes end inside an item; never escapes. */
 class NeedMore {}
 const NEED_MORE = new NeedMore();
+/** QUICKLIST_2 node containers: one element as a plain string, or a listpack of several. */
+const QUICKLIST_NODE_PLAIN = 1;
+const QUICKLIST_NODE_PACKED = 2;
 
 /** Where the reader is: the first three parse items; "done" takes no more bytes. */
 type State = "magic" | "body" | "checksum" | "done";
@@ -422,13 +434,19 @@ export class RdbReader extends ChunkWindow {
       case RDB_TYPE.ZSET_LISTPACK:
         value = this.#readPackedSortedSet(key, type === RDB_TYPE.ZSET_LISTPACK);
         break;
+      case RDB_TYPE.LIST:
+      case RDB_TYPE.LIST_ZIPLIST:
+      case RDB_TYPE.LIST_QUICKLIST:
+      case RDB_TYPE.LIST_QUICKLIST_2:
+        value = { kind: "list", elements: this.#readList(key, type) };
+        break;
       default: {
         const name = RDB_TYPE_NAMES[type];
         throw this.#fail(
           `Unsupported value type ${type} for key ${quote(key)}` +
             (name === undefined
               ? " (unknown to Kache)"
-              : ` (a ${name}; Kache holds only strings and sorted sets)`),
+              : ` (a ${name}; Kache holds only strings, lists and sorted sets)`),
           at,
         );
       }
@@ -436,11 +454,57 @@ export class RdbReader extends ChunkWindow {
     const expiresAtMs = this.#pendingExpiry;
     this.#pendingExpiry = undefined;
     this.#currentKey = undefined;
-    if (typeof value !== "string" && value.length === 0) {
+    if (typeof value !== "string" && ("kind" in value ? value.elements : value).length === 0) {
       this.#emptyKeys++;
       return undefined;
     }
     return { key, value, expiresAtMs };
+  }
+
+  /** The four list encodings: plain, one ziplist, ziplist nodes, and 7.0's nodes with containers. */
+  #readList(key: string, type: number): string[] {
+    if (type === RDB_TYPE.LIST_ZIPLIST) return this.#readPacked(key, false);
+    const count = this.#readLength();
+    const elements: string[] = [];
+    for (let i = 0; i < count; i++) {
+      if (type === RDB_TYPE.LIST) {
+        elements.push(this.#readString());
+        continue;
+      }
+      if (type === RDB_TYPE.LIST_QUICKLIST_2) {
+        const at = this.#p;
+        const container = this.#readLength();
+        if (container === QUICKLIST_NODE_PLAIN) {
+          elements.push(this.#readString());
+          continue;
+        }
+        if (container !== QUICKLIST_NODE_PACKED) {
+          throw this.#fail(
+            `Unknown quicklist node container ${container} in key ${quote(key)}`,
+            at,
+          );
+        }
+      }
+      for (const element of this.#readPacked(key, type === RDB_TYPE.LIST_QUICKLIST_2)) {
+        elements.push(element);
+      }
+    }
+    return elements;
+  }
+
+  /** One listpack or ziplist blob's elements. */
+  #readPacked(key: string, listpack: boolean): string[] {
+    const at = this.#p;
+    const blob = this.#readBlob();
+    try {
+      return listpack ? decodeListpack(blob) : decodeZiplist(blob);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw this.#fail(
+        `Corrupt ${listpack ? "listpack" : "ziplist"} of key ${quote(key)}: ${error.message}`,
+        at,
+      );
+    }
   }
 
   #readSortedSet(key: string, textScores: boolean): Array<[string, number]> {

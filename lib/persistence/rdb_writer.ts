@@ -24,6 +24,7 @@
 import { REDIS_COMPATIBLE_VERSION } from "../version.ts";
 import { writeString } from "../bytes.ts";
 import { Crc64 } from "./crc64.ts";
+import { encodeListpack, listpackEntrySize } from "./listpack.ts";
 import { lzfCompress } from "./lzf.ts";
 import {
   RDB_ENCODING_LZF,
@@ -41,8 +42,23 @@ export interface RdbSortedSet {
   entries(): Iterable<readonly [member: string, score: number]>;
 }
 
-/** A value the writer can encode: a one-byte string or a sorted set. */
-export type RdbValue = string | RdbSortedSet;
+/** A list as the writer needs it (`List` fits): written as QUICKLIST_2 with listpack nodes. */
+export interface RdbList {
+  readonly typeName: "list";
+  readonly size: number;
+  values(): Iterable<string>;
+}
+
+/** A value the writer can encode: a one-byte string, a sorted set or a list. */
+export type RdbValue = string | RdbSortedSet | RdbList;
+
+/**
+ * Most bytes of one list node's listpack: Redis's default
+ * `list-max-listpack-size -2` (8 KB), so Redis keeps the nodes as they are.
+ */
+const LIST_NODE_BYTES = 8192;
+/** QUICKLIST_2 node container: a listpack of elements (1 would be one plain element). */
+const QUICKLIST_NODE_PACKED = 2;
 
 /** Options of {@link RdbWriter}; the defaults are Redis's. */
 export interface RdbWriterOptions {
@@ -181,6 +197,10 @@ export class RdbWriter {
       this.#writeString(value);
       return;
     }
+    if (isList(value)) {
+      this.#writeList(key, value);
+      return;
+    }
     this.#bytes[this.#length++] = RDB_TYPE.ZSET_2;
     this.#writeString(key);
     const size = value.size;
@@ -201,6 +221,36 @@ export class RdbWriter {
       throw new RangeError(
         `Sorted set ${JSON.stringify(key)} reported ${size} members but yielded ${written}`,
       );
+    }
+  }
+
+  /**
+   * A list as Redis 7.0 saves it: QUICKLIST_2, nodes of at most 8 KB of
+   * listpack each (an element larger than that gets a node of its own).
+   */
+  #writeList(key: string, list: RdbList): void {
+    const nodes: string[][] = [];
+    let node: string[] = [];
+    let nodeBytes = 7;
+    for (const element of list.values()) {
+      const size = listpackEntrySize(element);
+      if (node.length > 0 && nodeBytes + size > LIST_NODE_BYTES) {
+        nodes.push(node);
+        node = [];
+        nodeBytes = 7;
+      }
+      node.push(element);
+      nodeBytes += size;
+    }
+    if (node.length > 0) nodes.push(node);
+    this.#bytes[this.#length++] = RDB_TYPE.LIST_QUICKLIST_2;
+    this.#writeString(key);
+    this.#reserve(MAX_LENGTH_SIZE);
+    this.#writeLength(nodes.length);
+    for (const elements of nodes) {
+      this.#reserve(MAX_LENGTH_SIZE);
+      this.#writeLength(QUICKLIST_NODE_PACKED);
+      this.#writeString(encodeListpack(elements));
     }
   }
 
@@ -374,4 +424,8 @@ function canonicalInt32(text: string): number | undefined {
   }
   if (negative) value = -value;
   return value >= -2147483648 && value <= 2147483647 ? value : undefined;
+}
+
+function isList(value: RdbSortedSet | RdbList): value is RdbList {
+  return (value as Partial<RdbList>).typeName === "list";
 }

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { Keyspace } from "../../lib/keyspace.ts";
-import { readRdb } from "../../lib/persistence/rdb_reader.ts";
+import { List } from "../../lib/list.ts";
+import { type RdbListValue, readRdb } from "../../lib/persistence/rdb_reader.ts";
 import { SortedSet } from "../../lib/zset.ts";
 import { BackgroundSnapshot, saveSnapshot } from "../../server/snapshot.ts";
 
 const SETTINGS = { compression: true, checksum: true };
 const NOW = 1_700_000_000_000;
 
-type ModelValue = string | [string, number][];
+type ModelValue = string | [string, number][] | RdbListValue;
 type Model = Map<string, { value: ModelValue; expiresAtMs: number | undefined }>;
 
 /** A deterministic pseudo-random generator, so failures reproduce. */
@@ -26,7 +27,11 @@ function copyOf(keyspace: Keyspace): Model {
     const expiresAtMs = keyspace.rawExpiry(key);
     if (expiresAtMs !== undefined && expiresAtMs <= keyspace.now) continue;
     model.set(key, {
-      value: typeof value === "string" ? value : [...value.entries()].map(([m, s]) => [m, s]),
+      value: typeof value === "string"
+        ? value
+        : value instanceof List
+        ? { kind: "list", elements: [...value.values()] }
+        : [...value.entries()].map(([m, s]) => [m, s]),
       expiresAtMs,
     });
   }
@@ -51,6 +56,11 @@ function fill(keyspace: Keyspace, next: () => number, count: number): void {
       const members = i % 1000 === 0 ? 3000 : 5;
       for (let m = 0; m < members; m++) zset.add(`m${m}`, Math.floor(next() * 100));
       keyspace.set(key, zset);
+    } else if (i % 10 === 5) {
+      const list = new List();
+      const elements = i % 1000 === 5 ? 3000 : 5;
+      for (let e = 0; e < elements; e++) list.pushBack(`e${e}`);
+      keyspace.set(key, list);
     } else {
       keyspace.set(key, `value ${i} ${"\x00\xff".repeat(i % 7)}`);
     }
@@ -68,7 +78,12 @@ function mutate(keyspace: Keyspace, next: () => number, count: number): void {
     keyspace.delete(key);
   } else if (choice < 0.7) {
     const existing = keyspace.get(key);
-    if (existing !== undefined && typeof existing !== "string") {
+    if (existing instanceof List) {
+      // Edited in place, as LPUSH and RPOP do.
+      existing.pushFront(`e${Math.floor(next() * 10)}`);
+      existing.popBack();
+      keyspace.storeCollection(key, existing);
+    } else if (existing instanceof SortedSet) {
       // Edited in place, as ZADD and the binary protocol's zadd do.
       existing.add(`m${Math.floor(next() * 10)}`, next());
       existing.remove("m1");
