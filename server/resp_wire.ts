@@ -68,7 +68,13 @@ export class RespWire implements Wire {
     const reply = session.subscriptions !== undefined && session.protocol === 2
       ? this.#executeSubscribed(argv)
       : this.#commands.execute(context, argv);
+    // A blocked client's reply comes later, through reply().
+    if (session.blocked !== undefined) return;
     this.#encoder.write(reply, session.protocol);
+  }
+
+  reply(reply: Reply): void {
+    this.#encoder.write(reply, this.#context.session.protocol);
   }
 
   encodePush(message: Reply): Uint8Array {

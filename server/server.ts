@@ -17,6 +17,7 @@ import { NotifyClass, PubSub } from "../lib/pubsub.ts";
 import { Session, type WireProtocol } from "../lib/session.ts";
 import { WatchRegistry } from "../lib/watch.ts";
 import { ActiveExpiry } from "./active_expiry.ts";
+import { BlockingTimer } from "./blocking_timer.ts";
 import { Connection, type Wire } from "./connection.ts";
 import { KacheWire } from "./kache_wire.ts";
 import { KacheEncoder } from "../lib/protocol/kache.ts";
@@ -58,6 +59,8 @@ export class KacheServer {
   readonly #acceptLoops: Promise<void>[] = [];
   readonly #connectionLoops = new Set<Promise<void>>();
   readonly #expiry: ActiveExpiry;
+  /** Times out clients blocked in BLPOP and friends. */
+  readonly #blockingTimer = new BlockingTimer(this.commands.blocking);
   #housekeeping: ReturnType<typeof setInterval> | undefined;
   #nextClientId = 1;
   #stopping: Promise<void> | undefined;
@@ -193,6 +196,7 @@ export class KacheServer {
       }
     }
     this.#expiry.stop();
+    this.#blockingTimer.stop();
     clearInterval(this.#housekeeping);
     for (const connection of this.#connections) connection.closeWhenIdle();
     const drained = Promise.all([...this.#connectionLoops]);
@@ -265,6 +269,10 @@ export class KacheServer {
       beforeBatch: () => {},
       afterBatch: () => {
         this.#expiry.reschedule();
+        // The original binary commands run outside the table's execute: serve what they stored.
+        const blocking = this.commands.blocking;
+        if (blocking.hasReady) blocking.serveReady();
+        this.#blockingTimer.reschedule();
         // With appendfsync always, the batch's replies wait for the AOF fsync.
         return this.persistence.afterBatch();
       },
@@ -277,9 +285,11 @@ export class KacheServer {
       warn: (text) => this.log.warning(text),
     });
     session.push = (message) => connection.push(message);
+    session.wake = (reply) => connection.wake(reply);
     this.#connections.add(connection);
     this.state.connectionsReceived++;
     const loop = connection.serve().finally(() => {
+      this.commands.blocking.cancel(session);
       this.watches.unwatch(session);
       this.pubsub.unsubscribeAll(session);
       this.#connections.delete(connection);
@@ -308,7 +318,10 @@ export class KacheServer {
     if (timeout <= 0) return;
     const cutoff = Date.now() - timeout * 1000;
     for (const connection of this.#connections) {
-      if (connection.lastActivity < cutoff) connection.close();
+      // A blocked client waits by design; Redis exempts it from the idle timeout.
+      if (connection.lastActivity < cutoff && connection.session.blocked === undefined) {
+        connection.close();
+      }
     }
   }
 }

@@ -50,7 +50,7 @@ const LONG_LONG_LIMIT = 2 ** 63;
  * milliseconds to wait (0 = forever).
  */
 export function parseTimeout(text: string): number {
-  const seconds = parseFloat64(text);
+  const seconds = parseFloat64(text) ?? beyondDouble(text);
   if (seconds === undefined) throw new CommandError(TIMEOUT_NOT_FLOAT);
   const milliseconds = Math.ceil(seconds * 1000);
   // Infinite or past 2^63 ms, Redis's cast yields a negative number on x86.
@@ -58,6 +58,24 @@ export function parseTimeout(text: string): number {
     throw new CommandError(TIMEOUT_NEGATIVE);
   }
   return milliseconds === 0 ? 0 : milliseconds;
+}
+
+/** Decimal numbers a double cannot hold but Redis's `long double` can (|exponent| ≤ 4931). */
+const LONG_DOUBLE_ONLY = /^[+-]?(?:\d+\.?\d*|\.\d+)[eE]([+-]?\d+)$/;
+
+/**
+ * A decimal timeout beyond a double's range that Redis reads as a `long
+ * double`: too large counts as ±Infinity (its cast then makes it negative),
+ * too small as the smallest magnitude of its sign (rounded up: 1 ms, or -0
+ * which waits forever). Undefined when even a `long double` cannot hold it.
+ */
+function beyondDouble(text: string): number | undefined {
+  const exponent = LONG_DOUBLE_ONLY.exec(text)?.[1];
+  if (exponent === undefined || Math.abs(Number(exponent)) > 4931) return undefined;
+  const value = Number(text);
+  const negative = text.startsWith("-");
+  if (!Number.isFinite(value)) return negative ? -Infinity : Infinity;
+  return value === 0 ? (negative ? -Number.MIN_VALUE : Number.MIN_VALUE) : undefined;
 }
 
 /** The keys without repeats, in order (Redis's `blockForKeys` skips a key already listed). */

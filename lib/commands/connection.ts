@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { UNBLOCKED_ERROR } from "../blocking.ts";
 import { CommandError, NOT_INTEGER, SYNTAX, wrongArity } from "../errors.ts";
 import { parseInteger } from "../numbers.ts";
 import {
@@ -17,13 +18,17 @@ import {
   bulk,
   bulkOrNil,
   EMPTY_ARRAY,
+  error,
   integer,
   map,
+  NIL_ARRAY,
   OK,
+  ONE,
   PONG,
   type Reply,
   status,
   verbatim,
+  ZERO,
 } from "../reply.ts";
 import type { ServerControl } from "../server_control.ts";
 import type { Session } from "../session.ts";
@@ -90,6 +95,7 @@ function typeOfSession(session: Session): ClientType {
 export function clientInfoLine(session: Session, now: number): string {
   let flags = session.subscriptions !== undefined ? "P" : "";
   if (session.queued !== undefined) flags += "x";
+  if (session.blocked !== undefined) flags += "b";
   if (session.watchTouched) flags += "d";
   if (session.closeRequested) flags += "c";
   return `id=${session.id} addr=${session.address} laddr=${session.localAddress} fd=0 ` +
@@ -194,6 +200,34 @@ function clientKill(context: CommandContext, argv: readonly string[]): Reply {
   return OK;
 }
 
+/**
+ * CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking wait as
+ * a timeout would (a null reply) or with Redis's -UNBLOCKED error; 1 when
+ * that client was blocked. The reason is checked before the id, as in Redis.
+ */
+function clientUnblock(context: CommandContext, argv: readonly string[]): Reply {
+  if (argv.length > 4) {
+    throw new CommandError(
+      "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
+    );
+  }
+  let asError = false;
+  if (argv.length === 4) {
+    if (isKeyword(argv[3], "ERROR")) asError = true;
+    else if (!isKeyword(argv[3], "TIMEOUT")) {
+      throw new CommandError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  }
+  const id = parseInteger(argv[2]!);
+  if (id === undefined) throw new CommandError(NOT_INTEGER);
+  for (const session of context.server.sessions()) {
+    if (session.id !== Number(id)) continue;
+    const reply = asError ? error(UNBLOCKED_ERROR) : NIL_ARRAY;
+    return context.commands.blocking.unblock(session, reply) ? ONE : ZERO;
+  }
+  return ZERO;
+}
+
 const CLIENT_HELP = [
   "GETNAME",
   "    Return the name of the current connection.",
@@ -221,6 +255,8 @@ const CLIENT_HELP = [
   "      Return clients of specified type.",
   "SETNAME <name>",
   "    Assign the name <name> to the current connection.",
+  "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+  "    Unblock the specified blocked client.",
   "SETINFO <option> <value>",
   "    Set client meta attr. Options are:",
   "    * LIB-NAME: the client lib name.",
@@ -389,6 +425,28 @@ const CLIENT_SUBCOMMANDS: readonly CommandSpec[] = [
       },
     ],
     handler: clientKill,
+  },
+  {
+    name: "client|unblock",
+    arity: -3,
+    flags: ["admin", "noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Unblock a client blocked in a blocking command from a different connection",
+    since: "5.0.0",
+    complexity: "O(log N) where N is the number of client connections",
+    arguments: [
+      { name: "client-id", type: "integer" },
+      {
+        name: "timeout_error",
+        type: "oneof",
+        optional: true,
+        arguments: [
+          { name: "timeout", type: "pure-token", token: "TIMEOUT" },
+          { name: "error", type: "pure-token", token: "ERROR" },
+        ],
+      },
+    ],
+    handler: clientUnblock,
   },
   {
     name: "client|no-evict",
