@@ -51,9 +51,9 @@ export function parseEnd(text: string): End {
   throw new CommandError(SYNTAX);
 }
 
-/** Redis's `getPositiveLongFromObjectOrReply`. */
+/** Redis's `getPositiveLongFromObjectOrReply`: its one message also answers a non-integer. */
 function positiveArgument(text: string, message = NOT_POSITIVE): number {
-  const value = numberArgument(text);
+  const value = numberArgument(text, message);
   if (value < 0) throw new CommandError(message);
   return value;
 }

@@ -22,6 +22,9 @@ const SCORE_COMMANDS = new Set([
   "zpopmin",
   "zpopmax",
   "zmpop",
+  "bzpopmin",
+  "bzpopmax",
+  "bzmpop",
 ]);
 /** Integer replies that depend on when the command arrived (normalization 2), with tolerance. */
 const CLOCK_TOLERANCE: Readonly<Record<string, number>> = {

@@ -58,7 +58,7 @@ Deno.test("LPOP and RPOP pop one or a count, and delete the emptied key", () => 
   deepStrictEqual(h.run("LPOP", "l"), NIL);
   deepStrictEqual(h.run("LPOP", "l", "0"), NIL_ARRAY);
   deepStrictEqual(h.run("RPOP", "l", "-1"), error("ERR value is out of range, must be positive"));
-  deepStrictEqual(h.run("RPOP", "l", "x"), NOT_INTEGER);
+  deepStrictEqual(h.run("RPOP", "l", "x"), error("ERR value is out of range, must be positive"));
   deepStrictEqual(
     h.run("LPOP", "l", "1", "2"),
     error("ERR wrong number of arguments for 'lpop' command"),
