@@ -10,6 +10,8 @@ import { startRedis } from "../support/redis_process.ts";
 import { RawRespClient } from "../support/resp_client.ts";
 import { startServer } from "../support/server_process.ts";
 import { encodeRespRequest } from "../../lib/protocol/resp_reply.ts";
+import { encodeKacheRequest, KacheResponseDecoder } from "../../lib/protocol/kache.ts";
+import { RawKacheClient } from "../support/kache_client.ts";
 
 /** One scenario: drives connections on `port`, returns what each received, in order. */
 type Scenario = (port: number) => Promise<string[]>;
@@ -429,3 +431,49 @@ async function readAof(dir: string): Promise<string> {
   }
   return text;
 }
+
+Deno.test("the binary protocol blocks too: a blpop waits and gets its reply as a TLV array", async () => {
+  const kache = await startServer();
+  const binary = await RawKacheClient.connect(kache.kachePort);
+  const [control] = await connect(kache.respPort, 1);
+  try {
+    await binary.writeRaw(encodeKacheRequest(["blpop", "q", "0"]));
+    await blockedClients(control!, 1);
+    // The original server's zadd runs outside the command table; it must wake sorted-set waiters too.
+    const zsetWaiter = await RawKacheClient.connect(kache.kachePort);
+    try {
+      await zsetWaiter.writeRaw(encodeKacheRequest(["bzpopmin", "z", "0"]));
+      await blockedClients(control!, 2);
+      await control!.send(["RPUSH", "q", "v"]);
+      const woken = await binary.readFrame();
+      const decoded = new KacheResponseDecoder().decode(woken!, 0, woken!.length).responses[0];
+      deepStrictEqual(decoded, {
+        status: 0,
+        item: {
+          tag: "array",
+          items: [{ tag: "string", value: "q" }, { tag: "string", value: "v" }],
+        },
+      });
+      const added = await binary.request(["zadd", "z", "1", "m"]);
+      strictEqual(added.status, 0);
+      const popped = await zsetWaiter.readFrame();
+      const zset = new KacheResponseDecoder().decode(popped!, 0, popped!.length).responses[0];
+      deepStrictEqual(zset, {
+        status: 0,
+        item: {
+          tag: "array",
+          items: [{ tag: "string", value: "z" }, { tag: "string", value: "m" }, {
+            tag: "double",
+            value: 1,
+          }],
+        },
+      });
+    } finally {
+      zsetWaiter.close();
+    }
+  } finally {
+    binary.close();
+    closeAll([control!]);
+    await kache.stop();
+  }
+});
