@@ -29,18 +29,18 @@ import { TtlHeap } from "./ttl_heap.ts";
 /** One client blocked in one command. */
 export interface Waiter {
   readonly session: Session;
-  /** The database it blocked in. */
-  readonly keyspace: Keyspace;
+  /** The database it waits in (SWAPDB moves it to the database that takes its place). */
+  keyspace: Keyspace;
   /** The keys it waits on, duplicates removed, in the command's order. */
   readonly keys: readonly string[];
   /** Absolute Unix ms when it times out; 0 waits forever. */
   readonly deadline: number;
   /**
-   * Tries to serve the client from `key`, which just became ready: pops and
-   * returns its reply, or returns undefined to keep waiting (the key holds
-   * no value of the kind it waits for).
+   * Tries to serve the client from `key` of `keyspace`, which just became
+   * ready: pops and returns its reply, or returns undefined to keep waiting
+   * (the key holds no value of the kind it waits for).
    */
-  serve(key: string): Reply | undefined;
+  serve(key: string, keyspace: Keyspace): Reply | undefined;
 }
 
 /** Redis's reply to a client unblocked with CLIENT UNBLOCK … ERROR. */
@@ -142,6 +142,32 @@ export class BlockingRegistry {
     }
   }
 
+  /**
+   * After SWAPDB exchanged the data of two databases: clients stay with their
+   * database number, so each side's waiters move to the keyspace now in
+   * their database's place, and every waited key that holds a value there
+   * is ready (Redis's `scanDatabaseForReadyKeys`). Serve afterwards.
+   */
+  swapped(first: Keyspace, second: Keyspace): void {
+    const firstQueues = this.#byKeyspace.get(first);
+    const secondQueues = this.#byKeyspace.get(second);
+    this.#byKeyspace.delete(first);
+    this.#byKeyspace.delete(second);
+    first.waits = undefined;
+    second.waits = undefined;
+    for (const [queues, target] of [[firstQueues, second], [secondQueues, first]] as const) {
+      if (queues === undefined) continue;
+      const moved = new KeyspaceQueues(this, target);
+      for (const [key, waiters] of queues.queues) {
+        moved.queues.set(key, waiters);
+        for (const waiter of waiters) waiter.keyspace = target;
+      }
+      this.#byKeyspace.set(target, moved);
+      target.waits = moved;
+      for (const key of moved.queues.keys()) if (target.has(key)) this.markReady(target, key);
+    }
+  }
+
   /** Ends `session`'s wait with `reply` (CLIENT UNBLOCK); false when it was not blocked. */
   unblock(session: Session, reply: Reply): boolean {
     const waiter = this.#bySessionId.get(session.id);
@@ -179,7 +205,7 @@ export class BlockingRegistry {
     // A copy: serving removes waiters from this queue as it goes.
     for (const waiter of [...queue]) {
       if (this.#bySessionId.get(waiter.session.id) !== waiter) continue;
-      const reply = waiter.serve(key);
+      const reply = waiter.serve(key, keyspace);
       if (reply !== undefined) this.#finish(waiter, reply);
       // The key went (its last element popped): later waiters wait for the next store.
       if (!keyspace.has(key)) return;

@@ -92,7 +92,7 @@ function block(
   context: CommandContext,
   keys: readonly string[],
   timeout: number,
-  serve: (key: string) => Reply | undefined,
+  serve: (key: string, keyspace: Keyspace) => Reply | undefined,
   instead: Reply,
 ): Reply {
   if (!context.commands.mayBlock(context)) return instead;
@@ -132,7 +132,7 @@ function blockingPop(context: CommandContext, argv: readonly string[], end: End)
     commands.propagateAs([popName, key]);
     return popOne(context, keyspace, key, list, end);
   }
-  return block(context, keys, timeout, (key) => {
+  return block(context, keys, timeout, (key, keyspace) => {
     const list = keyspace.get(key);
     if (!(list instanceof List)) return undefined;
     commands.onWrite?.([popName, key], context);
@@ -157,7 +157,7 @@ function blockingMove(
     commands.propagateAs(propagated);
     return moveElement(context, keyspace, source, keys, ends);
   }
-  return block(context, [keys.from], timeout, () => {
+  return block(context, [keys.from], timeout, (_key, keyspace) => {
     const list = keyspace.get(keys.from);
     if (!(list instanceof List)) return undefined;
     // A destination of another type ends the wait with WRONGTYPE and moves nothing (Redis 7.0).
@@ -180,7 +180,7 @@ function blockingMultiPop(context: CommandContext, argv: readonly string[]): Rep
     commands.propagateAs(propagated);
     return reply;
   }
-  return block(context, request.keys, timeout, (key) => {
+  return block(context, request.keys, timeout, (key, keyspace) => {
     const list = keyspace.get(key);
     if (!(list instanceof List)) return undefined;
     const { reply, propagated } = multiPopFrom(context, keyspace, key, list, request);
@@ -235,7 +235,7 @@ function blockingZsetPop(
     commands.propagateAs(propagated);
     return reply;
   }
-  return block(context, keys, timeout, (key) => {
+  return block(context, keys, timeout, (key, keyspace) => {
     const zset = keyspace.get(key);
     if (!(zset instanceof SortedSet)) return undefined;
     const { reply, propagated } = zsetPop(context, keyspace, key, zset, max, shape);
