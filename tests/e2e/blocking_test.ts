@@ -326,18 +326,23 @@ Deno.test("requests pipelined after a blocking command run once it is served", a
   });
 });
 
-Deno.test("a blocked client that disconnects takes nothing from the list", async () => {
+Deno.test("a blocked client that disconnects or is killed takes nothing from the list", async () => {
   await agreeWithRedis(async (port) => {
-    const [a, control] = await connect(port, 2);
+    const [a, b, control] = await connect(port, 3);
     try {
+      const id = (await b!.send(["CLIENT", "ID"])).raw.slice(1, -2);
       await sendOnly(a!, ["BLPOP", "q", "0"]);
       await blockedClients(control!, 1);
+      await sendOnly(b!, ["BLPOP", "q", "0"]);
+      await blockedClients(control!, 2);
       a!.close();
+      await blockedClients(control!, 1);
+      const killed = (await control!.send(["CLIENT", "KILL", "ID", id])).raw;
       await blockedClients(control!, 0);
       await control!.send(["RPUSH", "q", "kept"]);
-      return [(await control!.send(["LRANGE", "q", "0", "-1"])).raw];
+      return [killed, (await control!.send(["LRANGE", "q", "0", "-1"])).raw];
     } finally {
-      closeAll([a!, control!]);
+      closeAll([a!, b!, control!]);
     }
   });
 });
