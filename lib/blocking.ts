@@ -48,8 +48,8 @@ export const UNBLOCKED_ERROR = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
 
 /** The waiters of one keyspace, by key; what the keyspace consults on every store. */
 class KeyspaceQueues implements KeyspaceWaits {
+  /** Per waited key, its waiters in arrival order. */
   readonly queues = new Map<string, Waiter[]>();
-  /** Keys stored since the last serve and not yet queued as ready. */
   readonly #registry: BlockingRegistry;
   readonly #keyspace: Keyspace;
 
