@@ -22,7 +22,7 @@ import { median, parseCsv } from "./compare.ts";
 import { freePort, MAIN } from "../tests/support/server_process.ts";
 import { requireTool } from "../tests/support/redis_process.ts";
 
-interface Server {
+export interface Server {
   readonly name: "kache" | "redis";
   readonly port: number;
   readonly pid: number;
@@ -131,7 +131,7 @@ async function startRedis(dir: string, args: string[]): Promise<Server> {
   );
 }
 
-function start(name: Server["name"], dir: string, args: string[]): Promise<Server> {
+export function start(name: Server["name"], dir: string, args: string[]): Promise<Server> {
   return name === "kache" ? startKache(dir, args) : startRedis(dir, args);
 }
 

@@ -29,8 +29,8 @@ import { TtlHeap } from "./ttl_heap.ts";
 /** One client blocked in one command. */
 export interface Waiter {
   readonly session: Session;
-  /** The database it waits in (SWAPDB moves it to the database that takes its place). */
-  keyspace: Keyspace;
+  /** The database it waits in. */
+  readonly keyspace: Keyspace;
   /** The keys it waits on, duplicates removed, in the command's order. */
   readonly keys: readonly string[];
   /** Absolute Unix ms when it times out; 0 waits forever. */
@@ -143,28 +143,15 @@ export class BlockingRegistry {
   }
 
   /**
-   * After SWAPDB exchanged the data of two databases: clients stay with their
-   * database number, so each side's waiters move to the keyspace now in
-   * their database's place, and every waited key that holds a value there
-   * is ready (Redis's `scanDatabaseForReadyKeys`). Serve afterwards.
+   * After SWAPDB exchanged the contents of two keyspaces (their clients stay
+   * with their database number): every waited key that now holds a value in
+   * either is ready, as Redis's `scanDatabaseForReadyKeys`. Serve afterwards.
    */
-  swapped(first: Keyspace, second: Keyspace): void {
-    const firstQueues = this.#byKeyspace.get(first);
-    const secondQueues = this.#byKeyspace.get(second);
-    this.#byKeyspace.delete(first);
-    this.#byKeyspace.delete(second);
-    first.waits = undefined;
-    second.waits = undefined;
-    for (const [queues, target] of [[firstQueues, second], [secondQueues, first]] as const) {
+  swappedContents(first: Keyspace, second: Keyspace): void {
+    for (const keyspace of [first, second]) {
+      const queues = this.#byKeyspace.get(keyspace);
       if (queues === undefined) continue;
-      const moved = new KeyspaceQueues(this, target);
-      for (const [key, waiters] of queues.queues) {
-        moved.queues.set(key, waiters);
-        for (const waiter of waiters) waiter.keyspace = target;
-      }
-      this.#byKeyspace.set(target, moved);
-      target.waits = moved;
-      for (const key of moved.queues.keys()) if (target.has(key)) this.markReady(target, key);
+      for (const key of queues.queues.keys()) if (keyspace.has(key)) this.markReady(keyspace, key);
     }
   }
 

@@ -18,7 +18,9 @@ import {
   INVALID_NOTIFY_CLASS,
   parseNotifyKeyspaceEvents,
 } from "./notify.ts";
-import { parseMemorySize, parseSafeInteger } from "./numbers.ts";
+import { utf8ToBinary } from "./bytes.ts";
+import { PROTECTED_ACTION_VALUES } from "./protection.ts";
+import { formatInteger, parseInteger, parseMemorySize, parseSafeInteger } from "./numbers.ts";
 import { formatSaveRules, INVALID_SAVE, parseSaveRules } from "./persistence/save_rules.ts";
 
 /** How a setting's text is read and written back. */
@@ -46,6 +48,22 @@ export interface ConfigParameter {
   readonly mutable: boolean;
   /** Hides the value from CONFIG GET-style listings in logs (passwords). */
   readonly sensitive?: boolean;
+  /**
+   * Compared with bytes clients send (passwords). Values set over RESP are
+   * already one-byte strings of those bytes; text from the command line or a
+   * config file is UTF-8 and is stored as its bytes too, so `пароль` given
+   * either way is the same 12 bytes.
+   */
+  readonly clientBytes?: boolean;
+  /**
+   * Changed at run time only as `enable-protected-configs` allows (Redis's
+   * PROTECTED_CONFIG): settings that choose where files are written.
+   */
+  readonly protected?: boolean;
+  /** Refuses values the type accepts but the setting does not; returns Redis's text. */
+  readonly check?: (text: string) => string | undefined;
+  /** The other name of the same setting (Redis's pre-7.0 `*-ziplist-*` names); both show its value. */
+  readonly alias?: string;
   readonly description: string;
 }
 
@@ -54,6 +72,11 @@ export type ConfigValue = number | boolean | string;
 const PORT = { kind: "integer", min: 0, max: 65535 } as const;
 const NON_NEGATIVE = { kind: "integer", min: 0, max: Number.MAX_SAFE_INTEGER } as const;
 
+/** Redis's `pathIsBaseName`: no `/` and no `\\`, so the file stays inside `dir`. */
+function isBaseName(text: string): boolean {
+  return !text.includes("/") && !text.includes("\\");
+}
+
 /** Snapshots and the append-only file (server/persistence.ts), under Redis's names and defaults. */
 const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
   {
@@ -61,6 +84,7 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "string" },
     default: ".",
     mutable: true,
+    protected: true,
     description: "directory that holds the snapshot and the append-only files",
   },
   {
@@ -68,6 +92,8 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "string" },
     default: "dump.rdb",
     mutable: true,
+    protected: true,
+    check: (text) => isBaseName(text) ? undefined : "dbfilename can't be a path, just a filename",
     description: "snapshot file name, inside dir",
   },
   {
@@ -99,6 +125,14 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     description: "end snapshots with a CRC-64 (and check it on load)",
   },
   {
+    name: "stop-writes-on-bgsave-error",
+    type: { kind: "boolean" },
+    default: "yes",
+    mutable: true,
+    description:
+      "refuse writes (-MISCONF) after a failed background save while save points are set",
+  },
+  {
     name: "appendonly",
     type: { kind: "boolean" },
     default: "no",
@@ -110,6 +144,12 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "string" },
     default: "appendonly.aof",
     mutable: false,
+    check: (text) =>
+      text === ""
+        ? "appendfilename can't be empty"
+        : isBaseName(text)
+        ? undefined
+        : "appendfilename can't be a path, just a filename",
     description: "base name of the append-only files",
   },
   {
@@ -117,6 +157,12 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "string" },
     default: "appendonlydir",
     mutable: false,
+    check: (text) =>
+      text === ""
+        ? "appenddirname can't be empty"
+        : isBaseName(text)
+        ? undefined
+        : "appenddirname can't be a path, just a dirname",
     description: "directory, inside dir, of the append-only files and their manifest",
   },
   {
@@ -146,6 +192,98 @@ const PERSISTENCE_PARAMETERS: readonly ConfigParameter[] = [
     default: "yes",
     mutable: true,
     description: "at startup, drop a torn last command of the append-only file instead of refusing",
+  },
+];
+
+/** Redis's size_t/long long settings: 0 to LONG_MAX, kept as their canonical decimal. */
+const LONG_RANGE: ConfigType = {
+  kind: "custom",
+  parse(text) {
+    const value = parseInteger(text);
+    if (value === undefined) return { error: "argument couldn't be parsed into an integer" };
+    if (value < 0) return { error: "argument must be between 0 and 9223372036854775807 inclusive" };
+    return { value: formatInteger(value) };
+  },
+  format: (value) => String(value),
+};
+const INT_RANGE = { kind: "integer", min: -2147483648, max: 2147483647 } as const;
+const NON_NEGATIVE_INT = { kind: "integer", min: 0, max: 2147483647 } as const;
+
+/** Said of every encoding setting: it is kept and reported, and changes no representation. */
+const KEPT_ONLY = "Kache's representation does not depend on it";
+
+/** One setting under its 7.0 name and its pre-7.0 ziplist alias, which share one value. */
+function withAlias(parameter: ConfigParameter, alias: string): ConfigParameter[] {
+  return [{ ...parameter, alias }, { ...parameter, name: alias, alias: parameter.name }];
+}
+
+/**
+ * The encoding settings under Redis 7.0's names, aliases, ranges and
+ * defaults: they decide what OBJECT ENCODING reports (lib/object_encoding.ts).
+ */
+const ENCODING_PARAMETERS: readonly ConfigParameter[] = [
+  ...withAlias({
+    name: "zset-max-listpack-entries",
+    type: LONG_RANGE,
+    default: "128",
+    mutable: true,
+    description: `OBJECT ENCODING says listpack for sorted sets up to this size (${KEPT_ONLY})`,
+  }, "zset-max-ziplist-entries"),
+  ...withAlias({
+    name: "zset-max-listpack-value",
+    type: { kind: "memory" },
+    default: "64",
+    mutable: true,
+    description: `...and whose members are at most this long (${KEPT_ONLY})`,
+  }, "zset-max-ziplist-value"),
+  ...withAlias({
+    name: "hash-max-listpack-entries",
+    type: LONG_RANGE,
+    default: "512",
+    mutable: true,
+    description: `OBJECT ENCODING says listpack for hashes up to this size (${KEPT_ONLY})`,
+  }, "hash-max-ziplist-entries"),
+  ...withAlias({
+    name: "hash-max-listpack-value",
+    type: { kind: "memory" },
+    default: "64",
+    mutable: true,
+    description: `...and whose fields and values are at most this long (${KEPT_ONLY})`,
+  }, "hash-max-ziplist-value"),
+  ...withAlias({
+    name: "list-max-listpack-size",
+    type: INT_RANGE,
+    default: "-2",
+    mutable: true,
+    description: `Redis's quicklist node size; lists are always quicklist in 7.0 (${KEPT_ONLY})`,
+  }, "list-max-ziplist-size"),
+  {
+    name: "list-compress-depth",
+    type: NON_NEGATIVE_INT,
+    default: "0",
+    mutable: true,
+    description: `Redis's uncompressed quicklist nodes at each end (${KEPT_ONLY})`,
+  },
+  {
+    name: "set-max-intset-entries",
+    type: LONG_RANGE,
+    default: "512",
+    mutable: true,
+    description: `OBJECT ENCODING says intset for integer sets up to this size (${KEPT_ONLY})`,
+  },
+  {
+    name: "stream-node-max-bytes",
+    type: { kind: "memory" },
+    default: "4096",
+    mutable: true,
+    description: `Redis's stream node size in bytes; Kache has no streams (${KEPT_ONLY})`,
+  },
+  {
+    name: "stream-node-max-entries",
+    type: LONG_RANGE,
+    default: "100",
+    mutable: true,
+    description: `Redis's stream node size in entries; Kache has no streams (${KEPT_ONLY})`,
   },
 ];
 
@@ -212,6 +350,7 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     default: "",
     mutable: true,
     sensitive: true,
+    clientBytes: true,
     description: "password clients must give with AUTH (empty = none)",
   },
   {
@@ -226,7 +365,14 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "boolean" },
     default: "yes",
     mutable: true,
-    description: "refuse to bind a non-loopback address when no password is set",
+    description: "with no password set, answer -DENIED to clients not on loopback",
+  },
+  {
+    name: "enable-protected-configs",
+    type: { kind: "enum", values: PROTECTED_ACTION_VALUES },
+    default: "no",
+    mutable: false,
+    description: "who may CONFIG SET dir and dbfilename: no one, yes (anyone), local (loopback)",
   },
   {
     name: "client-query-buffer-limit",
@@ -241,6 +387,20 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     default: "10",
     mutable: true,
     description: "background task frequency (active expiry also runs at each next deadline)",
+  },
+  {
+    name: "slowlog-log-slower-than",
+    type: { kind: "integer", min: -1, max: Number.MAX_SAFE_INTEGER },
+    default: "10000",
+    mutable: true,
+    description: "microseconds a command must take to enter the slow log; -1 = never, 0 = always",
+  },
+  {
+    name: "slowlog-max-len",
+    type: NON_NEGATIVE,
+    default: "128",
+    mutable: true,
+    description: "most entries the slow log keeps (the oldest go first)",
   },
   {
     name: "active-expire-batch",
@@ -303,12 +463,21 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   },
   {
     name: "databases",
-    type: { kind: "integer", min: 1, max: 1 },
-    default: "1",
+    type: { kind: "integer", min: 1, max: 2 ** 31 - 1 },
+    default: "16",
     mutable: false,
-    description: "number of databases (Kache has database 0 only)",
+    description: "number of databases, SELECT 0 to N-1 (a database costs nothing until used)",
   },
   ...PERSISTENCE_PARAMETERS,
+  ...ENCODING_PARAMETERS,
+  {
+    name: "tracking-table-max-keys",
+    type: LONG_RANGE,
+    default: "1000000",
+    mutable: true,
+    description:
+      "most keys CLIENT TRACKING remembers; past it the oldest are invalidated (0 = no limit)",
+  },
 ];
 
 const BY_NAME = new Map(CONFIG_PARAMETERS.map((parameter) => [parameter.name, parameter]));
@@ -362,8 +531,10 @@ export function parseConfigValue(
       if (type.values.includes(lower)) return { value: lower };
       return { error: `argument(s) must be one of the following: ${type.values.join(", ")}` };
     }
-    case "string":
-      return { value: text };
+    case "string": {
+      const problem = parameter.check?.(text);
+      return problem === undefined ? { value: text } : { error: problem };
+    }
   }
 }
 
@@ -381,6 +552,7 @@ export function formatConfigValue(parameter: ConfigParameter, value: ConfigValue
 export class Config {
   readonly #values = new Map<string, ConfigValue>();
   readonly #listeners: ((name: string, value: ConfigValue) => void)[] = [];
+  readonly #appliers = new Map<string, (value: ConfigValue) => string | undefined>();
 
   constructor() {
     for (const parameter of CONFIG_PARAMETERS) {
@@ -413,13 +585,31 @@ export class Config {
     if (!options.startup && !parameter.mutable) {
       return `CONFIG SET failed (possibly related to argument '${parameter.name}') - can't set immutable config`;
     }
+    if (options.startup && parameter.clientBytes) text = utf8ToBinary(text);
     const parsed = parseConfigValue(parameter, text, this.#values.get(parameter.name));
     if ("error" in parsed) {
       return `CONFIG SET failed (possibly related to argument '${parameter.name}') - ${parsed.error}`;
     }
+    if (!options.startup && parsed.value !== this.#values.get(parameter.name)) {
+      const refusal = this.#appliers.get(parameter.name)?.(parsed.value);
+      if (refusal !== undefined) {
+        return `CONFIG SET failed (possibly related to argument '${parameter.name}') - ${refusal}`;
+      }
+    }
     this.#values.set(parameter.name, parsed.value);
+    if (parameter.alias !== undefined) this.#values.set(parameter.alias, parsed.value);
     for (const listener of this.#listeners) listener(parameter.name, parsed.value);
     return undefined;
+  }
+
+  /**
+   * Makes a run-time change of `name` take effect before it is stored
+   * (Redis's config `apply` functions): a returned message refuses the
+   * change, which then leaves the value as it was. Startup values are
+   * applied by their owners as they start.
+   */
+  onApply(name: string, apply: (value: ConfigValue) => string | undefined): void {
+    this.#appliers.set(name, apply);
   }
 
   /** CONFIG GET: every parameter whose name matches one of the glob patterns. */

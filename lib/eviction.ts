@@ -32,6 +32,12 @@
  *   key of a `Map` costs O(n). The random policies skip a random number
  *   (below `maxmemory-samples`) of keys along that walk, which makes the
  *   order unrelated to use, though not independent draws.
+ * - Every database is a candidate, as Redis samples every db: each choice
+ *   first draws a database with chance proportional to its keys (for the
+ *   volatile policies, its keys with a TTL), then applies the policy there;
+ *   volatile-ttl takes the nearest deadline of all. The CLOCK bits mix the
+ *   database index into the hash, and the LFU pool holds candidates of any
+ *   database.
  * - Eviction runs until the estimate is within the limit, however many keys
  *   that takes (Redis bounds each round by time and finishes in the
  *   background; lowering maxmemory a long way therefore pauses once).
@@ -39,6 +45,7 @@
  * @module
  */
 import type { CommandSpec } from "./commands/types.ts";
+import type { Databases } from "./databases.ts";
 import type { Keyspace } from "./keyspace.ts";
 
 /** Redis's `maxmemory-policy` values. */
@@ -99,25 +106,37 @@ const NO_TOUCH = new Set([
   "pexpiretime",
   "watch",
   "memory|usage",
+  "object|encoding",
+  "object|refcount",
+  "object|idletime",
+  "object|freq",
 ]);
 
 /** What a use records: nothing, a CLOCK used-bit, or an LFU counter bump. */
 type Tracking = "none" | "recency" | "frequency" | "volatile-frequency";
 
 interface Candidate {
+  readonly keyspace: Keyspace;
   readonly key: string;
   readonly frequency: number;
 }
 
+/** A key chosen for eviction, with its database. */
+interface Victim {
+  readonly keyspace: Keyspace;
+  readonly key: string;
+}
+
 /**
- * Applies the memory limit to one keyspace.
+ * Applies the memory limit to a server's databases.
  *
  * @example The nearest deadline goes first under volatile-ttl
  * ```ts
  * import { strictEqual } from "node:assert/strict";
- * import { Keyspace } from "./keyspace.ts";
- * const keyspace = new Keyspace();
- * const eviction = new Eviction(keyspace);
+ * import { Databases } from "./databases.ts";
+ * const databases = new Databases(16);
+ * const keyspace = databases.at(0);
+ * const eviction = new Eviction(databases);
  * keyspace.set("a", "1");
  * keyspace.set("b", "2");
  * keyspace.setExpiry("a", 5_000);
@@ -129,7 +148,7 @@ interface Candidate {
  * ```
  */
 export class Eviction {
-  readonly #keyspace: Keyspace;
+  readonly #databases: Databases;
   readonly #random: () => number;
   #maxmemory = 0;
   #policy: EvictionPolicy = "noeviction";
@@ -141,44 +160,45 @@ export class Eviction {
   #clock: UsedBits | undefined;
 
   /** `random` yields [0, 1) (injected for tests). */
-  constructor(keyspace: Keyspace, random: () => number = Math.random) {
-    this.#keyspace = keyspace;
+  constructor(databases: Databases, random: () => number = Math.random) {
+    this.#databases = databases;
     this.#random = random;
   }
 
-  /** Applies new settings; LFU counters exist only while an LFU policy is on. */
+  /**
+   * Applies new settings; LFU counters exist only while an LFU policy is on,
+   * with or without maxmemory (as in Redis, OBJECT FREQ reads them either way).
+   */
   configure(limits: MemoryLimits): void {
     const active = limits.maxmemory > 0;
     const policy = limits.policy;
-    this.#tracking = !active
-      ? "none"
-      : policy === "allkeys-lru" || policy === "volatile-lru"
-      ? "recency"
-      : policy === "allkeys-lfu"
+    this.#tracking = policy === "allkeys-lfu"
       ? "frequency"
       : policy === "volatile-lfu"
       ? "volatile-frequency"
+      : active && (policy === "allkeys-lru" || policy === "volatile-lru")
+      ? "recency"
       : "none";
     const lfu = this.#tracking === "frequency" ||
       this.#tracking === "volatile-frequency";
-    const keyspace = this.#keyspace;
-    if (lfu !== (keyspace.accessCounters !== undefined)) {
-      keyspace.accessCounters = lfu ? new Map() : undefined;
+    // Under LFU a database's counters appear with its first use (see touch()).
+    for (const keyspace of this.#databases.created()) {
+      if (lfu !== (keyspace.accessCounters !== undefined)) {
+        keyspace.accessCounters = lfu ? new Map() : undefined;
+      }
+      if (policy !== this.#policy) keyspace.rewindCursors();
     }
     if (this.#tracking !== "recency") this.#clock = undefined;
     else this.#clock ??= new UsedBits();
-    if (policy !== this.#policy) {
-      this.#pool = [];
-      keyspace.rewindCursors();
-    }
+    if (policy !== this.#policy) this.#pool = [];
     this.#maxmemory = limits.maxmemory;
     this.#policy = policy;
     this.#samples = limits.samples;
   }
 
-  /** What maxmemory is compared with: the keyspace's estimate plus the CLOCK table. */
+  /** What maxmemory is compared with: every database's estimate plus the CLOCK table. */
   get usedMemory(): number {
-    return this.#keyspace.usedMemory + (this.#clock?.byteLength ?? 0);
+    return this.#databases.usedMemory + (this.#clock?.byteLength ?? 0);
   }
 
   /**
@@ -188,13 +208,13 @@ export class Eviction {
    */
   fit(): boolean {
     if (this.#maxmemory === 0) return true;
-    const keyspace = this.#keyspace;
+    const databases = this.#databases;
     while (this.usedMemory > this.#maxmemory) {
-      const keys = keyspace.size;
-      const key = this.#pick();
+      const keys = databases.size;
+      const victim = this.#pick();
       // Looking at candidates may have expired some (lazily), which frees memory too.
-      if (key === undefined && keyspace.size < keys) continue;
-      if (key === undefined || !keyspace.evict(key)) return false;
+      if (victim === undefined && databases.size < keys) continue;
+      if (victim === undefined || !victim.keyspace.evict(victim.key)) return false;
     }
     return true;
   }
@@ -205,22 +225,21 @@ export class Eviction {
    * used: it joins the end of the key order, the last the CLOCK hand reaches,
    * and starts at LFU_INIT, as a new Redis object does.
    */
-  recordAccess(spec: CommandSpec, argv: readonly string[]): void {
+  recordAccess(spec: CommandSpec, argv: readonly string[], keyspace: Keyspace): void {
     if (this.#tracking === "none") return;
     const keys = spec.keys;
     if (keys === undefined || keys.first <= 0 || NO_TOUCH.has(spec.name)) return;
     const last = keys.last < 0 ? argv.length + keys.last : Math.min(keys.last, argv.length - 1);
-    for (let i = keys.first; i <= last; i += keys.step) this.touch(argv[i]!);
+    for (let i = keys.first; i <= last; i += keys.step) this.touch(argv[i]!, keyspace);
   }
 
-  /** Records one use of `key` if it exists, as the policy needs it (nothing for most). */
-  touch(key: string): void {
-    const keyspace = this.#keyspace;
+  /** Records one use of `key` of database `keyspace` if it exists, as the policy needs it. */
+  touch(key: string, keyspace: Keyspace): void {
     switch (this.#tracking) {
       case "none":
         return;
       case "recency":
-        if (keyspace.has(key)) this.#clock!.mark(key, keyspace.size);
+        if (keyspace.has(key)) this.#clock!.mark(key, keyspace.index, this.#databases.size);
         return;
       case "volatile-frequency":
         if (!keyspace.hasExpiry(key)) return;
@@ -230,7 +249,7 @@ export class Eviction {
         break;
     }
     // A key without a counter has not been used since it was created: LFU_INIT, undecayed.
-    const counters = keyspace.accessCounters!;
+    const counters = keyspace.accessCounters ??= new Map();
     const now = minutes(keyspace.now);
     const packed = counters.get(key);
     const counter = packed === undefined ? LFU_INIT : decayed(packed, now);
@@ -238,41 +257,74 @@ export class Eviction {
   }
 
   /** The key's LFU counter after decay (as Redis's OBJECT FREQ); LFU_INIT when untracked. */
-  frequency(key: string): number {
-    const packed = this.#keyspace.accessCounters?.get(key);
-    return packed === undefined ? LFU_INIT : decayed(packed, minutes(this.#keyspace.now));
+  frequency(key: string, keyspace: Keyspace): number {
+    return lfuFrequency(keyspace, key);
   }
 
   /** The next victim under the policy, or undefined when there is none. */
-  #pick(): string | undefined {
-    const keyspace = this.#keyspace;
-    switch (this.#policy) {
-      case "noeviction":
-        return undefined;
+  #pick(): Victim | undefined {
+    const policy = this.#policy;
+    if (policy === "noeviction") return undefined;
+    if (policy === "volatile-ttl") return this.#pickSoonest();
+    const volatile = policy.startsWith("volatile");
+    const keyspace = this.#chooseDatabase(volatile);
+    if (keyspace === undefined) return undefined;
+    let key: string | undefined;
+    switch (policy) {
       case "allkeys-lru":
-        return this.#pickLru(false);
       case "volatile-lru":
-        return this.#pickLru(true);
+        key = this.#pickLru(keyspace, volatile);
+        break;
       case "allkeys-lfu":
-        return this.#pickLfu(false);
       case "volatile-lfu":
-        return this.#pickLfu(true);
-      case "allkeys-random":
-        return this.#pickRandom(false);
-      case "volatile-random":
-        return this.#pickRandom(true);
-      case "volatile-ttl":
-        return keyspace.soonestExpiringKey();
+        return this.#pickLfu(keyspace, volatile);
+      default:
+        key = this.#pickRandom(keyspace, volatile);
     }
+    return key === undefined ? undefined : { keyspace, key };
+  }
+
+  /**
+   * A database drawn with chance proportional to its keys (with a TTL, for
+   * the volatile policies), so every key is about as likely to be looked at
+   * whichever database holds it; undefined when none has any.
+   */
+  #chooseDatabase(volatile: boolean): Keyspace | undefined {
+    const created = this.#databases.created();
+    if (created.length === 1) return created[0];
+    let total = 0;
+    for (const keyspace of created) total += volatile ? keyspace.expiresCount : keyspace.size;
+    if (total === 0) return undefined;
+    let target = Math.floor(this.#random() * total);
+    for (const keyspace of created) {
+      target -= volatile ? keyspace.expiresCount : keyspace.size;
+      if (target < 0) return keyspace;
+    }
+    return created[created.length - 1];
+  }
+
+  /** volatile-ttl: the nearest deadline in any database. */
+  #pickSoonest(): Victim | undefined {
+    let soonest: Keyspace | undefined;
+    let deadline = Infinity;
+    for (const keyspace of this.#databases.created()) {
+      const next = keyspace.nextDeadline();
+      if (next !== undefined && next < deadline) {
+        deadline = next;
+        soonest = keyspace;
+      }
+    }
+    const key = soonest?.soonestExpiringKey();
+    return key === undefined ? undefined : { keyspace: soonest!, key };
   }
 
   /** The CLOCK hand: the next key not used since the hand last passed it. */
-  #pickLru(volatile: boolean): string | undefined {
+  #pickLru(keyspace: Keyspace, volatile: boolean): string | undefined {
     const clock = this.#clock!;
     let key: string | undefined;
     for (let passed = 0; passed <= CLOCK_SWEEP_LIMIT; passed++) {
-      key = volatile ? this.#nextVolatileInKeyOrder() : this.#keyspace.nextKey();
-      if (key === undefined || !clock.take(key)) break;
+      key = volatile ? this.#nextVolatileInKeyOrder(keyspace) : keyspace.nextKey();
+      if (key === undefined || !clock.take(key, keyspace.index)) break;
     }
     return key;
   }
@@ -282,8 +334,7 @@ export class Eviction {
    * TTL heap's order will not do: removing a key moves another into its
    * slot, behind the hand.) Past a long run without TTLs, any key with one.
    */
-  #nextVolatileInKeyOrder(): string | undefined {
-    const keyspace = this.#keyspace;
+  #nextVolatileInKeyOrder(keyspace: Keyspace): string | undefined {
     if (keyspace.expiresCount === 0) return undefined;
     for (let i = 0; i < VOLATILE_WALK_LIMIT; i++) {
       const key = keyspace.nextKey();
@@ -293,8 +344,7 @@ export class Eviction {
     return keyspace.nextVolatileKey();
   }
 
-  #pickRandom(volatile: boolean): string | undefined {
-    const keyspace = this.#keyspace;
+  #pickRandom(keyspace: Keyspace, volatile: boolean): string | undefined {
     if (volatile && keyspace.expiresCount === 0) return undefined;
     const skip = Math.floor(this.#random() * this.#samples);
     let key = volatile ? keyspace.nextVolatileKey() : keyspace.nextKey();
@@ -304,35 +354,57 @@ export class Eviction {
     return key;
   }
 
-  #pickLfu(volatile: boolean): string | undefined {
-    const keyspace = this.#keyspace;
+  #pickLfu(keyspace: Keyspace, volatile: boolean): Victim | undefined {
     if (volatile ? keyspace.expiresCount === 0 : keyspace.size === 0) return undefined;
     for (let i = 0; i < this.#samples; i++) {
       const key = volatile ? keyspace.nextVolatileKey() : keyspace.nextKey();
       if (key === undefined) break;
-      this.#offer(key, this.frequency(key));
+      this.#offer({ keyspace, key, frequency: this.frequency(key, keyspace) });
     }
     // Each choice takes one candidate, so the pool had room for the first sample: a live
     // key is in it, and only a live key of lower frequency can push that one out.
     while (this.#pool.length > 0) {
-      const key = this.#pool.pop()!.key;
+      const candidate = this.#pool.pop()!;
+      const { keyspace: home, key } = candidate;
       // The pool outlives its keys: skip any deleted (or, volatile, persisted) since.
-      if (keyspace.has(key) && (!volatile || keyspace.hasExpiry(key))) return key;
+      if (home.has(key) && (!volatile || home.hasExpiry(key))) return candidate;
     }
     return undefined;
   }
 
   /** Adds a sampled key to the pool unless the pool is full of less frequent keys. */
-  #offer(key: string, frequency: number): void {
+  #offer(candidate: Candidate): void {
     const pool = this.#pool;
-    const known = pool.findIndex((candidate) => candidate.key === key);
+    const { keyspace, key, frequency } = candidate;
+    const known = pool.findIndex((other) => other.key === key && other.keyspace === keyspace);
     if (known !== -1) pool.splice(known, 1);
     if (pool.length === POOL_SIZE && frequency >= pool[0]!.frequency) return;
     let at = pool.length;
     while (at > 0 && pool[at - 1]!.frequency < frequency) at--;
-    pool.splice(at, 0, { key, frequency });
+    pool.splice(at, 0, candidate);
     if (pool.length > POOL_SIZE) pool.shift();
   }
+}
+
+/** Whether `policy` keeps LFU counters (Redis's MAXMEMORY_FLAG_LFU). */
+export function isLfuPolicy(policy: string): boolean {
+  return policy === "allkeys-lfu" || policy === "volatile-lfu";
+}
+
+/** Whether `policy` keeps LRU or LFU data per key (Redis's MAXMEMORY_FLAG_NO_SHARED_INTEGERS). */
+export function tracksAccess(policy: string): boolean {
+  return isLfuPolicy(policy) || policy === "allkeys-lru" || policy === "volatile-lru";
+}
+
+/** A key's LFU counter after decay, as OBJECT FREQ reports it; LFU_INIT for a key not used since it was made. */
+export function lfuFrequency(keyspace: Keyspace, key: string): number {
+  const packed = keyspace.accessCounters?.get(key);
+  return packed === undefined ? LFU_INIT : decayed(packed, minutes(keyspace.now));
+}
+
+/** Sets a key's LFU counter (RESTORE … FREQ); nothing while no LFU policy keeps counters. */
+export function setLfuFrequency(keyspace: Keyspace, key: string, counter: number): void {
+  keyspace.accessCounters?.set(key, minutes(keyspace.now) * 256 + counter);
 }
 
 /** Redis's LFU clock: minutes, 16 bits, wrapping every ~45 days. */
@@ -369,16 +441,16 @@ class UsedBits {
     return this.#words.byteLength;
   }
 
-  /** Marks `key` used, first growing the table if `keys` no longer fit. */
-  mark(key: string, keys: number): void {
+  /** Marks `key` of database `db` used, first growing the table if `keys` no longer fit. */
+  mark(key: string, db: number, keys: number): void {
     if (keys * CLOCK_BITS_PER_KEY > this.#mask + 1) this.#grow(keys);
-    const slot = hashKey(key) & this.#mask;
+    const slot = slotOf(key, db) & this.#mask;
     this.#words[slot >>> 5]! |= 1 << (slot & 31);
   }
 
-  /** Whether `key` was marked used since its bit was last taken; clears the bit. */
-  take(key: string): boolean {
-    const slot = hashKey(key) & this.#mask;
+  /** Whether `key` of database `db` was marked used since its bit was last taken; clears it. */
+  take(key: string, db: number): boolean {
+    const slot = slotOf(key, db) & this.#mask;
     const word = slot >>> 5;
     const bit = 1 << (slot & 31);
     const words = this.#words;
@@ -393,6 +465,11 @@ class UsedBits {
     this.#words = new Uint32Array(bits / 32);
     this.#mask = bits - 1;
   }
+}
+
+/** The key's hash, moved by its database so equal names in two databases rarely share a bit. */
+function slotOf(key: string, db: number): number {
+  return db === 0 ? hashKey(key) : (hashKey(key) ^ Math.imul(db, 0x9e3779b1)) >>> 0;
 }
 
 /**

@@ -31,3 +31,43 @@ export function formatDouble(n: number): string {
   if (n !== n) return "nan";
   return String(n);
 }
+
+/**
+ * A string in double quotes with redis-cli's escapes (`sdscatrepr`): `\\`,
+ * `\"`, `\n`, `\r`, `\t`, `\a`, `\b`, printable ASCII as is, every other byte
+ * as `\xNN` in lower-case hex.
+ */
+export function quoteString(value: string): string {
+  let out = '"';
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    switch (code) {
+      case 0x5c:
+        out += "\\\\";
+        break;
+      case 0x22:
+        out += '\\"';
+        break;
+      case 0x0a:
+        out += "\\n";
+        break;
+      case 0x0d:
+        out += "\\r";
+        break;
+      case 0x09:
+        out += "\\t";
+        break;
+      case 0x07:
+        out += "\\a";
+        break;
+      case 0x08:
+        out += "\\b";
+        break;
+      default:
+        out += code >= 0x20 && code <= 0x7e
+          ? value[i]
+          : "\\x" + (code & 0xff).toString(16).padStart(2, "0");
+    }
+  }
+  return out + '"';
+}

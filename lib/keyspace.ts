@@ -6,6 +6,11 @@
  * costs one map entry and nothing more; deadlines live only in the
  * {@link TtlHeap}, as Redis keeps its separate `expires` dict.
  *
+ * SCAN walks a second table of the keys ({@link ScanIndex}), whose
+ * positions survive inserts and deletes as a `Map`'s do not, so SCAN
+ * cursors are plain numbers as in Redis. It costs ~22 bytes per key and,
+ * only when a key is created or removed, one hash of it.
+ *
  * Time is injected: the dispatcher sets {@link Keyspace.now} once per command
  * (Redis's `commandTimeSnapshot`), so a command never sees a key half-expire.
  * Every read checks the deadline first (lazy expiry); {@link Keyspace.expireDue}
@@ -23,11 +28,20 @@
  * snapshot writes out the old value before it goes); otherwise the hook is
  * unset and costs one check.
  *
+ * One keyspace is one database (SELECT's index, {@link Keyspace.index}); a
+ * server's databases share one {@link KeyspaceShared}: the command clock,
+ * the change counter and the statistics are the server's, as in Redis, so
+ * the dispatcher sets "now" once whichever database a command touches.
+ * SWAPDB swaps contents ({@link Keyspace.swapContents}), never indexes, so
+ * whatever is keyed by a keyspace (SCAN cursors, blocked clients, WATCH)
+ * stays with its database number as Redis keeps it.
+ *
  * @module
  */
 import type { CollectionClass, TypeName } from "./collection.ts";
 import { CommandError, WRONGTYPE } from "./errors.ts";
 import { HASH_ENTRY_BYTES, keyEntryBytes, stringBytes, TTL_ENTRY_BYTES } from "./memory.ts";
+import { ScanIndex, type ScanStep } from "./scan_index.ts";
 import { TtlHeap } from "./ttl_heap.ts";
 import type { List } from "./list.ts";
 import type { SortedSet } from "./zset.ts";
@@ -44,18 +58,42 @@ export type CollectionValue = SortedSet | List;
 /** A string value is the one-byte string itself. */
 export type Value = string | CollectionValue;
 
-/** Told about changes the server must react to (WATCH, AOF, notifications). */
+/**
+ * Told about changes the server must react to (WATCH, AOF, notifications).
+ * Each call names the database (`keyspace.index`) the change happened in.
+ */
 export interface KeyspaceObserver {
   /** A key's value or TTL changed, or the key was removed by a command. */
-  modified(key: string): void;
+  modified(key: string, keyspace: Keyspace): void;
   /** A key reached its deadline and was removed (lazily or by the active sweep). */
-  expired(key: string): void;
-  /** Every key was dropped at once (FLUSHALL/FLUSHDB). */
-  flushed(): void;
+  expired(key: string, keyspace: Keyspace): void;
+  /**
+   * Every key was dropped at once (FLUSHALL/FLUSHDB), or (SWAPDB) the
+   * database's contents were exchanged with those of `swappedWith`.
+   */
+  flushed(keyspace: Keyspace, swappedWith?: Keyspace): void;
   /** A key that did not exist was stored; called only while {@link Keyspace.reportNewKeys} is set. */
-  created?(key: string): void;
+  created?(key: string, keyspace: Keyspace): void;
   /** A key was removed to free memory: the eviction code calls this after deleting it. */
-  evicted?(key: string): void;
+  evicted?(key: string, keyspace: Keyspace): void;
+}
+
+/**
+ * What a server's databases share: the command clock, the change counter,
+ * the statistics and who is told about changes (see the module comment).
+ */
+export class KeyspaceShared {
+  /** "Now" in Unix milliseconds for the command being run; set by the dispatcher. */
+  now = 0;
+  /** Changes since the last save, as Redis's `server.dirty`. */
+  dirty = 0;
+  /** Keys removed by expiry since start, for INFO's `expired_keys`. */
+  expiredCount = 0;
+  /** Keys removed to stay within maxmemory since start, for INFO's `evicted_keys`. */
+  evictedCount = 0;
+  observer: KeyspaceObserver | undefined;
+  /** Tell the observer about new keys (`new` notifications); off, a store costs no extra lookup. */
+  reportNewKeys = false;
 }
 
 /**
@@ -80,7 +118,10 @@ export interface KeyspaceSnapshotHook {
    * edit it in place. Called while the old value and TTL are still in place.
    */
   beforeChange(key: string): void;
-  /** Every key is about to be dropped at once (FLUSHALL/FLUSHDB). */
+  /**
+   * Every key is about to be dropped at once (FLUSHALL/FLUSHDB); the
+   * keyspace unsets its hook right after.
+   */
   beforeFlush(): void;
 }
 
@@ -102,22 +143,18 @@ export interface KeyspaceSnapshotSource {
   expiry(key: string): number | undefined;
 }
 
+/** TTLs INFO's `avg_ttl` reads exactly; above, it samples this many. */
+const AVG_TTL_SAMPLES = 1000;
+
 export function typeOf(value: Value): TypeName {
   return typeof value === "string" ? "string" : value.typeName;
 }
 
 export class Keyspace {
-  /** "Now" in Unix milliseconds for the command being run; set by the dispatcher. */
-  now = 0;
-  /** Changes since the last save, as Redis's `server.dirty`. */
-  dirty = 0;
-  /** Keys removed by expiry since start, for INFO's `expired_keys`. */
-  expiredCount = 0;
-  observer: KeyspaceObserver | undefined;
-  /** Tell the observer about new keys (`new` notifications); off, a store costs no extra lookup. */
-  reportNewKeys = false;
-  /** Keys removed to stay within maxmemory since start, for INFO's `evicted_keys`. */
-  evictedCount = 0;
+  /** The database number (SELECT's index); fixed for the keyspace's life. */
+  readonly index: number;
+  /** What every database of the server shares (see {@link KeyspaceShared}). */
+  readonly shared: KeyspaceShared;
   /** Set only while a snapshot is being written; otherwise every change pays one check. */
   snapshotHook: KeyspaceSnapshotHook | undefined;
   /**
@@ -131,12 +168,74 @@ export class Keyspace {
 
   #values = new Map<string, Value>();
   #ttl = new TtlHeap();
+  /** Every key again, in a table SCAN's stateless cursors can walk (lib/scan_index.ts). */
+  #scanIndex = new ScanIndex();
   /** Running estimate of the data's heap bytes, LFU counters aside (see {@link Keyspace.usedMemory}). */
   #usedBytes = 0;
   /** Where {@link Keyspace.nextKey} resumes; a `Map` iterator survives inserts and deletes. */
   #keyCursor: Iterator<string> | undefined;
   /** Where {@link Keyspace.nextVolatileKey} resumes in the TTL heap. */
   #volatileCursor: Iterator<[string, number]> | undefined;
+
+  /** A standalone keyspace (tests, tools) gets its own shared state; a server passes one. */
+  constructor(index = 0, shared = new KeyspaceShared()) {
+    this.index = index;
+    this.shared = shared;
+  }
+
+  /** "Now" in Unix milliseconds for the command being run (shared by every database). */
+  get now(): number {
+    return this.shared.now;
+  }
+
+  set now(milliseconds: number) {
+    this.shared.now = milliseconds;
+  }
+
+  /** Changes since the last save in every database, as Redis's `server.dirty`. */
+  get dirty(): number {
+    return this.shared.dirty;
+  }
+
+  set dirty(changes: number) {
+    this.shared.dirty = changes;
+  }
+
+  /** Keys removed by expiry since start, in every database (INFO's `expired_keys`). */
+  get expiredCount(): number {
+    return this.shared.expiredCount;
+  }
+
+  set expiredCount(count: number) {
+    this.shared.expiredCount = count;
+  }
+
+  /** Keys evicted since start, in every database (INFO's `evicted_keys`). */
+  get evictedCount(): number {
+    return this.shared.evictedCount;
+  }
+
+  set evictedCount(count: number) {
+    this.shared.evictedCount = count;
+  }
+
+  /** Told about every change, in every database sharing {@link Keyspace.shared}. */
+  get observer(): KeyspaceObserver | undefined {
+    return this.shared.observer;
+  }
+
+  set observer(observer: KeyspaceObserver | undefined) {
+    this.shared.observer = observer;
+  }
+
+  /** Whether the observer hears of new keys (shared by every database). */
+  get reportNewKeys(): boolean {
+    return this.shared.reportNewKeys;
+  }
+
+  set reportNewKeys(on: boolean) {
+    this.shared.reportNewKeys = on;
+  }
 
   /** Keys held, including expired keys not yet swept (as Redis's DBSIZE). */
   get size(): number {
@@ -174,6 +273,16 @@ export class Keyspace {
     return this.get(key) !== undefined;
   }
 
+  /** Whether `key` holds a value whose deadline has not passed, without expiring or reporting anything. */
+  holds(key: string): boolean {
+    return this.#values.has(key) && !this.#isDue(key);
+  }
+
+  /** Whether `key` is still held though its deadline has passed (not yet removed). */
+  holdsExpired(key: string): boolean {
+    return this.#values.has(key) && this.#isDue(key);
+  }
+
   /** The string at `key`; throws WRONGTYPE for another type. */
   getString(key: string): string | undefined {
     const value = this.get(key);
@@ -195,7 +304,8 @@ export class Keyspace {
   /** Stores `value`; drops any TTL unless `keepTtl` (as Redis's SET vs SET KEEPTTL). */
   set(key: string, value: Value, keepTtl = false): void {
     this.snapshotHook?.beforeChange(key);
-    const created = this.reportNewKeys && this.get(key) === undefined;
+    const shared = this.shared;
+    const created = shared.reportNewKeys && this.get(key) === undefined;
     if (this.#ttl.size !== 0) {
       // An expired key is gone (as Redis's lookupKeyWrite): KEEPTTL must not revive its deadline.
       if (keepTtl) this.#expireIfDue(key);
@@ -204,7 +314,7 @@ export class Keyspace {
     const previous = this.#values.get(key);
     this.#values.set(key, value);
     this.#account(key, previous, value);
-    if (created) this.observer?.created?.(key);
+    if (created) shared.observer?.created?.(key, this);
     this.modified(key);
     this.waits?.stored(key);
   }
@@ -219,7 +329,9 @@ export class Keyspace {
     const previous = this.#values.get(key);
     if (previous !== collection) {
       this.#values.set(key, collection);
-      if (previous === undefined && this.reportNewKeys) this.observer?.created?.(key);
+      if (previous === undefined && this.shared.reportNewKeys) {
+        this.shared.observer?.created?.(key, this);
+      }
     }
     this.#account(key, previous, collection);
     this.modified(key);
@@ -239,8 +351,9 @@ export class Keyspace {
 
   /** Records a change made in place (a sorted set edited by a command). */
   modified(key: string): void {
-    this.dirty++;
-    this.observer?.modified(key);
+    const shared = this.shared;
+    shared.dirty++;
+    shared.observer?.modified(key, this);
   }
 
   /** The key's absolute deadline in Unix ms, or undefined when it has none or is missing. */
@@ -255,7 +368,7 @@ export class Keyspace {
    */
   setExpiry(key: string, deadline: number): void {
     if (this.get(key) === undefined) return;
-    if (deadline <= this.now) {
+    if (deadline <= this.shared.now) {
       this.delete(key);
       return;
     }
@@ -289,7 +402,7 @@ export class Keyspace {
     let removed = 0;
     while (removed < limit) {
       const deadline = this.#ttl.peekDeadline();
-      if (deadline === undefined || deadline > this.now) break;
+      if (deadline === undefined || deadline > this.shared.now) break;
       this.snapshotHook?.beforeChange(this.#ttl.peekKey()!);
       const key = this.#ttl.pop()!;
       this.#removeExpired(key);
@@ -305,7 +418,16 @@ export class Keyspace {
     }
   }
 
-  /** Raw iteration for snapshots and SCAN: keys with values, expired ones included. */
+  /**
+   * One SCAN step from `cursor`: at least `count` keys when that many remain,
+   * expired ones included (the caller checks each with {@link Keyspace.get}).
+   * Every key present for a whole iteration is returned at least once.
+   */
+  scan(cursor: number | bigint, count: number): ScanStep {
+    return this.#scanIndex.scan(cursor, count);
+  }
+
+  /** Raw iteration for snapshots: keys with values, expired ones included. */
   rawEntries(): IterableIterator<[string, Value]> {
     return this.#values.entries();
   }
@@ -351,12 +473,65 @@ export class Keyspace {
     const changed = this.#values.size;
     this.#values = new Map();
     this.#ttl = new TtlHeap();
+    this.#scanIndex = new ScanIndex();
     this.#usedBytes = 0;
     this.#keyCursor = undefined;
     this.#volatileCursor = undefined;
     if (this.accessCounters !== undefined) this.accessCounters = new Map();
-    this.dirty += changed;
-    this.observer?.flushed();
+    this.snapshotHook = undefined;
+    this.shared.dirty += changed;
+    this.shared.observer?.flushed(this);
+  }
+
+  /**
+   * SWAPDB: exchanges every key, TTL and counter with `other` in O(1),
+   * keeping both indexes. A snapshot being written follows its data: each
+   * hook moves with the maps it reads, so writes to them still reach it.
+   */
+  swapContents(other: Keyspace): void {
+    if (other === this) return;
+    const values = this.#values;
+    this.#values = other.#values;
+    other.#values = values;
+    const ttl = this.#ttl;
+    this.#ttl = other.#ttl;
+    other.#ttl = ttl;
+    const used = this.#usedBytes;
+    this.#usedBytes = other.#usedBytes;
+    other.#usedBytes = used;
+    const counters = this.accessCounters;
+    this.accessCounters = other.accessCounters;
+    other.accessCounters = counters;
+    const hook = this.snapshotHook;
+    this.snapshotHook = other.snapshotHook;
+    other.snapshotHook = hook;
+    this.rewindCursors();
+    other.rewindCursors();
+    this.shared.observer?.flushed(this, other);
+    this.shared.observer?.flushed(other, this);
+  }
+
+  /**
+   * The mean time to live in ms of the keys with a TTL (INFO keyspace's
+   * `avg_ttl`), 0 when none has one. Exact up to {@link AVG_TTL_SAMPLES}
+   * keys; beyond, an estimate from that many random heap slots (any slot
+   * holds a uniformly chosen key), as Redis's own figure is a sampled one.
+   */
+  averageTtl(random: () => number): number {
+    const count = this.#ttl.size;
+    if (count === 0) return 0;
+    const now = this.shared.now;
+    let sum = 0;
+    let live = 0;
+    const samples = Math.min(count, AVG_TTL_SAMPLES);
+    for (let i = 0; i < samples; i++) {
+      const slot = count <= AVG_TTL_SAMPLES ? i : Math.floor(random() * count);
+      const remaining = this.#ttl.deadlineAt(slot)! - now;
+      if (remaining <= 0) continue;
+      sum += remaining;
+      live++;
+    }
+    return live === 0 ? 0 : Math.round(sum / live);
   }
 
   /**
@@ -411,14 +586,16 @@ export class Keyspace {
     this.snapshotHook?.beforeChange(key);
     this.#values.delete(key);
     this.#forget(key, value);
-    this.evictedCount++;
-    this.dirty++;
-    this.observer?.evicted?.(key);
+    const shared = this.shared;
+    shared.evictedCount++;
+    shared.dirty++;
+    shared.observer?.evicted?.(key, this);
     return true;
   }
 
   /** Brings the running total up to date after storing `value` over `previous` (undefined: new key). */
   #account(key: string, previous: Value | undefined, value: Value): void {
+    if (previous === undefined) this.#scanIndex.add(key);
     // Read first: `previous` may be `value` itself, a sorted set edited in place.
     const before = previous === undefined ? -keyEntryBytes(key) : countedBytes(previous);
     this.#usedBytes += settledBytes(value) - before;
@@ -426,6 +603,7 @@ export class Keyspace {
 
   /** Takes a key just removed from the map out of the total, the TTL heap and the LFU counters. */
   #forget(key: string, value: Value): void {
+    this.#scanIndex.delete(key);
     this.#usedBytes -= keyEntryBytes(key) + countedBytes(value);
     if (this.#ttl.delete(key)) this.#usedBytes -= TTL_ENTRY_BYTES;
     this.accessCounters?.delete(key);
@@ -433,7 +611,7 @@ export class Keyspace {
 
   #isDue(key: string): boolean {
     const deadline = this.#ttl.get(key);
-    return deadline !== undefined && deadline <= this.now;
+    return deadline !== undefined && deadline <= this.shared.now;
   }
 
   #expireIfDue(key: string): boolean {
@@ -450,9 +628,10 @@ export class Keyspace {
     this.#values.delete(key);
     this.#usedBytes -= TTL_ENTRY_BYTES;
     if (value !== undefined) this.#forget(key, value);
-    this.expiredCount++;
-    this.dirty++;
-    this.observer?.expired(key);
+    const shared = this.shared;
+    shared.expiredCount++;
+    shared.dirty++;
+    shared.observer?.expired(key, this);
   }
 }
 

@@ -49,14 +49,22 @@ export const SORTED_SET_BASE_BYTES = 768;
 /** One node slot of a sorted set: links 12, score 8, member reference 8 (see lib/zset.ts). */
 export const SORTED_SET_SLOT_BYTES = 28;
 
+/**
+ * A key's place in the keyspace's scan index (lib/scan_index.ts): a key
+ * reference (8) and a chain link (4) per node, a bucket head (4) per bucket,
+ * each array sized between once and twice the keys. Measured: 18.8 to 25.6
+ * bytes per key between 100,000 and 1,000,000 keys.
+ */
+export const SCAN_INDEX_ENTRY_BYTES = 22;
+
 /** Heap bytes of a flat one-byte string of `length` characters. */
 export function stringBytes(length: number): number {
   return 8 * Math.ceil((16 + length) / 8);
 }
 
-/** A key's share of the keyspace: its string and its entry in the keyspace's `Map`. */
+/** A key's share of the keyspace: its string, its entry in the keyspace's `Map` and scan index. */
 export function keyEntryBytes(key: string): number {
-  return HASH_ENTRY_BYTES + stringBytes(key.length);
+  return HASH_ENTRY_BYTES + SCAN_INDEX_ENTRY_BYTES + stringBytes(key.length);
 }
 
 /**

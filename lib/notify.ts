@@ -11,7 +11,7 @@
  * @module
  */
 import type { CommandContext } from "./commands/types.ts";
-import type { KeyspaceObserver } from "./keyspace.ts";
+import type { Keyspace, KeyspaceObserver } from "./keyspace.ts";
 import { NotifyClass, type PubSub } from "./pubsub.ts";
 
 /** `A`: every class except key-miss and new-key events, as Redis's NOTIFY_ALL. */
@@ -97,7 +97,23 @@ export function formatNotifyKeyspaceEvents(flags: number): string {
  */
 export function notify(context: CommandContext, klass: number, event: string, key: string): void {
   const pubsub = context.server.pubsub;
-  if ((pubsub.notifyFlags & klass) !== 0) pubsub.notifyKeyspaceEvent(klass, event, key);
+  if ((pubsub.notifyFlags & klass) !== 0) {
+    pubsub.notifyKeyspaceEvent(klass, event, key, context.keyspace.index);
+  }
+}
+
+/** {@link notify} for a change in database `keyspace` other than the session's (MOVE, COPY … DB). */
+export function notifyIn(
+  context: CommandContext,
+  keyspace: Keyspace,
+  klass: number,
+  event: string,
+  key: string,
+): void {
+  const pubsub = context.server.pubsub;
+  if ((pubsub.notifyFlags & klass) !== 0) {
+    pubsub.notifyKeyspaceEvent(klass, event, key, keyspace.index);
+  }
 }
 
 /**
@@ -107,8 +123,11 @@ export function notify(context: CommandContext, klass: number, event: string, ke
 export function notifyZsetRemoval(context: CommandContext, event: string, key: string): void {
   const pubsub = context.server.pubsub;
   if (pubsub.notifyFlags === 0) return;
-  pubsub.notifyKeyspaceEvent(NotifyClass.zset, event, key);
-  if (!context.keyspace.has(key)) pubsub.notifyKeyspaceEvent(NotifyClass.generic, "del", key);
+  const keyspace = context.keyspace;
+  pubsub.notifyKeyspaceEvent(NotifyClass.zset, event, key, keyspace.index);
+  if (!keyspace.has(key)) {
+    pubsub.notifyKeyspaceEvent(NotifyClass.generic, "del", key, keyspace.index);
+  }
 }
 
 /**
@@ -125,32 +144,33 @@ export class NotifyingObserver implements KeyspaceObserver {
     this.#pubsub = pubsub;
   }
 
-  modified(key: string): void {
-    this.#next.modified(key);
+  modified(key: string, keyspace: Keyspace): void {
+    this.#next.modified(key, keyspace);
   }
 
-  expired(key: string): void {
-    this.#next.expired(key);
-    this.#pubsub.notifyKeyspaceEvent(NotifyClass.expired, "expired", key);
+  expired(key: string, keyspace: Keyspace): void {
+    this.#next.expired(key, keyspace);
+    this.#pubsub.notifyKeyspaceEvent(NotifyClass.expired, "expired", key, keyspace.index);
   }
 
-  flushed(): void {
-    this.#next.flushed();
+  flushed(keyspace: Keyspace, swappedWith?: Keyspace): void {
+    this.#next.flushed(keyspace, swappedWith);
   }
 
-  created(key: string): void {
-    this.#pubsub.notifyKeyspaceEvent(NotifyClass.newKey, "new", key);
+  created(key: string, keyspace: Keyspace): void {
+    this.#pubsub.notifyKeyspaceEvent(NotifyClass.newKey, "new", key, keyspace.index);
   }
 
-  evicted(key: string): void {
-    this.#next.evicted?.(key);
-    this.#pubsub.notifyKeyspaceEvent(NotifyClass.evicted, "evicted", key);
+  evicted(key: string, keyspace: Keyspace): void {
+    this.#next.evicted?.(key, keyspace);
+    this.#pubsub.notifyKeyspaceEvent(NotifyClass.evicted, "evicted", key, keyspace.index);
   }
 }
 
 /**
  * Events for the original nine commands on the binary port, which run
- * outside the command table: called after one of them answered status OK.
+ * outside the command table (always on database 0): called after one of
+ * them answered status OK.
  * `expire` with a negative time reports `persist`, and one that deleted the
  * key (a time of 0) reports `del`, as Redis's EXPIRE does.
  */
@@ -163,27 +183,28 @@ export function notifyOriginal(
   if (key === undefined) return;
   switch (argv[0]!.toLowerCase()) {
     case "set":
-      pubsub.notifyKeyspaceEvent(NotifyClass.string, "set", key);
+      pubsub.notifyKeyspaceEvent(NotifyClass.string, "set", key, 0);
       return;
     case "del":
-      pubsub.notifyKeyspaceEvent(NotifyClass.generic, "del", key);
+      pubsub.notifyKeyspaceEvent(NotifyClass.generic, "del", key, 0);
       return;
     case "expire":
       pubsub.notifyKeyspaceEvent(
         NotifyClass.generic,
         argv[2]!.startsWith("-") ? "persist" : keyspace.has(key) ? "expire" : "del",
         key,
+        0,
       );
       return;
     case "persist":
-      pubsub.notifyKeyspaceEvent(NotifyClass.generic, "persist", key);
+      pubsub.notifyKeyspaceEvent(NotifyClass.generic, "persist", key, 0);
       return;
     case "zadd":
-      pubsub.notifyKeyspaceEvent(NotifyClass.zset, "zadd", key);
+      pubsub.notifyKeyspaceEvent(NotifyClass.zset, "zadd", key, 0);
       return;
     case "zrem":
-      pubsub.notifyKeyspaceEvent(NotifyClass.zset, "zrem", key);
-      if (!keyspace.has(key)) pubsub.notifyKeyspaceEvent(NotifyClass.generic, "del", key);
+      pubsub.notifyKeyspaceEvent(NotifyClass.zset, "zrem", key, 0);
+      if (!keyspace.has(key)) pubsub.notifyKeyspaceEvent(NotifyClass.generic, "del", key, 0);
       return;
   }
 }

@@ -15,7 +15,7 @@
  * - Patterns are compiled to RegExps once, at PSUBSCRIBE. A publish tests
  *   every distinct pattern, as Redis does: O(channel subscribers + patterns).
  * - Keyspace notifications ({@link PubSub.notifyKeyspaceEvent}) publish on
- *   `__keyspace@0__:<key>` and `__keyevent@0__:<event>`; {@link PubSub.notifyFlags}
+ *   `__keyspace@<db>__:<key>` and `__keyevent@<db>__:<event>`; {@link PubSub.notifyFlags}
  *   is zero whenever nothing would be published, so callers test it first
  *   and pay nothing else when notifications are off.
  *
@@ -45,7 +45,7 @@ export interface Subscriber {
 
 /** Keyspace notification classes, Redis's `NOTIFY_*` bits (see `notify.ts` for the letters). */
 export const NotifyClass = {
-  /** K: publish on `__keyspace@0__:<key>`. */
+  /** K: publish on `__keyspace@<db>__:<key>`. */
   keyspace: 1 << 0,
   /** E: publish on `__keyevent@0__:<event>`. */
   keyevent: 1 << 1,
@@ -72,8 +72,17 @@ export const NotifyClass = {
 
 const MESSAGE = bulk("message");
 const PMESSAGE = bulk("pmessage");
-const KEYSPACE_PREFIX = "__keyspace@0__:";
-const KEYEVENT_PREFIX = "__keyevent@0__:";
+/** Channel prefixes per database, built once per database that publishes. */
+const keyspacePrefixes: string[] = [];
+const keyeventPrefixes: string[] = [];
+
+function keyspacePrefix(db: number): string {
+  return keyspacePrefixes[db] ??= `__keyspace@${db}__:`;
+}
+
+function keyeventPrefix(db: number): string {
+  return keyeventPrefixes[db] ??= `__keyevent@${db}__:`;
+}
 
 interface PatternEntry {
   readonly matcher: RegExp;
@@ -231,14 +240,14 @@ export class PubSub {
   }
 
   /**
-   * Redis's `notifyKeyspaceEvent`: publishes `event` for `key` when its
-   * class is enabled. Callers check {@link PubSub.notifyFlags} first.
+   * Redis's `notifyKeyspaceEvent`: publishes `event` for `key` of database
+   * `db` when its class is enabled. Callers check {@link PubSub.notifyFlags} first.
    */
-  notifyKeyspaceEvent(klass: number, event: string, key: string): void {
+  notifyKeyspaceEvent(klass: number, event: string, key: string, db: number): void {
     const flags = this.notifyFlags;
     if ((flags & klass) === 0) return;
-    if (flags & NotifyClass.keyspace) this.publish(KEYSPACE_PREFIX + key, event);
-    if (flags & NotifyClass.keyevent) this.publish(KEYEVENT_PREFIX + event, key);
+    if (flags & NotifyClass.keyspace) this.publish(keyspacePrefix(db) + key, event);
+    if (flags & NotifyClass.keyevent) this.publish(keyeventPrefix(db) + event, key);
   }
 
   /** Leaves subscribed mode once nothing is left, as Redis clears CLIENT_PUBSUB. */

@@ -5,9 +5,11 @@
  *
  * @module
  */
+import type { Databases } from "./databases.ts";
 import type { PubSub } from "./pubsub.ts";
 import type { Reply } from "./reply.ts";
 import type { Session } from "./session.ts";
+import type { Tracking } from "./tracking.ts";
 import type { WatchRegistry } from "./watch.ts";
 
 export interface ClientInfo {
@@ -15,10 +17,14 @@ export interface ClientInfo {
 }
 
 export interface ServerControl {
+  /** Every database (SELECT, MOVE, SWAPDB, COPY … DB, FLUSHALL). */
+  readonly databases: Databases;
   /** Which sessions WATCH which keys; also the keyspace's observer. */
   readonly watches: WatchRegistry;
   /** Channel and pattern subscriptions, PUBLISH fan-out and keyspace notifications. */
   readonly pubsub: PubSub;
+  /** CLIENT TRACKING's table and modes (client-side caching). */
+  readonly tracking: Tracking;
   /** Wall clock in Unix microseconds, for TIME. */
   clockMicros(): number;
   /** Uniform random number in [0, 1), for RANDOMKEY and ZRANDMEMBER. */

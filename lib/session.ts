@@ -1,6 +1,6 @@
 /**
  * Per-connection state that commands read and change: protocol version,
- * name, authentication, the MULTI queue and WATCHed keys. The server owns
+ * name, authentication, the selected database, the MULTI queue and WATCHed keys. The server owns
  * the socket; the session is the part of a connection that is pure data, so
  * the dispatcher and handlers stay free of I/O.
  *
@@ -24,6 +24,8 @@ export interface SessionOptions {
   readonly createdAt: number;
   /** False when a password is required and not yet given. */
   readonly authenticated: boolean;
+  /** The peer is on the loopback interface (lib/protection.ts); false when unknown. */
+  readonly local?: boolean;
 }
 
 export class Session implements Subscriber {
@@ -32,6 +34,8 @@ export class Session implements Subscriber {
   readonly address: string;
   readonly localAddress: string;
   readonly createdAt: number;
+  /** Connected from loopback: `enable-protected-configs local` lets it change protected configs. */
+  readonly local: boolean;
   /** RESP version chosen with HELLO; the binary wire ignores it. */
   protocol: 2 | 3 = 2;
   name = "";
@@ -42,8 +46,10 @@ export class Session implements Subscriber {
   queued: (readonly string[])[] | undefined;
   /** A command failed to queue, so EXEC must answer EXECABORT. */
   queueFailed = false;
-  /** Keys under WATCH; a change to any of them aborts the next EXEC. */
-  readonly watched = new Set<string>();
+  /** The selected database (SELECT); the binary wire always uses 0. */
+  db = 0;
+  /** Keys under WATCH, by database index; a change to any of them aborts the next EXEC. */
+  readonly watched = new Map<number, Set<string>>();
   /** Set by the keyspace observer when a watched key changes. */
   watchTouched = false;
   /** The connection closes once the current reply is written (QUIT, CLIENT KILL). */
@@ -52,6 +58,8 @@ export class Session implements Subscriber {
   lastCommandAt: number;
   /** Name of the last command, for CLIENT LIST's `cmd`. */
   lastCommand = "NULL";
+  /** In MONITOR mode: shown every command the server runs (lib/monitor.ts). */
+  monitoring = false;
   /** Pub/Sub channels and patterns; undefined outside subscribed mode. */
   subscriptions: Subscriptions | undefined;
   /** Queues an out-of-band message (pub/sub) on the connection; set by the server. */
@@ -67,6 +75,20 @@ export class Session implements Subscriber {
    * set by the server. A session without it (the AOF loader) never blocks.
    */
   wake: ((reply: Reply) => void) | undefined;
+  /**
+   * Messages for this session produced while its own command ran (tracking
+   * invalidations): they go out after that command's reply, as Redis's
+   * `tracking_pending_keys`. See {@link Session.flushDeferredPushes}.
+   */
+  deferredPushes: Reply[] | undefined;
+  /** The connection has ended (a CLIENT TRACKING redirect to it is broken). */
+  closed = false;
+  /** CLIENT REPLY OFF: no reply is sent until CLIENT REPLY ON (pushes still are). */
+  repliesOff = false;
+  /** CLIENT REPLY SKIP ran: the next command's reply is not sent. */
+  skipNextReply = false;
+  /** The running command's reply is not sent (it follows CLIENT REPLY SKIP); ON clears it. */
+  skipReply = false;
 
   constructor(options: SessionOptions) {
     this.id = options.id;
@@ -76,10 +98,28 @@ export class Session implements Subscriber {
     this.createdAt = options.createdAt;
     this.lastCommandAt = options.createdAt;
     this.authenticated = options.authenticated;
+    this.local = options.local ?? false;
   }
 
   get inTransaction(): boolean {
     return this.queued !== undefined;
+  }
+
+  /**
+   * Whether the `timeout` setting may close this client when idle: not while
+   * it is subscribed or blocked, which are waiting, not idle (Redis's
+   * `clientsCronHandleTimeout` exempts both).
+   */
+  get idleTimeoutApplies(): boolean {
+    return this.subscriptions === undefined && this.blocked === undefined;
+  }
+
+  /** Sends the messages held back while this session's command ran; called after its reply. */
+  flushDeferredPushes(): void {
+    const messages = this.deferredPushes;
+    if (messages === undefined) return;
+    this.deferredPushes = undefined;
+    for (const message of messages) this.push?.(message);
   }
 
   /** Leaves MULTI and forgets WATCHes (after EXEC, DISCARD or RESET). */

@@ -63,6 +63,11 @@ export class TtlHeap {
     return this.#deadlines[0];
   }
 
+  /** The deadline in heap slot `slot` (0 ≤ slot < size): any slot holds a uniformly chosen key. */
+  deadlineAt(slot: number): number | undefined {
+    return this.#deadlines[slot];
+  }
+
   /** The key with the earliest deadline. */
   peekKey(): string | undefined {
     return this.#keys[0];

@@ -26,11 +26,15 @@
  * - The set keeps a running estimate of its heap size (`byteSize`, from
  *   lib/memory.ts) and reports changes as deltas, so the keyspace's memory
  *   total stays exact while commands edit a set in place.
+ * - ZSCAN walks a {@link ScanIndex} of the members, built by the first scan
+ *   of a set and kept up to date from then on, so a cursor is a plain
+ *   number that pins nothing; sets never scanned pay nothing for it.
  *
  * @module
  */
 import type { Collection } from "./collection.ts";
 import { sortedSetBytes, stringBytes } from "./memory.ts";
+import { ScanIndex, type ScanStep } from "./scan_index.ts";
 
 /** One end of a score interval; `value` may be ±Infinity. */
 export interface ScoreBound {
@@ -98,6 +102,8 @@ export class SortedSet implements Collection {
   #memberBytes = 0;
   /** {@link SortedSet.byteSize} as of the last {@link SortedSet.takeByteDelta}. */
   #reportedBytes = 0;
+  /** The members again, for ZSCAN's cursors; built by the first {@link SortedSet.scan}. */
+  #scanIndex: ScanIndex | undefined;
 
   get typeName(): "zset" {
     return "zset";
@@ -110,7 +116,8 @@ export class SortedSet implements Collection {
 
   /** Estimated heap bytes of the set, members included (see lib/memory.ts). O(1). */
   get byteSize(): number {
-    return sortedSetBytes(this.#slots.size, this.#scores.length, this.#memberBytes);
+    return sortedSetBytes(this.#slots.size, this.#scores.length, this.#memberBytes) +
+      (this.#scanIndex?.byteSize ?? 0);
   }
 
   /**
@@ -153,6 +160,7 @@ export class SortedSet implements Collection {
     this.#scores[fresh] = score;
     this.#members[fresh] = member;
     this.#slots.set(member, fresh);
+    this.#scanIndex?.add(member);
     this.#memberBytes += stringBytes(member.length);
     this.#link(fresh);
     return true;
@@ -164,6 +172,7 @@ export class SortedSet implements Collection {
     if (slot === undefined) return false;
     this.#unlink(slot);
     this.#slots.delete(member);
+    this.#scanIndex?.delete(member);
     this.#memberBytes -= stringBytes(member.length);
     this.#members[slot] = "";
     this.#links[slot * STRIDE + LEFT] = this.#free;
@@ -279,6 +288,15 @@ export class SortedSet implements Collection {
   /** All members in no particular order, straight from the Map (no tree walk). */
   members(): IterableIterator<string> {
     return this.#slots.keys();
+  }
+
+  /**
+   * One ZSCAN step from `cursor` (see {@link ScanIndex.scan}). The first call
+   * on a set indexes its members, O(n) once; later calls cost O(count).
+   */
+  scan(cursor: number | bigint, count: number): ScanStep {
+    this.#scanIndex ??= ScanIndex.from(this.#slots.keys());
+    return this.#scanIndex.scan(cursor, count);
   }
 
   /** Removes and returns up to `count` lowest pairs, lowest first. */

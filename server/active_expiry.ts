@@ -3,16 +3,18 @@
  * the TTL heap, removes due keys in bounded batches, and yields to I/O
  * between batches, so a million keys expiring at once never freezes the
  * server. Lazy checks on access cover whatever the sweep has not reached yet.
+ * It serves every database: the timer is armed for the earliest deadline of
+ * any, and a batch takes due keys from each in turn.
  *
  * @module
  */
-import type { Keyspace } from "../lib/keyspace.ts";
+import type { Databases } from "../lib/databases.ts";
 
 /** The longest delay setTimeout honours. */
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
 export class ActiveExpiry {
-  readonly #keyspace: Keyspace;
+  readonly #databases: Databases;
   /** Most keys removed per turn of the event loop (the original server used 2000). */
   batchSize: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -22,15 +24,15 @@ export class ActiveExpiry {
   /** Timer wake-ups so far (INFO's expire cycles, and tests). */
   sweeps = 0;
 
-  constructor(keyspace: Keyspace, batchSize: number) {
-    this.#keyspace = keyspace;
+  constructor(databases: Databases, batchSize: number) {
+    this.#databases = databases;
     this.batchSize = batchSize;
   }
 
-  /** Arms the timer for the heap's earliest deadline if that is nearer than the armed one. */
+  /** Arms the timer for the earliest deadline of any database if that is nearer than the armed one. */
   reschedule(): void {
     if (this.#stopped) return;
-    const deadline = this.#keyspace.nextDeadline();
+    const deadline = this.#databases.nextDeadline();
     if (deadline === undefined || deadline >= this.#armedFor) return;
     this.#arm(deadline, Math.max(0, deadline - Date.now()));
   }
@@ -53,13 +55,17 @@ export class ActiveExpiry {
     this.sweeps++;
     this.#timer = undefined;
     this.#armedFor = Infinity;
-    const keyspace = this.#keyspace;
-    keyspace.now = Date.now();
-    const removed = keyspace.expireDue(this.batchSize);
-    const next = keyspace.nextDeadline();
+    const databases = this.#databases;
+    const now = databases.shared.now = Date.now();
+    let removed = 0;
+    for (const keyspace of databases.created()) {
+      if (removed === this.batchSize) break;
+      removed += keyspace.expireDue(this.batchSize - removed);
+    }
+    const next = databases.nextDeadline();
     if (next === undefined) return;
     // A full batch means more may be due now: come back right after pending I/O.
-    if (removed === this.batchSize && next <= keyspace.now) this.#arm(next, 0);
+    if (removed === this.batchSize && next <= now) this.#arm(next, 0);
     else this.#arm(next, Math.max(0, next - Date.now()));
   }
 }

@@ -69,6 +69,41 @@ export function writeFileAtomicSync(path: string, chunks: Iterable<Uint8Array>):
   return bytes;
 }
 
+/**
+ * Throws unless a file can be created in `directory` (read-only, missing,
+ * not a directory…): creates a temporary file there and removes it.
+ */
+export function checkWritableSync(directory: string): void {
+  const probe = temporaryPathFor(`${directory}/probe`);
+  Deno.openSync(probe, { write: true, createNew: true }).close();
+  removeQuietly(probe);
+}
+
+/** Temporary names {@link temporaryPathFor} gives (`temp-<pid>-<n><suffix>`), and Redis's `temp-<pid>.rdb`. */
+const TEMPORARY_NAME = /^temp-(\d+)(?:-\d+)?\.(?:rdb|tmp)$/;
+
+/**
+ * Removes the temporary files a killed process left in `directory` (a
+ * snapshot or AOF rewrite cut short by kill -9); returns their names. Ours
+ * (this pid) are in use and kept.
+ */
+export function removeLeftoverTemporaries(directory: string): string[] {
+  const removed: string[] = [];
+  let entries: Iterable<Deno.DirEntry>;
+  try {
+    entries = Deno.readDirSync(directory);
+  } catch {
+    return removed;
+  }
+  for (const entry of entries) {
+    const match = TEMPORARY_NAME.exec(entry.name);
+    if (!entry.isFile || match === null || Number(match[1]) === Deno.pid) continue;
+    removeQuietly(`${directory}/${entry.name}`);
+    removed.push(entry.name);
+  }
+  return removed;
+}
+
 /** Removes a file if it is there; a missing file is not an error. */
 export function removeQuietly(path: string): void {
   try {

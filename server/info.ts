@@ -5,6 +5,7 @@
  *
  * @module
  */
+import process from "node:process";
 import type { KacheServer } from "./server.ts";
 import { KACHE_VERSION, REDIS_COMPATIBLE_VERSION } from "../lib/version.ts";
 
@@ -39,6 +40,7 @@ const SECTIONS: Record<string, Section> = {
       ["connected_clients", server.connections.size],
       ["maxclients", server.config.number("maxclients")],
       ["blocked_clients", server.commands.blocking.blockedCount],
+      ["tracking_clients", server.tracking.clientCount],
     ];
   },
   memory(server) {
@@ -57,7 +59,7 @@ const SECTIONS: Record<string, Section> = {
       ["used_memory_rss_human", human(process.rss)],
       ["used_memory_peak", peak],
       ["used_memory_peak_human", human(peak)],
-      ["used_memory_dataset", server.keyspace.usedMemory],
+      ["used_memory_dataset", server.databases.usedMemory],
       ["v8_heap_used", process.heapUsed + process.external],
       ["v8_heap_used_human", human(process.heapUsed + process.external)],
       ["maxmemory", maxmemory],
@@ -76,36 +78,61 @@ const SECTIONS: Record<string, Section> = {
       ["total_connections_received", server.state.connectionsReceived],
       ["rejected_connections", server.state.rejectedConnections],
       ["total_commands_processed", commands],
-      ["expired_keys", server.keyspace.expiredCount],
+      ["expired_keys", server.databases.shared.expiredCount],
       ["pubsub_channels", server.pubsub.channelCount],
       ["pubsub_patterns", server.pubsub.patternCount],
-      ["evicted_keys", server.keyspace.evictedCount],
+      ["evicted_keys", server.databases.shared.evictedCount],
       ["keyspace_hits", 0],
       ["keyspace_misses", 0],
+      ["tracking_total_keys", server.tracking.keyCount],
+      ["tracking_total_items", server.tracking.itemCount],
+      ["tracking_total_prefixes", server.tracking.prefixCount],
     ];
   },
   replication() {
     return [["role", "master"], ["connected_slaves", 0]];
   },
   cpu() {
-    return [];
+    // The whole process (workers included); no fork, so there are no children to report.
+    const { system, user } = process.cpuUsage();
+    return [
+      ["used_cpu_sys", cpuSeconds(system)],
+      ["used_cpu_user", cpuSeconds(user)],
+      ["used_cpu_sys_children", cpuSeconds(0)],
+      ["used_cpu_user_children", cpuSeconds(0)],
+    ];
   },
   commandstats(server) {
     const rows: [string, string][] = [];
     for (const [name, stats] of server.commands.stats) {
       rows.push([
         `cmdstat_${name}`,
-        `calls=${stats.calls},usec=0,usec_per_call=0.00,rejected_calls=${stats.rejected},failed_calls=${stats.failed}`,
+        `calls=${stats.calls},usec=${stats.usec},usec_per_call=${
+          (stats.calls === 0 ? 0 : stats.usec / stats.calls).toFixed(2)
+        },rejected_calls=${stats.rejected},failed_calls=${stats.failed}`,
       ]);
     }
     return rows;
   },
   keyspace(server) {
-    const keys = server.keyspace.size;
-    if (keys === 0) return [];
-    return [["db0", `keys=${keys},expires=${server.keyspace.expiresCount},avg_ttl=0`]];
+    // One line per database holding keys, as Redis; avg_ttl in ms (0 when no key has a TTL).
+    const rows: [string, string][] = [];
+    for (const keyspace of server.databases.created()) {
+      if (keyspace.size === 0) continue;
+      rows.push([
+        `db${keyspace.index}`,
+        `keys=${keyspace.size},expires=${keyspace.expiresCount},` +
+        `avg_ttl=${keyspace.averageTtl(Math.random)}`,
+      ]);
+    }
+    return rows;
   },
 };
+
+/** Redis's `%ld.%06ld` seconds, from microseconds. */
+function cpuSeconds(micros: number): string {
+  return (micros / 1e6).toFixed(6);
+}
 
 const DEFAULT_SECTIONS = [
   "server",
@@ -119,6 +146,12 @@ const DEFAULT_SECTIONS = [
 ];
 const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 7), "commandstats", "keyspace"];
 
+/** Section headers that are not the name capitalized, as Redis writes them. */
+const SECTION_TITLES: Readonly<Record<string, string>> = {
+  commandstats: "Commandstats",
+  cpu: "CPU",
+};
+
 /** INFO [section ...]: `default`, `all` and `everything` as Redis reads them. */
 export function buildInfo(server: KacheServer, requested: readonly string[]): string {
   const wanted = new Set<string>();
@@ -131,7 +164,7 @@ export function buildInfo(server: KacheServer, requested: readonly string[]): st
   const parts: string[] = [];
   for (const name of ALL_SECTIONS) {
     if (!wanted.has(name)) continue;
-    const title = name === "commandstats" ? "Commandstats" : name[0]!.toUpperCase() + name.slice(1);
+    const title = SECTION_TITLES[name] ?? name[0]!.toUpperCase() + name.slice(1);
     const lines = SECTIONS[name]!(server).map(([field, value]) => `${field}:${value}`);
     parts.push([`# ${title}`, ...lines].join("\r\n"));
   }

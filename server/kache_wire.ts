@@ -47,7 +47,13 @@ export class KacheWire implements Wire {
     return this.#decoder.bytesNeeded;
   }
 
+  get pendingOutputBytes(): number {
+    return this.#encoder.length;
+  }
+
   decode(bytes: Uint8Array, start: number, end: number) {
+    // Read per call: AUTH earlier in the same read lifts the pre-AUTH limits for what follows.
+    this.#decoder.unauthenticated = !this.#context.session.authenticated;
     return this.#decoder.decode(bytes, start, end);
   }
 
@@ -62,7 +68,7 @@ export class KacheWire implements Wire {
           this.#encoder.writeReply(error(OOM));
           return;
         }
-        if (argv[1] !== undefined) eviction.touch(argv[1]);
+        if (argv[1] !== undefined) eviction.touch(argv[1], context.keyspace);
       }
       const dirtyBefore = context.keyspace.dirty;
       const original = runOriginal(context.keyspace, argv);
@@ -89,6 +95,7 @@ export class KacheWire implements Wire {
     // (P)(UN)SUBSCRIBE confirmations are pushes here as on RESP3.
     if (reply.kind === "push") this.#encoder.writeResponse(KACHE_PUSH_STATUS, reply);
     else this.#encoder.writeReply(reply);
+    context.session.flushDeferredPushes();
   }
 
   reply(reply: Reply): void {

@@ -11,12 +11,11 @@
  *
  * @module
  */
-import type { Keyspace } from "../lib/keyspace.ts";
+import type { Databases } from "../lib/databases.ts";
 import { AofFormatError, AofParser } from "../lib/persistence/aof_loader.ts";
 import type { AofManifest } from "../lib/persistence/aof_manifest.ts";
+import { valueFromRdb } from "../lib/persistence/rdb_value.ts";
 import { RdbError, RdbReader } from "../lib/persistence/rdb_reader.ts";
-import { List } from "../lib/list.ts";
-import { SortedSet } from "../lib/zset.ts";
 import type { Logger } from "./log.ts";
 
 const READ_CHUNK = 4 * 1024 * 1024;
@@ -56,32 +55,24 @@ function readChunks(path: string, push: (chunk: Uint8Array) => void): number {
 }
 
 /**
- * Loads an RDB file into `keyspace`, dropping keys expired at `keyspace.now`.
- * Throws {@link LoadError} naming the file and offset if it cannot be read.
+ * Loads an RDB file into `databases`, dropping keys expired at their shared
+ * `now`. Throws {@link LoadError} naming the file and offset if it cannot be
+ * read, or if it holds a database beyond `databases` (as Redis refuses to start).
  */
-export function loadRdbFile(path: string, keyspace: Keyspace): RdbLoadResult {
+export function loadRdbFile(path: string, databases: Databases): RdbLoadResult {
   let keys = 0;
   let expired = 0;
-  const now = keyspace.now;
+  const now = databases.shared.now;
   const reader = new RdbReader((entry) => {
     if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= now) {
       expired++;
       return;
     }
-    if (typeof entry.value === "string") {
-      keyspace.set(entry.key, entry.value);
-    } else if ("kind" in entry.value) {
-      const list = new List();
-      for (const element of entry.value.elements) list.pushBack(element);
-      keyspace.set(entry.key, list);
-    } else {
-      const zset = new SortedSet();
-      for (const [member, score] of entry.value) zset.add(member, score);
-      keyspace.set(entry.key, zset);
-    }
+    const keyspace = databases.at(entry.db);
+    keyspace.set(entry.key, valueFromRdb(entry.value));
     if (entry.expiresAtMs !== undefined) keyspace.setExpiry(entry.key, entry.expiresAtMs);
     keys++;
-  });
+  }, { databases: databases.count });
   let bytes: number;
   try {
     bytes = readChunks(path, (chunk) => reader.push(chunk));
@@ -117,11 +108,11 @@ export interface AofLoadOptions {
   readonly manifestPath: string;
 }
 
-/** Replays the files `manifest` lists, base first, into `keyspace`. */
+/** Replays the files `manifest` lists, base first, into `databases`. */
 export function loadAppendOnlyFiles(
   directory: string,
   manifest: AofManifest,
-  keyspace: Keyspace,
+  databases: Databases,
   options: AofLoadOptions,
 ): AofLoadResult {
   let baseKeys = 0;
@@ -129,7 +120,7 @@ export function loadAppendOnlyFiles(
   if (manifest.base !== undefined) {
     const path = `${directory}/${manifest.base.name}`;
     if (manifest.base.name.endsWith(".rdb")) {
-      const loaded = loadRdbFile(path, keyspace);
+      const loaded = loadRdbFile(path, databases);
       baseKeys = loaded.keys;
       bytes += loaded.bytes;
     } else {

@@ -7,40 +7,40 @@
  *
  * @module
  */
-import type { KeyspaceObserver } from "../lib/keyspace.ts";
+import type { Keyspace, KeyspaceObserver } from "../lib/keyspace.ts";
 
 /** Calls every observer in turn; optional callbacks go only to those that have them. */
 class FanOutObserver implements KeyspaceObserver {
   readonly #observers: readonly KeyspaceObserver[];
-  readonly created?: (key: string) => void;
-  readonly evicted?: (key: string) => void;
+  readonly created?: (key: string, keyspace: Keyspace) => void;
+  readonly evicted?: (key: string, keyspace: Keyspace) => void;
 
   constructor(observers: readonly KeyspaceObserver[]) {
     this.#observers = observers;
     const creators = observers.filter((observer) => observer.created !== undefined);
     if (creators.length > 0) {
-      this.created = (key) => {
-        for (const observer of creators) observer.created!(key);
+      this.created = (key, keyspace) => {
+        for (const observer of creators) observer.created!(key, keyspace);
       };
     }
     const evictors = observers.filter((observer) => observer.evicted !== undefined);
     if (evictors.length > 0) {
-      this.evicted = (key) => {
-        for (const observer of evictors) observer.evicted!(key);
+      this.evicted = (key, keyspace) => {
+        for (const observer of evictors) observer.evicted!(key, keyspace);
       };
     }
   }
 
-  modified(key: string): void {
-    for (const observer of this.#observers) observer.modified(key);
+  modified(key: string, keyspace: Keyspace): void {
+    for (const observer of this.#observers) observer.modified(key, keyspace);
   }
 
-  expired(key: string): void {
-    for (const observer of this.#observers) observer.expired(key);
+  expired(key: string, keyspace: Keyspace): void {
+    for (const observer of this.#observers) observer.expired(key, keyspace);
   }
 
-  flushed(): void {
-    for (const observer of this.#observers) observer.flushed();
+  flushed(keyspace: Keyspace, swappedWith?: Keyspace): void {
+    for (const observer of this.#observers) observer.flushed(keyspace, swappedWith);
   }
 }
 
@@ -51,11 +51,12 @@ class FanOutObserver implements KeyspaceObserver {
  * @example
  * ```ts
  * import { strictEqual } from "node:assert/strict";
+ * import { Keyspace } from "../lib/keyspace.ts";
  * const seen: string[] = [];
  * const watch = { modified: (key: string) => seen.push(`watch ${key}`), expired() {}, flushed() {} };
  * const log = { modified: (key: string) => seen.push(`log ${key}`), expired() {}, flushed() {} };
  * strictEqual(combineObservers([watch, undefined]), watch);
- * combineObservers([watch, log]).modified("k");
+ * combineObservers([watch, log]).modified("k", new Keyspace());
  * strictEqual(seen.join(", "), "watch k, log k");
  * ```
  */

@@ -6,7 +6,7 @@
  * every write to the AOF, and INFO's persistence section.
  *
  * Decisions that shape the module:
- * - One background snapshot at a time (the keyspace has one snapshot hook),
+ * - One background snapshot at a time (each database has one snapshot hook),
  *   shared by BGSAVE and AOF rewrites; the other one waits, scheduled, as
  *   Redis's single child process makes it wait.
  * - Commands inside EXEC are logged wrapped in MULTI … EXEC, so a crash in
@@ -17,12 +17,18 @@
  * - Loading runs the AOF's commands through the command table with a
  *   session of its own, before the server listens and before the AOF is
  *   opened for writing, so nothing is propagated while loading.
+ * - A failing disk is loud, as in Redis: while the AOF cannot be written or
+ *   fsynced, or after a failed BGSAVE with save points set and
+ *   `stop-writes-on-bgsave-error yes`, the command table refuses write
+ *   commands with Redis's `-MISCONF` text (CommandTable.writesRefused);
+ *   reads go on, and writes resume by themselves once the disk works.
  *
  * @module
  */
 import type { CommandContext } from "../lib/commands/types.ts";
 import type { CommandTable } from "../lib/commands/table.ts";
 import type { Config } from "../lib/config.ts";
+import type { Databases } from "../lib/databases.ts";
 import type { Keyspace, KeyspaceObserver } from "../lib/keyspace.ts";
 import {
   type AofManifest,
@@ -33,11 +39,18 @@ import {
   parseAofManifest,
 } from "../lib/persistence/aof_manifest.ts";
 import { deletion, propagatedCommands } from "../lib/persistence/propagate.ts";
+import { MISCONF_RDB, misconfAof } from "../lib/persistence/disk_errors.ts";
+import { RewriteLimit } from "../lib/persistence/rewrite_limit.ts";
 import { dueSaveRule, parseSaveRules } from "../lib/persistence/save_rules.ts";
 import { error, OK, type Reply, status } from "../lib/reply.ts";
 import type { Session } from "../lib/session.ts";
 import { type AofRewrite, AppendOnlyFile, type FsyncPolicy } from "./aof.ts";
-import { syncDirectory, writeFileAtomicSync } from "./durable_file.ts";
+import {
+  checkWritableSync,
+  removeLeftoverTemporaries,
+  syncDirectory,
+  writeFileAtomicSync,
+} from "./durable_file.ts";
 import { loadAppendOnlyFiles, LoadError, loadRdbFile } from "./loading.ts";
 import type { Logger } from "./log.ts";
 import { BackgroundSnapshot, saveSnapshot, type SnapshotSettings } from "./snapshot.ts";
@@ -45,7 +58,7 @@ import { BackgroundSnapshot, saveSnapshot, type SnapshotSettings } from "./snaps
 /** What persistence needs of the server around it. */
 export interface PersistenceHost {
   readonly config: Config;
-  readonly keyspace: Keyspace;
+  readonly databases: Databases;
   readonly commands: CommandTable;
   readonly log: Logger;
   /** A command context with a session of its own, for replaying the AOF. */
@@ -66,7 +79,7 @@ const CRON_MILLISECONDS = 100;
 interface RunningSnapshot {
   readonly job: BackgroundSnapshot;
   readonly kind: "rdb" | "aof";
-  /** keyspace.dirty at the cut: what a successful save subtracts. */
+  /** The databases' dirty count at the cut: what a successful save subtracts. */
   readonly dirtyAtCut: number;
   readonly rewrite?: AofRewrite;
 }
@@ -84,6 +97,8 @@ export class Persistence {
   #lastRewriteStatus: "ok" | "err" = "ok";
   #lastRewriteSeconds = -1;
   #lastRewriteTry = 0;
+  /** Backs off automatic rewrites that keep failing, as Redis 7's aofRewriteLimited. */
+  readonly #rewriteLimit = new RewriteLimit();
   #bgsaveScheduled = false;
   #rewriteScheduled = false;
   #saves = 0;
@@ -94,12 +109,40 @@ export class Persistence {
 
   constructor(host: PersistenceHost) {
     this.#host = host;
+    host.config.onApply("appendonly", (value) => this.#setAppendOnly(value as boolean));
     host.config.onChange((name, value) => {
-      if (name === "appendonly") this.#setAppendOnly(value as boolean);
       if (name === "appendfsync" && this.#aof !== undefined) {
         this.#aof.fsync = value as FsyncPolicy;
       }
+      if (name === "save" || name === "stop-writes-on-bgsave-error") this.#updateWritesRefused();
     });
+  }
+
+  /**
+   * Redis's writeCommandsDeniedByDiskError: the `-MISCONF` reply writes get
+   * while the data cannot be persisted, or undefined. A failed BGSAVE
+   * counts only with save points set and stop-writes-on-bgsave-error yes.
+   */
+  get writesRefused(): string | undefined {
+    const config = this.#host.config;
+    if (
+      this.#lastBgsaveStatus === "err" && config.boolean("stop-writes-on-bgsave-error") &&
+      (parseSaveRules(config.string("save")) ?? []).length > 0
+    ) {
+      return MISCONF_RDB;
+    }
+    const failure = this.#aof?.failure;
+    return failure === undefined ? undefined : misconfAof(failure);
+  }
+
+  /** Tells the command table whether to refuse writes; called whenever an input changes. */
+  #updateWritesRefused(): void {
+    this.#host.commands.writesRefused = this.writesRefused;
+  }
+
+  #setBgsaveStatus(status: "ok" | "err"): void {
+    this.#lastBgsaveStatus = status;
+    this.#updateWritesRefused();
   }
 
   /** Whether writes are being logged to the AOF. */
@@ -111,8 +154,8 @@ export class Persistence {
   readonly observer: KeyspaceObserver = {
     modified: () => {},
     flushed: () => {},
-    expired: (key) => this.#logDeletion(key),
-    evicted: (key) => this.#logDeletion(key),
+    expired: (key, keyspace) => this.#logDeletion(key, keyspace),
+    evicted: (key, keyspace) => this.#logDeletion(key, keyspace),
   };
 
   #paths() {
@@ -142,22 +185,27 @@ export class Persistence {
    */
   load(): void {
     const { dir, rdb, aofDirectory, appendfilename } = this.#paths();
-    const { keyspace, log } = this.#host;
+    const { databases, log } = this.#host;
     try {
       if (!Deno.statSync(dir).isDirectory) throw new LoadError(`'${dir}' is not a directory`);
     } catch (cause) {
       if (cause instanceof LoadError) throw cause;
       throw new LoadError(`Can't use dir '${dir}': ${(cause as Error).message}`);
     }
+    for (const directory of [dir, aofDirectory]) {
+      for (const name of removeLeftoverTemporaries(directory)) {
+        log.notice(`Removed ${directory}/${name}, left by an interrupted save or rewrite`);
+      }
+    }
     const started = performance.now();
-    keyspace.now = Date.now();
+    databases.shared.now = Date.now();
     const manifest = this.#host.config.boolean("appendonly")
       ? readManifest(aofDirectory, appendfilename)
       : undefined;
     if (manifest !== undefined) {
       const context = this.#host.loadingContext();
       const commands = this.#host.commands;
-      const result = loadAppendOnlyFiles(aofDirectory, manifest, keyspace, {
+      const result = loadAppendOnlyFiles(aofDirectory, manifest, databases, {
         truncatedOk: this.#host.config.boolean("aof-load-truncated"),
         log,
         manifestPath: `${aofDirectory}/${manifestName(appendfilename)}`,
@@ -165,7 +213,7 @@ export class Persistence {
           if (commands.lookup(argv[0]!) === undefined) {
             return `Unknown command '${argv[0]}'`;
           }
-          keyspace.now = Date.now();
+          databases.shared.now = Date.now();
           commands.execute(context, argv);
           return undefined;
         },
@@ -176,19 +224,24 @@ export class Persistence {
           `(${result.baseKeys} keys from the base, ${result.commands} commands replayed)`,
       );
     } else if (exists(rdb)) {
-      const result = loadRdbFile(rdb, keyspace);
+      const result = loadRdbFile(rdb, databases);
       log.notice(
         `DB loaded from disk: ${seconds(started)} seconds (${result.keys} keys` +
           (result.expired > 0 ? `, ${result.expired} expired keys skipped` : "") + ")",
       );
     }
-    keyspace.dirty = 0;
+    databases.shared.dirty = 0;
     if (this.#host.config.boolean("appendonly") && this.#aof === undefined) this.#createAof();
   }
 
   /** Starts the cron (save rules, automatic rewrites, the everysec fsync). */
   start(): void {
     this.#cron ??= setInterval(() => this.#tick(), CRON_MILLISECONDS);
+  }
+
+  /** The connection's beforeBatch: marks where the batch's AOF bytes begin. */
+  beforeBatch(): void {
+    this.#aof?.beforeBatch();
   }
 
   /**
@@ -254,7 +307,7 @@ export class Persistence {
     const fields: [string, string | number][] = [
       ["loading", 0],
       ["async_loading", 0],
-      ["rdb_changes_since_last_save", this.#host.keyspace.dirty],
+      ["rdb_changes_since_last_save", this.#host.databases.shared.dirty],
       ["rdb_bgsave_in_progress", running?.kind === "rdb" ? 1 : 0],
       ["rdb_last_save_time", this.lastSave],
       ["rdb_last_bgsave_status", this.#lastBgsaveStatus],
@@ -268,6 +321,7 @@ export class Persistence {
       ["aof_current_rewrite_time_sec", elapsed("aof")],
       ["aof_last_bgrewrite_status", this.#lastRewriteStatus],
       ["aof_rewrites", this.#rewrites],
+      ["aof_rewrites_consecutive_failures", this.#rewriteLimit.consecutiveFailures],
       ["aof_last_write_status", this.#aof?.lastWriteStatus ?? "ok"],
     ];
     if (this.#aof !== undefined) {
@@ -352,13 +406,13 @@ export class Persistence {
 
   /** SAVE: a snapshot now, blocking; logs and returns false on failure. */
   #saveNow(): boolean {
-    const { keyspace, log } = this.#host;
+    const { databases, log } = this.#host;
     const path = this.#paths().rdb;
     try {
-      const result = saveSnapshot(keyspace, path, this.#settings(), Date.now());
-      keyspace.dirty = 0;
+      const result = saveSnapshot(databases, path, this.#settings(), Date.now());
+      databases.shared.dirty = 0;
       this.lastSave = Math.floor(Date.now() / 1000);
-      this.#lastBgsaveStatus = "ok";
+      this.#setBgsaveStatus("ok");
       this.#saves++;
       log.notice(`DB saved on disk (${result.keys} keys, ${result.bytes} bytes)`);
       return true;
@@ -369,27 +423,27 @@ export class Persistence {
   }
 
   #startBgsave(): boolean {
-    const { keyspace, log } = this.#host;
+    const { databases, log } = this.#host;
     const path = this.#paths().rdb;
     this.#lastBgsaveTry = Date.now();
     let job: BackgroundSnapshot;
     try {
-      job = new BackgroundSnapshot(keyspace, path, this.#settings(), Date.now());
+      job = new BackgroundSnapshot(databases, path, this.#settings(), Date.now());
     } catch (cause) {
       log.warning(`Can't start a background save: ${describe(cause)}`);
-      this.#lastBgsaveStatus = "err";
+      this.#setBgsaveStatus("err");
       return false;
     }
-    const running: RunningSnapshot = { job, kind: "rdb", dirtyAtCut: keyspace.dirty };
+    const running: RunningSnapshot = { job, kind: "rdb", dirtyAtCut: databases.shared.dirty };
     this.#snapshot = running;
     log.notice("Background saving started");
     job.done.then(
       (result) => {
         if (this.#snapshot !== running) return;
         this.#snapshot = undefined;
-        keyspace.dirty -= running.dirtyAtCut;
+        databases.shared.dirty -= running.dirtyAtCut;
         this.lastSave = Math.floor(Date.now() / 1000);
-        this.#lastBgsaveStatus = "ok";
+        this.#setBgsaveStatus("ok");
         this.#lastBgsaveSeconds = Math.round((Date.now() - job.startedAt) / 1000);
         this.#saves++;
         log.notice(
@@ -400,7 +454,7 @@ export class Persistence {
       (cause) => {
         if (this.#snapshot !== running) return;
         this.#snapshot = undefined;
-        this.#lastBgsaveStatus = "err";
+        this.#setBgsaveStatus("err");
         this.#lastBgsaveSeconds = Math.round((Date.now() - job.startedAt) / 1000);
         log.warning(`Background saving error: ${describe(cause)}`);
         this.#runScheduled();
@@ -409,24 +463,31 @@ export class Persistence {
     return true;
   }
 
-  #startRewrite(): void {
+  /** Starts a rewrite now; false (logged, counted as a failure) when it cannot start. */
+  #startRewrite(): boolean {
     const aof = this.#aof;
-    if (aof === undefined) return;
-    const { keyspace, log } = this.#host;
+    if (aof === undefined) return false;
+    const { databases, log } = this.#host;
     this.#rewriteScheduled = false;
     this.#lastRewriteTry = Date.now();
     this.#closeTransaction();
     const rewrite = aof.startRewrite();
     let job: BackgroundSnapshot;
     try {
-      job = new BackgroundSnapshot(keyspace, rewrite.basePath, this.#settings(true), Date.now());
+      job = new BackgroundSnapshot(databases, rewrite.basePath, this.#settings(true), Date.now());
     } catch (cause) {
       log.warning(`Can't start the AOF rewrite: ${describe(cause)}`);
       this.#lastRewriteStatus = "err";
+      this.#rewriteLimit.failed();
       aof.abandonRewrite(rewrite);
-      return;
+      return false;
     }
-    const running: RunningSnapshot = { job, kind: "aof", dirtyAtCut: keyspace.dirty, rewrite };
+    const running: RunningSnapshot = {
+      job,
+      kind: "aof",
+      dirtyAtCut: databases.shared.dirty,
+      rewrite,
+    };
     this.#snapshot = running;
     log.notice("Background append only file rewriting started");
     job.done.then(
@@ -437,6 +498,7 @@ export class Persistence {
         if (this.#aof === aof) {
           aof.finishRewrite(rewrite, result.bytes);
           this.#lastRewriteStatus = "ok";
+          this.#rewriteLimit.succeeded();
           this.#rewrites++;
           log.notice("Background AOF rewrite finished successfully");
         }
@@ -446,12 +508,14 @@ export class Persistence {
         if (this.#snapshot !== running) return;
         this.#snapshot = undefined;
         this.#lastRewriteStatus = "err";
+        this.#rewriteLimit.failed();
         this.#lastRewriteSeconds = Math.round((Date.now() - job.startedAt) / 1000);
         aof.abandonRewrite(rewrite);
         log.warning(`Background AOF rewrite failed: ${describe(cause)}`);
         this.#runScheduled();
       },
     );
+    return true;
   }
 
   #abortSnapshot(reason: string): void {
@@ -462,11 +526,15 @@ export class Persistence {
     if (running.rewrite !== undefined) this.#aof?.abandonRewrite(running.rewrite);
   }
 
-  /** Starts what waited for the previous snapshot: a rewrite first, as Redis does. */
+  /**
+   * Starts what waited for the previous snapshot: a rewrite first, as Redis
+   * does, unless failed rewrites are being backed off.
+   */
   #runScheduled(): void {
     if (this.#snapshot !== undefined) return;
-    if (this.#rewriteScheduled && this.#aof !== undefined) this.#startRewrite();
-    else if (this.#bgsaveScheduled) {
+    if (this.#rewriteScheduled && this.#aof !== undefined && !this.#rewriteLimited()) {
+      this.#startRewrite();
+    } else if (this.#bgsaveScheduled) {
       this.#bgsaveScheduled = false;
       this.#startBgsave();
     }
@@ -484,7 +552,7 @@ export class Persistence {
     if (this.#snapshot !== undefined) return;
     const rules = parseSaveRules(this.#host.config.string("save")) ?? [];
     const elapsed = Math.floor(now / 1000) - this.lastSave;
-    const rule = dueSaveRule(rules, this.#host.keyspace.dirty, elapsed);
+    const rule = dueSaveRule(rules, this.#host.databases.shared.dirty, elapsed);
     const retryOk = this.#lastBgsaveStatus === "ok" ||
       now - this.#lastBgsaveTry > BGSAVE_RETRY_SECONDS * 1000;
     if (rule !== undefined && retryOk) {
@@ -496,13 +564,13 @@ export class Persistence {
     }
     if (
       aof !== undefined && !aof.hasManifest &&
-      now - this.#lastRewriteTry > BGSAVE_RETRY_SECONDS * 1000
+      now - this.#lastRewriteTry > BGSAVE_RETRY_SECONDS * 1000 && !this.#rewriteLimited()
     ) {
       // The rewrite that writes the first manifest failed: the files are not loadable yet.
       this.#startRewrite();
       return;
     }
-    if (aof !== undefined && this.#rewriteDue(aof)) {
+    if (aof !== undefined && this.#rewriteDue(aof) && !this.#rewriteLimited()) {
       this.#host.log.notice(
         `Starting automatic rewriting of AOF on ${
           Math.round((aof.currentSize / Math.max(1, aof.baseSize) - 1) * 100)
@@ -510,6 +578,17 @@ export class Persistence {
       );
       this.#startRewrite();
     }
+  }
+
+  /** Whether automatic rewrites wait after repeated failures; logs when a wait begins. */
+  #rewriteLimited(): boolean {
+    const minutes = this.#rewriteLimit.limited(Date.now());
+    if (minutes > 0) {
+      this.#host.log.warning(
+        `Background AOF rewrite has repeatedly failed and triggered the limit, will retry in ${minutes} minutes`,
+      );
+    }
+    return minutes !== 0;
   }
 
   #rewriteDue(aof: AppendOnlyFile): boolean {
@@ -533,6 +612,7 @@ export class Persistence {
           appendfilename,
           fsync: this.#host.config.string("appendfsync") as FsyncPolicy,
           log: this.#host.log,
+          onStatusChange: () => this.#updateWritesRefused(),
         },
         manifest,
         bytes,
@@ -552,7 +632,7 @@ export class Persistence {
     const base = baseName(appendfilename, 1);
     const incr = incrName(appendfilename, 1);
     const result = saveSnapshot(
-      this.#host.keyspace,
+      this.#host.databases,
       `${aofDirectory}/${base}`,
       this.#settings(true),
       Date.now(),
@@ -574,29 +654,43 @@ export class Persistence {
     this.#aof = aof;
     this.#host.commands.onWrite = (argv, context) => this.#logWrite(argv, context);
     this.#host.observersChanged();
+    this.#updateWritesRefused();
   }
 
-  /** CONFIG SET appendonly: on starts a rewrite that creates the files; off closes them. */
-  #setAppendOnly(on: boolean): void {
-    if (on === (this.#aof !== undefined)) return;
+  #detach(): AppendOnlyFile | undefined {
+    const aof = this.#aof;
+    this.#closeTransaction();
+    this.#aof = undefined;
+    this.#host.commands.onWrite = undefined;
+    this.#host.observersChanged();
+    this.#updateWritesRefused();
+    return aof;
+  }
+
+  /**
+   * CONFIG SET appendonly: on starts a rewrite that creates the files; off
+   * closes them. Returns Redis's refusal when the AOF cannot be started
+   * (its directory cannot be written, say), and the setting stays off.
+   */
+  #setAppendOnly(on: boolean): string | undefined {
+    if (on === (this.#aof !== undefined)) return undefined;
     if (!on) {
       if (this.#snapshot?.kind === "aof") this.#abortSnapshot("stopped: appendonly turned off");
-      const aof = this.#aof!;
-      this.#closeTransaction();
-      this.#aof = undefined;
-      this.#host.commands.onWrite = undefined;
-      this.#host.observersChanged();
-      aof.close().catch((cause) => {
+      this.#detach()!.close().catch((cause) => {
         this.#host.log.warning(`Closing the AOF failed: ${describe(cause)}`);
       });
-      return;
+      return undefined;
     }
+    const unable = "Unable to turn on AOF. Check server logs.";
     const { aofDirectory, appendfilename } = this.#paths();
     try {
       Deno.mkdirSync(aofDirectory, { recursive: true });
+      checkWritableSync(aofDirectory);
     } catch (cause) {
-      this.#host.log.warning(`Can't create the AOF directory: ${describe(cause)}`);
-      return;
+      this.#host.log.warning(
+        `Can't turn on the AOF: ${aofDirectory} cannot be written: ${describe(cause)}`,
+      );
+      return unable;
     }
     let existing: AofManifest | undefined;
     try {
@@ -611,13 +705,18 @@ export class Persistence {
           appendfilename,
           fsync: this.#host.config.string("appendfsync") as FsyncPolicy,
           log: this.#host.log,
+          onStatusChange: () => this.#updateWritesRefused(),
         },
         { existing },
         0,
       ),
     );
     if (this.#snapshot !== undefined) this.#rewriteScheduled = true;
-    else this.#startRewrite();
+    else if (!this.#startRewrite()) {
+      this.#detach()?.close().catch(() => {});
+      return unable;
+    }
+    return undefined;
   }
 
   #logWrite(argv: readonly string[], context: CommandContext): void {
@@ -633,7 +732,8 @@ export class Persistence {
     } else {
       this.#closeTransaction();
     }
-    for (const command of propagatedCommands(argv, context.keyspace)) aof.append(command);
+    const keyspace = context.keyspace;
+    for (const command of propagatedCommands(argv, keyspace)) aof.append(command, keyspace.index);
   }
 
   #closeTransaction(): void {
@@ -642,8 +742,8 @@ export class Persistence {
     this.#aof?.append(["EXEC"]);
   }
 
-  #logDeletion(key: string): void {
-    this.#aof?.append(deletion(key));
+  #logDeletion(key: string, keyspace: Keyspace): void {
+    this.#aof?.append(deletion(key), keyspace.index);
   }
 }
 

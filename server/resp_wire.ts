@@ -57,7 +57,13 @@ export class RespWire implements Wire {
     return this.#decoder.bytesNeeded;
   }
 
+  get pendingOutputBytes(): number {
+    return this.#encoder.length;
+  }
+
   decode(bytes: Uint8Array, start: number, end: number) {
+    // Read per call: AUTH earlier in the same read lifts the pre-AUTH limits for what follows.
+    this.#decoder.unauthenticated = !this.#context.session.authenticated;
     return this.#decoder.decode(bytes, start, end);
   }
 
@@ -65,16 +71,27 @@ export class RespWire implements Wire {
     const context = this.#context;
     context.keyspace.now = Date.now();
     const session = context.session;
+    session.skipReply = session.skipNextReply;
+    session.skipNextReply = false;
     const reply = session.subscriptions !== undefined && session.protocol === 2
       ? this.#executeSubscribed(argv)
       : this.#commands.execute(context, argv);
     // A blocked client's reply comes later, through reply().
     if (session.blocked !== undefined) return;
-    this.#encoder.write(reply, session.protocol);
+    // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped (pushes still go out).
+    if (!session.repliesOff && !session.skipReply && !session.skipNextReply) {
+      this.#encoder.write(reply, session.protocol);
+    }
+    session.skipReply = false;
+    session.flushDeferredPushes();
   }
 
   reply(reply: Reply): void {
-    this.#encoder.write(reply, this.#context.session.protocol);
+    const session = this.#context.session;
+    // CLIENT REPLY OFF/SKIP still apply to the reply that ends a wait.
+    if (!session.repliesOff && !session.skipReply) this.#encoder.write(reply, session.protocol);
+    session.skipReply = false;
+    session.flushDeferredPushes();
   }
 
   encodePush(message: Reply): Uint8Array {

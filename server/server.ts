@@ -1,20 +1,22 @@
 /**
- * The running server: listeners on the RESP and binary ports sharing one
- * keyspace and command table, the connections, the active expiry timer, the
+ * The running server: listeners on the RESP and binary ports sharing the
+ * databases and the command table, the connections, the active expiry timer, the
  * idle-client sweep, graceful shutdown, and persistence (server/persistence.ts).
  *
  * @module
  */
 import { ALL_COMMANDS } from "../lib/commands/mod.ts";
 import { CommandTable } from "../lib/commands/table.ts";
-import type { CommandContext } from "../lib/commands/types.ts";
+import { SessionContext } from "../lib/commands/context.ts";
 import type { ClientOutputLimits } from "../lib/client_output_limits.ts";
 import { type Config, outputLimitsOf } from "../lib/config.ts";
-import { Eviction, type EvictionPolicy } from "../lib/eviction.ts";
-import { Keyspace, type KeyspaceObserver } from "../lib/keyspace.ts";
+import { Eviction, type EvictionPolicy, isLfuPolicy } from "../lib/eviction.ts";
+import { Databases } from "../lib/databases.ts";
+import type { KeyspaceObserver } from "../lib/keyspace.ts";
 import { NotifyingObserver } from "../lib/notify.ts";
 import { NotifyClass, PubSub } from "../lib/pubsub.ts";
 import { Session, type WireProtocol } from "../lib/session.ts";
+import { Tracking } from "../lib/tracking.ts";
 import { WatchRegistry } from "../lib/watch.ts";
 import { ActiveExpiry } from "./active_expiry.ts";
 import { BlockingTimer } from "./blocking_timer.ts";
@@ -25,6 +27,11 @@ import { error } from "../lib/reply.ts";
 import { Logger } from "./log.ts";
 import { combineObservers } from "./observers.ts";
 import { Persistence } from "./persistence.ts";
+import {
+  deniedByProtectedMode,
+  isLoopbackAddress,
+  PROTECTED_MODE_DENIED,
+} from "../lib/protection.ts";
 import { RespWire } from "./resp_wire.ts";
 import { ServerState } from "./server_state.ts";
 
@@ -38,14 +45,17 @@ export interface ListeningPorts {
 export class KacheServer {
   readonly config: Config;
   readonly log: Logger;
-  readonly keyspace = new Keyspace();
+  /** The `databases` keyspaces; a session's SELECT picks one, the binary protocol uses 0. */
+  readonly databases: Databases;
   readonly commands = new CommandTable(ALL_COMMANDS);
   /** Sessions' WATCHed keys; the keyspace reports every change to it. */
   readonly watches = new WatchRegistry();
   /** Subscriptions, PUBLISH fan-out and keyspace notifications. */
   readonly pubsub = new PubSub();
+  /** CLIENT TRACKING: observes the keyspace only while some client tracks (lib/tracking.ts). */
+  readonly tracking = new Tracking();
   /** maxmemory and its policy; the command table consults it only while maxmemory is set. */
-  readonly eviction = new Eviction(this.keyspace);
+  readonly eviction: Eviction;
   readonly state: ServerState;
   /** Snapshots, the append-only file, and loading them at startup. */
   readonly persistence: Persistence;
@@ -70,42 +80,61 @@ export class KacheServer {
   constructor(config: Config, log = new Logger()) {
     this.config = config;
     this.log = log;
+    this.databases = new Databases(config.number("databases"));
+    this.eviction = new Eviction(this.databases);
     this.state = new ServerState(this);
-    this.keyspace.observer = this.watches;
+    this.databases.shared.observer = this.watches;
     this.exitRequested = new Promise((resolve) => this.#requestExit = resolve);
     this.persistence = new Persistence({
       config,
-      keyspace: this.keyspace,
+      databases: this.databases,
       commands: this.commands,
       log,
-      loadingContext: () => ({
-        keyspace: this.keyspace,
-        session: new Session({
-          id: 0,
-          wire: "resp",
-          address: "aof-loading",
-          localAddress: "",
-          createdAt: Date.now(),
-          authenticated: true,
-        }),
-        server: this.state,
-        commands: this.commands,
-      }),
+      loadingContext: () =>
+        new SessionContext(
+          this.databases,
+          new Session({
+            id: 0,
+            wire: "resp",
+            address: "aof-loading",
+            localAddress: "",
+            createdAt: Date.now(),
+            authenticated: true,
+          }),
+          this.state,
+          this.commands,
+        ),
       requestExit: () => {
         this.#requestExit();
         void this.shutdown();
       },
       observersChanged: () => this.#installObservers(),
     });
-    this.#expiry = new ActiveExpiry(this.keyspace, config.number("active-expire-batch"));
+    this.#expiry = new ActiveExpiry(this.databases, config.number("active-expire-batch"));
     this.#outputLimits = outputLimitsOf(config.string("client-output-buffer-limit"));
     this.#applyNotifyFlags(config.number("notify-keyspace-events"));
+    this.tracking.maxKeys = Number(config.string("tracking-table-max-keys"));
+    this.tracking.onActiveChange = (active) => {
+      this.commands.tracking = active ? this.tracking : undefined;
+      this.#installObservers();
+    };
+    // Changes outside any batch (the expiry timer) still reach BCAST clients promptly.
+    this.tracking.onBroadcastPending = () => setTimeout(() => this.tracking.flushBroadcasts(), 0);
     this.#applyMemoryLimits();
+    // Microseconds from the monotonic clock: commands are timed for commandstats and SLOWLOG.
+    this.commands.clock = () => performance.now() * 1000;
+    this.commands.slowLog.slowerThanMicros = config.number("slowlog-log-slower-than");
+    this.commands.slowLog.maxLength = config.number("slowlog-max-len");
     config.onChange((name, value) => {
+      if (name === "slowlog-log-slower-than") {
+        this.commands.slowLog.slowerThanMicros = value as number;
+      }
+      if (name === "slowlog-max-len") this.commands.slowLog.maxLength = value as number;
       if (name.startsWith("maxmemory")) this.#applyMemoryLimits();
       if (name === "loglevel") this.log.level = value as Logger["level"];
       if (name === "active-expire-batch") this.#expiry.batchSize = value as number;
       if (name === "notify-keyspace-events") this.#applyNotifyFlags(value as number);
+      if (name === "tracking-table-max-keys") this.tracking.maxKeys = Number(value);
       if (name === "client-output-buffer-limit") {
         this.#outputLimits = outputLimitsOf(value as string);
       }
@@ -123,18 +152,19 @@ export class KacheServer {
       ? this.watches
       : new NotifyingObserver(this.watches, this.pubsub);
     this.#installObservers();
-    this.keyspace.reportNewKeys = (effective & NotifyClass.newKey) !== 0;
+    this.databases.shared.reportNewKeys = (effective & NotifyClass.newKey) !== 0;
   }
 
-  /** The keyspace's one observer slot, fanned out to everyone who listens (server/observers.ts). */
+  /** The databases' one observer slot, fanned out to everyone who listens (server/observers.ts). */
   #installObservers(): void {
-    this.keyspace.observer = combineObservers([
+    this.databases.shared.observer = combineObservers([
       this.#changeObserver,
       this.persistence.aofEnabled ? this.persistence.observer : undefined,
+      this.commands.tracking,
     ]);
   }
 
-  /** maxmemory 0 takes eviction out of the command path entirely. */
+  /** maxmemory 0 (without an LFU policy) takes eviction out of the command path entirely. */
   #applyMemoryLimits(): void {
     const maxmemory = this.config.number("maxmemory");
     this.eviction.configure({
@@ -142,21 +172,23 @@ export class KacheServer {
       policy: this.config.string("maxmemory-policy") as EvictionPolicy,
       samples: this.config.number("maxmemory-samples"),
     });
-    this.commands.eviction = maxmemory > 0 ? this.eviction : undefined;
+    // An LFU policy counts accesses even without a limit, for OBJECT FREQ (as Redis).
+    const counting = isLfuPolicy(this.config.string("maxmemory-policy"));
+    this.commands.eviction = maxmemory > 0 || counting ? this.eviction : undefined;
   }
 
   /** Binds the configured ports and starts accepting; returns the ports bound. */
   listen(): ListeningPorts {
     const hostnames = this.config.string("bind").split(/\s+/).filter(Boolean);
-    const exposed = hostnames.filter((hostname) => !isLoopback(hostname));
+    const exposed = hostnames.filter((hostname) => !isLoopbackName(hostname));
     if (
       exposed.length > 0 && this.config.boolean("protected-mode") &&
       this.config.string("requirepass") === ""
     ) {
-      throw new Error(
-        `Refusing to listen on ${exposed.join(" ")} without a password: anyone who can reach it ` +
-          `could read and change every key. Set --requirepass <password>, or pass ` +
-          `--protected-mode no if the network is trusted.`,
+      this.log.warning(
+        `Protected mode is on and no password is set: clients connecting to ` +
+          `${exposed.join(" ")} from other hosts will be answered -DENIED. Set --requirepass ` +
+          `<password>, or --protected-mode no if the network is trusted.`,
       );
     }
     const ports: { resp?: number; kache?: number } = {};
@@ -245,20 +277,28 @@ export class KacheServer {
     }
     const remote = conn.remoteAddr as Deno.NetAddr;
     const local = conn.localAddr as Deno.NetAddr;
+    const loopback = isLoopbackAddress(remote.hostname);
+    // Checked per connection as Redis does, so CONFIG SET requirepass '' cannot open the port.
+    const passwordSet = this.config.string("requirepass") !== "";
+    if (
+      deniedByProtectedMode(
+        { protectedMode: this.config.boolean("protected-mode"), passwordSet },
+        loopback,
+      )
+    ) {
+      this.#refuse(conn, wireName, PROTECTED_MODE_DENIED);
+      return;
+    }
     const session = new Session({
       id: this.#nextClientId++,
       wire: wireName,
       address: `${remote.hostname}:${remote.port}`,
       localAddress: `${local.hostname}:${local.port}`,
       createdAt: Date.now(),
-      authenticated: this.config.string("requirepass") === "",
+      authenticated: !passwordSet,
+      local: loopback,
     });
-    const context: CommandContext = {
-      keyspace: this.keyspace,
-      session,
-      server: this.state,
-      commands: this.commands,
-    };
+    const context = new SessionContext(this.databases, session, this.state, this.commands);
     const wire: Wire = wireName === "kache"
       ? new KacheWire(context, {
         maxFrameLength: this.config.number("kache-max-frame"),
@@ -266,13 +306,14 @@ export class KacheServer {
       })
       : new RespWire(context, { maxBulkLength: this.config.number("proto-max-bulk-len") });
     const connection = new Connection(conn, session, wire, {
-      beforeBatch: () => {},
+      beforeBatch: () => this.persistence.beforeBatch(),
       afterBatch: () => {
         this.#expiry.reschedule();
         // The original binary commands run outside the table's execute: serve what they stored.
         const blocking = this.commands.blocking;
         if (blocking.hasReady) blocking.serveReady();
         this.#blockingTimer.reschedule();
+        this.tracking.flushBroadcasts();
         // With appendfsync always, the batch's replies wait for the AOF fsync.
         return this.persistence.afterBatch();
       },
@@ -290,8 +331,13 @@ export class KacheServer {
     this.state.connectionsReceived++;
     const loop = connection.serve().finally(() => {
       this.commands.blocking.cancel(session);
+      session.closed = true;
+      this.tracking.disable(session);
+      // The tracking table may still name this session: let it hold no connection alive.
+      session.push = undefined;
       this.watches.unwatch(session);
       this.pubsub.unsubscribeAll(session);
+      this.commands.monitors.remove(session);
       this.#connections.delete(connection);
       this.#connectionLoops.delete(loop);
     });
@@ -318,16 +364,16 @@ export class KacheServer {
     if (timeout <= 0) return;
     const cutoff = Date.now() - timeout * 1000;
     for (const connection of this.#connections) {
-      // A blocked client waits by design; Redis exempts it from the idle timeout.
-      if (connection.lastActivity < cutoff && connection.session.blocked === undefined) {
+      if (connection.lastActivity < cutoff && connection.session.idleTimeoutApplies) {
         connection.close();
       }
     }
   }
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "::1" || /^127\./.test(hostname);
+/** A `bind` name that only loopback clients can reach. */
+function isLoopbackName(hostname: string): boolean {
+  return hostname === "localhost" || isLoopbackAddress(hostname);
 }
 
 function encodeKacheError(message: string): Uint8Array {

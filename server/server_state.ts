@@ -7,11 +7,13 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
+import type { Databases } from "../lib/databases.ts";
 import { globToRegExp } from "../lib/glob.ts";
 import type { PubSub } from "../lib/pubsub.ts";
 import type { Reply } from "../lib/reply.ts";
 import type { ServerControl } from "../lib/server_control.ts";
 import type { Session } from "../lib/session.ts";
+import type { Tracking } from "../lib/tracking.ts";
 import type { WatchRegistry } from "../lib/watch.ts";
 import type { KacheServer } from "./server.ts";
 import { buildInfo } from "./info.ts";
@@ -24,14 +26,20 @@ export class ServerState implements ServerControl {
   readonly #server: KacheServer;
   /** A field, not a getter: every write command reads it to check the notification flags. */
   readonly pubsub: PubSub;
+  readonly databases: Databases;
 
   constructor(server: KacheServer) {
     this.#server = server;
     this.pubsub = server.pubsub;
+    this.databases = server.databases;
   }
 
   get watches(): WatchRegistry {
     return this.#server.watches;
+  }
+
+  get tracking(): Tracking {
+    return this.#server.tracking;
   }
 
   clockMicros(): number {
@@ -58,8 +66,8 @@ export class ServerState implements ServerControl {
   resetStats(): void {
     this.#server.commands.stats.clear();
     this.connectionsReceived = 0;
-    this.#server.keyspace.expiredCount = 0;
-    this.#server.keyspace.evictedCount = 0;
+    this.#server.databases.shared.expiredCount = 0;
+    this.#server.databases.shared.evictedCount = 0;
   }
 
   *sessions(): Iterable<Session> {

@@ -1,5 +1,5 @@
 /**
- * RDB snapshots of the keyspace: {@link saveSnapshot} writes one on the spot
+ * RDB snapshots of the databases: {@link saveSnapshot} writes one on the spot
  * (SAVE, shutdown), {@link BackgroundSnapshot} writes one while the server
  * keeps serving (BGSAVE, save rules, AOF rewrites).
  *
@@ -19,19 +19,19 @@
  *   marked too and never written. So the file is exactly the data at the
  *   cut, at the cost of one set entry per key for the snapshot's duration.
  *   A FLUSHALL swaps in fresh maps, so the walk just goes on over the old
- *   ones, which nothing changes any more.
+ *   ones, which nothing changes any more. A SWAPDB moves each database's
+ *   hook with its maps, so writes to them still reach the right cut.
+ * - Databases are written in index order, each after a SELECTDB; a key
+ *   written out early (before a change) that belongs to another database
+ *   than the walk's gets a SELECTDB of its own, and the walk's is restored.
  * - The disk work (CRC-64, writes, fsync, rename) happens in a Web Worker
  *   (snapshot_worker.ts) fed transferred chunks, with a bound on the bytes
  *   in flight so a slow disk slows the walk instead of filling memory.
  *
  * @module
  */
-import type {
-  Keyspace,
-  KeyspaceSnapshotHook,
-  KeyspaceSnapshotSource,
-  Value,
-} from "../lib/keyspace.ts";
+import type { Databases } from "../lib/databases.ts";
+import type { KeyspaceSnapshotHook, KeyspaceSnapshotSource, Value } from "../lib/keyspace.ts";
 import { RdbWriter } from "../lib/persistence/rdb_writer.ts";
 import { commitFile, removeQuietly, temporaryPathFor, writeAllSync } from "./durable_file.ts";
 import type { SnapshotWorkerReply, SnapshotWorkerRequest } from "./snapshot_worker.ts";
@@ -92,11 +92,11 @@ const MAX_IN_FLIGHT = 4 * 1024 * 1024;
 /** The synchronous save writes whenever this much is encoded. */
 const SYNC_WRITE_BYTES = 1024 * 1024;
 
-function newWriter(keyspace: Keyspace, settings: SnapshotSettings, now: number, crc: boolean) {
+function newWriter(databases: Databases, settings: SnapshotSettings, now: number, crc: boolean) {
   return new RdbWriter({
     compression: settings.compression,
     checksum: crc,
-    aux: { ctime: Math.floor(now / 1000), "used-mem": keyspace.usedMemory, ...settings.aux },
+    aux: { ctime: Math.floor(now / 1000), "used-mem": databases.usedMemory, ...settings.aux },
   });
 }
 
@@ -114,20 +114,18 @@ function writeEntry(
 }
 
 /**
- * Writes the whole keyspace to `path` now, atomically (temporary file,
- * fsync, rename, directory fsync), blocking until done. Throws on I/O errors,
+ * Writes every database to `path` now, atomically (temporary file, fsync,
+ * rename, directory fsync), blocking until done. Throws on I/O errors,
  * leaving any previous file in place.
  */
 export function saveSnapshot(
-  keyspace: Keyspace,
+  databases: Databases,
   path: string,
   settings: SnapshotSettings,
   now: number,
 ): SnapshotResult {
-  const source = keyspace.snapshotSource();
-  const writer = newWriter(keyspace, settings, now, settings.checksum);
+  const writer = newWriter(databases, settings, now, settings.checksum);
   writer.header();
-  if (source.size > 0) writer.selectDb(0, source.size, source.expiresCount);
   const temporary = temporaryPathFor(path, ".rdb");
   let bytes = 0;
   let keys = 0;
@@ -140,9 +138,14 @@ export function saveSnapshot(
           bytes += chunk.length;
         }
       };
-      for (const [key, value] of source.entries()) {
-        if (writeEntry(writer, key, value, source.expiry(key), now)) keys++;
-        if (writer.bufferedBytes >= SYNC_WRITE_BYTES) flush();
+      for (const keyspace of databases.created()) {
+        const source = keyspace.snapshotSource();
+        if (source.size === 0) continue;
+        writer.selectDb(keyspace.index, source.size, source.expiresCount);
+        for (const [key, value] of source.entries()) {
+          if (writeEntry(writer, key, value, source.expiry(key), now)) keys++;
+          if (writer.bufferedBytes >= SYNC_WRITE_BYTES) flush();
+        }
       }
       writer.finish();
       flush();
@@ -163,21 +166,22 @@ export function saveSnapshot(
  * comment. Starts at construction (the cut); {@link BackgroundSnapshot.done}
  * settles when the file is in place or the snapshot failed or was aborted.
  */
-export class BackgroundSnapshot implements KeyspaceSnapshotHook {
+export class BackgroundSnapshot {
   /** Resolves once the file is complete and renamed into place; rejects on failure or abort. */
   readonly done: Promise<SnapshotResult>;
   /** Unix ms of the cut. */
   readonly startedAt: number;
-  readonly #keyspace: Keyspace;
-  readonly #source: KeyspaceSnapshotSource;
+  readonly #databases: Databases;
+  /** One per database that held keys at the cut, in index order. */
+  readonly #cuts: DatabaseCut[];
+  /** Index into {@link BackgroundSnapshot.#cuts} of the database the walk is in. */
+  #walking = 0;
+  #entries: Iterator<[string, Value]> | undefined;
+  /** The database the file's last SELECTDB named. */
+  #selectedDb = -1;
   readonly #writer: RdbWriter;
-  readonly #entries: Iterator<[string, Value]>;
   readonly #temporaryPath: string;
   readonly #worker: Worker;
-  /** Keys already written, or created after the cut: the walk skips them. */
-  #visited = new KeySet();
-  /** Set by a FLUSHALL: the data the walk reads can no longer change. */
-  #detached = false;
   #keys = 0;
   #inFlight = 0;
   #waitingForWorker = false;
@@ -188,7 +192,7 @@ export class BackgroundSnapshot implements KeyspaceSnapshotHook {
   #resolve!: (result: SnapshotResult) => void;
   #reject!: (error: Error) => void;
 
-  constructor(keyspace: Keyspace, path: string, settings: SnapshotSettings, now: number) {
+  constructor(databases: Databases, path: string, settings: SnapshotSettings, now: number) {
     this.done = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -196,15 +200,13 @@ export class BackgroundSnapshot implements KeyspaceSnapshotHook {
     // Callers that only poll the state must not see an unhandled rejection.
     this.done.catch(() => {});
     this.startedAt = now;
-    this.#keyspace = keyspace;
-    this.#source = keyspace.snapshotSource();
+    this.#databases = databases;
+    this.#cuts = databases.created()
+      .map((keyspace) => new DatabaseCut(this, keyspace.index, keyspace.snapshotSource()))
+      .filter((cut) => cut.source.size > 0);
     // The worker computes the CRC, so the writer leaves eight zero bytes for it.
-    this.#writer = newWriter(keyspace, settings, now, false);
+    this.#writer = newWriter(databases, settings, now, false);
     this.#writer.header();
-    if (this.#source.size > 0) {
-      this.#writer.selectDb(0, this.#source.size, this.#source.expiresCount);
-    }
-    this.#entries = this.#source.entries();
     this.#temporaryPath = temporaryPathFor(path, ".rdb");
     this.#worker = new Worker(new URL("./snapshot_worker.ts", import.meta.url).href, {
       type: "module",
@@ -221,7 +223,7 @@ export class BackgroundSnapshot implements KeyspaceSnapshotHook {
       path,
       checksum: settings.checksum,
     });
-    keyspace.snapshotHook = this;
+    for (const cut of this.#cuts) databases.at(cut.db).snapshotHook = cut;
     this.#timer = setTimeout(() => this.#slice(), 0);
   }
 
@@ -235,16 +237,15 @@ export class BackgroundSnapshot implements KeyspaceSnapshotHook {
     return !this.#settled;
   }
 
-  beforeChange(key: string): void {
-    if (this.#detached || this.#visited.has(key)) return;
-    this.#visited.add(key);
-    const value = this.#source.value(key);
-    if (value !== undefined) this.#write(key, value, this.#source.expiry(key));
-  }
-
-  beforeFlush(): void {
-    this.#detached = true;
-    this.#unhook();
+  /** Writes an entry of database `db` (out of the walk's order when a change comes first). */
+  write(db: number, key: string, value: Value, expiry: number | undefined): void {
+    if (expiry !== undefined && expiry <= this.startedAt) return;
+    if (db !== this.#selectedDb) {
+      this.#writer.selectDb(db);
+      this.#selectedDb = db;
+    }
+    this.#writer.writeEntry(key, value, expiry);
+    this.#keys++;
   }
 
   /**
@@ -266,10 +267,6 @@ export class BackgroundSnapshot implements KeyspaceSnapshotHook {
     this.#fail(new Error(reason));
   }
 
-  #write(key: string, value: Value, expiry: number | undefined): void {
-    if (writeEntry(this.#writer, key, value, expiry, this.startedAt)) this.#keys++;
-  }
-
   #slice(): void {
     this.#timer = undefined;
     if (this.#settled) return;
@@ -279,21 +276,29 @@ export class BackgroundSnapshot implements KeyspaceSnapshotHook {
 
   #walk(): void {
     const deadline = performance.now() + SLICE_MILLISECONDS;
-    const visited = this.#visited;
-    const source = this.#source;
     let count = 0;
     try {
       while (true) {
-        const next = this.#entries.next();
-        if (next.done) {
+        const cut = this.#cuts[this.#walking];
+        if (cut === undefined) {
           this.#complete();
           return;
         }
-        const [key, value] = next.value;
-        if (!visited.has(key)) {
-          visited.add(key);
-          this.#write(key, value, source.expiry(key));
+        if (this.#entries === undefined) {
+          // The database's first SELECTDB carries its size hints (RESIZEDB).
+          this.#writer.selectDb(cut.db, cut.source.size, cut.source.expiresCount);
+          this.#selectedDb = cut.db;
+          this.#entries = cut.source.entries();
         }
+        const next = this.#entries.next();
+        if (next.done) {
+          cut.finish();
+          this.#walking++;
+          this.#entries = undefined;
+          continue;
+        }
+        const [key, value] = next.value;
+        if (cut.visit(key)) this.write(cut.db, key, value, cut.source.expiry(key));
         if (++count % KEYS_PER_CLOCK_READ === 0 && performance.now() >= deadline) break;
       }
       this.#send(false);
@@ -314,7 +319,6 @@ export class BackgroundSnapshot implements KeyspaceSnapshotHook {
 
   #complete(): void {
     this.#unhook();
-    this.#visited = new KeySet();
     this.#writer.finish();
     this.#send(true);
   }
@@ -350,8 +354,13 @@ export class BackgroundSnapshot implements KeyspaceSnapshotHook {
     }
   }
 
+  /** Takes this snapshot's hooks off every database (SWAPDB may have moved them). */
   #unhook(): void {
-    if (this.#keyspace.snapshotHook === this) this.#keyspace.snapshotHook = undefined;
+    for (const keyspace of this.#databases.created()) {
+      const hook = keyspace.snapshotHook;
+      if (hook instanceof DatabaseCut && hook.snapshot === this) keyspace.snapshotHook = undefined;
+    }
+    for (const cut of this.#cuts) cut.finish();
   }
 
   #fail(error: Error): void {
@@ -359,9 +368,52 @@ export class BackgroundSnapshot implements KeyspaceSnapshotHook {
     this.#settled = true;
     this.#unhook();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#visited = new KeySet();
     this.#worker.terminate();
     removeQuietly(this.#temporaryPath);
     this.#reject(error);
+  }
+}
+
+/**
+ * One database's part of a background snapshot: the data at the cut, the
+ * keys already written, and the hook its keyspace calls before a change.
+ */
+class DatabaseCut implements KeyspaceSnapshotHook {
+  readonly snapshot: BackgroundSnapshot;
+  /** The database index the data had at the cut, which the file records. */
+  readonly db: number;
+  readonly source: KeyspaceSnapshotSource;
+  /** Keys already written, or created after the cut: the walk skips them. */
+  #visited = new KeySet();
+  /** Set by a flush (the walk goes on over maps nothing changes) or once walked. */
+  #detached = false;
+
+  constructor(snapshot: BackgroundSnapshot, db: number, source: KeyspaceSnapshotSource) {
+    this.snapshot = snapshot;
+    this.db = db;
+    this.source = source;
+  }
+
+  beforeChange(key: string): void {
+    if (this.#detached || !this.visit(key)) return;
+    const value = this.source.value(key);
+    if (value !== undefined) this.snapshot.write(this.db, key, value, this.source.expiry(key));
+  }
+
+  beforeFlush(): void {
+    this.#detached = true;
+  }
+
+  /** Marks `key` written; false when it already was. */
+  visit(key: string): boolean {
+    if (this.#visited.has(key)) return false;
+    this.#visited.add(key);
+    return true;
+  }
+
+  /** The walk is past this database, or the snapshot ended: drop the visited set. */
+  finish(): void {
+    this.#detached = true;
+    this.#visited = new KeySet();
   }
 }

@@ -22,6 +22,20 @@ export function numberArgument(text: string, message = NOT_INTEGER): number {
   return Number(integerArgument(text, message));
 }
 
+/** Redis's text when a C `int` argument is a 64-bit integer out of that range. */
+export const INT32_RANGE =
+  "ERR value is out of range, value must between -2147483648 and 2147483647";
+
+/**
+ * A C `int` argument as Redis's `getIntFromObjectOrReply` reads it (database
+ * indexes): `message`, when given, replaces both of its error texts.
+ */
+export function int32Argument(text: string, message?: string): number {
+  const value = integerArgument(text, message ?? NOT_INTEGER);
+  if (value < -(2 ** 31) || value >= 2 ** 31) throw new CommandError(message ?? INT32_RANGE);
+  return Number(value);
+}
+
 /** A float argument (NaN refused, `inf` accepted), with Redis's error text. */
 export function floatArgument(text: string, message = NOT_FLOAT): number {
   const value = parseFloat64(text);

@@ -5,12 +5,14 @@
  * server reports.
  *
  * Kache has one user, `default`, whose password is `requirepass` (none when
- * empty, in which case any password is accepted for it, as Redis's `nopass`),
- * and one database, 0.
+ * empty, in which case any password is accepted for it, as Redis's `nopass`).
+ * SELECT changes the session's database (lib/commands/context.ts makes
+ * `context.keyspace` follow it); sessions on the binary protocol stay on 0.
  *
  * @module
  */
 import { UNBLOCKED_ERROR } from "../blocking.ts";
+import { DB_OUT_OF_RANGE } from "../databases.ts";
 import { CommandError, NOT_INTEGER, SYNTAX, wrongArity } from "../errors.ts";
 import { parseInteger } from "../numbers.ts";
 import {
@@ -26,14 +28,16 @@ import {
   ONE,
   PONG,
   type Reply,
+  set,
   status,
   verbatim,
   ZERO,
 } from "../reply.ts";
 import type { ServerControl } from "../server_control.ts";
 import type { Session } from "../session.ts";
+import type { Tracking } from "../tracking.ts";
 import { REDIS_COMPATIBLE_VERSION } from "../version.ts";
-import { isKeyword } from "./arguments.ts";
+import { int32Argument, isKeyword } from "./arguments.ts";
 import { helpReply } from "./help.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 
@@ -92,20 +96,29 @@ function typeOfSession(session: Session): ClientType {
  * Kache does not track are 0; `lib-name`/`lib-ver` are the Redis 7.2 fields
  * CLIENT SETINFO fills in.
  */
-export function clientInfoLine(session: Session, now: number): string {
+/** SELECT on the binary protocol, whose sessions always use database 0. */
+export const SELECT_ON_BINARY =
+  "ERR SELECT is not supported on the binary protocol, which always uses database 0";
+
+export function clientInfoLine(session: Session, now: number, tracking?: Tracking): string {
   let flags = session.subscriptions !== undefined ? "P" : "";
+  if (session.monitoring) flags += "O";
   if (session.queued !== undefined) flags += "x";
   if (session.blocked !== undefined) flags += "b";
+  const trackingFlags = tracking?.flagsOf(session) ?? [];
+  if (trackingFlags[0] === "on") flags += "t";
+  if (trackingFlags.includes("broken_redirect")) flags += "R";
+  if (trackingFlags.includes("bcast")) flags += "B";
   if (session.watchTouched) flags += "d";
   if (session.closeRequested) flags += "c";
   return `id=${session.id} addr=${session.address} laddr=${session.localAddress} fd=0 ` +
     `name=${session.name} age=${Math.max(0, Math.floor((now - session.createdAt) / 1000))} ` +
     `idle=${Math.max(0, Math.floor((now - session.lastCommandAt) / 1000))} ` +
-    `flags=${flags || "N"} db=0 sub=${session.subscriptions?.channels.size ?? 0} ` +
+    `flags=${flags || "N"} db=${session.db} sub=${session.subscriptions?.channels.size ?? 0} ` +
     `psub=${session.subscriptions?.patterns.size ?? 0} ssub=0 ` +
     `multi=${session.queued?.length ?? -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 ` +
     `rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${session.lastCommand} ` +
-    `user=default redir=-1 resp=${session.protocol} ` +
+    `user=default redir=${tracking?.redirectOf(session) ?? -1} resp=${session.protocol} ` +
     `lib-name=${session.libName} lib-ver=${session.libVersion}`;
 }
 
@@ -120,7 +133,9 @@ function clientList(context: CommandContext, argv: readonly string[]): Reply {
   if (argv.length === 4 && isKeyword(argv[2], "TYPE")) {
     const type = clientType(argv[3]!);
     for (const session of context.server.sessions()) {
-      if (typeOfSession(session) === type) text += clientInfoLine(session, now) + "\n";
+      if (typeOfSession(session) === type) {
+        text += clientInfoLine(session, now, context.server.tracking) + "\n";
+      }
     }
   } else if (argv.length > 3 && isKeyword(argv[2], "ID")) {
     const ids = argv.slice(3).map((word) => {
@@ -130,12 +145,16 @@ function clientList(context: CommandContext, argv: readonly string[]): Reply {
     });
     for (const id of ids) {
       const session = findSession(context.server, id);
-      if (session !== undefined) text += clientInfoLine(session, now) + "\n";
+      if (session !== undefined) {
+        text += clientInfoLine(session, now, context.server.tracking) + "\n";
+      }
     }
   } else if (argv.length !== 2) {
     throw new CommandError(SYNTAX);
   } else {
-    for (const session of context.server.sessions()) text += clientInfoLine(session, now) + "\n";
+    for (const session of context.server.sessions()) {
+      text += clientInfoLine(session, now, context.server.tracking) + "\n";
+    }
   }
   return verbatim(text);
 }
@@ -229,6 +248,10 @@ function clientUnblock(context: CommandContext, argv: readonly string[]): Reply 
 }
 
 const CLIENT_HELP = [
+  "CACHING (YES|NO)",
+  "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+  "GETREDIR",
+  "    Return the client ID we are redirecting to when tracking is enabled.",
   "GETNAME",
   "    Return the name of the current connection.",
   "ID",
@@ -253,6 +276,8 @@ const CLIENT_HELP = [
   "    Return information about client connections. Options:",
   "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
   "      Return clients of specified type.",
+  "REPLY (ON|OFF|SKIP)",
+  "    Control the replies sent to the current connection.",
   "SETNAME <name>",
   "    Assign the name <name> to the current connection.",
   "UNBLOCK <clientid> [TIMEOUT|ERROR]",
@@ -261,11 +286,182 @@ const CLIENT_HELP = [
   "    Set client meta attr. Options are:",
   "    * LIB-NAME: the client lib name.",
   "    * LIB-VER: the client lib version.",
+  "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+  "         [OPTIN] [OPTOUT] [NOLOOP]",
+  "    Control server assisted client side caching.",
+  "TRACKINGINFO",
+  "    Report tracking status for the current connection.",
   "NO-EVICT (ON|OFF)",
   "    Protect current client connection from eviction.",
 ];
 
+/** CLIENT TRACKING ON|OFF with Redis's option parsing and checks (`clientCommand`). */
+function clientTracking(context: CommandContext, argv: readonly string[]): Reply {
+  const { session, server } = context;
+  let redirect: Session | undefined;
+  let redirectGiven = false;
+  const options = { bcast: false, optin: false, optout: false, noloop: false };
+  const prefixes: string[] = [];
+  for (let i = 3; i < argv.length; i++) {
+    const option = argv[i]!.toLowerCase();
+    const more = i < argv.length - 1;
+    if (option === "redirect" && more) {
+      if (redirectGiven) {
+        throw new CommandError("ERR A client can only redirect to a single other client");
+      }
+      const id = parseInteger(argv[++i]!);
+      if (id === undefined) throw new CommandError(NOT_INTEGER);
+      redirect = findSession(server, Number(id));
+      if (redirect === undefined) {
+        throw new CommandError("ERR The client ID you want redirect to does not exist");
+      }
+      redirectGiven = true;
+    } else if (option === "bcast" || option === "optin" || option === "optout") {
+      options[option] = true;
+    } else if (option === "noloop") {
+      options.noloop = true;
+    } else if (option === "prefix" && more) {
+      prefixes.push(argv[++i]!);
+    } else {
+      throw new CommandError(SYNTAX);
+    }
+  }
+  if (isKeyword(argv[2], "ON")) {
+    const problem = server.tracking.enable(session, { ...options, redirect, prefixes });
+    if (problem !== undefined) throw new CommandError(problem);
+  } else if (isKeyword(argv[2], "OFF")) {
+    server.tracking.disable(session);
+  } else {
+    throw new CommandError(SYNTAX);
+  }
+  return OK;
+}
+
 const CLIENT_SUBCOMMANDS: readonly CommandSpec[] = [
+  {
+    name: "client|tracking",
+    arity: -3,
+    flags: ["noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Enable or disable server assisted client side caching support",
+    since: "6.0.0",
+    complexity: "O(1). Some options may introduce additional complexity.",
+    arguments: [
+      {
+        name: "status",
+        type: "oneof",
+        arguments: [
+          { name: "on", type: "pure-token", token: "ON" },
+          { name: "off", type: "pure-token", token: "OFF" },
+        ],
+      },
+      { name: "client-id", type: "integer", token: "REDIRECT", optional: true },
+      { name: "prefix", type: "string", token: "PREFIX", optional: true, multiple: true },
+      { name: "bcast", type: "pure-token", token: "BCAST", optional: true },
+      { name: "optin", type: "pure-token", token: "OPTIN", optional: true },
+      { name: "optout", type: "pure-token", token: "OPTOUT", optional: true },
+      { name: "noloop", type: "pure-token", token: "NOLOOP", optional: true },
+    ],
+    handler: clientTracking,
+  },
+  {
+    name: "client|caching",
+    arity: 3,
+    flags: ["noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Instruct the server about tracking or not keys in the next request",
+    since: "6.0.0",
+    complexity: "O(1)",
+    arguments: [
+      {
+        name: "mode",
+        type: "oneof",
+        arguments: [
+          { name: "yes", type: "pure-token", token: "YES" },
+          { name: "no", type: "pure-token", token: "NO" },
+        ],
+      },
+    ],
+    handler(context, argv) {
+      const { session, server } = context;
+      const tracking = server.tracking;
+      let problem: string | undefined;
+      if (!tracking.isTracking(session)) problem = tracking.setCaching(session, true);
+      else if (isKeyword(argv[2], "YES")) problem = tracking.setCaching(session, true);
+      else if (isKeyword(argv[2], "NO")) problem = tracking.setCaching(session, false);
+      else problem = SYNTAX;
+      if (problem !== undefined) throw new CommandError(problem);
+      return OK;
+    },
+  },
+  {
+    name: "client|getredir",
+    arity: 2,
+    flags: ["noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Get tracking notifications redirection client ID if any",
+    since: "6.0.0",
+    complexity: "O(1)",
+    handler(context) {
+      return integer(context.server.tracking.redirectOf(context.session));
+    },
+  },
+  {
+    name: "client|trackinginfo",
+    arity: 2,
+    flags: ["noscript", "loading", "stale"],
+    group: "connection",
+    summary:
+      "Return information about server assisted client side caching for the current connection",
+    since: "6.2.0",
+    complexity: "O(1)",
+    handler(context) {
+      const { session, server } = context;
+      const tracking = server.tracking;
+      return map([
+        [bulk("flags"), set(tracking.flagsOf(session).map(bulk))],
+        [bulk("redirect"), integer(tracking.redirectOf(session))],
+        [bulk("prefixes"), array(tracking.prefixesOf(session).map(bulk))],
+      ]);
+    },
+  },
+  {
+    name: "client|reply",
+    arity: 3,
+    flags: ["noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Instruct the server whether to reply to commands",
+    since: "3.2.0",
+    complexity: "O(1)",
+    arguments: [
+      {
+        name: "on_off_skip",
+        type: "oneof",
+        arguments: [
+          { name: "on", type: "pure-token", token: "ON" },
+          { name: "off", type: "pure-token", token: "OFF" },
+          { name: "skip", type: "pure-token", token: "SKIP" },
+        ],
+      },
+    ],
+    handler({ session }, argv) {
+      // The binary protocol answers every request in order; a missing reply would break it.
+      if (session.wire === "kache") {
+        throw new CommandError("ERR CLIENT REPLY is not available on the binary protocol");
+      }
+      if (isKeyword(argv[2], "ON")) {
+        session.repliesOff = false;
+        session.skipReply = false;
+      } else if (isKeyword(argv[2], "OFF")) {
+        session.repliesOff = true;
+      } else if (isKeyword(argv[2], "SKIP")) {
+        if (!session.repliesOff) session.skipNextReply = true;
+      } else {
+        throw new CommandError(SYNTAX);
+      }
+      return OK;
+    },
+  },
   {
     name: "client|id",
     arity: 2,
@@ -313,7 +509,9 @@ const CLIENT_SUBCOMMANDS: readonly CommandSpec[] = [
     since: "6.2.0",
     complexity: "O(1)",
     handler(context) {
-      return verbatim(clientInfoLine(context.session, context.keyspace.now) + "\n");
+      return verbatim(
+        clientInfoLine(context.session, context.keyspace.now, context.server.tracking) + "\n",
+      );
     },
   },
   {
@@ -646,9 +844,14 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
       const { session, server } = context;
       server.watches.unwatch(session);
       server.pubsub.unsubscribeAll(session);
+      context.commands.monitors.remove(session);
+      server.tracking.disable(session);
       session.endTransaction();
+      session.repliesOff = false;
+      session.skipNextReply = false;
       session.protocol = 2;
       session.name = "";
+      session.db = 0;
       session.authenticated = !passwordRequired(server);
       return RESET;
     },
@@ -662,13 +865,13 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
     since: "1.0.0",
     complexity: "O(1)",
     arguments: [{ name: "index", type: "integer" }],
-    handler(_context, argv) {
-      const index = parseInteger(argv[1]!);
-      // Redis reads the index as a C int: anything wider is "not an integer".
-      if (index === undefined || index < -(2 ** 31) || index >= 2 ** 31) {
-        throw new CommandError(NOT_INTEGER);
-      }
-      if (index !== 0) throw new CommandError("ERR DB index is out of range");
+    handler(context, argv) {
+      const index = int32Argument(argv[1]!);
+      // The binary protocol's original commands address database 0 only; a session there
+      // that selected another would see its own RESP commands and the original ones disagree.
+      if (context.session.wire === "kache") throw new CommandError(SELECT_ON_BINARY);
+      if (!context.server.databases.has(index)) throw new CommandError(DB_OUT_OF_RANGE);
+      context.session.db = index;
       return OK;
     },
   },

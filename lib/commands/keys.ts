@@ -11,16 +11,19 @@
  *   checks in 64-bit arithmetic (bigint only when a float64 would be inexact).
  *   A deadline past 2^53 ms (the year 287396) is kept as the nearest float64,
  *   and replies clamp it to the signed 64-bit range.
- * - SCAN walks the keyspace's `Map` with a live iterator (see `lib/scan.ts`):
- *   a full iteration returns every key present throughout exactly once.
- * - Kache has one database, 0: COPY's `DB` accepts only 0.
+ * - SCAN's cursor is a position in the keyspace's scan index (see
+ *   `lib/scan_index.ts`), as in Redis: no state is kept between calls, and a
+ *   full iteration returns every key present throughout at least once.
+ * - MOVE and COPY … DB reach the other database through the server's
+ *   databases; the session's own stays `context.keyspace`.
  *
  * @module
  */
 import { CommandError, NO_SUCH_KEY, SYNTAX } from "../errors.ts";
 import { globToRegExp } from "../glob.ts";
 import { type Keyspace, typeOf, type Value } from "../keyspace.ts";
-import { notify } from "../notify.ts";
+import { DB_OUT_OF_RANGE } from "../databases.ts";
+import { notify, notifyIn } from "../notify.ts";
 import { INT64_MAX, INT64_MIN, normalizeInteger } from "../numbers.ts";
 import { NotifyClass } from "../pubsub.ts";
 import {
@@ -35,28 +38,13 @@ import {
   status,
   ZERO,
 } from "../reply.ts";
-import { parseScanCursor, parseScanOptions, ScanCursors } from "../scan.ts";
 import { List } from "../list.ts";
+import { parseScanCursor, parseScanOptions } from "../scan.ts";
 import { SortedSet } from "../zset.ts";
-import { integerArgument, isKeyword } from "./arguments.ts";
+import { int32Argument, integerArgument, isKeyword } from "./arguments.ts";
 import type { ArgumentDoc, CommandContext, CommandHandler, CommandSpec } from "./types.ts";
 
 const SAME_OBJECT = "ERR source and destination objects are the same";
-const DB_OUT_OF_RANGE = "ERR DB index is out of range";
-const DB_NOT_INT32 = "ERR value is out of range, value must between -2147483648 and 2147483647";
-
-/** One cursor table per keyspace, so two servers in one process never share walks. */
-const keyspaceCursors = new WeakMap<Keyspace, ScanCursors>();
-
-/** The SCAN cursor table of `keyspace` (FLUSHALL may {@link ScanCursors.clear} it). */
-export function scanCursorsOf(keyspace: Keyspace): ScanCursors {
-  let cursors = keyspaceCursors.get(keyspace);
-  if (cursors === undefined) {
-    cursors = new ScanCursors();
-    keyspaceCursors.set(keyspace, cursors);
-  }
-  return cursors;
-}
 
 /** How many of `argv[1..]` exist, repeats counted (EXISTS, TOUCH). */
 function countExisting(context: CommandContext, argv: readonly string[]): Reply {
@@ -108,30 +96,54 @@ function rename(context: CommandContext, argv: readonly string[], onlyIfNew: boo
   return onlyIfNew ? ONE : OK;
 }
 
+/** The database a MOVE or COPY … DB names, with Redis's errors for a bad or missing one. */
+function otherDatabase(context: CommandContext, text: string): Keyspace {
+  const index = int32Argument(text);
+  const databases = context.server.databases;
+  if (!databases.has(index)) throw new CommandError(DB_OUT_OF_RANGE);
+  return databases.at(index);
+}
+
 function copyCommand(context: CommandContext, argv: readonly string[]): Reply {
+  const keyspace = context.keyspace;
+  let target = keyspace;
   let replace = false;
   for (let i = 3; i < argv.length; i++) {
     if (isKeyword(argv[i], "REPLACE")) {
       replace = true;
     } else if (isKeyword(argv[i], "DB") && i + 1 < argv.length) {
-      const db = integerArgument(argv[++i]!);
-      if (db !== (Number(db) | 0)) throw new CommandError(DB_NOT_INT32);
-      if (db !== 0) throw new CommandError(DB_OUT_OF_RANGE);
+      target = otherDatabase(context, argv[++i]!);
     } else {
       throw new CommandError(SYNTAX);
     }
   }
-  const keyspace = context.keyspace;
   const source = argv[1]!;
   const destination = argv[2]!;
-  if (source === destination) throw new CommandError(SAME_OBJECT);
+  if (target === keyspace && source === destination) throw new CommandError(SAME_OBJECT);
   const value = keyspace.get(source);
   if (value === undefined) return ZERO;
-  if (!replace && keyspace.has(destination)) return ZERO;
+  if (!replace && target.has(destination)) return ZERO;
   const deadline = keyspace.getExpiry(source);
-  keyspace.set(destination, copyValue(value));
-  if (deadline !== undefined) keyspace.setExpiry(destination, deadline);
-  notify(context, NotifyClass.generic, "copy_to", destination);
+  target.set(destination, copyValue(value));
+  if (deadline !== undefined) target.setExpiry(destination, deadline);
+  notifyIn(context, target, NotifyClass.generic, "copy_to", destination);
+  return ONE;
+}
+
+/** Redis's `moveCommand`: the key goes to another database with its TTL, unless one is there. */
+function moveCommand(context: CommandContext, argv: readonly string[]): Reply {
+  const keyspace = context.keyspace;
+  const target = otherDatabase(context, argv[2]!);
+  if (target === keyspace) throw new CommandError(SAME_OBJECT);
+  const key = argv[1]!;
+  const value = keyspace.get(key);
+  if (value === undefined || target.has(key)) return ZERO;
+  const deadline = keyspace.getExpiry(key);
+  target.set(key, value);
+  if (deadline !== undefined) target.setExpiry(key, deadline);
+  keyspace.delete(key);
+  notifyIn(context, keyspace, NotifyClass.generic, "move_from", key);
+  notifyIn(context, target, NotifyClass.generic, "move_to", key);
   return ONE;
 }
 
@@ -150,20 +162,16 @@ function scanCommand(context: CommandContext, argv: readonly string[]): Reply {
   const { match, count, type } = parseScanOptions(argv, { from: 2, allowType: true });
   const keyspace = context.keyspace;
   const wantedType = type?.toLowerCase();
-  const page = scanCursorsOf(keyspace).scan(cursor, {
-    source: keyspace,
-    open: () => keyspace.keys(),
-    size: keyspace.size,
-    count,
-    accept(key) {
-      // get() also drops a key that expired, or was deleted, since it was read.
-      const value = keyspace.get(key);
-      if (value === undefined) return false;
-      if (match !== undefined && !match.test(key)) return false;
-      return wantedType === undefined || wantedType === typeOf(value);
-    },
-  });
-  return array([bulk(page.cursor), bulkArray(page.items)]);
+  const step = keyspace.scan(cursor, count);
+  const keys: string[] = [];
+  for (const key of step.keys) {
+    if (match !== undefined && !match.test(key)) continue;
+    // get() also drops a key that has expired, as Redis's scan does after MATCH.
+    const value = keyspace.get(key);
+    if (value === undefined) continue;
+    if (wantedType === undefined || wantedType === typeOf(value)) keys.push(key);
+  }
+  return array([bulk(String(step.cursor)), bulkArray(keys)]);
 }
 
 // ---------------------------------------------------------------------------
@@ -459,6 +467,18 @@ export const KEY_COMMANDS: readonly CommandSpec[] = [
       { name: "replace", type: "pure-token", token: "REPLACE", optional: true },
     ],
     handler: copyCommand,
+  },
+  {
+    name: "move",
+    arity: 3,
+    flags: ["write", "fast"],
+    keys: { first: 1, last: 1, step: 1 },
+    group: "generic",
+    summary: "Move a key to another database",
+    since: "1.0.0",
+    complexity: "O(1)",
+    arguments: [{ name: "key", type: "key" }, { name: "db", type: "integer" }],
+    handler: moveCommand,
   },
   {
     name: "keys",

@@ -6,10 +6,12 @@
  */
 import { BLOCKING_COMMANDS } from "./blocking.ts";
 import { CONNECTION_COMMANDS } from "./connection.ts";
+import { DUMP_COMMANDS } from "./dump.ts";
 import { KEY_COMMANDS } from "./keys.ts";
 import { LIST_COMMANDS } from "./list.ts";
 import { PUBSUB_COMMANDS } from "./pubsub.ts";
 import { SERVER_COMMANDS } from "./server.ts";
+import { SLOWLOG_COMMANDS } from "./slowlog.ts";
 import { STRING_COMMANDS } from "./strings.ts";
 import { TRANSACTION_COMMANDS } from "./transactions.ts";
 import type { CommandSpec } from "./types.ts";
@@ -18,11 +20,13 @@ import { SORTED_SET_COMMANDS } from "./zset.ts";
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...CONNECTION_COMMANDS,
   ...KEY_COMMANDS,
+  ...DUMP_COMMANDS,
   ...STRING_COMMANDS,
   ...SORTED_SET_COMMANDS,
   ...LIST_COMMANDS,
   ...BLOCKING_COMMANDS,
   ...SERVER_COMMANDS,
+  ...SLOWLOG_COMMANDS,
   ...PUBSUB_COMMANDS,
   ...TRANSACTION_COMMANDS,
 ];

@@ -11,9 +11,12 @@
  *
  * @module
  */
+import { findConfigParameter } from "../config.ts";
+import { DB_OUT_OF_RANGE } from "../databases.ts";
 import { List } from "../list.ts";
 import { CommandError, SYNTAX } from "../errors.ts";
 import { globToRegExp } from "../glob.ts";
+import { allowProtectedAction } from "../protection.ts";
 import type { Value } from "../keyspace.ts";
 import {
   array,
@@ -28,9 +31,8 @@ import {
   status,
   verbatim,
 } from "../reply.ts";
-import { integerArgument, isKeyword } from "./arguments.ts";
+import { int32Argument, integerArgument, isKeyword } from "./arguments.ts";
 import { helpReply } from "./help.ts";
-import { scanCursorsOf } from "./keys.ts";
 import { checkArity, type CommandTable } from "./table.ts";
 import type { ArgumentDoc, CommandContext, CommandFlag, CommandSpec } from "./types.ts";
 
@@ -441,6 +443,15 @@ function configSet(context: CommandContext, argv: readonly string[]): Reply {
         `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`,
       );
     }
+    // Before duplicates and values, as Redis orders its checks.
+    if (
+      findConfigParameter(lower)?.protected === true &&
+      !allowProtectedAction(protectedConfigs(server), context.session.local)
+    ) {
+      throw new CommandError(
+        `ERR CONFIG SET failed (possibly related to argument '${name}') - can't set protected config`,
+      );
+    }
     if (changes.some((change) => change.name === lower)) {
       throw new CommandError(
         `ERR CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`,
@@ -459,6 +470,11 @@ function configSet(context: CommandContext, argv: readonly string[]): Reply {
     }
   }
   return OK;
+}
+
+/** The `enable-protected-configs` setting in force. */
+function protectedConfigs(server: CommandContext["server"]): string {
+  return server.configGet(["enable-protected-configs"])[0]?.[1] ?? "no";
 }
 
 const CONFIG_SUBCOMMANDS: readonly CommandSpec[] = [
@@ -688,15 +704,28 @@ const FLUSH_ARGUMENTS: readonly ArgumentDoc[] = [{
   ],
 }];
 
-/** FLUSHDB and FLUSHALL: one database, and dropping it is O(1) either way, so ASYNC = SYNC. */
+/** FLUSHDB and FLUSHALL: dropping a database is O(1) either way, so ASYNC = SYNC. */
 function flush(context: CommandContext, argv: readonly string[]): Reply {
   if (argv.length > 2) throw new CommandError(SYNTAX);
   if (argv.length === 2 && !isKeyword(argv[1], "ASYNC") && !isKeyword(argv[1], "SYNC")) {
     throw new CommandError(SYNTAX);
   }
-  context.keyspace.flush();
-  // Unfinished SCAN walks would otherwise keep the dropped maps alive.
-  scanCursorsOf(context.keyspace).clear();
+  const databases = context.server.databases;
+  const flushed = argv[0]!.toLowerCase() === "flushall" ? databases.created() : [context.keyspace];
+  for (const keyspace of flushed) keyspace.flush();
+  return OK;
+}
+
+/** Redis's `swapdbCommand`: both indexes are checked before anything changes. */
+function swapdb(context: CommandContext, argv: readonly string[]): Reply {
+  const first = int32Argument(argv[1]!, "ERR invalid first DB index");
+  const second = int32Argument(argv[2]!, "ERR invalid second DB index");
+  const databases = context.server.databases;
+  if (!databases.has(first) || !databases.has(second)) throw new CommandError(DB_OUT_OF_RANGE);
+  databases.swap(first, second);
+  // Clients blocked in either database may find their keys filled now.
+  context.commands.blocking.swappedContents(databases.at(first), databases.at(second));
+  databases.shared.dirty++;
   return OK;
 }
 
@@ -743,6 +772,21 @@ export const SERVER_COMMANDS: readonly CommandSpec[] = [
     subcommands: CONFIG_SUBCOMMANDS,
   },
   {
+    name: "monitor",
+    arity: 1,
+    // Redis queues MONITOR in MULTI and refuses it at EXEC; Kache refuses it at once.
+    flags: ["admin", "noscript", "loading", "stale", "no_multi"],
+    group: "server",
+    summary: "Listen for all requests received by the server in real time",
+    since: "1.0.0",
+    handler(context) {
+      // Redis ignores a second MONITOR without any reply; answering OK again keeps a
+      // client that counts replies in step.
+      context.commands.monitors.add(context.session);
+      return OK;
+    },
+  },
+  {
     name: "dbsize",
     arity: 1,
     flags: ["readonly", "fast"],
@@ -775,6 +819,18 @@ export const SERVER_COMMANDS: readonly CommandSpec[] = [
     complexity: "O(N) where N is the total number of keys in all databases",
     arguments: FLUSH_ARGUMENTS,
     handler: flush,
+  },
+  {
+    name: "swapdb",
+    arity: 3,
+    flags: ["write", "fast"],
+    group: "server",
+    summary: "Swaps two Redis databases",
+    since: "4.0.0",
+    complexity: "O(N) where N is the count of clients watching or blocking on keys from both " +
+      "databases.",
+    arguments: [{ name: "index1", type: "integer" }, { name: "index2", type: "integer" }],
+    handler: swapdb,
   },
   {
     name: "time",

@@ -4,7 +4,8 @@
  * turning a thrown {@link CommandError} into an error reply. No handler counts
  * its own arguments or catches its own errors. With maxmemory set, it is also
  * where memory is brought within the limit before a command and where a
- * command is refused when that fails (lib/eviction.ts).
+ * command is refused when that fails (lib/eviction.ts); and where writes are
+ * refused while the data cannot be persisted ({@link CommandTable.writesRefused}).
  *
  * Clients blocked on keys (BLPOP …) are served here too, once the outermost
  * command (a whole EXEC or script included) has finished, as Redis's
@@ -16,6 +17,9 @@ import { BlockingRegistry } from "../blocking.ts";
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
 import { type Eviction, OOM } from "../eviction.ts";
 import { error, QUEUED, type Reply } from "../reply.ts";
+import { monitorLine, Monitors } from "../monitor.ts";
+import { SlowLog } from "../slowlog.ts";
+import type { Tracking } from "../tracking.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 
 /** Commands that act on the transaction itself and so are never queued. */
@@ -29,6 +33,8 @@ const ALLOWED_WHEN_FULL_IN_MULTI = new Set(["exec", "discard", "quit", "reset"])
 /** Per-command counters for INFO commandstats. */
 export interface CommandStats {
   calls: number;
+  /** Microseconds spent running it, when the table has a {@link CommandTable.clock}. */
+  usec: number;
   /** Calls that returned an error reply. */
   failed: number;
   /** Calls refused before running (arity, auth, …). */
@@ -48,6 +54,25 @@ export class CommandTable {
   #runDepth = 0;
   /** What the running command asked to be propagated as instead of its argv. */
   #propagateAs: readonly string[] | undefined;
+  /**
+   * A monotonic clock in microseconds (the server's `performance.now`), read
+   * before and after each command for INFO commandstats and the slow log;
+   * unset, commands are not timed (lib/ never reads a clock itself).
+   */
+  clock: (() => number) | undefined;
+  /** Commands slower than `slowlog-log-slower-than` (SLOWLOG), fed while {@link clock} is set. */
+  readonly slowLog = new SlowLog();
+  /** Clients in MONITOR mode, shown each command after it ran; an empty set costs one check. */
+  readonly monitors = new Monitors();
+  /**
+   * Set by persistence (server/persistence.ts) while the AOF cannot be
+   * written or a BGSAVE failed with stop-writes-on-bgsave-error: the
+   * `-MISCONF` error every write command (and PING) gets, as in Redis's
+   * processCommand. Undefined, as it almost always is, it costs one check.
+   */
+  writesRefused: string | undefined;
+  /** Client-side caching; set only while some client tracks or the table holds keys. */
+  tracking: Tracking | undefined;
 
   constructor(specs: Iterable<CommandSpec>) {
     for (const spec of specs) {
@@ -144,16 +169,13 @@ export class CommandTable {
       this.#count(resolved.name, "rejected");
       return error(NOAUTH);
     }
+    const refusal = this.writesRefused;
+    if (refusal !== undefined && this.#refusedOnDiskError(resolved, context)) {
+      return this.#reject(resolved, context, refusal);
+    }
     const eviction = this.eviction;
     if (eviction !== undefined && !eviction.fit() && this.#refusedWhenFull(resolved, context)) {
-      this.#count(resolved.name, "rejected");
-      if (resolved.name === "exec") {
-        context.server.watches.unwatch(session);
-        session.endTransaction();
-        return error(`EXECABORT Transaction discarded because of: ${OOM}`);
-      }
-      if (session.queued !== undefined) session.queueFailed = true;
-      return error(OOM);
+      return this.#reject(resolved, context, OOM);
     }
     if (session.queued !== undefined && !TRANSACTION_CONTROL.has(resolved.name)) {
       if (resolved.flags.includes("no_multi")) {
@@ -178,7 +200,11 @@ export class CommandTable {
   /** Calls a resolved command's handler; errors it throws become error replies. */
   run(spec: CommandSpec, context: CommandContext, argv: readonly string[]): Reply {
     const dirtyBefore = context.keyspace.dirty;
-    this.eviction?.recordAccess(spec, argv);
+    this.eviction?.recordAccess(spec, argv, context.keyspace);
+    const tracking = this.tracking;
+    tracking?.enter(context.session);
+    const clock = this.clock;
+    const started = clock === undefined ? 0 : clock();
     let reply: Reply;
     this.#runDepth++;
     this.#propagateAs = undefined;
@@ -198,15 +224,35 @@ export class CommandTable {
     }
     const propagated = this.#propagateAs ?? argv;
     this.#propagateAs = undefined;
+    tracking?.leave(spec, context.session, argv);
     if (
       this.onWrite !== undefined && context.keyspace.dirty !== dirtyBefore &&
       spec.flags.includes("write")
     ) {
       this.onWrite(propagated, context);
     }
+    if (this.monitors.size !== 0 && !hidesFromMonitor(spec)) {
+      const session = context.session;
+      this.monitors.feed(
+        monitorLine(context.server.clockMicros(), context.keyspace.index, session.address, argv),
+      );
+    }
     const stats = this.#statsOf(spec.name);
     stats.calls++;
     if (reply.kind === "error") stats.failed++;
+    if (clock !== undefined) {
+      const duration = Math.round(clock() - started);
+      stats.usec += duration;
+      if (!spec.flags.includes("skip_slowlog")) {
+        const session = context.session;
+        this.slowLog.record(
+          argv,
+          duration,
+          { address: session.address, name: session.name },
+          Math.floor(context.keyspace.now / 1000),
+        );
+      }
+    }
     return reply;
   }
 
@@ -225,6 +271,33 @@ export class CommandTable {
     });
   }
 
+  /**
+   * Whether a command must not run while writes are refused: Redis's
+   * `is_write_command || proc == pingCommand`, where EXEC counts as a write
+   * when it queued one.
+   */
+  #refusedOnDiskError(spec: CommandSpec, context: CommandContext): boolean {
+    if (spec.flags.includes("write") || spec.name === "ping") return true;
+    const queued = context.session.queued;
+    return spec.name === "exec" && queued !== undefined && queued.some((argv) => {
+      const queuedSpec = this.resolve(argv);
+      return typeof queuedSpec !== "string" && queuedSpec.flags.includes("write");
+    });
+  }
+
+  /** Redis's rejectCommand: the error, which also dooms an open transaction. */
+  #reject(spec: CommandSpec, context: CommandContext, message: string): Reply {
+    const session = context.session;
+    this.#count(spec.name, "rejected");
+    if (spec.name === "exec") {
+      context.server.watches.unwatch(session);
+      session.endTransaction();
+      return error(`EXECABORT Transaction discarded because of: ${message}`);
+    }
+    if (session.queued !== undefined) session.queueFailed = true;
+    return error(message);
+  }
+
   #count(name: string, field: "rejected"): void {
     if (this.lookup(name) !== undefined) this.#statsOf(name)[field]++;
   }
@@ -232,11 +305,16 @@ export class CommandTable {
   #statsOf(name: string): CommandStats {
     let stats = this.stats.get(name);
     if (stats === undefined) {
-      stats = { calls: 0, failed: 0, rejected: 0 };
+      stats = { calls: 0, usec: 0, failed: 0, rejected: 0 };
       this.stats.set(name, stats);
     }
     return stats;
   }
+}
+
+/** Redis 7 never shows `admin` and `skip_monitor` commands to MONITOR (its `call`). */
+function hidesFromMonitor(spec: CommandSpec): boolean {
+  return spec.flags.includes("admin") || spec.flags.includes("skip_monitor");
 }
 
 /** Redis's `commandCheckArity`. */

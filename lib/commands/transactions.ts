@@ -21,7 +21,7 @@ function endTransaction(context: CommandContext): void {
 }
 
 function exec(context: CommandContext): Reply {
-  const { session, keyspace, commands } = context;
+  const { session, commands } = context;
   const queued = session.queued;
   if (queued === undefined) throw new CommandError("ERR EXEC without MULTI");
   if (session.queueFailed) {
@@ -30,7 +30,11 @@ function exec(context: CommandContext): Reply {
   }
   // A watched key whose deadline has passed counts as changed even if nothing has removed it
   // yet (Redis's isWatchedKeyExpired): reading it expires it now and the registry hears of it.
-  for (const key of session.watched) keyspace.has(key);
+  const databases = context.server.databases;
+  for (const [db, keys] of session.watched) {
+    const keyspace = databases.at(db);
+    for (const key of keys) keyspace.has(key);
+  }
   if (session.watchTouched) {
     endTransaction(context);
     return NIL_ARRAY;
@@ -108,7 +112,7 @@ export const TRANSACTION_COMMANDS: readonly CommandSpec[] = [
         const key = argv[i]!;
         // Checking existence first also expires a key already past its deadline, before the
         // session watches it, so that expiry does not count as a change.
-        server.watches.watch(session, key, keyspace.has(key));
+        server.watches.watch(session, keyspace.index, key, keyspace.has(key));
       }
       return OK;
     },

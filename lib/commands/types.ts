@@ -32,6 +32,10 @@ export type CommandFlag =
 
 /** What a handler may reach: the data, its own connection, and the server around it. */
 export interface CommandContext {
+  /**
+   * The session's selected database (lib/commands/context.ts): read it per
+   * command, never keep it, since SELECT changes it.
+   */
   readonly keyspace: Keyspace;
   readonly session: Session;
   readonly server: ServerControl;

@@ -33,7 +33,6 @@ import {
 import { parseScanCursor, parseScanOptions } from "../scan.ts";
 import { SortedSet } from "../zset.ts";
 import { floatArgument, isKeyword, numberArgument } from "./arguments.ts";
-import { scanCursorsOf } from "./keys.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 import {
   combine,
@@ -328,17 +327,11 @@ function scanMembers({ keyspace }: CommandContext, argv: readonly string[]): Rep
     for (const [member, score] of zset.entries()) if (matches(member)) push(member, score);
     return array([bulk("0"), array(items)]);
   }
-  // The keyspace's one cursor table (SCAN's too), so FLUSHALL forgets ZSCAN walks as well.
-  // The member Map's iterator survives changes to the set, which a tree walk would not.
-  const page = scanCursorsOf(keyspace).scan(cursor, {
-    source: zset,
-    open: () => zset.members(),
-    size: zset.size,
-    count,
-    accept: (member) => zset.score(member) !== undefined && matches(member),
-  });
-  for (const member of page.items) push(member, zset.score(member)!);
-  return array([bulk(page.cursor), array(items)]);
+  const step = zset.scan(cursor, count);
+  for (const member of step.keys) {
+    if (matches(member)) push(member, zset.score(member)!);
+  }
+  return array([bulk(String(step.cursor)), array(items)]);
 }
 
 /** ZMPOP numkeys key [key …] MIN|MAX [COUNT count]: pops from the first non-empty key. */

@@ -1,9 +1,10 @@
 /**
- * Listpacks, the compact list encoding Redis ≥ 7.0 writes for small sorted
- * sets (RDB type 17, ZSET_LISTPACK: member, score, member, score…) and for
- * the nodes of a list (RDB type 18, QUICKLIST_2). Kache reads both and
- * writes list nodes ({@link encodeListpack}); sorted sets it writes as
- * ZSET_2, which Redis converts back to a listpack on load when it is small.
+ * Decoder for listpacks, the compact list encoding Redis ≥ 7.0 writes for
+ * small sorted sets (RDB type 17, ZSET_LISTPACK: member, score, member,
+ * score…) and for the nodes of a list (RDB type 18, QUICKLIST_2). Kache
+ * writes every sorted set in snapshots as ZSET_2, which Redis converts back
+ * to a listpack on load when it is small. DUMP and list nodes are written
+ * with listpack_writer.ts.
  *
  * Layout (Redis's `listpack.c`): a 6-byte header (total bytes u32 LE,
  * element count u16 LE, 65535 meaning "count them"), the entries, and a
@@ -159,66 +160,4 @@ export function readSignedLE(bytes: Uint8Array, p: number, size: number): string
   for (let i = size - 1; i >= 0; i--) value = value * 256 + bytes[p + i]!;
   const limit = 2 ** (8 * size);
   return String(value >= limit / 2 ? value - limit : value);
-}
-
-/**
- * Encodes elements as a listpack of string entries, as a one-byte string
- * (what the RDB writer takes). Redis would store canonical integers in its
- * integer encodings; a string entry reads back as the same bytes.
- *
- * @example
- * ```ts
- * import { deepStrictEqual } from "node:assert/strict";
- * import { stringToBytes } from "../bytes.ts";
- * deepStrictEqual(decodeListpack(stringToBytes(encodeListpack(["a", "bc"]))), ["a", "bc"]);
- * ```
- */
-export function encodeListpack(elements: readonly string[]): string {
-  const parts: string[] = [];
-  let total = HEADER_SIZE + 1;
-  for (const element of elements) {
-    const length = element.length;
-    let header: string;
-    if (length < 64) {
-      header = String.fromCharCode(0x80 | length);
-    } else if (length < 4096) {
-      header = String.fromCharCode(0xe0 | (length >> 8), length & 0xff);
-    } else {
-      header = String.fromCharCode(0xf0) + littleEndian(length, 4);
-    }
-    const entry = header.length + length;
-    const backlen = encodeBacklen(entry);
-    parts.push(header, element, backlen);
-    total += entry + backlen.length;
-  }
-  const count = Math.min(elements.length, UNKNOWN_COUNT);
-  return littleEndian(total, 4) + littleEndian(count, 2) + parts.join("") +
-    String.fromCharCode(END);
-}
-
-/** Bytes a listpack of these elements takes, to cut a list into nodes before encoding. */
-export function listpackEntrySize(element: string): number {
-  const length = element.length;
-  const entry = (length < 64 ? 1 : length < 4096 ? 2 : 5) + length;
-  return entry + encodeBacklen(entry).length;
-}
-
-function littleEndian(value: number, bytes: number): string {
-  let text = "";
-  for (let i = 0; i < bytes; i++) {
-    text += String.fromCharCode(Math.floor(value / 2 ** (8 * i)) & 0xff);
-  }
-  return text;
-}
-
-/** Redis's `lpEncodeBacklen`: the entry size, 7 bits per byte, the high bit on all but the first. */
-function encodeBacklen(size: number): string {
-  // Redis's thresholds (16383 already takes three bytes), so the bytes match its own.
-  const bytes = size <= 127 ? 1 : size < 16383 ? 2 : size < 2097151 ? 3 : size < 268435455 ? 4 : 5;
-  const codes: number[] = [];
-  for (let i = bytes - 1; i >= 0; i--) {
-    const group = Math.floor(size / 2 ** (7 * i)) & 127;
-    codes.push(i === bytes - 1 ? group : group | 128);
-  }
-  return String.fromCharCode(...codes);
 }

@@ -28,6 +28,12 @@ export function propagatedCommands(argv: readonly string[], keyspace: Keyspace):
     case "pexpireat":
       // A change that leaves no TTL is the binary protocol's negative expire: PERSIST.
       return expiryOf(key, keyspace);
+    case "restore": {
+      // A relative TTL is logged as the deadline it gave (as Redis rewrites it to ABSTTL).
+      if (keyspace.get(key) === undefined) return [["DEL", key]];
+      const deadline = keyspace.getExpiry(key);
+      return [["RESTORE", key, String(deadline ?? 0), argv[3]!, "REPLACE", "ABSTTL"]];
+    }
     case "incrbyfloat": {
       const value = keyspace.get(key);
       return typeof value === "string" ? [["SET", key, value, "KEEPTTL"]] : [["DEL", key]];

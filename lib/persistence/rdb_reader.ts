@@ -44,6 +44,8 @@ import { ChunkWindow } from "./chunk_window.ts";
 
 /** One key as the file holds it. */
 export interface RdbEntry {
+  /** The database the key belongs to (the last SELECTDB before it; 0 without one). */
+  readonly db: number;
   /** The key, one char per byte. */
   readonly key: string;
   /**
@@ -87,6 +89,11 @@ export interface RdbReaderOptions {
    * `length` tells where the RDB ended (an AOF with an RDB preamble continues so).
    */
   readonly allowTrailingData?: boolean;
+  /**
+   * The server's database count: a SELECTDB of one at or past it fails the
+   * file, with Redis's text. Unlimited when absent.
+   */
+  readonly databases?: number;
 }
 
 /**
@@ -151,6 +158,7 @@ const doubleBytes = new Uint8Array(doubleScratch.buffer);
  * for (const chunk of writer.takeChunks()) reader.push(chunk);
  * reader.end();
  * deepStrictEqual(entries, [{
+ *   db: 0,
  *   key: "board",
  *   value: [["ann", 3], ["bob", -Infinity]],
  *   expiresAtMs: 1_900_000_000_000,
@@ -160,6 +168,7 @@ const doubleBytes = new Uint8Array(doubleScratch.buffer);
 export class RdbReader extends ChunkWindow {
   readonly #onEntry: (entry: RdbEntry) => void;
   readonly #allowTrailingData: boolean;
+  readonly #databases: number;
   readonly #crc = new Crc64();
   readonly #aux = new Map<string, string>();
   #state: State = "magic";
@@ -181,6 +190,7 @@ export class RdbReader extends ChunkWindow {
     super();
     this.#onEntry = onEntry;
     this.#allowTrailingData = options.allowTrailingData ?? false;
+    this.#databases = options.databases ?? Infinity;
   }
 
   /** True once the EOF opcode and the trailer have been read. */
@@ -353,9 +363,18 @@ export class RdbReader extends ChunkWindow {
           this.#finish();
         }
         return undefined;
-      case RDB_OPCODE.SELECTDB:
-        this.#db = this.#readLength();
+      case RDB_OPCODE.SELECTDB: {
+        const db = this.#readLength();
+        if (db >= this.#databases) {
+          throw this.#fail(
+            "FATAL: Data file was created with a Redis server configured to handle more than " +
+              `${this.#databases} databases`,
+            at,
+          );
+        }
+        this.#db = db;
         return undefined;
+      }
       case RDB_OPCODE.RESIZEDB:
         this.#readLength();
         this.#readLength();
@@ -414,13 +433,6 @@ export class RdbReader extends ChunkWindow {
     this.#currentKey = undefined;
     const key = this.#readString();
     this.#currentKey = key;
-    if (this.#db !== 0) {
-      throw this.#fail(
-        `RDB file holds keys in database ${this.#db} (key ${quote(key)}), ` +
-          "and Kache has only database 0",
-        at,
-      );
-    }
     let value: RdbEntry["value"];
     switch (type) {
       case RDB_TYPE.STRING:
@@ -458,7 +470,7 @@ export class RdbReader extends ChunkWindow {
       this.#emptyKeys++;
       return undefined;
     }
-    return { key, value, expiresAtMs };
+    return { db: this.#db, key, value, expiresAtMs };
   }
 
   /** The four list encodings: plain, one ziplist, ziplist nodes, and 7.0's nodes with containers. */

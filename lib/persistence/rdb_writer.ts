@@ -22,9 +22,9 @@
  * @module
  */
 import { REDIS_COMPATIBLE_VERSION } from "../version.ts";
-import { writeString } from "../bytes.ts";
+import { bytesToString, writeString } from "../bytes.ts";
 import { Crc64 } from "./crc64.ts";
-import { encodeListpack, listpackEntrySize } from "./listpack.ts";
+import { encodeListpack } from "./listpack_writer.ts";
 import { lzfCompress } from "./lzf.ts";
 import {
   RDB_ENCODING_LZF,
@@ -157,14 +157,17 @@ export class RdbWriter {
   }
 
   /**
-   * Starts database `db` and records its size hints (Redis's RESIZEDB):
-   * how many keys follow and how many of them have an expiry.
+   * Starts database `db` and, when given, records its size hints (Redis's
+   * RESIZEDB): how many keys follow and how many of them have an expiry.
+   * A database may be selected again later (a snapshot writing a key out
+   * of order does), without hints.
    */
-  selectDb(db: number, keys: number, keysWithExpiry: number): void {
+  selectDb(db: number, keys?: number, keysWithExpiry = 0): void {
     this.#assertOpen();
     this.#reserve(1 + MAX_LENGTH_SIZE);
     this.#bytes[this.#length++] = RDB_OPCODE.SELECTDB;
     this.#writeLength(db);
+    if (keys === undefined) return;
     this.#reserve(1 + 2 * MAX_LENGTH_SIZE);
     this.#bytes[this.#length++] = RDB_OPCODE.RESIZEDB;
     this.#writeLength(keys);
@@ -233,7 +236,7 @@ export class RdbWriter {
     let node: string[] = [];
     let nodeBytes = 7;
     for (const element of list.values()) {
-      const size = listpackEntrySize(element);
+      const size = listpackEntryBound(element);
       if (node.length > 0 && nodeBytes + size > LIST_NODE_BYTES) {
         nodes.push(node);
         node = [];
@@ -250,7 +253,7 @@ export class RdbWriter {
     for (const elements of nodes) {
       this.#reserve(MAX_LENGTH_SIZE);
       this.#writeLength(QUICKLIST_NODE_PACKED);
-      this.#writeString(encodeListpack(elements));
+      this.#writeString(bytesToString(encodeListpack(elements)));
     }
   }
 
@@ -428,4 +431,15 @@ function canonicalInt32(text: string): number | undefined {
 
 function isList(value: RdbSortedSet | RdbList): value is RdbList {
   return (value as Partial<RdbList>).typeName === "list";
+}
+
+/**
+ * Bytes a listpack entry for `element` takes at most (stored as a string;
+ * a canonical integer takes less), to cut a list into nodes before encoding.
+ */
+function listpackEntryBound(element: string): number {
+  const length = element.length;
+  const entry = (length < 64 ? 1 : length < 4096 ? 2 : 5) + length;
+  return entry +
+    (entry <= 127 ? 1 : entry < 16383 ? 2 : entry < 2097151 ? 3 : entry < 268435455 ? 4 : 5);
 }

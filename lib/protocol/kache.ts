@@ -15,6 +15,7 @@
  * @module
  */
 import { bytesToString, writeString } from "../bytes.ts";
+import { UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK } from "../protection.ts";
 import type { Reply } from "../reply.ts";
 
 /** Response status codes of the original server. */
@@ -63,7 +64,16 @@ export interface KacheDecodeResult {
   readonly consumed: number;
   /** Set when framing is broken; the connection must be closed after replying. */
   readonly error?: string;
+  /** Decoding stopped after one request (unauthenticated): run it, then decode again. */
+  readonly more?: boolean;
 }
+
+/**
+ * The largest frame an unauthenticated client may send: RESP's pre-AUTH
+ * limits (10 arguments of 16 KiB) written as one binary request.
+ */
+export const UNAUTHENTICATED_MAX_FRAME = 4 +
+  UNAUTHENTICATED_MAX_ARGS * (4 + UNAUTHENTICATED_MAX_BULK);
 
 /** Incremental decoder of request frames. */
 export class KacheDecoder {
@@ -71,6 +81,12 @@ export class KacheDecoder {
   readonly maxArgs: number;
   /** Bytes the next frame needs in total (header included); lets the caller size its buffer. */
   bytesNeeded = 4;
+  /**
+   * The client has not authenticated: frames are held to RESP's pre-AUTH
+   * limits (checked on the length field, before any buffer grows) and each
+   * call returns at most one request, so AUTH runs before the next is judged.
+   */
+  unauthenticated = false;
 
   constructor(options: KacheDecoderOptions = {}) {
     this.maxFrameLength = options.maxFrameLength ?? 512 * 1024 * 1024;
@@ -81,26 +97,40 @@ export class KacheDecoder {
     const requests: string[][] = [];
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let offset = start;
+    const unauthenticated = this.unauthenticated;
+    const limits = unauthenticated
+      ? {
+        frame: Math.min(this.maxFrameLength, UNAUTHENTICATED_MAX_FRAME),
+        args: Math.min(this.maxArgs, UNAUTHENTICATED_MAX_ARGS),
+        argLength: UNAUTHENTICATED_MAX_BULK,
+      }
+      : { frame: this.maxFrameLength, args: this.maxArgs, argLength: Infinity };
     while (end - offset >= 4) {
       const length = view.getUint32(offset, true);
-      if (length > this.maxFrameLength) {
+      if (length > limits.frame) {
         return {
           requests,
           consumed: offset - start,
-          error: `frame of ${length} bytes exceeds the limit of ${this.maxFrameLength}`,
+          error: `${unauthenticated ? "unauthenticated " : ""}frame of ${length} bytes ` +
+            `exceeds the limit of ${limits.frame}`,
         };
       }
       if (end - offset - 4 < length) {
         this.bytesNeeded = 4 + length;
         break;
       }
-      const parsed = parseRequest(bytes, view, offset + 4, offset + 4 + length, this.maxArgs);
+      const parsed = parseRequest(bytes, view, offset + 4, offset + 4 + length, limits);
       if (typeof parsed === "string") {
         return { requests, consumed: offset - start, error: parsed };
       }
       requests.push(parsed);
       offset += 4 + length;
       this.bytesNeeded = 4;
+      if (unauthenticated) {
+        return end > offset
+          ? { requests, consumed: offset - start, more: true }
+          : { requests, consumed: offset - start };
+      }
     }
     return { requests, consumed: offset - start };
   }
@@ -112,11 +142,13 @@ function parseRequest(
   view: DataView,
   start: number,
   end: number,
-  maxArgs: number,
+  limits: { readonly args: number; readonly argLength: number },
 ): string[] | string {
   if (end - start < 4) return "request too short to hold an argument count";
   const count = view.getUint32(start, true);
-  if (count > maxArgs) return `request has ${count} arguments, more than the limit of ${maxArgs}`;
+  if (count > limits.args) {
+    return `request has ${count} arguments, more than the limit of ${limits.args}`;
+  }
   // Each argument needs at least its 4-byte length: reject before allocating for it.
   if (count * 4 > end - start - 4) return "argument count does not fit in the request";
   const argv = new Array<string>(count);
@@ -126,6 +158,9 @@ function parseRequest(
     const length = view.getUint32(offset, true);
     offset += 4;
     if (length > end - offset) return "argument runs past the end of the request";
+    if (length > limits.argLength) {
+      return `argument of ${length} bytes exceeds the limit of ${limits.argLength}`;
+    }
     argv[i] = bytesToString(bytes, offset, offset + length);
     offset += length;
   }

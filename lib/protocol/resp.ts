@@ -12,10 +12,16 @@
  * reads is resumed where parsing stopped (arguments already sliced are kept),
  * and a pending bulk is not looked at again until all its bytes have arrived.
  *
+ * For a client that has not authenticated, {@link RespDecoder.unauthenticated}
+ * applies Redis's limits (10 arguments, 16 KiB each) as each header is read,
+ * before any buffer grows for it, and decodes one request per call so the
+ * caller can run AUTH before the next request is judged.
+ *
  * @module
  */
 import { bytesToString, writeString } from "../bytes.ts";
 import { formatDouble } from "../format.ts";
+import { UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK } from "../protection.ts";
 import { OK, type Reply } from "../reply.ts";
 
 /** What one {@link RespDecoder.decode} call found. */
@@ -26,6 +32,11 @@ export interface RespDecodeResult {
   consumed: number;
   /** Redis's reply text for broken framing; the connection must then be closed. */
   error?: string;
+  /**
+   * More input is buffered but decoding stopped after one request (while
+   * unauthenticated): run the requests, then call decode again before reading.
+   */
+  more?: boolean;
 }
 
 /** Limits on what a client may send; defaults are Redis's. */
@@ -63,6 +74,8 @@ const UNBALANCED_QUOTES = "ERR Protocol error: unbalanced quotes in request";
 const TOO_BIG_INLINE = "ERR Protocol error: too big inline request";
 const TOO_BIG_MULTIBULK = "ERR Protocol error: too big mbulk count string";
 const TOO_BIG_BULK = "ERR Protocol error: too big bulk count string";
+const UNAUTHENTICATED_MULTIBULK = "ERR Protocol error: unauthenticated multibulk length";
+const UNAUTHENTICATED_BULK = "ERR Protocol error: unauthenticated bulk length";
 
 /** Line searches report these instead of an index. */
 const INCOMPLETE = -1;
@@ -253,6 +266,11 @@ export class RespDecoder {
   #scanned = 0;
   /** Bytes the input must hold from the request start before the pending bulk is complete. */
   #needed = 0;
+  /**
+   * The client has not authenticated: Redis's pre-AUTH limits apply and each
+   * call returns at most one request. The caller sets it before decoding.
+   */
+  unauthenticated = false;
 
   constructor(options: RespDecoderOptions = {}) {
     this.#maxBulkLength = options.maxBulkLength ?? 512 * 1024 * 1024;
@@ -301,8 +319,11 @@ export class RespDecoder {
           error = UNBALANCED_QUOTES;
           break;
         }
-        if (inline.length > 0) requests.push(inline);
         frame = lineFeed + 1;
+        if (inline.length > 0) {
+          requests.push(inline);
+          if (this.unauthenticated) break;
+        }
         continue;
       } else {
         const cr = this.#findLineEnd(bytes, frame, end, CR);
@@ -314,6 +335,10 @@ export class RespDecoder {
         const count = parseLength(bytes, frame + 1, cr);
         if (!(count <= this.#maxMultibulkLength)) {
           error = INVALID_MULTIBULK;
+          break;
+        }
+        if (count > UNAUTHENTICATED_MAX_ARGS && this.unauthenticated) {
+          error = UNAUTHENTICATED_MULTIBULK;
           break;
         }
         // The byte after `\r` is skipped unchecked, as Redis does.
@@ -349,6 +374,10 @@ export class RespDecoder {
             error = INVALID_BULK;
             break parse;
           }
+          if (bulkLength > UNAUTHENTICATED_MAX_BULK && this.unauthenticated) {
+            error = UNAUTHENTICATED_BULK;
+            break parse;
+          }
           pos = cr + 2;
         }
         // The two bytes after the data are skipped unchecked, as Redis does.
@@ -364,8 +393,14 @@ export class RespDecoder {
       }
       requests.push(argv);
       frame = pos;
+      if (this.unauthenticated) break;
     }
-    if (error === undefined) return { requests, consumed: frame - start };
+    if (error === undefined) {
+      // Unauthenticated, parsing stops after the first request: the rest waits for the caller.
+      return this.unauthenticated && requests.length > 0 && frame < end
+        ? { requests, consumed: frame - start, more: true }
+        : { requests, consumed: frame - start };
+    }
     // The connection closes after a framing error; start clean should the object be reused.
     this.#argv = null;
     this.#needed = 0;

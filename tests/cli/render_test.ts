@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { stringToBytes } from "../../lib/bytes.ts";
 import { type ClientReply, RespReplyDecoder } from "../../lib/protocol/resp_reply.ts";
-import { describeStatus, quoteString, renderReply } from "../../cli/render.ts";
+import { describeStatus, renderReply } from "../../cli/render.ts";
+import { quoteString } from "../../lib/format.ts";
 
 interface Fixture {
   readonly command: string;

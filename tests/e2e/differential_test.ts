@@ -25,8 +25,10 @@
  * SCAN cursors), introspection (INFO, OBJECT, COMMAND DOCS), and lex ranges
  * over sets whose scores differ, which Redis documents as unspecified (the
  * random generator keeps lex ranges on all-zero-score sets). Also left out:
- * Kache's documented limits (SELECT of a database other than 0, multibulk
- * headers over its argument limit, which Redis accepts up to INT_MAX).
+ * Kache's documented limit on multibulk headers over its argument limit,
+ * which Redis accepts up to INT_MAX. The random commands move between
+ * databases 0 and 1 (SELECT, MOVE, COPY … DB, SWAPDB); the database commands
+ * in depth are in tests/e2e/differential_databases_test.ts.
  */
 import assert from "node:assert/strict";
 import { type Argv, Pair, Picker, show, transcript } from "../support/differential.ts";
@@ -207,6 +209,14 @@ const KEY_COMMANDS: Generator[] = [
   },
   (p) => [p.one(["TTL", "PTTL", "PERSIST", "EXPIRETIME", "PEXPIRETIME"]), p.one(ALL_KEYS)],
   (p) => ["KEYS", p.one(["*", "s[0-2]", "z?", "*1", "nothing"])],
+  (p) => ["SELECT", arg(p, ["0", "1"], ["16", "x"])],
+  (p) => ["MOVE", p.one(ALL_KEYS), arg(p, ["0", "1"], ["16", "x"])],
+  (p) => {
+    const keys = p.one([STRING_KEYS, ZSET_KEYS, LEX_KEYS]);
+    return ["COPY", p.one(keys), p.one(keys), "DB", arg(p, ["0", "1"], ["16"])];
+  },
+  () => ["SWAPDB", "0", "1"],
+  () => ["DBSIZE"],
 ];
 
 /** Bounds that usually make a non-empty range: [low picks, high picks, every pick, bad picks]. */
@@ -1247,6 +1257,10 @@ Deno.test({
           ["SELECT", "0"],
           ["SELECT", "x"],
           ["DBSIZE"],
+          ["SELECT", "1"],
+          ["DBSIZE"],
+          ["GET", "s"],
+          ["SELECT", "0"],
           ["EXISTS", "z", "s"],
         ]);
       });
@@ -1514,6 +1528,7 @@ Deno.test({
           for (const { seed, resp3 } of runs) {
             const pair = resp3 ? await open("RESP3 client") : c;
             if (resp3) await pair.run("HELLO", "3");
+            await pair.run("SELECT", "0");
             await pair.run("FLUSHALL");
             const commands = randomCommands(seed, 1000);
             for (const [index, argv] of commands.entries()) {

@@ -1,10 +1,11 @@
 /**
  * Safe defaults and limits on a real server process: authentication on both
- * protocols, protected mode, maxclients, and the query buffer limit.
+ * protocols, maxclients, and the query buffer limit (protected mode and the
+ * limits before AUTH: security_test.ts).
  */
 import assert from "node:assert/strict";
 import { KacheConnection } from "../../cli/connection.ts";
-import { MAIN, withServer } from "../support/server_process.ts";
+import { withServer } from "../support/server_process.ts";
 
 async function readAll(conn: Deno.Conn): Promise<string> {
   const chunks: Uint8Array[] = [];
@@ -63,17 +64,6 @@ Deno.test("requirepass: binary clients get an error status until auth", async ()
       client.close();
     }
   }, ["--requirepass", "s3cret"]);
-});
-
-Deno.test("protected mode refuses a non-loopback bind without a password", async () => {
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "serve", "--bind", "0.0.0.0", "--port", "0"],
-    stdin: "null",
-  }).output();
-  assert.equal(code, 1);
-  const message = new TextDecoder().decode(stderr);
-  assert.match(message, /Refusing to listen on 0\.0\.0\.0 without a password/);
-  assert.match(message, /--protected-mode no/);
 });
 
 Deno.test("maxclients: the extra client gets Redis's error and is closed", async () => {

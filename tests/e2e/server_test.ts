@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { encodeKacheRequest, KacheStatus } from "../../lib/protocol/kache.ts";
 import { RawKacheClient } from "../support/kache_client.ts";
+import { RawRespClient } from "../support/resp_client.ts";
 import { freePort, MAIN, startServer, withServer } from "../support/server_process.ts";
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -164,6 +165,30 @@ Deno.test("idle clients are closed after --timeout seconds", async () => {
       assert.ok(Date.now() - started >= 900, "closed too early");
     } finally {
       idle.close();
+    }
+  }, ["--timeout", "1"]);
+});
+
+Deno.test("--timeout spares subscribed clients, as Redis does", async () => {
+  await withServer(async (server) => {
+    const subscriber = await RawRespClient.connect(server.respPort);
+    const idle = await RawRespClient.connect(server.respPort);
+    let publisher: RawRespClient | undefined;
+    try {
+      await subscriber.send(["SUBSCRIBE", "news"]);
+      await idle.send(["PING"]);
+      // The plain client is closed by the sweep; the subscriber, idle just as long, is not.
+      assert.equal(await idle.readToEnd(10_000), "");
+      publisher = await RawRespClient.connect(server.respPort);
+      assert.equal((await publisher.send(["PUBLISH", "news", "still here"])).raw, ":1\r\n");
+      assert.equal(
+        (await subscriber.readReply()).raw,
+        "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$10\r\nstill here\r\n",
+      );
+    } finally {
+      subscriber.close();
+      idle.close();
+      publisher?.close();
     }
   }, ["--timeout", "1"]);
 });

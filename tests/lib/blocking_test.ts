@@ -104,18 +104,18 @@ Deno.test("BlockingRegistry forgets cancelled waiters and times out due ones", (
   strictEqual(registry.blockedCount, 0);
 });
 
-Deno.test("BlockingRegistry.swapped moves waiters to the keyspace now at their database", () => {
+Deno.test("BlockingRegistry.swappedContents readies waited keys that now hold values", () => {
   const registry = new BlockingRegistry();
   const zero = new Keyspace();
   const one = new Keyspace();
   const woken: string[] = [];
   registry.block(popper(session(1, woken), zero, ["k"]));
   push(one, "k", "from one");
-  // SWAPDB 0 1: database 0 now holds what was `one`.
-  registry.swapped(zero, one);
   registry.serveReady();
-  deepStrictEqual(woken, ["1:from one"]);
-  push(zero, "k", "stays");
+  deepStrictEqual(woken, []);
+  // SWAPDB 0 1: the contents change places, the client stays with database 0.
+  zero.swapContents(one);
+  registry.swappedContents(zero, one);
   registry.serveReady();
   deepStrictEqual(woken, ["1:from one"]);
 });

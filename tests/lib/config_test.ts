@@ -294,3 +294,51 @@ Deno.test("parseConfigFile reports unbalanced quotes with the line number", () =
     assert.match(parsed.error, /quote/i, line);
   }
 });
+
+Deno.test("Config.set keeps requirepass as the bytes a client sends, from startup text or CONFIG SET", () => {
+  const config = new Config();
+  // From argv or a config file the text is UTF-8: stored as its 12 bytes.
+  assert.equal(config.set("requirepass", "пароль", { startup: true }), undefined);
+  assert.equal(config.string("requirepass"), "\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c");
+  // Over RESP the value already is those bytes, one char each: kept as is.
+  assert.equal(config.set("requirepass", "\xd0\xbf", { startup: false }), undefined);
+  assert.equal(config.string("requirepass"), "\xd0\xbf");
+});
+
+Deno.test("Config.set refuses paths in dbfilename, appendfilename and appenddirname with Redis's text", () => {
+  const config = new Config();
+  const failure = (name: string, value: string) => config.set(name, value, { startup: true });
+  assert.equal(
+    failure("dbfilename", "../../root/.ssh/authorized_keys"),
+    "CONFIG SET failed (possibly related to argument 'dbfilename') - dbfilename can't be a path, just a filename",
+  );
+  assert.match(failure("dbfilename", "a\\b")!, /dbfilename can't be a path, just a filename$/);
+  assert.match(
+    failure("appendfilename", "x/y.aof")!,
+    /appendfilename can't be a path, just a filename$/,
+  );
+  assert.match(failure("appendfilename", "")!, /appendfilename can't be empty$/);
+  assert.match(
+    failure("appenddirname", "../up")!,
+    /appenddirname can't be a path, just a dirname$/,
+  );
+  assert.match(failure("appenddirname", "")!, /appenddirname can't be empty$/);
+  assert.equal(config.string("dbfilename"), "dump.rdb");
+  // An empty dbfilename is allowed, as in Redis.
+  assert.equal(failure("dbfilename", ""), undefined);
+});
+
+Deno.test("enable-protected-configs takes no, yes or local and only at startup", () => {
+  const config = new Config();
+  assert.equal(config.string("enable-protected-configs"), "no");
+  assert.equal(config.set("enable-protected-configs", "LOCAL", { startup: true }), undefined);
+  assert.equal(config.string("enable-protected-configs"), "local");
+  assert.match(
+    config.set("enable-protected-configs", "yes", { startup: false })!,
+    /can't set immutable config$/,
+  );
+  assert.match(
+    config.set("enable-protected-configs", "maybe", { startup: true })!,
+    /must be one of the following: no, yes, local$/,
+  );
+});

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { Eviction, type EvictionPolicy, OOM } from "../../lib/eviction.ts";
-import { Keyspace, type KeyspaceObserver } from "../../lib/keyspace.ts";
+import { Databases } from "../../lib/databases.ts";
+import type { Keyspace, KeyspaceObserver } from "../../lib/keyspace.ts";
 import { HASH_ENTRY_BYTES, keyEntryBytes, stringBytes } from "../../lib/memory.ts";
 import { array, bulk, error, NIL, NIL_ARRAY, OK, QUEUED, type Reply } from "../../lib/reply.ts";
 import { SortedSet } from "../../lib/zset.ts";
@@ -29,9 +30,10 @@ function fixture(
   policy: EvictionPolicy,
   options: { count: number; limit: number; random?: () => number; samples?: number },
 ): Fixture {
-  const keyspace = new Keyspace();
+  const databases = new Databases(16);
+  const keyspace = databases.at(0);
   keyspace.now = 1_000 * MINUTE;
-  const eviction = new Eviction(keyspace, options.random ?? (() => 0));
+  const eviction = new Eviction(databases, options.random ?? (() => 0));
   for (let i = 0; i < options.count; i++) keyspace.set(name(i), "v");
   limitData(eviction, keyspace, policy, options.limit * KEY_BYTES, options.samples);
   return { keyspace, eviction };
@@ -65,8 +67,8 @@ function range(from: number, to: number): string[] {
 
 Deno.test("allkeys-lru evicts the least recently used keys first", () => {
   const { keyspace, eviction } = fixture("allkeys-lru", { count: 10, limit: 10 });
-  eviction.touch("k00");
-  eviction.touch("k05");
+  eviction.touch("k00", keyspace);
+  eviction.touch("k05", keyspace);
   for (let i = 10; i < 15; i++) keyspace.set(name(i), "v");
   assert.equal(eviction.fit(), true);
   assert.deepEqual(present(keyspace), ["k00", "k05", ...range(7, 15)]);
@@ -86,7 +88,7 @@ Deno.test("allkeys-lru never evicts a key read since the hand last passed it", (
   const hot = ["k03", "k17", "k29", "k41", "k48"];
   // Each round reads the hot keys and writes a new one (a write of a new key is no use of it).
   for (let round = 0; round < 500; round++) {
-    for (const key of hot) eviction.touch(key);
+    for (const key of hot) eviction.touch(key, keyspace);
     keyspace.set(`new${round}`, "v");
     assert.equal(eviction.fit(), true);
   }
@@ -99,13 +101,14 @@ Deno.test("allkeys-lru never evicts a key read since the hand last passed it", (
 });
 
 Deno.test("allkeys-lru's hashed used-bits rarely cost a used key its second chance", () => {
-  const keyspace = new Keyspace();
-  const eviction = new Eviction(keyspace);
+  const databases = new Databases(16);
+  const keyspace = databases.at(0);
+  const eviction = new Eviction(databases);
   for (let i = 0; i < 10_000; i++) keyspace.set(`user:${i}`, "v");
   limitData(eviction, keyspace, "allkeys-lru", keyspace.usedMemory);
   const used = new Set<string>();
   for (let i = 0; i < 10_000; i += 2) used.add(`user:${i}`);
-  for (const key of used) eviction.touch(key);
+  for (const key of used) eviction.touch(key, keyspace);
   const evicted: string[] = [];
   keyspace.observer = {
     modified() {},
@@ -122,7 +125,7 @@ Deno.test("allkeys-lru's hashed used-bits rarely cost a used key its second chan
 
 Deno.test("allkeys-lru still evicts when every key was just used", () => {
   const { keyspace, eviction } = fixture("allkeys-lru", { count: 2_000, limit: 1_000 });
-  for (let i = 0; i < 2_000; i++) eviction.touch(`k${String(i).padStart(2, "0")}`);
+  for (let i = 0; i < 2_000; i++) eviction.touch(`k${String(i).padStart(2, "0")}`, keyspace);
   assert.equal(eviction.fit(), true);
   assert.ok(keyspace.size <= 1_000);
 });
@@ -132,7 +135,7 @@ Deno.test("volatile-lru evicts only keys with a TTL, least recently used first",
   for (const key of ["k02", "k04", "k06"]) keyspace.setExpiry(key, keyspace.now + MINUTE);
   const ttlBytes = keyspace.usedMemory - 10 * KEY_BYTES;
   limitData(eviction, keyspace, "volatile-lru", 8 * KEY_BYTES + ttlBytes / 3);
-  eviction.touch("k02");
+  eviction.touch("k02", keyspace);
   assert.equal(eviction.fit(), true);
   assert.deepEqual(present(keyspace), ["k00", "k01", "k02", "k03", "k05", "k07", "k08", "k09"]);
 });
@@ -174,11 +177,11 @@ Deno.test("a fit keyspace evicts nothing, and maxmemory 0 means no limit", () =>
 
 Deno.test("allkeys-lfu evicts rarely used keys before a frequently used one", () => {
   const { keyspace, eviction } = fixture("allkeys-lfu", { count: 10, limit: 1 });
-  for (let i = 0; i < 10; i++) eviction.touch(name(i));
-  for (let i = 0; i < 20; i++) eviction.touch("k07");
-  assert.equal(eviction.frequency("k07"), 26);
-  assert.equal(eviction.frequency("k03"), 6);
-  assert.equal(eviction.frequency("never-used"), 5);
+  for (let i = 0; i < 10; i++) eviction.touch(name(i), keyspace);
+  for (let i = 0; i < 20; i++) eviction.touch("k07", keyspace);
+  assert.equal(eviction.frequency("k07", keyspace), 26);
+  assert.equal(eviction.frequency("k03", keyspace), 6);
+  assert.equal(eviction.frequency("never-used", keyspace), 5);
   // The counters count too: room for one key and its counter.
   const limit = KEY_BYTES + HASH_ENTRY_BYTES;
   limitData(eviction, keyspace, "allkeys-lfu", limit);
@@ -195,7 +198,7 @@ Deno.test("allkeys-lfu still finds a victim when every pooled candidate is gone"
   keyspace.flush();
   for (const key of ["x00", "y00", "z00"]) {
     keyspace.set(key, "v");
-    for (let i = 0; i < 3; i++) eviction.touch(key);
+    for (let i = 0; i < 3; i++) eviction.touch(key, keyspace);
   }
   limitData(eviction, keyspace, "allkeys-lfu", keyspace.usedMemory - 1, 16);
   assert.equal(eviction.fit(), true);
@@ -220,30 +223,30 @@ Deno.test("LFU counters grow logarithmically, as Redis's lfu-log-factor 10", () 
     limit: 10,
     random: () => draw,
   });
-  assert.equal(eviction.frequency("k00"), 5);
-  eviction.touch("k00");
+  assert.equal(eviction.frequency("k00", keyspace), 5);
+  eviction.touch("k00", keyspace);
   // At the initial value every hit counts; one above it, a hit counts with p = 1/11.
-  assert.equal(eviction.frequency("k00"), 6);
-  eviction.touch("k00");
-  assert.equal(eviction.frequency("k00"), 6);
-  for (let i = 0; i < 100; i++) eviction.touch("k00");
-  assert.equal(eviction.frequency("k00"), 6);
+  assert.equal(eviction.frequency("k00", keyspace), 6);
+  eviction.touch("k00", keyspace);
+  assert.equal(eviction.frequency("k00", keyspace), 6);
+  for (let i = 0; i < 100; i++) eviction.touch("k00", keyspace);
+  assert.equal(eviction.frequency("k00", keyspace), 6);
   draw = 0.05;
-  eviction.touch("k00");
-  assert.equal(eviction.frequency("k00"), 7);
+  eviction.touch("k00", keyspace);
+  assert.equal(eviction.frequency("k00", keyspace), 7);
   assert.equal(keyspace.accessCounters?.size, 1);
 });
 
 Deno.test("LFU counters decay by one per idle minute, so an old favourite goes first", () => {
   const { keyspace, eviction } = fixture("allkeys-lfu", { count: 0, limit: 1 });
   keyspace.set("old", "v");
-  for (let i = 0; i < 30; i++) eviction.touch("old");
-  assert.equal(eviction.frequency("old"), 35);
+  for (let i = 0; i < 30; i++) eviction.touch("old", keyspace);
+  assert.equal(eviction.frequency("old", keyspace), 35);
   keyspace.now += 30 * MINUTE;
   keyspace.set("new", "v");
-  for (let i = 0; i < 10; i++) eviction.touch("new");
-  assert.equal(eviction.frequency("old"), 5);
-  assert.equal(eviction.frequency("new"), 15);
+  for (let i = 0; i < 10; i++) eviction.touch("new", keyspace);
+  assert.equal(eviction.frequency("old", keyspace), 5);
+  assert.equal(eviction.frequency("new", keyspace), 15);
   const limit = keyEntryBytes("new") + stringBytes(1) + HASH_ENTRY_BYTES;
   limitData(eviction, keyspace, "allkeys-lfu", limit);
   assert.equal(eviction.fit(), true);
@@ -253,9 +256,9 @@ Deno.test("LFU counters decay by one per idle minute, so an old favourite goes f
 Deno.test("volatile-lfu evicts only keys with a TTL, least frequent first", () => {
   const { keyspace, eviction } = fixture("volatile-lfu", { count: 10, limit: 9 });
   for (const key of ["k01", "k02", "k03"]) keyspace.setExpiry(key, keyspace.now + MINUTE);
-  for (const key of ["k01", "k02", "k03", "k04"]) eviction.touch(key);
-  for (let i = 0; i < 5; i++) eviction.touch("k01");
-  for (let i = 0; i < 5; i++) eviction.touch("k03");
+  for (const key of ["k01", "k02", "k03", "k04"]) eviction.touch(key, keyspace);
+  for (let i = 0; i < 5; i++) eviction.touch("k01", keyspace);
+  for (let i = 0; i < 5; i++) eviction.touch("k03", keyspace);
   // Keys without a TTL get no counter: volatile-lfu would never look at it.
   assert.equal(keyspace.accessCounters?.has("k04"), false);
   const evicted: string[] = [];
@@ -339,7 +342,7 @@ Deno.test("an evicted key is reported to the observer as evicted", () => {
 /** A harness whose table enforces `limit` keys' worth of memory under `policy`. */
 function limited(policy: EvictionPolicy, limit: number): Harness & { eviction: Eviction } {
   const harness = createHarness();
-  const eviction = new Eviction(harness.keyspace, () => 0);
+  const eviction = new Eviction(harness.databases, () => 0);
   limitData(eviction, harness.keyspace, policy, limit * KEY_BYTES);
   harness.commands.eviction = eviction;
   return Object.assign(harness, { eviction });

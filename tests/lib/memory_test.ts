@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { bytesToString } from "../../lib/bytes.ts";
+import { Databases } from "../../lib/databases.ts";
 import { Eviction } from "../../lib/eviction.ts";
 import { Keyspace } from "../../lib/keyspace.ts";
 import {
@@ -71,9 +72,10 @@ Deno.test("SortedSet.byteSize grows with members and their lengths and reports d
 
 Deno.test("Keyspace.usedMemory equals a recount after random writes, expiries and deletes", () => {
   const random = seeded(7);
-  const keyspace = new Keyspace();
+  const databases = new Databases(1);
+  const keyspace = databases.at(0);
   keyspace.now = 1_000;
-  const eviction = new Eviction(keyspace, random);
+  const eviction = new Eviction(databases, random);
   eviction.configure({ maxmemory: 1e12, policy: "allkeys-lfu", samples: 5 });
   const key = () => `k${Math.floor(random() * 60)}`;
   for (let step = 0; step < 5_000; step++) {
@@ -126,7 +128,7 @@ Deno.test("Keyspace.usedMemory equals a recount after random writes, expiries an
           keyspace.expireDue(5);
           break;
         case 10:
-          eviction.touch(k);
+          eviction.touch(k, keyspace);
           break;
         case 11:
           if (random() < 0.05) keyspace.flush();
@@ -196,7 +198,7 @@ function padded(prefix: string, length: number): string {
   return decoded(prefix.padEnd(length, "."));
 }
 
-const SCENARIOS: Record<string, (keyspace: Keyspace) => void> = {
+const SCENARIOS: Record<string, (keyspace: Keyspace, databases: Databases) => void> = {
   "200k small strings"(keyspace) {
     for (let i = 0; i < 200_000; i++) keyspace.set(padded(`key:${i}`, 12), padded(`${i}`, 10));
   },
@@ -238,13 +240,13 @@ const SCENARIOS: Record<string, (keyspace: Keyspace) => void> = {
       keyspace.storeCollection(padded(`queue:${i}`, 10), list);
     }
   },
-  "100k strings with LFU counters"(keyspace) {
-    const eviction = new Eviction(keyspace);
+  "100k strings with LFU counters"(keyspace, databases) {
+    const eviction = new Eviction(databases);
     eviction.configure({ maxmemory: 1e12, policy: "allkeys-lfu", samples: 5 });
     for (let i = 0; i < 100_000; i++) {
       const key = padded(`key:${i}`, 12);
       keyspace.set(key, padded(`${i}`, 20));
-      eviction.touch(key);
+      eviction.touch(key, keyspace);
     }
   },
 };
@@ -259,13 +261,14 @@ function probe(): Measurement[] {
   };
   const results: Measurement[] = [];
   for (const [scenario, load] of Object.entries(SCENARIOS)) {
-    let keyspace: Keyspace | undefined = new Keyspace();
+    let databases: Databases | undefined = new Databases(1);
+    const keyspace = databases.at(0);
     keyspace.now = 1;
     const before = heap();
-    load(keyspace);
+    load(keyspace, databases);
     const after = heap();
     results.push({ scenario, estimate: keyspace.usedMemory, heap: after - before });
-    keyspace = undefined;
+    databases = undefined;
   }
   return results;
 }

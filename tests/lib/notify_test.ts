@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { KeyspaceObserver } from "../../lib/keyspace.ts";
+import { Keyspace, type KeyspaceObserver } from "../../lib/keyspace.ts";
 import {
   formatNotifyKeyspaceEvents,
   NOTIFY_ALL,
@@ -10,6 +10,8 @@ import { NotifyClass, PubSub } from "../../lib/pubsub.ts";
 import type { Reply } from "../../lib/reply.ts";
 import { WatchRegistry } from "../../lib/watch.ts";
 import { createHarness, type Harness } from "../support/command_harness.ts";
+
+const db0 = new Keyspace(0);
 
 Deno.test("parseNotifyKeyspaceEvents reads Redis's letters and refuses anything else", () => {
   assert.equal(parseNotifyKeyspaceEvents(""), 0);
@@ -161,11 +163,11 @@ Deno.test("NotifyingObserver forwards every change to the WATCH registry it wrap
     evicted: (key) => calls.push(`evicted ${key}`),
   };
   const observer = new NotifyingObserver(next, new PubSub());
-  observer.modified("a");
-  observer.expired("b");
-  observer.flushed();
-  observer.created("c");
-  observer.evicted("d");
+  observer.modified("a", db0);
+  observer.expired("b", db0);
+  observer.flushed(db0);
+  observer.created("c", db0);
+  observer.evicted("d", db0);
   assert.deepEqual(calls, ["modified a", "expired b", "flushed", "evicted d"]);
   assert.ok(new NotifyingObserver(new WatchRegistry(), new PubSub()));
 });
@@ -182,6 +184,6 @@ Deno.test("NotifyingObserver publishes evicted events for the eviction hook", ()
     },
   }, "__keyevent@0__:evicted");
   pubsub.setNotifyFlags(parseNotifyKeyspaceEvents("Ee")!);
-  new NotifyingObserver(new WatchRegistry(), pubsub).evicted("big");
+  new NotifyingObserver(new WatchRegistry(), pubsub).evicted("big", db0);
   assert.deepEqual(received, ["big"]);
 });

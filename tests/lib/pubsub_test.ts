@@ -162,10 +162,10 @@ Deno.test("PubSub.notifyKeyspaceEvent publishes on __keyspace@0__ and __keyevent
   const subscriber = recorder();
   pubsub.psubscribe(subscriber, "__key*__:*");
   pubsub.setNotifyFlags(NotifyClass.keyspace | NotifyClass.keyevent | NotifyClass.string);
-  pubsub.notifyKeyspaceEvent(NotifyClass.string, "set", "k");
-  pubsub.notifyKeyspaceEvent(NotifyClass.generic, "del", "k");
+  pubsub.notifyKeyspaceEvent(NotifyClass.string, "set", "k", 0);
+  pubsub.notifyKeyspaceEvent(NotifyClass.generic, "del", "k", 0);
   pubsub.setNotifyFlags(NotifyClass.keyevent | NotifyClass.generic);
-  pubsub.notifyKeyspaceEvent(NotifyClass.generic, "del", "k");
+  pubsub.notifyKeyspaceEvent(NotifyClass.generic, "del", "k", 0);
   assert.deepEqual(subscriber.received, [
     ["pmessage", "__key*__:*", "__keyspace@0__:k", "set"],
     ["pmessage", "__key*__:*", "__keyevent@0__:set", "k"],

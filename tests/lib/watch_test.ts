@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { Keyspace } from "../../lib/keyspace.ts";
+
+const db0 = new Keyspace(0);
 import { Session } from "../../lib/session.ts";
 import { WatchRegistry } from "../../lib/watch.ts";
 
@@ -19,9 +21,9 @@ Deno.test("WatchRegistry.modified marks only the sessions watching that key", ()
   const registry = new WatchRegistry();
   const watcher = newSession();
   const bystander = newSession();
-  registry.watch(watcher, "k");
-  registry.watch(bystander, "other");
-  registry.modified("k");
+  registry.watch(watcher, 0, "k");
+  registry.watch(bystander, 0, "other");
+  registry.modified("k", db0);
   assert.equal(watcher.watchTouched, true);
   assert.equal(bystander.watchTouched, false);
 });
@@ -29,8 +31,8 @@ Deno.test("WatchRegistry.modified marks only the sessions watching that key", ()
 Deno.test("WatchRegistry.expired marks watching sessions like a change", () => {
   const registry = new WatchRegistry();
   const watcher = newSession();
-  registry.watch(watcher, "k");
-  registry.expired("k");
+  registry.watch(watcher, 0, "k");
+  registry.expired("k", db0);
   assert.equal(watcher.watchTouched, true);
 });
 
@@ -38,9 +40,9 @@ Deno.test("WatchRegistry.flushed marks sessions whose watched key existed when w
   const registry = new WatchRegistry();
   const onPresent = newSession();
   const onAbsent = newSession();
-  registry.watch(onPresent, "present", true);
-  registry.watch(onAbsent, "absent", false);
-  registry.flushed();
+  registry.watch(onPresent, 0, "present", true);
+  registry.watch(onAbsent, 0, "absent", false);
+  registry.flushed(db0);
   assert.equal(onPresent.watchTouched, true);
   assert.equal(onAbsent.watchTouched, false);
 });
@@ -48,26 +50,26 @@ Deno.test("WatchRegistry.flushed marks sessions whose watched key existed when w
 Deno.test("WatchRegistry.watch records the key on the session once", () => {
   const registry = new WatchRegistry();
   const session = newSession();
-  registry.watch(session, "k", false);
-  registry.watch(session, "k", true);
-  assert.deepEqual([...session.watched], ["k"]);
+  registry.watch(session, 0, "k", false);
+  registry.watch(session, 0, "k", true);
+  assert.deepEqual([...session.watched.get(0)!], ["k"]);
   // The first WATCH decides: the key was absent then, so a flush does not count.
-  registry.flushed();
+  registry.flushed(db0);
   assert.equal(session.watchTouched, false);
 });
 
 Deno.test("WatchRegistry.unwatch forgets the session's keys and its touched mark", () => {
   const registry = new WatchRegistry();
   const session = newSession();
-  registry.watch(session, "a");
-  registry.watch(session, "b");
-  registry.modified("a");
+  registry.watch(session, 0, "a");
+  registry.watch(session, 0, "b");
+  registry.modified("a", db0);
   registry.unwatch(session);
   assert.equal(session.watched.size, 0);
   assert.equal(session.watchTouched, false);
   assert.equal(registry.keyCount, 0);
-  registry.modified("b");
-  registry.flushed();
+  registry.modified("b", db0);
+  registry.flushed(db0);
   assert.equal(session.watchTouched, false);
 });
 
@@ -75,11 +77,11 @@ Deno.test("WatchRegistry.unwatch of one session keeps others watching the same k
   const registry = new WatchRegistry();
   const leaving = newSession();
   const staying = newSession();
-  registry.watch(leaving, "k");
-  registry.watch(staying, "k");
+  registry.watch(leaving, 0, "k");
+  registry.watch(staying, 0, "k");
   registry.unwatch(leaving);
   assert.equal(registry.keyCount, 1);
-  registry.modified("k");
+  registry.modified("k", db0);
   assert.equal(staying.watchTouched, true);
   assert.equal(leaving.watchTouched, false);
 });
@@ -92,7 +94,7 @@ Deno.test("WatchRegistry as keyspace observer hears writes, deletes, expiry and 
   const session = newSession();
   const check = (change: () => void, label: string) => {
     registry.unwatch(session);
-    registry.watch(session, "k", keyspace.has("k"));
+    registry.watch(session, 0, "k", keyspace.has("k"));
     change();
     assert.equal(session.watchTouched, true, label);
   };

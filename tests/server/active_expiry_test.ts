@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
-import { Keyspace } from "../../lib/keyspace.ts";
+import { Databases } from "../../lib/databases.ts";
 import { ActiveExpiry } from "../../server/active_expiry.ts";
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 Deno.test("ActiveExpiry removes a key soon after its deadline", async () => {
-  const keyspace = new Keyspace();
+  const databases = new Databases(16);
+  const keyspace = databases.at(0);
   keyspace.now = Date.now();
   keyspace.set("k", "v");
   keyspace.setExpiry("k", Date.now() + 20);
-  const expiry = new ActiveExpiry(keyspace, 2000);
+  const expiry = new ActiveExpiry(databases, 2000);
   try {
     expiry.reschedule();
     await wait(120);
@@ -20,11 +21,12 @@ Deno.test("ActiveExpiry removes a key soon after its deadline", async () => {
 });
 
 Deno.test("ActiveExpiry sleeps through a deadline beyond setTimeout's 24.8-day range", async () => {
-  const keyspace = new Keyspace();
+  const databases = new Databases(16);
+  const keyspace = databases.at(0);
   keyspace.now = Date.now();
   keyspace.set("k", "v");
   keyspace.setExpiry("k", Date.now() + 30 * 24 * 3600 * 1000);
-  const expiry = new ActiveExpiry(keyspace, 2000);
+  const expiry = new ActiveExpiry(databases, 2000);
   try {
     expiry.reschedule();
     await wait(50);
@@ -36,13 +38,14 @@ Deno.test("ActiveExpiry sleeps through a deadline beyond setTimeout's 24.8-day r
 });
 
 Deno.test("ActiveExpiry removes a mass expiry in batches without losing keys", async () => {
-  const keyspace = new Keyspace();
+  const databases = new Databases(16);
+  const keyspace = databases.at(0);
   keyspace.now = Date.now();
   for (let i = 0; i < 10_000; i++) {
     keyspace.set(`k${i}`, "v");
     keyspace.setExpiry(`k${i}`, Date.now() + 10);
   }
-  const expiry = new ActiveExpiry(keyspace, 1000);
+  const expiry = new ActiveExpiry(databases, 1000);
   try {
     expiry.reschedule();
     for (let attempt = 0; attempt < 100 && keyspace.size > 0; attempt++) await wait(10);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { Keyspace } from "../../lib/keyspace.ts";
+import { Databases } from "../../lib/databases.ts";
+import type { Keyspace } from "../../lib/keyspace.ts";
 import { List } from "../../lib/list.ts";
 import { type RdbListValue, readRdb } from "../../lib/persistence/rdb_reader.ts";
 import { SortedSet } from "../../lib/zset.ts";
@@ -111,13 +112,14 @@ async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
 
 Deno.test("BackgroundSnapshot holds exactly the data at the cut while writers change it", async () => {
   await withDir(async (dir) => {
-    const keyspace = new Keyspace();
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
     keyspace.now = NOW;
     const next = random(7);
     const count = 40_000;
     fill(keyspace, next, count);
     const atCut = copyOf(keyspace);
-    const snapshot = new BackgroundSnapshot(keyspace, `${dir}/dump.rdb`, SETTINGS, NOW);
+    const snapshot = new BackgroundSnapshot(databases, `${dir}/dump.rdb`, SETTINGS, NOW);
     let writes = 0;
     let finished = false;
     snapshot.done.then(() => finished = true, () => finished = true);
@@ -142,10 +144,11 @@ Deno.test("BackgroundSnapshot holds exactly the data at the cut while writers ch
 
 Deno.test("BackgroundSnapshot leaves out keys created after the cut and keeps deleted ones", async () => {
   await withDir(async (dir) => {
-    const keyspace = new Keyspace();
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
     keyspace.now = NOW;
     for (let i = 0; i < 5_000; i++) keyspace.set(`k${i}`, String(i));
-    const snapshot = new BackgroundSnapshot(keyspace, `${dir}/dump.rdb`, SETTINGS, NOW);
+    const snapshot = new BackgroundSnapshot(databases, `${dir}/dump.rdb`, SETTINGS, NOW);
     for (let i = 0; i < 5_000; i++) keyspace.delete(`k${i}`);
     keyspace.set("late", "x");
     keyspace.delete("late");
@@ -160,12 +163,13 @@ Deno.test("BackgroundSnapshot leaves out keys created after the cut and keeps de
 
 Deno.test("BackgroundSnapshot survives a FLUSHALL during the walk", async () => {
   await withDir(async (dir) => {
-    const keyspace = new Keyspace();
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
     keyspace.now = NOW;
     const next = random(3);
     fill(keyspace, next, 30_000);
     const atCut = copyOf(keyspace);
-    const snapshot = new BackgroundSnapshot(keyspace, `${dir}/dump.rdb`, SETTINGS, NOW);
+    const snapshot = new BackgroundSnapshot(databases, `${dir}/dump.rdb`, SETTINGS, NOW);
     await new Promise((resolve) => setTimeout(resolve, 0));
     keyspace.flush();
     keyspace.set("key:1", "after flush");
@@ -176,14 +180,15 @@ Deno.test("BackgroundSnapshot survives a FLUSHALL during the walk", async () => 
 
 Deno.test("saveSnapshot writes the data atomically and leaves out expired keys", async () => {
   await withDir(async (dir) => {
-    const keyspace = new Keyspace();
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
     keyspace.now = NOW;
     fill(keyspace, random(1), 2_000);
     keyspace.set("gone", "v");
     keyspace.setExpiry("gone", NOW + 10);
     keyspace.now = NOW + 20;
     const atSave = copyOf(keyspace);
-    const result = saveSnapshot(keyspace, `${dir}/dump.rdb`, SETTINGS, keyspace.now);
+    const result = saveSnapshot(databases, `${dir}/dump.rdb`, SETTINGS, keyspace.now);
     assert.equal(result.keys, atSave.size);
     assert.deepEqual(readModel(await Deno.readFile(`${dir}/dump.rdb`)), atSave);
     assert.deepEqual([...Deno.readDirSync(dir)].map((entry) => entry.name), ["dump.rdb"]);
@@ -192,9 +197,10 @@ Deno.test("saveSnapshot writes the data atomically and leaves out expired keys",
 
 Deno.test("a failed BackgroundSnapshot rejects, unhooks and leaves no temporary file", async () => {
   await withDir(async (dir) => {
-    const keyspace = new Keyspace();
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
     keyspace.set("k", "v");
-    const snapshot = new BackgroundSnapshot(keyspace, `${dir}/missing/dump.rdb`, SETTINGS, NOW);
+    const snapshot = new BackgroundSnapshot(databases, `${dir}/missing/dump.rdb`, SETTINGS, NOW);
     await assert.rejects(snapshot.done, /No such file|not found/i);
     assert.equal(keyspace.snapshotHook, undefined);
     assert.deepEqual([...Deno.readDirSync(dir)], []);
@@ -203,9 +209,10 @@ Deno.test("a failed BackgroundSnapshot rejects, unhooks and leaves no temporary 
 
 Deno.test("an aborted BackgroundSnapshot removes its temporary file", async () => {
   await withDir(async (dir) => {
-    const keyspace = new Keyspace();
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
     for (let i = 0; i < 50_000; i++) keyspace.set(`k${i}`, "v".repeat(100));
-    const snapshot = new BackgroundSnapshot(keyspace, `${dir}/dump.rdb`, SETTINGS, NOW);
+    const snapshot = new BackgroundSnapshot(databases, `${dir}/dump.rdb`, SETTINGS, NOW);
     await new Promise((resolve) => setTimeout(resolve, 5));
     snapshot.abort("stop");
     await assert.rejects(snapshot.done, /stop/);

@@ -4,20 +4,25 @@
  */
 import { ALL_COMMANDS } from "../../lib/commands/mod.ts";
 import { CommandTable } from "../../lib/commands/table.ts";
-import type { CommandContext } from "../../lib/commands/types.ts";
+import { SessionContext } from "../../lib/commands/context.ts";
 import { Config } from "../../lib/config.ts";
 import { globToRegExp } from "../../lib/glob.ts";
-import { Keyspace } from "../../lib/keyspace.ts";
+import { Databases } from "../../lib/databases.ts";
+import type { Keyspace } from "../../lib/keyspace.ts";
 import { PubSub } from "../../lib/pubsub.ts";
 import { error, type Reply } from "../../lib/reply.ts";
 import type { ServerControl } from "../../lib/server_control.ts";
-import { Session } from "../../lib/session.ts";
+import { Session, type WireProtocol } from "../../lib/session.ts";
+import { combineObservers } from "../../server/observers.ts";
+import { Tracking } from "../../lib/tracking.ts";
 import { WatchRegistry } from "../../lib/watch.ts";
 
 /** A ServerControl with fixed answers, enough for commands that ask the server things. */
 export class FakeServer implements ServerControl {
+  readonly databases = new Databases(16);
   readonly watches = new WatchRegistry();
   readonly pubsub = new PubSub();
+  readonly tracking = new Tracking();
   nowMicros = 1_700_000_000_000_000;
   sessionList: Session[] = [];
   /** The real configuration table, so CONFIG tests see real validation. */
@@ -63,7 +68,9 @@ export class FakeServer implements ServerControl {
 }
 
 export interface Harness {
+  /** Database 0, where sessions start. */
   readonly keyspace: Keyspace;
+  readonly databases: Databases;
   readonly commands: CommandTable;
   readonly server: FakeServer;
   readonly session: Session;
@@ -71,35 +78,51 @@ export interface Harness {
   run(...argv: string[]): Reply;
   /** Moves the injected clock (Unix ms). */
   setNow(milliseconds: number): void;
-  /** A second client on the same keyspace (WATCH, CLIENT tests). */
-  newSession(): { session: Session; run(...argv: string[]): Reply };
+  /**
+   * Another client of the same server (WATCH, CLIENT tests), on the RESP wire
+   * unless told; `local`: on loopback.
+   */
+  newSession(
+    options?: { wire?: WireProtocol; local?: boolean },
+  ): { session: Session; run(...argv: string[]): Reply };
 }
 
 export function createHarness(now = 1_700_000_000_000): Harness {
-  const keyspace = new Keyspace();
-  keyspace.now = now;
   const commands = new CommandTable(ALL_COMMANDS);
   const server = new FakeServer();
-  keyspace.observer = server.watches;
+  const keyspace = server.databases.at(0);
+  keyspace.now = now;
+  // Tracking always listens here, so command tests see invalidations without a server.
+  server.databases.shared.observer = combineObservers([server.watches, server.tracking]);
+  commands.tracking = server.tracking;
   let nextId = 1;
-  const makeSession = () => {
+  const makeSession = (options: { wire?: WireProtocol; local?: boolean } = {}) => {
+    const wire = options.wire ?? "resp";
     const id = nextId++;
     const session = new Session({
       id,
-      wire: "resp",
+      wire,
       // Distinct peer ports, so CLIENT KILL ADDR can tell the clients apart.
       address: `127.0.0.1:${50000 + id}`,
       localAddress: "127.0.0.1:6379",
       createdAt: keyspace.now,
       authenticated: true,
+      local: options.local,
     });
     server.sessionList.push(session);
-    const context: CommandContext = { keyspace, session, server, commands };
-    return { session, run: (...argv: string[]) => commands.execute(context, argv) };
+    const context = new SessionContext(server.databases, session, server, commands);
+    const run = (...argv: string[]) => {
+      const reply = commands.execute(context, argv);
+      // As the wires do once the reply is written: messages held for the caller go out now.
+      session.flushDeferredPushes();
+      return reply;
+    };
+    return { session, run };
   };
   const first = makeSession();
   return {
     keyspace,
+    databases: server.databases,
     commands,
     server,
     session: first.session,

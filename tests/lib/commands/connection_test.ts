@@ -198,16 +198,43 @@ Deno.test("RESET requires authentication again when a password is set", () => {
   assert.deepEqual(h.run("PING"), PONG);
 });
 
-Deno.test("SELECT accepts database 0 only", () => {
+Deno.test("SELECT switches databases and refuses others with Redis's texts", () => {
   const h = createHarness();
+  assert.deepEqual(h.run("SET", "k", "zero"), OK);
+  assert.deepEqual(h.run("SELECT", "15"), OK);
+  assert.equal(h.session.db, 15);
+  assert.deepEqual(h.run("GET", "k"), NIL);
   assert.deepEqual(h.run("SELECT", "0"), OK);
-  assert.deepEqual(h.run("SELECT", "1"), error("ERR DB index is out of range"));
+  assert.deepEqual(h.run("GET", "k"), bulk("zero"));
+  assert.deepEqual(h.run("SELECT", "16"), error("ERR DB index is out of range"));
   assert.deepEqual(h.run("SELECT", "-1"), error("ERR DB index is out of range"));
   assert.deepEqual(h.run("SELECT", "abc"), error("ERR value is not an integer or out of range"));
+  assert.deepEqual(h.run("SELECT", "-0"), error("ERR value is not an integer or out of range"));
+  // Redis reads a long, then checks the C int range, with its own text (redis-server 7.0.15).
   assert.deepEqual(
     h.run("SELECT", "4294967296"),
-    error("ERR value is not an integer or out of range"),
+    error("ERR value is out of range, value must between -2147483648 and 2147483647"),
   );
+  assert.equal(h.session.db, 0);
+});
+
+Deno.test("RESET selects database 0 again, and CLIENT LIST shows the database", () => {
+  const h = createHarness();
+  h.run("SELECT", "7");
+  assert.match(text(h.run("CLIENT", "LIST")), / db=7 /);
+  assert.deepEqual(h.run("RESET"), status("RESET"));
+  assert.equal(h.session.db, 0);
+  assert.match(text(h.run("CLIENT", "LIST")), / db=0 /);
+});
+
+Deno.test("SELECT on the binary protocol is refused: its sessions use database 0", () => {
+  const h = createHarness();
+  const binary = h.newSession({ wire: "kache" });
+  assert.deepEqual(
+    binary.run("SELECT", "1"),
+    error("ERR SELECT is not supported on the binary protocol, which always uses database 0"),
+  );
+  assert.equal(binary.session.db, 0);
 });
 
 Deno.test("CLIENT ID returns the session's id", () => {

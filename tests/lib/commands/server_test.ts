@@ -481,3 +481,44 @@ Deno.test("SAVE, BGSAVE, BGREWRITEAOF and SHUTDOWN are handed to the server", ()
   }
   assert.deepEqual(h.run("SAVE", "x"), error("ERR wrong number of arguments for 'save' command"));
 });
+
+Deno.test("CONFIG SET refuses dir and dbfilename unless enable-protected-configs allows it", () => {
+  const h = createHarness();
+  const refused = (name: string) =>
+    error(
+      `ERR CONFIG SET failed (possibly related to argument '${name}') - can't set protected config`,
+    );
+  assert.deepEqual(h.run("CONFIG", "SET", "dir", "/root/.ssh"), refused("dir"));
+  assert.deepEqual(h.run("CONFIG", "SET", "DBFILENAME", "authorized_keys"), refused("DBFILENAME"));
+  // Checked before values and duplicates, as Redis orders its checks.
+  assert.deepEqual(h.run("CONFIG", "SET", "hz", "abc", "dir", "/tmp"), refused("dir"));
+  assert.deepEqual(h.run("CONFIG", "SET", "dir", "/tmp", "dir", "/tmp"), refused("dir"));
+  assert.deepEqual(
+    h.run("CONFIG", "GET", "dbfilename"),
+    map([[bulk("dbfilename"), bulk("dump.rdb")]]),
+  );
+
+  h.server.config.set("enable-protected-configs", "yes", { startup: true });
+  assert.deepEqual(h.run("CONFIG", "SET", "dbfilename", "other.rdb"), OK);
+  assert.deepEqual(
+    h.run("CONFIG", "SET", "dbfilename", "../../x"),
+    error(
+      "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - dbfilename can't be " +
+        "a path, just a filename",
+    ),
+  );
+});
+
+Deno.test("CONFIG SET of a protected config under 'local' depends on the client's address", () => {
+  const h = createHarness();
+  h.server.config.set("enable-protected-configs", "local", { startup: true });
+  // The harness's sessions do not say they are on loopback.
+  assert.deepEqual(
+    h.run("CONFIG", "SET", "dbfilename", "a.rdb"),
+    error(
+      "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set protected config",
+    ),
+  );
+  const local = h.newSession({ local: true });
+  assert.deepEqual(local.run("CONFIG", "SET", "dbfilename", "a.rdb"), OK);
+});

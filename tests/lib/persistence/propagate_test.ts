@@ -59,3 +59,17 @@ Deno.test("propagatedCommands logs INCRBYFLOAT as the value it produced", () => 
 Deno.test("deletion logs an expired or evicted key as DEL", () => {
   assert.deepEqual(deletion("k"), ["DEL", "k"]);
 });
+
+Deno.test("propagatedCommands logs RESTORE with a relative TTL as its absolute deadline", () => {
+  const payload = "\x00\x05hello\x0a\x00\x63\x72\xdf\x76\x65\x34\x20\x0a";
+  assert.deepEqual(logged([], ["RESTORE", "k", "5000", payload]), [
+    ["RESTORE", "k", String(NOW + 5000), payload, "REPLACE", "ABSTTL"],
+  ]);
+  assert.deepEqual(logged([], ["RESTORE", "k", "0", payload]), [
+    ["RESTORE", "k", "0", payload, "REPLACE", "ABSTTL"],
+  ]);
+  assert.deepEqual(
+    logged([["SET", "k", "old"]], ["RESTORE", "k", String(NOW - 1), payload, "ABSTTL", "REPLACE"]),
+    [["DEL", "k"]],
+  );
+});

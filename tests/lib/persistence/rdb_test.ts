@@ -37,7 +37,7 @@ function readAll(bytes: Uint8Array): RdbEntry[] {
 
 /** What the reader should report for a model entry. */
 function expected(entry: ModelEntry): RdbEntry {
-  return { key: entry.key, value: entry.value, expiresAtMs: entry.expiresAtMs };
+  return { db: 0, key: entry.key, value: entry.value, expiresAtMs: entry.expiresAtMs };
 }
 
 /** Raw file pieces for hand-built files. */
@@ -246,9 +246,9 @@ Deno.test("RdbReader reads expiries in milliseconds and in seconds (old files)",
     rawString("c"),
   ]));
   deepStrictEqual(readAll(file), [
-    { key: "ms", value: "a", expiresAtMs: 0x019876543210 },
-    { key: "s", value: "b", expiresAtMs: 0x6553f100 * 1000 },
-    { key: "none", value: "c", expiresAtMs: undefined },
+    { db: 0, key: "ms", value: "a", expiresAtMs: 0x019876543210 },
+    { db: 0, key: "s", value: "b", expiresAtMs: 0x6553f100 * 1000 },
+    { db: 0, key: "none", value: "c", expiresAtMs: undefined },
   ]);
 });
 
@@ -270,6 +270,7 @@ Deno.test("RdbReader reads sorted sets with text scores (type 3)", () => {
     stringToCodes("-1e10"),
   ]));
   deepStrictEqual(readAll(file), [{
+    db: 0,
     key: "z",
     value: [["a", 1.5], ["b", Infinity], ["c", -Infinity], ["d", -1e10]],
     expiresAtMs: undefined,
@@ -289,7 +290,7 @@ Deno.test("RdbReader reads listpack (type 17) and ziplist (type 12) sorted sets"
       rawString("z"),
       blob(bytes as Uint8Array),
     ]));
-    deepStrictEqual(readAll(file), [{ key: "z", value: pairs, expiresAtMs: undefined }]);
+    deepStrictEqual(readAll(file), [{ db: 0, key: "z", value: pairs, expiresAtMs: undefined }]);
   }
 });
 
@@ -300,7 +301,7 @@ Deno.test("RdbReader skips IDLE and FREQ metadata and keeps the key", () => {
     rawString("k"),
     rawString("v"),
   ]));
-  deepStrictEqual(readAll(file), [{ key: "k", value: "v", expiresAtMs: undefined }]);
+  deepStrictEqual(readAll(file), [{ db: 0, key: "k", value: "v", expiresAtMs: undefined }]);
 });
 
 Deno.test("RdbReader skips empty sorted sets as Redis does", () => {
@@ -346,14 +347,41 @@ Deno.test("RdbReader rejects functions and module data with the opcode's offset"
   throws(() => readAll(module), rdbError(/opcode 247 \(module/, 9));
 });
 
-Deno.test("RdbReader rejects keys in a database other than 0, naming it", () => {
+Deno.test("RdbReader gives each key the database of the SELECTDB before it", () => {
   const file = withTrailer(concat([
     header(),
-    new Uint8Array([0xfe, 3, 0]),
+    new Uint8Array([0]),
+    rawString("a"),
+    rawString("0"),
+    new Uint8Array([0xfe, 3, 0xfb, 1, 0, 0]),
+    rawString("b"),
+    rawString("3"),
+    new Uint8Array([0xfe, 15, 0]),
+    rawString("c"),
+    rawString("15"),
+  ]));
+  deepStrictEqual(readAll(file), [
+    { db: 0, key: "a", value: "0", expiresAtMs: undefined },
+    { db: 3, key: "b", value: "3", expiresAtMs: undefined },
+    { db: 15, key: "c", value: "15", expiresAtMs: undefined },
+  ]);
+});
+
+Deno.test("RdbReader refuses a database past the server's count with Redis's text", () => {
+  const file = withTrailer(concat([
+    header(),
+    new Uint8Array([0xfe, 16, 0]),
     rawString("k"),
     rawString("v"),
   ]));
-  throws(() => readAll(file), rdbError(/keys in database 3 \(key "k"\)/, 11));
+  const reader = new RdbReader(() => {}, { databases: 16 });
+  throws(
+    () => reader.push(file),
+    rdbError(
+      /FATAL: Data file was created with a Redis server configured to handle more than 16 databases/,
+      9,
+    ),
+  );
 });
 
 Deno.test("RdbReader verifies the CRC-64 and accepts a zero checksum as disabled", () => {

@@ -13,6 +13,7 @@ import {
   KacheTag,
   ORIGINAL_MAX_ARGS,
   ORIGINAL_MAX_FRAME,
+  UNAUTHENTICATED_MAX_FRAME,
 } from "../../../lib/protocol/kache.ts";
 import {
   array,
@@ -632,4 +633,54 @@ Deno.test("KacheResponseDecoder waits for the rest of a partial response", () =>
       consumed: 0,
     });
   }
+});
+
+Deno.test("KacheDecoder.unauthenticated refuses a large frame from its length field alone", () => {
+  const decoder = new KacheDecoder();
+  decoder.unauthenticated = true;
+  const header = new Uint8Array(4);
+  new DataView(header.buffer).setUint32(0, 300 * 1024 * 1024, true);
+  const result = decoder.decode(header, 0, 4);
+  assert.deepEqual(result.requests, []);
+  assert.equal(
+    result.error,
+    `unauthenticated frame of ${
+      300 * 1024 * 1024
+    } bytes exceeds the limit of ${UNAUTHENTICATED_MAX_FRAME}`,
+  );
+  assert.equal(decoder.bytesNeeded, 4);
+});
+
+Deno.test("KacheDecoder.unauthenticated allows 10 arguments of 16 KiB, no more", () => {
+  const decoder = new KacheDecoder();
+  decoder.unauthenticated = true;
+  const fits = encodeKacheRequest(new Array(10).fill("x".repeat(16384)));
+  assert.equal(fits.length, 4 + UNAUTHENTICATED_MAX_FRAME);
+  assert.equal(decoder.decode(fits, 0, fits.length).requests.length, 1);
+  const eleven = encodeKacheRequest(new Array(11).fill("x"));
+  assert.equal(
+    decoder.decode(eleven, 0, eleven.length).error,
+    "request has 11 arguments, more than the limit of 10",
+  );
+  const long = encodeKacheRequest(["AUTH", "x".repeat(16385)]);
+  assert.equal(
+    decoder.decode(long, 0, long.length).error,
+    "argument of 16385 bytes exceeds the limit of 16384",
+  );
+});
+
+Deno.test("KacheDecoder.unauthenticated decodes one request per call and says more is buffered", () => {
+  const decoder = new KacheDecoder();
+  decoder.unauthenticated = true;
+  const first = encodeKacheRequest(["AUTH", "pw"]);
+  const second = encodeKacheRequest(["SET", "k", "v".repeat(20000)]);
+  const bytes = new Uint8Array([...first, ...second]);
+  assert.deepEqual(decoder.decode(bytes, 0, bytes.length), {
+    requests: [["AUTH", "pw"]],
+    consumed: first.length,
+    more: true,
+  });
+  decoder.unauthenticated = false;
+  const rest = decoder.decode(bytes, first.length, bytes.length);
+  assert.equal(rest.requests[0]![2]!.length, 20000);
 });

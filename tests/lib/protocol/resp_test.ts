@@ -486,3 +486,52 @@ Deno.test("formatDouble prints the shortest round-trip decimal and Redis infinit
     assert.equal(Number(formatDouble(n)), n);
   }
 });
+
+Deno.test("RespDecoder.unauthenticated refuses more than 10 arguments with Redis's text", () => {
+  const decoder = new RespDecoder();
+  decoder.unauthenticated = true;
+  const ok = new TextEncoder().encode(`*10\r\n${"$1\r\nx\r\n".repeat(10)}`);
+  assert.equal(decoder.decode(ok, 0, ok.length).requests.length, 1);
+  const big = new TextEncoder().encode("*11\r\n");
+  assert.deepEqual(decoder.decode(big, 0, big.length), {
+    requests: [],
+    consumed: 0,
+    error: "ERR Protocol error: unauthenticated multibulk length",
+  });
+});
+
+Deno.test("RespDecoder.unauthenticated refuses a bulk over 16 KiB from its header, before its bytes", () => {
+  const decoder = new RespDecoder();
+  decoder.unauthenticated = true;
+  const header = new TextEncoder().encode("*2\r\n$3\r\nSET\r\n$209715200\r\n");
+  assert.deepEqual(decoder.decode(header, 0, header.length), {
+    requests: [],
+    consumed: 0,
+    error: "ERR Protocol error: unauthenticated bulk length",
+  });
+  assert.equal(decoder.bytesNeeded, 0);
+  const fits = new TextEncoder().encode(`*1\r\n$16384\r\n${"x".repeat(16384)}\r\n`);
+  assert.equal(decoder.decode(fits, 0, fits.length).requests[0]![0]!.length, 16384);
+});
+
+Deno.test("RespDecoder.unauthenticated decodes one request per call and says more is buffered", () => {
+  const decoder = new RespDecoder();
+  decoder.unauthenticated = true;
+  const bytes = new TextEncoder().encode(
+    `AUTH pw\r\n*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*2\r\n$3\r\nGET\r\n$20000\r\n`,
+  );
+  assert.deepEqual(decoder.decode(bytes, 0, bytes.length), {
+    requests: [["AUTH", "pw"]],
+    consumed: 9,
+    more: true,
+  });
+  assert.deepEqual(decoder.decode(bytes, 9, bytes.length), {
+    requests: [["AUTH", "pw"]],
+    consumed: 22,
+    more: true,
+  });
+  // Authenticated by then, the 20000-byte argument is only waited for.
+  decoder.unauthenticated = false;
+  assert.deepEqual(decoder.decode(bytes, 31, bytes.length), { requests: [], consumed: 0 });
+  assert.equal(decoder.bytesNeeded, 21 + 20002);
+});

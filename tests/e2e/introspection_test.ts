@@ -1,0 +1,136 @@
+/**
+ * What operators read on a running server: true command timings in INFO
+ * commandstats, the CPU section, and the slow log over a real connection.
+ */
+import assert from "node:assert/strict";
+import type { ClientReply } from "../../lib/protocol/resp_reply.ts";
+import { requireTool, startRedis } from "../support/redis_process.ts";
+import { RawRespClient } from "../support/resp_client.ts";
+import { withServer } from "../support/server_process.ts";
+
+function infoField(text: string, field: string): string | undefined {
+  return text.split("\r\n").find((line) => line.startsWith(`${field}:`))?.slice(field.length + 1);
+}
+
+/** A decoded reply as plain values: arrays of strings and bigints. */
+function plain(reply: ClientReply): unknown {
+  if (reply.type === "array") return reply.items.map(plain);
+  return "value" in reply ? reply.value : reply.type;
+}
+
+async function infoText(client: RawRespClient, section: string): Promise<string> {
+  const { reply } = await client.send(["INFO", section]);
+  assert.equal(reply.type, "bulk");
+  return (reply as { value: string }).value;
+}
+
+Deno.test("INFO commandstats reports the time commands took and CPU shows the process's", async () => {
+  await withServer(async (server) => {
+    const client = await RawRespClient.connect(server.respPort);
+    try {
+      for (let i = 0; i < 200; i++) await client.send(["ZADD", "z", String(i), `m${i}`]);
+      const stats = infoField(await infoText(client, "commandstats"), "cmdstat_zadd")!;
+      const usec = Number(/usec=(\d+)/.exec(stats)![1]);
+      const perCall = Number(/usec_per_call=([\d.]+)/.exec(stats)![1]);
+      assert.match(stats, /^calls=200,/);
+      assert.ok(usec > 0, stats);
+      assert.equal(perCall.toFixed(2), (usec / 200).toFixed(2));
+
+      const cpu = await infoText(client, "cpu");
+      assert.match(cpu, /^# CPU\r\n/);
+      assert.ok(Number(infoField(cpu, "used_cpu_user")) > 0, cpu);
+      assert.match(infoField(cpu, "used_cpu_sys")!, /^\d+\.\d{6}$/);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+Deno.test("SLOWLOG records commands over the threshold set with CONFIG SET", async () => {
+  await withServer(async (server) => {
+    const client = await RawRespClient.connect(server.respPort);
+    try {
+      await client.send(["CONFIG", "SET", "slowlog-log-slower-than", "0"]);
+      await client.send(["CLIENT", "SETNAME", "ops"]);
+      await client.send(["SET", "key", "value"]);
+      const { reply } = await client.send(["SLOWLOG", "GET", "1"]);
+      const [entry] = plain(reply) as unknown[][];
+      const [id, timestamp, duration, args, address, name] = entry!;
+      assert.equal(typeof id, "bigint");
+      assert.ok(Math.abs(Number(timestamp) - Date.now() / 1000) < 60);
+      assert.ok(Number(duration) >= 0);
+      assert.deepEqual(args, ["SET", "key", "value"]);
+      assert.match(String(address), /^127\.0\.0\.1:\d+$/);
+      assert.equal(name, "ops");
+
+      await client.send(["CONFIG", "SET", "slowlog-log-slower-than", "-1"]);
+      await client.send(["SLOWLOG", "RESET"]);
+      await client.send(["SET", "key", "value"]);
+      assert.equal((await client.send(["SLOWLOG", "LEN"])).raw, ":0\r\n");
+    } finally {
+      client.close();
+    }
+  });
+});
+
+/** What `redis-cli monitor` prints while another client runs `commands`, addresses masked. */
+async function monitorOutput(port: number, commands: string[][]): Promise<string[]> {
+  const monitor = new Deno.Command("redis-cli", {
+    args: ["-p", String(port), "monitor"],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = monitor.stdout.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const readUntil = async (needle: string) => {
+    while (!text.includes(needle)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`redis-cli monitor ended before ${needle}: ${text}`);
+      text += decoder.decode(value);
+    }
+  };
+  try {
+    await readUntil("OK\n");
+    const client = await RawRespClient.connect(port);
+    try {
+      for (const argv of commands) await client.send(argv);
+      await client.send(["ECHO", "end of commands"]);
+    } finally {
+      client.close();
+    }
+    await readUntil('"end of commands"');
+  } finally {
+    monitor.kill();
+    await reader.cancel();
+    await monitor.status;
+  }
+  return text.trim().split("\n").slice(1).map((line) =>
+    line.replace(/^\d+\.\d{6} \[0 127\.0\.0\.1:\d+\]/, "<time> [0 <client>]")
+  );
+}
+
+Deno.test("redis-cli monitor prints the same lines for Kache as for redis-server", async () => {
+  await requireTool("redis-cli");
+  const commands = [
+    ["MULTI"],
+    ["SET", "a", "1"],
+    ["INCR", "a"],
+    ["EXEC"],
+    ["AUTH", "secret"],
+    ["NOSUCHCOMMAND"],
+    ["CONFIG", "GET", "maxmemory"],
+    ["SET", "x y", '\x00\n"'],
+    ["HELLO", "2", "AUTH", "default", "pw"],
+  ];
+  const redis = await startRedis();
+  try {
+    await withServer(async (server) => {
+      const expected = await monitorOutput(redis.port, commands);
+      assert.deepEqual(await monitorOutput(server.respPort, commands), expected);
+      assert.equal(expected.length, 8, expected.join("\n"));
+    });
+  } finally {
+    await redis.stop();
+  }
+});
