@@ -100,6 +100,7 @@ export class KacheWire implements Wire {
 
   reply(reply: Reply): void {
     this.#encoder.writeReply(reply);
+    this.#context.session.flushDeferredPushes();
   }
 
   protocolError(): void {

@@ -389,6 +389,13 @@ Deno.test("served blocking pops reach the AOF as LPOP/LMOVE/ZPOPMIN and replay t
       await blockedClients(control!, 1);
       await control!.send(["ZADD", "z", "1", "low", "2", "high"]);
       await a!.readReply();
+      // In another database, the logged pop must land there too.
+      await b!.send(["SELECT", "1"]);
+      await sendOnly(b!, ["BRPOP", "q", "0"]);
+      await blockedClients(control!, 1);
+      await control!.send(["SELECT", "1"]);
+      await control!.send(["RPUSH", "q", "x", "y"]);
+      await b!.readReply();
     } finally {
       closeAll([a!, b!, control!]);
       await first.stop();
@@ -407,12 +414,16 @@ Deno.test("served blocking pops reach the AOF as LPOP/LMOVE/ZPOPMIN and replay t
           (await reader!.send(["LRANGE", "q", "0", "-1"])).raw,
           (await reader!.send(["LRANGE", "moved", "0", "-1"])).raw,
           (await reader!.send(["ZRANGE", "z", "0", "-1"])).raw,
+          (await reader!.send(["SELECT", "1"])).raw,
+          (await reader!.send(["LRANGE", "q", "0", "-1"])).raw,
         ],
         [
           "*1\r\n$2\r\nr2\r\n",
           "*1\r\n$1\r\n2\r\n",
           "*1\r\n$1\r\n3\r\n",
           "*1\r\n$4\r\nhigh\r\n",
+          "+OK\r\n",
+          "*1\r\n$1\r\nx\r\n",
         ],
       );
     } finally {
@@ -481,4 +492,32 @@ Deno.test("the binary protocol blocks too: a blpop waits and gets its reply as a
     closeAll([control!]);
     await kache.stop();
   }
+});
+
+Deno.test("a blocked client waits on its own database's key, and SWAPDB can serve it", async () => {
+  await agreeWithRedis(async (port) => {
+    const [a, b, control] = await connect(port, 3);
+    try {
+      await a!.send(["SELECT", "1"]);
+      await sendOnly(a!, ["BLPOP", "k", "0"]);
+      await blockedClients(control!, 1);
+      const replies = [(await control!.send(["RPUSH", "k", "in db 0"])).raw];
+      await blockedClients(control!, 1);
+      replies.push((await control!.send(["SELECT", "1"])).raw);
+      replies.push((await control!.send(["RPUSH", "k", "in db 1"])).raw);
+      replies.push((await a!.readReply()).raw);
+      await b!.send(["SELECT", "2"]);
+      await sendOnly(b!, ["BLPOP", "w", "0"]);
+      await blockedClients(control!, 1);
+      replies.push((await control!.send(["SELECT", "3"])).raw);
+      replies.push((await control!.send(["RPUSH", "w", "swapped in"])).raw);
+      replies.push((await control!.send(["SWAPDB", "2", "3"])).raw);
+      replies.push((await b!.readReply()).raw);
+      replies.push((await control!.send(["SELECT", "0"])).raw);
+      replies.push((await control!.send(["LRANGE", "k", "0", "-1"])).raw);
+      return replies;
+    } finally {
+      closeAll([a!, b!, control!]);
+    }
+  });
 });

@@ -33,6 +33,8 @@ const UNSAFE = new Set([
   "shutdown",
   "flushall",
   "flushdb",
+  // Swaps the steady clients' database 0 away: their GET then finds nothing.
+  "swapdb",
   "save",
   "bgsave",
   "bgrewriteaof",
