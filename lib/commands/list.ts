@@ -274,7 +274,8 @@ function positionCommand(context: CommandContext, argv: readonly string[]): Repl
   if (list === undefined) return count === -1 ? NIL : EMPTY_ARRAY;
   const element = argv[2]!;
   const fromTail = rank < 0;
-  const skip = Math.abs(rank) - 1;
+  // Redis negates RANK in a `long`: -2^63 stays negative, so every match qualifies.
+  const skip = rank === -(2 ** 63) ? 0 : Math.abs(rank) - 1;
   const size = list.size;
   const limit = maxLength === 0 ? size : Math.min(size, maxLength);
   const found: Reply[] = [];
