@@ -158,6 +158,12 @@ export class Eviction {
   #pool: Candidate[] = [];
   /** CLOCK's used-bits, allocated while an LRU policy is on. */
   #clock: UsedBits | undefined;
+  /**
+   * Bytes the clients' buffers hold beyond their base (set by the server).
+   * They count against maxmemory as in Redis, so a client's big backlog
+   * makes room for itself by evicting keys.
+   */
+  clientMemory: () => number = () => 0;
 
   /** `random` yields [0, 1) (injected for tests). */
   constructor(databases: Databases, random: () => number = Math.random) {
@@ -196,9 +202,9 @@ export class Eviction {
     this.#samples = limits.samples;
   }
 
-  /** What maxmemory is compared with: every database's estimate plus the CLOCK table. */
+  /** What maxmemory is compared with: every database's estimate, the CLOCK table, client buffers. */
   get usedMemory(): number {
-    return this.#databases.usedMemory + (this.#clock?.byteLength ?? 0);
+    return this.#databases.usedMemory + (this.#clock?.byteLength ?? 0) + this.clientMemory();
   }
 
   /**

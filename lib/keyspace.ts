@@ -43,6 +43,8 @@ import { CommandError, WRONGTYPE } from "./errors.ts";
 import { HASH_ENTRY_BYTES, keyEntryBytes, stringBytes, TTL_ENTRY_BYTES } from "./memory.ts";
 import { ScanIndex, type ScanStep } from "./scan_index.ts";
 import { TtlHeap } from "./ttl_heap.ts";
+import type { Hash } from "./hash.ts";
+import type { MemberSet } from "./member_set.ts";
 import type { List } from "./list.ts";
 import type { SortedSet } from "./zset.ts";
 
@@ -53,7 +55,7 @@ export type { TypeName } from "./collection.ts";
  * `Collection`. A closed union (not the interface) so code that writes or
  * copies values narrows to the exact kind.
  */
-export type CollectionValue = SortedSet | List;
+export type CollectionValue = SortedSet | List | Hash | MemberSet;
 
 /** A string value is the one-byte string itself. */
 export type Value = string | CollectionValue;

@@ -58,6 +58,31 @@ export function normalizeInteger(value: bigint): number | bigint {
   return value >= -9007199254740991n && value <= 9007199254740991n ? Number(value) : value;
 }
 
+/**
+ * `base + increment` in signed 64 bits (INCRBY, HINCRBY), or undefined when it
+ * overflows. Numbers while the sum is exact, bigint beyond.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(addInt64(2, 3), 5);
+ * strictEqual(addInt64(9223372036854775807n, 1), undefined);
+ * ```
+ */
+export function addInt64(
+  base: number | bigint,
+  increment: number | bigint,
+): number | bigint | undefined {
+  if (typeof base === "number" && typeof increment === "number") {
+    // Both are safe integers, so a safe sum is exact; anything else is redone in bigint.
+    const sum = base + increment;
+    if (Number.isSafeInteger(sum)) return sum;
+  }
+  const sum = BigInt(base) + BigInt(increment);
+  if (sum < INT64_MIN || sum > INT64_MAX) return undefined;
+  return normalizeInteger(sum);
+}
+
 /** Like {@link parseInteger} but only when the result is a safe JS number (counts, indexes, TTLs). */
 export function parseSafeInteger(text: string): number | undefined {
   const value = parseInteger(text);

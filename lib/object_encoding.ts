@@ -80,6 +80,23 @@ export function objectEncoding(value: Value, limits: EncodingLimits): string {
     }
     case "list":
       return "quicklist";
+    case "hash": {
+      if (value.size > limits.hashMaxListpackEntries) return "hashtable";
+      for (const [field, fieldValue] of value.entries()) {
+        const longest = Math.max(field.length, fieldValue.length);
+        if (longest > limits.hashMaxListpackValue) return "hashtable";
+      }
+      return "listpack";
+    }
+    case "set": {
+      if (value.size > limits.setMaxIntsetEntries) return "hashtable";
+      for (const member of value.members()) {
+        if (member.length > MAX_INTEGER_LENGTH || parseInteger(member) === undefined) {
+          return "hashtable";
+        }
+      }
+      return "intset";
+    }
   }
 }
 

@@ -62,8 +62,22 @@ export class Session implements Subscriber {
   monitoring = false;
   /** Pub/Sub channels and patterns; undefined outside subscribed mode. */
   subscriptions: Subscriptions | undefined;
+  /**
+   * What the append-only file records for the command just run instead of its
+   * argv, set by a write whose effect a replay could not repeat (SPOP picks at
+   * random: it is logged as the SREM of what it took), as Redis's
+   * `rewriteClientCommandVector` / `alsoPropagate`. The command table clears it
+   * after each command.
+   */
+  propagateAs: string[][] | undefined;
   /** Queues an out-of-band message (pub/sub) on the connection; set by the server. */
   push: ((message: Reply) => void) | undefined;
+  /**
+   * The connection's buffers as it last reported them (CLIENT LIST's qbuf,
+   * qbuf-free, omem): unparsed request bytes, the input buffer's size, and
+   * output encoded but not yet taken by the socket.
+   */
+  readonly buffers = { query: 0, queryCapacity: 0, output: 0 };
   /**
    * The blocking command (BLPOP …) this client waits in, or undefined: its
    * connection reads no further requests meanwhile, CLIENT LIST shows flag

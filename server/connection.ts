@@ -30,10 +30,11 @@
  * @module
  */
 import { type OutputLimit, outputLimitReached } from "../lib/client_output_limits.ts";
+import { flattenOutput, type Output, outputLength } from "../lib/protocol/output.ts";
 import type { Reply } from "../lib/reply.ts";
 import type { Session } from "../lib/session.ts";
 import { Outbox } from "./outbox.ts";
-import { writeAll } from "./write.ts";
+import { writeAll, writeParts } from "./write.ts";
 
 /** How a protocol plugs into the loop: decode requests, run them, produce bytes. */
 export interface Wire {
@@ -55,7 +56,7 @@ export interface Wire {
   /** Encodes the reply to broken framing, for protocols that have one. */
   protocolError(message: string): void;
   /** The pending output, valid until the next handle(); clears it. */
-  takeOutput(): Uint8Array;
+  takeOutput(): Output;
   /** Encodes an out-of-band message as bytes of its own, which may be shared and never change. */
   encodePush(message: Reply): Uint8Array;
 }
@@ -74,6 +75,8 @@ const SHRINK_ABOVE = 1024 * 1024;
  */
 export const OUTPUT_CHUNK_BYTES = 1024 * 1024;
 
+const EMPTY = new Uint8Array(0);
+
 export interface ConnectionHooks {
   /** Called before a batch of requests runs (the server fixes "now", counts commands). */
   beforeBatch(): void;
@@ -90,6 +93,12 @@ export interface ConnectionHooks {
   outputLimit(session: Session): OutputLimit;
   /** Something the operator should see: a client dropped for its output backlog. */
   warn(text: string): void;
+  /**
+   * The connection's buffers grew or shrank by `delta` bytes: its input buffer
+   * beyond {@link INITIAL_BUFFER}, and output not yet taken by the socket (the
+   * server counts the total in used_memory, as Redis counts client buffers).
+   */
+  bufferBytesChanged(delta: number): void;
 }
 
 export class Connection {
@@ -114,6 +123,8 @@ export class Connection {
   #wakeUp: ((reply: Reply) => void) | undefined;
   /** A wake that came before the loop began waiting (kept, never lost). */
   #earlyWake: Reply | undefined;
+  /** Input buffer bytes beyond the initial size, as last reported to bufferBytesChanged. */
+  #inputBytes = 0;
   /** When the queued output first reached the soft limit (client-output-buffer-limit). */
   readonly #softLimit: { softSince: number | undefined } = { softSince: undefined };
 
@@ -128,6 +139,7 @@ export class Connection {
   /** Runs the read loop until the peer leaves, a framing error, or close(). Never throws. */
   async serve(): Promise<void> {
     let buffer = new Uint8Array(INITIAL_BUFFER);
+    this.#inputResized(buffer.length);
     let start = 0;
     let end = 0;
     let filled = false;
@@ -142,7 +154,10 @@ export class Connection {
           if (pendingRead === undefined) {
             if (start === end) {
               start = end = 0;
-              if (buffer.length > SHRINK_ABOVE) buffer = new Uint8Array(INITIAL_BUFFER);
+              if (buffer.length > SHRINK_ABOVE) {
+                buffer = new Uint8Array(INITIAL_BUFFER);
+                this.#inputResized(buffer.length);
+              }
             }
             const pending = end - start;
             if (pending > this.#hooks.queryBufferLimit()) {
@@ -166,6 +181,7 @@ export class Connection {
                 ? new Uint8Array(Math.max(wanted, buffer.length * 2))
                 : buffer;
               target.set(buffer.subarray(start, end));
+              if (target !== buffer) this.#inputResized(target.length);
               buffer = target;
               end -= start;
               start = 0;
@@ -188,6 +204,7 @@ export class Connection {
         let result = this.#wire.decode(buffer, start, end);
         start += result.consumed;
         while (true) {
+          this.session.buffers.query = end - start;
           const requests = result.requests;
           let next = 0;
           while (next < requests.length) {
@@ -219,6 +236,7 @@ export class Connection {
                   if (end === buffer.length) {
                     const target = new Uint8Array(buffer.length * 2);
                     target.set(buffer.subarray(start, end));
+                    this.#inputResized(target.length);
                     buffer = target;
                     end -= start;
                     start = 0;
@@ -266,7 +284,23 @@ export class Connection {
       }
     } finally {
       this.#close();
+      this.#inputResized(0);
     }
+  }
+
+  /** Accounts for an input buffer of `capacity` bytes replacing the previous one. */
+  #inputResized(capacity: number): void {
+    this.session.buffers.queryCapacity = capacity;
+    const counted = Math.max(0, capacity - INITIAL_BUFFER);
+    if (counted === this.#inputBytes) return;
+    this.#hooks.bufferBytesChanged(counted - this.#inputBytes);
+    this.#inputBytes = counted;
+  }
+
+  /** Accounts for output handed to the socket (positive) or taken by it (negative). */
+  #outputMoved(delta: number): void {
+    this.session.buffers.output += delta;
+    this.#hooks.bufferBytesChanged(delta);
   }
 
   /**
@@ -324,29 +358,50 @@ export class Connection {
    * start at once: 0 to +30% requests/s without pipelining in noisy A/B runs
    * here. The copy frees the encoder for the next chunk.
    */
-  async #send(output: Uint8Array): Promise<void> {
+  async #send(output: Output): Promise<void> {
     // Created at the end of the chunk that subscribed, before anything is awaited, so a push
     // arriving meanwhile queues behind this chunk's replies.
     if (this.session.subscriptions !== undefined && this.#outbox === undefined) {
-      this.#outbox = new Outbox(this.#conn);
+      this.#outbox = this.#newOutbox();
       if (this.#inFlight !== undefined) {
-        this.#outbox.enqueue(output.slice());
-        output = output.subarray(0, 0);
+        this.#outbox.enqueue(flattenOutput(output));
+        output = EMPTY;
         await this.#inFlight;
       }
     }
     if (this.#outbox !== undefined) {
-      await this.#sendQueued(this.#outbox, output);
+      // Subscribers rarely get big values back: their output is flattened into the queue.
+      await this.#sendQueued(
+        this.#outbox,
+        output instanceof Uint8Array ? output : flattenOutput(output),
+      );
       return;
     }
-    if (output.length === 0) return;
+    const length = outputLength(output);
+    if (length === 0) return;
     await this.#inFlight;
-    this.#inFlight = writeAll(this.#conn, output.slice()).then(
+    // Byte parts are views of the encoder's buffer, which the next chunk reuses: copy them.
+    const writing = output instanceof Uint8Array
+      ? writeAll(this.#conn, output.slice())
+      : writeParts(
+        this.#conn,
+        output.map((part) => typeof part === "string" ? part : part.slice()),
+      );
+    this.#outputMoved(length);
+    this.#inFlight = writing.then(
       () => {
         this.#inFlight = undefined;
+        this.#outputMoved(-length);
       },
-      (cause) => this.#failWrite(cause),
+      (cause) => {
+        this.#outputMoved(-length);
+        this.#failWrite(cause);
+      },
     );
+  }
+
+  #newOutbox(): Outbox {
+    return new Outbox(this.#conn, (delta) => this.#outputMoved(delta));
   }
 
   /**
@@ -363,7 +418,7 @@ export class Connection {
       (this.#held ??= []).push(bytes);
       return;
     }
-    const outbox = this.#outbox ??= new Outbox(this.#conn);
+    const outbox = this.#outbox ??= this.#newOutbox();
     if (this.#waitingForInput) {
       // The usual case, a message from another client's batch: nothing of ours is pending,
       // and with the loop parked on its read only we can start the writer.
@@ -373,7 +428,7 @@ export class Connection {
       // Inside our own batch, the replies produced so far go first (elsewhere there are none);
       // the loop sends the rest and starts the writer.
       const before = this.#wire.takeOutput();
-      if (before.length > 0) outbox.enqueue(before.slice());
+      if (outputLength(before) > 0) outbox.enqueue(flattenOutput(before));
       outbox.enqueue(bytes);
     }
     this.#enforceOutputLimit(outbox);

@@ -44,8 +44,9 @@ const SECTIONS: Record<string, Section> = {
     ];
   },
   memory(server) {
-    // used_memory is the estimate maxmemory bounds: the data (used_memory_dataset) plus the
-    // eviction policy's bookkeeping. The process's own figures (RSS, V8's heap with its
+    // used_memory is the estimate maxmemory bounds: the data (used_memory_dataset), the
+    // eviction policy's bookkeeping and the clients' buffers (mem_clients_normal, their bytes
+    // beyond a connection's base, as Redis counts them). The process's own figures (RSS, V8's heap with its
     // garbage and code) are reported beside it.
     const process = Deno.memoryUsage();
     const used = server.eviction.usedMemory;
@@ -62,6 +63,7 @@ const SECTIONS: Record<string, Section> = {
       ["used_memory_dataset", server.databases.usedMemory],
       ["v8_heap_used", process.heapUsed + process.external],
       ["v8_heap_used_human", human(process.heapUsed + process.external)],
+      ["mem_clients_normal", server.clientBufferBytes],
       ["maxmemory", maxmemory],
       ["maxmemory_human", human(maxmemory)],
       ["maxmemory_policy", server.config.string("maxmemory-policy")],

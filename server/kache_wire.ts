@@ -18,6 +18,7 @@ import {
   KacheEncoder,
   KacheStatus,
 } from "../lib/protocol/kache.ts";
+import { flattenOutput, type Output } from "../lib/protocol/output.ts";
 import type { Reply } from "../lib/reply.ts";
 import type { Wire } from "./connection.ts";
 
@@ -107,15 +108,15 @@ export class KacheWire implements Wire {
     // The original server closed the connection without a reply.
   }
 
-  takeOutput(): Uint8Array {
-    return this.#encoder.take();
+  takeOutput(): Output {
+    return this.#encoder.takeOutput();
   }
 
   /** A push frame: status 6 and the message as an array item (see the README). */
   encodePush(message: Reply): Uint8Array {
     if (message !== lastPush || lastPushBytes === undefined) {
       pushEncoder.writeResponse(KACHE_PUSH_STATUS, message);
-      lastPushBytes = pushEncoder.take().slice();
+      lastPushBytes = flattenOutput(pushEncoder.takeOutput());
       lastPush = message;
     }
     return lastPushBytes;

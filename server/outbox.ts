@@ -37,8 +37,12 @@ export class Outbox {
   /** Where small chunks are gathered for one write; reused, since each write is awaited. */
   #scratch: Uint8Array | undefined;
 
-  constructor(conn: Deno.Conn) {
+  /** Told how {@link Outbox.bytes} moved, so the connection can account for its memory. */
+  readonly #bytesChanged: (delta: number) => void;
+
+  constructor(conn: Deno.Conn, bytesChanged: (delta: number) => void = () => {}) {
     this.#conn = conn;
+    this.#bytesChanged = bytesChanged;
   }
 
   /** Bytes waiting for the socket (Redis's `omem` for this client). */
@@ -51,6 +55,7 @@ export class Outbox {
     if (this.#failure !== undefined || bytes.length === 0) return;
     this.#chunks.push(bytes);
     this.#bytes += bytes.length;
+    this.#bytesChanged(bytes.length);
     this.#enqueued++;
   }
 
@@ -104,6 +109,7 @@ export class Outbox {
           await writeAll(this.#conn, bytes);
           if (this.#failure !== undefined) return;
           this.#bytes -= size;
+          this.#bytesChanged(-size);
           this.#written += end - index;
           index = end;
           this.#settle();
@@ -128,6 +134,7 @@ export class Outbox {
     if (this.#failure !== undefined) return;
     this.#failure = cause ?? new Error("Connection closed");
     this.#chunks = [];
+    this.#bytesChanged(-this.#bytes);
     this.#bytes = 0;
     const waiters = this.#waiters;
     this.#waiters = [];

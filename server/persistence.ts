@@ -733,7 +733,8 @@ export class Persistence {
       this.#closeTransaction();
     }
     const keyspace = context.keyspace;
-    for (const command of propagatedCommands(argv, keyspace)) aof.append(command, keyspace.index);
+    const commands = context.session.propagateAs ?? propagatedCommands(argv, keyspace);
+    for (const command of commands) aof.append(command, keyspace.index);
   }
 
   #closeTransaction(): void {

@@ -13,6 +13,7 @@
 import type { CommandTable } from "../lib/commands/table.ts";
 import type { CommandContext } from "../lib/commands/types.ts";
 import { encodeReply, RespDecoder, RespEncoder } from "../lib/protocol/resp.ts";
+import type { Output } from "../lib/protocol/output.ts";
 import { error, type Reply } from "../lib/reply.ts";
 import type { Wire } from "./connection.ts";
 
@@ -119,7 +120,7 @@ export class RespWire implements Wire {
     this.#encoder.write(error(message), this.#context.session.protocol);
   }
 
-  takeOutput(): Uint8Array {
-    return this.#encoder.take();
+  takeOutput(): Output {
+    return this.#encoder.takeOutput();
   }
 }

@@ -76,6 +76,8 @@ export class KacheServer {
   #stopping: Promise<void> | undefined;
   /** client-output-buffer-limit, parsed once per change rather than per message. */
   #outputLimits: ClientOutputLimits;
+  /** What every connection's buffers hold beyond their base (INFO's mem_clients_normal). */
+  #clientBufferBytes = 0;
 
   constructor(config: Config, log = new Logger()) {
     this.config = config;
@@ -120,6 +122,7 @@ export class KacheServer {
     };
     // Changes outside any batch (the expiry timer) still reach BCAST clients promptly.
     this.tracking.onBroadcastPending = () => setTimeout(() => this.tracking.flushBroadcasts(), 0);
+    this.eviction.clientMemory = () => this.#clientBufferBytes;
     this.#applyMemoryLimits();
     // Microseconds from the monotonic clock: commands are timed for commandstats and SLOWLOG.
     this.commands.clock = () => performance.now() * 1000;
@@ -204,6 +207,11 @@ export class KacheServer {
     }
     this.#housekeeping = setInterval(() => this.#closeIdleClients(), 1000);
     return ports;
+  }
+
+  /** Bytes the clients' buffers hold beyond their base: input buffers and unsent output. */
+  get clientBufferBytes(): number {
+    return this.#clientBufferBytes;
   }
 
   get connections(): ReadonlySet<Connection> {
@@ -324,6 +332,9 @@ export class KacheServer {
           ? this.#outputLimits.normal
           : this.#outputLimits.pubsub,
       warn: (text) => this.log.warning(text),
+      bufferBytesChanged: (delta) => {
+        this.#clientBufferBytes += delta;
+      },
     });
     session.push = (message) => connection.push(message);
     session.wake = (reply) => connection.wake(reply);

@@ -129,7 +129,7 @@ function blockingPop(context: CommandContext, argv: readonly string[], end: End)
   for (const key of keys) {
     const list = listAt(keyspace, key);
     if (list === undefined) continue;
-    commands.propagateAs([popName, key]);
+    context.session.propagateAs = [[popName, key]];
     return popOne(context, keyspace, key, list, end);
   }
   return block(context, keys, timeout, (key, keyspace) => {
@@ -154,7 +154,7 @@ function blockingMove(
     : ["RPOPLPUSH", keys.from, keys.to];
   const source = listAt(keyspace, keys.from);
   if (source !== undefined) {
-    commands.propagateAs(propagated);
+    context.session.propagateAs = [propagated];
     return moveElement(context, keyspace, source, keys, ends);
   }
   return block(context, [keys.from], timeout, (_key, keyspace) => {
@@ -177,7 +177,7 @@ function blockingMultiPop(context: CommandContext, argv: readonly string[]): Rep
     const list = listAt(keyspace, key);
     if (list === undefined) continue;
     const { reply, propagated } = multiPopFrom(context, keyspace, key, list, request);
-    commands.propagateAs(propagated);
+    context.session.propagateAs = [propagated];
     return reply;
   }
   return block(context, request.keys, timeout, (key, keyspace) => {
@@ -232,7 +232,7 @@ function blockingZsetPop(
     const zset = keyspace.getCollection(key, SortedSet);
     if (zset === undefined) continue;
     const { reply, propagated } = zsetPop(context, keyspace, key, zset, max, shape);
-    commands.propagateAs(propagated);
+    context.session.propagateAs = [propagated];
     return reply;
   }
   return block(context, keys, timeout, (key, keyspace) => {

@@ -92,9 +92,10 @@ function typeOfSession(session: Session): ClientType {
 }
 
 /**
- * One CLIENT LIST line in Redis's field order. Buffer and memory fields that
- * Kache does not track are 0; `lib-name`/`lib-ver` are the Redis 7.2 fields
- * CLIENT SETINFO fills in.
+ * One CLIENT LIST line in Redis's field order. `qbuf`, `qbuf-free`, `omem`
+ * and `tot-mem` (their sum) come from the connection's buffers; the other
+ * buffer and memory fields, which Kache does not track, are 0.
+ * `lib-name`/`lib-ver` are the Redis 7.2 fields CLIENT SETINFO fills in.
  */
 /** SELECT on the binary protocol, whose sessions always use database 0. */
 export const SELECT_ON_BINARY =
@@ -111,13 +112,16 @@ export function clientInfoLine(session: Session, now: number, tracking?: Trackin
   if (trackingFlags.includes("bcast")) flags += "B";
   if (session.watchTouched) flags += "d";
   if (session.closeRequested) flags += "c";
+  const buffers = session.buffers;
   return `id=${session.id} addr=${session.address} laddr=${session.localAddress} fd=0 ` +
     `name=${session.name} age=${Math.max(0, Math.floor((now - session.createdAt) / 1000))} ` +
     `idle=${Math.max(0, Math.floor((now - session.lastCommandAt) / 1000))} ` +
     `flags=${flags || "N"} db=${session.db} sub=${session.subscriptions?.channels.size ?? 0} ` +
     `psub=${session.subscriptions?.patterns.size ?? 0} ssub=0 ` +
-    `multi=${session.queued?.length ?? -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 ` +
-    `rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${session.lastCommand} ` +
+    `multi=${session.queued?.length ?? -1} qbuf=${buffers.query} ` +
+    `qbuf-free=${Math.max(0, buffers.queryCapacity - buffers.query)} argv-mem=0 multi-mem=0 ` +
+    `rbs=0 rbp=0 obl=0 oll=0 omem=${buffers.output} ` +
+    `tot-mem=${buffers.queryCapacity + buffers.output} events=r cmd=${session.lastCommand} ` +
     `user=default redir=${tracking?.redirectOf(session) ?? -1} resp=${session.protocol} ` +
     `lib-name=${session.libName} lib-ver=${session.libVersion}`;
 }

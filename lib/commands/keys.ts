@@ -40,6 +40,8 @@ import {
 } from "../reply.ts";
 import { List } from "../list.ts";
 import { parseScanCursor, parseScanOptions } from "../scan.ts";
+import { Hash } from "../hash.ts";
+import { MemberSet } from "../member_set.ts";
 import { SortedSet } from "../zset.ts";
 import { int32Argument, integerArgument, isKeyword } from "./arguments.ts";
 import type { ArgumentDoc, CommandContext, CommandHandler, CommandSpec } from "./types.ts";
@@ -73,6 +75,12 @@ function copyValue(value: Value): Value {
     for (const element of value.values()) list.pushBack(element);
     return list;
   }
+  if (value instanceof Hash) {
+    const copy = new Hash();
+    for (const [field, fieldValue] of value.entries()) copy.set(field, fieldValue);
+    return copy;
+  }
+  if (value instanceof MemberSet) return MemberSet.of(value.members());
   const copy = new SortedSet();
   for (const [member, score] of value.entries()) copy.add(member, score);
   return copy;

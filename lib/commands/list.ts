@@ -350,7 +350,7 @@ function multiPopCommand(context: CommandContext, argv: readonly string[]): Repl
     const list = listAt(keyspace, key);
     if (list === undefined) continue;
     const { reply, propagated } = multiPopFrom(context, keyspace, key, list, request);
-    context.commands.propagateAs(propagated);
+    context.session.propagateAs = [propagated];
     return reply;
   }
   return NIL_ARRAY;

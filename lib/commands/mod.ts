@@ -7,10 +7,12 @@
 import { BLOCKING_COMMANDS } from "./blocking.ts";
 import { CONNECTION_COMMANDS } from "./connection.ts";
 import { DUMP_COMMANDS } from "./dump.ts";
+import { HASH_COMMANDS } from "./hash.ts";
 import { KEY_COMMANDS } from "./keys.ts";
 import { LIST_COMMANDS } from "./list.ts";
 import { PUBSUB_COMMANDS } from "./pubsub.ts";
 import { SERVER_COMMANDS } from "./server.ts";
+import { SET_COMMANDS } from "./set.ts";
 import { SLOWLOG_COMMANDS } from "./slowlog.ts";
 import { STRING_COMMANDS } from "./strings.ts";
 import { TRANSACTION_COMMANDS } from "./transactions.ts";
@@ -25,6 +27,8 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...SORTED_SET_COMMANDS,
   ...LIST_COMMANDS,
   ...BLOCKING_COMMANDS,
+  ...HASH_COMMANDS,
+  ...SET_COMMANDS,
   ...SERVER_COMMANDS,
   ...SLOWLOG_COMMANDS,
   ...PUBSUB_COMMANDS,

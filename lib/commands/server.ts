@@ -13,11 +13,11 @@
  */
 import { findConfigParameter } from "../config.ts";
 import { DB_OUT_OF_RANGE } from "../databases.ts";
-import { List } from "../list.ts";
 import { CommandError, SYNTAX } from "../errors.ts";
 import { globToRegExp } from "../glob.ts";
 import { allowProtectedAction } from "../protection.ts";
 import type { Value } from "../keyspace.ts";
+import { SortedSet } from "../zset.ts";
 import {
   array,
   bulk,
@@ -575,8 +575,8 @@ function stringBytes(length: number): number {
 export function estimateMemory(key: string, value: Value, samples: number): number {
   const keyBytes = MAP_ENTRY_BYTES + stringBytes(key.length);
   if (typeof value === "string") return keyBytes + stringBytes(value.length);
-  // A list keeps its own running estimate, elements included: no sampling needed.
-  if (value instanceof List) return keyBytes + value.byteSize;
+  // Hashes and sets keep an exact running estimate (lib/memory.ts), so no sampling.
+  if (!(value instanceof SortedSet)) return keyBytes + value.byteSize;
   let sampled = 0;
   let sampledBytes = 0;
   for (const member of value.members()) {
@@ -645,7 +645,7 @@ const MEMORY_SUBCOMMANDS: readonly CommandSpec[] = [
     complexity: "O(1)",
     handler(context) {
       return verbatim(
-        context.keyspace.size === 0
+        context.server.databases.size === 0
           ? "Hi Sam, this instance is empty or is using very little memory, my issues detector " +
             "can't be used in these conditions. Please, leave for your mission on Earth and fill " +
             "it with some data. The new Sam and I will be back to our programming as soon as I " +
@@ -668,7 +668,8 @@ const MEMORY_SUBCOMMANDS: readonly CommandSpec[] = [
       const field = (name: string) => Number(fields.get(name) ?? 0) || 0;
       const used = field("used_memory");
       const rss = field("used_memory_rss");
-      const keys = context.keyspace.size;
+      // Redis counts the keys of every database here.
+      const keys = context.server.databases.size;
       return map([
         [bulk("peak.allocated"), integer(field("used_memory_peak"))],
         [bulk("total.allocated"), integer(used)],

@@ -52,8 +52,6 @@ export class CommandTable {
   readonly blocking = new BlockingRegistry();
   /** Handlers running (1 for a client's command, more inside EXEC or a script). */
   #runDepth = 0;
-  /** What the running command asked to be propagated as instead of its argv. */
-  #propagateAs: readonly string[] | undefined;
   /**
    * A monotonic clock in microseconds (the server's `performance.now`), read
    * before and after each command for INFO commandstats and the slow log;
@@ -146,14 +144,6 @@ export class CommandTable {
       context.session.queued === undefined;
   }
 
-  /**
-   * Has the running command logged to the AOF as `argv` instead of itself
-   * (BLPOP that found data logs as LPOP), as Redis's `rewriteClientCommandVector`.
-   */
-  propagateAs(argv: readonly string[]): void {
-    this.#propagateAs = argv;
-  }
-
   #execute(
     context: CommandContext,
     argv: readonly string[],
@@ -207,7 +197,6 @@ export class CommandTable {
     const started = clock === undefined ? 0 : clock();
     let reply: Reply;
     this.#runDepth++;
-    this.#propagateAs = undefined;
     try {
       reply = spec.handler!(context, argv);
     } catch (cause) {
@@ -222,14 +211,12 @@ export class CommandTable {
     } finally {
       this.#runDepth--;
     }
-    const propagated = this.#propagateAs ?? argv;
-    this.#propagateAs = undefined;
     tracking?.leave(spec, context.session, argv);
     if (
       this.onWrite !== undefined && context.keyspace.dirty !== dirtyBefore &&
       spec.flags.includes("write")
     ) {
-      this.onWrite(propagated, context);
+      this.onWrite(argv, context);
     }
     if (this.monitors.size !== 0 && !hidesFromMonitor(spec)) {
       const session = context.session;
@@ -237,6 +224,8 @@ export class CommandTable {
         monitorLine(context.server.clockMicros(), context.keyspace.index, session.address, argv),
       );
     }
+    // Set only by the rare command that rewrites its propagation; one check otherwise.
+    if (context.session.propagateAs !== undefined) context.session.propagateAs = undefined;
     const stats = this.#statsOf(spec.name);
     stats.calls++;
     if (reply.kind === "error") stats.failed++;

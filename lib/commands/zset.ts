@@ -14,10 +14,9 @@
  *
  * @module
  */
-import { CommandError, NOT_INTEGER, SYNTAX, wrongArity } from "../errors.ts";
+import { CommandError, SYNTAX, wrongArity } from "../errors.ts";
 import { formatDouble } from "../format.ts";
 import { notify, notifyZsetRemoval } from "../notify.ts";
-import { INT64_MIN, parseInteger } from "../numbers.ts";
 import { NotifyClass } from "../pubsub.ts";
 import {
   array,
@@ -33,6 +32,12 @@ import {
 import { parseScanCursor, parseScanOptions } from "../scan.ts";
 import { SortedSet } from "../zset.ts";
 import { floatArgument, isKeyword, numberArgument } from "./arguments.ts";
+import {
+  checkRepeatedDraws,
+  distinctRandomIndexes,
+  parseRandomCount,
+  randomIndex,
+} from "./random_picks.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 import {
   combine,
@@ -54,13 +59,8 @@ const XX_AND_NX = "ERR XX and NX options at the same time are not compatible";
 const GT_LT_NX = "ERR GT, LT, and/or NX options at the same time are not compatible";
 const INCR_PAIRS = "ERR INCR option supports a single increment-element pair";
 const NOT_POSITIVE = "ERR value is out of range, must be positive";
-const OUT_OF_RANGE = "ERR value is out of range";
-const RANDMEMBER_RANGE =
-  "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 const NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0";
 const COUNT_POSITIVE = "ERR count should be greater than 0";
-/** LONG_MAX / 2: ZRANDMEMBER refuses larger counts WITH SCORES (the reply doubles them). */
-const HALF_LONG_MAX = 4611686018427387903n;
 
 /**
  * Sets this small reply to ZSCAN in one page, lowest score first, as Redis
@@ -264,51 +264,27 @@ function rankPair(first: number, last: number): [number, number] | undefined {
   return first < 0 ? undefined : [first, last];
 }
 
-/** Most members one ZRANDMEMBER with a negative count may return (about 100 MB of reply). */
-const MAX_RANDOM_DRAWS = 1_000_000;
-const RANDOM_DRAWS_LIMIT =
-  `ERR count is out of range: Kache returns at most ${MAX_RANDOM_DRAWS} random members at once`;
-
 /** ZRANDMEMBER key count [WITHSCORES] (Redis's `zrandmemberWithCountCommand`). */
 function randomMembers(context: CommandContext, argv: readonly string[]): Reply {
-  const parsed = parseInteger(argv[2]!);
-  if (parsed === undefined) throw new CommandError(NOT_INTEGER);
-  if (parsed === INT64_MIN) throw new CommandError(RANDMEMBER_RANGE);
-  if (argv.length > 4 || (argv.length === 4 && !isKeyword(argv[3], "WITHSCORES"))) {
-    throw new CommandError(SYNTAX);
-  }
-  const withScores = argv.length === 4;
-  if (withScores && (BigInt(parsed) < -HALF_LONG_MAX || BigInt(parsed) > HALF_LONG_MAX)) {
-    throw new CommandError(OUT_OF_RANGE);
-  }
+  const { count, withValues } = parseRandomCount(argv, "WITHSCORES");
   const zset = context.keyspace.getCollection(argv[1]!, SortedSet);
-  if (zset === undefined || parsed === 0) return EMPTY_ARRAY;
-  const server = context.server;
+  if (zset === undefined || count === 0) return EMPTY_ARRAY;
+  const random = () => context.server.random();
   const size = zset.size;
-  const shape = withScoresShape(context, withScores);
-  const count = Number(parsed);
+  const shape = withScoresShape(context, withValues);
   // A negative count may repeat members: each draw is one O(log n) select by rank.
   if (count < 0) {
-    // Redis streams such a reply; Kache builds it in memory, so it caps the size rather
-    // than let one command exhaust the heap (-100000000 would abort V8).
-    if (-count > MAX_RANDOM_DRAWS) throw new CommandError(RANDOM_DRAWS_LIMIT);
+    checkRepeatedDraws(count);
     const pairs: Pair[] = [];
-    for (let i = 0; i < -count; i++) pairs.push(zset.at(Math.floor(server.random() * size))!);
+    for (let i = 0; i < -count; i++) pairs.push(zset.at(randomIndex(size, random))!);
     return pairsReply(pairs, shape);
   }
   // The whole set, highest first, the order Redis 7 sends it in.
   if (count >= size) return pairsReply(zset.rangeReverse(0, size - 1), shape);
-  // Distinct members: a partial Fisher-Yates shuffle over ranks, with the swapped
-  // positions in a Map, costs O(count log n) however large the set is.
-  const swapped = new Map<number, number>();
-  const pairs: Pair[] = [];
-  for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(server.random() * (size - i));
-    const chosen = swapped.get(j) ?? j;
-    swapped.set(j, swapped.get(i) ?? i);
-    pairs.push(zset.at(chosen)!);
-  }
-  return pairsReply(pairs, shape);
+  return pairsReply(
+    distinctRandomIndexes(count, size, random).map((rank) => zset.at(rank)!),
+    shape,
+  );
 }
 
 /** ZSCAN key cursor [MATCH pattern] [COUNT count]: [next cursor, [member, score, …]]. */

@@ -8,12 +8,14 @@
  * is its arithmetic: a weighted score that is NaN (0 × inf) counts as 0, and
  * a SUM of inf and -inf is 0. Intersection walks the smallest input and
  * probes the others from smallest to largest, as Redis does, which also fixes
- * the order floating-point sums are taken in.
+ * the order floating-point sums are taken in. Plain sets are accepted as
+ * inputs, every member with score 1, as Redis accepts them.
  *
  * @module
  */
-import { CommandError, SYNTAX } from "../errors.ts";
+import { CommandError, SYNTAX, WRONGTYPE } from "../errors.ts";
 import type { Keyspace } from "../keyspace.ts";
+import { MemberSet } from "../member_set.ts";
 import { SortedSet } from "../zset.ts";
 import { floatArgument, numberArgument } from "./arguments.ts";
 
@@ -31,10 +33,42 @@ export interface CombineShape {
   readonly cardinalityOnly?: boolean;
 }
 
+/** What the combining reads of an input: a sorted set, or a plain set seen as one. */
+interface ScoredInput {
+  readonly size: number;
+  entries(): Iterable<[member: string, score: number]>;
+  score(member: string): number | undefined;
+}
+
+/** A plain set as a sorted-set input: every member scores 1 (Redis's `zuiInitIterator`). */
+class UnitScores implements ScoredInput {
+  readonly #members: MemberSet;
+  constructor(members: MemberSet) {
+    this.#members = members;
+  }
+  get size(): number {
+    return this.#members.size;
+  }
+  *entries(): Iterable<[string, number]> {
+    for (const member of this.#members.members()) yield [member, 1];
+  }
+  score(member: string): number | undefined {
+    return this.#members.has(member) ? 1 : undefined;
+  }
+}
+
 /** One input: its set (undefined when the key is missing) and its weight. */
 interface CombineInput {
-  readonly zset: SortedSet | undefined;
+  readonly zset: ScoredInput | undefined;
   weight: number;
+}
+
+/** The input at `key`: a sorted set, a set seen as one, or undefined; WRONGTYPE for the rest. */
+function inputAt(keyspace: Keyspace, key: string): ScoredInput | undefined {
+  const value = keyspace.get(key);
+  if (value === undefined || value instanceof SortedSet) return value;
+  if (value instanceof MemberSet) return new UnitScores(value);
+  throw new CommandError(WRONGTYPE);
 }
 
 export interface CombineRequest {
@@ -64,7 +98,7 @@ export function parseCombineRequest(
   const inputs: CombineInput[] = [];
   let index = numkeysIndex + 1;
   for (let i = 0; i < keyCount; i++) {
-    inputs.push({ zset: keyspace.getCollection(argv[index++]!, SortedSet), weight: 1 });
+    inputs.push({ zset: inputAt(keyspace, argv[index++]!), weight: 1 });
   }
   const weighted = shape.operation !== "diff" && !shape.cardinalityOnly;
   let aggregate: Aggregate = "sum";

@@ -4,11 +4,13 @@
  * the ones that depend on the clock are logged as the state they produced,
  * as Redis does: relative TTLs become an absolute `PEXPIREAT`, SET's EX/PX
  * becomes `SET` + `PEXPIREAT`, INCRBYFLOAT becomes `SET … KEEPTTL` of the
- * result (so replay never re-rounds a float), and an expiry set in the past
- * becomes `DEL`.
+ * result (so replay never re-rounds a float), HINCRBYFLOAT likewise becomes
+ * `HSET` of the field's new value, and an expiry set in the past becomes
+ * `DEL`. (Commands that pick at random, SPOP, set `Session.propagateAs`.)
  *
  * @module
  */
+import { Hash } from "../hash.ts";
 import type { Keyspace } from "../keyspace.ts";
 
 /** The commands to log for `argv`, which just ran and changed `keyspace`. */
@@ -37,6 +39,11 @@ export function propagatedCommands(argv: readonly string[], keyspace: Keyspace):
     case "incrbyfloat": {
       const value = keyspace.get(key);
       return typeof value === "string" ? [["SET", key, value, "KEEPTTL"]] : [["DEL", key]];
+    }
+    case "hincrbyfloat": {
+      const hash = keyspace.get(key);
+      const value = hash instanceof Hash ? hash.get(argv[2]!) : undefined;
+      return value === undefined ? [[...argv]] : [["HSET", key, argv[2]!, value]];
     }
     default:
       return [[...argv]];

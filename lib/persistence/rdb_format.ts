@@ -45,12 +45,24 @@ export const RDB_TYPE = {
   STRING: 0,
   /** List as a plain sequence of strings (Redis < 3.2). */
   LIST: 1,
+  /** Set: a length, then that many member strings. */
+  SET: 2,
   /** Sorted set with scores as text (Redis < 3.2 files). */
   ZSET: 3,
   /** Sorted set with binary float64 scores. */
   ZSET_2: 5,
+  /** Hash: a length, then that many field and value strings. */
+  HASH: 4,
+  /** Hash as one zipmap blob (Redis < 2.6). */
+  HASH_ZIPMAP: 9,
+  /** Set of integers as one intset blob. */
+  SET_INTSET: 11,
   /** Sorted set as one ziplist blob (Redis < 7.0). */
   ZSET_ZIPLIST: 12,
+  /** Hash as one ziplist blob (Redis < 7.0). */
+  HASH_ZIPLIST: 13,
+  /** Hash as one listpack blob (Redis ≥ 7.0). */
+  HASH_LISTPACK: 16,
   /** Sorted set as one listpack blob (Redis ≥ 7.0). */
   ZSET_LISTPACK: 17,
   /** List as one ziplist blob (Redis < 3.2). */
@@ -59,6 +71,8 @@ export const RDB_TYPE = {
   LIST_QUICKLIST: 14,
   /** List as nodes with a container type, listpacks (Redis ≥ 7.0). */
   LIST_QUICKLIST_2: 18,
+  /** Set as one listpack blob (Redis ≥ 7.2). */
+  SET_LISTPACK: 20,
 } as const;
 
 /** What each value type number holds, for error messages. */

@@ -1,6 +1,9 @@
 /**
  * Decodes Redis RDB files (versions 1–11: Redis 2.x through 7.2) into the
- * entries Kache can hold: strings and sorted sets, with their expiries.
+ * entries Kache can hold: strings, sorted sets, hashes and sets, with their
+ * expiries. Hashes and sets arrive as Kache's own `Hash` and `MemberSet`,
+ * from every encoding Redis has written for them (plain, zipmap, ziplist,
+ * listpack, intset).
  *
  * Decisions that shape the module:
  * - Incremental and pure: bytes come in by {@link RdbReader.push} in chunks
@@ -10,18 +13,21 @@
  *   come; the retry waits until the buffered part has doubled, so even one
  *   huge sorted set costs O(n) overall.
  * - Strict, with positions: anything Kache cannot hold faithfully (lists,
- *   sets, hashes, streams, modules, functions, databases other than 0) and
- *   anything malformed (bad lengths, corrupt LZF or listpacks, NaN scores,
- *   duplicate members, a wrong CRC-64, a file cut short) raises an
+ *   streams, modules, functions, databases other than 0) and anything
+ *   malformed (bad lengths, corrupt LZF, listpacks or intsets, NaN scores,
+ *   duplicate members or fields, a wrong CRC-64, a file cut short) raises an
  *   {@link RdbError} carrying the byte offset. No input makes it read out of
  *   bounds or throw anything else.
  * - Policy stays with the caller: expired keys are reported with their
- *   expiry, not dropped, because the reader has no clock. Empty sorted sets
+ *   expiry, not dropped, because the reader has no clock. Empty collections
  *   are skipped, as Redis skips them on load.
  *
  * @module
  */
 import { bytesToString } from "../bytes.ts";
+import { Hash } from "../hash.ts";
+import { List } from "../list.ts";
+import { MemberSet } from "../member_set.ts";
 import { Crc64 } from "./crc64.ts";
 import { decodeListpack } from "./listpack.ts";
 import { lzfDecompress } from "./lzf.ts";
@@ -40,6 +46,8 @@ import {
   RDB_VERSION_MAX_READ,
 } from "./rdb_format.ts";
 import { decodeZiplist } from "./ziplist.ts";
+import { decodeIntset } from "./intset.ts";
+import { decodeZipmap } from "./zipmap.ts";
 import { ChunkWindow } from "./chunk_window.ts";
 
 /** One key as the file holds it. */
@@ -49,18 +57,12 @@ export interface RdbEntry {
   /** The key, one char per byte. */
   readonly key: string;
   /**
-   * A string value, a sorted set's members with their scores (file order,
-   * no duplicates), or a list's elements.
+   * A string value, a sorted set's members with their scores (file order, no
+   * duplicates), a hash, a set or a list.
    */
-  readonly value: string | Array<[member: string, score: number]> | RdbListValue;
+  readonly value: string | Array<[member: string, score: number]> | Hash | MemberSet | List;
   /** Absolute Unix milliseconds, or undefined for a key without expiry. */
   readonly expiresAtMs: number | undefined;
-}
-
-/** A list's elements, head first, whatever encoding the file used. */
-export interface RdbListValue {
-  readonly kind: "list";
-  readonly elements: string[];
 }
 
 /** What the whole file said besides its keys, returned by {@link RdbReader.end}. */
@@ -71,7 +73,7 @@ export interface RdbFileInfo {
   readonly aux: ReadonlyMap<string, string>;
   /** Entries delivered to the callback. */
   readonly keys: number;
-  /** Keys skipped because their sorted set was empty. */
+  /** Keys skipped because their collection was empty. */
   readonly emptyKeysSkipped: number;
   /**
    * "verified" when the CRC-64 trailer matched, "disabled" when it was zero
@@ -450,7 +452,22 @@ export class RdbReader extends ChunkWindow {
       case RDB_TYPE.LIST_ZIPLIST:
       case RDB_TYPE.LIST_QUICKLIST:
       case RDB_TYPE.LIST_QUICKLIST_2:
-        value = { kind: "list", elements: this.#readList(key, type) };
+        value = this.#readList(key, type);
+        break;
+      case RDB_TYPE.HASH:
+        value = this.#readHash(key);
+        break;
+      case RDB_TYPE.HASH_ZIPMAP:
+      case RDB_TYPE.HASH_ZIPLIST:
+      case RDB_TYPE.HASH_LISTPACK:
+        value = this.#readPackedHash(key, type);
+        break;
+      case RDB_TYPE.SET:
+        value = this.#readSet(key);
+        break;
+      case RDB_TYPE.SET_INTSET:
+      case RDB_TYPE.SET_LISTPACK:
+        value = this.#readPackedSet(key, type);
         break;
       default: {
         const name = RDB_TYPE_NAMES[type];
@@ -458,7 +475,7 @@ export class RdbReader extends ChunkWindow {
           `Unsupported value type ${type} for key ${quote(key)}` +
             (name === undefined
               ? " (unknown to Kache)"
-              : ` (a ${name}; Kache holds only strings, lists and sorted sets)`),
+              : ` (a ${name}; Kache holds only strings, lists, sorted sets, hashes and sets)`),
           at,
         );
       }
@@ -466,7 +483,7 @@ export class RdbReader extends ChunkWindow {
     const expiresAtMs = this.#pendingExpiry;
     this.#pendingExpiry = undefined;
     this.#currentKey = undefined;
-    if (typeof value !== "string" && ("kind" in value ? value.elements : value).length === 0) {
+    if (typeof value !== "string" && (Array.isArray(value) ? value.length : value.size) === 0) {
       this.#emptyKeys++;
       return undefined;
     }
@@ -474,20 +491,23 @@ export class RdbReader extends ChunkWindow {
   }
 
   /** The four list encodings: plain, one ziplist, ziplist nodes, and 7.0's nodes with containers. */
-  #readList(key: string, type: number): string[] {
-    if (type === RDB_TYPE.LIST_ZIPLIST) return this.#readPacked(key, false);
+  #readList(key: string, type: number): List {
+    const list = new List();
+    if (type === RDB_TYPE.LIST_ZIPLIST) {
+      for (const element of this.#readPacked(key, type, this.#p)) list.pushBack(element);
+      return list;
+    }
     const count = this.#readLength();
-    const elements: string[] = [];
     for (let i = 0; i < count; i++) {
       if (type === RDB_TYPE.LIST) {
-        elements.push(this.#readString());
+        list.pushBack(this.#readString());
         continue;
       }
       if (type === RDB_TYPE.LIST_QUICKLIST_2) {
         const at = this.#p;
         const container = this.#readLength();
         if (container === QUICKLIST_NODE_PLAIN) {
-          elements.push(this.#readString());
+          list.pushBack(this.#readString());
           continue;
         }
         if (container !== QUICKLIST_NODE_PACKED) {
@@ -497,26 +517,11 @@ export class RdbReader extends ChunkWindow {
           );
         }
       }
-      for (const element of this.#readPacked(key, type === RDB_TYPE.LIST_QUICKLIST_2)) {
-        elements.push(element);
+      for (const element of this.#readPacked(key, type, this.#p)) {
+        list.pushBack(element);
       }
     }
-    return elements;
-  }
-
-  /** One listpack or ziplist blob's elements. */
-  #readPacked(key: string, listpack: boolean): string[] {
-    const at = this.#p;
-    const blob = this.#readBlob();
-    try {
-      return listpack ? decodeListpack(blob) : decodeZiplist(blob);
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
-      throw this.#fail(
-        `Corrupt ${listpack ? "listpack" : "ziplist"} of key ${quote(key)}: ${error.message}`,
-        at,
-      );
-    }
+    return list;
   }
 
   #readSortedSet(key: string, textScores: boolean): Array<[string, number]> {
@@ -565,6 +570,88 @@ export class RdbReader extends ChunkWindow {
       pairs.push([member, score]);
     }
     return pairs;
+  }
+
+  #readHash(key: string): Hash {
+    const count = this.#readLength();
+    const hash = new Hash();
+    for (let i = 0; i < count; i++) {
+      const at = this.#p;
+      const field = this.#readString();
+      if (!hash.set(field, this.#readString())) {
+        throw this.#fail(`Duplicate field ${quote(field)} in hash ${quote(key)}`, at);
+      }
+    }
+    return hash;
+  }
+
+  #readSet(key: string): MemberSet {
+    const count = this.#readLength();
+    const set = new MemberSet();
+    for (let i = 0; i < count; i++) {
+      const at = this.#p;
+      const member = this.#readString();
+      if (!set.add(member)) {
+        throw this.#fail(`Duplicate member ${quote(member)} in set ${quote(key)}`, at);
+      }
+    }
+    return set;
+  }
+
+  /** A hash as one zipmap, ziplist or listpack blob: field, value, field, value… */
+  #readPackedHash(key: string, type: number): Hash {
+    const at = this.#p;
+    const elements = this.#readPacked(key, type, at);
+    if (elements.length % 2 !== 0) {
+      throw this.#fail(
+        `Hash ${quote(key)} has an odd number (${elements.length}) of packed elements`,
+        at,
+      );
+    }
+    const hash = new Hash();
+    for (let i = 0; i < elements.length; i += 2) {
+      if (!hash.set(elements[i]!, elements[i + 1]!)) {
+        throw this.#fail(`Duplicate field ${quote(elements[i]!)} in hash ${quote(key)}`, at);
+      }
+    }
+    return hash;
+  }
+
+  /** A set as one intset or listpack blob. */
+  #readPackedSet(key: string, type: number): MemberSet {
+    const at = this.#p;
+    const set = new MemberSet();
+    for (const member of this.#readPacked(key, type, at)) {
+      if (!set.add(member)) {
+        throw this.#fail(`Duplicate member ${quote(member)} in set ${quote(key)}`, at);
+      }
+    }
+    return set;
+  }
+
+  /** The elements of a packed blob of RDB type `type`, corruption reported at `at`. */
+  #readPacked(key: string, type: number, at: number): string[] {
+    const blob = this.#readBlob();
+    try {
+      switch (type) {
+        case RDB_TYPE.HASH_ZIPMAP:
+          return decodeZipmap(blob);
+        case RDB_TYPE.SET_INTSET:
+          return decodeIntset(blob);
+        case RDB_TYPE.HASH_ZIPLIST:
+        case RDB_TYPE.LIST_ZIPLIST:
+        case RDB_TYPE.LIST_QUICKLIST:
+          return decodeZiplist(blob);
+        default:
+          return decodeListpack(blob);
+      }
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw this.#fail(
+        `Corrupt ${RDB_TYPE_NAMES[type]} of key ${quote(key)}: ${error.message}`,
+        at,
+      );
+    }
   }
 
   #checkMember(key: string, member: string, score: number, seen: Set<string>, at: number): void {

@@ -6,7 +6,6 @@
  * @module
  */
 import type { Value } from "../keyspace.ts";
-import { List } from "../list.ts";
 import { SortedSet } from "../zset.ts";
 import type { RdbEntry } from "./rdb_reader.ts";
 
@@ -22,12 +21,8 @@ import type { RdbEntry } from "./rdb_reader.ts";
  * ```
  */
 export function valueFromRdb(value: RdbEntry["value"]): Value {
-  if (typeof value === "string") return value;
-  if ("kind" in value) {
-    const list = new List();
-    for (const element of value.elements) list.pushBack(element);
-    return list;
-  }
+  // Strings, lists, hashes and sets come from the reader ready to store.
+  if (typeof value === "string" || !Array.isArray(value)) return value;
   const zset = new SortedSet();
   for (const [member, score] of value) zset.add(member, score);
   return zset;

@@ -13,14 +13,18 @@
  *   that are canonical integers fitting in 32 bits take the 1-, 2- or 4-byte
  *   integer encodings, longer ones are LZF-compressed when that saves at
  *   least 4 bytes (`rdbcompression`), the rest are length-prefixed.
- * - Every sorted set is written as ZSET_2 (binary float64 scores), whatever
- *   its size; Redis turns small ones back into listpacks when it loads them.
- *   Members go in ascending order (Redis goes descending; order is free).
+ * - Every sorted set is written as ZSET_2 (binary float64 scores), every
+ *   hash as HASH and every set as SET (plain strings), whatever their size;
+ *   Redis turns small ones back into listpacks or intsets when it loads them.
+ *   Sorted-set members go in ascending order (Redis goes descending; order is free).
  * - The CRC-64 is folded in as chunks are taken, while the bytes are still
  *   in cache, and closes the file in {@link RdbWriter.finish}.
  *
  * @module
  */
+import { Hash } from "../hash.ts";
+import { List } from "../list.ts";
+import { MemberSet } from "../member_set.ts";
 import { REDIS_COMPATIBLE_VERSION } from "../version.ts";
 import { bytesToString, writeString } from "../bytes.ts";
 import { Crc64 } from "./crc64.ts";
@@ -42,15 +46,8 @@ export interface RdbSortedSet {
   entries(): Iterable<readonly [member: string, score: number]>;
 }
 
-/** A list as the writer needs it (`List` fits): written as QUICKLIST_2 with listpack nodes. */
-export interface RdbList {
-  readonly typeName: "list";
-  readonly size: number;
-  values(): Iterable<string>;
-}
-
-/** A value the writer can encode: a one-byte string, a sorted set or a list. */
-export type RdbValue = string | RdbSortedSet | RdbList;
+/** A value the writer can encode: a one-byte string, a sorted set, a hash, a set or a list. */
+export type RdbValue = string | RdbSortedSet | Hash | MemberSet | List;
 
 /**
  * Most bytes of one list node's listpack: Redis's default
@@ -176,7 +173,7 @@ export class RdbWriter {
 
   /**
    * Writes one key with its value and optional expiry (absolute Unix ms).
-   * An empty sorted set is skipped: Redis drops empty keys when it loads them.
+   * An empty collection is skipped: Redis drops empty keys when it loads them.
    */
   writeEntry(key: string, value: RdbValue, expiresAtMs?: number): void {
     this.#assertOpen();
@@ -200,8 +197,27 @@ export class RdbWriter {
       this.#writeString(value);
       return;
     }
-    if (isList(value)) {
+    if (value instanceof List) {
       this.#writeList(key, value);
+      return;
+    }
+    if (value instanceof Hash) {
+      this.#bytes[this.#length++] = RDB_TYPE.HASH;
+      this.#writeString(key);
+      this.#reserve(MAX_LENGTH_SIZE);
+      this.#writeLength(value.size);
+      for (const [field, fieldValue] of value.entries()) {
+        this.#writeString(field);
+        this.#writeString(fieldValue);
+      }
+      return;
+    }
+    if (value instanceof MemberSet) {
+      this.#bytes[this.#length++] = RDB_TYPE.SET;
+      this.#writeString(key);
+      this.#reserve(MAX_LENGTH_SIZE);
+      this.#writeLength(value.size);
+      for (const member of value.members()) this.#writeString(member);
       return;
     }
     this.#bytes[this.#length++] = RDB_TYPE.ZSET_2;
@@ -231,7 +247,7 @@ export class RdbWriter {
    * A list as Redis 7.0 saves it: QUICKLIST_2, nodes of at most 8 KB of
    * listpack each (an element larger than that gets a node of its own).
    */
-  #writeList(key: string, list: RdbList): void {
+  #writeList(key: string, list: List): void {
     const nodes: string[][] = [];
     let node: string[] = [];
     let nodeBytes = 7;
@@ -427,10 +443,6 @@ function canonicalInt32(text: string): number | undefined {
   }
   if (negative) value = -value;
   return value >= -2147483648 && value <= 2147483647 ? value : undefined;
-}
-
-function isList(value: RdbSortedSet | RdbList): value is RdbList {
-  return (value as Partial<RdbList>).typeName === "list";
 }
 
 /**

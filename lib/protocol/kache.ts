@@ -17,6 +17,7 @@
 import { bytesToString, writeString } from "../bytes.ts";
 import { UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK } from "../protection.ts";
 import type { Reply } from "../reply.ts";
+import { flattenOutput, LARGE_STRING_BYTES, type Output, type OutputPart } from "./output.ts";
 
 /** Response status codes of the original server. */
 export const KacheStatus = {
@@ -184,22 +185,38 @@ export function encodeKacheRequest(argv: readonly string[]): Uint8Array {
   return bytes;
 }
 
+/** take() drops a buffer grown beyond this (as the RESP encoder does). */
+const SHRINK_ABOVE = 1024 * 1024;
+
 /**
  * Writes response frames into one reusable, growable buffer, so a batch of
  * pipelined replies leaves in a single write.
  */
 export class KacheEncoder {
+  readonly #initialSize: number;
   #bytes: Uint8Array;
   #view: DataView;
   #length = 0;
+  /**
+   * Output before the buffer, once a big string value was written: earlier
+   * buffers alternating with the strings (see lib/protocol/output.ts). After
+   * each string the encoder starts a fresh buffer, so a part is never
+   * written again except for its frame's header.
+   */
+  #parts: OutputPart[] | undefined;
+  /** Bytes in `#parts`: the buffer's offset 0 is this far into the output. */
+  #detached = 0;
+  /** The buffer holding the current frame's header, once a string moved it out of `#bytes`. */
+  #frameView: DataView | undefined;
 
   constructor(initialSize = 16 * 1024) {
+    this.#initialSize = initialSize;
     this.#bytes = new Uint8Array(initialSize);
     this.#view = new DataView(this.#bytes.buffer);
   }
 
   get length(): number {
-    return this.#length;
+    return this.#detached + this.#length;
   }
 
   /**
@@ -207,19 +224,38 @@ export class KacheEncoder {
    * buffer. Callers write the view out before encoding more.
    */
   take(): Uint8Array {
+    const output = this.takeOutput();
+    return output instanceof Uint8Array ? output : flattenOutput(output);
+  }
+
+  /**
+   * Like {@link KacheEncoder.take}, but string values of at least
+   * {@link LARGE_STRING_BYTES} come back as the strings, between byte parts,
+   * instead of being copied in.
+   */
+  takeOutput(): Output {
+    const parts = this.#parts;
     const out = this.#bytes.subarray(0, this.#length);
     this.#length = 0;
-    return out;
+    this.#parts = undefined;
+    this.#detached = 0;
+    // A buffer grown for one big reply is dropped, so it does not stay with the connection.
+    if (this.#bytes.length > SHRINK_ABOVE) this.#startBuffer();
+    if (parts === undefined) return out;
+    parts.push(out);
+    return parts;
   }
 
   /** Writes a response with an explicit status; `item` undefined means no data. */
   writeResponse(status: KacheStatus | typeof KACHE_PUSH_STATUS, item: Reply | undefined): void {
-    const frameStart = this.#length;
     this.#ensure(8);
+    const frameStart = this.#length;
+    const outputStart = this.#detached + frameStart;
     this.#length += 8;
     if (item !== undefined) this.#writeItem(item);
-    const view = this.#view;
-    view.setUint32(frameStart, this.#length - frameStart - 4, true);
+    const view = this.#frameView ?? this.#view;
+    this.#frameView = undefined;
+    view.setUint32(frameStart, this.#detached + this.#length - outputStart - 4, true);
     view.setUint32(frameStart + 4, status, true);
   }
 
@@ -293,10 +329,26 @@ export class KacheEncoder {
   }
 
   #writeText(tag: number, text: string): void {
-    this.#ensure(5 + text.length);
+    const large = text.length >= LARGE_STRING_BYTES;
+    this.#ensure(5 + (large ? 0 : text.length));
     this.#bytes[this.#length] = tag;
     this.#view.setUint32(this.#length + 1, text.length, true);
-    this.#length = writeString(this.#bytes, this.#length + 5, text);
+    if (!large) {
+      this.#length = writeString(this.#bytes, this.#length + 5, text);
+      return;
+    }
+    this.#length += 5;
+    (this.#parts ??= []).push(this.#bytes.subarray(0, this.#length), text);
+    // The frame's header is in this buffer; it is filled in once the frame is complete.
+    this.#frameView ??= this.#view;
+    this.#detached += this.#length + text.length;
+    this.#length = 0;
+    this.#startBuffer();
+  }
+
+  #startBuffer(): void {
+    this.#bytes = new Uint8Array(this.#initialSize);
+    this.#view = new DataView(this.#bytes.buffer);
   }
 
   #ensure(extra: number): void {

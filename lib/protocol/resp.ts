@@ -23,6 +23,7 @@ import { bytesToString, writeString } from "../bytes.ts";
 import { formatDouble } from "../format.ts";
 import { UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK } from "../protection.ts";
 import { OK, type Reply } from "../reply.ts";
+import { flattenOutput, LARGE_STRING_BYTES, type Output, type OutputPart } from "./output.ts";
 
 /** What one {@link RespDecoder.decode} call found. */
 export interface RespDecodeResult {
@@ -482,6 +483,15 @@ export class RespEncoder {
   readonly #initialSize: number;
   #buffer: Uint8Array;
   #length = 0;
+  /**
+   * Output before `#partStart`, when a big string value was written: views of
+   * the buffer alternating with the strings (see lib/protocol/output.ts).
+   */
+  #parts: OutputPart[] | undefined;
+  /** Where the buffer's bytes not yet in `#parts` begin. */
+  #partStart = 0;
+  /** Length of the strings in `#parts`. */
+  #stringBytes = 0;
 
   constructor(initialSize = 16384) {
     this.#initialSize = Math.max(64, initialSize);
@@ -490,7 +500,7 @@ export class RespEncoder {
 
   /** Bytes written since the last {@link RespEncoder.take}. */
   get length(): number {
-    return this.#length;
+    return this.#length + this.#stringBytes;
   }
 
   /**
@@ -498,10 +508,26 @@ export class RespEncoder {
    * the internal buffer, not a copy: it is valid only until the next `write`.
    */
   take(): Uint8Array {
-    const bytes = this.#buffer.subarray(0, this.#length);
+    const output = this.takeOutput();
+    return output instanceof Uint8Array ? output : flattenOutput(output);
+  }
+
+  /**
+   * Like {@link RespEncoder.take}, but string values of at least
+   * {@link LARGE_STRING_BYTES} come back as the strings, between views of the
+   * buffer, instead of being copied in. The views are valid until the next `write`.
+   */
+  takeOutput(): Output {
+    const parts = this.#parts;
+    const bytes = this.#buffer.subarray(this.#partStart, this.#length);
     this.#length = 0;
+    this.#parts = undefined;
+    this.#partStart = 0;
+    this.#stringBytes = 0;
     if (this.#buffer.length > SHRINK_ABOVE) this.#buffer = new Uint8Array(this.#initialSize);
-    return bytes;
+    if (parts === undefined) return bytes;
+    parts.push(bytes);
+    return parts;
   }
 
   /** Appends one reply in the given protocol version. */
@@ -586,14 +612,21 @@ export class RespEncoder {
 
   /** `<type><length>\r\n<bytes>\r\n`, the shape of bulk and verbatim strings. */
   #writeBulkAs(type: number, value: string): void {
-    this.#reserve(value.length + HEADER_ROOM + 2);
+    const large = value.length >= LARGE_STRING_BYTES;
+    this.#reserve((large ? 0 : value.length) + HEADER_ROOM + 2);
     const buffer = this.#buffer;
     let pos = this.#length;
     buffer[pos++] = type;
     pos = writeDigits(buffer, pos, value.length);
     buffer[pos++] = CR;
     buffer[pos++] = LF;
-    pos = writeString(buffer, pos, value);
+    if (large) {
+      (this.#parts ??= []).push(buffer.subarray(this.#partStart, pos), value);
+      this.#partStart = pos;
+      this.#stringBytes += value.length;
+    } else {
+      pos = writeString(buffer, pos, value);
+    }
     buffer[pos++] = CR;
     buffer[pos++] = LF;
     this.#length = pos;
@@ -704,5 +737,6 @@ const sharedEncoder = new RespEncoder(256);
  */
 export function encodeReply(reply: Reply, protocol: 2 | 3): Uint8Array {
   sharedEncoder.write(reply, protocol);
-  return sharedEncoder.take().slice();
+  // flattenOutput copies whatever it gets, so a big value is copied once, not twice.
+  return flattenOutput(sharedEncoder.takeOutput());
 }

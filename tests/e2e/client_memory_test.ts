@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { encodeRespRequest } from "../../lib/protocol/resp_reply.ts";
 import { concat, rssBytes, servedV8Flags, settledRss, sleep } from "../support/overload.ts";
+import { RawKacheClient } from "../support/kache_client.ts";
 import { RawRespClient } from "../support/resp_client.ts";
 import { startServer } from "../support/server_process.ts";
 
@@ -105,6 +106,117 @@ Deno.test("a client pipelining big GETs without reading holds little memory and 
   } finally {
     stuck.close();
     other.close();
+    await server.stop();
+  }
+});
+
+Deno.test("connections that once read a big value leave the server no bigger", async () => {
+  const server = await startServer([], { v8Flags: servedV8Flags() });
+  const pid = server.process.pid;
+  const admin = await RawRespClient.connect(server.respPort);
+  const clients: Deno.Conn[] = [];
+  try {
+    const value = bigValue(4 * MB);
+    assert.equal((await admin.send(["SET", "big", value])).raw, "+OK\r\n");
+    const before = await settledRss(pid, 500);
+    for (let i = 0; i < 100; i++) {
+      clients.push(await Deno.connect({ hostname: "127.0.0.1", port: server.respPort }));
+    }
+    // 100 connections each read the 4 MB value once, all at the same time, and stay open.
+    const reply = `$${value.length}\r\n${value}\r\n`;
+    await Promise.all(clients.map(async (conn) => {
+      await conn.write(encodeRespRequest(["GET", "big"]));
+      await new StreamChecker([reply]).run(conn);
+    }));
+    const after = await settledRss(pid, 2000);
+    assert.ok(
+      after - before < 100 * MB,
+      `RSS still ${((after - before) / MB).toFixed(1)} MB up after 100 clients read 4 MB each`,
+    );
+    assert.equal((await admin.send(["PING"])).raw, "+PONG\r\n");
+  } finally {
+    for (const conn of clients) conn.close();
+    admin.close();
+    await server.stop();
+  }
+});
+
+/** One numeric field of INFO. */
+async function infoNumber(client: RawRespClient, field: string): Promise<number> {
+  const reply = (await client.send(["INFO", "all"])).reply;
+  const text = reply.type === "bulk" ? reply.value : "";
+  const match = new RegExp(`^${field}:(\\d+)`, "m").exec(text);
+  if (match === null) throw new Error(`INFO has no ${field}`);
+  return Number(match[1]);
+}
+
+Deno.test("a client's unsent output counts in used_memory, and maxmemory evicts keys to fit it", async () => {
+  // volatile-lru: only the filler keys (with a TTL) may go, never the value being read.
+  const server = await startServer(["--maxmemory", "8mb", "--maxmemory-policy", "volatile-lru"]);
+  const client = await RawRespClient.connect(server.respPort);
+  const stuck = await Deno.connect({ hostname: "127.0.0.1", port: server.respPort });
+  try {
+    assert.equal((await client.send(["SET", "big", bigValue(MB)])).raw, "+OK\r\n");
+    // Fill up to the limit: SETs until eviction starts.
+    const value = "v".repeat(2000);
+    for (let batch = 0; batch < 100 && await infoNumber(client, "evicted_keys") === 0; batch++) {
+      await client.pipeline(
+        Array.from({ length: 200 }, (_, i) => ["SET", `fill:${batch}:${i}`, value, "EX", "3600"]),
+      );
+    }
+    // Only the filling client's input buffer, grown for its pipelines.
+    assert.ok(await infoNumber(client, "mem_clients_normal") <= 256 * 1024);
+    // A client asks for 100 MB and reads none of it: ~1 MB waits in the server, the rest in
+    // its socket buffers and unsent requests.
+    const evictedBefore = await infoNumber(client, "evicted_keys");
+    const get = encodeRespRequest(["GET", "big"]);
+    await stuck.write(concat(Array.from({ length: 100 }, () => get)));
+    let clients = 0;
+    for (let tries = 0; tries < 100 && clients < MB; tries++) {
+      await sleep(20);
+      clients = await infoNumber(client, "mem_clients_normal");
+    }
+    assert.ok(clients >= MB, `mem_clients_normal ${clients} with 1 MB replies unsent`);
+    const list = (await client.send(["CLIENT", "LIST"])).reply;
+    const lines = list.type === "bulk" ? list.value.split("\n") : [];
+    assert.ok(
+      lines.some((line) => Number(/ omem=(\d+)/.exec(line)?.[1]) >= MB),
+      "no client shows its unsent output as omem",
+    );
+    // Commands since (INFO included, as any command in Redis) made room for the client's buffer.
+    await client.send(["SET", "one-more", "x"]);
+    const evicted = await infoNumber(client, "evicted_keys") - evictedBefore;
+    assert.ok(evicted >= 200, `${evicted} keys of 2 KB evicted for 1 MB of client output`);
+    assert.ok(await infoNumber(client, "used_memory") <= 8 * MB);
+  } finally {
+    stuck.close();
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("big values come back whole on both wires, pipelined among small replies", async () => {
+  const server = await startServer();
+  const resp = await RawRespClient.connect(server.respPort);
+  const binary = await RawKacheClient.connect(server.kachePort);
+  try {
+    const value = bigValue(3 * MB + 17);
+    assert.equal((await resp.send(["SET", "big", value])).raw, "+OK\r\n");
+    const replies = await resp.pipeline([["GET", "big"], ["PING"], ["GET", "big"], ["ECHO", "x"]]);
+    assert.deepEqual(replies.map((reply) => reply.raw), [
+      `$${value.length}\r\n${value}\r\n`,
+      "+PONG\r\n",
+      `$${value.length}\r\n${value}\r\n`,
+      "$1\r\nx\r\n",
+    ]);
+    for (const argv of [["get", "big"], ["GET", "big"]]) {
+      const response = await binary.request(argv);
+      assert.deepEqual(response.item, { tag: "string", value });
+    }
+    assert.deepEqual((await binary.request(["PING"])).item, { tag: "string", value: "PONG" });
+  } finally {
+    resp.close();
+    binary.close();
     await server.stop();
   }
 });

@@ -25,6 +25,8 @@ import type { ArgumentDoc, CommandSpec } from "../../lib/commands/types.ts";
 import { KacheEncoder, KacheStatus } from "../../lib/protocol/kache.ts";
 import { RespEncoder } from "../../lib/protocol/resp.ts";
 import type { Reply } from "../../lib/reply.ts";
+import { Hash } from "../../lib/hash.ts";
+import { MemberSet } from "../../lib/member_set.ts";
 import { List } from "../../lib/list.ts";
 import { SortedSet } from "../../lib/zset.ts";
 import { createHarness, type Harness } from "../support/command_harness.ts";
@@ -413,8 +415,8 @@ const REPLY_KINDS = new Set([
 
 /** Text that only a JS bug (not a client's argument) puts in a reply. */
 const SUSPICIOUS = /undefined|NaN|\[object |function /;
-/** Redis's own error texts that name NaN. */
-const REDIS_NAN_TEXTS = /would produce NaN|not a number \(NaN\)/g;
+/** Redis's own error texts that name NaN (HINCRBYFLOAT's "value is NaN or Infinity" too). */
+const REDIS_NAN_TEXTS = /would produce NaN|not a number \(NaN\)|value is NaN or Infinity/g;
 const NOT_ONE_BYTE = /[\u0100-\uffff]/;
 /** Redis error lines start with an upper-case code word: ERR, WRONGTYPE, NOAUTH, EXECABORT … */
 const ERROR_CODE = /^[A-Z][A-Z_]*( |$)/;
@@ -703,6 +705,18 @@ export class CommandFuzzer {
         // Every edit is followed by storeCollection, which settles the memory estimate.
         if (value.reportedBytes !== value.byteSize) {
           return `list ${JSON.stringify(key)} edited without being stored`;
+        }
+      } else if (value instanceof Hash || value instanceof MemberSet) {
+        if (value.size === 0) return `empty ${value.typeName} stored at ${JSON.stringify(key)}`;
+        if (value.size > MAX_SET) oversized.push(key);
+        if (value.size <= 64 || this.#random.chance(0.05)) {
+          try {
+            value.checkInvariants();
+          } catch (cause) {
+            return `${value.typeName} ${JSON.stringify(key)} broken: ${
+              cause instanceof Error ? cause.message : cause
+            }`;
+          }
         }
       } else {
         return `value of unknown type at ${JSON.stringify(key)}`;

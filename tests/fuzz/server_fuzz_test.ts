@@ -33,7 +33,6 @@ const UNSAFE = new Set([
   "shutdown",
   "flushall",
   "flushdb",
-  // Swaps the steady clients' database 0 away: their GET then finds nothing.
   "swapdb",
   "save",
   "bgsave",

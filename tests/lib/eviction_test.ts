@@ -9,6 +9,7 @@ import { Databases } from "../../lib/databases.ts";
 import type { Keyspace, KeyspaceObserver } from "../../lib/keyspace.ts";
 import { HASH_ENTRY_BYTES, keyEntryBytes, stringBytes } from "../../lib/memory.ts";
 import { array, bulk, error, NIL, NIL_ARRAY, OK, QUEUED, type Reply } from "../../lib/reply.ts";
+import { seededRandom } from "../../lib/random.ts";
 import { SortedSet } from "../../lib/zset.ts";
 import { createHarness, type Harness } from "../support/command_harness.ts";
 
@@ -473,4 +474,39 @@ Deno.test("without a memory limit, commands leave the key order and counters alo
   assert.deepEqual(harness.run("GET", "missing"), NIL);
   assert.deepEqual([...harness.keyspace.keys()], ["k00", "k01", "k02"]);
   assert.equal(harness.keyspace.accessCounters, undefined);
+});
+
+Deno.test("eviction takes keys from every database, in proportion to their keys", () => {
+  for (const policy of ["allkeys-lru", "allkeys-random", "allkeys-lfu"] as const) {
+    const databases = new Databases(16);
+    const eviction = new Eviction(databases, seededRandom(3));
+    for (let i = 0; i < 400; i++) databases.at(0).set(name(i), "v");
+    for (let i = 0; i < 400; i++) databases.at(5).set(name(i), "v");
+    const data = databases.usedMemory;
+    eviction.configure({ maxmemory: Number.MAX_SAFE_INTEGER, policy, samples: 5 });
+    const bookkeeping = eviction.usedMemory - data;
+    eviction.configure({ maxmemory: Math.floor(data / 2) + bookkeeping, policy, samples: 5 });
+    assert.equal(eviction.fit(), true, policy);
+    const [zero, five] = [databases.at(0).size, databases.at(5).size];
+    assert.ok(zero + five <= 400, `${policy}: ${zero} + ${five} keys left`);
+    assert.ok(zero > 100 && five > 100, `${policy}: ${zero} and ${five} keys left`);
+    assert.equal(databases.shared.evictedCount, 800 - zero - five);
+  }
+});
+
+Deno.test("volatile-ttl takes the nearest deadline of any database", () => {
+  const databases = new Databases(16);
+  const eviction = new Eviction(databases);
+  databases.at(0).set("later", "v");
+  databases.at(0).setExpiry("later", 9_000);
+  databases.at(7).set("soon", "v");
+  databases.at(7).setExpiry("soon", 2_000);
+  eviction.configure({
+    maxmemory: databases.usedMemory - 1,
+    policy: "volatile-ttl",
+    samples: 5,
+  });
+  assert.equal(eviction.fit(), true);
+  assert.equal(databases.at(7).has("soon"), false);
+  assert.equal(databases.at(0).has("later"), true);
 });

@@ -22,6 +22,8 @@ import {
   TTL_ENTRY_BYTES,
 } from "../../lib/memory.ts";
 import { List } from "../../lib/list.ts";
+import { Hash } from "../../lib/hash.ts";
+import { MemberSet } from "../../lib/member_set.ts";
 import { SortedSet } from "../../lib/zset.ts";
 
 /** What the running total should be, counted from scratch. */
@@ -80,7 +82,7 @@ Deno.test("Keyspace.usedMemory equals a recount after random writes, expiries an
   const key = () => `k${Math.floor(random() * 60)}`;
   for (let step = 0; step < 5_000; step++) {
     const k = key();
-    const choice = Math.floor(random() * 12);
+    const choice = Math.floor(random() * 14);
     try {
       switch (choice) {
         case 0:
@@ -134,9 +136,25 @@ Deno.test("Keyspace.usedMemory equals a recount after random writes, expiries an
           if (random() < 0.05) keyspace.flush();
           else keyspace.evict(k);
           break;
+        case 12: {
+          const hash = keyspace.getCollection(k, Hash) ?? new Hash();
+          const field = `f${Math.floor(random() * 30)}`;
+          if (random() < 0.6) hash.set(field, "v".repeat(Math.floor(random() * 30)));
+          else hash.delete(field);
+          keyspace.storeCollection(k, hash);
+          break;
+        }
+        case 13: {
+          const members = keyspace.getCollection(k, MemberSet) ?? new MemberSet();
+          const member = `m${Math.floor(random() * 30)}`;
+          if (random() < 0.6) members.add(member);
+          else members.remove(member);
+          keyspace.storeCollection(k, members);
+          break;
+        }
       }
     } catch {
-      // WRONGTYPE: a string key asked for as a sorted set.
+      // WRONGTYPE: a key of one kind asked for as another.
     }
     assert.equal(keyspace.usedMemory, recount(keyspace), `after step ${step} (op ${choice})`);
   }
@@ -239,6 +257,30 @@ const SCENARIOS: Record<string, (keyspace: Keyspace, databases: Databases) => vo
       for (let j = 0; j < 100_000; j++) list.pushBack(padded(`${i}:${j}`, 10));
       keyspace.storeCollection(padded(`queue:${i}`, 10), list);
     }
+  },
+  "20k hashes of 5"(keyspace) {
+    for (let i = 0; i < 20_000; i++) {
+      const hash = new Hash();
+      for (let j = 0; j < 5; j++) hash.set(padded(`f${j}`, 8), padded(`${i}:${j}`, 12));
+      keyspace.storeCollection(padded(`h:${i}`, 10), hash);
+    }
+  },
+  "1 hash of 200k"(keyspace) {
+    const hash = new Hash();
+    for (let j = 0; j < 200_000; j++) hash.set(padded(`field:${j}`, 12), padded(`${j}`, 12));
+    keyspace.storeCollection(padded("big", 10), hash);
+  },
+  "20k sets of 5"(keyspace) {
+    for (let i = 0; i < 20_000; i++) {
+      const members = new MemberSet();
+      for (let j = 0; j < 5; j++) members.add(padded(`${i}:${j}`, 12));
+      keyspace.storeCollection(padded(`s:${i}`, 10), members);
+    }
+  },
+  "1 set of 200k"(keyspace) {
+    const members = new MemberSet();
+    for (let j = 0; j < 200_000; j++) members.add(padded(`member:${j}`, 16));
+    keyspace.storeCollection(padded("big", 10), members);
   },
   "100k strings with LFU counters"(keyspace, databases) {
     const eviction = new Eviction(databases);

@@ -55,3 +55,24 @@ Deno.test("ActiveExpiry removes a mass expiry in batches without losing keys", a
     expiry.stop();
   }
 });
+
+Deno.test("ActiveExpiry sweeps every database, not only database 0", async () => {
+  const databases = new Databases(16);
+  databases.shared.now = Date.now();
+  databases.at(0).set("forever", "v");
+  for (const db of [3, 15]) {
+    databases.at(db).set("k", "v");
+    databases.at(db).setExpiry("k", Date.now() + 20);
+  }
+  const expiry = new ActiveExpiry(databases, 2000);
+  try {
+    expiry.reschedule();
+    for (let attempt = 0; attempt < 100 && databases.size > 1; attempt++) await wait(10);
+    assert.equal(databases.at(3).size, 0);
+    assert.equal(databases.at(15).size, 0);
+    assert.equal(databases.at(0).size, 1);
+    assert.equal(databases.shared.expiredCount, 2);
+  } finally {
+    expiry.stop();
+  }
+});

@@ -1,15 +1,31 @@
 import assert from "node:assert/strict";
 import { Databases } from "../../lib/databases.ts";
+import { Hash } from "../../lib/hash.ts";
 import type { Keyspace } from "../../lib/keyspace.ts";
 import { List } from "../../lib/list.ts";
-import { type RdbListValue, readRdb } from "../../lib/persistence/rdb_reader.ts";
+import { MemberSet } from "../../lib/member_set.ts";
+import { readRdb } from "../../lib/persistence/rdb_reader.ts";
 import { SortedSet } from "../../lib/zset.ts";
 import { BackgroundSnapshot, saveSnapshot } from "../../server/snapshot.ts";
 
 const SETTINGS = { compression: true, checksum: true };
 const NOW = 1_700_000_000_000;
 
-type ModelValue = string | [string, number][] | RdbListValue;
+/** A value in a form `deepEqual` compares: hashes and sets in sorted order, lists in order. */
+type ModelValue =
+  | string
+  | [string, number][]
+  | { hash: [string, string][] }
+  | { set: string[] }
+  | { list: string[] };
+
+function modelOf(value: string | Iterable<[string, number]> | Hash | MemberSet | List): ModelValue {
+  if (typeof value === "string") return value;
+  if (value instanceof Hash) return { hash: [...value.entries()].sort() };
+  if (value instanceof MemberSet) return { set: value.memberList().sort() };
+  if (value instanceof List) return { list: [...value.values()] };
+  return [...value].map(([m, s]) => [m, s]);
+}
 type Model = Map<string, { value: ModelValue; expiresAtMs: number | undefined }>;
 
 /** A deterministic pseudo-random generator, so failures reproduce. */
@@ -28,11 +44,9 @@ function copyOf(keyspace: Keyspace): Model {
     const expiresAtMs = keyspace.rawExpiry(key);
     if (expiresAtMs !== undefined && expiresAtMs <= keyspace.now) continue;
     model.set(key, {
-      value: typeof value === "string"
-        ? value
-        : value instanceof List
-        ? { kind: "list", elements: [...value.values()] }
-        : [...value.entries()].map(([m, s]) => [m, s]),
+      value: modelOf(
+        typeof value === "string" || !(value instanceof SortedSet) ? value : value.entries(),
+      ),
       expiresAtMs,
     });
   }
@@ -43,7 +57,7 @@ function readModel(bytes: Uint8Array): Model {
   const model: Model = new Map();
   const info = readRdb(bytes, (entry) => {
     assert.ok(!model.has(entry.key), `key ${entry.key} written twice`);
-    model.set(entry.key, { value: entry.value, expiresAtMs: entry.expiresAtMs });
+    model.set(entry.key, { value: modelOf(entry.value), expiresAtMs: entry.expiresAtMs });
   });
   assert.equal(info.checksum, "verified");
   return model;
@@ -52,12 +66,18 @@ function readModel(bytes: Uint8Array): Model {
 function fill(keyspace: Keyspace, next: () => number, count: number): void {
   for (let i = 0; i < count; i++) {
     const key = `key:${i}`;
-    if (i % 10 === 0) {
+    if (i % 10 === 5) {
+      const hash = new Hash();
+      for (let f = 0; f < (i % 1000 === 5 ? 2000 : 4); f++) hash.set(`f${f}`, `v${next()}`);
+      keyspace.set(key, hash);
+    } else if (i % 10 === 7) {
+      keyspace.set(key, MemberSet.of(["a", "b", String(i)]));
+    } else if (i % 10 === 0) {
       const zset = new SortedSet();
       const members = i % 1000 === 0 ? 3000 : 5;
       for (let m = 0; m < members; m++) zset.add(`m${m}`, Math.floor(next() * 100));
       keyspace.set(key, zset);
-    } else if (i % 10 === 5) {
+    } else if (i % 10 === 3) {
       const list = new List();
       const elements = i % 1000 === 5 ? 3000 : 5;
       for (let e = 0; e < elements; e++) list.pushBack(`e${e}`);
@@ -83,6 +103,14 @@ function mutate(keyspace: Keyspace, next: () => number, count: number): void {
       // Edited in place, as LPUSH and RPOP do.
       existing.pushFront(`e${Math.floor(next() * 10)}`);
       existing.popBack();
+      keyspace.storeCollection(key, existing);
+    } else if (existing instanceof Hash) {
+      existing.set(`f${Math.floor(next() * 10)}`, String(next()));
+      existing.delete("f1");
+      keyspace.storeCollection(key, existing);
+    } else if (existing instanceof MemberSet) {
+      existing.add(`m${Math.floor(next() * 10)}`);
+      existing.remove("a");
       keyspace.storeCollection(key, existing);
     } else if (existing instanceof SortedSet) {
       // Edited in place, as ZADD and the binary protocol's zadd do.
@@ -139,6 +167,44 @@ Deno.test("BackgroundSnapshot holds exactly the data at the cut while writers ch
     assert.equal(result.keys, atCut.size);
     assert.deepEqual(saved, atCut);
     assert.notDeepEqual(copyOf(keyspace), atCut);
+  });
+});
+
+Deno.test("BackgroundSnapshot of several databases holds each at the cut across SWAPDB and flushes", async () => {
+  await withDir(async (dir) => {
+    const databases = new Databases(16);
+    const used = [0, 4, 9];
+    databases.shared.now = NOW;
+    const next = random(11);
+    const count = 15_000;
+    for (const db of used) fill(databases.at(db), next, count);
+    const atCut = new Map(used.map((db) => [db, copyOf(databases.at(db))]));
+    const snapshot = new BackgroundSnapshot(databases, `${dir}/dump.rdb`, SETTINGS, NOW);
+    let finished = false;
+    snapshot.done.then(() => finished = true, () => finished = true);
+    let rounds = 0;
+    for (; rounds < 10_000 && !finished; rounds++) {
+      for (let i = 0; i < 30; i++) mutate(databases.at(next() < 0.5 ? 0 : 4), next, count);
+      // A database that held nothing at the cut gets data, then takes part in swaps.
+      if (rounds === 2) fill(databases.at(7), next, 100);
+      if (rounds % 5 === 1) databases.swap(4, next() < 0.5 ? 9 : 7);
+      if (rounds === 3) databases.at(7).flush();
+      databases.shared.now += 1;
+      for (const keyspace of databases.created()) keyspace.expireDue(10);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await snapshot.done;
+    assert.ok(rounds > 5, `the snapshot finished after ${rounds} rounds`);
+    for (const keyspace of databases.created()) assert.equal(keyspace.snapshotHook, undefined);
+    const saved = new Map<number, Model>();
+    const info = readRdb(await Deno.readFile(`${dir}/dump.rdb`), (entry) => {
+      let model = saved.get(entry.db);
+      if (model === undefined) saved.set(entry.db, model = new Map());
+      assert.ok(!model.has(entry.key), `key ${entry.key} of db ${entry.db} written twice`);
+      model.set(entry.key, { value: modelOf(entry.value), expiresAtMs: entry.expiresAtMs });
+    });
+    assert.equal(info.checksum, "verified");
+    assert.deepEqual(saved, atCut);
   });
 });
 

@@ -26,6 +26,22 @@ const SCORE_COMMANDS = new Set([
   "bzpopmax",
   "bzmpop",
 ]);
+/**
+ * Commands whose reply is a whole unordered collection (a hash or a set; SPOP
+ * when its count takes the whole set): compared as sorted multisets, HGETALL
+ * as sorted (field, value) pairs
+ * (normalization 5 in tests/e2e/differential_hash_set_test.ts).
+ */
+export const UNORDERED_REPLIES: ReadonlySet<string> = new Set([
+  "hgetall",
+  "hkeys",
+  "hvals",
+  "smembers",
+  "sinter",
+  "sunion",
+  "sdiff",
+  "spop",
+]);
 /** Integer replies that depend on when the command arrived (normalization 2), with tolerance. */
 const CLOCK_TOLERANCE: Readonly<Record<string, number>> = {
   ttl: 1,
@@ -132,11 +148,29 @@ function unordered(name: string, reply: ClientReply): string[] | undefined {
   }
   if (items === undefined) return undefined;
   const shapes = items.map((item) => JSON.stringify(shape(item, name === "zscan")));
-  // ZSCAN returns member, score, member, score …: sort whole pairs.
-  const groups = name === "zscan"
+  // ZSCAN returns member, score, member, score … (HSCAN field, value …): sort whole pairs.
+  const groups = name === "zscan" || name === "hscan"
     ? shapes.flatMap((member, index) => index % 2 === 0 ? [`${member} ${shapes[index + 1]}`] : [])
     : shapes;
   return groups.sort();
+}
+
+/**
+ * A collection reply as its type and sorted elements; a RESP2 HGETALL (an
+ * array of field, value, …) and a RESP3 map are sorted as pairs. Anything
+ * else (an error) is kept as it is.
+ */
+function sortedElements(reply: ClientReply, pairs: boolean): Shape {
+  const text = (item: ClientReply) => JSON.stringify(shape(item, false));
+  if (reply.type === "map") {
+    return ["map", ...reply.entries.map(([k, v]) => `${text(k)} ${text(v)}`).sort()];
+  }
+  if (reply.type !== "array" && reply.type !== "set") return shape(reply, false);
+  const items = reply.items.map(text);
+  const groups = pairs
+    ? items.flatMap((item, index) => index % 2 === 0 ? [`${item} ${items[index + 1]}`] : [])
+    : items;
+  return [reply.type, ...groups.sort()];
 }
 
 /** Whether two replies to `argv` agree, after the normalizations listed at the top. */
@@ -149,9 +183,16 @@ export function agree(argv: Argv, redis: RawReply, kache: RawReply): boolean {
     return a.type === "integer" && b.type === "integer" && a.value >= 0n && b.value >= 0n &&
       Math.abs(Number(a.value - b.value)) <= tolerance;
   }
-  if (name === "keys" || name === "scan" || name === "zscan") {
+  if (
+    name === "keys" || name === "scan" || name === "zscan" || name === "hscan" || name === "sscan"
+  ) {
     const [a, b] = [unordered(name, redis.reply), unordered(name, kache.reply)];
     return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+  }
+  if (UNORDERED_REPLIES.has(name)) {
+    const pairs = name === "hgetall";
+    return JSON.stringify(sortedElements(redis.reply, pairs)) ===
+      JSON.stringify(sortedElements(kache.reply, pairs));
   }
   if (name === "hello") {
     return JSON.stringify(helloShape(redis.reply)) === JSON.stringify(helloShape(kache.reply));

@@ -317,7 +317,10 @@ Deno.test("BLMOVE with a destination of another type is woken with WRONGTYPE, mo
 Deno.test("served blocking pops reach the AOF hook as their non-blocking form", () => {
   const h = createHarness();
   const logged: string[] = [];
-  h.commands.onWrite = (argv) => logged.push(argv.join(" "));
+  // As persistence logs them: the session's rewrite of the command when it made one.
+  h.commands.onWrite = (argv, context) => {
+    for (const command of context.session.propagateAs ?? [argv]) logged.push(command.join(" "));
+  };
   const client = waiter(h);
   client.run("BLMPOP", "0", "1", "q", "LEFT", "COUNT", "5");
   h.run("RPUSH", "q", "a", "b");

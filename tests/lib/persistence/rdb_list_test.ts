@@ -58,9 +58,7 @@ function writeLists(lists: Map<string, string[]>): Uint8Array {
 function listsOf(entries: readonly RdbEntry[]): Map<string, string[]> {
   const lists = new Map<string, string[]>();
   for (const entry of entries) {
-    if (typeof entry.value === "object" && "kind" in entry.value) {
-      lists.set(entry.key, entry.value.elements);
-    }
+    if (entry.value instanceof List) lists.set(entry.key, [...entry.value.values()]);
   }
   return lists;
 }

@@ -6,7 +6,6 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import fc from "fast-check";
 import { join } from "node:path";
-import { Crc64 } from "../../../lib/persistence/crc64.ts";
 import { type RdbEntry, RdbError, readRdb } from "../../../lib/persistence/rdb_reader.ts";
 import { RdbWriter } from "../../../lib/persistence/rdb_writer.ts";
 import type { ClientReply } from "../../../lib/protocol/resp_reply.ts";
@@ -15,8 +14,9 @@ import {
   arbitraryEntries,
   checkRdb,
   concat,
+  dumpPayload,
   encodeZiplist,
-  fromCodes,
+  fileFromDump,
   type ModelEntry,
   parseRedisScore,
   type RedisWithFile,
@@ -266,35 +266,6 @@ Deno.test("RdbReader reports the streams and functions of a redis-server file as
     }
   });
 });
-
-/** A DUMP payload as RESTORE takes it: value bytes, RDB version (u16 LE), CRC-64 of both. */
-function dumpPayload(value: Uint8Array, version: number): string {
-  const body = concat([value, new Uint8Array([version, 0])]);
-  const crc = new Uint8Array(8);
-  new Crc64().update(body).writeTo(crc, 0);
-  return fromCodes(Array.from(concat([body, crc])));
-}
-
-/** Wraps a DUMP payload's value (type byte + encoding) into a one-key RDB file. */
-function fileFromDump(payload: string, key: string): Uint8Array {
-  const value = stringToCodes(payload.slice(0, payload.length - 10));
-  const writer = new RdbWriter({ aux: {} });
-  writer.header();
-  writer.finish();
-  const written = concat(writer.takeChunks());
-  const head = written.subarray(0, written.length - 9);
-  const keyBytes = concat([new Uint8Array([key.length]), stringToCodes(key)]);
-  const body = concat([
-    head,
-    value.subarray(0, 1),
-    keyBytes,
-    value.subarray(1),
-    new Uint8Array([0xff]),
-  ]);
-  const crc = new Uint8Array(8);
-  new Crc64().update(body).writeTo(crc, 0);
-  return concat([body, crc]);
-}
 
 Deno.test("RdbReader decodes the listpacks redis-server writes for small sorted sets", async () => {
   await withTempDir(async (dir) => {

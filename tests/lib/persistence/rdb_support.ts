@@ -9,6 +9,7 @@ import { requireTool } from "../../support/redis_process.ts";
 import { RawRespClient } from "../../support/resp_client.ts";
 import { freePort } from "../../support/server_process.ts";
 import { spawnLogged } from "../../support/child_process.ts";
+import { Crc64 } from "../../../lib/persistence/crc64.ts";
 import type { RdbEntry } from "../../../lib/persistence/rdb_reader.ts";
 import { RdbWriter, type RdbWriterOptions } from "../../../lib/persistence/rdb_writer.ts";
 import type { ClientReply } from "../../../lib/protocol/resp_reply.ts";
@@ -377,4 +378,33 @@ export function encodeZiplist(elements: readonly string[]): Uint8Array {
     ...body,
     0xff,
   ]);
+}
+
+/** A DUMP payload as RESTORE takes it: value bytes, RDB version (u16 LE), CRC-64 of both. */
+export function dumpPayload(value: Uint8Array, version: number): string {
+  const body = concat([value, new Uint8Array([version, 0])]);
+  const crc = new Uint8Array(8);
+  new Crc64().update(body).writeTo(crc, 0);
+  return fromCodes(Array.from(concat([body, crc])));
+}
+
+/** Wraps a DUMP payload's value (type byte + encoding) into a one-key RDB file. */
+export function fileFromDump(payload: string, key: string): Uint8Array {
+  const value = stringToCodes(payload.slice(0, payload.length - 10));
+  const writer = new RdbWriter({ aux: {} });
+  writer.header();
+  writer.finish();
+  const written = concat(writer.takeChunks());
+  const head = written.subarray(0, written.length - 9);
+  const keyBytes = concat([new Uint8Array([key.length]), stringToCodes(key)]);
+  const body = concat([
+    head,
+    value.subarray(0, 1),
+    keyBytes,
+    value.subarray(1),
+    new Uint8Array([0xff]),
+  ]);
+  const crc = new Uint8Array(8);
+  new Crc64().update(body).writeTo(crc, 0);
+  return concat([body, crc]);
 }

@@ -15,6 +15,7 @@ import {
   ORIGINAL_MAX_FRAME,
   UNAUTHENTICATED_MAX_FRAME,
 } from "../../../lib/protocol/kache.ts";
+import { flattenOutput, LARGE_STRING_BYTES, outputLength } from "../../../lib/protocol/output.ts";
 import {
   array,
   bulk,
@@ -466,6 +467,39 @@ Deno.test("KacheEncoder grows past its initial size without corrupting earlier f
   assert.equal(decoded.error, undefined);
   assert.equal(decoded.consumed, bytes.length);
   assert.deepEqual(decoded.responses, replies.map(expectedResponse));
+});
+
+Deno.test("KacheEncoder.takeOutput keeps big string values as strings and frames stay exact", () => {
+  const encoder = new KacheEncoder(8);
+  const big = ALL_BYTES.repeat(Math.ceil(LARGE_STRING_BYTES / 256) + 1);
+  const replies: Reply[] = [
+    integer(7),
+    bulk(big),
+    array([
+      bulk("small"),
+      bulk(big),
+      array(Array.from({ length: 50 }, (_, i) => bulk(`m${i}`))),
+      bulk(big),
+    ]),
+    double(2.5),
+  ];
+  for (const reply of replies) encoder.writeReply(reply);
+  const output = encoder.takeOutput();
+  assert.ok(!(output instanceof Uint8Array));
+  assert.equal(output.filter((part) => part === big).length, 3);
+  const bytes = flattenOutput(output);
+  assert.equal(bytes.length, outputLength(output));
+  const decoded = new KacheResponseDecoder().decode(bytes, 0, bytes.length);
+  assert.equal(decoded.error, undefined);
+  assert.equal(decoded.consumed, bytes.length);
+  assert.deepEqual(decoded.responses, replies.map(expectedResponse));
+  assert.equal(encoder.length, 0);
+  // take() flattens the same way, and the encoder is reusable.
+  encoder.writeReply(bulk(big));
+  const again = encoder.take();
+  assert.deepEqual(new KacheResponseDecoder().decode(again, 0, again.length).responses, [
+    expectedResponse(bulk(big)),
+  ]);
 });
 
 Deno.test("KacheEncoder.take returns the bytes written and resets the length", () => {

@@ -7,6 +7,7 @@ import {
   RespEncoder,
 } from "../../../lib/protocol/resp.ts";
 import { formatDouble } from "../../../lib/format.ts";
+import { flattenOutput, LARGE_STRING_BYTES, outputLength } from "../../../lib/protocol/output.ts";
 import {
   array,
   bulk,
@@ -464,6 +465,27 @@ Deno.test("RespEncoder batches replies, grows past its initial size and take() s
   assert.equal(encoder.length, 0);
   encoder.write(NIL, 2);
   assert.equal(bytesToString(encoder.take()), "$-1\r\n");
+});
+
+Deno.test("RespEncoder.takeOutput keeps big string values as strings between byte parts", () => {
+  const encoder = new RespEncoder(64);
+  const big = ALL_BYTES.repeat(Math.ceil(LARGE_STRING_BYTES / 256) + 1);
+  encoder.write(OK, 2);
+  encoder.write(bulk(big), 2);
+  encoder.write(array([bulk(big), integer(7)]), 3);
+  const expected = `+OK\r\n$${big.length}\r\n${big}\r\n*2\r\n$${big.length}\r\n${big}\r\n:7\r\n`;
+  assert.equal(encoder.length, expected.length);
+  const output = encoder.takeOutput();
+  assert.ok(!(output instanceof Uint8Array));
+  // The strings are the values themselves, not copies.
+  assert.equal(output.filter((part) => part === big).length, 2);
+  assert.equal(outputLength(output), expected.length);
+  assert.equal(bytesToString(flattenOutput(output)), expected);
+  assert.equal(encoder.length, 0);
+  // take() gives the same bytes flattened.
+  encoder.write(bulk(big), 2);
+  encoder.write(NIL, 2);
+  assert.equal(bytesToString(encoder.take()), `$${big.length}\r\n${big}\r\n$-1\r\n`);
 });
 
 Deno.test("RespEncoder output decodes back to the request it framed", () => {
