@@ -9,7 +9,7 @@
  */
 
 /** Redis's TYPE names for Kache's value kinds. */
-export type TypeName = "string" | "zset" | "hash" | "set";
+export type TypeName = "string" | "list" | "zset" | "hash" | "set";
 
 export interface Collection {
   /** The TYPE name; a prototype getter, so it costs no per-value field. */

@@ -45,6 +45,7 @@ import { ScanIndex, type ScanStep } from "./scan_index.ts";
 import { TtlHeap } from "./ttl_heap.ts";
 import type { Hash } from "./hash.ts";
 import type { MemberSet } from "./member_set.ts";
+import type { List } from "./list.ts";
 import type { SortedSet } from "./zset.ts";
 
 export type { TypeName } from "./collection.ts";
@@ -54,7 +55,7 @@ export type { TypeName } from "./collection.ts";
  * `Collection`. A closed union (not the interface) so code that writes or
  * copies values narrows to the exact kind.
  */
-export type CollectionValue = SortedSet | Hash | MemberSet;
+export type CollectionValue = SortedSet | List | Hash | MemberSet;
 
 /** A string value is the one-byte string itself. */
 export type Value = string | CollectionValue;
@@ -95,6 +96,16 @@ export class KeyspaceShared {
   observer: KeyspaceObserver | undefined;
   /** Tell the observer about new keys (`new` notifications); off, a store costs no extra lookup. */
   reportNewKeys = false;
+}
+
+/**
+ * The clients blocked on keys of one keyspace (lib/blocking.ts): told about
+ * every store of a key while anyone waits, so BLPOP and friends wake when
+ * their key gets a value (Redis's `signalKeyAsReady` from `dbAdd`).
+ */
+export interface KeyspaceWaits {
+  /** `key` was just given a value (new, replaced or edited in place). */
+  stored(key: string): void;
 }
 
 /**
@@ -154,6 +165,8 @@ export class Keyspace {
    * when the key goes, so the map never outgrows the keyspace.
    */
   accessCounters: Map<string, number> | undefined;
+  /** Set only while a client blocks on a key here (BLPOP …); otherwise a store pays one check. */
+  waits: KeyspaceWaits | undefined;
 
   #values = new Map<string, Value>();
   #ttl = new TtlHeap();
@@ -305,6 +318,7 @@ export class Keyspace {
     this.#account(key, previous, value);
     if (created) shared.observer?.created?.(key, this);
     this.modified(key);
+    this.waits?.stored(key);
   }
 
   /** Stores a collection that was filled in place, deleting the key if it ended up empty. */
@@ -323,6 +337,7 @@ export class Keyspace {
     }
     this.#account(key, previous, collection);
     this.modified(key);
+    this.waits?.stored(key);
   }
 
   /** Removes a key; returns whether it existed (and had not expired). */

@@ -77,6 +77,21 @@ export function sortedSetBytes(members: number, slots: number, memberBytes: numb
 }
 
 /**
+ * A list apart from its slots and elements: the object with its private
+ * fields and its slot array's headers. Measured 258 bytes for 100,000 lists
+ * of one (cached one-character) element each, 64 of them the 8 slots.
+ */
+export const LIST_BASE_BYTES = 192;
+
+/** One ring-buffer slot of a list: a reference (see lib/list.ts). */
+export const LIST_SLOT_BYTES = 8;
+
+/** A list with `slots` ring-buffer slots whose element strings take `elementBytes`. */
+export function listBytes(slots: number, elementBytes: number): number {
+  return LIST_BASE_BYTES + slots * LIST_SLOT_BYTES + elementBytes;
+}
+
+/**
  * A hash apart from its fields: the object, its slot `Map` and two arrays,
  * which take 17 slots at their first push (see lib/hash.ts). Measured 570
  * bytes for a one-field hash and 320 to 450 at five fields, strings and

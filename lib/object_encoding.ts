@@ -78,6 +78,8 @@ export function objectEncoding(value: Value, limits: EncodingLimits): string {
       }
       return "listpack";
     }
+    case "list":
+      return "quicklist";
     case "hash": {
       if (value.size > limits.hashMaxListpackEntries) return "hashtable";
       for (const [field, fieldValue] of value.entries()) {

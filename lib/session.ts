@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Waiter } from "./blocking.ts";
 import type { Subscriber, Subscriptions } from "./pubsub.ts";
 import type { Reply } from "./reply.ts";
 
@@ -78,10 +79,16 @@ export class Session implements Subscriber {
    */
   readonly buffers = { query: 0, queryCapacity: 0, output: 0 };
   /**
-   * Set while a blocking command (BLPOP, XREAD BLOCK, …) waits for data: a
-   * blocked client is quiet by design, so `timeout` must not close it.
+   * The blocking command (BLPOP …) this client waits in, or undefined: its
+   * connection reads no further requests meanwhile, CLIENT LIST shows flag
+   * `b`, and the idle `timeout` does not apply (as in Redis).
    */
-  blocked = false;
+  blocked: Waiter | undefined;
+  /**
+   * Delivers the reply that ends a wait (served, timed out, CLIENT UNBLOCK);
+   * set by the server. A session without it (the AOF loader) never blocks.
+   */
+  wake: ((reply: Reply) => void) | undefined;
   /**
    * Messages for this session produced while its own command ran (tracking
    * invalidations): they go out after that command's reply, as Redis's
@@ -118,7 +125,7 @@ export class Session implements Subscriber {
    * `clientsCronHandleTimeout` exempts both).
    */
   get idleTimeoutApplies(): boolean {
-    return this.subscriptions === undefined && !this.blocked;
+    return this.subscriptions === undefined && this.blocked === undefined;
   }
 
   /** Sends the messages held back while this session's command ran; called after its reply. */

@@ -16,6 +16,11 @@
  * plus the request it is on; the rest of its backlog stays in its own socket
  * buffers, since the loop reads no more from it until its writes complete.
  *
+ * A client blocked in BLPOP and friends (its session's `blocked` set by the
+ * command) stops running requests: the replies so far go out, the loop waits
+ * for {@link Connection.wake} while still reading only to notice the client
+ * leaving, then sends the reply and runs the requests that came after.
+ *
  * Pub/sub messages cannot wait for the subscriber to read: {@link Connection.push}
  * appends them to an {@link Outbox} whose own writer drains it, and a
  * subscriber whose backlog breaks `client-output-buffer-limit` is dropped.
@@ -46,6 +51,8 @@ export interface Wire {
   handle(argv: readonly string[]): void;
   /** Bytes of pending output encoded since the last takeOutput(). */
   readonly pendingOutputBytes: number;
+  /** Encodes a reply that arrives later: the one that ends a blocked wait. */
+  reply(reply: Reply): void;
   /** Encodes the reply to broken framing, for protocols that have one. */
   protocolError(message: string): void;
   /** The pending output, valid until the next handle(); clears it. */
@@ -112,6 +119,10 @@ export class Connection {
   /** Set while the batch's replies wait to be durable: pushes meanwhile wait in `#held`. */
   #holding = false;
   #held: Uint8Array[] | undefined;
+  /** Resolves the wait of a blocked client; set only while it waits. */
+  #wakeUp: ((reply: Reply) => void) | undefined;
+  /** A wake that came before the loop began waiting (kept, never lost). */
+  #earlyWake: Reply | undefined;
   /** Input buffer bytes beyond the initial size, as last reported to bufferBytesChanged. */
   #inputBytes = 0;
   /** When the queued output first reached the soft limit (client-output-buffer-limit). */
@@ -132,51 +143,63 @@ export class Connection {
     let start = 0;
     let end = 0;
     let filled = false;
+    /** A read in flight into `buffer[end…]`, begun while the client was blocked. */
+    let pendingRead: Promise<number | null> | undefined;
+    /** Bytes arrived while blocked: decode them before reading again. */
+    let decodeFirst = false;
     try {
       while (!this.#closing) {
-        if (start === end) {
-          start = end = 0;
-          if (buffer.length > SHRINK_ABOVE) {
-            buffer = new Uint8Array(INITIAL_BUFFER);
-            this.#inputResized(buffer.length);
+        if (!decodeFirst) {
+          // A read still in flight owns `buffer[end…]`: the buffer must not move under it.
+          if (pendingRead === undefined) {
+            if (start === end) {
+              start = end = 0;
+              if (buffer.length > SHRINK_ABOVE) {
+                buffer = new Uint8Array(INITIAL_BUFFER);
+                this.#inputResized(buffer.length);
+              }
+            }
+            const pending = end - start;
+            if (pending > this.#hooks.queryBufferLimit()) {
+              this.#logQueryBufferLimit(pending);
+              break;
+            }
+            // Grow at most twice over per read, whatever size a frame header claims: a
+            // 20-byte request announcing 512 MB must not make us allocate 512 MB up front.
+            let wanted = Math.max(
+              pending + 1,
+              Math.min(this.#wire.bytesNeeded, buffer.length * 2),
+            );
+            // A read that filled the buffer means the client sends in bigger batches: double it.
+            if (filled && buffer.length < BATCH_BUFFER_LIMIT) {
+              wanted = Math.max(wanted, buffer.length * 2);
+            }
+            if (start + wanted > buffer.length) {
+              // Move the partial frame to the front, growing only when it cannot fit, and then
+              // at least doubling, so frames without a size hint cost O(n) copies, not O(n²).
+              const target = wanted > buffer.length
+                ? new Uint8Array(Math.max(wanted, buffer.length * 2))
+                : buffer;
+              target.set(buffer.subarray(start, end));
+              if (target !== buffer) this.#inputResized(target.length);
+              buffer = target;
+              end -= start;
+              start = 0;
+            }
+            pendingRead = this.#read(buffer.subarray(end));
           }
+          this.#waitingForInput = true;
+          // A message pushed while the last write was finishing waits for no one else.
+          if (this.#outbox !== undefined) this.#outbox.flush();
+          const count = await pendingRead;
+          pendingRead = undefined;
+          this.#waitingForInput = false;
+          if (count === null) break;
+          filled = end + count === buffer.length;
+          end += count;
+          this.lastActivity = Date.now();
         }
-        const pending = end - start;
-        if (pending > this.#hooks.queryBufferLimit()) {
-          this.#hooks.log(
-            `Closing client id=${this.session.id} addr=${this.session.address}: ` +
-              `${pending} unparsed bytes exceed client-query-buffer-limit`,
-          );
-          break;
-        }
-        // Grow at most twice over per read, whatever size a frame header claims: a
-        // 20-byte request announcing 512 MB must not make us allocate 512 MB up front.
-        let wanted = Math.max(pending + 1, Math.min(this.#wire.bytesNeeded, buffer.length * 2));
-        // A read that filled the buffer means the client sends in bigger batches: double it.
-        if (filled && buffer.length < BATCH_BUFFER_LIMIT) {
-          wanted = Math.max(wanted, buffer.length * 2);
-        }
-        if (start + wanted > buffer.length) {
-          // Move the partial frame to the front, growing only when it cannot fit, and then
-          // at least doubling, so frames without a size hint cost O(n) copies, not O(n²).
-          const target = wanted > buffer.length
-            ? new Uint8Array(Math.max(wanted, buffer.length * 2))
-            : buffer;
-          target.set(buffer.subarray(start, end));
-          if (target !== buffer) this.#inputResized(target.length);
-          buffer = target;
-          end -= start;
-          start = 0;
-        }
-        this.#waitingForInput = true;
-        // A message pushed while the last write was finishing waits for no one else.
-        if (this.#outbox !== undefined) this.#outbox.flush();
-        const count = await this.#conn.read(buffer.subarray(end));
-        this.#waitingForInput = false;
-        if (count === null) break;
-        filled = end + count === buffer.length;
-        end += count;
-        this.lastActivity = Date.now();
+        decodeFirst = false;
 
         let result = this.#wire.decode(buffer, start, end);
         start += result.consumed;
@@ -190,6 +213,7 @@ export class Connection {
             while (next < requests.length && this.#wire.pendingOutputBytes < OUTPUT_CHUNK_BYTES) {
               this.#wire.handle(requests[next++]!);
               if (this.session.closeRequested) next = requests.length;
+              if (this.session.blocked !== undefined) break;
             }
             // With appendfsync always, replies wait until the chunk's writes are on disk.
             const durable = this.#hooks.afterBatch();
@@ -197,6 +221,40 @@ export class Connection {
               this.#holding = true;
               await durable;
               this.#holding = false;
+            }
+            if (this.session.blocked !== undefined && !this.session.closeRequested) {
+              // Blocked (BLPOP …): what came before goes out now; the requests after it wait.
+              // The socket is still read meanwhile, only to notice the client leaving (which
+              // ends the wait), and its bytes are kept for after the wake, as Redis keeps them.
+              await this.#send(this.#wire.takeOutput());
+              for (;;) {
+                if (pendingRead === undefined) {
+                  if (end - start > this.#hooks.queryBufferLimit()) {
+                    this.#logQueryBufferLimit(end - start);
+                    return;
+                  }
+                  if (end === buffer.length) {
+                    const target = new Uint8Array(buffer.length * 2);
+                    target.set(buffer.subarray(start, end));
+                    this.#inputResized(target.length);
+                    buffer = target;
+                    end -= start;
+                    start = 0;
+                  }
+                  pendingRead = this.#read(buffer.subarray(end));
+                }
+                const outcome = await this.#nextOfWakeOrRead(pendingRead);
+                if ("woken" in outcome) {
+                  this.#wire.reply(outcome.woken);
+                  break;
+                }
+                pendingRead = undefined;
+                if (outcome.count === null) return;
+                end += outcome.count;
+                this.lastActivity = Date.now();
+                decodeFirst = true;
+              }
+              continue;
             }
             // The rest of the read runs once this chunk is on its way and the one before has left.
             if (next < requests.length) await this.#send(this.#wire.takeOutput());
@@ -243,6 +301,53 @@ export class Connection {
   #outputMoved(delta: number): void {
     this.session.buffers.output += delta;
     this.#hooks.bufferBytesChanged(delta);
+  }
+
+  /**
+   * Ends a blocked wait with `reply` (served, timed out, CLIENT UNBLOCK):
+   * the loop writes it and runs the requests that waited behind it.
+   */
+  wake(reply: Reply): void {
+    const resolve = this.#wakeUp;
+    this.#wakeUp = undefined;
+    if (resolve !== undefined) resolve(reply);
+    else this.#earlyWake = reply;
+  }
+
+  /** Waits for the wake or for the read to finish, whichever is first; never rejects for the read. */
+  async #nextOfWakeOrRead(
+    read: Promise<number | null>,
+  ): Promise<{ woken: Reply } | { count: number | null }> {
+    const early = this.#earlyWake;
+    if (early !== undefined) {
+      this.#earlyWake = undefined;
+      return { woken: early };
+    }
+    const woken = new Promise<Reply>((resolve) => this.#wakeUp = resolve);
+    this.#waitingForInput = true;
+    try {
+      return await Promise.race([
+        woken.then((reply) => ({ woken: reply })),
+        read.then((count) => ({ count })),
+      ]);
+    } finally {
+      this.#waitingForInput = false;
+      this.#wakeUp = undefined;
+    }
+  }
+
+  /** Starts a read; marked handled, so a read abandoned by a closing loop never goes unhandled. */
+  #read(target: Uint8Array): Promise<number | null> {
+    const read = this.#conn.read(target);
+    read.catch(() => {});
+    return read;
+  }
+
+  #logQueryBufferLimit(pending: number): void {
+    this.#hooks.log(
+      `Closing client id=${this.session.id} addr=${this.session.address}: ` +
+        `${pending} unparsed bytes exceed client-query-buffer-limit`,
+    );
   }
 
   /**

@@ -39,7 +39,7 @@ const SECTIONS: Record<string, Section> = {
     return [
       ["connected_clients", server.connections.size],
       ["maxclients", server.config.number("maxclients")],
-      ["blocked_clients", 0],
+      ["blocked_clients", server.commands.blocking.blockedCount],
       ["tracking_clients", server.tracking.clientCount],
     ];
   },

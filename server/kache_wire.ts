@@ -91,10 +91,17 @@ export class KacheWire implements Wire {
       return;
     }
     const reply = this.#commands.execute(context, argv, this.#commands.resolve(argv, spec));
+    // A blocked client's reply comes later, through reply().
+    if (context.session.blocked !== undefined) return;
     // (P)(UN)SUBSCRIBE confirmations are pushes here as on RESP3.
     if (reply.kind === "push") this.#encoder.writeResponse(KACHE_PUSH_STATUS, reply);
     else this.#encoder.writeReply(reply);
     context.session.flushDeferredPushes();
+  }
+
+  reply(reply: Reply): void {
+    this.#encoder.writeReply(reply);
+    this.#context.session.flushDeferredPushes();
   }
 
   protocolError(): void {

@@ -77,10 +77,20 @@ export class RespWire implements Wire {
     const reply = session.subscriptions !== undefined && session.protocol === 2
       ? this.#executeSubscribed(argv)
       : this.#commands.execute(context, argv);
+    // A blocked client's reply comes later, through reply().
+    if (session.blocked !== undefined) return;
     // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped (pushes still go out).
     if (!session.repliesOff && !session.skipReply && !session.skipNextReply) {
       this.#encoder.write(reply, session.protocol);
     }
+    session.skipReply = false;
+    session.flushDeferredPushes();
+  }
+
+  reply(reply: Reply): void {
+    const session = this.#context.session;
+    // CLIENT REPLY OFF/SKIP still apply to the reply that ends a wait.
+    if (!session.repliesOff && !session.skipReply) this.#encoder.write(reply, session.protocol);
     session.skipReply = false;
     session.flushDeferredPushes();
   }

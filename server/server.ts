@@ -19,6 +19,7 @@ import { Session, type WireProtocol } from "../lib/session.ts";
 import { Tracking } from "../lib/tracking.ts";
 import { WatchRegistry } from "../lib/watch.ts";
 import { ActiveExpiry } from "./active_expiry.ts";
+import { BlockingTimer } from "./blocking_timer.ts";
 import { Connection, type Wire } from "./connection.ts";
 import { KacheWire } from "./kache_wire.ts";
 import { KacheEncoder } from "../lib/protocol/kache.ts";
@@ -68,6 +69,8 @@ export class KacheServer {
   readonly #acceptLoops: Promise<void>[] = [];
   readonly #connectionLoops = new Set<Promise<void>>();
   readonly #expiry: ActiveExpiry;
+  /** Times out clients blocked in BLPOP and friends. */
+  readonly #blockingTimer = new BlockingTimer(this.commands.blocking);
   #housekeeping: ReturnType<typeof setInterval> | undefined;
   #nextClientId = 1;
   #stopping: Promise<void> | undefined;
@@ -233,6 +236,7 @@ export class KacheServer {
       }
     }
     this.#expiry.stop();
+    this.#blockingTimer.stop();
     clearInterval(this.#housekeeping);
     for (const connection of this.#connections) connection.closeWhenIdle();
     const drained = Promise.all([...this.#connectionLoops]);
@@ -313,6 +317,10 @@ export class KacheServer {
       beforeBatch: () => this.persistence.beforeBatch(),
       afterBatch: () => {
         this.#expiry.reschedule();
+        // The original binary commands run outside the table's execute: serve what they stored.
+        const blocking = this.commands.blocking;
+        if (blocking.hasReady) blocking.serveReady();
+        this.#blockingTimer.reschedule();
         this.tracking.flushBroadcasts();
         // With appendfsync always, the batch's replies wait for the AOF fsync.
         return this.persistence.afterBatch();
@@ -329,9 +337,11 @@ export class KacheServer {
       },
     });
     session.push = (message) => connection.push(message);
+    session.wake = (reply) => connection.wake(reply);
     this.#connections.add(connection);
     this.state.connectionsReceived++;
     const loop = connection.serve().finally(() => {
+      this.commands.blocking.cancel(session);
       session.closed = true;
       this.tracking.disable(session);
       // The tracking table may still name this session: let it hold no connection alive.

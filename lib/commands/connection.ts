@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { UNBLOCKED_ERROR } from "../blocking.ts";
 import { DB_OUT_OF_RANGE } from "../databases.ts";
 import { CommandError, NOT_INTEGER, SYNTAX, wrongArity } from "../errors.ts";
 import { parseInteger } from "../numbers.ts";
@@ -19,14 +20,18 @@ import {
   bulk,
   bulkOrNil,
   EMPTY_ARRAY,
+  error,
   integer,
   map,
+  NIL_ARRAY,
   OK,
+  ONE,
   PONG,
   type Reply,
   set,
   status,
   verbatim,
+  ZERO,
 } from "../reply.ts";
 import type { ServerControl } from "../server_control.ts";
 import type { Session } from "../session.ts";
@@ -100,6 +105,7 @@ export function clientInfoLine(session: Session, now: number, tracking?: Trackin
   let flags = session.subscriptions !== undefined ? "P" : "";
   if (session.monitoring) flags += "O";
   if (session.queued !== undefined) flags += "x";
+  if (session.blocked !== undefined) flags += "b";
   const trackingFlags = tracking?.flagsOf(session) ?? [];
   if (trackingFlags[0] === "on") flags += "t";
   if (trackingFlags.includes("broken_redirect")) flags += "R";
@@ -217,6 +223,34 @@ function clientKill(context: CommandContext, argv: readonly string[]): Reply {
   return OK;
 }
 
+/**
+ * CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking wait as
+ * a timeout would (a null reply) or with Redis's -UNBLOCKED error; 1 when
+ * that client was blocked. The reason is checked before the id, as in Redis.
+ */
+function clientUnblock(context: CommandContext, argv: readonly string[]): Reply {
+  if (argv.length > 4) {
+    throw new CommandError(
+      "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
+    );
+  }
+  let asError = false;
+  if (argv.length === 4) {
+    if (isKeyword(argv[3], "ERROR")) asError = true;
+    else if (!isKeyword(argv[3], "TIMEOUT")) {
+      throw new CommandError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  }
+  const id = parseInteger(argv[2]!);
+  if (id === undefined) throw new CommandError(NOT_INTEGER);
+  for (const session of context.server.sessions()) {
+    if (session.id !== Number(id)) continue;
+    const reply = asError ? error(UNBLOCKED_ERROR) : NIL_ARRAY;
+    return context.commands.blocking.unblock(session, reply) ? ONE : ZERO;
+  }
+  return ZERO;
+}
+
 const CLIENT_HELP = [
   "CACHING (YES|NO)",
   "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
@@ -250,6 +284,8 @@ const CLIENT_HELP = [
   "    Control the replies sent to the current connection.",
   "SETNAME <name>",
   "    Assign the name <name> to the current connection.",
+  "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+  "    Unblock the specified blocked client.",
   "SETINFO <option> <value>",
   "    Set client meta attr. Options are:",
   "    * LIB-NAME: the client lib name.",
@@ -591,6 +627,28 @@ const CLIENT_SUBCOMMANDS: readonly CommandSpec[] = [
       },
     ],
     handler: clientKill,
+  },
+  {
+    name: "client|unblock",
+    arity: -3,
+    flags: ["admin", "noscript", "loading", "stale"],
+    group: "connection",
+    summary: "Unblock a client blocked in a blocking command from a different connection",
+    since: "5.0.0",
+    complexity: "O(log N) where N is the number of client connections",
+    arguments: [
+      { name: "client-id", type: "integer" },
+      {
+        name: "timeout_error",
+        type: "oneof",
+        optional: true,
+        arguments: [
+          { name: "timeout", type: "pure-token", token: "TIMEOUT" },
+          { name: "error", type: "pure-token", token: "ERROR" },
+        ],
+      },
+    ],
+    handler: clientUnblock,
   },
   {
     name: "client|no-evict",

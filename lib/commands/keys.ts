@@ -38,6 +38,7 @@ import {
   status,
   ZERO,
 } from "../reply.ts";
+import { List } from "../list.ts";
 import { parseScanCursor, parseScanOptions } from "../scan.ts";
 import { Hash } from "../hash.ts";
 import { MemberSet } from "../member_set.ts";
@@ -69,6 +70,11 @@ function deleteKeys(context: CommandContext, argv: readonly string[]): Reply {
 /** An independent copy: strings are immutable, collections are rebuilt element by element. */
 function copyValue(value: Value): Value {
   if (typeof value === "string") return value;
+  if (value instanceof List) {
+    const list = new List();
+    for (const element of value.values()) list.pushBack(element);
+    return list;
+  }
   if (value instanceof Hash) {
     const copy = new Hash();
     for (const [field, fieldValue] of value.entries()) copy.set(field, fieldValue);

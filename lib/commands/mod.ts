@@ -4,10 +4,12 @@
  *
  * @module
  */
+import { BLOCKING_COMMANDS } from "./blocking.ts";
 import { CONNECTION_COMMANDS } from "./connection.ts";
 import { DUMP_COMMANDS } from "./dump.ts";
 import { HASH_COMMANDS } from "./hash.ts";
 import { KEY_COMMANDS } from "./keys.ts";
+import { LIST_COMMANDS } from "./list.ts";
 import { PUBSUB_COMMANDS } from "./pubsub.ts";
 import { SERVER_COMMANDS } from "./server.ts";
 import { SET_COMMANDS } from "./set.ts";
@@ -23,6 +25,8 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...DUMP_COMMANDS,
   ...STRING_COMMANDS,
   ...SORTED_SET_COMMANDS,
+  ...LIST_COMMANDS,
+  ...BLOCKING_COMMANDS,
   ...HASH_COMMANDS,
   ...SET_COMMANDS,
   ...SERVER_COMMANDS,

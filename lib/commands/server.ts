@@ -724,6 +724,8 @@ function swapdb(context: CommandContext, argv: readonly string[]): Reply {
   const databases = context.server.databases;
   if (!databases.has(first) || !databases.has(second)) throw new CommandError(DB_OUT_OF_RANGE);
   databases.swap(first, second);
+  // Clients blocked in either database may find their keys filled now.
+  context.commands.blocking.swappedContents(databases.at(first), databases.at(second));
   databases.shared.dirty++;
   return OK;
 }

@@ -7,8 +7,13 @@
  * command is refused when that fails (lib/eviction.ts); and where writes are
  * refused while the data cannot be persisted ({@link CommandTable.writesRefused}).
  *
+ * Clients blocked on keys (BLPOP …) are served here too, once the outermost
+ * command (a whole EXEC or script included) has finished, as Redis's
+ * `handleClientsBlockedOnKeys` runs after `call()`.
+ *
  * @module
  */
+import { BlockingRegistry } from "../blocking.ts";
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
 import { type Eviction, OOM } from "../eviction.ts";
 import { error, QUEUED, type Reply } from "../reply.ts";
@@ -43,6 +48,10 @@ export class CommandTable {
   readonly stats = new Map<string, CommandStats>();
   /** The memory limit; undefined while maxmemory is 0, so then a command pays one check. */
   eviction: Eviction | undefined;
+  /** Clients waiting in blocking commands, served after each outermost command. */
+  readonly blocking = new BlockingRegistry();
+  /** Handlers running (1 for a client's command, more inside EXEC or a script). */
+  #runDepth = 0;
   /**
    * A monotonic clock in microseconds (the server's `performance.now`), read
    * before and after each command for INFO commandstats and the slow log;
@@ -120,6 +129,26 @@ export class CommandTable {
     argv: readonly string[],
     resolved: CommandSpec | string = this.resolve(argv),
   ): Reply {
+    const reply = this.#execute(context, argv, resolved);
+    if (this.#runDepth === 0 && this.blocking.hasReady) this.blocking.serveReady();
+    return reply;
+  }
+
+  /**
+   * Whether the running command may block its client: only a client's own
+   * command, never one inside EXEC or a script, nor the AOF loader's (Redis's
+   * CLIENT_DENY_BLOCKING); those answer as on a timeout instead.
+   */
+  mayBlock(context: CommandContext): boolean {
+    return this.#runDepth === 1 && context.session.wake !== undefined &&
+      context.session.queued === undefined;
+  }
+
+  #execute(
+    context: CommandContext,
+    argv: readonly string[],
+    resolved: CommandSpec | string,
+  ): Reply {
     const session = context.session;
     if (typeof resolved === "string") {
       if (session.queued !== undefined) session.queueFailed = true;
@@ -167,6 +196,7 @@ export class CommandTable {
     const clock = this.clock;
     const started = clock === undefined ? 0 : clock();
     let reply: Reply;
+    this.#runDepth++;
     try {
       reply = spec.handler!(context, argv);
     } catch (cause) {
@@ -178,6 +208,8 @@ export class CommandTable {
             cause instanceof Error ? cause.message : String(cause)
           }`,
       );
+    } finally {
+      this.#runDepth--;
     }
     tracking?.leave(spec, context.session, argv);
     if (

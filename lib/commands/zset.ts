@@ -69,7 +69,7 @@ const COUNT_POSITIVE = "ERR count should be greater than 0";
  */
 const ONE_PAGE_SCAN = 128;
 
-type Pair = [member: string, score: number];
+export type Pair = [member: string, score: number];
 
 /** ZADD's and ZINCRBY's flags after parsing. */
 interface AddOptions {
@@ -82,7 +82,7 @@ interface AddOptions {
 }
 
 /** How a list of pairs is sent: members only, flat member/score, or [member, score] arrays. */
-type PairsShape = "members" | "flat" | "nested";
+export type PairsShape = "members" | "flat" | "nested";
 
 /** WITHSCORES lists: flat on RESP2, nested pairs on RESP3 (Redis 7). */
 function withScoresShape(context: CommandContext, withScores: boolean): PairsShape {
@@ -90,7 +90,7 @@ function withScoresShape(context: CommandContext, withScores: boolean): PairsSha
   return context.session.protocol === 3 ? "nested" : "flat";
 }
 
-function pairsReply(pairs: readonly Pair[], shape: PairsShape): Reply {
+export function pairsReply(pairs: readonly Pair[], shape: PairsShape): Reply {
   switch (shape) {
     case "members":
       return array(pairs.map(([member]) => bulk(member)));

@@ -1,9 +1,10 @@
 /**
  * Decoder for listpacks, the compact list encoding Redis ≥ 7.0 writes for
  * small sorted sets (RDB type 17, ZSET_LISTPACK: member, score, member,
- * score…). Snapshots need only reading: Kache writes every sorted set there
- * as ZSET_2, which Redis converts back to a listpack on load when it is
- * small. DUMP writes listpacks with listpack_writer.ts.
+ * score…) and for the nodes of a list (RDB type 18, QUICKLIST_2). Kache
+ * writes every sorted set in snapshots as ZSET_2, which Redis converts back
+ * to a listpack on load when it is small. DUMP and list nodes are written
+ * with listpack_writer.ts.
  *
  * Layout (Redis's `listpack.c`): a 6-byte header (total bytes u32 LE,
  * element count u16 LE, 65535 meaning "count them"), the entries, and a

@@ -43,6 +43,8 @@ export const RDB_OPCODE = {
 /** Value types Kache reads (the others only get a name in errors). */
 export const RDB_TYPE = {
   STRING: 0,
+  /** List as a plain sequence of strings (Redis < 3.2). */
+  LIST: 1,
   /** Set: a length, then that many member strings. */
   SET: 2,
   /** Sorted set with scores as text (Redis < 3.2 files). */
@@ -63,6 +65,12 @@ export const RDB_TYPE = {
   HASH_LISTPACK: 16,
   /** Sorted set as one listpack blob (Redis ≥ 7.0). */
   ZSET_LISTPACK: 17,
+  /** List as one ziplist blob (Redis < 3.2). */
+  LIST_ZIPLIST: 10,
+  /** List as ziplist nodes (Redis 3.2 to 6.2). */
+  LIST_QUICKLIST: 14,
+  /** List as nodes with a container type, listpacks (Redis ≥ 7.0). */
+  LIST_QUICKLIST_2: 18,
   /** Set as one listpack blob (Redis ≥ 7.2). */
   SET_LISTPACK: 20,
 } as const;

@@ -26,6 +26,7 @@
  */
 import { bytesToString } from "../bytes.ts";
 import { Hash } from "../hash.ts";
+import { List } from "../list.ts";
 import { MemberSet } from "../member_set.ts";
 import { Crc64 } from "./crc64.ts";
 import { decodeListpack } from "./listpack.ts";
@@ -57,9 +58,9 @@ export interface RdbEntry {
   readonly key: string;
   /**
    * A string value, a sorted set's members with their scores (file order, no
-   * duplicates), a hash or a set.
+   * duplicates), a hash, a set or a list.
    */
-  readonly value: string | Array<[member: string, score: number]> | Hash | MemberSet;
+  readonly value: string | Array<[member: string, score: number]> | Hash | MemberSet | List;
   /** Absolute Unix milliseconds, or undefined for a key without expiry. */
   readonly expiresAtMs: number | undefined;
 }
@@ -122,6 +123,9 @@ export class RdbError extends Error {
 /** Thrown internally when the buffered bytes end inside an item; never escapes. */
 class NeedMore {}
 const NEED_MORE = new NeedMore();
+/** QUICKLIST_2 node containers: one element as a plain string, or a listpack of several. */
+const QUICKLIST_NODE_PLAIN = 1;
+const QUICKLIST_NODE_PACKED = 2;
 
 /** Where the reader is: the first three parse items; "done" takes no more bytes. */
 type State = "magic" | "body" | "checksum" | "done";
@@ -444,6 +448,12 @@ export class RdbReader extends ChunkWindow {
       case RDB_TYPE.ZSET_LISTPACK:
         value = this.#readPackedSortedSet(key, type === RDB_TYPE.ZSET_LISTPACK);
         break;
+      case RDB_TYPE.LIST:
+      case RDB_TYPE.LIST_ZIPLIST:
+      case RDB_TYPE.LIST_QUICKLIST:
+      case RDB_TYPE.LIST_QUICKLIST_2:
+        value = this.#readList(key, type);
+        break;
       case RDB_TYPE.HASH:
         value = this.#readHash(key);
         break;
@@ -465,7 +475,7 @@ export class RdbReader extends ChunkWindow {
           `Unsupported value type ${type} for key ${quote(key)}` +
             (name === undefined
               ? " (unknown to Kache)"
-              : ` (a ${name}; Kache holds only strings, sorted sets, hashes and sets)`),
+              : ` (a ${name}; Kache holds only strings, lists, sorted sets, hashes and sets)`),
           at,
         );
       }
@@ -478,6 +488,40 @@ export class RdbReader extends ChunkWindow {
       return undefined;
     }
     return { db: this.#db, key, value, expiresAtMs };
+  }
+
+  /** The four list encodings: plain, one ziplist, ziplist nodes, and 7.0's nodes with containers. */
+  #readList(key: string, type: number): List {
+    const list = new List();
+    if (type === RDB_TYPE.LIST_ZIPLIST) {
+      for (const element of this.#readPacked(key, type, this.#p)) list.pushBack(element);
+      return list;
+    }
+    const count = this.#readLength();
+    for (let i = 0; i < count; i++) {
+      if (type === RDB_TYPE.LIST) {
+        list.pushBack(this.#readString());
+        continue;
+      }
+      if (type === RDB_TYPE.LIST_QUICKLIST_2) {
+        const at = this.#p;
+        const container = this.#readLength();
+        if (container === QUICKLIST_NODE_PLAIN) {
+          list.pushBack(this.#readString());
+          continue;
+        }
+        if (container !== QUICKLIST_NODE_PACKED) {
+          throw this.#fail(
+            `Unknown quicklist node container ${container} in key ${quote(key)}`,
+            at,
+          );
+        }
+      }
+      for (const element of this.#readPacked(key, type, this.#p)) {
+        list.pushBack(element);
+      }
+    }
+    return list;
   }
 
   #readSortedSet(key: string, textScores: boolean): Array<[string, number]> {
@@ -595,6 +639,8 @@ export class RdbReader extends ChunkWindow {
         case RDB_TYPE.SET_INTSET:
           return decodeIntset(blob);
         case RDB_TYPE.HASH_ZIPLIST:
+        case RDB_TYPE.LIST_ZIPLIST:
+        case RDB_TYPE.LIST_QUICKLIST:
           return decodeZiplist(blob);
         default:
           return decodeListpack(blob);

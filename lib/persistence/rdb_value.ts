@@ -21,7 +21,7 @@ import type { RdbEntry } from "./rdb_reader.ts";
  * ```
  */
 export function valueFromRdb(value: RdbEntry["value"]): Value {
-  // Strings, hashes and sets come from the reader ready to store.
+  // Strings, lists, hashes and sets come from the reader ready to store.
   if (typeof value === "string" || !Array.isArray(value)) return value;
   const zset = new SortedSet();
   for (const [member, score] of value) zset.add(member, score);

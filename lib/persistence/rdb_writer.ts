@@ -23,10 +23,12 @@
  * @module
  */
 import { Hash } from "../hash.ts";
+import { List } from "../list.ts";
 import { MemberSet } from "../member_set.ts";
 import { REDIS_COMPATIBLE_VERSION } from "../version.ts";
-import { writeString } from "../bytes.ts";
+import { bytesToString, writeString } from "../bytes.ts";
 import { Crc64 } from "./crc64.ts";
+import { encodeListpack } from "./listpack_writer.ts";
 import { lzfCompress } from "./lzf.ts";
 import {
   RDB_ENCODING_LZF,
@@ -44,8 +46,16 @@ export interface RdbSortedSet {
   entries(): Iterable<readonly [member: string, score: number]>;
 }
 
-/** A value the writer can encode: a one-byte string, a sorted set, a hash or a set. */
-export type RdbValue = string | RdbSortedSet | Hash | MemberSet;
+/** A value the writer can encode: a one-byte string, a sorted set, a hash, a set or a list. */
+export type RdbValue = string | RdbSortedSet | Hash | MemberSet | List;
+
+/**
+ * Most bytes of one list node's listpack: Redis's default
+ * `list-max-listpack-size -2` (8 KB), so Redis keeps the nodes as they are.
+ */
+const LIST_NODE_BYTES = 8192;
+/** QUICKLIST_2 node container: a listpack of elements (1 would be one plain element). */
+const QUICKLIST_NODE_PACKED = 2;
 
 /** Options of {@link RdbWriter}; the defaults are Redis's. */
 export interface RdbWriterOptions {
@@ -187,6 +197,10 @@ export class RdbWriter {
       this.#writeString(value);
       return;
     }
+    if (value instanceof List) {
+      this.#writeList(key, value);
+      return;
+    }
     if (value instanceof Hash) {
       this.#bytes[this.#length++] = RDB_TYPE.HASH;
       this.#writeString(key);
@@ -226,6 +240,36 @@ export class RdbWriter {
       throw new RangeError(
         `Sorted set ${JSON.stringify(key)} reported ${size} members but yielded ${written}`,
       );
+    }
+  }
+
+  /**
+   * A list as Redis 7.0 saves it: QUICKLIST_2, nodes of at most 8 KB of
+   * listpack each (an element larger than that gets a node of its own).
+   */
+  #writeList(key: string, list: List): void {
+    const nodes: string[][] = [];
+    let node: string[] = [];
+    let nodeBytes = 7;
+    for (const element of list.values()) {
+      const size = listpackEntryBound(element);
+      if (node.length > 0 && nodeBytes + size > LIST_NODE_BYTES) {
+        nodes.push(node);
+        node = [];
+        nodeBytes = 7;
+      }
+      node.push(element);
+      nodeBytes += size;
+    }
+    if (node.length > 0) nodes.push(node);
+    this.#bytes[this.#length++] = RDB_TYPE.LIST_QUICKLIST_2;
+    this.#writeString(key);
+    this.#reserve(MAX_LENGTH_SIZE);
+    this.#writeLength(nodes.length);
+    for (const elements of nodes) {
+      this.#reserve(MAX_LENGTH_SIZE);
+      this.#writeLength(QUICKLIST_NODE_PACKED);
+      this.#writeString(bytesToString(encodeListpack(elements)));
     }
   }
 
@@ -399,4 +443,15 @@ function canonicalInt32(text: string): number | undefined {
   }
   if (negative) value = -value;
   return value >= -2147483648 && value <= 2147483647 ? value : undefined;
+}
+
+/**
+ * Bytes a listpack entry for `element` takes at most (stored as a string;
+ * a canonical integer takes less), to cut a list into nodes before encoding.
+ */
+function listpackEntryBound(element: string): number {
+  const length = element.length;
+  const entry = (length < 64 ? 1 : length < 4096 ? 2 : 5) + length;
+  return entry +
+    (entry <= 127 ? 1 : entry < 16383 ? 2 : entry < 2097151 ? 3 : entry < 268435455 ? 4 : 5);
 }

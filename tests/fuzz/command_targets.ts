@@ -12,7 +12,7 @@
  *
  * Sizes are capped so one run stays bounded: numbers in the grammar are
  * either small or far past every limit (and so refused), values that grow
- * past 64 KiB and sets past 2,000 members are dropped between commands. The
+ * past 64 KiB and sets or lists past 2,000 elements are dropped between commands. The
  * shapes that still make one small command do unbounded work are listed in
  * {@link KNOWN_UNBOUNDED}: the fuzzer never sends them and its report names
  * them, so they are visible rather than hidden.
@@ -27,6 +27,7 @@ import { RespEncoder } from "../../lib/protocol/resp.ts";
 import type { Reply } from "../../lib/reply.ts";
 import { Hash } from "../../lib/hash.ts";
 import { MemberSet } from "../../lib/member_set.ts";
+import { List } from "../../lib/list.ts";
 import { SortedSet } from "../../lib/zset.ts";
 import { createHarness, type Harness } from "../support/command_harness.ts";
 import type { Random } from "./mutate.ts";
@@ -697,6 +698,13 @@ export class CommandFuzzer {
           for (const [, score] of value.entries()) {
             if (Number.isNaN(score)) return `NaN score in ${JSON.stringify(key)}`;
           }
+        }
+      } else if (value instanceof List) {
+        if (value.size === 0) return `empty list stored at ${JSON.stringify(key)}`;
+        if (value.size > MAX_SET) oversized.push(key);
+        // Every edit is followed by storeCollection, which settles the memory estimate.
+        if (value.reportedBytes !== value.byteSize) {
+          return `list ${JSON.stringify(key)} edited without being stored`;
         }
       } else if (value instanceof Hash || value instanceof MemberSet) {
         if (value.size === 0) return `empty ${value.typeName} stored at ${JSON.stringify(key)}`;

@@ -21,6 +21,7 @@ import {
   stringBytes,
   TTL_ENTRY_BYTES,
 } from "../../lib/memory.ts";
+import { List } from "../../lib/list.ts";
 import { Hash } from "../../lib/hash.ts";
 import { MemberSet } from "../../lib/member_set.ts";
 import { SortedSet } from "../../lib/zset.ts";
@@ -159,6 +160,28 @@ Deno.test("Keyspace.usedMemory equals a recount after random writes, expiries an
   }
 });
 
+Deno.test("Keyspace.usedMemory equals a recount while lists grow, shrink and move", () => {
+  const random = seeded(11);
+  const keyspace = new Keyspace();
+  const key = () => `list${Math.floor(random() * 8)}`;
+  for (let step = 0; step < 3_000; step++) {
+    const k = key();
+    const list = keyspace.getCollection(k, List) ?? new List();
+    const choice = random();
+    if (choice < 0.5) {
+      for (let i = Math.floor(random() * 30); i > 0; i--) list.pushFront("e".repeat(i));
+    } else if (choice < 0.8) {
+      for (let i = Math.floor(random() * 40); i > 0; i--) list.popBack();
+    } else if (choice < 0.9 && list.size > 0) {
+      list.set(Math.floor(random() * list.size), "x".repeat(Math.floor(random() * 50)));
+    } else {
+      list.remove("e", 0);
+    }
+    keyspace.storeCollection(k, list);
+    assert.equal(keyspace.usedMemory, recount(keyspace), `after step ${step}`);
+  }
+});
+
 Deno.test("Keyspace.usedMemory counts a key, its value and its TTL, and returns to 0", () => {
   const keyspace = new Keyspace();
   keyspace.now = 1;
@@ -219,6 +242,20 @@ const SCENARIOS: Record<string, (keyspace: Keyspace, databases: Databases) => vo
       const zset = new SortedSet();
       for (let j = 0; j < 50_000; j++) zset.add(padded(`${i}:${j}`, 16), j * 0.5);
       keyspace.storeCollection(padded(`board:${i}`, 10), zset);
+    }
+  },
+  "20k lists of 5"(keyspace) {
+    for (let i = 0; i < 20_000; i++) {
+      const list = new List();
+      for (let j = 0; j < 5; j++) list.pushBack(padded(`${i}:${j}`, 12));
+      keyspace.storeCollection(padded(`l:${i}`, 10), list);
+    }
+  },
+  "2 lists of 100k"(keyspace) {
+    for (let i = 0; i < 2; i++) {
+      const list = new List();
+      for (let j = 0; j < 100_000; j++) list.pushBack(padded(`${i}:${j}`, 10));
+      keyspace.storeCollection(padded(`queue:${i}`, 10), list);
     }
   },
   "20k hashes of 5"(keyspace) {

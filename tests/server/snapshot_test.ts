@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Databases } from "../../lib/databases.ts";
 import { Hash } from "../../lib/hash.ts";
 import type { Keyspace } from "../../lib/keyspace.ts";
+import { List } from "../../lib/list.ts";
 import { MemberSet } from "../../lib/member_set.ts";
 import { readRdb } from "../../lib/persistence/rdb_reader.ts";
 import { SortedSet } from "../../lib/zset.ts";
@@ -10,17 +11,19 @@ import { BackgroundSnapshot, saveSnapshot } from "../../server/snapshot.ts";
 const SETTINGS = { compression: true, checksum: true };
 const NOW = 1_700_000_000_000;
 
-/** A value in a form `deepEqual` compares: hashes and sets in sorted order. */
+/** A value in a form `deepEqual` compares: hashes and sets in sorted order, lists in order. */
 type ModelValue =
   | string
   | [string, number][]
   | { hash: [string, string][] }
-  | { set: string[] };
+  | { set: string[] }
+  | { list: string[] };
 
-function modelOf(value: string | Iterable<[string, number]> | Hash | MemberSet): ModelValue {
+function modelOf(value: string | Iterable<[string, number]> | Hash | MemberSet | List): ModelValue {
   if (typeof value === "string") return value;
   if (value instanceof Hash) return { hash: [...value.entries()].sort() };
   if (value instanceof MemberSet) return { set: value.memberList().sort() };
+  if (value instanceof List) return { list: [...value.values()] };
   return [...value].map(([m, s]) => [m, s]);
 }
 type Model = Map<string, { value: ModelValue; expiresAtMs: number | undefined }>;
@@ -74,6 +77,11 @@ function fill(keyspace: Keyspace, next: () => number, count: number): void {
       const members = i % 1000 === 0 ? 3000 : 5;
       for (let m = 0; m < members; m++) zset.add(`m${m}`, Math.floor(next() * 100));
       keyspace.set(key, zset);
+    } else if (i % 10 === 3) {
+      const list = new List();
+      const elements = i % 1000 === 5 ? 3000 : 5;
+      for (let e = 0; e < elements; e++) list.pushBack(`e${e}`);
+      keyspace.set(key, list);
     } else {
       keyspace.set(key, `value ${i} ${"\x00\xff".repeat(i % 7)}`);
     }
@@ -91,7 +99,12 @@ function mutate(keyspace: Keyspace, next: () => number, count: number): void {
     keyspace.delete(key);
   } else if (choice < 0.7) {
     const existing = keyspace.get(key);
-    if (existing instanceof Hash) {
+    if (existing instanceof List) {
+      // Edited in place, as LPUSH and RPOP do.
+      existing.pushFront(`e${Math.floor(next() * 10)}`);
+      existing.popBack();
+      keyspace.storeCollection(key, existing);
+    } else if (existing instanceof Hash) {
       existing.set(`f${Math.floor(next() * 10)}`, String(next()));
       existing.delete("f1");
       keyspace.storeCollection(key, existing);

@@ -22,6 +22,9 @@ const SCORE_COMMANDS = new Set([
   "zpopmin",
   "zpopmax",
   "zmpop",
+  "bzpopmin",
+  "bzpopmax",
+  "bzmpop",
 ]);
 /**
  * Commands whose reply is a whole unordered collection (a hash or a set; SPOP

@@ -222,12 +222,12 @@ Deno.test("RdbReader reads a file redis-server saved with the same data", async 
   });
 });
 
-Deno.test("RdbReader reports the lists and functions of a redis-server file as unsupported", async () => {
+Deno.test("RdbReader reports the streams and functions of a redis-server file as unsupported", async () => {
   await withTempDir(async (dir) => {
     const redis = await startRedisWithFile(dir);
     try {
       await redis.command("SET", "a", "1");
-      await redis.command("RPUSH", "mylist", "x", "y");
+      await redis.command("XADD", "mystream", "1-1", "f", "v");
       await redis.command("SAVE");
       const file = await Deno.readFile(join(dir, "dump.rdb"));
       let error: unknown;
@@ -238,13 +238,13 @@ Deno.test("RdbReader reports the lists and functions of a redis-server file as u
       }
       ok(error instanceof RdbError, String(error));
       ok(
-        /^Unsupported value type 18 for key "mylist" \(a list \(quicklist\);.*\) at offset \d+$/
+        /^Unsupported value type 19 for key "mystream" \(a stream;.*\) at offset \d+$/
           .test(error.message),
         error.message,
       );
-      strictEqual(file[error.offset], 18);
+      strictEqual(file[error.offset], 19);
 
-      await redis.command("DEL", "mylist");
+      await redis.command("DEL", "mystream");
       await redis.command(
         "FUNCTION",
         "LOAD",
