@@ -41,4 +41,6 @@ export interface ServerControl {
   lastSave(): number;
   /** Runs a persistence or shutdown command the server owns (SAVE, BGSAVE, SHUTDOWN…). */
   admin(argv: readonly string[]): Reply;
+  /** redis.log from a script: level 0 debug, 1 verbose, 2 notice, 3 warning. */
+  scriptLog?(level: number, text: string): void;
 }

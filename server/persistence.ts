@@ -623,8 +623,8 @@ export class Persistence {
   #logWrite(argv: readonly string[], context: CommandContext): void {
     const aof = this.#aof;
     if (aof === undefined) return;
-    // EXEC runs its commands through the table without changing lastCommand.
-    if (context.session.lastCommand === "exec") {
+    // EXEC and scripts run their commands through the table without changing lastCommand.
+    if (ATOMIC_COMMANDS.has(context.session.lastCommand)) {
       if (this.#openTransaction !== context.session) {
         this.#closeTransaction();
         aof.append(["MULTI"]);
@@ -646,6 +646,17 @@ export class Persistence {
     this.#aof?.append(deletion(key));
   }
 }
+
+/** Commands whose writes are logged as one MULTI … EXEC block, so a replay is all or nothing. */
+const ATOMIC_COMMANDS = new Set([
+  "exec",
+  "eval",
+  "evalsha",
+  "eval_ro",
+  "evalsha_ro",
+  "fcall",
+  "fcall_ro",
+]);
 
 /** The manifest in `directory`, or undefined when there is none. */
 function readManifest(directory: string, appendfilename: string): AofManifest | undefined {

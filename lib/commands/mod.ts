@@ -7,6 +7,7 @@
 import { CONNECTION_COMMANDS } from "./connection.ts";
 import { KEY_COMMANDS } from "./keys.ts";
 import { PUBSUB_COMMANDS } from "./pubsub.ts";
+import { SCRIPTING_COMMANDS } from "./scripting.ts";
 import { SERVER_COMMANDS } from "./server.ts";
 import { STRING_COMMANDS } from "./strings.ts";
 import { TRANSACTION_COMMANDS } from "./transactions.ts";
@@ -21,4 +22,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...SERVER_COMMANDS,
   ...PUBSUB_COMMANDS,
   ...TRANSACTION_COMMANDS,
+  ...SCRIPTING_COMMANDS,
 ];
