@@ -5,6 +5,7 @@
  * @module
  */
 import { CONNECTION_COMMANDS } from "./connection.ts";
+import { FUNCTION_COMMANDS } from "./functions.ts";
 import { KEY_COMMANDS } from "./keys.ts";
 import { PUBSUB_COMMANDS } from "./pubsub.ts";
 import { SCRIPTING_COMMANDS } from "./scripting.ts";
@@ -23,4 +24,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...PUBSUB_COMMANDS,
   ...TRANSACTION_COMMANDS,
   ...SCRIPTING_COMMANDS,
+  ...FUNCTION_COMMANDS,
 ];
