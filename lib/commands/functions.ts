@@ -162,7 +162,7 @@ const FUNCTION_SUBCOMMANDS: readonly CommandSpec[] = [
       let replace = false;
       let i = 2;
       for (; i < argv.length - 1; i++) {
-        if (isKeyword(argv[i], "replace")) replace = true;
+        if (isKeyword(argv[i], "REPLACE")) replace = true;
         else throw new CommandError(`ERR Unknown option given: ${argv[i]}`);
       }
       const code = argv[i];
@@ -192,8 +192,8 @@ const FUNCTION_SUBCOMMANDS: readonly CommandSpec[] = [
       let withCode = false;
       let pattern: string | undefined;
       for (let i = 2; i < argv.length; i++) {
-        if (isKeyword(argv[i], "withcode") && !withCode) withCode = true;
-        else if (isKeyword(argv[i], "libraryname") && pattern === undefined) {
+        if (isKeyword(argv[i], "WITHCODE") && !withCode) withCode = true;
+        else if (isKeyword(argv[i], "LIBRARYNAME") && pattern === undefined) {
           pattern = argv[++i];
           if (pattern === undefined) {
             throw new CommandError("ERR library name argument was not given");

@@ -216,7 +216,7 @@ export function killScript(context: CommandContext, kind: "eval" | "function"): 
 export function flushMode(argv: readonly string[], message: string): void {
   if (argv.length > 3) throw new CommandError(message);
   const mode = argv[2];
-  if (mode !== undefined && !isKeyword(mode, "async") && !isKeyword(mode, "sync")) {
+  if (mode !== undefined && !isKeyword(mode, "ASYNC") && !isKeyword(mode, "SYNC")) {
     throw new CommandError(message);
   }
 }

@@ -124,7 +124,13 @@ const LUA51_COMPATIBILITY = "unpack = table.unpack\n" +
   "math.tanh = function(x) local a, b = math.exp(x), math.exp(-x) " +
   "return (a - b) / (a + b) end\n" +
   "string.gfind = string.gmatch\n" +
-  "gcinfo = function() return math.floor(collectgarbage('count')) end\n";
+  "gcinfo = function() return math.floor(collectgarbage('count')) end\n" +
+  // Redis's pcall hands back the message of an error table (redis.call's errors), not the table.
+  "local rawpcall = pcall\n" +
+  "local function unwrap(ok, ...) if ok then return true, ... end local e = ... " +
+  "if type(e) == 'table' and type(e.err) == 'string' then return false, e.err end " +
+  "return false, ... end\n" +
+  "pcall = function(...) return unwrap(rawpcall(...)) end\n";
 
 /** Base-library globals Redis does not offer (its deny list, and what 5.1 lacked). */
 const REMOVED_GLOBALS = ["dofile", "loadfile", "print", "rawlen", "require", "package"];
@@ -292,7 +298,13 @@ export class LuaVm {
         lua.lua_setfield(L, -3, literal(name));
         lua.lua_pop(L, 1);
       }
-      lua.lua_setfield(L, -2, literal("redis"));
+      // Anything else on `redis` (call, pcall…) is a missing global while loading, as in Redis.
+      lua.lua_getfield(L, -1, literal("redis"));
+      lua.lua_newtable(L);
+      lua.lua_pushcfunction(L, missingGlobal);
+      lua.lua_setfield(L, -2, literal("__index"));
+      lua.lua_setmetatable(L, -2);
+      lua.lua_pop(L, 1);
       this.#loadApiRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     }
   }

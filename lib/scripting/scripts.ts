@@ -208,7 +208,7 @@ export function parseShebang(
   const line = end === -1 ? body : body.slice(0, end);
   const parts = line.slice(2).split(" ").filter((part) => part !== "");
   if (parts[0] !== "lua") {
-    return { error: `ERR Unexpected engine in script shebang: ${parts[0] ?? ""}` };
+    return { error: `ERR Unexpected engine in script shebang: ${line.split(" ")[0]}` };
   }
   const flags: string[] = [];
   for (const part of parts.slice(1)) {
