@@ -308,13 +308,27 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     mutable: false,
     description: "number of databases (Kache has database 0 only)",
   },
+  {
+    name: "busy-reply-threshold",
+    type: NON_NEGATIVE,
+    default: "5000",
+    mutable: true,
+    description:
+      "ms a script runs before other clients get -BUSY and SCRIPT KILL can stop it (0 = never)",
+  },
   ...PERSISTENCE_PARAMETERS,
 ];
 
 const BY_NAME = new Map(CONFIG_PARAMETERS.map((parameter) => [parameter.name, parameter]));
 
+/** Old names Redis still accepts, as CONFIG GET/SET and config files spell them. */
+export const CONFIG_ALIASES: ReadonlyMap<string, string> = new Map([
+  ["lua-time-limit", "busy-reply-threshold"],
+]);
+
 export function findConfigParameter(name: string): ConfigParameter | undefined {
-  return BY_NAME.get(name.toLowerCase());
+  const lower = name.toLowerCase();
+  return BY_NAME.get(CONFIG_ALIASES.get(lower) ?? lower);
 }
 
 /** The limits of a stored `client-output-buffer-limit` value (always valid once stored). */
@@ -431,6 +445,12 @@ export class Config {
           parameter.name,
           formatConfigValue(parameter, this.#values.get(parameter.name)!),
         ]);
+      }
+    }
+    for (const [alias, name] of CONFIG_ALIASES) {
+      if (matches(alias)) {
+        const parameter = BY_NAME.get(name)!;
+        pairs.push([alias, formatConfigValue(parameter, this.#values.get(name)!)]);
       }
     }
     return pairs;

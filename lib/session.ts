@@ -53,6 +53,12 @@ export class Session implements Subscriber {
   lastCommand = "NULL";
   /** Pub/Sub channels and patterns; undefined outside subscribed mode. */
   subscriptions: Subscriptions | undefined;
+  /**
+   * Set by a command whose reply is not ready when its handler returns (a
+   * script paused to let the server answer -BUSY): the wire sends this
+   * promise's reply instead of the handler's, and reads nothing meanwhile.
+   */
+  deferred: Promise<Reply> | undefined;
   /** Queues an out-of-band message (pub/sub) on the connection; set by the server. */
   push: ((message: Reply) => void) | undefined;
 

@@ -19,6 +19,8 @@ export class ActiveExpiry {
   /** The deadline the timer is set for; a nearer new deadline re-arms it. */
   #armedFor = Infinity;
   #stopped = false;
+  /** While true (a script is running in slices), keys do not expire under it: retry later. */
+  paused: (() => boolean) | undefined;
   /** Timer wake-ups so far (INFO's expire cycles, and tests). */
   sweeps = 0;
 
@@ -54,6 +56,11 @@ export class ActiveExpiry {
     this.#timer = undefined;
     this.#armedFor = Infinity;
     const keyspace = this.#keyspace;
+    if (this.paused?.() === true) {
+      // A running script must see the keyspace unchanged, as Redis runs no timers meanwhile.
+      this.#arm(keyspace.nextDeadline() ?? Date.now() + 10, 10);
+      return;
+    }
     keyspace.now = Date.now();
     const removed = keyspace.expireDue(this.batchSize);
     const next = keyspace.nextDeadline();

@@ -31,8 +31,12 @@ export interface Wire {
   };
   /** Total bytes the next incomplete frame needs, when known; lets the buffer grow once. */
   readonly bytesNeeded: number;
-  /** Runs one request and encodes its reply into the pending output. */
-  handle(argv: readonly string[]): void;
+  /**
+   * Runs one request and encodes its reply into the pending output; a
+   * returned promise means the reply comes later (a long script), and the
+   * loop waits for it before the next request.
+   */
+  handle(argv: readonly string[]): Promise<void> | void;
   /** Encodes the reply to broken framing, for protocols that have one. */
   protocolError(message: string): void;
   /** The pending output, valid until the next handle(); clears it. */
@@ -148,7 +152,8 @@ export class Connection {
         if (result.requests.length > 0) {
           this.#hooks.beforeBatch();
           for (const argv of result.requests) {
-            this.#wire.handle(argv);
+            const late = this.#wire.handle(argv);
+            if (late !== undefined) await late;
             if (this.session.closeRequested) break;
           }
           // With appendfsync always, replies wait until the batch's writes are on disk.

@@ -61,14 +61,20 @@ export class RespWire implements Wire {
     return this.#decoder.decode(bytes, start, end);
   }
 
-  handle(argv: readonly string[]): void {
+  handle(argv: readonly string[]): Promise<void> | undefined {
     const context = this.#context;
     context.keyspace.now = Date.now();
     const session = context.session;
     const reply = session.subscriptions !== undefined && session.protocol === 2
       ? this.#executeSubscribed(argv)
       : this.#commands.execute(context, argv);
-    this.#encoder.write(reply, session.protocol);
+    const deferred = session.deferred;
+    if (deferred === undefined) {
+      this.#encoder.write(reply, session.protocol);
+      return undefined;
+    }
+    session.deferred = undefined;
+    return deferred.then((late) => this.#encoder.write(late, session.protocol));
   }
 
   encodePush(message: Reply): Uint8Array {

@@ -95,6 +95,7 @@ export class KacheServer {
       observersChanged: () => this.#installObservers(),
     });
     this.#expiry = new ActiveExpiry(this.keyspace, config.number("active-expire-batch"));
+    this.#expiry.paused = () => this.commands.busy !== undefined;
     this.#outputLimits = outputLimitsOf(config.string("client-output-buffer-limit"));
     this.#applyNotifyFlags(config.number("notify-keyspace-events"));
     this.#applyMemoryLimits();

@@ -34,6 +34,10 @@ export class ServerState implements ServerControl {
     return this.#server.watches;
   }
 
+  later(task: () => void): void {
+    setTimeout(task, 0);
+  }
+
   scriptLog(level: number, text: string): void {
     const log = this.#server.log;
     if (level <= 0) log.debug(text);

@@ -40,6 +40,8 @@ function fcall(context: CommandContext, argv: readonly string[]): Reply {
   const vm = engine.functionVm;
   return runScript(context, {
     kind: "function",
+    command: readOnlyCommand ? "fcall_ro" : "fcall",
+    argv,
     name: fn.name,
     readOnly: readOnlyCommand || noWrites,
     start: (host) => vm.start(fn.ref, { keys, args }, host, fn.name),

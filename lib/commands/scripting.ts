@@ -14,8 +14,8 @@
  * @module
  */
 import { CommandError } from "../errors.ts";
-import { array, bulk, error, integer, OK, type Reply, ZERO } from "../reply.ts";
-import type { ScriptHost, ScriptRun } from "../scripting/lua_vm.ts";
+import { array, bulk, error, integer, NIL, OK, type Reply, ZERO } from "../reply.ts";
+import type { ScriptHost, ScriptRun, StepResult } from "../scripting/lua_vm.ts";
 import { REPL_AOF } from "../scripting/lua_vm.ts";
 import { Scripting } from "../scripting/scripts.ts";
 import { integerArgument, isKeyword } from "./arguments.ts";
@@ -59,6 +59,10 @@ export function keysAndArgs(
 
 export interface ScriptInvocation {
   readonly kind: "eval" | "function";
+  /** The command name that runs it (eval, evalsha, fcall…), to tell a top-level call from EXEC. */
+  readonly command: string;
+  /** The whole request, for FUNCTION STATS. */
+  readonly argv: readonly string[];
   /** The SHA1 (EVAL) or function name (FCALL), as errors and FUNCTION STATS show it. */
   readonly name: string;
   readonly readOnly: boolean;
@@ -76,12 +80,18 @@ export function runScript(context: CommandContext, invocation: ScriptInvocation)
   const running = {
     kind: invocation.kind,
     name: invocation.name,
-    command: [],
+    command: invocation.argv,
     startedAt: engine.now(),
     wrote: false,
     killRequested: false,
   };
   let propagate = true;
+  const server = context.server;
+  // Only a top-level script on a RESP connection may pause: inside EXEC (or on the binary
+  // protocol, or without an event loop) the reply is needed now, so it runs to its end.
+  const pausable = server.later !== undefined && context.session.wire === "resp" &&
+    context.session.lastCommand === invocation.command;
+  let threshold: number | undefined;
   const host: ScriptHost = {
     call(argv) {
       const resolved = commands.resolve(argv);
@@ -115,20 +125,69 @@ export function runScript(context: CommandContext, invocation: ScriptInvocation)
       propagate = (flags & REPL_AOF) !== 0;
     },
     interrupt() {
-      return running.killRequested ? "kill" : "continue";
+      if (running.killRequested) return "kill";
+      if (!pausable) return "continue";
+      threshold ??= busyReplyThreshold(context);
+      if (threshold === 0 || engine.now() - running.startedAt < threshold) return "continue";
+      if (commands.busy === undefined) {
+        server.scriptLog?.(
+          3,
+          `Slow script detected: still in execution after ${
+            Math.floor(engine.now() - running.startedAt)
+          } milliseconds. You can try killing the script using the ${
+            invocation.kind === "eval" ? "SCRIPT KILL" : "FUNCTION KILL"
+          } command. Script name is: ${invocation.name}.`,
+        );
+      }
+      return "yield";
     },
   };
   const run = invocation.start(host);
   const previous = engine.running;
   engine.running = running;
+  let first: StepResult;
   try {
-    for (;;) {
-      const result = run.step();
-      if (result.done) return result.reply;
-    }
-  } finally {
+    first = run.step();
+  } catch (cause) {
     engine.running = previous;
+    throw cause;
   }
+  if (first.done) {
+    engine.running = previous;
+    return first.reply;
+  }
+  // Past busy-reply-threshold: other clients get -BUSY while the script goes on in slices,
+  // each after the event loop has served them (Redis's processEventsWhileBlocked).
+  commands.busy = busyMessage(invocation.kind);
+  context.session.deferred = new Promise<Reply>((resolve) => {
+    const slice = () => {
+      let result: StepResult;
+      try {
+        result = run.step();
+      } catch (cause) {
+        result = {
+          done: true,
+          reply: error(`ERR internal error in script: ${(cause as Error).message}`),
+        };
+      }
+      if (!result.done) {
+        server.later!(slice);
+        return;
+      }
+      engine.running = previous;
+      commands.busy = undefined;
+      resolve(result.reply);
+    };
+    server.later!(slice);
+  });
+  // The connection sends the deferred reply; this one is never seen.
+  return NIL;
+}
+
+/** The busy-reply-threshold (alias lua-time-limit) in ms; read once per long script. */
+function busyReplyThreshold(context: CommandContext): number {
+  const value = context.server.configGet(["busy-reply-threshold"])[0]?.[1];
+  return value === undefined ? 5000 : Number(value);
 }
 
 function evalCommand(context: CommandContext, argv: readonly string[]): Reply {
@@ -154,6 +213,8 @@ function evalCommand(context: CommandContext, argv: readonly string[]): Reply {
   const vm = engine.evalVm;
   return runScript(context, {
     kind: "eval",
+    command: name,
+    argv,
     name: sha,
     readOnly: readOnlyCommand || (flags?.includes("no-writes") ?? false),
     start: (host) => vm.start(script.ref, { keys, args }, host, sha),
@@ -194,13 +255,6 @@ const SCRIPT_HELP = [
 export function killScript(context: CommandContext, kind: "eval" | "function"): Reply {
   const running = scriptingOf(context).running;
   if (running === undefined) return error("NOTBUSY No scripts in execution right now.");
-  if (running.kind !== kind) {
-    return error(
-      kind === "eval"
-        ? "BUSY Redis is busy running a function. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
-        : "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
-    );
-  }
   if (running.wrote) {
     return error(
       "UNKILLABLE Sorry the script already executed write commands against the dataset. " +
@@ -208,8 +262,16 @@ export function killScript(context: CommandContext, kind: "eval" | "function"): 
         "the SHUTDOWN NOSAVE command.",
     );
   }
+  if (running.kind !== kind) return error(busyMessage(running.kind));
   running.killRequested = true;
   return OK;
+}
+
+/** What other clients get while a script runs past busy-reply-threshold (Redis's shared texts). */
+function busyMessage(kind: "eval" | "function"): string {
+  return `BUSY Redis is busy running a script. You can only call ${
+    kind === "eval" ? "SCRIPT KILL" : "FUNCTION KILL"
+  } or SHUTDOWN NOSAVE.`;
 }
 
 /** Parses FLUSH's optional ASYNC|SYNC; both free at once here (dropping references is O(1)). */
