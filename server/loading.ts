@@ -58,7 +58,11 @@ function readChunks(path: string, push: (chunk: Uint8Array) => void): number {
  * Loads an RDB file into `keyspace`, dropping keys expired at `keyspace.now`.
  * Throws {@link LoadError} naming the file and offset if it cannot be read.
  */
-export function loadRdbFile(path: string, keyspace: Keyspace): RdbLoadResult {
+export function loadRdbFile(
+  path: string,
+  keyspace: Keyspace,
+  onFunction?: (code: string) => string | undefined,
+): RdbLoadResult {
   let keys = 0;
   let expired = 0;
   const now = keyspace.now;
@@ -76,7 +80,7 @@ export function loadRdbFile(path: string, keyspace: Keyspace): RdbLoadResult {
     }
     if (entry.expiresAtMs !== undefined) keyspace.setExpiry(entry.key, entry.expiresAtMs);
     keys++;
-  });
+  }, { onFunction });
   let bytes: number;
   try {
     bytes = readChunks(path, (chunk) => reader.push(chunk));
@@ -110,6 +114,8 @@ export interface AofLoadOptions {
   readonly truncatedOk: boolean;
   readonly log: Logger;
   readonly manifestPath: string;
+  /** Installs a function library found in the RDB base. */
+  readonly onFunction?: (code: string) => string | undefined;
 }
 
 /** Replays the files `manifest` lists, base first, into `keyspace`. */
@@ -124,7 +130,7 @@ export function loadAppendOnlyFiles(
   if (manifest.base !== undefined) {
     const path = `${directory}/${manifest.base.name}`;
     if (manifest.base.name.endsWith(".rdb")) {
-      const loaded = loadRdbFile(path, keyspace);
+      const loaded = loadRdbFile(path, keyspace, options.onFunction);
       baseKeys = loaded.keys;
       bytes += loaded.bytes;
     } else {

@@ -50,6 +50,10 @@ export interface PersistenceHost {
   readonly log: Logger;
   /** A command context with a session of its own, for replaying the AOF. */
   loadingContext(): CommandContext;
+  /** The code of every function library, for snapshots. */
+  functionCodes(): string[];
+  /** Installs a function library read from a snapshot; returns why it failed, if it did. */
+  loadFunction(code: string): string | undefined;
   /** SHUTDOWN: close every connection now, then let the process finish exiting. */
   requestExit(): void;
   /** {@link Persistence.aofEnabled} changed: add or drop {@link Persistence.observer}. */
@@ -132,6 +136,7 @@ export class Persistence {
       compression: config.boolean("rdbcompression"),
       checksum: config.boolean("rdbchecksum"),
       aux: aofBase ? { "aof-base": 1 } : undefined,
+      functions: this.#host.functionCodes(),
     };
   }
 
@@ -161,6 +166,7 @@ export class Persistence {
         truncatedOk: this.#host.config.boolean("aof-load-truncated"),
         log,
         manifestPath: `${aofDirectory}/${manifestName(appendfilename)}`,
+        onFunction: (code) => this.#host.loadFunction(code),
         run: (argv) => {
           if (commands.lookup(argv[0]!) === undefined) {
             return `Unknown command '${argv[0]}'`;
@@ -176,7 +182,7 @@ export class Persistence {
           `(${result.baseKeys} keys from the base, ${result.commands} commands replayed)`,
       );
     } else if (exists(rdb)) {
-      const result = loadRdbFile(rdb, keyspace);
+      const result = loadRdbFile(rdb, keyspace, (code) => this.#host.loadFunction(code));
       log.notice(
         `DB loaded from disk: ${seconds(started)} seconds (${result.keys} keys` +
           (result.expired > 0 ? `, ${result.expired} expired keys skipped` : "") + ")",

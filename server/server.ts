@@ -16,6 +16,7 @@ import { NotifyingObserver } from "../lib/notify.ts";
 import { NotifyClass, PubSub } from "../lib/pubsub.ts";
 import { Session, type WireProtocol } from "../lib/session.ts";
 import { WatchRegistry } from "../lib/watch.ts";
+import { scriptingFor } from "../lib/commands/scripting.ts";
 import { ActiveExpiry } from "./active_expiry.ts";
 import { Connection, type Wire } from "./connection.ts";
 import { KacheWire } from "./kache_wire.ts";
@@ -88,6 +89,8 @@ export class KacheServer {
         server: this.state,
         commands: this.commands,
       }),
+      functionCodes: () => [...scriptingFor(this.state).libraries.values()].map((l) => l.code),
+      loadFunction: (code) => scriptingFor(this.state).restoreLibrary(code),
       requestExit: () => {
         this.#requestExit();
         void this.shutdown();

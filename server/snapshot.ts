@@ -73,6 +73,8 @@ export interface SnapshotSettings {
   readonly checksum: boolean;
   /** Auxiliary fields besides ctime and used-mem (an AOF base sets `aof-base` 1). */
   readonly aux?: Readonly<Record<string, string | number>>;
+  /** Function libraries' code (FUNCTION LOAD), saved before the keys as Redis 7 does. */
+  readonly functions?: readonly string[];
 }
 
 /** A snapshot written. */
@@ -127,6 +129,7 @@ export function saveSnapshot(
   const source = keyspace.snapshotSource();
   const writer = newWriter(keyspace, settings, now, settings.checksum);
   writer.header();
+  for (const code of settings.functions ?? []) writer.writeFunction(code);
   if (source.size > 0) writer.selectDb(0, source.size, source.expiresCount);
   const temporary = temporaryPathFor(path, ".rdb");
   let bytes = 0;
@@ -201,6 +204,7 @@ export class BackgroundSnapshot implements KeyspaceSnapshotHook {
     // The worker computes the CRC, so the writer leaves eight zero bytes for it.
     this.#writer = newWriter(keyspace, settings, now, false);
     this.#writer.header();
+    for (const code of settings.functions ?? []) this.#writer.writeFunction(code);
     if (this.#source.size > 0) {
       this.#writer.selectDb(0, this.#source.size, this.#source.expiresCount);
     }

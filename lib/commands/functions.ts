@@ -14,17 +14,10 @@ import { crc64 } from "../persistence/crc64.ts";
 import { lzfDecompress } from "../persistence/lzf.ts";
 import { RDB_OPCODE, RDB_VERSION } from "../persistence/rdb_format.ts";
 import { array, bulk, error, map, NIL, OK, type Reply, status } from "../reply.ts";
-import { type FunctionLibrary, Scripting } from "../scripting/scripts.ts";
+import { type FunctionLibrary, LOAD_HOST, Scripting } from "../scripting/scripts.ts";
 import { isKeyword } from "./arguments.ts";
 import { flushMode, keysAndArgs, killScript, runScript, scriptingOf } from "./scripting.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
-
-/** A host for FUNCTION LOAD: library bodies may not run commands. */
-const LOAD_HOST = {
-  call: () => error("ERR redis.call/pcall can only be called inside a script invocation"),
-  setReplication() {},
-  interrupt: () => "continue" as const,
-};
 
 function fcall(context: CommandContext, argv: readonly string[]): Reply {
   const readOnlyCommand = argv[0]!.toLowerCase() === "fcall_ro";

@@ -20,6 +20,7 @@ import { REPL_AOF } from "../scripting/lua_vm.ts";
 import { Scripting } from "../scripting/scripts.ts";
 import { integerArgument, isKeyword } from "./arguments.ts";
 import { helpReply } from "./help.ts";
+import type { ServerControl } from "../server_control.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 
 /** One Scripting per server: the table is built once per server and scripts live as long. */
@@ -27,10 +28,14 @@ const engines = new WeakMap<object, Scripting>();
 
 /** The server's scripting state, created on first use. */
 export function scriptingOf(context: CommandContext): Scripting {
-  const owner = context.server as object;
+  return scriptingFor(context.server);
+}
+
+/** The scripting state of `server` (persistence saves and loads its functions). */
+export function scriptingFor(server: ServerControl): Scripting {
+  const owner = server as object;
   let engine = engines.get(owner);
   if (engine === undefined) {
-    const server = context.server;
     engine = new Scripting({
       log: (level, text) => server.scriptLog?.(level, text),
       now: () => server.clockMicros() / 1000,

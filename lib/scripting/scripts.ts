@@ -7,9 +7,17 @@
  *
  * @module
  */
+import { error, type Reply } from "../reply.ts";
 import { LuaVm, type LuaVm as LuaVmType, type RegisteredFunction, sha1hex } from "./lua_vm.ts";
 
 export { sha1hex };
+
+/** The host of a library body run by FUNCTION LOAD: libraries may not run commands then. */
+export const LOAD_HOST = {
+  call: (): Reply => error("ERR redis.call/pcall can only be called inside a script invocation"),
+  setReplication() {},
+  interrupt: () => "continue" as const,
+};
 
 /** One cached EVAL script. */
 export interface CachedScript {
@@ -163,6 +171,12 @@ export class Scripting {
     this.libraries.set(library.name, library);
     for (const f of registered) this.#functionLibrary.set(f.name, library);
     return { name: library.name };
+  }
+
+  /** Installs a library from a snapshot (replacing one of the same name); returns any error. */
+  restoreLibrary(code: string): string | undefined {
+    const loaded = this.loadLibrary(code, true, LOAD_HOST);
+    return "error" in loaded ? loaded.error : undefined;
   }
 
   deleteLibrary(name: string): boolean {

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import type { ClientReply } from "../../lib/protocol/resp_reply.ts";
 import { RawRespClient } from "../support/resp_client.ts";
+import { requireTool, startRedis } from "../support/redis_process.ts";
 import { startServer } from "../support/server_process.ts";
 
 async function command(client: RawRespClient, ...argv: string[]): Promise<ClientReply> {
@@ -146,6 +147,72 @@ Deno.test("scripting: script effects and functions survive a restart through the
       await server.stop();
     }
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("scripting: functions are saved in the RDB and Redis's dumps with functions load", async () => {
+  const redis = await startRedis();
+  const dir = await Deno.makeTempDir({ prefix: "kache-functions-" });
+  try {
+    // A dump redis-server wrote, its library code long enough to be LZF-compressed.
+    const fromRedis = await RawRespClient.connect(redis.port);
+    try {
+      await command(
+        fromRedis,
+        "FUNCTION",
+        "LOAD",
+        "#!lua name=redislib\nredis.register_function('from_redis', function(keys, args) " +
+          "return 'a library saved by redis-server, ' .. args[1] end)",
+      );
+      await command(fromRedis, "SET", "plain", "key");
+      await command(fromRedis, "SAVE");
+      const redisDir = await command(fromRedis, "CONFIG", "GET", "dir");
+      assert.ok(redisDir.type === "array" && redisDir.items[1]?.type === "bulk");
+      const path = redisDir.items[1].value;
+      await Deno.copyFile(`${path}/dump.rdb`, `${dir}/dump.rdb`);
+    } finally {
+      fromRedis.close();
+    }
+    const server = await startServer(["--dir", dir], { dir });
+    const client = await RawRespClient.connect(server.respPort);
+    try {
+      assert.deepEqual(await command(client, "FCALL", "from_redis", "0", "loaded"), {
+        type: "bulk",
+        value: "a library saved by redis-server, loaded",
+      });
+      await command(
+        client,
+        "FUNCTION",
+        "LOAD",
+        "#!lua name=kachelib\nredis.register_function('from_kache', function() return 2 end)",
+      );
+      await command(client, "SAVE");
+    } finally {
+      client.close();
+      await server.stop();
+    }
+    await requireTool("redis-check-rdb");
+    const check = await new Deno.Command("redis-check-rdb", {
+      args: [`${dir}/dump.rdb`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(check.code, 0, new TextDecoder().decode(check.stdout));
+    const again = await startServer(["--dir", dir], { dir });
+    const reloaded = await RawRespClient.connect(again.respPort);
+    try {
+      assert.deepEqual(await command(reloaded, "FCALL", "from_kache", "0"), {
+        type: "integer",
+        value: 2n,
+      });
+      assert.deepEqual(await command(reloaded, "GET", "plain"), { type: "bulk", value: "key" });
+    } finally {
+      reloaded.close();
+      await again.stop();
+    }
+  } finally {
+    await redis.stop();
     await Deno.remove(dir, { recursive: true });
   }
 });
