@@ -34,6 +34,7 @@ import { openBit } from "./lib_bit.ts";
 import { openCjson } from "./lib_cjson.ts";
 import { openCmsgpack } from "./lib_cmsgpack.ts";
 import { openStruct } from "./lib_struct.ts";
+import { stringFormat } from "./lua_format.ts";
 
 /** Redis checks for timeouts every 100000 instructions (luaCallFunction). */
 export const HOOK_INSTRUCTIONS = 100_000;
@@ -62,6 +63,30 @@ export interface ScriptHost {
 /** Where redis.log goes, and the level below which it is dropped (`loglevel`). */
 export interface ScriptLogger {
   log(level: number, text: string): void;
+  /**
+   * The math.random generator, shared by every interpreter of a server and
+   * kept across SCRIPT FLUSH, as Redis's one static redisLrand48 state.
+   */
+  readonly random?: Lrand48;
+}
+
+/**
+ * Redis's redisLrand48 (rand.c): lrand48's 48-bit linear congruential
+ * generator, starting from lrand48's default state (never reseeded per
+ * script in Redis 7), returning the top 31 bits.
+ */
+export class Lrand48 {
+  #state = 0x1234abcd330en;
+
+  next(): number {
+    this.#state = (this.#state * 0x5deece66dn + 0xbn) & 0xffffffffffffn;
+    return Number(this.#state >> 17n);
+  }
+
+  /** redisSrand48: the seed's 32 bits above 0x330E. */
+  seed(value: number): void {
+    this.#state = ((BigInt(Math.trunc(value)) & 0xffffffffn) << 16n) | 0x330en;
+  }
 }
 
 /** How a library defines a function with redis.register_function. */
@@ -158,14 +183,14 @@ export class LuaVm {
   #run: RunState | undefined;
   /** Functions registered by the library being loaded; undefined outside FUNCTION LOAD. */
   #registering: RegisteredFunction[] | undefined;
-  /** Redis's redisLrand48 state, reseeded before every script so math.random is repeatable. */
-  #randomState = 0n;
+  readonly #random: Lrand48;
   /** True once the hook has decided to kill the running script. */
   #killing = false;
 
   constructor(mode: "eval" | "function", logger: ScriptLogger) {
     this.#mode = mode;
     this.#logger = logger;
+    this.#random = logger.random ?? new Lrand48();
     const L = lauxlib.luaL_newstate();
     this.L = L;
     this.#openLibraries();
@@ -198,6 +223,11 @@ export class LuaVm {
     }
     lua.lua_pushcfunction(L, tostring);
     lua.lua_setglobal(L, literal("tostring"));
+    lua.lua_getglobal(L, literal("string"));
+    lua.lua_getfield(L, -1, literal("format"));
+    lua.lua_pushcclosure(L, stringFormat, 1);
+    lua.lua_setfield(L, -2, literal("format"));
+    lua.lua_pop(L, 1);
     pushString(L, "Lua 5.1");
     lua.lua_setglobal(L, literal("_VERSION"));
     this.#runInit(LUA51_COMPATIBILITY, "@compat");
@@ -209,7 +239,7 @@ export class LuaVm {
       if (this.#run === undefined) {
         return raiseError(state, "math.randomseed can only be called inside a script invocation");
       }
-      this.#seedRandom(lauxlib.luaL_checknumber(state, 1) as number);
+      this.#random.seed(lauxlib.luaL_checknumber(state, 1) as number);
       return 0;
     });
     lua.lua_setfield(L, -2, literal("randomseed"));
@@ -299,12 +329,11 @@ export class LuaVm {
         lua.lua_pop(L, 1);
       }
       // Anything else on `redis` (call, pcall…) is a missing global while loading, as in Redis.
-      lua.lua_getfield(L, -1, literal("redis"));
       lua.lua_newtable(L);
       lua.lua_pushcfunction(L, missingGlobal);
       lua.lua_setfield(L, -2, literal("__index"));
       lua.lua_setmetatable(L, -2);
-      lua.lua_pop(L, 1);
+      lua.lua_setfield(L, -2, literal("redis"));
       this.#loadApiRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     }
   }
@@ -446,10 +475,6 @@ export class LuaVm {
 
   leave(): void {
     this.#run = undefined;
-  }
-
-  seedForRun(): void {
-    this.#seedRandom(0);
   }
 
   #hook(thread: LuaState): void {
@@ -689,18 +714,11 @@ export class LuaVm {
     return 0;
   }
 
-  #seedRandom(seed: number): void {
-    // redisSrand48: the 48-bit state is the seed's 32 bits above 0x330E.
-    this.#randomState = ((BigInt(Math.trunc(seed)) & 0xffffffffn) << 16n) | 0x330en;
-  }
-
   #mathRandom(L: LuaState): number {
     if (this.#run === undefined) {
       return raiseError(L, "math.random can only be called inside a script invocation");
     }
-    // redisLrand48: the 48-bit linear congruential generator of lrand48, top 31 bits.
-    this.#randomState = (this.#randomState * 0x5deece66dn + 0xbn) & 0xffffffffffffn;
-    const next = Number(this.#randomState >> 17n);
+    const next = this.#random.next();
     const max = 2147483647;
     const r = (next % max) / max;
     switch (lua.lua_gettop(L)) {
@@ -757,7 +775,6 @@ export class ScriptRun {
     this.#threadRef = threadRef;
     this.#nargs = nargs;
     this.#state = state;
-    vm.seedForRun();
   }
 
   /** Runs until the script ends (its reply) or the host asks for a pause. */

@@ -8,7 +8,13 @@
  * @module
  */
 import { error, type Reply } from "../reply.ts";
-import { LuaVm, type LuaVm as LuaVmType, type RegisteredFunction, sha1hex } from "./lua_vm.ts";
+import {
+  Lrand48,
+  LuaVm,
+  type LuaVm as LuaVmType,
+  type RegisteredFunction,
+  sha1hex,
+} from "./lua_vm.ts";
 
 export { sha1hex };
 
@@ -48,6 +54,7 @@ export interface RunningScript {
 }
 
 export interface ScriptingOptions {
+  readonly random?: Lrand48;
   /** redis.log: level (0 debug … 3 warning) and text. */
   log(level: number, text: string): void;
   /** Monotonic milliseconds, for busy-reply-threshold. */
@@ -65,9 +72,9 @@ export class Scripting {
   running: RunningScript | undefined;
 
   constructor(options: ScriptingOptions) {
-    this.#options = options;
-    this.#evalVm = new LuaVm("eval", options);
-    this.#functionVm = new LuaVm("function", options);
+    this.#options = { ...options, random: new Lrand48() };
+    this.#evalVm = new LuaVm("eval", this.#options);
+    this.#functionVm = new LuaVm("function", this.#options);
   }
 
   get evalVm(): LuaVmType {

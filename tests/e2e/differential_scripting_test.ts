@@ -67,6 +67,15 @@ const SCRIPTS: readonly string[][] = [
   ["EVAL", "return unpack({1, 2, 3})", "0"],
   ["EVAL", "return table.getn({1, 2, 3})", "0"],
   ["EVAL", "return math.mod(7, 3)", "0"],
+  // Redis's generator state is never reseeded; both servers start from lrand48's default.
+  ["EVAL", "return {math.random(100), math.random(5, 10), tostring(math.random())}", "0"],
+  ["EVAL", "math.randomseed(42) return {math.random(1000), math.random(1000)}", "0"],
+  [
+    "EVAL",
+    "return string.format('%d|%5.2f|%s|%x|%05d|%-4d|%+d|%s|%q|%X|%o|%#x|%.3d|%c|%5s|%%|%g', " +
+    "3.7, 3.14159, 3/1, -1, 42, 7, 5, 1700000000000, 1.5, 255, 8, 255, 7, 65, 'ab', 0.1)",
+    "0",
+  ],
   ["EVAL", "return redis.sha1hex('')", "0"],
   ["EVAL", "return redis.sha1hex('hello world')", "0"],
   ["EVAL", "return cjson.encode({1, 2, 3, 'x/y', true, false})", "0"],
@@ -153,6 +162,7 @@ Deno.test({
       await pair.run("FUNCTION", "LIST", "LIBRARYNAME", "nomatch*");
       await pair.run("FUNCTION", "LOAD", "#!lua name=empty\nlocal x = 1");
       await pair.run("FUNCTION", "LOAD", "#!lua name=bad\nreturn (");
+      await pair.run("FUNCTION", "LOAD", "#!lua name=bad\nredis.call('ping')");
       await pair.run("FUNCTION", "LOAD", "no header");
       await pair.run("FUNCTION", "LOAD", "#!lua name=x-y\nreturn 1");
       await pair.run(
