@@ -184,6 +184,8 @@ export class LuaVm {
   /** Functions registered by the library being loaded; undefined outside FUNCTION LOAD. */
   #registering: RegisteredFunction[] | undefined;
   readonly #random: Lrand48;
+  readonly #names = new Map<string, number>();
+  #spareThread: { thread: LuaState; ref: number } | undefined;
   /** True once the hook has decided to kill the running script. */
   #killing = false;
 
@@ -379,8 +381,46 @@ export class LuaVm {
     const L = this.L;
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#globalsRef);
     lua.lua_insert(L, -2);
-    lua.lua_setfield(L, -2, literal(name));
+    this.#pushName(name);
+    lua.lua_insert(L, -2);
+    lua.lua_rawset(L, -3);
     lua.lua_pop(L, 1);
+  }
+
+  /**
+   * Pushes a constant name as the one Lua string kept for it: fengari copies
+   * and hashes a string on every push, which cost ~15% of a small EVALSHA.
+   */
+  #pushName(name: string): void {
+    const L = this.L;
+    let ref = this.#names.get(name);
+    if (ref === undefined) {
+      pushString(L, name);
+      ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX) as number;
+      this.#names.set(name, ref);
+    }
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, ref);
+  }
+
+  /** A finished coroutine kept for the next run: creating one costs more than a small script. */
+  takeThread(): { thread: LuaState; ref: number } {
+    const spare = this.#spareThread;
+    if (spare !== undefined) {
+      this.#spareThread = undefined;
+      return spare;
+    }
+    const thread = lua.lua_newthread(this.L) as LuaState;
+    return { thread, ref: lauxlib.luaL_ref(this.L, lua.LUA_REGISTRYINDEX) };
+  }
+
+  /** Takes back a coroutine whose function returned normally (it can start another). */
+  returnThread(thread: { thread: LuaState; ref: number }, reusable: boolean): void {
+    if (reusable && this.#spareThread === undefined) {
+      lua.lua_settop(thread.thread, 0);
+      this.#spareThread = thread;
+    } else {
+      lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, thread.ref);
+    }
   }
 
   /**
@@ -450,8 +490,8 @@ export class LuaVm {
     name = "",
   ): ScriptRun {
     const L = this.L;
-    const thread = lua.lua_newthread(L) as LuaState;
-    const threadRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    const owned = this.takeThread();
+    const thread = owned.thread;
     lua.lua_rawgeti(thread, lua.LUA_REGISTRYINDEX, ref);
     let nargs = 0;
     if (input !== undefined) {
@@ -463,7 +503,7 @@ export class LuaVm {
       else lua.lua_xmove(L, thread, 1);
       nargs = this.#mode === "eval" ? 0 : 2;
     }
-    return new ScriptRun(this, thread, threadRef, nargs, { host, resp: 2 }, name);
+    return new ScriptRun(this, owned, nargs, { host, resp: 2 }, name);
   }
 
   /** Called by {@link ScriptRun} around each resume. */
@@ -751,8 +791,8 @@ export class LuaVm {
  */
 export class ScriptRun {
   readonly #vm: LuaVm;
+  readonly #owned: { thread: LuaState; ref: number };
   readonly #thread: LuaState;
-  readonly #threadRef: number;
   #nargs: number;
   readonly #state: RunState;
   #finished = false;
@@ -763,16 +803,15 @@ export class ScriptRun {
 
   constructor(
     vm: LuaVm,
-    thread: LuaState,
-    threadRef: number,
+    owned: { thread: LuaState; ref: number },
     nargs: number,
     state: RunState,
     name: string,
   ) {
     this.#vm = vm;
     this.#name = name;
-    this.#thread = thread;
-    this.#threadRef = threadRef;
+    this.#owned = owned;
+    this.#thread = owned.thread;
     this.#nargs = nargs;
     this.#state = state;
   }
@@ -808,7 +847,7 @@ export class ScriptRun {
           : `${this.errorMessage} script: ${this.#name}, on ${where}.`,
       );
     }
-    lauxlib.luaL_unref(this.#vm.L, lua.LUA_REGISTRYINDEX, this.#threadRef);
+    this.#vm.returnThread(this.#owned, status === lua.LUA_OK);
     return { done: true, reply };
   }
 
