@@ -59,6 +59,11 @@ export class Session implements Subscriber {
    * promise's reply instead of the handler's, and reads nothing meanwhile.
    */
   deferred: Promise<Reply> | undefined;
+  /**
+   * True while a command runs from a script's redis.call: blocking commands
+   * must then answer at once as inside MULTI (Redis's CLIENT_DENY_BLOCKING).
+   */
+  inScript = false;
   /** Queues an out-of-band message (pub/sub) on the connection; set by the server. */
   push: ((message: Reply) => void) | undefined;
 

@@ -116,13 +116,15 @@ export function runScript(context: CommandContext, invocation: ScriptInvocation)
         return error(WRITE_FROM_READONLY);
       }
       if (writes) running.wrote = true;
-      if (propagate) return commands.run(resolved, context, argv);
-      // redis.set_repl(REPL_NONE): this write reaches neither the AOF nor replicas.
+      const session = context.session;
       const onWrite = commands.onWrite;
-      commands.onWrite = undefined;
+      session.inScript = true;
+      // redis.set_repl(REPL_NONE): this write reaches neither the AOF nor replicas.
+      if (!propagate) commands.onWrite = undefined;
       try {
         return commands.run(resolved, context, argv);
       } finally {
+        session.inScript = false;
         commands.onWrite = onWrite;
       }
     },

@@ -200,12 +200,6 @@ export class LuaVm {
     this.#lockGlobals();
   }
 
-  /** Memory the interpreter holds, in bytes (Redis's used_memory_lua). */
-  get memory(): number {
-    return (lua.lua_gc(this.L, lua.LUA_GCCOUNT, 0) as number) * 1024 +
-      (lua.lua_gc(this.L, lua.LUA_GCCOUNTB, 0) as number);
-  }
-
   #openLibraries(): void {
     const L = this.L;
     lauxlib.luaL_requiref(L, literal("_G"), lualib.luaopen_base, 1);

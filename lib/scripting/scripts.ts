@@ -89,15 +89,6 @@ export class Scripting {
     return this.#options.now();
   }
 
-  /** Memory of the eval interpreter, INFO's used_memory_lua. */
-  get evalMemory(): number {
-    return this.#evalVm.memory;
-  }
-
-  get functionMemory(): number {
-    return this.#functionVm.memory;
-  }
-
   /**
    * Compiles and caches a script (SCRIPT LOAD, EVAL); returns its SHA1, or
    * the error text Redis sends.
@@ -121,6 +112,11 @@ export class Scripting {
   flushScripts(): void {
     this.scripts.clear();
     this.#evalVm = new LuaVm("eval", this.#options);
+  }
+
+  /** Functions across all libraries, INFO's number_of_functions. */
+  get functionCount(): number {
+    return this.#functionLibrary.size;
   }
 
   functionNamed(name: string): { library: FunctionLibrary; fn: RegisteredFunction } | undefined {

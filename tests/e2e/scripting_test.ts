@@ -142,6 +142,9 @@ Deno.test("scripting: script effects and functions survive a restart through the
         type: "integer",
         value: 4n,
       });
+      const info = await command(client, "INFO", "memory");
+      assert.ok(info.type === "bulk");
+      assert.match(info.value, /number_of_functions:1\r\nnumber_of_libraries:1\r\n/);
     } finally {
       client.close();
       await server.stop();
