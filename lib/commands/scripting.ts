@@ -98,7 +98,7 @@ export function runScript(context: CommandContext, invocation: ScriptInvocation)
     context.session.lastCommand === invocation.command;
   let threshold: number | undefined;
   const host: ScriptHost = {
-    call(argv) {
+    call(argv, resp) {
       const resolved = commands.resolve(argv);
       if (typeof resolved === "string") {
         return error(
@@ -118,13 +118,16 @@ export function runScript(context: CommandContext, invocation: ScriptInvocation)
       if (writes) running.wrote = true;
       const session = context.session;
       const onWrite = commands.onWrite;
+      const protocol = session.protocol;
       session.inScript = true;
+      session.protocol = resp;
       // redis.set_repl(REPL_NONE): this write reaches neither the AOF nor replicas.
       if (!propagate) commands.onWrite = undefined;
       try {
         return commands.run(resolved, context, argv);
       } finally {
         session.inScript = false;
+        session.protocol = protocol;
         commands.onWrite = onWrite;
       }
     },

@@ -124,7 +124,11 @@ export function literal(text: string): Uint8Array {
 
 /** Raises a Lua error with a string message; never returns. */
 export function raiseError(L: LuaState, message: string): never {
-  pushString(L, message);
+  // luaL_error's position: where the calling Lua code is ("user_script:1: "), as Lua 5.1 does.
+  lauxlib.luaL_where(L, 1);
+  const where = toKacheString(L, -1) ?? "";
+  lua.lua_pop(L, 1);
+  pushString(L, where + message);
   lua.lua_error(L);
   throw new Error("unreachable: lua_error returned");
 }

@@ -6,12 +6,19 @@
  */
 import { lauxlib, literal, lua, type LuaState, pushString } from "./fengari.ts";
 
-/** LuaBitOp's normalisation: round to an integer, keep the low 32 bits, signed. */
+/** Scratch space for LuaBitOp's conversion trick (one double, read back as two int32). */
+const scratch = new Float64Array(1);
+const scratchBits = new Int32Array(scratch.buffer);
+
+/**
+ * LuaBitOp's normalisation, done as it does: add 2^52 + 2^51 so the FPU
+ * rounds (half to even) and the integer lands in the low 32 bits of the
+ * double's mantissa, then read those bits. Huge numbers give what LuaBitOp
+ * gives, not their exact low bits.
+ */
 function toBit(L: LuaState, index: number): number {
-  const n = lauxlib.luaL_checknumber(L, index) as number;
-  // Numbers beyond 2^53 keep their low bits through BigInt; the rest take the fast path.
-  if (Math.abs(n) < 2 ** 53) return Math.round(n) | 0;
-  return Number(BigInt.asIntN(32, BigInt(Math.round(n))));
+  scratch[0] = (lauxlib.luaL_checknumber(L, index) as number) + 6755399441055744.0;
+  return scratchBits[0]!;
 }
 
 function unary(f: (x: number) => number): (L: LuaState) => number {

@@ -162,13 +162,38 @@ class Decoder {
   decode(): void {
     this.#value(0);
     this.#skipSpace();
-    if (this.#pos < this.#text.length) this.#fail("the end", "trailing garbage");
+    if (this.#pos < this.#text.length) this.#fail("the end");
   }
 
-  #fail(expected: string, found: string): never {
+  /** CJSON's error: what it expected, the token it found instead, and where that token starts. */
+  #fail(expected: string, found = this.#token()): never {
     throw new JsonError(
       `Expected ${expected} but found ${found} at character ${this.#pos + 1}`,
     );
+  }
+
+  /** The name CJSON gives the token starting at the current position. */
+  #token(): string {
+    const text = this.#text;
+    const c = text[this.#pos];
+    if (c === undefined) return "T_END";
+    const names: Record<string, string> = {
+      "{": "T_OBJ_BEGIN",
+      "}": "T_OBJ_END",
+      "[": "T_ARR_BEGIN",
+      "]": "T_ARR_END",
+      ",": "T_COMMA",
+      ":": "T_COLON",
+      '"': "T_STRING",
+    };
+    const name = names[c];
+    if (name !== undefined) return name;
+    if (c === "-" || (c >= "0" && c <= "9")) return "T_NUMBER";
+    if (text.startsWith("true", this.#pos) || text.startsWith("false", this.#pos)) {
+      return "T_BOOLEAN";
+    }
+    if (text.startsWith("null", this.#pos)) return "T_NULL";
+    return "invalid token";
   }
 
   #skipSpace(): void {
@@ -181,7 +206,7 @@ class Decoder {
     this.#skipSpace();
     const text = this.#text;
     const c = text[this.#pos];
-    if (c === undefined) this.#fail("value", "T_END");
+    if (c === undefined) this.#fail("value");
     if (c === "{") return this.#object(depth + 1);
     if (c === "[") return this.#array(depth + 1);
     if (c === '"') {
@@ -206,24 +231,30 @@ class Decoder {
     const match = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?/.exec(
       text.slice(this.#pos, this.#pos + 400),
     );
-    if (match === null || match[0] === "" || match[0] === "-") this.#fail("value", "invalid token");
+    if (match === null || match[0] === "" || match[0] === "-") this.#fail("value");
     this.#pos += match[0].length;
     lua.lua_pushnumber(L, Number(match[0]));
   }
 
   #string(): string {
     const text = this.#text;
+    // Errors inside a string point at the offending character (the escape's backslash).
+    const fail = (found: string, at = this.#pos): never => {
+      this.#pos = at;
+      return this.#fail("value", found);
+    };
     let out = "";
     this.#pos++;
     for (;;) {
       const c = text[this.#pos];
-      if (c === undefined) this.#fail("value", "invalid token");
+      if (c === undefined) fail("unexpected end of string");
       this.#pos++;
       if (c === '"') return out;
       if (c !== "\\") {
         out += c;
         continue;
       }
+      const backslash = this.#pos - 1;
       const e = text[this.#pos++];
       switch (e) {
         case '"':
@@ -249,7 +280,7 @@ class Decoder {
         case "u": {
           let code = parseInt(text.slice(this.#pos, this.#pos + 4), 16);
           if (!/^[0-9a-fA-F]{4}$/.test(text.slice(this.#pos, this.#pos + 4))) {
-            this.#fail("value", "invalid unicode escape code");
+            fail("invalid unicode escape code", backslash);
           }
           this.#pos += 4;
           if (code >= 0xd800 && code <= 0xdbff && text.startsWith("\\u", this.#pos)) {
@@ -266,7 +297,7 @@ class Decoder {
           break;
         }
         default:
-          this.#fail("value", "invalid escape code");
+          fail("invalid escape code", backslash);
       }
     }
   }
@@ -294,9 +325,10 @@ class Decoder {
       this.#value(depth);
       lua.lua_rawseti(L, -2, i);
       this.#skipSpace();
-      const c = this.#text[this.#pos++];
+      const c = this.#text[this.#pos];
+      if (c !== "]" && c !== ",") this.#fail("comma or array end");
+      this.#pos++;
       if (c === "]") return;
-      if (c !== ",") this.#fail("comma or array end", "invalid token");
     }
   }
 
@@ -312,16 +344,18 @@ class Decoder {
     }
     for (;;) {
       this.#skipSpace();
-      if (this.#text[this.#pos] !== '"') this.#fail("object key string", "invalid token");
+      if (this.#text[this.#pos] !== '"') this.#fail("object key string");
       pushString(L, this.#string());
       this.#skipSpace();
-      if (this.#text[this.#pos++] !== ":") this.#fail("colon", "invalid token");
+      if (this.#text[this.#pos] !== ":") this.#fail("colon");
+      this.#pos++;
       this.#value(depth);
       lua.lua_rawset(L, -3);
       this.#skipSpace();
-      const c = this.#text[this.#pos++];
+      const c = this.#text[this.#pos];
+      if (c !== "}" && c !== ",") this.#fail("comma or object end");
+      this.#pos++;
       if (c === "}") return;
-      if (c !== ",") this.#fail("comma or object end", "invalid token");
     }
   }
 }

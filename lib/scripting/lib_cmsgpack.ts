@@ -9,7 +9,15 @@
  *
  * @module
  */
-import { literal, lua, type LuaState, pushString, raiseError, toKacheString } from "./fengari.ts";
+import {
+  lauxlib,
+  literal,
+  lua,
+  type LuaState,
+  pushString,
+  raiseError,
+  toKacheString,
+} from "./fengari.ts";
 
 const MAX_NESTING = 16;
 
@@ -123,7 +131,7 @@ function encodeValue(L: LuaState, w: Writer, index: number, level: number): void
 
 function pack(L: LuaState): number {
   const argc = lua.lua_gettop(L);
-  if (argc === 0) return raiseError(L, "MessagePack pack needs input.");
+  if (argc === 0) return lauxlib.luaL_argerror(L, 0, literal("MessagePack pack needs input."));
   const w = new Writer();
   for (let i = 1; i <= argc; i++) encodeValue(L, w, i, 0);
   pushString(L, bytesToText(w.bytes));
@@ -138,7 +146,10 @@ function bytesToText(bytes: readonly number[]): string {
   return text;
 }
 
+/** The input ended inside a value (lua_cmsgpack's MP_CUR_ERROR_EOF). */
 class Truncated extends Error {}
+/** A type byte lua_cmsgpack does not decode: bin, ext, reserved (MP_CUR_ERROR_BADFMT). */
+class BadFormat extends Error {}
 
 /** Decodes one value at `pos` of `text`, pushes it, and returns the position after it. */
 function decodeValue(L: LuaState, text: string, pos: number): number {
@@ -232,15 +243,12 @@ function decodeValue(L: LuaState, text: string, pos: number): number {
         lua.lua_pushnumber(L, new DataView(bytes(8).buffer).getFloat64(0));
         break;
       case 0xd9:
-      case 0xc4:
         str(uint(1));
         break;
       case 0xda:
-      case 0xc5:
         str(uint(2));
         break;
       case 0xdb:
-      case 0xc6:
         str(uint(4));
         break;
       case 0xdc:
@@ -256,8 +264,7 @@ function decodeValue(L: LuaState, text: string, pos: number): number {
         map(uint(4));
         break;
       default:
-        // Extension and reserved types: lua_cmsgpack reports them as bad data.
-        throw new Truncated();
+        throw new BadFormat();
     }
   }
   return pos;
@@ -273,9 +280,12 @@ function unpackValues(L: LuaState, text: string, offset: number, limit: number):
     try {
       pos = decodeValue(L, text, pos);
     } catch (cause) {
-      if (!(cause instanceof Truncated)) throw cause;
+      if (!(cause instanceof Truncated) && !(cause instanceof BadFormat)) throw cause;
       lua.lua_settop(L, top);
-      return raiseError(L, "Missing bytes in input.");
+      return raiseError(
+        L,
+        cause instanceof Truncated ? "Missing bytes in input." : "Bad data format in input.",
+      );
     }
     count++;
   }

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { stringToBytes } from "../bytes.ts";
 import {
   lauxlib,
   literal,
@@ -162,7 +163,7 @@ function pack(L: LuaState): number {
         break;
       }
       default:
-        return raiseError(L, `invalid format option '${c}'`);
+        return lauxlib.luaL_argerror(L, 1, stringToBytes(`invalid format option '${c}'`));
     }
   }
   let text = "";
@@ -263,7 +264,7 @@ function unpack(L: LuaState): number {
         continue;
       }
       default:
-        return raiseError(L, `invalid format option '${c}'`);
+        return lauxlib.luaL_argerror(L, 1, stringToBytes(`invalid format option '${c}'`));
     }
     pos += size;
   }
@@ -285,7 +286,9 @@ function size(L: LuaState): number {
     if (c === "c" && itemBytes === 0) {
       return lauxlib.luaL_argerror(L, 1, literal("option 'c0' has no fixed size"));
     }
-    if (!"bBhHlLTiIfdcx".includes(c)) return raiseError(L, `invalid format option '${c}'`);
+    if (!"bBhHlLTiIfdcx".includes(c)) {
+      return lauxlib.luaL_argerror(L, 1, stringToBytes(`invalid format option '${c}'`));
+    }
     pos += alignment(itemBytes, pos, h, c) + itemBytes;
   }
   lua.lua_pushnumber(L, pos);

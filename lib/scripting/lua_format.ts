@@ -10,7 +10,7 @@
  */
 import {
   formatLuaNumber,
-  literal,
+  lauxlib,
   lua,
   type LuaState,
   pushString,
@@ -90,9 +90,10 @@ export function stringFormat(L: LuaState): number {
     const [whole, flags, width, precision, conversion] = match;
     if (conversion === "%") continue;
     const index = arg++;
-    if (index > top || lua.lua_type(L, index) !== lua.LUA_TNUMBER) continue;
-    const n = lua.lua_tonumber(L, index) as number;
+    if (index > top) continue;
     if (INTEGER_CONVERSIONS.includes(conversion!)) {
+      // Raises "bad argument #n to 'format' (number expected, got …)" as Lua 5.1 does.
+      const n = lauxlib.luaL_checknumber(L, index) as number;
       const text = formatInteger(
         toLong(n),
         flags!,
@@ -103,7 +104,10 @@ export function stringFormat(L: LuaState): number {
       out += fmt.slice(last, match.index) + "%s";
       last = match.index + whole!.length;
       replaced.push({ index, text });
-    } else if (conversion === "s" || conversion === "q") {
+    } else if (
+      (conversion === "s" || conversion === "q") && lua.lua_type(L, index) === lua.LUA_TNUMBER
+    ) {
+      const n = lua.lua_tonumber(L, index) as number;
       replaced.push({ index, text: lua.lua_isinteger(L, index) ? String(n) : formatLuaNumber(n) });
     }
   }

@@ -52,8 +52,12 @@ export const REPL_ALL = 3;
 
 /** What a running script may ask of the server. */
 export interface ScriptHost {
-  /** Runs one command for redis.call / redis.pcall; refusals come back as error replies. */
-  call(argv: string[]): Reply;
+  /**
+   * Runs one command for redis.call / redis.pcall with the script's protocol
+   * (redis.setresp), as Redis's script client has its own; refusals come back
+   * as error replies.
+   */
+  call(argv: string[], resp: 2 | 3): Reply;
   /** redis.set_repl: which of AOF and replicas get the script's writes from now on. */
   setReplication(flags: number): void;
   /** Asked every {@link HOOK_INSTRUCTIONS} instructions: go on, pause, or stop the script. */
@@ -149,7 +153,10 @@ const LUA51_COMPATIBILITY = "unpack = table.unpack\n" +
   "math.tanh = function(x) local a, b = math.exp(x), math.exp(-x) " +
   "return (a - b) / (a + b) end\n" +
   "string.gfind = string.gmatch\n" +
-  "gcinfo = function() return math.floor(collectgarbage('count')) end\n" +
+  // Lua 5.1's string.rep has no separator argument, so a third one is ignored.
+  "local rep, floor, ceil = string.rep, math.floor, math.ceil\n" +
+  "string.rep = function(s, n) n = tonumber(n) or n " +
+  "if type(n) == 'number' then n = n >= 0 and floor(n) or ceil(n) end return rep(s, n) end\n" +
   // Redis's pcall hands back the message of an error table (redis.call's errors), not the table.
   "local rawpcall = pcall\n" +
   "local function unwrap(ok, ...) if ok then return true, ... end local e = ... " +
@@ -563,7 +570,7 @@ export class LuaVm {
       }
     }
     lua.lua_settop(L, 0);
-    const reply = run.host.call(argv);
+    const reply = run.host.call(argv, run.resp);
     pushReply(L, reply, run.resp);
     if (raise && reply.kind === "error") return lua.lua_error(L);
     return 1;
@@ -883,8 +890,9 @@ function describeError(L: LuaState): string {
 /** `source:line` of the innermost Lua function on a dead coroutine's stack. */
 function errorLocation(thread: LuaState): string | undefined {
   const ar = new lua.lua_Debug();
-  // Level 0 is where the error was raised; a JS function (error, redis.call) defers to its caller.
-  for (let level = 0; level < 2; level++) {
+  // Level 0 is where the error was raised; a JS function (error, redis.call, or string.format
+  // and the 5.3 original it wraps) defers to the Lua code that called it.
+  for (let level = 0; level < 3; level++) {
     if (!lua.lua_getstack(thread, level, ar)) return undefined;
     lua.lua_getinfo(thread, literal("Sl"), ar);
     if ((ar.currentline as number) >= 0) {
@@ -947,25 +955,11 @@ function statusReply(L: LuaState): number {
   return 1;
 }
 
-/** luaL_where of the nearest Lua function: the script line a JS function was called from. */
-function scriptWhere(L: LuaState): string {
-  const ar = new lua.lua_Debug();
-  for (let level = 1; level < 4 && lua.lua_getstack(L, level, ar); level++) {
-    lua.lua_getinfo(L, literal("Sl"), ar);
-    if ((ar.currentline as number) > 0) {
-      return `${Buffer.from(ar.short_src as Uint8Array).toString("latin1")}:${ar.currentline}: `;
-    }
-  }
-  return "";
-}
-
 function missingGlobal(L: LuaState): number {
   const name = toKacheString(L, 2) ?? "?";
-  const where = scriptWhere(L);
-  return raiseError(L, `${where}Script attempted to access nonexistent global variable '${name}'`);
+  return raiseError(L, `Script attempted to access nonexistent global variable '${name}'`);
 }
 
 function readonlyTable(L: LuaState): number {
-  const where = scriptWhere(L);
-  return raiseError(L, `${where}Attempt to modify a readonly table`);
+  return raiseError(L, "Attempt to modify a readonly table");
 }

@@ -101,9 +101,52 @@ const SCRIPTS: readonly string[][] = [
     "0",
   ],
   ["EVAL", "return {bit.rol(0x12345678, 8), bit.ror(0x12345678, 8), bit.bswap(0x12345678)}", "0"],
+  [
+    "EVAL",
+    "return {bit.tobit(-0.5), bit.tobit(2.5), bit.tobit(3.5), bit.tobit(-1.5), bit.tobit(1e20)}",
+    "0",
+  ],
   ["EVAL", "return struct.pack('>I2<i4Bb', 513, -2, 255, -1)", "0"],
   ["EVAL", "return {struct.unpack('>I2<i4', struct.pack('>I2<i4', 513, -2))}", "0"],
   ["EVAL", "return struct.size('>I2i4bBhHd')", "0"],
+  ["EVAL", "return struct.pack('z')", "0"],
+  ["EVAL", "return cmsgpack.pack()", "0"],
+  ["EVAL", "return cmsgpack.unpack('\\196')", "0"],
+  ["EVAL", "return cmsgpack.unpack('\\205\\1')", "0"],
+  ["EVAL", "return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3))}", "0"],
+  ["EVAL", "return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 2)}", "0"],
+  ["EVAL", "return cjson.encode({[1] = 1, [20] = 2})", "0"],
+  ["EVAL", "return cjson.encode({[1] = 1, [2] = 2, [4] = 4})", "0"],
+  ["EVAL", "return cjson.encode(function() end)", "0"],
+  ["EVAL", "return cjson.decode('[1,2')", "0"],
+  ["EVAL", "return cjson.decode('{\"a\":1,}')", "0"],
+  ["EVAL", "return cjson.decode('[1,]')", "0"],
+  ["EVAL", "return cjson.decode('\"abc')", "0"],
+  ["EVAL", "return cjson.decode('\"a\\\\qb\"')", "0"],
+  ["EVAL", "return cjson.decode('[1] 2')", "0"],
+  ["EVAL", "return string.rep('ab', 2.7, ',')", "0"],
+  ["EVAL", "return string.format('%d', 'x')", "0"],
+  ["EVAL", "return redis.call('set', 'n', 1/3) and redis.call('get', 'n')", "0"],
+  ["EVAL", "return redis.call('set', 'n', 123456789012345) and redis.call('get', 'n')", "0"],
+  ["EVAL", "redis.setresp(3) return redis.call('zrange', 'z', 0, -1, 'WITHSCORES')", "0"],
+  ["EVAL", "redis.setresp(3) return {map = {a = 1}}", "0"],
+  ["EVAL", "redis.setresp(3) return {set = {a = true}}", "0"],
+  ["EVAL", "redis.setresp(3) return {big_number = '1234567890123456789012'}", "0"],
+  ["EVAL", "redis.setresp(3) return {verbatim_string = {format = 'txt', string = 'hi'}}", "0"],
+  ["EVAL", "return {double = 3.5}", "0"],
+  ["EVAL", "return {err = 123}", "0"],
+  ["EVAL", "return {1, err = 'E x'}", "0"],
+  ["EVAL", "return redis.sha1hex()", "0"],
+  ["EVAL", "return redis.error_reply(5)", "0"],
+  ["EVAL", "return redis.set_repl(99)", "0"],
+  ["EVAL", "return redis.log(redis.LOG_NOTICE)", "0"],
+  ["EVAL", "return coroutine.wrap(function() coroutine.yield(5) end)()", "0"],
+  [
+    "EVAL",
+    "return xpcall(function() error('z') end, function(e) return 'handled: ' .. e end)",
+    "0",
+  ],
+  ["EVAL", "return pcall(error, {err = 'X y'})", "0"],
   ["EVAL", "return {struct.unpack('c3s', 'abcdef\\0')}", "0"],
   ["EVAL", "return redis.setresp(4)", "0"],
   ["EVAL", "redis.log(redis.LOG_WARNING, 'from a differential test')", "0"],
@@ -138,6 +181,17 @@ Deno.test({
       await pair.run("SCRIPT", "FLUSH");
       await pair.run("FUNCTION", "FLUSH");
       for (const argv of SCRIPTS) await pair.run(...argv);
+      // A RESP3 caller: the script's own commands still speak RESP2 until redis.setresp(3).
+      await pair.redis.send(["HELLO", "3"]);
+      await pair.kache.send(["HELLO", "3"]);
+      await pair.run("EVAL", "return redis.call('zrange', 'z', 0, -1, 'WITHSCORES')", "0");
+      await pair.run("EVAL", "redis.setresp(3) return redis.call('zscore', 'z', 'b')", "0");
+      await pair.run("EVAL", "return redis.call('get', 'missing')", "0");
+      await pair.run("EVAL", "return false", "0");
+      await pair.run("EVAL", "return true", "0");
+      await pair.run("EVAL", "redis.setresp(3) return {map = {a = 1}}", "0");
+      await pair.redis.send(["HELLO", "2"]);
+      await pair.kache.send(["HELLO", "2"]);
       // The script cache.
       const body = "return redis.call('incr', KEYS[1])";
       await pair.run("SCRIPT", "LOAD", body);
