@@ -485,7 +485,7 @@ const QUOTE_ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "\
  * and `\xHH` escapes, `'…'` with only `\'`, and a closing quote must end the
  * word. Returns undefined for unbalanced quotes, which redis-server refuses.
  */
-function splitArguments(line: string): string[] | undefined {
+export function splitArguments(line: string): string[] | undefined {
   const words: string[] = [];
   let i = 0;
   while (true) {

@@ -35,6 +35,7 @@ function fcall(context: CommandContext, argv: readonly string[]): Reply {
     kind: "function",
     command: readOnlyCommand ? "fcall_ro" : "fcall",
     argv,
+    allowOom: fn.flags.includes("allow-oom"),
     name: fn.name,
     readOnly: readOnlyCommand || noWrites,
     start: (host) => vm.start(fn.ref, { keys, args }, host, fn.name),

@@ -14,6 +14,7 @@
  * @module
  */
 import { CommandError } from "../errors.ts";
+import { OOM } from "../eviction.ts";
 import { array, bulk, error, integer, NIL, OK, type Reply, ZERO } from "../reply.ts";
 import type { ScriptHost, ScriptRun, StepResult } from "../scripting/lua_vm.ts";
 import { REPL_AOF } from "../scripting/lua_vm.ts";
@@ -68,6 +69,8 @@ export interface ScriptInvocation {
   readonly command: string;
   /** The whole request, for FUNCTION STATS. */
   readonly argv: readonly string[];
+  /** The `allow-oom` flag: commands run even over maxmemory. */
+  readonly allowOom: boolean;
   /** The SHA1 (EVAL) or function name (FCALL), as errors and FUNCTION STATS show it. */
   readonly name: string;
   readonly readOnly: boolean;
@@ -97,6 +100,10 @@ export function runScript(context: CommandContext, invocation: ScriptInvocation)
   const pausable = server.later !== undefined && context.session.wire === "resp" &&
     context.session.lastCommand === invocation.command;
   let threshold: number | undefined;
+  const outOfMemory = !invocation.allowOom && commands.eviction !== undefined &&
+    !commands.eviction.fit();
+  // Redis fixes "now" for the whole script (scriptTimeSnapshot), even across its slices.
+  const now = context.keyspace.now;
   const host: ScriptHost = {
     call(argv, resp) {
       const resolved = commands.resolve(argv);
@@ -115,6 +122,9 @@ export function runScript(context: CommandContext, invocation: ScriptInvocation)
       if (invocation.readOnly && (writes || flags.includes("may_replicate"))) {
         return error(WRITE_FROM_READONLY);
       }
+      // scriptVerifyOOM: over maxmemory when the script began, a command that may grow memory
+      // is refused until the script has written (then it must be allowed to finish).
+      if (outOfMemory && !running.wrote && flags.includes("denyoom")) return error(OOM);
       if (writes) running.wrote = true;
       const session = context.session;
       const onWrite = commands.onWrite;
@@ -172,6 +182,7 @@ export function runScript(context: CommandContext, invocation: ScriptInvocation)
   context.session.deferred = new Promise<Reply>((resolve) => {
     const slice = () => {
       let result: StepResult;
+      context.keyspace.now = now;
       try {
         result = run.step();
       } catch (cause) {
@@ -225,6 +236,7 @@ function evalCommand(context: CommandContext, argv: readonly string[]): Reply {
     kind: "eval",
     command: name,
     argv,
+    allowOom: flags?.includes("allow-oom") ?? false,
     name: sha,
     readOnly: readOnlyCommand || (flags?.includes("no-writes") ?? false),
     start: (host) => vm.start(script.ref, { keys, args }, host, sha),

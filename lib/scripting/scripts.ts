@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { splitArguments } from "../config.ts";
 import { error, type Reply } from "../reply.ts";
 import {
   Lrand48,
@@ -222,25 +223,29 @@ export function parseShebang(
 ): { flags: readonly string[] | undefined; length: number } | { error: string } {
   if (!body.startsWith("#!")) return { flags: undefined, length: 0 };
   const end = body.indexOf("\n");
-  const line = end === -1 ? body : body.slice(0, end);
-  const parts = line.slice(2).split(" ").filter((part) => part !== "");
-  if (parts[0] !== "lua") {
-    return { error: `ERR Unexpected engine in script shebang: ${line.split(" ")[0]}` };
+  if (end === -1) return { error: "ERR Invalid script shebang" };
+  const parts = splitArguments(body.slice(0, end));
+  if (parts === undefined || parts.length === 0) {
+    return { error: "ERR Invalid engine in script shebang" };
+  }
+  if (parts[0] !== "#!lua") {
+    return { error: `ERR Unexpected engine in script shebang: ${parts[0]}` };
   }
   const flags: string[] = [];
   for (const part of parts.slice(1)) {
     if (!part.startsWith("flags=")) {
       return { error: `ERR Unknown lua shebang option: ${part}` };
     }
-    for (const flag of part.slice(6).split(",")) {
-      if (flag === "") continue;
+    const list = part.slice(6);
+    // sdssplitlen: nothing after "flags=" is no flags; "a,,b" has an empty one.
+    for (const flag of list === "" ? [] : list.split(",")) {
       if (!SCRIPT_FLAG_NAMES.has(flag)) {
         return { error: `ERR Unexpected flag in script shebang: ${flag}` };
       }
       flags.push(flag);
     }
   }
-  return { flags, length: end === -1 ? body.length : end };
+  return { flags, length: end };
 }
 
 /** functionExtractLibMetaData: the `#!lua name=<lib>` first line of a library. */

@@ -161,6 +161,12 @@ const SCRIPTS: readonly string[][] = [
   ["EVAL_RO", "#!lua\nreturn 1", "0"],
   ["EVAL", "#!lua flags=bogus\nreturn 1", "0"],
   ["EVAL", "#!python\nreturn 1", "0"],
+  ["EVAL", "#!lua flags=allow-oom return 1", "0"],
+  ["EVAL", "#!lua flags=\nreturn 1", "0"],
+  ["EVAL", "#!lua flags=no-writes,,allow-oom\nreturn 1", "0"],
+  ["EVAL", "#!lua name=x\nreturn 1", "0"],
+  ["EVAL", "#!lua \"flags=no-writes\"\nreturn redis.call('set', 'q', 1)", "0"],
+  ["EVAL", "#!lua flags=no-writes,allow-stale\nreturn 2", "0"],
 ];
 
 Deno.test({
@@ -192,6 +198,13 @@ Deno.test({
       await pair.run("EVAL", "redis.setresp(3) return {map = {a = 1}}", "0");
       await pair.redis.send(["HELLO", "2"]);
       await pair.kache.send(["HELLO", "2"]);
+      // Over maxmemory, a script may read but not start growing memory, unless allow-oom.
+      await pair.run("CONFIG", "SET", "maxmemory", "1");
+      await pair.run("EVAL", "return redis.call('set', 'oom', 'x')", "0");
+      await pair.run("EVAL", "return redis.call('get', 's')", "0");
+      await pair.run("EVAL", "return redis.pcall('set', 'oom', 'x')", "0");
+      await pair.run("EVAL", "#!lua flags=allow-oom\nreturn redis.call('set', 'oom', 'x')", "0");
+      await pair.run("CONFIG", "SET", "maxmemory", "0");
       // The script cache.
       const body = "return redis.call('incr', KEYS[1])";
       await pair.run("SCRIPT", "LOAD", body);
