@@ -35,7 +35,14 @@ export function pushReply(L: LuaState, reply: Reply, resp: 2 | 3): void {
       pushField(L, "ok", reply.text);
       return;
     case "error":
-      pushField(L, "err", reply.message);
+      // redisProtocolToLuaType_Error also marks the table so Redis does not count the error
+      // twice; scripts can see the field (pairs, cjson.encode). Set first: C Lua's pairs yields
+      // it before `err`, and fengari's yields in insertion order.
+      lua.lua_createtable(L, 0, 2);
+      lua.lua_pushboolean(L, true);
+      lua.lua_setfield(L, -2, literal("ignore_error_stats_update"));
+      pushString(L, reply.message);
+      lua.lua_setfield(L, -2, literal("err"));
       return;
     case "integer":
       lua.lua_pushnumber(L, Number(reply.value));
@@ -173,6 +180,12 @@ function truncateToInteger(value: number): number | bigint {
   return BigInt(truncated);
 }
 
+/** Redis reads these texts as C strings (lua_tostring + sdsnew): they end at the first NUL. */
+export function cString(text: string): string {
+  const nul = text.indexOf("\0");
+  return nul === -1 ? text : text.slice(0, nul);
+}
+
 function fieldOfType(L: LuaState, table: number, name: string, type: number): boolean {
   lua.lua_pushstring(L, literal(name));
   lua.lua_rawget(L, table);
@@ -183,12 +196,12 @@ function fieldOfType(L: LuaState, table: number, name: string, type: number): bo
 
 function tableReply(L: LuaState, table: number, resp: 2 | 3): Reply {
   if (fieldOfType(L, table, "err", lua.LUA_TSTRING)) {
-    const message = toKacheString(L, -1)!;
+    const message = cString(toKacheString(L, -1)!).replace(/[\r\n]/g, " ");
     lua.lua_pop(L, 1);
     return error(message);
   }
   if (fieldOfType(L, table, "ok", lua.LUA_TSTRING)) {
-    const text = toKacheString(L, -1)!.replace(/[\r\n]/g, " ");
+    const text = cString(toKacheString(L, -1)!).replace(/[\r\n]/g, " ");
     lua.lua_pop(L, 1);
     return status(text);
   }

@@ -17,7 +17,7 @@
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { error, type Reply } from "../reply.ts";
-import { popReply, pushField, pushReply } from "./convert.ts";
+import { cString, popReply, pushField, pushReply } from "./convert.ts";
 import {
   formatG,
   lauxlib,
@@ -872,7 +872,7 @@ function describeError(L: LuaState): string {
   if (lua.lua_type(thread, -1) === lua.LUA_TTABLE) {
     lua.lua_getfield(thread, -1, literal("err"));
     message = lua.lua_type(thread, -1) === lua.LUA_TSTRING
-      ? toKacheString(thread, -1)!
+      ? cString(toKacheString(thread, -1)!)
       : "ERR unknown error";
     lua.lua_pop(thread, 1);
   } else {
@@ -936,7 +936,7 @@ function errorReply(L: LuaState): number {
     pushField(L, "err", "ERR wrong number or type of arguments");
     return 1;
   }
-  const text = toKacheString(L, 1)!;
+  const text = cString(toKacheString(L, 1)!);
   // luaPushErrorBuff: "-CODE msg" keeps its code; the trailing newline is trimmed.
   const raw = text.startsWith("-") ? text.slice(1) : text;
   const space = raw.indexOf(" ");
