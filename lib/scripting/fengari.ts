@@ -20,6 +20,7 @@
 import * as fengari from "fengari";
 import lobject from "fengari/src/lobject.js";
 import lstring from "fengari/src/lstring.js";
+import lvm from "fengari/src/lvm.js";
 import { bytesToString, stringToBytes } from "../bytes.ts";
 
 export const lua = fengari.lua;
@@ -58,6 +59,23 @@ function hexValue(source: string): number {
   const value = parseInt(digits, 16);
   return negative ? -value : value;
 }
+
+const originalToNumber = lvm.tonumber as (value: TValue) => number | false;
+
+/**
+ * Library functions' integer arguments (luaL_checkinteger: string.sub,
+ * string.char, table.insert…) truncate as 5.1's `(int)` cast instead of
+ * refusing non-integral numbers ("number has no integer representation").
+ * Only the C API goes through this export; table keys and the VM's own
+ * conversions keep their exact rules.
+ */
+lvm.tointeger = (value: TValue): number | false => {
+  if (value.ttisinteger()) return value.value;
+  const n = originalToNumber(value);
+  if (n === false) return false;
+  const truncated = Math.trunc(n);
+  return truncated >= -2147483648 && truncated <= 2147483647 ? truncated : false;
+};
 
 /** tostring() and `..` print numbers as Lua 5.1 does (`%.14g`). */
 lobject.luaO_tostring = (L: LuaState, obj: TValue): void => {

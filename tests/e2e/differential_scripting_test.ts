@@ -125,6 +125,12 @@ const SCRIPTS: readonly string[][] = [
   ["EVAL", "return cjson.decode('\"a\\\\qb\"')", "0"],
   ["EVAL", "return cjson.decode('[1] 2')", "0"],
   ["EVAL", "return string.rep('ab', 2.7, ',')", "0"],
+  [
+    "EVAL",
+    "return {string.sub('abcdef', 2.7, 4.2), string.char(65.9), string.sub('abc', '2'), " +
+    "string.sub('abcdef', -2.5), string.byte('abc', 1.9)}",
+    "0",
+  ],
   ["EVAL", "return string.format('%d', 'x')", "0"],
   ["EVAL", "return redis.call('set', 'n', 1/3) and redis.call('get', 'n')", "0"],
   ["EVAL", "return redis.call('set', 'n', 123456789012345) and redis.call('get', 'n')", "0"],
