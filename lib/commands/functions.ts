@@ -24,7 +24,7 @@ function fcall(context: CommandContext, argv: readonly string[]): Reply {
   const engine = scriptingOf(context);
   const found = engine.functionNamed(argv[1]!);
   if (found === undefined) return error("ERR Function not found");
-  const { keys, args } = keysAndArgs(argv, 2);
+  const { keys, args } = keysAndArgs(argv, 2, "ERR Bad number of keys provided");
   const { fn } = found;
   const noWrites = fn.flags.includes("no-writes");
   if (readOnlyCommand && !noWrites) {

@@ -53,11 +53,13 @@ const WRITE_FROM_READONLY = "ERR Write commands are not allowed from read-only s
 export function keysAndArgs(
   argv: readonly string[],
   first: number,
-  tooMany = "ERR Number of keys can't be greater than number of args",
+  notInteger?: string,
 ): { keys: string[]; args: string[] } {
-  const count = integerArgument(argv[first]!);
+  const count = integerArgument(argv[first]!, notInteger);
   const available = argv.length - first - 1;
-  if (count > available) throw new CommandError(tooMany);
+  if (count > available) {
+    throw new CommandError("ERR Number of keys can't be greater than number of args");
+  }
   if (count < 0) throw new CommandError("ERR Number of keys can't be negative");
   const n = Number(count);
   return { keys: argv.slice(first + 1, first + 1 + n), args: argv.slice(first + 1 + n) };
@@ -140,6 +142,13 @@ export function runScript(context: CommandContext, invocation: ScriptInvocation)
         session.protocol = protocol;
         commands.onWrite = onWrite;
       }
+    },
+    knowsCommand(argv) {
+      const spec = commands.lookup(argv[0]!);
+      if (spec === undefined) return false;
+      if (spec.subcommands === undefined || argv.length < 2) return true;
+      const name = `${spec.name}|${argv[1]!.toLowerCase()}`;
+      return spec.subcommands.some((sub) => sub.name === name);
     },
     setReplication(flags) {
       propagate = (flags & REPL_AOF) !== 0;

@@ -58,6 +58,8 @@ export interface ScriptHost {
    * as error replies.
    */
   call(argv: string[], resp: 2 | 3): Reply;
+  /** redis.acl_check_cmd: whether argv names a command (Kache's one user may run them all). */
+  knowsCommand(argv: readonly string[]): boolean;
   /** redis.set_repl: which of AOF and replicas get the script's writes from now on. */
   setReplication(flags: number): void;
   /** Asked every {@link HOOK_INSTRUCTIONS} instructions: go on, pause, or stop the script. */
@@ -278,6 +280,7 @@ export class LuaVm {
     fn("call", (state) => this.#redisCall(state, true));
     fn("pcall", (state) => this.#redisCall(state, false));
     fn("sha1hex", sha1hexFunction);
+    fn("acl_check_cmd", (state) => this.#aclCheckCommand(state));
     fn("error_reply", errorReply);
     fn("status_reply", statusReply);
     fn("log", (state) => this.#redisLog(state));
@@ -545,14 +548,19 @@ export class LuaVm {
       pushField(L, "err", "ERR redis.call/pcall can only be called inside a script invocation");
       return lua.lua_error(L);
     }
+    const argv = this.#commandArguments(L);
+    if (typeof argv === "string") return this.#callError(L, argv, raise);
+    lua.lua_settop(L, 0);
+    const reply = run.host.call(argv, run.resp);
+    pushReply(L, reply, run.resp);
+    if (raise && reply.kind === "error") return lua.lua_error(L);
+    return 1;
+  }
+
+  /** The arguments of redis.call as strings, or the error Redis raises for them. */
+  #commandArguments(L: LuaState): string[] | string {
     const argc = lua.lua_gettop(L);
-    if (argc === 0) {
-      return this.#callError(
-        L,
-        "ERR Please specify at least one argument for this redis lib call",
-        raise,
-      );
-    }
+    if (argc === 0) return "ERR Please specify at least one argument for this redis lib call";
     const argv: string[] = new Array(argc);
     for (let i = 1; i <= argc; i++) {
       const type = lua.lua_type(L, i);
@@ -562,17 +570,24 @@ export class LuaVm {
       } else if (type === lua.LUA_TSTRING) {
         argv[i - 1] = toKacheString(L, i)!;
       } else {
-        return this.#callError(
-          L,
-          "ERR Lua redis lib command arguments must be strings or integers",
-          raise,
-        );
+        return "ERR Lua redis lib command arguments must be strings or integers";
       }
     }
+    return argv;
+  }
+
+  #aclCheckCommand(L: LuaState): number {
+    const run = this.#run;
+    if (run === undefined) {
+      return raiseTable(L, "ERR redis.acl_check_cmd can only be called inside a script invocation");
+    }
+    const argv = this.#commandArguments(L);
+    if (typeof argv === "string") return raiseTable(L, argv);
+    if (!run.host.knowsCommand(argv)) {
+      return raiseTable(L, "ERR Invalid command passed to redis.acl_check_cmd()");
+    }
     lua.lua_settop(L, 0);
-    const reply = run.host.call(argv, run.resp);
-    pushReply(L, reply, run.resp);
-    if (raise && reply.kind === "error") return lua.lua_error(L);
+    lua.lua_pushboolean(L, true);
     return 1;
   }
 

@@ -22,6 +22,7 @@ export { sha1hex };
 /** The host of a library body run by FUNCTION LOAD: libraries may not run commands then. */
 export const LOAD_HOST = {
   call: (): Reply => error("ERR redis.call/pcall can only be called inside a script invocation"),
+  knowsCommand: () => false,
   setReplication() {},
   interrupt: () => "continue" as const,
 };

@@ -77,6 +77,11 @@ const SCRIPTS: readonly string[][] = [
     "0",
   ],
   ["EVAL", "return redis.sha1hex('')", "0"],
+  ["EVAL", "return redis.acl_check_cmd('get', 'x')", "0"],
+  ["EVAL", "return redis.acl_check_cmd('config', 'get')", "0"],
+  ["EVAL", "return redis.acl_check_cmd('config', 'nosuch')", "0"],
+  ["EVAL", "return redis.acl_check_cmd('nosuch')", "0"],
+  ["EVAL", "return redis.acl_check_cmd()", "0"],
   ["EVAL", "return redis.sha1hex('hello world')", "0"],
   ["EVAL", "return cjson.encode({1, 2, 3, 'x/y', true, false})", "0"],
   ["EVAL", "return cjson.encode({a = {b = {c = 'deep'}}})", "0"],
@@ -231,6 +236,8 @@ Deno.test({
       await pair.run("FCALL_RO", "dget", "1", "fk");
       await pair.run("FCALL_RO", "dset", "1", "fk", "x");
       await pair.run("FCALL", "nosuch", "0");
+      await pair.run("FCALL", "dget", "x");
+      await pair.run("FCALL", "dget", "-1");
       await pair.run("FCALL", "dget", "5", "fk");
       await pair.run("FUNCTION", "LIST", "LIBRARYNAME", "nomatch*");
       await pair.run("FUNCTION", "LOAD", "#!lua name=empty\nlocal x = 1");

@@ -9,6 +9,7 @@ function evaluate(code: string, host: Partial<ScriptHost> = {}): Reply {
   if (typeof ref === "string") throw new Error(ref);
   const run = vm.start(ref, { keys: ["k"], args: ["a"] }, {
     call: host.call ?? (() => ({ kind: "nil" })),
+    knowsCommand: host.knowsCommand ?? (() => true),
     setReplication: host.setReplication ?? (() => {}),
     interrupt: host.interrupt ?? (() => "continue"),
   }, "test");
@@ -69,6 +70,7 @@ Deno.test("A yield request pauses the script and a later step finishes it", () =
   let pauses = 0;
   const run = vm.start(ref as number, { keys: [], args: [] }, {
     call: () => ({ kind: "nil" }),
+    knowsCommand: () => true,
     setReplication() {},
     interrupt: () => pauses < 2 ? "yield" : "continue",
   }, "test");
