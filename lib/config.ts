@@ -468,6 +468,14 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     mutable: false,
     description: "number of databases, SELECT 0 to N-1 (a database costs nothing until used)",
   },
+  {
+    name: "busy-reply-threshold",
+    type: NON_NEGATIVE,
+    default: "5000",
+    mutable: true,
+    description:
+      "ms a script runs before other clients get -BUSY and SCRIPT KILL can stop it (0 = never)",
+  },
   ...PERSISTENCE_PARAMETERS,
   ...ENCODING_PARAMETERS,
   {
@@ -482,8 +490,14 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
 
 const BY_NAME = new Map(CONFIG_PARAMETERS.map((parameter) => [parameter.name, parameter]));
 
+/** Old names Redis still accepts, as CONFIG GET/SET and config files spell them. */
+export const CONFIG_ALIASES: ReadonlyMap<string, string> = new Map([
+  ["lua-time-limit", "busy-reply-threshold"],
+]);
+
 export function findConfigParameter(name: string): ConfigParameter | undefined {
-  return BY_NAME.get(name.toLowerCase());
+  const lower = name.toLowerCase();
+  return BY_NAME.get(CONFIG_ALIASES.get(lower) ?? lower);
 }
 
 /** The limits of a stored `client-output-buffer-limit` value (always valid once stored). */
@@ -623,6 +637,12 @@ export class Config {
         ]);
       }
     }
+    for (const [alias, name] of CONFIG_ALIASES) {
+      if (matches(alias)) {
+        const parameter = BY_NAME.get(name)!;
+        pairs.push([alias, formatConfigValue(parameter, this.#values.get(name)!)]);
+      }
+    }
     return pairs;
   }
 
@@ -655,7 +675,7 @@ const QUOTE_ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "\
  * and `\xHH` escapes, `'…'` with only `\'`, and a closing quote must end the
  * word. Returns undefined for unbalanced quotes, which redis-server refuses.
  */
-function splitArguments(line: string): string[] | undefined {
+export function splitArguments(line: string): string[] | undefined {
   const words: string[] = [];
   let i = 0;
   while (true) {

@@ -47,4 +47,12 @@ export interface ServerControl {
   lastSave(): number;
   /** Runs a persistence or shutdown command the server owns (SAVE, BGSAVE, SHUTDOWN…). */
   admin(argv: readonly string[]): Reply;
+  /** redis.log from a script: level 0 debug, 1 verbose, 2 notice, 3 warning. */
+  scriptLog?(level: number, text: string): void;
+  /**
+   * Runs `task` on a later turn of the event loop, after pending I/O: how a
+   * long script lets the server answer other clients. Absent in embeddings
+   * without an event loop, where scripts then run to their end at once.
+   */
+  later?(task: () => void): void;
 }

@@ -70,6 +70,17 @@ export class Session implements Subscriber {
    * after each command.
    */
   propagateAs: string[][] | undefined;
+  /**
+   * Set by a command whose reply is not ready when its handler returns (a
+   * script paused to let the server answer -BUSY): the wire sends this
+   * promise's reply instead of the handler's, and reads nothing meanwhile.
+   */
+  deferred: Promise<Reply> | undefined;
+  /**
+   * True while a command runs from a script's redis.call: blocking commands
+   * must then answer at once as inside MULTI (Redis's CLIENT_DENY_BLOCKING).
+   */
+  inScript = false;
   /** Queues an out-of-band message (pub/sub) on the connection; set by the server. */
   push: ((message: Reply) => void) | undefined;
   /**

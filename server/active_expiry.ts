@@ -21,6 +21,8 @@ export class ActiveExpiry {
   /** The deadline the timer is set for; a nearer new deadline re-arms it. */
   #armedFor = Infinity;
   #stopped = false;
+  /** While true (a script is running in slices), keys do not expire under it: retry later. */
+  paused: (() => boolean) | undefined;
   /** Timer wake-ups so far (INFO's expire cycles, and tests). */
   sweeps = 0;
 
@@ -56,6 +58,11 @@ export class ActiveExpiry {
     this.#timer = undefined;
     this.#armedFor = Infinity;
     const databases = this.#databases;
+    if (this.paused?.() === true) {
+      // A running script must see the keyspace unchanged, as Redis runs no timers meanwhile.
+      this.#arm(databases.nextDeadline() ?? Date.now() + 10, 10);
+      return;
+    }
     const now = databases.shared.now = Date.now();
     let removed = 0;
     for (const keyspace of databases.created()) {

@@ -47,8 +47,12 @@ export interface Wire {
   };
   /** Total bytes the next incomplete frame needs, when known; lets the buffer grow once. */
   readonly bytesNeeded: number;
-  /** Runs one request and encodes its reply into the pending output. */
-  handle(argv: readonly string[]): void;
+  /**
+   * Runs one request and encodes its reply into the pending output; a
+   * returned promise means the reply comes later (a long script), and the
+   * loop waits for it before the next request.
+   */
+  handle(argv: readonly string[]): Promise<void> | undefined;
   /** Bytes of pending output encoded since the last takeOutput(). */
   readonly pendingOutputBytes: number;
   /** Encodes a reply that arrives later: the one that ends a blocked wait. */
@@ -211,7 +215,8 @@ export class Connection {
             this.#hooks.beforeBatch();
             // Run requests while the output is small; a big reply ends the chunk.
             while (next < requests.length && this.#wire.pendingOutputBytes < OUTPUT_CHUNK_BYTES) {
-              this.#wire.handle(requests[next++]!);
+              const late = this.#wire.handle(requests[next++]!);
+              if (late !== undefined) await late;
               if (this.session.closeRequested) next = requests.length;
               if (this.session.blocked !== undefined) break;
             }

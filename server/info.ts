@@ -7,6 +7,7 @@
  */
 import process from "node:process";
 import type { KacheServer } from "./server.ts";
+import { scriptingFor } from "../lib/commands/scripting.ts";
 import { KACHE_VERSION, REDIS_COMPATIBLE_VERSION } from "../lib/version.ts";
 
 type Section = (server: KacheServer) => [string, string | number][];
@@ -53,6 +54,7 @@ const SECTIONS: Record<string, Section> = {
     const peak = Math.max(used, peakMemory.get(server) ?? 0);
     peakMemory.set(server, peak);
     const maxmemory = server.config.number("maxmemory");
+    const scripting = scriptingFor(server.state);
     return [
       ["used_memory", used],
       ["used_memory_human", human(used)],
@@ -68,6 +70,9 @@ const SECTIONS: Record<string, Section> = {
       ["maxmemory_human", human(maxmemory)],
       ["maxmemory_policy", server.config.string("maxmemory-policy")],
       ["mem_allocator", "v8"],
+      ["number_of_cached_scripts", scripting.scripts.size],
+      ["number_of_functions", scripting.functionCount],
+      ["number_of_libraries", scripting.libraries.size],
     ];
   },
   persistence(server) {

@@ -58,7 +58,7 @@ export class KacheWire implements Wire {
     return this.#decoder.decode(bytes, start, end);
   }
 
-  handle(argv: readonly string[]): void {
+  handle(argv: readonly string[]): Promise<void> | undefined {
     const context = this.#context;
     context.keyspace.now = Date.now();
     if (context.session.authenticated && context.session.queued === undefined) {
@@ -67,7 +67,7 @@ export class KacheWire implements Wire {
         // The original commands skip the table, so memory limits apply here.
         if (!eviction.fit() && ORIGINAL_WRITES.has(argv[0]!.toLowerCase())) {
           this.#encoder.writeReply(error(OOM));
-          return;
+          return undefined;
         }
         if (argv[1] !== undefined) eviction.touch(argv[1], context.keyspace);
       }
@@ -81,22 +81,29 @@ export class KacheWire implements Wire {
           notifyOriginal(context.server.pubsub, context.keyspace, argv);
         }
         this.#encoder.writeResponse(original.status, original.item);
-        return;
+        return undefined;
       }
     }
     const spec = this.#commands.lookup(argv[0] ?? "");
     if (spec === undefined) {
       // The original answered any unknown name with this status and no data.
       this.#encoder.writeResponse(KacheStatus.unknown, undefined);
-      return;
+      return undefined;
     }
     const reply = this.#commands.execute(context, argv, this.#commands.resolve(argv, spec));
     // A blocked client's reply comes later, through reply().
-    if (context.session.blocked !== undefined) return;
+    if (context.session.blocked !== undefined) return undefined;
+    // A script paused to let the server answer -BUSY: its reply comes when it ends.
+    const deferred = context.session.deferred;
+    if (deferred !== undefined) {
+      context.session.deferred = undefined;
+      return deferred.then((late) => this.reply(late));
+    }
     // (P)(UN)SUBSCRIBE confirmations are pushes here as on RESP3.
     if (reply.kind === "push") this.#encoder.writeResponse(KACHE_PUSH_STATUS, reply);
     else this.#encoder.writeReply(reply);
     context.session.flushDeferredPushes();
+    return undefined;
   }
 
   reply(reply: Reply): void {

@@ -59,7 +59,11 @@ function readChunks(path: string, push: (chunk: Uint8Array) => void): number {
  * `now`. Throws {@link LoadError} naming the file and offset if it cannot be
  * read, or if it holds a database beyond `databases` (as Redis refuses to start).
  */
-export function loadRdbFile(path: string, databases: Databases): RdbLoadResult {
+export function loadRdbFile(
+  path: string,
+  databases: Databases,
+  onFunction?: (code: string) => string | undefined,
+): RdbLoadResult {
   let keys = 0;
   let expired = 0;
   const now = databases.shared.now;
@@ -72,7 +76,7 @@ export function loadRdbFile(path: string, databases: Databases): RdbLoadResult {
     keyspace.set(entry.key, valueFromRdb(entry.value));
     if (entry.expiresAtMs !== undefined) keyspace.setExpiry(entry.key, entry.expiresAtMs);
     keys++;
-  }, { databases: databases.count });
+  }, { databases: databases.count, onFunction });
   let bytes: number;
   try {
     bytes = readChunks(path, (chunk) => reader.push(chunk));
@@ -106,6 +110,8 @@ export interface AofLoadOptions {
   readonly truncatedOk: boolean;
   readonly log: Logger;
   readonly manifestPath: string;
+  /** Installs a function library found in the RDB base. */
+  readonly onFunction?: (code: string) => string | undefined;
 }
 
 /** Replays the files `manifest` lists, base first, into `databases`. */
@@ -120,7 +126,7 @@ export function loadAppendOnlyFiles(
   if (manifest.base !== undefined) {
     const path = `${directory}/${manifest.base.name}`;
     if (manifest.base.name.endsWith(".rdb")) {
-      const loaded = loadRdbFile(path, databases);
+      const loaded = loadRdbFile(path, databases, options.onFunction);
       baseKeys = loaded.keys;
       bytes += loaded.bytes;
     } else {

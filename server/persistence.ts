@@ -63,6 +63,10 @@ export interface PersistenceHost {
   readonly log: Logger;
   /** A command context with a session of its own, for replaying the AOF. */
   loadingContext(): CommandContext;
+  /** The code of every function library, for snapshots. */
+  functionCodes(): string[];
+  /** Installs a function library read from a snapshot; returns why it failed, if it did. */
+  loadFunction(code: string): string | undefined;
   /** SHUTDOWN: close every connection now, then let the process finish exiting. */
   requestExit(): void;
   /** {@link Persistence.aofEnabled} changed: add or drop {@link Persistence.observer}. */
@@ -175,6 +179,7 @@ export class Persistence {
       compression: config.boolean("rdbcompression"),
       checksum: config.boolean("rdbchecksum"),
       aux: aofBase ? { "aof-base": 1 } : undefined,
+      functions: this.#host.functionCodes(),
     };
   }
 
@@ -209,6 +214,7 @@ export class Persistence {
         truncatedOk: this.#host.config.boolean("aof-load-truncated"),
         log,
         manifestPath: `${aofDirectory}/${manifestName(appendfilename)}`,
+        onFunction: (code) => this.#host.loadFunction(code),
         run: (argv) => {
           if (commands.lookup(argv[0]!) === undefined) {
             return `Unknown command '${argv[0]}'`;
@@ -224,7 +230,7 @@ export class Persistence {
           `(${result.baseKeys} keys from the base, ${result.commands} commands replayed)`,
       );
     } else if (exists(rdb)) {
-      const result = loadRdbFile(rdb, databases);
+      const result = loadRdbFile(rdb, databases, (code) => this.#host.loadFunction(code));
       log.notice(
         `DB loaded from disk: ${seconds(started)} seconds (${result.keys} keys` +
           (result.expired > 0 ? `, ${result.expired} expired keys skipped` : "") + ")",
@@ -722,17 +728,18 @@ export class Persistence {
   #logWrite(argv: readonly string[], context: CommandContext): void {
     const aof = this.#aof;
     if (aof === undefined) return;
-    // EXEC runs its commands through the table without changing lastCommand.
-    if (context.session.lastCommand === "exec") {
+    // EXEC and scripts run their commands through the table without changing lastCommand.
+    const keyspace = context.keyspace;
+    if (ATOMIC_COMMANDS.has(context.session.lastCommand)) {
       if (this.#openTransaction !== context.session) {
         this.#closeTransaction();
-        aof.append(["MULTI"]);
+        // SELECT goes before MULTI, as Redis propagates it: the block is the database's.
+        aof.append(["MULTI"], keyspace.index);
         this.#openTransaction = context.session;
       }
     } else {
       this.#closeTransaction();
     }
-    const keyspace = context.keyspace;
     const commands = context.session.propagateAs ?? propagatedCommands(argv, keyspace);
     for (const command of commands) aof.append(command, keyspace.index);
   }
@@ -747,6 +754,17 @@ export class Persistence {
     this.#aof?.append(deletion(key), keyspace.index);
   }
 }
+
+/** Commands whose writes are logged as one MULTI … EXEC block, so a replay is all or nothing. */
+const ATOMIC_COMMANDS = new Set([
+  "exec",
+  "eval",
+  "evalsha",
+  "eval_ro",
+  "evalsha_ro",
+  "fcall",
+  "fcall_ro",
+]);
 
 /** The manifest in `directory`, or undefined when there is none. */
 function readManifest(directory: string, appendfilename: string): AofManifest | undefined {

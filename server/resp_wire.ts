@@ -68,7 +68,7 @@ export class RespWire implements Wire {
     return this.#decoder.decode(bytes, start, end);
   }
 
-  handle(argv: readonly string[]): void {
+  handle(argv: readonly string[]): Promise<void> | undefined {
     const context = this.#context;
     context.keyspace.now = Date.now();
     const session = context.session;
@@ -78,13 +78,20 @@ export class RespWire implements Wire {
       ? this.#executeSubscribed(argv)
       : this.#commands.execute(context, argv);
     // A blocked client's reply comes later, through reply().
-    if (session.blocked !== undefined) return;
+    if (session.blocked !== undefined) return undefined;
+    // A script paused to let the server answer -BUSY: its reply comes when it ends.
+    const deferred = session.deferred;
+    if (deferred !== undefined) {
+      session.deferred = undefined;
+      return deferred.then((late) => this.reply(late));
+    }
     // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped (pushes still go out).
     if (!session.repliesOff && !session.skipReply && !session.skipNextReply) {
       this.#encoder.write(reply, session.protocol);
     }
     session.skipReply = false;
     session.flushDeferredPushes();
+    return undefined;
   }
 
   reply(reply: Reply): void {

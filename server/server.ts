@@ -18,6 +18,7 @@ import { NotifyClass, PubSub } from "../lib/pubsub.ts";
 import { Session, type WireProtocol } from "../lib/session.ts";
 import { Tracking } from "../lib/tracking.ts";
 import { WatchRegistry } from "../lib/watch.ts";
+import { scriptingFor } from "../lib/commands/scripting.ts";
 import { ActiveExpiry } from "./active_expiry.ts";
 import { BlockingTimer } from "./blocking_timer.ts";
 import { Connection, type Wire } from "./connection.ts";
@@ -106,6 +107,8 @@ export class KacheServer {
           this.state,
           this.commands,
         ),
+      functionCodes: () => [...scriptingFor(this.state).libraries.values()].map((l) => l.code),
+      loadFunction: (code) => scriptingFor(this.state).restoreLibrary(code),
       requestExit: () => {
         this.#requestExit();
         void this.shutdown();
@@ -113,6 +116,7 @@ export class KacheServer {
       observersChanged: () => this.#installObservers(),
     });
     this.#expiry = new ActiveExpiry(this.databases, config.number("active-expire-batch"));
+    this.#expiry.paused = () => this.commands.busy !== undefined;
     this.#outputLimits = outputLimitsOf(config.string("client-output-buffer-limit"));
     this.#applyNotifyFlags(config.number("notify-keyspace-events"));
     this.tracking.maxKeys = Number(config.string("tracking-table-max-keys"));

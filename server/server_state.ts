@@ -42,6 +42,18 @@ export class ServerState implements ServerControl {
     return this.#server.tracking;
   }
 
+  later(task: () => void): void {
+    setTimeout(task, 0);
+  }
+
+  scriptLog(level: number, text: string): void {
+    const log = this.#server.log;
+    if (level <= 0) log.debug(text);
+    else if (level === 1) log.verbose(text);
+    else if (level === 2) log.notice(text);
+    else log.warning(text);
+  }
+
   clockMicros(): number {
     return Math.round((performance.timeOrigin + performance.now()) * 1000);
   }

@@ -73,6 +73,8 @@ export interface SnapshotSettings {
   readonly checksum: boolean;
   /** Auxiliary fields besides ctime and used-mem (an AOF base sets `aof-base` 1). */
   readonly aux?: Readonly<Record<string, string | number>>;
+  /** Function libraries' code (FUNCTION LOAD), saved before the keys as Redis 7 does. */
+  readonly functions?: readonly string[];
 }
 
 /** A snapshot written. */
@@ -126,6 +128,7 @@ export function saveSnapshot(
 ): SnapshotResult {
   const writer = newWriter(databases, settings, now, settings.checksum);
   writer.header();
+  for (const code of settings.functions ?? []) writer.writeFunction(code);
   const temporary = temporaryPathFor(path, ".rdb");
   let bytes = 0;
   let keys = 0;
@@ -207,6 +210,7 @@ export class BackgroundSnapshot {
     // The worker computes the CRC, so the writer leaves eight zero bytes for it.
     this.#writer = newWriter(databases, settings, now, false);
     this.#writer.header();
+    for (const code of settings.functions ?? []) this.#writer.writeFunction(code);
     this.#temporaryPath = temporaryPathFor(path, ".rdb");
     this.#worker = new Worker(new URL("./snapshot_worker.ts", import.meta.url).href, {
       type: "module",

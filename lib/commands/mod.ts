@@ -8,9 +8,11 @@ import { BLOCKING_COMMANDS } from "./blocking.ts";
 import { CONNECTION_COMMANDS } from "./connection.ts";
 import { DUMP_COMMANDS } from "./dump.ts";
 import { HASH_COMMANDS } from "./hash.ts";
+import { FUNCTION_COMMANDS } from "./functions.ts";
 import { KEY_COMMANDS } from "./keys.ts";
 import { LIST_COMMANDS } from "./list.ts";
 import { PUBSUB_COMMANDS } from "./pubsub.ts";
+import { SCRIPTING_COMMANDS } from "./scripting.ts";
 import { SERVER_COMMANDS } from "./server.ts";
 import { SET_COMMANDS } from "./set.ts";
 import { SLOWLOG_COMMANDS } from "./slowlog.ts";
@@ -33,4 +35,6 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...SLOWLOG_COMMANDS,
   ...PUBSUB_COMMANDS,
   ...TRANSACTION_COMMANDS,
+  ...SCRIPTING_COMMANDS,
+  ...FUNCTION_COMMANDS,
 ];

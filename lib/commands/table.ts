@@ -46,6 +46,12 @@ export class CommandTable {
   /** Lower- and upper-case spellings, so the usual requests resolve with one lookup. */
   readonly #bySpelling = new Map<string, CommandSpec>();
   readonly stats = new Map<string, CommandStats>();
+  /**
+   * The -BUSY error while a script runs past busy-reply-threshold (and other
+   * clients are served between its slices); undefined otherwise. Only
+   * commands flagged `allow_busy` run meanwhile.
+   */
+  busy: string | undefined;
   /** The memory limit; undefined while maxmemory is 0, so then a command pays one check. */
   eviction: Eviction | undefined;
   /** Clients waiting in blocking commands, served after each outermost command. */
@@ -154,6 +160,11 @@ export class CommandTable {
       if (session.queued !== undefined) session.queueFailed = true;
       this.#count(argv[0]?.toLowerCase() ?? "", "rejected");
       return error(resolved);
+    }
+    if (this.busy !== undefined && !resolved.flags.includes("allow_busy")) {
+      if (session.queued !== undefined) session.queueFailed = true;
+      this.#count(resolved.name, "rejected");
+      return error(this.busy);
     }
     if (!session.authenticated && !resolved.flags.includes("no_auth")) {
       this.#count(resolved.name, "rejected");

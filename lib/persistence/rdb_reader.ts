@@ -96,6 +96,8 @@ export interface RdbReaderOptions {
    * file, with Redis's text. Unlimited when absent.
    */
   readonly databases?: number;
+  /** Receives each function library's code (RDB_OPCODE_FUNCTION2); without it they are refused. */
+  readonly onFunction?: (code: string) => string | undefined;
 }
 
 /**
@@ -188,11 +190,14 @@ export class RdbReader extends ChunkWindow {
   #emptyKeys = 0;
   #length = 0;
 
+  readonly #onFunction: ((code: string) => string | undefined) | undefined;
+
   constructor(onEntry: (entry: RdbEntry) => void, options: RdbReaderOptions = {}) {
     super();
     this.#onEntry = onEntry;
     this.#allowTrailingData = options.allowTrailingData ?? false;
     this.#databases = options.databases ?? Infinity;
+    this.#onFunction = options.onFunction;
   }
 
   /** True once the EOF opcode and the trailer have been read. */
@@ -421,9 +426,21 @@ export class RdbReader extends ChunkWindow {
           at,
         );
       case RDB_OPCODE.FUNCTION2:
+        if (this.#onFunction !== undefined) {
+          const problem = this.#onFunction(this.#readString());
+          if (problem !== undefined) {
+            throw this.#fail(`Cannot load a function library: ${problem}`, at);
+          }
+          return undefined;
+        }
+        throw this.#fail(
+          `Unsupported RDB opcode ${opcode} (a function library, and no place to load it)`,
+          at,
+        );
       case RDB_OPCODE.FUNCTION_PRE_GA:
         throw this.#fail(
-          `Unsupported RDB opcode ${opcode} (a function library; Kache has no functions)`,
+          `Unsupported RDB opcode ${opcode} (a function library as Redis 7.0 release ` +
+            "candidates wrote it)",
           at,
         );
       default:

@@ -354,6 +354,17 @@ export class RdbWriter {
     this.#length = p;
   }
 
+  /**
+   * Writes one function library (RDB_OPCODE_FUNCTION2 and its code), as
+   * Redis 7.0 does right after the auxiliary fields, before any database.
+   */
+  writeFunction(code: string): void {
+    this.#assertOpen();
+    this.#reserve(1);
+    this.#bytes[this.#length++] = RDB_OPCODE.FUNCTION2;
+    this.#writeString(code);
+  }
+
   /** Redis's `rdbSaveRawString`: integer encoding, else LZF, else length + bytes. */
   #writeString(text: string): void {
     const length = text.length;

@@ -413,8 +413,12 @@ const REPLY_KINDS = new Set([
   "push",
 ]);
 
-/** Text that only a JS bug (not a client's argument) puts in a reply. */
-const SUSPICIOUS = /undefined|NaN|\[object |function /;
+/**
+ * Text that only a JS bug (not a client's argument) puts in a reply. A JS
+ * function's source reads "function name(" or "function (", which Redis's
+ * prose about functions ("Invoke a function", FCALL's docs) never does.
+ */
+const SUSPICIOUS = /undefined|NaN|\[object |function [\w$]*\(/;
 /** Redis's own error texts that name NaN (HINCRBYFLOAT's "value is NaN or Infinity" too). */
 const REDIS_NAN_TEXTS = /would produce NaN|not a number \(NaN\)|value is NaN or Infinity/g;
 const NOT_ONE_BYTE = /[\u0100-\uffff]/;

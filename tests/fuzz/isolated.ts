@@ -34,6 +34,9 @@ export async function runIsolated(
       args: [
         "run",
         "--allow-all",
+        // The temporary file lives outside the repository, so name its config: modules under
+        // lib/ import npm packages (the Lua engine) through the import map.
+        `--config=${new URL("../../deno.json", import.meta.url).pathname}`,
         `--v8-flags=--max-old-space-size=${options.heapMegabytes ?? 256}`,
         file,
       ],
