@@ -72,15 +72,20 @@ async function answersPing(port: number): Promise<boolean> {
 }
 
 async function startOnce(port: number): Promise<RunningRedis | "port-taken"> {
+  // Its own directory, so a test's SAVE never writes (or a start reads) the checkout's dump.rdb.
+  const dir = await Deno.makeTempDir({ prefix: "kache-redis-" });
   const child = spawnLogged("redis-server", [
-    ...["--save", "", "--appendonly", "no"],
+    ...["--save", "", "--appendonly", "no", "--dir", dir],
     ...["--port", String(port), "--bind", "127.0.0.1", "--daemonize", "no"],
   ], { killAfterMs: 5_000 });
   const stop = async () => {
     await child.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   const started = Date.now();
-  while (!(await answersPing(port))) {
+  // Ours is up only once it logged being ready: a PING alone could reach another test's server
+  // that took the port first, while this one is still failing to bind.
+  while (!/Ready to accept connections/.test(child.output()) || !(await answersPing(port))) {
     if (child.exited()) {
       await stop();
       if (/address already in use/i.test(child.output())) return "port-taken";
