@@ -44,7 +44,7 @@
  *
  * @module
  */
-import type { CommandSpec } from "./commands/types.ts";
+import { type CommandSpec, lastKeyIndex } from "./commands/types.ts";
 import type { Databases } from "./databases.ts";
 import type { Keyspace } from "./keyspace.ts";
 
@@ -235,7 +235,7 @@ export class Eviction {
     if (this.#tracking === "none") return;
     const keys = spec.keys;
     if (keys === undefined || keys.first <= 0 || NO_TOUCH.has(spec.name)) return;
-    const last = keys.last < 0 ? argv.length + keys.last : Math.min(keys.last, argv.length - 1);
+    const last = lastKeyIndex(keys, argv);
     for (let i = keys.first; i <= last; i += keys.step) this.touch(argv[i]!, keyspace);
   }
 

@@ -25,7 +25,7 @@
  *
  * @module
  */
-import type { CommandSpec } from "./commands/types.ts";
+import { type CommandSpec, lastKeyIndex } from "./commands/types.ts";
 import type { KeyspaceObserver } from "./keyspace.ts";
 import { array, bulk, integer, NIL, push, type Reply } from "./reply.ts";
 import type { Session } from "./session.ts";
@@ -281,7 +281,7 @@ export class Tracking implements KeyspaceObserver {
       !spec.flags.includes("pubsub") &&
       !((state.optin && !state.caching) || (state.optout && state.caching))
     ) {
-      const last = keys.last < 0 ? argv.length + keys.last : Math.min(keys.last, argv.length - 1);
+      const last = lastKeyIndex(keys, argv);
       const read: string[] = [];
       for (let i = keys.first; i <= last; i += keys.step) read.push(argv[i]!);
       this.remember(session, read);

@@ -77,6 +77,7 @@ export class ServerState implements ServerControl {
 
   resetStats(): void {
     this.#server.commands.stats.clear();
+    this.#server.commands.keyspaceHits = this.#server.commands.keyspaceMisses = 0;
     this.connectionsReceived = 0;
     this.#server.databases.shared.expiredCount = 0;
     this.#server.databases.shared.evictedCount = 0;

@@ -20,7 +20,7 @@ import { error, QUEUED, type Reply } from "../reply.ts";
 import { monitorLine, Monitors } from "../monitor.ts";
 import { SlowLog } from "../slowlog.ts";
 import type { Tracking } from "../tracking.ts";
-import type { CommandContext, CommandSpec } from "./types.ts";
+import { type CommandContext, type CommandSpec, lastKeyIndex } from "./types.ts";
 
 /** Commands that act on the transaction itself and so are never queued. */
 const TRANSACTION_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
@@ -66,6 +66,12 @@ export class CommandTable {
   clock: (() => number) | undefined;
   /** Commands slower than `slowlog-log-slower-than` (SLOWLOG), fed while {@link clock} is set. */
   readonly slowLog = new SlowLog();
+  /** Keys read commands found, for INFO's `keyspace_hits` (Redis counts its read lookups). */
+  keyspaceHits = 0;
+  /** Keys read commands did not find, for INFO's `keyspace_misses`. */
+  keyspaceMisses = 0;
+  /** Commands flagged `readonly` that name keys: the ones whose lookups count as hits or misses. */
+  readonly #readsKeys = new Set<CommandSpec>();
   /** Clients in MONITOR mode, shown each command after it ran; an empty set costs one check. */
   readonly monitors = new Monitors();
   /**
@@ -84,6 +90,12 @@ export class CommandTable {
       this.#byName.set(spec.name, spec);
       this.#bySpelling.set(spec.name, spec);
       this.#bySpelling.set(spec.name.toUpperCase(), spec);
+      for (const runnable of [spec, ...(spec.subcommands ?? [])]) {
+        const keys = runnable.keys;
+        if (keys !== undefined && keys.first > 0 && runnable.flags.includes("readonly")) {
+          this.#readsKeys.add(runnable);
+        }
+      }
     }
   }
 
@@ -206,6 +218,7 @@ export class CommandTable {
     tracking?.enter(context.session);
     const clock = this.clock;
     const started = clock === undefined ? 0 : clock();
+    if (this.#readsKeys.has(spec)) this.#countLookups(spec, context, argv);
     let reply: Reply;
     this.#runDepth++;
     try {
@@ -283,6 +296,17 @@ export class CommandTable {
       const queuedSpec = this.resolve(argv);
       return typeof queuedSpec !== "string" && queuedSpec.flags.includes("write");
     });
+  }
+
+  /** Counts each key a read command names as a hit or a miss, before it runs. */
+  #countLookups(spec: CommandSpec, context: CommandContext, argv: readonly string[]): void {
+    const keys = spec.keys!;
+    const keyspace = context.keyspace;
+    const last = lastKeyIndex(keys, argv);
+    for (let index = keys.first; index <= last; index += keys.step) {
+      if (keyspace.has(argv[index]!)) this.keyspaceHits++;
+      else this.keyspaceMisses++;
+    }
   }
 
   /** Redis's rejectCommand: the error, which also dooms an open transaction. */

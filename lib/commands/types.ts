@@ -84,3 +84,15 @@ export interface CommandSpec {
   /** Absent on container commands, whose subcommands run instead. */
   readonly handler?: CommandHandler;
 }
+
+/**
+ * The index in `argv` of the last key a command with key positions `keys`
+ * names (Redis's key-spec range; a negative `last` counts from the end).
+ * Keys sit at `keys.first`, then every `keys.step`, up to this index.
+ */
+export function lastKeyIndex(
+  keys: NonNullable<CommandSpec["keys"]>,
+  argv: readonly string[],
+): number {
+  return keys.last < 0 ? argv.length + keys.last : Math.min(keys.last, argv.length - 1);
+}

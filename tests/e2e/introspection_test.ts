@@ -134,3 +134,41 @@ Deno.test("redis-cli monitor prints the same lines for Kache as for redis-server
     await redis.stop();
   }
 });
+
+Deno.test("INFO keyspace_hits and keyspace_misses count read lookups as redis-server does", async () => {
+  const commands = [
+    ["SET", "s", "v"],
+    ["GET", "s"],
+    ["GET", "missing"],
+    ["MGET", "s", "missing", "s"],
+    ["EXISTS", "s", "missing"],
+    ["HSET", "h", "f", "v"],
+    ["HGET", "h", "f"],
+    ["HGET", "nohash", "f"],
+    ["ZADD", "z", "1", "m"],
+    ["ZSCORE", "z", "m"],
+    ["LRANGE", "nolist", "0", "-1"],
+    ["INCR", "counter"],
+    ["STRLEN", "s"],
+  ];
+  const counts = async (port: number) => {
+    const client = await RawRespClient.connect(port);
+    try {
+      for (const argv of commands) await client.send(argv);
+      const stats = await infoText(client, "stats");
+      return [infoField(stats, "keyspace_hits"), infoField(stats, "keyspace_misses")];
+    } finally {
+      client.close();
+    }
+  };
+  const redis = await startRedis();
+  try {
+    const expected = await counts(redis.port);
+    await withServer(async (server) => {
+      assert.deepEqual(await counts(server.respPort), expected);
+    });
+    assert.deepEqual(expected, ["7", "5"]);
+  } finally {
+    await redis.stop();
+  }
+});
