@@ -34,7 +34,7 @@ import {
   set,
   ZERO,
 } from "../reply.ts";
-import { parseScanCursor, parseScanOptions } from "../scan.ts";
+import { scanCollection } from "./collection_scan.ts";
 import {
   checkRepeatedDraws,
   distinctRandomIndexes,
@@ -47,12 +47,6 @@ const NOT_POSITIVE = "ERR value is out of range, must be positive";
 const NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0";
 const TOO_MANY_KEYS = "ERR Number of keys can't be greater than number of args";
 const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
-
-/**
- * Sets this small reply to SSCAN in one page, as Redis does for its compact
- * encodings (an intset holds up to 512 members; 128 keeps pages modest).
- */
-const ONE_PAGE_SCAN = 128;
 
 const EMPTY_SET = set([]);
 
@@ -283,18 +277,15 @@ function intersectionCardinality(context: CommandContext, argv: readonly string[
   return integer(intersectKeys(context.keyspace, argv.slice(2, 2 + keyCount), limit).size);
 }
 
+/** SSCAN key cursor [MATCH pattern] [COUNT count]: [next cursor, [member, …]]. */
 function scanMembers({ keyspace }: CommandContext, argv: readonly string[]): Reply {
-  // Redis reads the cursor, then the key, and only then the options.
-  const cursor = parseScanCursor(argv[2]!);
-  const members = keyspace.getCollection(argv[1]!, MemberSet);
-  if (members === undefined) return array([bulk("0"), EMPTY_ARRAY]);
-  const { match, count } = parseScanOptions(argv, { from: 3, allowType: false });
-  const matches = (member: string) => match === undefined || match.test(member);
-  if (members.size <= ONE_PAGE_SCAN) {
-    return array([bulk("0"), bulkArray(members.memberList().filter(matches))]);
-  }
-  const step = members.scan(cursor, count);
-  return array([bulk(String(step.cursor)), bulkArray(step.keys.filter(matches))]);
+  return scanCollection(keyspace, argv, {
+    type: MemberSet,
+    replies: {
+      wholePage: (members, matches) => members.memberList().filter(matches).map(bulk),
+      pushKey: (_members, member, items) => items.push(bulk(member)),
+    },
+  });
 }
 
 const KEY = { first: 1, last: 1, step: 1 } as const;
