@@ -39,12 +39,7 @@ import {
 } from "../reply.ts";
 import { integerArgument } from "./arguments.ts";
 import { scanCollection } from "./collection_scan.ts";
-import {
-  checkRepeatedDraws,
-  distinctRandomIndexes,
-  parseRandomCount,
-  randomIndex,
-} from "./random_picks.ts";
+import { parseRandomCount, randomIndex, randomPicks } from "./random_picks.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 
 const NOT_INTEGER_VALUE = "ERR hash value is not an integer";
@@ -171,17 +166,13 @@ function randomFields(context: CommandContext, argv: readonly string[]): Reply {
   const { count, withValues } = parseRandomCount(argv, "WITHVALUES");
   const hash = context.keyspace.getCollection(argv[1]!, Hash);
   if (hash === undefined || count === 0) return EMPTY_ARRAY;
-  const random = () => context.server.random();
-  const size = hash.size;
-  if (count < 0) {
-    checkRepeatedDraws(count);
-    const pairs: [string, string][] = [];
-    for (let i = 0; i < -count; i++) pairs.push(hash.entryAt(randomIndex(size, random)));
-    return pairsReply(context, pairs, withValues);
-  }
-  if (count >= size) return pairsReply(context, [...hash.entries()], withValues);
-  const picks = distinctRandomIndexes(count, size, random);
-  return pairsReply(context, picks.map((index) => hash.entryAt(index)), withValues);
+  const pairs = randomPicks(count, {
+    size: hash.size,
+    at: (index) => hash.entryAt(index),
+    all: () => [...hash.entries()],
+    random: () => context.server.random(),
+  });
+  return pairsReply(context, pairs, withValues);
 }
 
 /** HSCAN key cursor [MATCH pattern] [COUNT count]: [next cursor, [field, value, …]]. */

@@ -35,12 +35,7 @@ import {
   ZERO,
 } from "../reply.ts";
 import { scanCollection } from "./collection_scan.ts";
-import {
-  checkRepeatedDraws,
-  distinctRandomIndexes,
-  parseRandomCount,
-  randomIndex,
-} from "./random_picks.ts";
+import { parseRandomCount, randomIndex, randomPicks } from "./random_picks.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 
 const NOT_POSITIVE = "ERR value is out of range, must be positive";
@@ -246,16 +241,12 @@ function randomMembers(context: CommandContext, argv: readonly string[]): Reply 
   const { count } = parseRandomCount(argv, "");
   const members = context.keyspace.getCollection(argv[1]!, MemberSet);
   if (members === undefined || count === 0) return EMPTY_ARRAY;
-  const random = () => context.server.random();
-  const size = members.size;
-  if (count < 0) {
-    checkRepeatedDraws(count);
-    const picks: string[] = [];
-    for (let i = 0; i < -count; i++) picks.push(members.at(randomIndex(size, random)));
-    return bulkArray(picks);
-  }
-  if (count >= size) return bulkArray(members.memberList());
-  return bulkArray(distinctRandomIndexes(count, size, random).map((index) => members.at(index)));
+  return bulkArray(randomPicks(count, {
+    size: members.size,
+    at: (index) => members.at(index),
+    all: () => members.memberList(),
+    random: () => context.server.random(),
+  }));
 }
 
 /** SINTERCARD numkeys key [key …] [LIMIT limit]. */

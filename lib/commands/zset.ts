@@ -32,12 +32,7 @@ import {
 import { SortedSet } from "../zset.ts";
 import { floatArgument, isKeyword, numberArgument } from "./arguments.ts";
 import { scanCollection } from "./collection_scan.ts";
-import {
-  checkRepeatedDraws,
-  distinctRandomIndexes,
-  parseRandomCount,
-  randomIndex,
-} from "./random_picks.ts";
+import { parseRandomCount, randomPicks } from "./random_picks.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 import {
   combine,
@@ -262,22 +257,16 @@ function randomMembers(context: CommandContext, argv: readonly string[]): Reply 
   const { count, withValues } = parseRandomCount(argv, "WITHSCORES");
   const zset = context.keyspace.getCollection(argv[1]!, SortedSet);
   if (zset === undefined || count === 0) return EMPTY_ARRAY;
-  const random = () => context.server.random();
-  const size = zset.size;
   const shape = withScoresShape(context, withValues);
-  // A negative count may repeat members: each draw is one O(log n) select by rank.
-  if (count < 0) {
-    checkRepeatedDraws(count);
-    const pairs: Pair[] = [];
-    for (let i = 0; i < -count; i++) pairs.push(zset.at(randomIndex(size, random))!);
-    return pairsReply(pairs, shape);
-  }
-  // The whole set, highest first, the order Redis 7 sends it in.
-  if (count >= size) return pairsReply(zset.rangeReverse(0, size - 1), shape);
-  return pairsReply(
-    distinctRandomIndexes(count, size, random).map((rank) => zset.at(rank)!),
-    shape,
-  );
+  const pairs = randomPicks(count, {
+    size: zset.size,
+    // Each draw is one O(log n) select by rank.
+    at: (rank) => zset.at(rank)!,
+    // The whole set, highest first, the order Redis 7 sends it in.
+    all: () => zset.rangeReverse(0, zset.size - 1),
+    random: () => context.server.random(),
+  });
+  return pairsReply(pairs, shape);
 }
 
 /** ZSCAN key cursor [MATCH pattern] [COUNT count]: [next cursor, [member, score, …]]. */
