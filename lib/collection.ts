@@ -32,6 +32,29 @@ export interface Collection {
  * counters it keeps up to date), and this class tracks what was last
  * reported, so the keyspace's memory total stays exact while commands edit a
  * collection in place.
+ *
+ * @example A value's bytes reported as deltas
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * class Counter extends MeasuredCollection {
+ *   count = 0;
+ *   get typeName(): "list" {
+ *     return "list";
+ *   }
+ *   get size(): number {
+ *     return this.count;
+ *   }
+ *   get byteSize(): number {
+ *     return 16 * this.count;
+ *   }
+ * }
+ * const counter = new Counter();
+ * counter.count = 2;
+ * strictEqual(counter.takeByteDelta(), 32);
+ * counter.count = 1;
+ * strictEqual(counter.takeByteDelta(), -16);
+ * strictEqual(counter.reportedBytes, 16);
+ * ```
  */
 export abstract class MeasuredCollection implements Collection {
   /** {@link MeasuredCollection.byteSize} as of the last {@link MeasuredCollection.takeByteDelta}. */
@@ -67,6 +90,38 @@ export abstract class MeasuredCollection implements Collection {
  * kept up to date from then on, so collections never scanned pay nothing
  * for it; a subclass reports each key it gains or loses and counts
  * {@link ScannedCollection.scanIndexBytes} in its byte size.
+ *
+ * @example A scan of a small collection
+ * ```ts
+ * import { deepStrictEqual, strictEqual } from "node:assert/strict";
+ * class Names extends ScannedCollection {
+ *   #names = new Set<string>();
+ *   get typeName(): "set" {
+ *     return "set";
+ *   }
+ *   get size(): number {
+ *     return this.#names.size;
+ *   }
+ *   get byteSize(): number {
+ *     return 8 * this.#names.size + this.scanIndexBytes;
+ *   }
+ *   add(name: string): void {
+ *     if (!this.#names.has(name)) this.scanKeyAdded(name);
+ *     this.#names.add(name);
+ *   }
+ *   protected scanKeys(): Iterable<string> {
+ *     return this.#names;
+ *   }
+ * }
+ * const names = new Names();
+ * names.add("a");
+ * const first = names.scan(0, 10);
+ * names.add("b");
+ * const second = names.scan(0, 10);
+ * deepStrictEqual(first.keys, ["a"]);
+ * deepStrictEqual(second.keys.sort(), ["a", "b"]);
+ * strictEqual(second.cursor, 0);
+ * ```
  */
 export abstract class ScannedCollection extends MeasuredCollection {
   /** The keys again, for SCAN's stateless cursors; built by the first {@link ScannedCollection.scan}. */
