@@ -328,13 +328,23 @@ export class Connection {
       this.#earlyWake = undefined;
       return { woken: early };
     }
-    const woken = new Promise<Reply>((resolve) => this.#wakeUp = resolve);
+    let wokenBy: Reply | undefined;
+    const woken = new Promise<Reply>((resolve) =>
+      this.#wakeUp = (reply) => {
+        wokenBy = reply;
+        resolve(reply);
+      }
+    );
     this.#waitingForInput = true;
     try {
-      return await Promise.race([
+      const outcome = await Promise.race([
         woken.then((reply) => ({ woken: reply })),
         read.then((count) => ({ count })),
       ]);
+      // The read won a race the wake also ran in (the client sent its next request as it was
+      // served): keep the reply for the next wait, or the served client never gets it.
+      if ("count" in outcome && wokenBy !== undefined) this.#earlyWake = wokenBy;
+      return outcome;
     } finally {
       this.#waitingForInput = false;
       this.#wakeUp = undefined;
