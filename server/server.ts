@@ -132,7 +132,19 @@ export class KacheServer {
     this.commands.clock = () => performance.now() * 1000;
     this.commands.slowLog.slowerThanMicros = config.number("slowlog-log-slower-than");
     this.commands.slowLog.maxLength = config.number("slowlog-max-len");
+    this.commands.latency.thresholdMillis = config.number("latency-monitor-threshold");
+    this.commands.latencyTracking = config.boolean("latency-tracking");
+    this.#expiry.onSweep = (millis) =>
+      this.commands.latency.addSampleIfNeeded(
+        "expire-cycle",
+        millis,
+        Math.floor(Date.now() / 1000),
+      );
     config.onChange((name, value) => {
+      if (name === "latency-monitor-threshold") {
+        this.commands.latency.thresholdMillis = value as number;
+      }
+      if (name === "latency-tracking") this.commands.latencyTracking = value as boolean;
       if (name === "slowlog-log-slower-than") {
         this.commands.slowLog.slowerThanMicros = value as number;
       }
@@ -229,6 +241,11 @@ export class KacheServer {
   shutdown(): Promise<void> {
     this.#stopping ??= this.#shutdown();
     return this.#stopping;
+  }
+
+  /** DEBUG SET-ACTIVE-EXPIRE: turns the background expiry sweep off or back on. */
+  setActiveExpire(enabled: boolean): void {
+    this.#expiry.enabled = enabled;
   }
 
   async #shutdown(): Promise<void> {

@@ -19,6 +19,8 @@ import { type Eviction, OOM } from "../eviction.ts";
 import { error, QUEUED, type Reply } from "../reply.ts";
 import { monitorLine, Monitors } from "../monitor.ts";
 import { SlowLog } from "../slowlog.ts";
+import { LatencyMonitor } from "../latency.ts";
+import { LatencyHistogram } from "../latency_histogram.ts";
 import type { Tracking } from "../tracking.ts";
 import { type CommandContext, type CommandSpec, lastKeyIndex } from "./types.ts";
 
@@ -39,6 +41,8 @@ export interface CommandStats {
   failed: number;
   /** Calls refused before running (arity, auth, …). */
   rejected: number;
+  /** Durations of its calls (LATENCY HISTOGRAM, INFO latencystats), while latency-tracking is on. */
+  histogram: LatencyHistogram | undefined;
 }
 
 export class CommandTable {
@@ -66,6 +70,10 @@ export class CommandTable {
   clock: (() => number) | undefined;
   /** Commands slower than `slowlog-log-slower-than` (SLOWLOG), fed while {@link clock} is set. */
   readonly slowLog = new SlowLog();
+  /** Commands slower than `latency-monitor-threshold` (LATENCY), fed while {@link clock} is set. */
+  readonly latency = new LatencyMonitor();
+  /** `latency-tracking`: each command's durations go into its {@link CommandStats.histogram}. */
+  latencyTracking = true;
   /** Keys read commands found, for INFO's `keyspace_hits` (Redis counts its read lookups). */
   keyspaceHits = 0;
   /** Keys read commands did not find, for INFO's `keyspace_misses`. */
@@ -256,6 +264,17 @@ export class CommandTable {
     if (clock !== undefined) {
       const duration = Math.round(clock() - started);
       stats.usec += duration;
+      if (this.latencyTracking) {
+        (stats.histogram ??= new LatencyHistogram()).record(duration * 1000);
+      }
+      const latency = this.latency;
+      if (latency.thresholdMillis !== 0) {
+        latency.addSampleIfNeeded(
+          spec.flags.includes("fast") ? "fast-command" : "command",
+          Math.floor(duration / 1000),
+          Math.floor(context.keyspace.now / 1000),
+        );
+      }
       if (!spec.flags.includes("skip_slowlog")) {
         const session = context.session;
         this.slowLog.record(
@@ -329,7 +348,7 @@ export class CommandTable {
   #statsOf(name: string): CommandStats {
     let stats = this.stats.get(name);
     if (stats === undefined) {
-      stats = { calls: 0, usec: 0, failed: 0, rejected: 0 };
+      stats = { calls: 0, usec: 0, failed: 0, rejected: 0, histogram: undefined };
       this.stats.set(name, stats);
     }
     return stats;
