@@ -296,7 +296,7 @@ export function formatPercentile(percentile: number): string {
 const DIAGNOSTICS_PARAMETERS: readonly ConfigParameter[] = [
   {
     name: "latency-monitor-threshold",
-    type: NON_NEGATIVE,
+    type: LONG_RANGE,
     default: "0",
     mutable: true,
     description:

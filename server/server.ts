@@ -132,7 +132,7 @@ export class KacheServer {
     this.commands.clock = () => performance.now() * 1000;
     this.commands.slowLog.slowerThanMicros = config.number("slowlog-log-slower-than");
     this.commands.slowLog.maxLength = config.number("slowlog-max-len");
-    this.commands.latency.thresholdMillis = config.number("latency-monitor-threshold");
+    this.commands.latency.thresholdMillis = Number(config.string("latency-monitor-threshold"));
     this.commands.latencyTracking = config.boolean("latency-tracking");
     this.#expiry.onSweep = (millis) =>
       this.commands.latency.addSampleIfNeeded(
@@ -142,7 +142,7 @@ export class KacheServer {
       );
     config.onChange((name, value) => {
       if (name === "latency-monitor-threshold") {
-        this.commands.latency.thresholdMillis = value as number;
+        this.commands.latency.thresholdMillis = Number(value);
       }
       if (name === "latency-tracking") this.commands.latencyTracking = value as boolean;
       if (name === "slowlog-log-slower-than") {
