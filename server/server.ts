@@ -22,6 +22,7 @@ import { scriptingFor } from "../lib/commands/scripting.ts";
 import { ActiveExpiry } from "./active_expiry.ts";
 import { BlockingTimer } from "./blocking_timer.ts";
 import { Connection, type Wire } from "./connection.ts";
+import { clientInfoLine } from "../lib/commands/connection.ts";
 import { KacheWire } from "./kache_wire.ts";
 import { KacheEncoder } from "../lib/protocol/kache.ts";
 import { error } from "../lib/reply.ts";
@@ -295,6 +296,8 @@ export class KacheServer {
   }
 
   #open(conn: Deno.TcpConn, wireName: WireProtocol): void {
+    const peer = conn.remoteAddr as Deno.NetAddr;
+    this.log.verbose(`Accepted ${peer.hostname}:${peer.port}`);
     if (this.#connections.size >= this.config.number("maxclients")) {
       this.#refuse(conn, wireName, "ERR max number of clients reached");
       return;
@@ -353,6 +356,11 @@ export class KacheServer {
           ? this.#outputLimits.normal
           : this.#outputLimits.pubsub,
       warn: (text) => this.log.warning(text),
+      peerClosed: () => {
+        if (this.log.level !== "debug" && this.log.level !== "verbose") return;
+        const info = clientInfoLine(session, Date.now(), this.tracking);
+        this.log.verbose(`Client closed connection ${info}`);
+      },
       bufferBytesChanged: (delta) => {
         this.#clientBufferBytes += delta;
       },

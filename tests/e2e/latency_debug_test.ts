@@ -174,3 +174,32 @@ Deno.test("INFO memory shows V8's heap size limit", async () => {
     }
   });
 });
+
+/** What the server logged once a client connected, sent PING and hung up. */
+async function logAfterOneClient(loglevel: string): Promise<string> {
+  let output = "";
+  await withServer(async (server) => {
+    const client = await RawRespClient.connect(server.respPort);
+    assert.equal((await client.send(["PING"])).raw, "+PONG\r\n");
+    client.close();
+    // The close line follows the hang-up; a second client's PING shows the server got past it.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      output = server.output();
+      if (loglevel !== "verbose" || output.includes("Client closed connection")) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const probe = await RawRespClient.connect(server.respPort);
+    await probe.send(["PING"]);
+    probe.close();
+    output = server.output();
+  }, ["--loglevel", loglevel]);
+  return output;
+}
+
+Deno.test("loglevel verbose logs accepted and closed connections as Redis does; notice does not", async () => {
+  const verbose = await logAfterOneClient("verbose");
+  assert.match(verbose, / - Accepted 127\.0\.0\.1:\d+\n/);
+  assert.match(verbose, / - Client closed connection id=\d+ addr=127\.0\.0\.1:\d+ .*cmd=ping /);
+  const notice = await logAfterOneClient("notice");
+  assert.doesNotMatch(notice, /Accepted|Client closed connection/);
+});
