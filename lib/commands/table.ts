@@ -195,7 +195,10 @@ export class CommandTable {
       return this.#reject(resolved, context, refusal);
     }
     const eviction = this.eviction;
-    if (eviction !== undefined && !eviction.fit() && this.#refusedWhenFull(resolved, context)) {
+    if (
+      eviction !== undefined && !this.#fit(eviction, context) &&
+      this.#refusedWhenFull(resolved, context)
+    ) {
       return this.#reject(resolved, context, OOM);
     }
     if (session.queued !== undefined && !TRANSACTION_CONTROL.has(resolved.name)) {
@@ -286,6 +289,27 @@ export class CommandTable {
       }
     }
     return reply;
+  }
+
+  /**
+   * Brings memory within maxmemory; with latency monitoring on, a pass that
+   * evicted keys is timed as Redis's "eviction-cycle" event.
+   */
+  #fit(eviction: Eviction, context: CommandContext): boolean {
+    const clock = this.clock;
+    if (this.latency.thresholdMillis === 0 || clock === undefined) return eviction.fit();
+    const shared = context.server.databases.shared;
+    const evictedBefore = shared.evictedCount;
+    const started = clock();
+    const fits = eviction.fit();
+    if (shared.evictedCount !== evictedBefore) {
+      this.latency.addSampleIfNeeded(
+        "eviction-cycle",
+        Math.floor((clock() - started) / 1000),
+        Math.floor(context.keyspace.now / 1000),
+      );
+    }
+    return fits;
   }
 
   /**

@@ -203,3 +203,38 @@ Deno.test("loglevel verbose logs accepted and closed connections as Redis does; 
   const notice = await logAfterOneClient("notice");
   assert.doesNotMatch(notice, /Accepted|Client closed connection/);
 });
+
+Deno.test("LATENCY records expire-cycle and eviction-cycle events over the threshold", async () => {
+  await withServer(async (server) => {
+    const client = await RawRespClient.connect(server.respPort);
+    const events = async () => {
+      const latest = plain((await client.send(["LATENCY", "LATEST"])).reply) as unknown[][];
+      return latest.map((row) => row[0]);
+    };
+    try {
+      await client.send(["CONFIG", "SET", "latency-monitor-threshold", "1"]);
+      await client.send(["CONFIG", "SET", "active-expire-batch", "1000000"]);
+      // One sweep removes 50,000 keys at once: well over a millisecond.
+      await client.send([
+        "EVAL",
+        "for i = 1, 50000 do redis.call('set', 'k' .. i, 'v', 'px', 50) end",
+        "0",
+      ]);
+      let seen: unknown[] = [];
+      for (let attempt = 0; attempt < 250 && !seen.includes("expire-cycle"); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        seen = await events();
+      }
+      assert.ok(seen.includes("expire-cycle"), String(seen));
+
+      await client.send(["EVAL", "for i = 1, 20000 do redis.call('set', 'k' .. i, 'v') end", "0"]);
+      await client.send(["CONFIG", "SET", "maxmemory-policy", "allkeys-random"]);
+      await client.send(["CONFIG", "SET", "maxmemory", "100kb"]);
+      // Evicting most of 20,000 keys before this SET takes well over a millisecond.
+      await client.send(["SET", "x", "y"]);
+      assert.ok((await events()).includes("eviction-cycle"));
+    } finally {
+      client.close();
+    }
+  });
+});
