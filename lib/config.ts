@@ -287,6 +287,66 @@ const ENCODING_PARAMETERS: readonly ConfigParameter[] = [
   },
 ];
 
+/** Redis's `%f` then trimDoubleString: 99.9 → "99.9", 50 → "50". */
+export function formatPercentile(percentile: number): string {
+  return String(Number(percentile.toFixed(6)));
+}
+
+/** Latency diagnostics (LATENCY, INFO latencystats) and DEBUG, under Redis's names and defaults. */
+const DIAGNOSTICS_PARAMETERS: readonly ConfigParameter[] = [
+  {
+    name: "latency-monitor-threshold",
+    type: LONG_RANGE,
+    default: "0",
+    mutable: true,
+    description:
+      "ms an event (command, expire cycle) must take to enter LATENCY's history; 0 = off",
+  },
+  {
+    name: "latency-tracking",
+    type: { kind: "boolean" },
+    default: "yes",
+    mutable: true,
+    description: "keep per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats)",
+  },
+  {
+    name: "latency-tracking-info-percentiles",
+    type: {
+      kind: "custom",
+      parse(text) {
+        const words = text.split(" ").filter((word) => word !== "");
+        const percentiles: number[] = [];
+        for (const word of words) {
+          const percentile = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(word)
+            ? Number(word)
+            : NaN;
+          if (Number.isNaN(percentile)) {
+            return { error: "Invalid latency-tracking-info-percentiles parameters" };
+          }
+          if (percentile > 100 || percentile < 0) {
+            return {
+              error: "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]",
+            };
+          }
+          percentiles.push(percentile);
+        }
+        return { value: percentiles.map(formatPercentile).join(" ") };
+      },
+      format: (value) => value as string,
+    },
+    default: "50 99 99.9",
+    mutable: true,
+    description: "percentiles INFO latencystats shows per command",
+  },
+  {
+    name: "enable-debug-command",
+    type: { kind: "enum", values: PROTECTED_ACTION_VALUES },
+    default: "no",
+    mutable: false,
+    description: "allow DEBUG: yes, local (loopback clients only) or no",
+  },
+];
+
 export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   {
     name: "port",
@@ -478,6 +538,7 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   },
   ...PERSISTENCE_PARAMETERS,
   ...ENCODING_PARAMETERS,
+  ...DIAGNOSTICS_PARAMETERS,
   {
     name: "tracking-table-max-keys",
     type: LONG_RANGE,

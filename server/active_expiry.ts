@@ -25,15 +25,34 @@ export class ActiveExpiry {
   paused: (() => boolean) | undefined;
   /** Timer wake-ups so far (INFO's expire cycles, and tests). */
   sweeps = 0;
+  /** Told how long each sweep that removed keys took, in whole ms (LATENCY's "expire-cycle"). */
+  onSweep: ((millis: number) => void) | undefined;
 
   constructor(databases: Databases, batchSize: number) {
     this.#databases = databases;
     this.batchSize = batchSize;
   }
 
+  /** DEBUG SET-ACTIVE-EXPIRE: while false, keys expire only when accessed (as in Redis). */
+  get enabled(): boolean {
+    return this.#enabled;
+  }
+
+  set enabled(enabled: boolean) {
+    this.#enabled = enabled;
+    if (enabled) this.reschedule();
+    else if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#armedFor = Infinity;
+    }
+  }
+
+  #enabled = true;
+
   /** Arms the timer for the earliest deadline of any database if that is nearer than the armed one. */
   reschedule(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || !this.#enabled) return;
     const deadline = this.#databases.nextDeadline();
     if (deadline === undefined || deadline >= this.#armedFor) return;
     this.#arm(deadline, Math.max(0, deadline - Date.now()));
@@ -64,11 +83,13 @@ export class ActiveExpiry {
       return;
     }
     const now = databases.shared.now = Date.now();
+    const started = performance.now();
     let removed = 0;
     for (const keyspace of databases.created()) {
       if (removed === this.batchSize) break;
       removed += keyspace.expireDue(this.batchSize - removed);
     }
+    if (removed > 0) this.onSweep?.(Math.floor(performance.now() - started));
     const next = databases.nextDeadline();
     if (next === undefined) return;
     // A full batch means more may be due now: come back right after pending I/O.

@@ -103,6 +103,8 @@ export interface ConnectionHooks {
    * server counts the total in used_memory, as Redis counts client buffers).
    */
   bufferBytesChanged(delta: number): void;
+  /** The client closed its end (Redis logs "Client closed connection" at verbose). */
+  peerClosed?(): void;
 }
 
 export class Connection {
@@ -198,7 +200,10 @@ export class Connection {
           const count = await pendingRead;
           pendingRead = undefined;
           this.#waitingForInput = false;
-          if (count === null) break;
+          if (count === null) {
+            this.#hooks.peerClosed?.();
+            break;
+          }
           filled = end + count === buffer.length;
           end += count;
           this.lastActivity = Date.now();
@@ -254,7 +259,10 @@ export class Connection {
                   break;
                 }
                 pendingRead = undefined;
-                if (outcome.count === null) return;
+                if (outcome.count === null) {
+                  this.#hooks.peerClosed?.();
+                  return;
+                }
                 end += outcome.count;
                 this.lastActivity = Date.now();
                 decodeFirst = true;

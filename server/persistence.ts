@@ -275,6 +275,8 @@ export class Persistence {
         return this.#bgrewriteCommand();
       case "shutdown":
         return this.#shutdownCommand(options);
+      case "debug":
+        return options[0] === "reload" ? this.#debugReload(options.slice(1)) : error("ERR");
       default:
         return error(`ERR unknown persistence command '${argv[0]}'`);
     }
@@ -411,6 +413,32 @@ export class Persistence {
   // --- Snapshots ---
 
   /** SAVE: a snapshot now, blocking; logs and returns false on failure. */
+  /**
+   * DEBUG RELOAD [NOSAVE]: saves the snapshot (unless NOSAVE), empties every
+   * database and loads the snapshot back, as Redis's debug.c does. Redis's
+   * MERGE and NOFLUSH are not offered.
+   */
+  #debugReload(options: string[]): Reply {
+    if (options.some((option) => option !== "nosave")) {
+      return error("ERR DEBUG RELOAD in Kache supports only the NOSAVE option.");
+    }
+    if (options.length === 0) {
+      if (this.#snapshot !== undefined) return error("ERR Background save already in progress");
+      if (!this.#saveNow()) return error("ERR");
+    }
+    const { databases, log } = this.#host;
+    for (const keyspace of databases.created()) keyspace.flush();
+    try {
+      databases.shared.now = Date.now();
+      loadRdbFile(this.#paths().rdb, databases, (code) => this.#host.loadFunction(code));
+    } catch (cause) {
+      log.warning(`DEBUG RELOAD could not load the snapshot: ${describe(cause)}`);
+      return error("ERR Error trying to load the RDB dump");
+    }
+    log.warning("DB reloaded by DEBUG RELOAD");
+    return OK;
+  }
+
   #saveNow(): boolean {
     const { databases, log } = this.#host;
     const path = this.#paths().rdb;

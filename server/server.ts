@@ -22,6 +22,7 @@ import { scriptingFor } from "../lib/commands/scripting.ts";
 import { ActiveExpiry } from "./active_expiry.ts";
 import { BlockingTimer } from "./blocking_timer.ts";
 import { Connection, type Wire } from "./connection.ts";
+import { clientInfoLine } from "../lib/commands/connection.ts";
 import { KacheWire } from "./kache_wire.ts";
 import { KacheEncoder } from "../lib/protocol/kache.ts";
 import { error } from "../lib/reply.ts";
@@ -132,7 +133,19 @@ export class KacheServer {
     this.commands.clock = () => performance.now() * 1000;
     this.commands.slowLog.slowerThanMicros = config.number("slowlog-log-slower-than");
     this.commands.slowLog.maxLength = config.number("slowlog-max-len");
+    this.commands.latency.thresholdMillis = Number(config.string("latency-monitor-threshold"));
+    this.commands.latencyTracking = config.boolean("latency-tracking");
+    this.#expiry.onSweep = (millis) =>
+      this.commands.latency.addSampleIfNeeded(
+        "expire-cycle",
+        millis,
+        Math.floor(Date.now() / 1000),
+      );
     config.onChange((name, value) => {
+      if (name === "latency-monitor-threshold") {
+        this.commands.latency.thresholdMillis = Number(value);
+      }
+      if (name === "latency-tracking") this.commands.latencyTracking = value as boolean;
       if (name === "slowlog-log-slower-than") {
         this.commands.slowLog.slowerThanMicros = value as number;
       }
@@ -231,6 +244,11 @@ export class KacheServer {
     return this.#stopping;
   }
 
+  /** DEBUG SET-ACTIVE-EXPIRE: turns the background expiry sweep off or back on. */
+  setActiveExpire(enabled: boolean): void {
+    this.#expiry.enabled = enabled;
+  }
+
   async #shutdown(): Promise<void> {
     for (const listener of this.#listeners) {
       try {
@@ -278,6 +296,8 @@ export class KacheServer {
   }
 
   #open(conn: Deno.TcpConn, wireName: WireProtocol): void {
+    const peer = conn.remoteAddr as Deno.NetAddr;
+    this.log.verbose(`Accepted ${peer.hostname}:${peer.port}`);
     if (this.#connections.size >= this.config.number("maxclients")) {
       this.#refuse(conn, wireName, "ERR max number of clients reached");
       return;
@@ -336,6 +356,11 @@ export class KacheServer {
           ? this.#outputLimits.normal
           : this.#outputLimits.pubsub,
       warn: (text) => this.log.warning(text),
+      peerClosed: () => {
+        if (this.log.level !== "debug" && this.log.level !== "verbose") return;
+        const info = clientInfoLine(session, Date.now(), this.tracking);
+        this.log.verbose(`Client closed connection ${info}`);
+      },
       bufferBytesChanged: (delta) => {
         this.#clientBufferBytes += delta;
       },

@@ -10,7 +10,7 @@ import { Buffer } from "node:buffer";
 import type { Databases } from "../lib/databases.ts";
 import { globToRegExp } from "../lib/glob.ts";
 import type { PubSub } from "../lib/pubsub.ts";
-import type { Reply } from "../lib/reply.ts";
+import { OK, type Reply } from "../lib/reply.ts";
 import type { ServerControl } from "../lib/server_control.ts";
 import type { Session } from "../lib/session.ts";
 import type { Tracking } from "../lib/tracking.ts";
@@ -108,6 +108,10 @@ export class ServerState implements ServerControl {
   }
 
   admin(argv: readonly string[]): Reply {
+    if (argv[0] === "debug" && argv[1] === "set-active-expire") {
+      this.#server.setActiveExpire(argv[2] !== "0");
+      return OK;
+    }
     return this.#server.persistence.admin(argv);
   }
 

@@ -6,10 +6,12 @@
  */
 import { BLOCKING_COMMANDS } from "./blocking.ts";
 import { CONNECTION_COMMANDS } from "./connection.ts";
+import { DEBUG_COMMANDS } from "./debug.ts";
 import { DUMP_COMMANDS } from "./dump.ts";
 import { HASH_COMMANDS } from "./hash.ts";
 import { FUNCTION_COMMANDS } from "./functions.ts";
 import { KEY_COMMANDS } from "./keys.ts";
+import { LATENCY_COMMANDS } from "./latency.ts";
 import { LIST_COMMANDS } from "./list.ts";
 import { PUBSUB_COMMANDS } from "./pubsub.ts";
 import { SCRIPTING_COMMANDS } from "./scripting.ts";
@@ -33,6 +35,8 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...SET_COMMANDS,
   ...SERVER_COMMANDS,
   ...SLOWLOG_COMMANDS,
+  ...LATENCY_COMMANDS,
+  ...DEBUG_COMMANDS,
   ...PUBSUB_COMMANDS,
   ...TRANSACTION_COMMANDS,
   ...SCRIPTING_COMMANDS,

@@ -19,6 +19,8 @@ import { type Eviction, OOM } from "../eviction.ts";
 import { error, QUEUED, type Reply } from "../reply.ts";
 import { monitorLine, Monitors } from "../monitor.ts";
 import { SlowLog } from "../slowlog.ts";
+import { LatencyMonitor } from "../latency.ts";
+import { LatencyHistogram } from "../latency_histogram.ts";
 import type { Tracking } from "../tracking.ts";
 import { type CommandContext, type CommandSpec, lastKeyIndex } from "./types.ts";
 
@@ -39,6 +41,8 @@ export interface CommandStats {
   failed: number;
   /** Calls refused before running (arity, auth, …). */
   rejected: number;
+  /** Durations of its calls (LATENCY HISTOGRAM, INFO latencystats), while latency-tracking is on. */
+  histogram: LatencyHistogram | undefined;
 }
 
 export class CommandTable {
@@ -66,6 +70,10 @@ export class CommandTable {
   clock: (() => number) | undefined;
   /** Commands slower than `slowlog-log-slower-than` (SLOWLOG), fed while {@link clock} is set. */
   readonly slowLog = new SlowLog();
+  /** Commands slower than `latency-monitor-threshold` (LATENCY), fed while {@link clock} is set. */
+  readonly latency = new LatencyMonitor();
+  /** `latency-tracking`: each command's durations go into its {@link CommandStats.histogram}. */
+  latencyTracking = true;
   /** Keys read commands found, for INFO's `keyspace_hits` (Redis counts its read lookups). */
   keyspaceHits = 0;
   /** Keys read commands did not find, for INFO's `keyspace_misses`. */
@@ -187,7 +195,10 @@ export class CommandTable {
       return this.#reject(resolved, context, refusal);
     }
     const eviction = this.eviction;
-    if (eviction !== undefined && !eviction.fit() && this.#refusedWhenFull(resolved, context)) {
+    if (
+      eviction !== undefined && !this.#fit(eviction, context) &&
+      this.#refusedWhenFull(resolved, context)
+    ) {
       return this.#reject(resolved, context, OOM);
     }
     if (session.queued !== undefined && !TRANSACTION_CONTROL.has(resolved.name)) {
@@ -256,6 +267,17 @@ export class CommandTable {
     if (clock !== undefined) {
       const duration = Math.round(clock() - started);
       stats.usec += duration;
+      if (this.latencyTracking) {
+        (stats.histogram ??= new LatencyHistogram()).record(duration * 1000);
+      }
+      const latency = this.latency;
+      if (latency.thresholdMillis !== 0) {
+        latency.addSampleIfNeeded(
+          spec.flags.includes("fast") ? "fast-command" : "command",
+          Math.floor(duration / 1000),
+          Math.floor(context.keyspace.now / 1000),
+        );
+      }
       if (!spec.flags.includes("skip_slowlog")) {
         const session = context.session;
         this.slowLog.record(
@@ -267,6 +289,27 @@ export class CommandTable {
       }
     }
     return reply;
+  }
+
+  /**
+   * Brings memory within maxmemory; with latency monitoring on, a pass that
+   * evicted keys is timed as Redis's "eviction-cycle" event.
+   */
+  #fit(eviction: Eviction, context: CommandContext): boolean {
+    const clock = this.clock;
+    if (this.latency.thresholdMillis === 0 || clock === undefined) return eviction.fit();
+    const shared = context.server.databases.shared;
+    const evictedBefore = shared.evictedCount;
+    const started = clock();
+    const fits = eviction.fit();
+    if (shared.evictedCount !== evictedBefore) {
+      this.latency.addSampleIfNeeded(
+        "eviction-cycle",
+        Math.floor((clock() - started) / 1000),
+        Math.floor(context.keyspace.now / 1000),
+      );
+    }
+    return fits;
   }
 
   /**
@@ -329,7 +372,7 @@ export class CommandTable {
   #statsOf(name: string): CommandStats {
     let stats = this.stats.get(name);
     if (stats === undefined) {
-      stats = { calls: 0, usec: 0, failed: 0, rejected: 0 };
+      stats = { calls: 0, usec: 0, failed: 0, rejected: 0, histogram: undefined };
       this.stats.set(name, stats);
     }
     return stats;
