@@ -59,7 +59,9 @@ export async function runServe(args: string[]): Promise<number> {
   log.notice(
     `Kache ${KACHE_VERSION} ready: RESP on ${ports.resp ?? "(disabled)"}, binary protocol on ${
       ports.kache ?? "(disabled)"
-    }, bind ${config.string("bind")}`,
+    }${ports.tls === undefined ? "" : `, RESP over TLS on ${ports.tls}`}, bind ${
+      config.string("bind")
+    }`,
   );
   const stopped = new Promise<string>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {

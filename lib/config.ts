@@ -22,6 +22,7 @@ import { utf8ToBinary } from "./bytes.ts";
 import { PROTECTED_ACTION_VALUES } from "./protection.ts";
 import { formatInteger, parseInteger, parseMemorySize, parseSafeInteger } from "./numbers.ts";
 import { formatSaveRules, INVALID_SAVE, parseSaveRules } from "./persistence/save_rules.ts";
+import { TLS_PARAMETERS } from "./tls_settings.ts";
 
 /** How a setting's text is read and written back. */
 export type ConfigType =
@@ -478,6 +479,7 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   },
   ...PERSISTENCE_PARAMETERS,
   ...ENCODING_PARAMETERS,
+  ...TLS_PARAMETERS,
   {
     name: "tracking-table-max-keys",
     type: LONG_RANGE,

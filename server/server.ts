@@ -35,12 +35,15 @@ import {
 } from "../lib/protection.ts";
 import { RespWire } from "./resp_wire.ts";
 import { ServerState } from "./server_state.ts";
+import { type TlsListenOptions, tlsListenOptions } from "./tls.ts";
 
 export interface ListeningPorts {
   /** The RESP port actually bound, or undefined when disabled. */
   readonly resp?: number;
   /** The binary port actually bound, or undefined when disabled. */
   readonly kache?: number;
+  /** The RESP-over-TLS port actually bound, or undefined when disabled. */
+  readonly tls?: number;
 }
 
 export class KacheServer {
@@ -198,7 +201,9 @@ export class KacheServer {
           `<password>, or --protected-mode no if the network is trusted.`,
       );
     }
-    const ports: { resp?: number; kache?: number } = {};
+    // Checked before binding anything, so a bad TLS setting leaves no port half open.
+    const tls = tlsListenOptions(this.config, (text) => this.log.warning(text));
+    const ports: { resp?: number; kache?: number; tls?: number } = {};
     for (const wire of ["resp", "kache"] as const) {
       const port = this.config.number(wire === "resp" ? "port" : "kache-port");
       if (port === 0) continue;
@@ -208,6 +213,13 @@ export class KacheServer {
         this.#listeners.push(listener);
         this.#acceptLoops.push(this.#accept(listener, wire));
       }
+    }
+    // RESP over TLS: the same wire and connection loop; the handshake runs on the first read.
+    for (const hostname of tls === undefined ? [] : hostnames) {
+      const listener = listenTls(hostname, ports.tls ?? tls!.port, tls!);
+      ports.tls = (listener.addr as Deno.NetAddr).port;
+      this.#listeners.push(listener);
+      this.#acceptLoops.push(this.#accept(listener, "resp"));
     }
     this.#housekeeping = setInterval(() => this.#closeIdleClients(), 1000);
     return ports;
@@ -283,7 +295,8 @@ export class KacheServer {
       return;
     }
     try {
-      conn.setNoDelay(true);
+      // A TLS connection has no setNoDelay (Deno sets no option on the socket under it).
+      conn.setNoDelay?.(true);
     } catch {
       // The peer may already be gone; the read loop will notice.
     }
@@ -383,6 +396,21 @@ export class KacheServer {
         connection.close();
       }
     }
+  }
+}
+
+/** Deno.listenTls, with a bad certificate or key named as the setting to fix. */
+function listenTls(hostname: string, port: number, tls: TlsListenOptions): Deno.TlsListener {
+  try {
+    return Deno.listenTls({ hostname, port, cert: tls.cert, key: tls.key, transport: "tcp" });
+  } catch (cause) {
+    if (cause instanceof Deno.errors.AddrInUse || cause instanceof Deno.errors.PermissionDenied) {
+      throw cause;
+    }
+    throw new Error(
+      `TLS listener on ${hostname}:${port} (check tls-cert-file and tls-key-file): ` +
+        (cause as Error).message,
+    );
   }
 }
 
