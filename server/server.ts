@@ -215,11 +215,13 @@ export class KacheServer {
       }
     }
     // RESP over TLS: the same wire and connection loop; the handshake runs on the first read.
-    for (const hostname of tls === undefined ? [] : hostnames) {
-      const listener = listenTls(hostname, ports.tls ?? tls!.port, tls!);
-      ports.tls = (listener.addr as Deno.NetAddr).port;
-      this.#listeners.push(listener);
-      this.#acceptLoops.push(this.#accept(listener, "resp"));
+    if (tls !== undefined) {
+      for (const hostname of hostnames) {
+        const listener = listenTls(hostname, ports.tls ?? tls.port, tls);
+        ports.tls = (listener.addr as Deno.NetAddr).port;
+        this.#listeners.push(listener);
+        this.#acceptLoops.push(this.#accept(listener, "resp"));
+      }
     }
     this.#housekeeping = setInterval(() => this.#closeIdleClients(), 1000);
     return ports;
@@ -295,7 +297,7 @@ export class KacheServer {
       return;
     }
     try {
-      // A TLS connection has no setNoDelay (Deno sets no option on the socket under it).
+      // Deno's TlsConn has no setNoDelay: TLS connections keep the socket's default.
       conn.setNoDelay?.(true);
     } catch {
       // The peer may already be gone; the read loop will notice.

@@ -247,6 +247,11 @@ Deno.test("tls-port refuses at startup what Deno's TLS cannot honour, naming it"
       await startupRefusal([...base, "--tls-cert-file", certs.serverKey]),
       /tls-cert-file .* holds no PEM CERTIFICATE/,
     );
+    // A key that does not belong to the certificate.
+    assert.match(
+      await startupRefusal([...base, "--tls-key-file", `${certs.dir}/other-ca.key`]),
+      /check tls-cert-file and tls-key-file/,
+    );
     // Redis's own default set is accepted.
     const server = await startServer([...base, "--tls-protocols", "TLSv1.3 TLSv1.2"]);
     await server.stop();
