@@ -303,6 +303,7 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     mutable: false,
     description: "binary Kache protocol port (0 disables it)",
   },
+  ...TLS_PARAMETERS,
   {
     name: "bind",
     type: { kind: "string" },
@@ -479,7 +480,6 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   },
   ...PERSISTENCE_PARAMETERS,
   ...ENCODING_PARAMETERS,
-  ...TLS_PARAMETERS,
   {
     name: "tracking-table-max-keys",
     type: LONG_RANGE,

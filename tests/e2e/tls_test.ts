@@ -132,7 +132,7 @@ Deno.test("tls-port serves redis-cli --tls with the CA, beside plain TCP on port
       "greeting",
     ]);
     assert.equal(plain.stdout, "über\n");
-    assert.match(server.output(), new RegExp(`RESP over TLS on ${tlsPort}`));
+    assert.match(server.output(), new RegExp(`RESP over TLS on port ${tlsPort}`));
     // The connection is a normal client: CLIENT LIST shows its TLS port as laddr.
     const list = await redisCli([...overTls, "client", "list"]);
     assert.match(list.stdout, new RegExp(`laddr=127\\.0\\.0\\.1:${tlsPort} `));
