@@ -56,7 +56,6 @@ export async function runServe(args: string[]): Promise<number> {
     console.error(`Cannot start: ${(cause as Error).message}`);
     return 1;
   }
-  if (ports.tls !== undefined) log.notice(`RESP over TLS on port ${ports.tls}`);
   log.notice(
     `Kache ${KACHE_VERSION} ready: RESP on ${ports.resp ?? "(disabled)"}, binary protocol on ${
       ports.kache ?? "(disabled)"

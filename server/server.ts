@@ -35,7 +35,7 @@ import {
 } from "../lib/protection.ts";
 import { RespWire } from "./resp_wire.ts";
 import { ServerState } from "./server_state.ts";
-import { type TlsListenOptions, tlsListenOptions } from "./tls.ts";
+import { listenTls, tlsListenOptions } from "./tls.ts";
 
 export interface ListeningPorts {
   /** The RESP port actually bound, or undefined when disabled. */
@@ -204,6 +204,16 @@ export class KacheServer {
     // Checked before binding anything, so a bad TLS setting leaves no port half open.
     const tls = tlsListenOptions(this.config, (text) => this.log.warning(text));
     const ports: { resp?: number; kache?: number; tls?: number } = {};
+    // RESP over TLS: the same wire and connection loop; the handshake runs on the first read.
+    if (tls !== undefined) {
+      for (const hostname of hostnames) {
+        const listener = listenTls(hostname, ports.tls ?? tls.port, tls);
+        ports.tls = (listener.addr as Deno.NetAddr).port;
+        this.#listeners.push(listener);
+        this.#acceptLoops.push(this.#accept(listener, "resp"));
+      }
+      this.log.notice(`RESP over TLS on port ${ports.tls}`);
+    }
     for (const wire of ["resp", "kache"] as const) {
       const port = this.config.number(wire === "resp" ? "port" : "kache-port");
       if (port === 0) continue;
@@ -212,15 +222,6 @@ export class KacheServer {
         ports[wire] = (listener.addr as Deno.NetAddr).port;
         this.#listeners.push(listener);
         this.#acceptLoops.push(this.#accept(listener, wire));
-      }
-    }
-    // RESP over TLS: the same wire and connection loop; the handshake runs on the first read.
-    if (tls !== undefined) {
-      for (const hostname of hostnames) {
-        const listener = listenTls(hostname, ports.tls ?? tls.port, tls);
-        ports.tls = (listener.addr as Deno.NetAddr).port;
-        this.#listeners.push(listener);
-        this.#acceptLoops.push(this.#accept(listener, "resp"));
       }
     }
     this.#housekeeping = setInterval(() => this.#closeIdleClients(), 1000);
@@ -297,8 +298,7 @@ export class KacheServer {
       return;
     }
     try {
-      // Deno's TlsConn has no setNoDelay: TLS connections keep the socket's default.
-      conn.setNoDelay?.(true);
+      conn.setNoDelay(true);
     } catch {
       // The peer may already be gone; the read loop will notice.
     }
@@ -398,21 +398,6 @@ export class KacheServer {
         connection.close();
       }
     }
-  }
-}
-
-/** Deno.listenTls, with a bad certificate or key named as the setting to fix. */
-function listenTls(hostname: string, port: number, tls: TlsListenOptions): Deno.TlsListener {
-  try {
-    return Deno.listenTls({ hostname, port, cert: tls.cert, key: tls.key, transport: "tcp" });
-  } catch (cause) {
-    if (cause instanceof Deno.errors.AddrInUse || cause instanceof Deno.errors.PermissionDenied) {
-      throw cause;
-    }
-    throw new Error(
-      `TLS listener on ${hostname}:${port} (check tls-cert-file and tls-key-file): ` +
-        (cause as Error).message,
-    );
   }
 }
 

@@ -52,6 +52,21 @@ export function tlsListenOptions(
   return { port: settings.port, cert, key };
 }
 
+/** Deno.listenTls, with a bad certificate or key named as the setting to fix. */
+export function listenTls(hostname: string, port: number, tls: TlsListenOptions): Deno.TlsListener {
+  try {
+    return Deno.listenTls({ hostname, port, cert: tls.cert, key: tls.key, transport: "tcp" });
+  } catch (cause) {
+    if (cause instanceof Deno.errors.AddrInUse || cause instanceof Deno.errors.PermissionDenied) {
+      throw cause;
+    }
+    throw new Error(
+      `TLS listener on ${hostname}:${port} (check tls-cert-file and tls-key-file): ` +
+        (cause as Error).message,
+    );
+  }
+}
+
 function readPem(path: string, setting: string, label: string): string {
   let text: string;
   try {
