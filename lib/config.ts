@@ -22,6 +22,7 @@ import { utf8ToBinary } from "./bytes.ts";
 import { PROTECTED_ACTION_VALUES } from "./protection.ts";
 import { formatInteger, parseInteger, parseMemorySize, parseSafeInteger } from "./numbers.ts";
 import { formatSaveRules, INVALID_SAVE, parseSaveRules } from "./persistence/save_rules.ts";
+import { TLS_PARAMETERS } from "./tls_settings.ts";
 
 /** How a setting's text is read and written back. */
 export type ConfigType =
@@ -362,6 +363,7 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     mutable: false,
     description: "binary Kache protocol port (0 disables it)",
   },
+  ...TLS_PARAMETERS,
   {
     name: "bind",
     type: { kind: "string" },

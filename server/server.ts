@@ -36,12 +36,15 @@ import {
 } from "../lib/protection.ts";
 import { RespWire } from "./resp_wire.ts";
 import { ServerState } from "./server_state.ts";
+import { listenTls, tlsListenOptions } from "./tls.ts";
 
 export interface ListeningPorts {
   /** The RESP port actually bound, or undefined when disabled. */
   readonly resp?: number;
   /** The binary port actually bound, or undefined when disabled. */
   readonly kache?: number;
+  /** The RESP-over-TLS port actually bound, or undefined when disabled. */
+  readonly tls?: number;
 }
 
 export class KacheServer {
@@ -211,7 +214,19 @@ export class KacheServer {
           `<password>, or --protected-mode no if the network is trusted.`,
       );
     }
-    const ports: { resp?: number; kache?: number } = {};
+    // Checked before binding anything, so a bad TLS setting leaves no port half open.
+    const tls = tlsListenOptions(this.config, (text) => this.log.warning(text));
+    const ports: { resp?: number; kache?: number; tls?: number } = {};
+    // RESP over TLS: the same wire and connection loop; the handshake runs on the first read.
+    if (tls !== undefined) {
+      for (const hostname of hostnames) {
+        const listener = listenTls(hostname, ports.tls ?? tls.port, tls);
+        ports.tls = (listener.addr as Deno.NetAddr).port;
+        this.#listeners.push(listener);
+        this.#acceptLoops.push(this.#accept(listener, "resp"));
+      }
+      this.log.notice(`RESP over TLS on port ${ports.tls}`);
+    }
     for (const wire of ["resp", "kache"] as const) {
       const port = this.config.number(wire === "resp" ? "port" : "kache-port");
       if (port === 0) continue;
