@@ -96,10 +96,7 @@ export function formatNotifyKeyspaceEvents(flags: number): string {
  * call `notifyKeyspaceEvent`; with notifications off it returns after one test.
  */
 export function notify(context: CommandContext, klass: number, event: string, key: string): void {
-  const pubsub = context.server.pubsub;
-  if ((pubsub.notifyFlags & klass) !== 0) {
-    pubsub.notifyKeyspaceEvent(klass, event, key, context.keyspace.index);
-  }
+  notifyIn(context, context.keyspace, klass, event, key);
 }
 
 /** {@link notify} for a change in database `keyspace` other than the session's (MOVE, COPY … DB). */
@@ -117,17 +114,20 @@ export function notifyIn(
 }
 
 /**
- * A sorted-set write's event, plus `del` when it left the set empty (the
- * keyspace then removed the key), as Redis's ZREM and ZPOP* report it.
+ * A removing write's event, plus `del` when it left the collection empty
+ * (the keyspace then removed the key), as Redis's ZREM, HDEL, SREM, LPOP…
+ * report it.
  */
-export function notifyZsetRemoval(context: CommandContext, event: string, key: string): void {
+export function notifyRemoval(
+  context: CommandContext,
+  klass: number,
+  event: string,
+  key: string,
+): void {
   const pubsub = context.server.pubsub;
   if (pubsub.notifyFlags === 0) return;
-  const keyspace = context.keyspace;
-  pubsub.notifyKeyspaceEvent(NotifyClass.zset, event, key, keyspace.index);
-  if (!keyspace.has(key)) {
-    pubsub.notifyKeyspaceEvent(NotifyClass.generic, "del", key, keyspace.index);
-  }
+  notify(context, klass, event, key);
+  if (!context.keyspace.has(key)) notify(context, NotifyClass.generic, "del", key);
 }
 
 /**

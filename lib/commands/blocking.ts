@@ -17,7 +17,8 @@
 import { CommandError, SYNTAX, WRONGTYPE } from "../errors.ts";
 import type { Keyspace } from "../keyspace.ts";
 import { List } from "../list.ts";
-import { notifyZsetRemoval } from "../notify.ts";
+import { notifyRemoval } from "../notify.ts";
+import { NotifyClass } from "../pubsub.ts";
 import { parseFloat64 } from "../numbers.ts";
 import { array, bulk, double, error, NIL, NIL_ARRAY, type Reply } from "../reply.ts";
 import { SortedSet } from "../zset.ts";
@@ -204,7 +205,7 @@ function zsetPop(
   const count = shape.kind === "single" ? 1 : shape.count;
   const pairs = max ? zset.popMax(count) : zset.popMin(count);
   keyspace.storeCollection(key, zset);
-  notifyZsetRemoval(context, max ? "zpopmax" : "zpopmin", key);
+  notifyRemoval(context, NotifyClass.zset, max ? "zpopmax" : "zpopmin", key);
   const name = max ? "ZPOPMAX" : "ZPOPMIN";
   if (shape.kind === "single") {
     const [member, score] = pairs[0]!;

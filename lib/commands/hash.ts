@@ -20,7 +20,7 @@ import {
   LONG_DOUBLE_ZERO,
   parseLongDouble,
 } from "../long_double.ts";
-import { notify } from "../notify.ts";
+import { notify, notifyRemoval } from "../notify.ts";
 import { addInt64, parseInteger } from "../numbers.ts";
 import { NotifyClass } from "../pubsub.ts";
 import {
@@ -93,8 +93,7 @@ function deleteFields(context: CommandContext, argv: readonly string[]): Reply {
   for (let i = 2; i < argv.length && hash.size > 0; i++) if (hash.delete(argv[i]!)) deleted++;
   if (deleted === 0) return ZERO;
   context.keyspace.storeCollection(key, hash);
-  notify(context, NotifyClass.hash, "hdel", key);
-  if (hash.size === 0) notify(context, NotifyClass.generic, "del", key);
+  notifyRemoval(context, NotifyClass.hash, "hdel", key);
   return integer(deleted);
 }
 

@@ -12,7 +12,7 @@
 import { CommandError, NO_SUCH_KEY, SYNTAX, wrongArity } from "../errors.ts";
 import type { Keyspace } from "../keyspace.ts";
 import { List } from "../list.ts";
-import { notify } from "../notify.ts";
+import { notify, notifyRemoval } from "../notify.ts";
 import { NotifyClass } from "../pubsub.ts";
 import {
   array,
@@ -77,8 +77,7 @@ export function storeAfterPop(
   end: End,
 ): void {
   keyspace.storeCollection(key, list);
-  notify(context, NotifyClass.list, end === "LEFT" ? "lpop" : "rpop", key);
-  if (list.size === 0) notify(context, NotifyClass.generic, "del", key);
+  notifyRemoval(context, NotifyClass.list, end === "LEFT" ? "lpop" : "rpop", key);
 }
 
 /** Pops up to `count` elements from one end, in pop order. */
@@ -230,8 +229,7 @@ function removeCommand(context: CommandContext, argv: readonly string[]): Reply 
   const removed = list.remove(argv[3]!, count);
   if (removed > 0) {
     keyspace.storeCollection(key, list);
-    notify(context, NotifyClass.list, "lrem", key);
-    if (list.size === 0) notify(context, NotifyClass.generic, "del", key);
+    notifyRemoval(context, NotifyClass.list, "lrem", key);
   }
   return integer(removed);
 }
@@ -247,8 +245,7 @@ function trimCommand(context: CommandContext, argv: readonly string[]): Reply {
   if (range === undefined) list.trim(1, 0);
   else list.trim(range[0], range[1]);
   keyspace.storeCollection(key, list);
-  notify(context, NotifyClass.list, "ltrim", key);
-  if (list.size === 0) notify(context, NotifyClass.generic, "del", key);
+  notifyRemoval(context, NotifyClass.list, "ltrim", key);
   return OK;
 }
 

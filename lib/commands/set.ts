@@ -19,7 +19,7 @@
 import { CommandError, SYNTAX } from "../errors.ts";
 import type { Keyspace } from "../keyspace.ts";
 import { MemberSet } from "../member_set.ts";
-import { notify } from "../notify.ts";
+import { notify, notifyRemoval } from "../notify.ts";
 import { parseInteger } from "../numbers.ts";
 import { NotifyClass } from "../pubsub.ts";
 import {
@@ -172,8 +172,7 @@ function removeMembers(context: CommandContext, argv: readonly string[]): Reply 
   for (let i = 2; i < argv.length && members.size > 0; i++) if (members.remove(argv[i]!)) removed++;
   if (removed === 0) return ZERO;
   context.keyspace.storeCollection(key, members);
-  notify(context, NotifyClass.set, "srem", key);
-  if (members.size === 0) notify(context, NotifyClass.generic, "del", key);
+  notifyRemoval(context, NotifyClass.set, "srem", key);
   return integer(removed);
 }
 
@@ -204,8 +203,7 @@ function popOne(context: CommandContext, key: string): Reply {
   const member = members.popAt(randomIndex(members.size, () => context.server.random()));
   context.keyspace.storeCollection(key, members);
   context.session.propagateAs = [["SREM", key, member]];
-  notify(context, NotifyClass.set, "spop", key);
-  if (members.size === 0) notify(context, NotifyClass.generic, "del", key);
+  notifyRemoval(context, NotifyClass.set, "spop", key);
   return bulk(member);
 }
 

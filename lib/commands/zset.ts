@@ -16,7 +16,7 @@
  */
 import { CommandError, SYNTAX, wrongArity } from "../errors.ts";
 import { formatDouble } from "../format.ts";
-import { notify, notifyZsetRemoval } from "../notify.ts";
+import { notify, notifyRemoval } from "../notify.ts";
 import { NotifyClass } from "../pubsub.ts";
 import {
   array,
@@ -224,7 +224,7 @@ function popCommand(context: CommandContext, argv: readonly string[], max: boole
   if (zset === undefined || count === 0) return EMPTY_ARRAY;
   const pairs = max ? zset.popMax(count) : zset.popMin(count);
   context.keyspace.storeCollection(key, zset);
-  notifyZsetRemoval(context, max ? "zpopmax" : "zpopmin", key);
+  notifyRemoval(context, NotifyClass.zset, max ? "zpopmax" : "zpopmin", key);
   // RESP3 nests the pairs only when a count was given; a lone pop stays flat.
   return pairsReply(pairs, counted ? withScoresShape(context, true) : "flat");
 }
@@ -243,7 +243,7 @@ function removeRanks(
   const pairs = zset.range(range[0], range[1]);
   for (const [member] of pairs) zset.remove(member);
   context.keyspace.storeCollection(key, zset);
-  notifyZsetRemoval(context, event, key);
+  notifyRemoval(context, NotifyClass.zset, event, key);
   return integer(pairs.length);
 }
 
@@ -311,7 +311,7 @@ function multiPop(context: CommandContext, argv: readonly string[]): Reply {
     if (zset === undefined) continue;
     const pairs = where === "MIN" ? zset.popMin(count ?? 1) : zset.popMax(count ?? 1);
     context.keyspace.storeCollection(key, zset);
-    notifyZsetRemoval(context, where === "MIN" ? "zpopmin" : "zpopmax", key);
+    notifyRemoval(context, NotifyClass.zset, where === "MIN" ? "zpopmin" : "zpopmax", key);
     // Pairs are nested on both protocols here, as in Redis.
     return array([bulk(key), pairsReply(pairs, "nested")]);
   }
@@ -481,7 +481,7 @@ export const SORTED_SET_COMMANDS: readonly CommandSpec[] = [
       let removed = 0;
       for (let i = 2; i < argv.length; i++) if (zset.remove(argv[i]!)) removed++;
       if (removed > 0) keyspace.storeCollection(key, zset);
-      if (removed > 0) notifyZsetRemoval(context, "zrem", key);
+      if (removed > 0) notifyRemoval(context, NotifyClass.zset, "zrem", key);
       return integer(removed);
     },
   },
