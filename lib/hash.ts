@@ -16,8 +16,7 @@
  *
  * @module
  */
-import { ScanIndex, type ScanStep } from "./scan_index.ts";
-import type { Collection } from "./collection.ts";
+import { ScannedCollection } from "./collection.ts";
 import { hashBytes, stringBytes } from "./memory.ts";
 
 /**
@@ -35,7 +34,7 @@ import { hashBytes, stringBytes } from "./memory.ts";
  * deepStrictEqual(hash.entryAt(0), ["name", "kache"]);
  * ```
  */
-export class Hash implements Collection {
+export class Hash extends ScannedCollection {
   /** field → slot in {@link Hash.#fields} and {@link Hash.#values}. */
   #slots = new Map<string, number>();
   /** Per slot: the field. Dense: slots 0..size-1 are all in use. */
@@ -44,10 +43,6 @@ export class Hash implements Collection {
   #values: string[] = [];
   /** Sum of the fields' and values' string sizes, for {@link Hash.byteSize}. */
   #stringBytes = 0;
-  /** {@link Hash.byteSize} as of the last {@link Hash.takeByteDelta}. */
-  #reportedBytes = 0;
-  /** HSCAN's stateless cursor table (lib/scan_index.ts), built by the first HSCAN. */
-  #scanIndex: ScanIndex | undefined;
 
   get typeName(): "hash" {
     return "hash";
@@ -60,20 +55,7 @@ export class Hash implements Collection {
 
   /** Estimated heap bytes of the hash, strings included (see lib/memory.ts). O(1). */
   get byteSize(): number {
-    return hashBytes(this.#fields.length, this.#stringBytes) + (this.#scanIndex?.byteSize ?? 0);
-  }
-
-  /** How much {@link Hash.byteSize} changed since the previous call (all of it on the first). */
-  takeByteDelta(): number {
-    const bytes = this.byteSize;
-    const delta = bytes - this.#reportedBytes;
-    this.#reportedBytes = bytes;
-    return delta;
-  }
-
-  /** The estimate as of the last {@link Hash.takeByteDelta}: what a running total holds. */
-  get reportedBytes(): number {
-    return this.#reportedBytes;
+    return hashBytes(this.#fields.length, this.#stringBytes) + this.scanIndexBytes;
   }
 
   /** The field's value, or undefined if the field is absent. */
@@ -95,7 +77,7 @@ export class Hash implements Collection {
       return false;
     }
     this.#slots.set(field, this.#fields.length);
-    this.#scanIndex?.add(field);
+    this.scanKeyAdded(field);
     this.#fields.push(field);
     this.#values.push(value);
     this.#stringBytes += stringBytes(field.length) + stringBytes(value.length);
@@ -107,7 +89,7 @@ export class Hash implements Collection {
     const slot = this.#slots.get(field);
     if (slot === undefined) return false;
     this.#slots.delete(field);
-    this.#scanIndex?.delete(field);
+    this.scanKeyDeleted(field);
     this.#stringBytes -= stringBytes(field.length) + stringBytes(this.#values[slot]!.length);
     const lastField = this.#fields.pop()!;
     const lastValue = this.#values.pop()!;
@@ -144,13 +126,9 @@ export class Hash implements Collection {
     return this.#values.slice();
   }
 
-  /**
-   * One HSCAN step from `cursor` (see {@link ScanIndex.scan}). The first call
-   * on a hash indexes its fields, O(n) once; later calls cost O(count).
-   */
-  scan(cursor: number | bigint, count: number): ScanStep {
-    this.#scanIndex ??= ScanIndex.from(this.#slots.keys());
-    return this.#scanIndex.scan(cursor, count);
+  /** The fields, for HSCAN's index (see {@link ScannedCollection.scan}). */
+  protected scanKeys(): IterableIterator<string> {
+    return this.#slots.keys();
   }
 
   /** Throws if the slot map and the arrays disagree (for tests). */

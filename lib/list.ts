@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { Collection } from "./collection.ts";
+import { MeasuredCollection } from "./collection.ts";
 import { listBytes, stringBytes } from "./memory.ts";
 
 /** Slots a list starts with and never shrinks below. */
@@ -38,7 +38,7 @@ const MIN_CAPACITY = 8;
  * strictEqual(list.popBack(), "c");
  * ```
  */
-export class List implements Collection {
+export class List extends MeasuredCollection {
   /** Ring buffer slots; unused ones hold undefined so removed strings can be collected. */
   #items: (string | undefined)[] = emptySlots(MIN_CAPACITY);
   /** Slot of element 0. */
@@ -46,8 +46,6 @@ export class List implements Collection {
   #size = 0;
   /** Sum of the elements' string sizes, for {@link List.byteSize}. */
   #elementBytes = 0;
-  /** {@link List.byteSize} as of the last {@link List.takeByteDelta}. */
-  #reportedBytes = 0;
 
   get typeName(): "list" {
     return "list";
@@ -60,18 +58,6 @@ export class List implements Collection {
   /** Estimated heap bytes of the list, elements included (see lib/memory.ts). O(1). */
   get byteSize(): number {
     return listBytes(this.#items.length, this.#elementBytes);
-  }
-
-  /** How much {@link List.byteSize} changed since the previous call (all of it on the first). */
-  takeByteDelta(): number {
-    const bytes = this.byteSize;
-    const delta = bytes - this.#reportedBytes;
-    this.#reportedBytes = bytes;
-    return delta;
-  }
-
-  get reportedBytes(): number {
-    return this.#reportedBytes;
   }
 
   pushBack(value: string): void {

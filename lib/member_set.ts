@@ -17,8 +17,7 @@
  *
  * @module
  */
-import { ScanIndex, type ScanStep } from "./scan_index.ts";
-import type { Collection } from "./collection.ts";
+import { ScannedCollection } from "./collection.ts";
 import { memberSetBytes, stringBytes } from "./memory.ts";
 
 /**
@@ -36,17 +35,13 @@ import { memberSetBytes, stringBytes } from "./memory.ts";
  * deepStrictEqual([...set.members()], ["b"]);
  * ```
  */
-export class MemberSet implements Collection {
+export class MemberSet extends ScannedCollection {
   /** member → slot in {@link MemberSet.#members}. */
   #slots = new Map<string, number>();
   /** Per slot: the member. Dense: slots 0..size-1 are all in use. */
   #members: string[] = [];
   /** Sum of the members' string sizes, for {@link MemberSet.byteSize}. */
   #stringBytes = 0;
-  /** {@link MemberSet.byteSize} as of the last {@link MemberSet.takeByteDelta}. */
-  #reportedBytes = 0;
-  /** SSCAN's stateless cursor table (lib/scan_index.ts), built by the first SSCAN. */
-  #scanIndex: ScanIndex | undefined;
 
   /** A set holding `members` (repeats collapse). */
   static of(members: Iterable<string>): MemberSet {
@@ -66,21 +61,7 @@ export class MemberSet implements Collection {
 
   /** Estimated heap bytes of the set, members included (see lib/memory.ts). O(1). */
   get byteSize(): number {
-    return memberSetBytes(this.#members.length, this.#stringBytes) +
-      (this.#scanIndex?.byteSize ?? 0);
-  }
-
-  /** How much {@link MemberSet.byteSize} changed since the previous call (all of it on the first). */
-  takeByteDelta(): number {
-    const bytes = this.byteSize;
-    const delta = bytes - this.#reportedBytes;
-    this.#reportedBytes = bytes;
-    return delta;
-  }
-
-  /** The estimate as of the last {@link MemberSet.takeByteDelta}: what a running total holds. */
-  get reportedBytes(): number {
-    return this.#reportedBytes;
+    return memberSetBytes(this.#members.length, this.#stringBytes) + this.scanIndexBytes;
   }
 
   has(member: string): boolean {
@@ -91,7 +72,7 @@ export class MemberSet implements Collection {
   add(member: string): boolean {
     if (this.#slots.has(member)) return false;
     this.#slots.set(member, this.#members.length);
-    this.#scanIndex?.add(member);
+    this.scanKeyAdded(member);
     this.#members.push(member);
     this.#stringBytes += stringBytes(member.length);
     return true;
@@ -131,13 +112,9 @@ export class MemberSet implements Collection {
     return this.#members.slice();
   }
 
-  /**
-   * One SSCAN step from `cursor` (see {@link ScanIndex.scan}). The first call
-   * on a set indexes its members, O(n) once; later calls cost O(count).
-   */
-  scan(cursor: number | bigint, count: number): ScanStep {
-    this.#scanIndex ??= ScanIndex.from(this.#slots.keys());
-    return this.#scanIndex.scan(cursor, count);
+  /** The members, for SSCAN's index (see {@link ScannedCollection.scan}). */
+  protected scanKeys(): IterableIterator<string> {
+    return this.#slots.keys();
   }
 
   /** Throws if the slot map and the array disagree (for tests). */
@@ -154,7 +131,7 @@ export class MemberSet implements Collection {
 
   #removeSlot(slot: number, member: string): void {
     this.#slots.delete(member);
-    this.#scanIndex?.delete(member);
+    this.scanKeyDeleted(member);
     this.#stringBytes -= stringBytes(member.length);
     const last = this.#members.pop()!;
     if (slot !== this.#members.length) {

@@ -26,15 +26,15 @@
  * - The set keeps a running estimate of its heap size (`byteSize`, from
  *   lib/memory.ts) and reports changes as deltas, so the keyspace's memory
  *   total stays exact while commands edit a set in place.
- * - ZSCAN walks a {@link ScanIndex} of the members, built by the first scan
+ * - ZSCAN walks a `ScanIndex` (lib/scan_index.ts) of the members, kept by
+ *   {@link ScannedCollection} as for hashes and sets: built by the first scan
  *   of a set and kept up to date from then on, so a cursor is a plain
  *   number that pins nothing; sets never scanned pay nothing for it.
  *
  * @module
  */
-import type { Collection } from "./collection.ts";
+import { ScannedCollection } from "./collection.ts";
 import { sortedSetBytes, stringBytes } from "./memory.ts";
-import { ScanIndex, type ScanStep } from "./scan_index.ts";
 
 /** One end of a score interval; `value` may be ±Infinity. */
 export interface ScoreBound {
@@ -84,7 +84,7 @@ const path = new Int32Array(128);
  * deepStrictEqual(zset.range(0, 2), [["c", 1], ["a", 2], ["b", 2]]);
  * ```
  */
-export class SortedSet implements Collection {
+export class SortedSet extends ScannedCollection {
   /** member → slot of its node. A slot is a small integer (never boxed); the score stays in the tree. */
   #slots = new Map<string, number>();
   /** Per slot: left child, right child, subtree size (see {@link STRIDE}). */
@@ -100,10 +100,6 @@ export class SortedSet implements Collection {
   #used = 1;
   /** Sum of the members' string sizes, for {@link SortedSet.byteSize}. */
   #memberBytes = 0;
-  /** {@link SortedSet.byteSize} as of the last {@link SortedSet.takeByteDelta}. */
-  #reportedBytes = 0;
-  /** The members again, for ZSCAN's cursors; built by the first {@link SortedSet.scan}. */
-  #scanIndex: ScanIndex | undefined;
 
   get typeName(): "zset" {
     return "zset";
@@ -117,24 +113,7 @@ export class SortedSet implements Collection {
   /** Estimated heap bytes of the set, members included (see lib/memory.ts). O(1). */
   get byteSize(): number {
     return sortedSetBytes(this.#slots.size, this.#scores.length, this.#memberBytes) +
-      (this.#scanIndex?.byteSize ?? 0);
-  }
-
-  /**
-   * How much {@link SortedSet.byteSize} changed since the previous call (all
-   * of it on the first): the keyspace adds this to its running total each
-   * time it stores the set, however many edits happened in between.
-   */
-  takeByteDelta(): number {
-    const bytes = this.byteSize;
-    const delta = bytes - this.#reportedBytes;
-    this.#reportedBytes = bytes;
-    return delta;
-  }
-
-  /** The estimate as of the last {@link SortedSet.takeByteDelta}: what a running total holds. */
-  get reportedBytes(): number {
-    return this.#reportedBytes;
+      this.scanIndexBytes;
   }
 
   /** The member's score, or undefined if it is not in the set. */
@@ -160,7 +139,7 @@ export class SortedSet implements Collection {
     this.#scores[fresh] = score;
     this.#members[fresh] = member;
     this.#slots.set(member, fresh);
-    this.#scanIndex?.add(member);
+    this.scanKeyAdded(member);
     this.#memberBytes += stringBytes(member.length);
     this.#link(fresh);
     return true;
@@ -172,7 +151,7 @@ export class SortedSet implements Collection {
     if (slot === undefined) return false;
     this.#unlink(slot);
     this.#slots.delete(member);
-    this.#scanIndex?.delete(member);
+    this.scanKeyDeleted(member);
     this.#memberBytes -= stringBytes(member.length);
     this.#members[slot] = "";
     this.#links[slot * STRIDE + LEFT] = this.#free;
@@ -290,13 +269,9 @@ export class SortedSet implements Collection {
     return this.#slots.keys();
   }
 
-  /**
-   * One ZSCAN step from `cursor` (see {@link ScanIndex.scan}). The first call
-   * on a set indexes its members, O(n) once; later calls cost O(count).
-   */
-  scan(cursor: number | bigint, count: number): ScanStep {
-    this.#scanIndex ??= ScanIndex.from(this.#slots.keys());
-    return this.#scanIndex.scan(cursor, count);
+  /** The members, for ZSCAN's index (see {@link ScannedCollection.scan}). */
+  protected scanKeys(): IterableIterator<string> {
+    return this.#slots.keys();
   }
 
   /** Removes and returns up to `count` lowest pairs, lowest first. */

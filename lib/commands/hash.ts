@@ -37,26 +37,15 @@ import {
   type Reply,
   ZERO,
 } from "../reply.ts";
-import { parseScanCursor, parseScanOptions } from "../scan.ts";
 import { integerArgument } from "./arguments.ts";
-import {
-  checkRepeatedDraws,
-  distinctRandomIndexes,
-  parseRandomCount,
-  randomIndex,
-} from "./random_picks.ts";
+import { scanCollection } from "./collection_scan.ts";
+import { parseRandomCount, randomIndex, randomPicks } from "./random_picks.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 
 const NOT_INTEGER_VALUE = "ERR hash value is not an integer";
 const NOT_FLOAT_VALUE = "ERR hash value is not a float";
 const NAN_OR_INFINITY_INCREMENT = "ERR value is NaN or Infinity";
 const NAN_OR_INFINITY_RESULT = "ERR increment would produce NaN or Infinity";
-
-/**
- * Hashes this small reply to HSCAN in one page, as Redis does for a hash in
- * its compact listpack encoding (`hash-max-listpack-entries`, 128 by default).
- */
-const ONE_PAGE_SCAN = 128;
 
 const KEY = { first: 1, last: 1, step: 1 } as const;
 const KEY_ARGUMENT = { name: "key", type: "key" } as const;
@@ -177,39 +166,30 @@ function randomFields(context: CommandContext, argv: readonly string[]): Reply {
   const { count, withValues } = parseRandomCount(argv, "WITHVALUES");
   const hash = context.keyspace.getCollection(argv[1]!, Hash);
   if (hash === undefined || count === 0) return EMPTY_ARRAY;
-  const random = () => context.server.random();
-  const size = hash.size;
-  if (count < 0) {
-    checkRepeatedDraws(count);
-    const pairs: [string, string][] = [];
-    for (let i = 0; i < -count; i++) pairs.push(hash.entryAt(randomIndex(size, random)));
-    return pairsReply(context, pairs, withValues);
-  }
-  if (count >= size) return pairsReply(context, [...hash.entries()], withValues);
-  const picks = distinctRandomIndexes(count, size, random);
-  return pairsReply(context, picks.map((index) => hash.entryAt(index)), withValues);
+  const pairs = randomPicks(count, {
+    size: hash.size,
+    at: (index) => hash.entryAt(index),
+    all: () => [...hash.entries()],
+    random: () => context.server.random(),
+  });
+  return pairsReply(context, pairs, withValues);
 }
 
 /** HSCAN key cursor [MATCH pattern] [COUNT count]: [next cursor, [field, value, …]]. */
 function scanFields({ keyspace }: CommandContext, argv: readonly string[]): Reply {
-  // Redis reads the cursor, then the key, and only then the options.
-  const cursor = parseScanCursor(argv[2]!);
-  const hash = keyspace.getCollection(argv[1]!, Hash);
-  if (hash === undefined) return array([bulk("0"), EMPTY_ARRAY]);
-  const { match, count } = parseScanOptions(argv, { from: 3, allowType: false });
-  const matches = (field: string) => match === undefined || match.test(field);
-  const items: Reply[] = [];
-  if (hash.size <= ONE_PAGE_SCAN) {
-    for (const [field, value] of hash.entries()) {
-      if (matches(field)) items.push(bulk(field), bulk(value));
-    }
-    return array([bulk("0"), array(items)]);
-  }
-  const step = hash.scan(cursor, count);
-  for (const field of step.keys) {
-    if (matches(field)) items.push(bulk(field), bulk(hash.get(field)!));
-  }
-  return array([bulk(String(step.cursor)), array(items)]);
+  return scanCollection(keyspace, argv, {
+    type: Hash,
+    replies: {
+      wholePage(hash, matches) {
+        const items: Reply[] = [];
+        for (const [field, value] of hash.entries()) {
+          if (matches(field)) items.push(bulk(field), bulk(value));
+        }
+        return items;
+      },
+      pushKey: (hash, field, items) => items.push(bulk(field), bulk(hash.get(field)!)),
+    },
+  });
 }
 
 const RANDOM_FIELD_OPTIONS = {

@@ -63,6 +63,52 @@ export function randomIndex(size: number, random: () => number): number {
   return Math.floor(random() * size);
 }
 
+/** How {@link randomPicks} reaches a collection's elements. */
+export interface PickSource<T> {
+  /** Number of elements; positive. */
+  readonly size: number;
+  /** The element at `index` (0 ≤ index < size), O(1) or O(log n). */
+  at(index: number): T;
+  /** Every element, in the order a count of at least the size returns them. */
+  all(): T[];
+  /** The server's random source (`ServerControl.random`), uniform in [0, 1). */
+  random(): number;
+}
+
+/**
+ * The elements ZRANDMEMBER, HRANDFIELD and SRANDMEMBER return for a non-zero
+ * `count`, as Redis picks them: a negative count draws −count times with
+ * repeats (refused past {@link MAX_RANDOM_DRAWS}), a count of at least the
+ * size returns every element, and a smaller one `count` distinct elements.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * const letters = ["a", "b", "c"];
+ * const source = {
+ *   size: 3,
+ *   at: (i: number) => letters[i]!,
+ *   all: () => letters.slice(),
+ *   random: Math.random,
+ * };
+ * strictEqual(randomPicks(-5, source).length, 5);
+ * strictEqual(randomPicks(9, source).length, 3);
+ * strictEqual(new Set(randomPicks(2, source)).size, 2);
+ * ```
+ */
+export function randomPicks<T>(count: number, source: PickSource<T>): T[] {
+  const size = source.size;
+  const random = () => source.random();
+  if (count < 0) {
+    checkRepeatedDraws(count);
+    const picks: T[] = [];
+    for (let i = 0; i < -count; i++) picks.push(source.at(randomIndex(size, random)));
+    return picks;
+  }
+  if (count >= size) return source.all();
+  return distinctRandomIndexes(count, size, random).map((index) => source.at(index));
+}
+
 /**
  * `count` distinct uniformly random positions in `0..size-1` (count < size),
  * in random order: a partial Fisher-Yates shuffle with the swapped positions

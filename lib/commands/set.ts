@@ -34,25 +34,14 @@ import {
   set,
   ZERO,
 } from "../reply.ts";
-import { parseScanCursor, parseScanOptions } from "../scan.ts";
-import {
-  checkRepeatedDraws,
-  distinctRandomIndexes,
-  parseRandomCount,
-  randomIndex,
-} from "./random_picks.ts";
+import { scanCollection } from "./collection_scan.ts";
+import { parseRandomCount, randomIndex, randomPicks } from "./random_picks.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 
 const NOT_POSITIVE = "ERR value is out of range, must be positive";
 const NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0";
 const TOO_MANY_KEYS = "ERR Number of keys can't be greater than number of args";
 const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
-
-/**
- * Sets this small reply to SSCAN in one page, as Redis does for its compact
- * encodings (an intset holds up to 512 members; 128 keeps pages modest).
- */
-const ONE_PAGE_SCAN = 128;
 
 const EMPTY_SET = set([]);
 
@@ -252,16 +241,12 @@ function randomMembers(context: CommandContext, argv: readonly string[]): Reply 
   const { count } = parseRandomCount(argv, "");
   const members = context.keyspace.getCollection(argv[1]!, MemberSet);
   if (members === undefined || count === 0) return EMPTY_ARRAY;
-  const random = () => context.server.random();
-  const size = members.size;
-  if (count < 0) {
-    checkRepeatedDraws(count);
-    const picks: string[] = [];
-    for (let i = 0; i < -count; i++) picks.push(members.at(randomIndex(size, random)));
-    return bulkArray(picks);
-  }
-  if (count >= size) return bulkArray(members.memberList());
-  return bulkArray(distinctRandomIndexes(count, size, random).map((index) => members.at(index)));
+  return bulkArray(randomPicks(count, {
+    size: members.size,
+    at: (index) => members.at(index),
+    all: () => members.memberList(),
+    random: () => context.server.random(),
+  }));
 }
 
 /** SINTERCARD numkeys key [key …] [LIMIT limit]. */
@@ -283,18 +268,15 @@ function intersectionCardinality(context: CommandContext, argv: readonly string[
   return integer(intersectKeys(context.keyspace, argv.slice(2, 2 + keyCount), limit).size);
 }
 
+/** SSCAN key cursor [MATCH pattern] [COUNT count]: [next cursor, [member, …]]. */
 function scanMembers({ keyspace }: CommandContext, argv: readonly string[]): Reply {
-  // Redis reads the cursor, then the key, and only then the options.
-  const cursor = parseScanCursor(argv[2]!);
-  const members = keyspace.getCollection(argv[1]!, MemberSet);
-  if (members === undefined) return array([bulk("0"), EMPTY_ARRAY]);
-  const { match, count } = parseScanOptions(argv, { from: 3, allowType: false });
-  const matches = (member: string) => match === undefined || match.test(member);
-  if (members.size <= ONE_PAGE_SCAN) {
-    return array([bulk("0"), bulkArray(members.memberList().filter(matches))]);
-  }
-  const step = members.scan(cursor, count);
-  return array([bulk(String(step.cursor)), bulkArray(step.keys.filter(matches))]);
+  return scanCollection(keyspace, argv, {
+    type: MemberSet,
+    replies: {
+      wholePage: (members, matches) => members.memberList().filter(matches).map(bulk),
+      pushKey: (_members, member, items) => items.push(bulk(member)),
+    },
+  });
 }
 
 const KEY = { first: 1, last: 1, step: 1 } as const;

@@ -29,15 +29,10 @@ import {
   type Reply,
   ZERO,
 } from "../reply.ts";
-import { parseScanCursor, parseScanOptions } from "../scan.ts";
 import { SortedSet } from "../zset.ts";
 import { floatArgument, isKeyword, numberArgument } from "./arguments.ts";
-import {
-  checkRepeatedDraws,
-  distinctRandomIndexes,
-  parseRandomCount,
-  randomIndex,
-} from "./random_picks.ts";
+import { scanCollection } from "./collection_scan.ts";
+import { parseRandomCount, randomPicks } from "./random_picks.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 import {
   combine,
@@ -61,13 +56,6 @@ const INCR_PAIRS = "ERR INCR option supports a single increment-element pair";
 const NOT_POSITIVE = "ERR value is out of range, must be positive";
 const NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0";
 const COUNT_POSITIVE = "ERR count should be greater than 0";
-
-/**
- * Sets this small reply to ZSCAN in one page, lowest score first, as Redis
- * does for a set still in its compact listpack encoding
- * (`zset-max-listpack-entries`, 128 by default).
- */
-const ONE_PAGE_SCAN = 128;
 
 export type Pair = [member: string, score: number];
 
@@ -269,45 +257,36 @@ function randomMembers(context: CommandContext, argv: readonly string[]): Reply 
   const { count, withValues } = parseRandomCount(argv, "WITHSCORES");
   const zset = context.keyspace.getCollection(argv[1]!, SortedSet);
   if (zset === undefined || count === 0) return EMPTY_ARRAY;
-  const random = () => context.server.random();
-  const size = zset.size;
   const shape = withScoresShape(context, withValues);
-  // A negative count may repeat members: each draw is one O(log n) select by rank.
-  if (count < 0) {
-    checkRepeatedDraws(count);
-    const pairs: Pair[] = [];
-    for (let i = 0; i < -count; i++) pairs.push(zset.at(randomIndex(size, random))!);
-    return pairsReply(pairs, shape);
-  }
-  // The whole set, highest first, the order Redis 7 sends it in.
-  if (count >= size) return pairsReply(zset.rangeReverse(0, size - 1), shape);
-  return pairsReply(
-    distinctRandomIndexes(count, size, random).map((rank) => zset.at(rank)!),
-    shape,
-  );
+  const pairs = randomPicks(count, {
+    size: zset.size,
+    // Each draw is one O(log n) select by rank.
+    at: (rank) => zset.at(rank)!,
+    // The whole set, highest first, the order Redis 7 sends it in.
+    all: () => zset.rangeReverse(0, zset.size - 1),
+    random: () => context.server.random(),
+  });
+  return pairsReply(pairs, shape);
 }
 
 /** ZSCAN key cursor [MATCH pattern] [COUNT count]: [next cursor, [member, score, …]]. */
 function scanMembers({ keyspace }: CommandContext, argv: readonly string[]): Reply {
-  // Redis reads the cursor, then the key, and only then the options.
-  const cursor = parseScanCursor(argv[2]!);
-  const zset = keyspace.getCollection(argv[1]!, SortedSet);
-  if (zset === undefined) return array([bulk("0"), EMPTY_ARRAY]);
-  const { match, count } = parseScanOptions(argv, { from: 3, allowType: false });
-  const matches = (member: string) => match === undefined || match.test(member);
-  const items: Reply[] = [];
   // Scores are strings here on both protocols, as in Redis 7.
-  const push = (member: string, score: number) =>
-    items.push(bulk(member), bulk(formatDouble(score)));
-  if (zset.size <= ONE_PAGE_SCAN) {
-    for (const [member, score] of zset.entries()) if (matches(member)) push(member, score);
-    return array([bulk("0"), array(items)]);
-  }
-  const step = zset.scan(cursor, count);
-  for (const member of step.keys) {
-    if (matches(member)) push(member, zset.score(member)!);
-  }
-  return array([bulk(String(step.cursor)), array(items)]);
+  return scanCollection(keyspace, argv, {
+    type: SortedSet,
+    replies: {
+      // A small set comes whole, lowest score first, as from Redis's listpack.
+      wholePage(zset, matches) {
+        const items: Reply[] = [];
+        for (const [member, score] of zset.entries()) {
+          if (matches(member)) items.push(bulk(member), bulk(formatDouble(score)));
+        }
+        return items;
+      },
+      pushKey: (zset, member, items) =>
+        items.push(bulk(member), bulk(formatDouble(zset.score(member)!))),
+    },
+  });
 }
 
 /** ZMPOP numkeys key [key …] MIN|MAX [COUNT count]: pops from the first non-empty key. */

@@ -138,6 +138,20 @@ export function literal(text: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * Sets each of `functions` as a field of the table on top of the stack, in
+ * order, as Lua 5.1's `luaL_register` does for a library table.
+ */
+export function setFunctions(
+  L: LuaState,
+  functions: Readonly<Record<string, (L: LuaState) => number>>,
+): void {
+  for (const [name, f] of Object.entries(functions)) {
+    lua.lua_pushcfunction(L, f);
+    lua.lua_setfield(L, -2, literal(name));
+  }
+}
+
 /** Raises a Lua error with a string message; never returns. */
 export function raiseError(L: LuaState, message: string): never {
   // luaL_error's position: where the calling Lua code is ("user_script:1: "), as Lua 5.1 does.

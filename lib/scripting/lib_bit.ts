@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { lauxlib, literal, lua, type LuaState, pushString } from "./fengari.ts";
+import { lauxlib, literal, lua, type LuaState, pushString, setFunctions } from "./fengari.ts";
 
 /** Scratch space for LuaBitOp's conversion trick (one double, read back as two int32). */
 const scratch = new Float64Array(1);
@@ -81,9 +81,6 @@ export function openBit(L: LuaState): void {
     tohex,
   };
   lua.lua_newtable(L);
-  for (const [name, f] of Object.entries(functions)) {
-    lua.lua_pushcfunction(L, f);
-    lua.lua_setfield(L, -2, literal(name));
-  }
+  setFunctions(L, functions);
   lua.lua_setglobal(L, literal("bit"));
 }

@@ -14,6 +14,7 @@ import {
   type LuaState,
   pushString,
   raiseError,
+  setFunctions,
   toKacheString,
 } from "./fengari.ts";
 
@@ -380,10 +381,7 @@ function decode(L: LuaState): number {
 /** Registers the global `cjson` table. */
 export function openCjson(L: LuaState): void {
   lua.lua_newtable(L);
-  lua.lua_pushcfunction(L, encode);
-  lua.lua_setfield(L, -2, literal("encode"));
-  lua.lua_pushcfunction(L, decode);
-  lua.lua_setfield(L, -2, literal("decode"));
+  setFunctions(L, { encode, decode });
   lua.lua_pushlightuserdata(L, JSON_NULL);
   lua.lua_setfield(L, -2, literal("null"));
   pushString(L, "2.1.0");

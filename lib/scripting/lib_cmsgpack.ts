@@ -16,6 +16,7 @@ import {
   type LuaState,
   pushString,
   raiseError,
+  setFunctions,
   toKacheString,
 } from "./fengari.ts";
 
@@ -324,14 +325,12 @@ function unpackLimited(L: LuaState, limitIndex: number): number {
 /** Registers the global `cmsgpack` table. */
 export function openCmsgpack(L: LuaState): void {
   lua.lua_newtable(L);
-  lua.lua_pushcfunction(L, pack);
-  lua.lua_setfield(L, -2, literal("pack"));
-  lua.lua_pushcfunction(L, unpack);
-  lua.lua_setfield(L, -2, literal("unpack"));
-  lua.lua_pushcfunction(L, (state: LuaState) => unpackLimited(state, 0));
-  lua.lua_setfield(L, -2, literal("unpack_one"));
-  lua.lua_pushcfunction(L, (state: LuaState) => unpackLimited(state, 2));
-  lua.lua_setfield(L, -2, literal("unpack_limit"));
+  setFunctions(L, {
+    pack,
+    unpack,
+    unpack_one: (state: LuaState) => unpackLimited(state, 0),
+    unpack_limit: (state: LuaState) => unpackLimited(state, 2),
+  });
   pushString(L, "lua-cmsgpack 0.4.0");
   lua.lua_setfield(L, -2, literal("_VERSION"));
   lua.lua_setglobal(L, literal("cmsgpack"));

@@ -18,6 +18,7 @@ import {
   type LuaState,
   pushString,
   raiseError,
+  setFunctions,
   toKacheString,
 } from "./fengari.ts";
 
@@ -298,11 +299,6 @@ function size(L: LuaState): number {
 /** Registers the global `struct` table. */
 export function openStruct(L: LuaState): void {
   lua.lua_newtable(L);
-  lua.lua_pushcfunction(L, pack);
-  lua.lua_setfield(L, -2, literal("pack"));
-  lua.lua_pushcfunction(L, unpack);
-  lua.lua_setfield(L, -2, literal("unpack"));
-  lua.lua_pushcfunction(L, size);
-  lua.lua_setfield(L, -2, literal("size"));
+  setFunctions(L, { pack, unpack, size });
   lua.lua_setglobal(L, literal("struct"));
 }

@@ -14,6 +14,7 @@ import {
   lua,
   type LuaState,
   pushString,
+  raiseError,
   toKacheString,
 } from "./fengari.ts";
 
@@ -120,5 +121,26 @@ export function stringFormat(L: LuaState): number {
     else lua.lua_pushvalue(L, i);
   }
   lua.lua_call(L, top, 1);
+  return 1;
+}
+
+/** fengari's longest string (its lengths are 32-bit). */
+const MAX_STRING = 2 ** 31 - 1;
+
+/**
+ * Lua 5.1's `string.rep(s, n)`: no separator argument (a third one is
+ * ignored), `n` truncated, and errors located at the calling script line.
+ */
+export function stringRep(L: LuaState): number {
+  const text = lauxlib.luaL_checklstring(L, 1) as Uint8Array;
+  const count = Math.trunc(lauxlib.luaL_checknumber(L, 2) as number);
+  if (count <= 0 || text.length === 0) {
+    pushString(L, "");
+    return 1;
+  }
+  if (text.length * count > MAX_STRING) return raiseError(L, "resulting string too large");
+  const out = new Uint8Array(text.length * count);
+  for (let i = 0; i < count; i++) out.set(text, i * text.length);
+  lua.lua_pushlstring(L, out, out.length);
   return 1;
 }

@@ -34,7 +34,7 @@ import { openBit } from "./lib_bit.ts";
 import { openCjson } from "./lib_cjson.ts";
 import { openCmsgpack } from "./lib_cmsgpack.ts";
 import { openStruct } from "./lib_struct.ts";
-import { stringFormat } from "./lua_format.ts";
+import { stringFormat, stringRep } from "./lua_format.ts";
 
 /** Redis checks for timeouts every 100000 instructions (luaCallFunction). */
 export const HOOK_INSTRUCTIONS = 100_000;
@@ -155,10 +155,6 @@ const LUA51_COMPATIBILITY = "unpack = table.unpack\n" +
   "math.tanh = function(x) local a, b = math.exp(x), math.exp(-x) " +
   "return (a - b) / (a + b) end\n" +
   "string.gfind = string.gmatch\n" +
-  // Lua 5.1's string.rep has no separator argument, so a third one is ignored.
-  "local rep, floor, ceil = string.rep, math.floor, math.ceil\n" +
-  "string.rep = function(s, n) n = tonumber(n) or n " +
-  "if type(n) == 'number' then n = n >= 0 and floor(n) or ceil(n) end return rep(s, n) end\n" +
   // Redis's pcall hands back the message of an error table (redis.call's errors), not the table.
   "local rawpcall = pcall\n" +
   "local function unwrap(ok, ...) if ok then return true, ... end local e = ... " +
@@ -232,6 +228,8 @@ export class LuaVm {
     lua.lua_getfield(L, -1, literal("format"));
     lua.lua_pushcclosure(L, stringFormat, 1);
     lua.lua_setfield(L, -2, literal("format"));
+    lua.lua_pushcfunction(L, stringRep);
+    lua.lua_setfield(L, -2, literal("rep"));
     lua.lua_pop(L, 1);
     pushString(L, "Lua 5.1");
     lua.lua_setglobal(L, literal("_VERSION"));

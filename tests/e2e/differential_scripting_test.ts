@@ -130,6 +130,7 @@ const SCRIPTS: readonly string[][] = [
   ["EVAL", "return cjson.decode('\"a\\\\qb\"')", "0"],
   ["EVAL", "return cjson.decode('[1] 2')", "0"],
   ["EVAL", "return string.rep('ab', 2.7, ',')", "0"],
+  ["EVAL", "return string.rep('x', -1) .. string.rep('', 5) .. string.rep('ab', '2')", "0"],
   [
     "EVAL",
     "return {string.sub('abcdef', 2.7, 4.2), string.char(65.9), string.sub('abc', '2'), " +
