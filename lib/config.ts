@@ -717,7 +717,8 @@ export class Config {
  * them, so Debian's stock redis.conf starts, but they are not settings:
  * CONFIG GET does not list them and CONFIG SET refuses them, and
  * `kache serve` names the ones it met in one startup warning. A name that
- * is also in {@link CONFIG_PARAMETERS} is a setting: that entry wins.
+ * is also in {@link CONFIG_PARAMETERS} is a setting and is left out, so
+ * implementing one is only adding its entry there.
  */
 export const NO_EFFECT_DIRECTIVES: ReadonlySet<string> = new Set([
   "acl-pubsub-default",
@@ -859,7 +860,7 @@ export const NO_EFFECT_DIRECTIVES: ReadonlySet<string> = new Set([
   "tls-session-cache-timeout",
   "tls-session-caching",
   "user",
-]);
+].filter((name) => findConfigParameter(name) === undefined));
 
 /**
  * Splits a config file into `[name, ...values]` lines, as redis-server reads

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseServeArguments, type ServeArguments } from "../../cli/serve_args.ts";
-import { Config } from "../../lib/config.ts";
+import { Config, findConfigParameter, NO_EFFECT_DIRECTIVES } from "../../lib/config.ts";
 
 /** A readFile over an in-memory set of files; anything else is "not found". */
 function filesystem(files: Record<string, string>): (path: string) => string {
@@ -215,4 +215,12 @@ Deno.test("Config takes Debian's process directives at startup and refuses them 
     assert.equal(config.set(name!, value!, { startup: true }), undefined, name);
     assert.match(config.set(name!, value!, { startup: false })!, /can't set immutable config/);
   }
+});
+
+Deno.test("NO_EFFECT_DIRECTIVES leaves out every name Kache implements", () => {
+  for (const name of NO_EFFECT_DIRECTIVES) {
+    assert.equal(findConfigParameter(name), undefined, name);
+  }
+  assert.ok(NO_EFFECT_DIRECTIVES.has("jemalloc-bg-thread"));
+  assert.ok(!NO_EFFECT_DIRECTIVES.has("hz"));
 });
