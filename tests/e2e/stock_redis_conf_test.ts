@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { spawnLogged } from "../support/child_process.ts";
 import { requireTool } from "../support/redis_process.ts";
-import { freePort, MAIN } from "../support/server_process.ts";
+import { freePort, MAIN, startServer } from "../support/server_process.ts";
 
 const STOCK_CONF = "/etc/redis/redis.conf";
 
@@ -95,4 +95,19 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+// 192.0.2.1 is TEST-NET-1 (RFC 5737): no host has it, so binding it fails with EADDRNOTAVAIL.
+Deno.test("bind skips a -prefixed address the host does not have and refuses a plain one", async () => {
+  const server = await startServer(["--bind", "127.0.0.1 -192.0.2.1"]);
+  try {
+    assert.match(server.output(), /Could not bind optional address 192\.0\.2\.1/);
+    assert.equal(await redisCli(["-p", String(server.respPort), "PING"]), "PONG");
+  } finally {
+    await server.stop();
+  }
+  await assert.rejects(
+    startServer(["--bind", "127.0.0.1 192.0.2.1"]),
+    /Cannot start: Cannot assign requested address/,
+  );
 });
