@@ -6,12 +6,17 @@
  *
  * @module
  */
-import { findConfigParameter, parseConfigFile } from "../lib/config.ts";
+import { findConfigParameter, NO_EFFECT_DIRECTIVES, parseConfigFile } from "../lib/config.ts";
+
+/** How deep `include` may nest: a file including itself is refused, not followed forever. */
+const MAX_INCLUDE_DEPTH = 16;
 
 export interface ServeArguments {
   /** Settings in the order they apply: config file lines first, then flags. */
   readonly settings: readonly (readonly [name: string, value: string])[];
   readonly configFile?: string;
+  /** Redis directives met that have no effect in Kache, in first-seen order (for one warning). */
+  readonly noEffect: readonly string[];
   readonly help: boolean;
 }
 
@@ -26,23 +31,14 @@ export function parseServeArguments(
   const settings: [string, string][] = [];
   let index = 0;
   let configFile: string | undefined;
-  if (args.includes("--help") || args.includes("-h")) return { settings, help: true };
+  const noEffect = new Set<string>();
+  if (args.includes("--help") || args.includes("-h")) {
+    return { settings, noEffect: [], help: true };
+  }
   if (args[0] !== undefined && !args[0].startsWith("--")) {
     configFile = args[0];
-    let text: string;
-    try {
-      text = readFile(configFile);
-    } catch (cause) {
-      return { error: `Cannot read config file "${configFile}": ${(cause as Error).message}` };
-    }
-    const parsed = parseConfigFile(text);
-    if ("error" in parsed) return { error: `Bad config file "${configFile}": ${parsed.error}` };
-    for (const [name, ...values] of parsed.lines) {
-      if (findConfigParameter(name!) === undefined) {
-        return { error: `Bad config file "${configFile}": unknown setting "${name}"` };
-      }
-      settings.push([name!.toLowerCase(), values.join(" ")]);
-    }
+    const problem = readConfigFile(configFile, readFile, { settings, noEffect }, 0);
+    if (problem !== undefined) return { error: problem };
     index = 1;
   }
   while (index < args.length) {
@@ -59,11 +55,54 @@ export function parseServeArguments(
     }
     index++;
     while (index < args.length && !args[index]!.startsWith("--")) values.push(args[index++]!);
-    if (findConfigParameter(name) === undefined) {
-      return { error: `Unknown setting "--${name}". Run "kache serve --help" for the list.` };
-    }
     if (values.length === 0) return { error: `Setting "--${name}" needs a value` };
-    settings.push([name.toLowerCase(), values.join(" ")]);
+    const lower = name.toLowerCase();
+    if (findConfigParameter(name) !== undefined) settings.push([lower, values.join(" ")]);
+    else if (NO_EFFECT_DIRECTIVES.has(lower)) noEffect.add(lower);
+    else return { error: `Unknown setting "--${name}". Run "kache serve --help" for the list.` };
   }
-  return { settings, configFile, help: false };
+  return { settings, configFile, noEffect: [...noEffect], help: false };
+}
+
+/**
+ * Reads one config file into `into`, following `include` lines where they
+ * stand (a path relative to the working directory, as redis-server reads it),
+ * so later lines override earlier ones. Returns an error message.
+ */
+function readConfigFile(
+  path: string,
+  readFile: (path: string) => string,
+  into: { settings: [string, string][]; noEffect: Set<string> },
+  depth: number,
+): string | undefined {
+  if (depth > MAX_INCLUDE_DEPTH) {
+    return `Bad config file "${path}": include nested more than ${MAX_INCLUDE_DEPTH} deep`;
+  }
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (cause) {
+    return `Cannot read config file "${path}": ${(cause as Error).message}`;
+  }
+  const parsed = parseConfigFile(text);
+  if ("error" in parsed) return `Bad config file "${path}": ${parsed.error}`;
+  for (const [name, ...values] of parsed.lines) {
+    const lower = name!.toLowerCase();
+    if (lower === "include") {
+      if (values.length !== 1) return `Bad config file "${path}": include takes one file`;
+      const problem = readConfigFile(values[0]!, readFile, into, depth + 1);
+      if (problem !== undefined) return problem;
+    } else if (lower === "loadmodule") {
+      return `Bad config file "${path}": Kache cannot load Redis modules ("loadmodule ${
+        values.join(" ")
+      }")`;
+    } else if (findConfigParameter(lower) !== undefined) {
+      into.settings.push([lower, values.join(" ")]);
+    } else if (NO_EFFECT_DIRECTIVES.has(lower)) {
+      into.noEffect.add(lower);
+    } else {
+      return `Bad config file "${path}": unknown setting "${name}"`;
+    }
+  }
+  return undefined;
 }

@@ -78,7 +78,6 @@ export type ShutdownSave = "default" | "save" | "nosave";
 
 /** Redis waits this long after a failed BGSAVE before the save rules try again. */
 const BGSAVE_RETRY_SECONDS = 5;
-const CRON_MILLISECONDS = 100;
 
 interface RunningSnapshot {
   readonly job: BackgroundSnapshot;
@@ -240,9 +239,22 @@ export class Persistence {
     if (this.#host.config.boolean("appendonly") && this.#aof === undefined) this.#createAof();
   }
 
-  /** Starts the cron (save rules, automatic rewrites, the everysec fsync). */
+  /**
+   * Starts the cron (save rules, automatic rewrites, the everysec fsync),
+   * `hz` times a second as Redis's serverCron checks them; CONFIG SET hz
+   * restarts it at the new pace.
+   */
   start(): void {
-    this.#cron ??= setInterval(() => this.#tick(), CRON_MILLISECONDS);
+    if (this.#cron !== undefined) return;
+    this.#startCron();
+    this.#host.config.onChange((name) => {
+      if (name === "hz" && this.#cron !== undefined) this.#startCron();
+    });
+  }
+
+  #startCron(): void {
+    clearInterval(this.#cron);
+    this.#cron = setInterval(() => this.#tick(), 1000 / this.#host.config.number("hz"));
   }
 
   /** The connection's beforeBatch: marks where the batch's AOF bytes begin. */

@@ -77,6 +77,8 @@ export class KacheServer {
   /** Times out clients blocked in BLPOP and friends. */
   readonly #blockingTimer = new BlockingTimer(this.commands.blocking);
   #housekeeping: ReturnType<typeof setInterval> | undefined;
+  /** The `unixsocket` file this server created, removed again at shutdown. */
+  #unixSocketPath: string | undefined;
   #nextClientId = 1;
   #stopping: Promise<void> | undefined;
   /** client-output-buffer-limit, parsed once per change rather than per message. */
@@ -202,7 +204,8 @@ export class KacheServer {
 
   /** Binds the configured ports and starts accepting; returns the ports bound. */
   listen(): ListeningPorts {
-    const hostnames = this.config.string("bind").split(/\s+/).filter(Boolean);
+    const addresses = parseBindAddresses(this.config.string("bind"));
+    const hostnames = addresses.map((address) => address.hostname);
     const exposed = hostnames.filter((hostname) => !isLoopbackName(hostname));
     if (
       exposed.length > 0 && this.config.boolean("protected-mode") &&
@@ -219,26 +222,83 @@ export class KacheServer {
     const ports: { resp?: number; kache?: number; tls?: number } = {};
     // RESP over TLS: the same wire and connection loop; the handshake runs on the first read.
     if (tls !== undefined) {
-      for (const hostname of hostnames) {
-        const listener = listenTls(hostname, ports.tls ?? tls.port, tls);
-        ports.tls = (listener.addr as Deno.NetAddr).port;
-        this.#listeners.push(listener);
-        this.#acceptLoops.push(this.#accept(listener, "resp"));
-      }
+      ports.tls = this.#bindEach(
+        addresses,
+        "resp",
+        (hostname, port) => listenTls(hostname, port ?? tls.port, tls),
+      );
       this.log.notice(`RESP over TLS on port ${ports.tls}`);
     }
     for (const wire of ["resp", "kache"] as const) {
-      const port = this.config.number(wire === "resp" ? "port" : "kache-port");
-      if (port === 0) continue;
-      for (const hostname of hostnames) {
-        const listener = Deno.listen({ hostname, port: ports[wire] ?? port, transport: "tcp" });
-        ports[wire] = (listener.addr as Deno.NetAddr).port;
-        this.#listeners.push(listener);
-        this.#acceptLoops.push(this.#accept(listener, wire));
-      }
+      const configured = this.config.number(wire === "resp" ? "port" : "kache-port");
+      if (configured === 0) continue;
+      ports[wire] = this.#bindEach(
+        addresses,
+        wire,
+        (hostname, port) => Deno.listen({ hostname, port: port ?? configured, transport: "tcp" }),
+      );
     }
-    this.#housekeeping = setInterval(() => this.#closeIdleClients(), 1000);
+    const unixPath = this.config.string("unixsocket");
+    if (unixPath !== "") this.#listenUnix(unixPath);
+    this.#startHousekeeping();
+    this.config.onChange((name) => {
+      if (name === "hz") this.#startHousekeeping();
+    });
     return ports;
+  }
+
+  /**
+   * Listens on every bound address with one port (the first listener's, so port 0 picks one
+   * ephemeral port for all) and starts accepting; returns that port.
+   */
+  #bindEach(
+    addresses: { hostname: string; optional: boolean }[],
+    wire: WireProtocol,
+    listen: (hostname: string, port: number | undefined) => Deno.Listener,
+  ): number | undefined {
+    let bound: number | undefined;
+    for (const { hostname, optional } of addresses) {
+      let listener: Deno.Listener;
+      try {
+        listener = listen(hostname, bound);
+      } catch (cause) {
+        // `bind -::1`: Redis skips an optional address the host does not have (no IPv6).
+        if (!optional || !isAddressUnavailable(cause)) throw cause;
+        this.log.warning(`Could not bind optional address ${hostname}: ${cause}`);
+        continue;
+      }
+      bound = (listener.addr as Deno.NetAddr).port;
+      this.#listeners.push(listener);
+      this.#acceptLoops.push(this.#accept(listener, wire));
+    }
+    return bound;
+  }
+
+  /** RESP on a Unix socket, as redis.conf's `unixsocket`; a stale file from a crash is replaced. */
+  #listenUnix(path: string): void {
+    try {
+      Deno.removeSync(path);
+    } catch {
+      // No stale socket.
+    }
+    const listener = Deno.listen({ transport: "unix", path });
+    const permissions = this.config.number("unixsocketperm");
+    if (permissions !== 0) Deno.chmodSync(path, permissions);
+    this.#unixSocketPath = path;
+    this.#listeners.push(listener);
+    this.#acceptLoops.push(this.#accept(listener, "resp"));
+  }
+
+  /**
+   * Redis's serverCron runs `hz` times a second; here its one periodic job
+   * is closing clients idle past `timeout`, so `hz` sets how promptly that happens.
+   */
+  #startHousekeeping(): void {
+    clearInterval(this.#housekeeping);
+    this.#housekeeping = setInterval(
+      () => this.#closeIdleClients(),
+      1000 / this.config.number("hz"),
+    );
   }
 
   /** Bytes the clients' buffers hold beyond their base: input buffers and unsent output. */
@@ -275,6 +335,13 @@ export class KacheServer {
     this.#expiry.stop();
     this.#blockingTimer.stop();
     clearInterval(this.#housekeeping);
+    if (this.#unixSocketPath !== undefined) {
+      try {
+        Deno.removeSync(this.#unixSocketPath);
+      } catch {
+        // Already gone.
+      }
+    }
     for (const connection of this.#connections) connection.closeWhenIdle();
     const drained = Promise.all([...this.#connectionLoops]);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -306,25 +373,32 @@ export class KacheServer {
       }
       if (pause !== 0) this.log.notice("Accepting connections again");
       pause = 0;
-      this.#open(conn as Deno.TcpConn, wire);
+      this.#open(conn, wire);
     }
   }
 
-  #open(conn: Deno.TcpConn, wireName: WireProtocol): void {
-    const peer = conn.remoteAddr as Deno.NetAddr;
-    this.log.verbose(`Accepted ${peer.hostname}:${peer.port}`);
+  #open(conn: Deno.Conn, wireName: WireProtocol): void {
     if (this.#connections.size >= this.config.number("maxclients")) {
       this.#refuse(conn, wireName, "ERR max number of clients reached");
       return;
     }
-    try {
-      conn.setNoDelay(true);
-    } catch {
-      // The peer may already be gone; the read loop will notice.
+    if (conn.remoteAddr.transport === "tcp") {
+      try {
+        (conn as Deno.TcpConn).setNoDelay(true);
+      } catch {
+        // The peer may already be gone; the read loop will notice.
+      }
     }
-    const remote = conn.remoteAddr as Deno.NetAddr;
-    const local = conn.localAddr as Deno.NetAddr;
-    const loopback = isLoopbackAddress(remote.hostname);
+    const local = describeAddress(conn.localAddr);
+    // A Unix socket peer has no name of its own: Redis shows the socket's path for both.
+    const remote = conn.remoteAddr.transport === "tcp" ? describeAddress(conn.remoteAddr) : local;
+    // A Unix socket client is on this host, as Redis counts it for protected mode.
+    const loopback = conn.remoteAddr.transport === "unix" || isLoopbackAddress(remote.hostname);
+    this.log.verbose(
+      conn.remoteAddr.transport === "unix"
+        ? `Accepted connection to ${remote.hostname}`
+        : `Accepted ${remote.hostname}:${remote.port}`,
+    );
     // Checked per connection as Redis does, so CONFIG SET requirepass '' cannot open the port.
     const passwordSet = this.config.string("requirepass") !== "";
     if (
@@ -400,7 +474,7 @@ export class KacheServer {
   }
 
   /** Answers one error and closes, without ever reading from the connection. */
-  #refuse(conn: Deno.TcpConn, wireName: WireProtocol, message: string): void {
+  #refuse(conn: Deno.Conn, wireName: WireProtocol, message: string): void {
     this.state.rejectedConnections++;
     const bytes = wireName === "kache"
       ? encodeKacheError(message)
@@ -424,6 +498,35 @@ export class KacheServer {
       }
     }
   }
+}
+
+/** Redis's wildcard `bind` names: every IPv4 address, every IPv6 address. */
+const WILDCARDS: Record<string, string> = { "*": "0.0.0.0", "::*": "::" };
+
+/**
+ * `bind 127.0.0.1 -::1`: a leading `-` marks an address skipped when the
+ * host lacks it; `* -::*` is Redis's "every address".
+ */
+export function parseBindAddresses(text: string): { hostname: string; optional: boolean }[] {
+  return text.split(/\s+/).filter(Boolean).map((word) => {
+    const optional = word.startsWith("-");
+    const name = optional ? word.slice(1) : word;
+    return { hostname: WILDCARDS[name] ?? name, optional };
+  });
+}
+
+/** Redis skips an optional address on EADDRNOTAVAIL (and on EAFNOSUPPORT, no IPv6 at all). */
+function isAddressUnavailable(cause: unknown): boolean {
+  return cause instanceof Deno.errors.AddrNotAvailable ||
+    /Address family not supported|Cannot assign requested address/.test(String(cause));
+}
+
+/** CLIENT LIST's `addr`/`laddr` parts; a Unix socket client is `path:0`, as in Redis. */
+function describeAddress(addr: Deno.Addr): { hostname: string; port: number } {
+  if (addr.transport === "tcp" || addr.transport === "udp") {
+    return { hostname: addr.hostname, port: addr.port };
+  }
+  return { hostname: (addr as Deno.UnixAddr).path ?? "", port: 0 };
 }
 
 /** A `bind` name that only loopback clients can reach. */

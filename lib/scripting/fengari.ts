@@ -17,10 +17,8 @@
  *
  * @module
  */
-import * as fengari from "fengari";
-import lobject from "fengari/src/lobject.js";
-import lstring from "fengari/src/lstring.js";
-import lvm from "fengari/src/lvm.js";
+// Vendored as one bundle (vendor/fengari/README.md): the server needs nothing from npm.
+import { fengari, lobject, lstring, lvm } from "../../vendor/fengari/fengari.js";
 import { bytesToString, stringToBytes } from "../bytes.ts";
 
 export const lua = fengari.lua;

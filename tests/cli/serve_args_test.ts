@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseServeArguments, type ServeArguments } from "../../cli/serve_args.ts";
-import { Config } from "../../lib/config.ts";
+import { Config, findConfigParameter, NO_EFFECT_DIRECTIVES } from "../../lib/config.ts";
 
 /** A readFile over an in-memory set of files; anything else is "not found". */
 function filesystem(files: Record<string, string>): (path: string) => string {
@@ -29,6 +29,7 @@ Deno.test("parseServeArguments with no arguments gives no settings", () => {
   assert.deepEqual(parseServeArguments([], NO_FILES), {
     settings: [],
     configFile: undefined,
+    noEffect: [],
     help: false,
   });
 });
@@ -37,6 +38,7 @@ Deno.test("parseServeArguments reads --name value pairs in order", () => {
   assert.deepEqual(parsed(["--port", "7000", "--kache-port", "7001", "--loglevel", "debug"]), {
     settings: [["port", "7000"], ["kache-port", "7001"], ["loglevel", "debug"]],
     configFile: undefined,
+    noEffect: [],
     help: false,
   });
 });
@@ -143,4 +145,82 @@ Deno.test("parseServeArguments answers help for --help or -h anywhere", () => {
   assert.equal(parsed(["--port", "1", "--help"]).help, true);
   // Help wins before the file is read.
   assert.equal(parsed(["missing.conf", "--help"]).help, true);
+});
+
+Deno.test("parseServeArguments accepts Redis directives without effect and names each once", () => {
+  const result = parsed(["redis.conf", "--io-threads", "4"], {
+    "redis.conf":
+      "tcp-keepalive 300\nbind 127.0.0.1 -::1\ntcp-keepalive 60\njemalloc-bg-thread yes\n",
+  });
+  assert.deepEqual(result.settings, [["bind", "127.0.0.1 -::1"]]);
+  assert.deepEqual(result.noEffect, ["tcp-keepalive", "jemalloc-bg-thread", "io-threads"]);
+});
+
+Deno.test("parseServeArguments follows include where it stands, so later lines override", () => {
+  const result = parsed(["main.conf"], {
+    "main.conf": "port 7000\ninclude /etc/extra.conf\nloglevel warning\n",
+    "/etc/extra.conf": "port 7001\nloglevel debug\nset-proc-title yes\n",
+  });
+  assert.deepEqual(result.settings, [
+    ["port", "7000"],
+    ["port", "7001"],
+    ["loglevel", "debug"],
+    ["loglevel", "warning"],
+  ]);
+  assert.deepEqual(result.noEffect, ["set-proc-title"]);
+});
+
+Deno.test("parseServeArguments refuses a missing include and an include loop", () => {
+  assert.match(
+    failure(["a.conf"], { "a.conf": "include b.conf\n" }),
+    /Cannot read config file "b.conf"/,
+  );
+  assert.match(
+    failure(["a.conf"], { "a.conf": "include a.conf\n" }),
+    /include nested more than 16 deep/,
+  );
+});
+
+Deno.test("parseServeArguments refuses loadmodule: a module Kache cannot load is not ignorable", () => {
+  assert.match(
+    failure(["a.conf"], { "a.conf": "loadmodule /usr/lib/redis/modules/x.so\n" }),
+    /cannot load Redis modules/,
+  );
+});
+
+Deno.test("parseServeArguments still refuses a name Redis does not know either", () => {
+  assert.match(failure(["a.conf"], { "a.conf": "no-such-thing 1\n" }), /unknown setting/);
+  assert.match(failure(["--no-such-thing", "1"]), /Unknown setting "--no-such-thing"/);
+});
+
+Deno.test("Config reads unixsocketperm as octal and shows it back in octal", () => {
+  const config = new Config();
+  assert.equal(config.set("unixsocketperm", "770", { startup: true }), undefined);
+  assert.equal(config.number("unixsocketperm"), 0o770);
+  assert.deepEqual(config.get((name) => name === "unixsocketperm"), [["unixsocketperm", "770"]]);
+  assert.match(config.set("unixsocketperm", "778", { startup: true })!, /octal/);
+});
+
+Deno.test("Config takes Debian's process directives at startup and refuses them at run time", () => {
+  const config = new Config();
+  for (
+    const [name, value] of [
+      ["daemonize", "yes"],
+      ["supervised", "systemd"],
+      ["pidfile", "/run/redis/redis-server.pid"],
+      ["logfile", "/var/log/redis/redis-server.log"],
+      ["databases", "16"],
+    ]
+  ) {
+    assert.equal(config.set(name!, value!, { startup: true }), undefined, name);
+    assert.match(config.set(name!, value!, { startup: false })!, /can't set immutable config/);
+  }
+});
+
+Deno.test("NO_EFFECT_DIRECTIVES leaves out every name Kache implements", () => {
+  for (const name of NO_EFFECT_DIRECTIVES) {
+    assert.equal(findConfigParameter(name), undefined, name);
+  }
+  assert.ok(NO_EFFECT_DIRECTIVES.has("jemalloc-bg-thread"));
+  assert.ok(!NO_EFFECT_DIRECTIVES.has("hz"));
 });
