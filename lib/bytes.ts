@@ -13,9 +13,6 @@ import { Buffer } from "node:buffer";
 const NATIVE_COPY_MIN = 64;
 const UTF8 = new TextEncoder();
 
-/** Up to this length JS beats the native call's fixed cost (keys and small values). */
-const SHORT_STRING = 12;
-
 /** The Buffer view last used for decoding: reusing it saves creating one per string. */
 let cachedView: Buffer | undefined;
 
@@ -27,15 +24,36 @@ function bufferView(bytes: Uint8Array): Buffer {
 
 /** Decodes `bytes[start, end)` into a one-byte string. */
 export function bytesToString(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  const length = end - start;
-  if (length <= SHORT_STRING) {
-    // One fromCharCode call over a small array: ~70 ns for 8 bytes, half of the native call.
-    const codes = new Array<number>(length);
-    for (let i = 0; i < length; i++) codes[i] = bytes[start + i]!;
-    return String.fromCharCode.apply(null, codes);
-  }
+  // Keys and small values: fromCharCode with the bytes as arguments builds the string with no
+  // temporary array (16 bytes: 33 ns against 83 through an array and 90 through the native
+  // latin1 call, which is the faster one above that).
+  if (end - start <= 16) return shortString(bytes, start, end);
   const offset = bytes.byteOffset;
   return bufferView(bytes).toString("latin1", offset + start, offset + end);
+}
+
+/** `b[s, e)` as a string, for at most 16 bytes (one case per length, so no array is built). */
+// deno-fmt-ignore
+function shortString(b: Uint8Array, s: number, e: number): string {
+  switch (e - s) {
+    case 1: return String.fromCharCode(b[s]!);
+    case 2: return String.fromCharCode(b[s]!, b[s + 1]!);
+    case 3: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!);
+    case 4: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
+    case 5: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!);
+    case 6: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!);
+    case 7: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!);
+    case 8: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!);
+    case 9: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!);
+    case 10: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!);
+    case 11: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!);
+    case 12: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!);
+    case 13: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!);
+    case 14: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!);
+    case 15: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!);
+    case 16: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!);
+    default: return "";
+  }
 }
 
 /** Encodes a one-byte string into new bytes. */
@@ -70,4 +88,29 @@ export function utf8ToBinary(text: string): string {
 /** A one-byte string holding UTF-8 bytes back to text, for display. */
 export function binaryToUtf8(binary: string): string {
   return Buffer.from(binary, "latin1").toString("utf8");
+}
+
+/** Slots of the {@link commandName} cache; a power of two. */
+const NAME_SLOTS = 256;
+const nameCache: (string | undefined)[] = new Array(NAME_SLOTS);
+
+/**
+ * `bytes[start, end)` as a string like {@link bytesToString}, but a name seen
+ * before comes back as the same string: a request's command name then costs no
+ * allocation, and its hash, kept on the string by the first table lookup, is
+ * not computed again. Names longer than 16 bytes are not cached.
+ */
+export function commandName(bytes: Uint8Array, start: number, end: number): string {
+  const length = end - start;
+  if (length > 16) return bytesToString(bytes, start, end);
+  let hash = length;
+  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + bytes[i]!) | 0;
+  const slot = (hash ^ (hash >>> 8)) & (NAME_SLOTS - 1);
+  const cached = nameCache[slot];
+  if (cached !== undefined && cached.length === length) {
+    let i = 0;
+    while (i < length && cached.charCodeAt(i) === bytes[start + i]) i++;
+    if (i === length) return cached;
+  }
+  return nameCache[slot] = shortString(bytes, start, end);
 }

@@ -85,8 +85,20 @@ export interface KeyspaceObserver {
  * the statistics and who is told about changes (see the module comment).
  */
 export class KeyspaceShared {
+  /**
+   * Held in a typed array: a millisecond time does not fit a small integer,
+   * and V8 boxes such a number in a new 16-byte heap object on each store
+   * to a field (every command sets "now").
+   */
+  readonly #now = new Float64Array(1);
   /** "Now" in Unix milliseconds for the command being run; set by the dispatcher. */
-  now = 0;
+  get now(): number {
+    return this.#now[0]!;
+  }
+
+  set now(milliseconds: number) {
+    this.#now[0] = milliseconds;
+  }
   /** Changes since the last save, as Redis's `server.dirty`. */
   dirty = 0;
   /** Keys removed by expiry since start, for INFO's `expired_keys`. */
@@ -174,6 +186,14 @@ export class Keyspace {
   #scanIndex = new ScanIndex();
   /** Running estimate of the data's heap bytes, LFU counters aside (see {@link Keyspace.usedMemory}). */
   #usedBytes = 0;
+  /**
+   * The last lookup: its key, "now" at the time and the raw value found. Any
+   * change to the data forgets it ({@link Keyspace.modified} and every removal).
+   */
+  #lastKey: string | undefined;
+  /** A typed array, not a field, for the reason given at {@link KeyspaceShared.now}. */
+  readonly #lastNow = new Float64Array(1);
+  #lastValue: Value | undefined;
   /** Where {@link Keyspace.nextKey} resumes; a `Map` iterator survives inserts and deletes. */
   #keyCursor: Iterator<string> | undefined;
   /** Where {@link Keyspace.nextVolatileKey} resumes in the TTL heap. */
@@ -260,7 +280,17 @@ export class Keyspace {
 
   /** The live value of `key`, or undefined (an expired key is removed on the spot). */
   get(key: string): Value | undefined {
-    const value = this.#values.get(key);
+    let value: Value | undefined;
+    // The same key again in the same millisecond with no change between (a read command's
+    // hit/miss count, then its handler): the answer is known, without a second hash lookup.
+    if (key === this.#lastKey && this.shared.now === this.#lastNow[0]) {
+      value = this.#lastValue;
+    } else {
+      value = this.#values.get(key);
+      this.#lastKey = key;
+      this.#lastNow[0] = this.shared.now;
+      this.#lastValue = value;
+    }
     if (value === undefined) return undefined;
     // Checking the heap only when TTLs exist keeps TTL-free workloads at one map lookup.
     if (this.#ttl.size !== 0 && this.#expireIfDue(key)) return undefined;
@@ -315,6 +345,7 @@ export class Keyspace {
     }
     const previous = this.#values.get(key);
     this.#values.set(key, value);
+    this.#lastKey = undefined;
     this.#account(key, previous, value);
     if (created) shared.observer?.created?.(key, this);
     this.modified(key);
@@ -329,6 +360,7 @@ export class Keyspace {
       return;
     }
     const previous = this.#values.get(key);
+    this.#lastKey = undefined;
     if (previous !== collection) {
       this.#values.set(key, collection);
       if (previous === undefined && this.shared.reportNewKeys) {
@@ -353,6 +385,7 @@ export class Keyspace {
 
   /** Records a change made in place (a sorted set edited by a command). */
   modified(key: string): void {
+    this.#lastKey = undefined;
     const shared = this.shared;
     shared.dirty++;
     shared.observer?.modified(key, this);
@@ -474,6 +507,7 @@ export class Keyspace {
     this.snapshotHook?.beforeFlush();
     const changed = this.#values.size;
     this.#values = new Map();
+    this.#lastKey = undefined;
     this.#ttl = new TtlHeap();
     this.#scanIndex = new ScanIndex();
     this.#usedBytes = 0;
@@ -495,6 +529,7 @@ export class Keyspace {
     const values = this.#values;
     this.#values = other.#values;
     other.#values = values;
+    this.#lastKey = other.#lastKey = undefined;
     const ttl = this.#ttl;
     this.#ttl = other.#ttl;
     other.#ttl = ttl;
@@ -605,6 +640,7 @@ export class Keyspace {
 
   /** Takes a key just removed from the map out of the total, the TTL heap and the LFU counters. */
   #forget(key: string, value: Value): void {
+    this.#lastKey = undefined;
     this.#scanIndex.delete(key);
     this.#usedBytes -= keyEntryBytes(key) + countedBytes(value);
     if (this.#ttl.delete(key)) this.#usedBytes -= TTL_ENTRY_BYTES;
@@ -628,6 +664,7 @@ export class Keyspace {
   #removeExpired(key: string): void {
     const value = this.#values.get(key);
     this.#values.delete(key);
+    this.#lastKey = undefined;
     this.#usedBytes -= TTL_ENTRY_BYTES;
     if (value !== undefined) this.#forget(key, value);
     const shared = this.shared;

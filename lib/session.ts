@@ -54,8 +54,16 @@ export class Session implements Subscriber {
   watchTouched = false;
   /** The connection closes once the current reply is written (QUIT, CLIENT KILL). */
   closeRequested = false;
+  /** In a typed array: a field would box the time in a new heap object per command. */
+  readonly #lastCommandAt = new Float64Array(1);
   /** Unix ms of the last command, for CLIENT LIST's `idle`. */
-  lastCommandAt: number;
+  get lastCommandAt(): number {
+    return this.#lastCommandAt[0]!;
+  }
+
+  set lastCommandAt(milliseconds: number) {
+    this.#lastCommandAt[0] = milliseconds;
+  }
   /** Name of the last command, for CLIENT LIST's `cmd`. */
   lastCommand = "NULL";
   /** In MONITOR mode: shown every command the server runs (lib/monitor.ts). */

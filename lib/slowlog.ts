@@ -59,6 +59,11 @@ export class SlowLog {
     return this.#entries.length;
   }
 
+  /** Whether a command that took `durationMicros` is slow enough to be logged. */
+  isSlow(durationMicros: number): boolean {
+    return this.slowerThanMicros >= 0 && durationMicros >= this.slowerThanMicros;
+  }
+
   /** Logs the command when it was slow enough; `timestamp` is Unix seconds. */
   record(
     argv: readonly string[],
@@ -66,7 +71,7 @@ export class SlowLog {
     client: SlowLogClient,
     timestamp: number,
   ): void {
-    if (this.slowerThanMicros < 0 || durationMicros < this.slowerThanMicros) return;
+    if (!this.isSlow(durationMicros)) return;
     this.#entries.push({
       id: this.#nextId++,
       timestamp,

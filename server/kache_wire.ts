@@ -1,23 +1,15 @@
 /**
- * The binary Kache protocol on a connection: the original nine commands keep
- * the original server's replies, every other command runs from the Redis
- * table with its reply encoded as TLV. Broken framing closes the connection
- * without a reply, as the original server did.
+ * The binary Kache protocol on a connection: requests run through
+ * lib/commands/dispatch.ts; the original nine commands answer with the
+ * original server's statuses, every other command's reply is encoded as TLV.
+ * Broken framing closes the connection without a reply, as the original
+ * server did.
  *
  * @module
  */
-import { ORIGINAL_COMMAND_NAMES, runOriginal } from "../lib/commands/original.ts";
-import { OOM } from "../lib/eviction.ts";
-import { error } from "../lib/reply.ts";
-import type { CommandTable } from "../lib/commands/table.ts";
+import { executeRequest } from "../lib/commands/dispatch.ts";
 import type { CommandContext } from "../lib/commands/types.ts";
-import { notifyOriginal } from "../lib/notify.ts";
-import {
-  KACHE_PUSH_STATUS,
-  KacheDecoder,
-  KacheEncoder,
-  KacheStatus,
-} from "../lib/protocol/kache.ts";
+import { KACHE_PUSH_STATUS, KacheDecoder, KacheEncoder } from "../lib/protocol/kache.ts";
 import { flattenOutput, type Output } from "../lib/protocol/output.ts";
 import type { Reply } from "../lib/reply.ts";
 import type { Wire } from "./connection.ts";
@@ -36,11 +28,9 @@ export class KacheWire implements Wire {
   readonly #decoder: KacheDecoder;
   readonly #encoder = new KacheEncoder(1024);
   readonly #context: CommandContext;
-  readonly #commands: CommandTable;
 
   constructor(context: CommandContext, options: KacheWireOptions) {
     this.#context = context;
-    this.#commands = context.commands;
     this.#decoder = new KacheDecoder(options);
   }
 
@@ -58,51 +48,20 @@ export class KacheWire implements Wire {
     return this.#decoder.decode(bytes, start, end);
   }
 
-  handle(argv: readonly string[]): Promise<void> | undefined {
-    const context = this.#context;
-    context.keyspace.now = Date.now();
-    if (context.session.authenticated && context.session.queued === undefined) {
-      const eviction = this.#commands.eviction;
-      if (eviction !== undefined && isOriginalName(argv[0])) {
-        // The original commands skip the table, so memory limits apply here.
-        if (!eviction.fit() && ORIGINAL_WRITES.has(argv[0]!.toLowerCase())) {
-          this.#encoder.writeReply(error(OOM));
-          return undefined;
-        }
-        if (argv[1] !== undefined) eviction.touch(argv[1], context.keyspace);
-      }
-      const dirtyBefore = context.keyspace.dirty;
-      const original = runOriginal(context.keyspace, argv);
-      if (original !== undefined) {
-        // Their argv means what the Redis command of the same name means to the AOF
-        // (expire's TTL is logged as the absolute deadline it produced).
-        if (context.keyspace.dirty !== dirtyBefore) this.#commands.onWrite?.(argv, context);
-        if (original.status === KacheStatus.ok && context.server.pubsub.notifyFlags !== 0) {
-          notifyOriginal(context.server.pubsub, context.keyspace, argv);
-        }
-        this.#encoder.writeResponse(original.status, original.item);
-        return undefined;
-      }
-    }
-    const spec = this.#commands.lookup(argv[0] ?? "");
-    if (spec === undefined) {
-      // The original answered any unknown name with this status and no data.
-      this.#encoder.writeResponse(KacheStatus.unknown, undefined);
+  handle(argv: readonly string[], contiguous: boolean): Promise<void> | undefined {
+    const outcome = executeRequest(this.#context, argv, contiguous);
+    // A blocked client's reply comes later, through reply().
+    if (outcome === undefined) return undefined;
+    if (outcome instanceof Promise) return outcome.then((late) => this.reply(late));
+    if (!("kind" in outcome)) {
+      // One of the original commands: its own status, and its item unless it has none.
+      this.#encoder.writeResponse(outcome.status, outcome.item);
       return undefined;
     }
-    const reply = this.#commands.execute(context, argv, this.#commands.resolve(argv, spec));
-    // A blocked client's reply comes later, through reply().
-    if (context.session.blocked !== undefined) return undefined;
-    // A script paused to let the server answer -BUSY: its reply comes when it ends.
-    const deferred = context.session.deferred;
-    if (deferred !== undefined) {
-      context.session.deferred = undefined;
-      return deferred.then((late) => this.reply(late));
-    }
     // (P)(UN)SUBSCRIBE confirmations are pushes here as on RESP3.
-    if (reply.kind === "push") this.#encoder.writeResponse(KACHE_PUSH_STATUS, reply);
-    else this.#encoder.writeReply(reply);
-    context.session.flushDeferredPushes();
+    if (outcome.kind === "push") this.#encoder.writeResponse(KACHE_PUSH_STATUS, outcome);
+    else this.#encoder.writeReply(outcome);
+    this.#context.session.flushDeferredPushes();
     return undefined;
   }
 
@@ -119,6 +78,10 @@ export class KacheWire implements Wire {
     return this.#encoder.takeOutput();
   }
 
+  takeOutputToSend(): Output {
+    return this.#encoder.takeOutputToSend();
+  }
+
   /** A push frame: status 6 and the message as an array item (see the README). */
   encodePush(message: Reply): Uint8Array {
     if (message !== lastPush || lastPushBytes === undefined) {
@@ -128,11 +91,4 @@ export class KacheWire implements Wire {
     }
     return lastPushBytes;
   }
-}
-
-/** The original commands that write, refused under maxmemory like Redis's denyoom ones. */
-const ORIGINAL_WRITES = new Set(["set", "zadd"]);
-
-function isOriginalName(name: string | undefined): boolean {
-  return name !== undefined && ORIGINAL_COMMAND_NAMES.includes(name.toLowerCase());
 }

@@ -1,34 +1,18 @@
 /**
- * RESP2/RESP3 on a connection: requests from the RESP parser run through the
- * command table, replies are encoded in the session's protocol version
- * (switched by HELLO). Broken framing gets Redis's `-ERR Protocol error: …`
- * and then the connection closes, as redis-server does.
- *
- * A RESP2 client in subscribed mode may only (un)subscribe, PING, QUIT and
- * RESET, as in Redis; under RESP3 messages are push frames and any command
- * is fine.
+ * RESP2/RESP3 on a connection: requests from the RESP parser run through
+ * lib/commands/dispatch.ts, replies are encoded in the session's protocol
+ * version (switched by HELLO) unless CLIENT REPLY drops them. Broken framing
+ * gets Redis's `-ERR Protocol error: …` and then the connection closes, as
+ * redis-server does.
  *
  * @module
  */
-import type { CommandTable } from "../lib/commands/table.ts";
+import { executeRequest } from "../lib/commands/dispatch.ts";
 import type { CommandContext } from "../lib/commands/types.ts";
 import { encodeReply, RespDecoder, RespEncoder } from "../lib/protocol/resp.ts";
 import type { Output } from "../lib/protocol/output.ts";
 import { error, type Reply } from "../lib/reply.ts";
 import type { Wire } from "./connection.ts";
-
-/** What a RESP2 client in subscribed mode may run (Redis's check in `processCommand`). */
-const SUBSCRIBED_MODE_COMMANDS = new Set([
-  "ping",
-  "subscribe",
-  "ssubscribe",
-  "unsubscribe",
-  "sunsubscribe",
-  "psubscribe",
-  "punsubscribe",
-  "quit",
-  "reset",
-]);
 
 /**
  * The last pushed message and its encodings: one PUBLISH hands the same
@@ -46,11 +30,9 @@ export class RespWire implements Wire {
   readonly #decoder: RespDecoder;
   readonly #encoder = new RespEncoder(1024);
   readonly #context: CommandContext;
-  readonly #commands: CommandTable;
 
   constructor(context: CommandContext, options: RespWireOptions) {
     this.#context = context;
-    this.#commands = context.commands;
     this.#decoder = new RespDecoder({ maxBulkLength: options.maxBulkLength });
   }
 
@@ -68,26 +50,17 @@ export class RespWire implements Wire {
     return this.#decoder.decode(bytes, start, end);
   }
 
-  handle(argv: readonly string[]): Promise<void> | undefined {
-    const context = this.#context;
-    context.keyspace.now = Date.now();
-    const session = context.session;
+  handle(argv: readonly string[], contiguous: boolean): Promise<void> | undefined {
+    const session = this.#context.session;
     session.skipReply = session.skipNextReply;
     session.skipNextReply = false;
-    const reply = session.subscriptions !== undefined && session.protocol === 2
-      ? this.#executeSubscribed(argv)
-      : this.#commands.execute(context, argv);
+    const outcome = executeRequest(this.#context, argv, contiguous);
     // A blocked client's reply comes later, through reply().
-    if (session.blocked !== undefined) return undefined;
-    // A script paused to let the server answer -BUSY: its reply comes when it ends.
-    const deferred = session.deferred;
-    if (deferred !== undefined) {
-      session.deferred = undefined;
-      return deferred.then((late) => this.reply(late));
-    }
+    if (outcome === undefined) return undefined;
+    if (outcome instanceof Promise) return outcome.then((late) => this.reply(late));
     // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped (pushes still go out).
     if (!session.repliesOff && !session.skipReply && !session.skipNextReply) {
-      this.#encoder.write(reply, session.protocol);
+      this.#encoder.write(outcome as Reply, session.protocol);
     }
     session.skipReply = false;
     session.flushDeferredPushes();
@@ -112,22 +85,15 @@ export class RespWire implements Wire {
       : lastPushResp2 ??= encodeReply(message, 2);
   }
 
-  #executeSubscribed(argv: readonly string[]): Reply {
-    const resolved = this.#commands.resolve(argv);
-    if (typeof resolved !== "string" && !SUBSCRIBED_MODE_COMMANDS.has(resolved.name)) {
-      return error(
-        `ERR Can't execute '${resolved.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / ` +
-          "QUIT / RESET are allowed in this context",
-      );
-    }
-    return this.#commands.execute(this.#context, argv, resolved);
-  }
-
   protocolError(message: string): void {
     this.#encoder.write(error(message), this.#context.session.protocol);
   }
 
   takeOutput(): Output {
     return this.#encoder.takeOutput();
+  }
+
+  takeOutputToSend(): Output {
+    return this.#encoder.takeOutputToSend();
   }
 }

@@ -430,9 +430,6 @@ export class KacheServer {
       beforeBatch: () => this.persistence.beforeBatch(),
       afterBatch: () => {
         this.#expiry.reschedule();
-        // The original binary commands run outside the table's execute: serve what they stored.
-        const blocking = this.commands.blocking;
-        if (blocking.hasReady) blocking.serveReady();
         this.#blockingTimer.reschedule();
         this.tracking.flushBroadcasts();
         // With appendfsync always, the batch's replies wait for the AOF fsync.

@@ -3,7 +3,8 @@
  * binary protocol. Their status codes (not-found, bad-argument, wrong-type)
  * have no place in a Redis reply, so they live in their own small table that
  * the binary connection consults before the Redis table; on RESP the same
- * names have their Redis meaning.
+ * names have their Redis meaning. They still run through the command table
+ * (its checks, stats, AOF and MONITOR), under the Redis command of their name.
  *
  * Like the original, `expire` takes milliseconds, and a wrong argument count
  * answers status `unknown` with no data.
@@ -22,7 +23,7 @@ export interface OriginalResult {
   readonly item: Reply | undefined;
 }
 
-interface OriginalCommand {
+export interface OriginalCommand {
   /** Exact word count, name included: the original accepted no optional arguments. */
   readonly arity: number;
   readonly run: (keyspace: Keyspace, argv: readonly string[]) => OriginalResult;
@@ -32,7 +33,8 @@ const OK_NIL: OriginalResult = { status: KacheStatus.ok, item: NIL };
 const NOT_FOUND_NIL: OriginalResult = { status: KacheStatus.notFound, item: NIL };
 const WRONG_TYPE_NIL: OriginalResult = { status: KacheStatus.wrongType, item: NIL };
 const BAD_ARGUMENT_NIL: OriginalResult = { status: KacheStatus.badArgument, item: NIL };
-const UNKNOWN: OriginalResult = { status: KacheStatus.unknown, item: undefined };
+/** The answer to an unknown name or a wrong argument count: status `unknown`, no data. */
+export const UNKNOWN: OriginalResult = { status: KacheStatus.unknown, item: undefined };
 
 function ok(item: Reply): OriginalResult {
   return { status: KacheStatus.ok, item };
@@ -147,19 +149,30 @@ const ORIGINAL_COMMANDS = new Map<string, OriginalCommand>([
   }],
 ]);
 
+/** The original command named `name` (any letter case), or undefined. */
+export function originalCommand(name: string): OriginalCommand | undefined {
+  return ORIGINAL_COMMANDS.get(name) ?? ORIGINAL_COMMANDS.get(name.toLowerCase());
+}
+
 /**
  * Runs argv as one of the original commands, or returns undefined when its
- * name is not one of them (the caller then uses the Redis table).
+ * name is not one of them. Only the command itself: a server runs them
+ * through the command table (lib/commands/dispatch.ts), which adds the
+ * checks, stats, AOF and notifications.
  */
 export function runOriginal(
   keyspace: Keyspace,
   argv: readonly string[],
 ): OriginalResult | undefined {
-  const name = argv[0] ?? "";
-  const command = ORIGINAL_COMMANDS.get(name) ?? ORIGINAL_COMMANDS.get(name.toLowerCase());
+  const command = originalCommand(argv[0] ?? "");
   if (command === undefined) return undefined;
   if (argv.length !== command.arity) return UNKNOWN;
   return command.run(keyspace, argv);
+}
+
+/** Whether an original command's answer is a failure (INFO commandstats' `failed_calls`). */
+export function originalFailed(result: OriginalResult): boolean {
+  return result.status !== KacheStatus.ok && result.status !== KacheStatus.notFound;
 }
 
 /** The original commands' names, for help texts. */

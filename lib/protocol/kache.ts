@@ -14,10 +14,16 @@
  *
  * @module
  */
-import { bytesToString, writeString } from "../bytes.ts";
+import { bytesToString, commandName, writeString } from "../bytes.ts";
 import { UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK } from "../protection.ts";
 import type { Reply } from "../reply.ts";
-import { flattenOutput, LARGE_STRING_BYTES, type Output, type OutputPart } from "./output.ts";
+import {
+  flattenOutput,
+  LARGE_STRING_BYTES,
+  type Output,
+  outputLength,
+  type OutputPart,
+} from "./output.ts";
 
 /** Response status codes of the original server. */
 export const KacheStatus = {
@@ -162,7 +168,9 @@ function parseRequest(
     if (length > limits.argLength) {
       return `argument of ${length} bytes exceeds the limit of ${limits.argLength}`;
     }
-    argv[i] = bytesToString(bytes, offset, offset + length);
+    argv[i] = i === 0
+      ? commandName(bytes, offset, offset + length)
+      : bytesToString(bytes, offset, offset + length);
     offset += length;
   }
   if (offset !== end) return "trailing bytes after the last argument";
@@ -206,6 +214,9 @@ export class KacheEncoder {
   #parts: OutputPart[] | undefined;
   /** Bytes in `#parts`: the buffer's offset 0 is this far into the output. */
   #detached = 0;
+  /** The buffer of the output last taken to send (see {@link KacheEncoder.takeOutputToSend}). */
+  #spare: Uint8Array | undefined;
+  #spareView: DataView | undefined;
   /** The buffer holding the current frame's header, once a string moved it out of `#bytes`. */
   #frameView: DataView | undefined;
 
@@ -244,6 +255,30 @@ export class KacheEncoder {
     if (parts === undefined) return out;
     parts.push(out);
     return parts;
+  }
+
+  /**
+   * Like {@link KacheEncoder.takeOutput}, for a socket write that runs while
+   * the next replies are encoded: two buffers alternate, so the bytes stay
+   * valid until the encoder writes after the next call of this method, and
+   * the write needs no copy. The caller finishes each such write before it
+   * calls this again.
+   */
+  takeOutputToSend(): Output {
+    const bytes = this.#bytes;
+    const output = this.takeOutput();
+    // Nothing to send, or a fresh buffer already (dropped for its size, or after a big string).
+    if (outputLength(output) === 0 || this.#bytes !== bytes) return output;
+    const spare = this.#spare;
+    const spareView = this.#spareView;
+    this.#spare = bytes;
+    this.#spareView = this.#view;
+    if (spare === undefined || spareView === undefined) this.#startBuffer();
+    else {
+      this.#bytes = spare;
+      this.#view = spareView;
+    }
+    return output;
   }
 
   /** Writes a response with an explicit status; `item` undefined means no data. */

@@ -19,11 +19,17 @@
  *
  * @module
  */
-import { bytesToString, writeString } from "../bytes.ts";
+import { bytesToString, commandName, writeString } from "../bytes.ts";
 import { formatDouble } from "../format.ts";
 import { UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK } from "../protection.ts";
 import { OK, type Reply } from "../reply.ts";
-import { flattenOutput, LARGE_STRING_BYTES, type Output, type OutputPart } from "./output.ts";
+import {
+  flattenOutput,
+  LARGE_STRING_BYTES,
+  type Output,
+  outputLength,
+  type OutputPart,
+} from "./output.ts";
 
 /** What one {@link RespDecoder.decode} call found. */
 export interface RespDecodeResult {
@@ -77,6 +83,9 @@ const TOO_BIG_MULTIBULK = "ERR Protocol error: too big mbulk count string";
 const TOO_BIG_BULK = "ERR Protocol error: too big bulk count string";
 const UNAUTHENTICATED_MULTIBULK = "ERR Protocol error: unauthenticated multibulk length";
 const UNAUTHENTICATED_BULK = "ERR Protocol error: unauthenticated bulk length";
+
+/** Requests announcing at most this many arguments get their argv allocated at its full size. */
+const PREALLOCATED_ARGUMENTS = 64;
 
 /** Line searches report these instead of an index. */
 const INCOMPLETE = -1;
@@ -254,6 +263,8 @@ export class RespDecoder {
   // to the request's first byte because the caller may move its buffer.
   /** Arguments sliced so far, or null when no multibulk request is pending. */
   #argv: string[] | null = null;
+  /** Arguments the pending request announced. */
+  #count = 0;
   /** Arguments still to read. */
   #remaining = 0;
   /** Where parsing resumes: at a `$` header, or at bulk data once its length is known. */
@@ -298,11 +309,13 @@ export class RespDecoder {
     let error: string | undefined;
     parse: while (frame < end) {
       let argv: string[];
+      let count: number;
       let remaining: number;
       let pos: number;
       let bulkLength: number;
       if (this.#argv !== null) {
         argv = this.#argv;
+        count = this.#count;
         remaining = this.#remaining;
         pos = frame + this.#offset;
         bulkLength = this.#bulkLength;
@@ -333,7 +346,7 @@ export class RespDecoder {
           error = TOO_BIG_MULTIBULK;
           break;
         }
-        const count = parseLength(bytes, frame + 1, cr);
+        count = parseLength(bytes, frame + 1, cr);
         if (!(count <= this.#maxMultibulkLength)) {
           error = INVALID_MULTIBULK;
           break;
@@ -348,7 +361,9 @@ export class RespDecoder {
           frame = pos;
           continue;
         }
-        argv = [];
+        // Sized up front when small: grown by push, a 2-word argv got a 17-slot backing store
+        // (152 bytes per GET). A huge announced count is not trusted with memory before its data.
+        argv = count <= PREALLOCATED_ARGUMENTS ? new Array<string>(count) : [];
         remaining = count;
         bulkLength = -1;
       }
@@ -359,7 +374,7 @@ export class RespDecoder {
             if (cr === TOO_LONG) {
               error = TOO_BIG_BULK;
             } else {
-              this.#save(argv, remaining, pos - frame, -1);
+              this.#save(argv, count, remaining, pos - frame, -1);
             }
             break parse;
           }
@@ -383,11 +398,15 @@ export class RespDecoder {
         }
         // The two bytes after the data are skipped unchecked, as Redis does.
         if (end - pos < bulkLength + 2) {
-          this.#save(argv, remaining, pos - frame, bulkLength);
+          this.#save(argv, count, remaining, pos - frame, bulkLength);
           this.#needed = pos - frame + bulkLength + 2;
           break parse;
         }
-        argv.push(bytesToString(bytes, pos, pos + bulkLength));
+        // The name is usually one of a few: the same string each time, with its hash kept.
+        const index = count - remaining;
+        argv[index] = index === 0
+          ? commandName(bytes, pos, pos + bulkLength)
+          : bytesToString(bytes, pos, pos + bulkLength);
         pos += bulkLength + 2;
         bulkLength = -1;
         remaining--;
@@ -409,8 +428,15 @@ export class RespDecoder {
     return { requests, consumed: frame - start, error };
   }
 
-  #save(argv: string[], remaining: number, offset: number, bulkLength: number): void {
+  #save(
+    argv: string[],
+    count: number,
+    remaining: number,
+    offset: number,
+    bulkLength: number,
+  ): void {
     this.#argv = argv;
+    this.#count = count;
     this.#remaining = remaining;
     this.#offset = offset;
     this.#bulkLength = bulkLength;
@@ -492,6 +518,8 @@ export class RespEncoder {
   #partStart = 0;
   /** Length of the strings in `#parts`. */
   #stringBytes = 0;
+  /** The buffer of the output last taken to send (see {@link RespEncoder.takeOutputToSend}). */
+  #spare: Uint8Array | undefined;
 
   constructor(initialSize = 16384) {
     this.#initialSize = Math.max(64, initialSize);
@@ -528,6 +556,23 @@ export class RespEncoder {
     if (parts === undefined) return bytes;
     parts.push(bytes);
     return parts;
+  }
+
+  /**
+   * Like {@link RespEncoder.takeOutput}, for a socket write that runs while
+   * the next replies are encoded: two buffers alternate, so the bytes stay
+   * valid until the encoder writes after the next call of this method, and
+   * the write needs no copy. The caller finishes each such write before it
+   * calls this again.
+   */
+  takeOutputToSend(): Output {
+    const buffer = this.#buffer;
+    const output = this.takeOutput();
+    // Nothing to send, or the buffer was dropped for its size: the current one is not in use.
+    if (outputLength(output) === 0 || this.#buffer !== buffer) return output;
+    this.#buffer = this.#spare ?? new Uint8Array(this.#initialSize);
+    this.#spare = buffer;
+    return output;
   }
 
   /** Appends one reply in the given protocol version. */

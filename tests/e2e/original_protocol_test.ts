@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { RawKacheClient } from "../support/kache_client.ts";
+import { RawRespClient } from "../support/resp_client.ts";
 import { withServer } from "../support/server_process.ts";
 
 function u32(value: number): number[] {
@@ -138,6 +139,33 @@ Deno.test("binary values with every byte survive a round trip", async () => {
       );
     } finally {
       client.close();
+    }
+  });
+});
+
+Deno.test("original commands reach INFO commandstats, keyspace hits and the slow log", async () => {
+  await withServer(async (server) => {
+    const client = await RawKacheClient.connect(server.kachePort);
+    const resp = await RawRespClient.connect(server.respPort);
+    try {
+      await resp.send(["CONFIG", "SET", "slowlog-log-slower-than", "0"]);
+      await client.request(["set", "k", "v"]);
+      await client.request(["get", "k"]);
+      await client.request(["get", "missing"]);
+      await client.request(["zadd", "z", "1", "a"]);
+      assert.deepEqual(await client.requestRaw(["get"]), response(UNKNOWN));
+      const info = (await resp.send(["INFO", "commandstats"])).raw;
+      assert.match(info, /cmdstat_set:calls=1,/);
+      assert.match(info, /cmdstat_get:calls=2,.*rejected_calls=1,failed_calls=0/);
+      assert.match(info, /cmdstat_zadd:calls=1,/);
+      const stats = (await resp.send(["INFO", "stats"])).raw;
+      assert.match(stats, /keyspace_hits:1\r\n/);
+      assert.match(stats, /keyspace_misses:1\r\n/);
+      const slowlog = (await resp.send(["SLOWLOG", "GET", "10"])).raw;
+      assert.match(slowlog, /zadd/);
+    } finally {
+      client.close();
+      resp.close();
     }
   });
 });

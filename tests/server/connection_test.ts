@@ -69,6 +69,9 @@ function lineWire(session: Session): Wire {
       output = "";
       return bytes;
     },
+    takeOutputToSend() {
+      return this.takeOutput();
+    },
     encodePush: () => new Uint8Array(0),
   };
 }
