@@ -22,7 +22,8 @@ import { parseArgs } from "node:util";
 import { encodeRespRequest } from "../lib/protocol/resp_reply.ts";
 import { startRedis } from "../tests/support/redis_process.ts";
 import { startServer } from "../tests/support/server_process.ts";
-import { concat, rssBytes, servedV8Flags, settledRss, sleep } from "../tests/support/overload.ts";
+import { rssBytes, servedV8Flags, settledRss, sleep } from "../tests/support/overload.ts";
+import { concatBytes } from "../lib/bytes.ts";
 import { RawRespClient } from "../tests/support/resp_client.ts";
 
 const { values } = parseArgs({
@@ -71,7 +72,7 @@ async function nonReader(target: Target): Promise<string> {
     const before = await settledRss(target.pid, 500);
     const get = encodeRespRequest(["GET", "big"]);
     const writing = (async () => {
-      const bytes = concat(Array.from({ length: gets }, () => get));
+      const bytes = concatBytes(Array.from({ length: gets }, () => get));
       let offset = 0;
       while (offset < bytes.length) offset += await stuck.write(bytes.subarray(offset));
     })().catch(() => {});

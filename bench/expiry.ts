@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { encodeKacheRequest } from "../lib/protocol/kache.ts";
 import { startServer } from "../tests/support/server_process.ts";
+import { concatBytes } from "../lib/bytes.ts";
 
 const { values } = parseArgs({
   options: { keys: { type: "string", default: "1000000" } },
@@ -66,16 +67,6 @@ class RawConnection {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** The integer in a DBSIZE response frame (status u32, tag u8, i64). */
 function integerOf(frame: Uint8Array): number {
   return Number(new DataView(frame.buffer, frame.byteOffset).getBigInt64(9, true));
@@ -97,7 +88,7 @@ try {
       requests.push(encodeKacheRequest(["set", `key:${i}`, "value"]));
       requests.push(encodeKacheRequest(["pexpireat", `key:${i}`, String(deadline)]));
     }
-    await loader.send(concat(requests));
+    await loader.send(concatBytes(requests));
     await loader.receive(requests.length);
   }
   const loadSeconds = (performance.now() - loadStarted) / 1000;

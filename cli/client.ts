@@ -25,7 +25,7 @@ import { parseArgs } from "node:util";
 import { bytesToString, stringToBytes, utf8ToBinary } from "../lib/bytes.ts";
 import type { ClientReply } from "../lib/protocol/resp_reply.ts";
 import { KacheStatus } from "../lib/protocol/kache.ts";
-import { splitArgs } from "./args.ts";
+import { splitArgs } from "../lib/split_args.ts";
 import {
   type CommandDoc,
   formatHelpIntro,

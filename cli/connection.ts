@@ -24,6 +24,7 @@ import {
   fromKacheResponse,
   RespReplyDecoder,
 } from "../lib/protocol/resp_reply.ts";
+import { concatBytes } from "../lib/bytes.ts";
 
 /** Which wire protocol a connection speaks. */
 export type ClientProtocol = "resp" | "kache";
@@ -171,7 +172,7 @@ export class KacheConnection {
       while (this.#outbox.length > 0 && this.#failure === undefined) {
         const chunks = this.#outbox;
         this.#outbox = [];
-        const bytes = chunks.length === 1 ? chunks[0]! : concat(chunks);
+        const bytes = chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
         for (let written = 0; written < bytes.length;) {
           written += await this.#conn.write(bytes.subarray(written));
         }
@@ -249,18 +250,6 @@ export class KacheConnection {
     this.#head = 0;
     for (const waiter of waiting) waiter?.reject(error);
   }
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
 }
 
 /** "Connection refused (os error 111)" → "Connection refused", as redis-cli words it. */

@@ -56,6 +56,19 @@ function shortString(b: Uint8Array, s: number, e: number): string {
   }
 }
 
+/** The bytes of `parts`, one after the other, in one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.length;
+  }
+  return bytes;
+}
+
 /** Encodes a one-byte string into new bytes. */
 export function stringToBytes(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length);

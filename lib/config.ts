@@ -23,6 +23,7 @@ import { PROTECTED_ACTION_VALUES } from "./protection.ts";
 import { formatInteger, parseInteger, parseMemorySize, parseSafeInteger } from "./numbers.ts";
 import { formatSaveRules, INVALID_SAVE, parseSaveRules } from "./persistence/save_rules.ts";
 import { TLS_PARAMETERS } from "./tls_settings.ts";
+import { splitArgs } from "./split_args.ts";
 
 /** How a setting's text is read and written back. */
 export type ConfigType =
@@ -935,67 +936,9 @@ export function parseConfigFile(text: string): { lines: string[][] } | { error: 
   for (let index = 0; index < rows.length; index++) {
     const row = rows[index]!.trim();
     if (row === "" || row.startsWith("#")) continue;
-    const words = splitArguments(row);
+    const words = splitArgs(row);
     if (words === undefined) return { error: `line ${index + 1}: unbalanced quotes in "${row}"` };
     lines.push(words);
   }
   return { lines };
-}
-
-const QUOTE_ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "\b", a: "\x07" };
-
-/**
- * Splits one line into words as Redis's `sdssplitargs`: `"…"` with `\n`-style
- * and `\xHH` escapes, `'…'` with only `\'`, and a closing quote must end the
- * word. Returns undefined for unbalanced quotes, which redis-server refuses.
- */
-export function splitArguments(line: string): string[] | undefined {
-  const words: string[] = [];
-  let i = 0;
-  while (true) {
-    while (i < line.length && isBlank(line[i]!)) i++;
-    if (i >= line.length) return words;
-    let word = "";
-    let quote: '"' | "'" | undefined;
-    for (;; i++) {
-      const char = line[i];
-      if (quote === undefined) {
-        if (char === undefined || char === " " || char === "\t" || char === "\n" || char === "\r") {
-          break;
-        }
-        if (char === '"' || char === "'") quote = char;
-        else word += char;
-        continue;
-      }
-      if (char === undefined) return undefined;
-      if (char === quote) {
-        const next = line[i + 1];
-        if (next !== undefined && !isBlank(next)) return undefined;
-        i++;
-        break;
-      }
-      if (char === "\\" && quote === "'") {
-        if (line[i + 1] === "'") {
-          word += "'";
-          i++;
-        } else {
-          word += char;
-        }
-      } else if (char === "\\" && /^x[0-9a-f]{2}$/i.test(line.slice(i + 1, i + 4))) {
-        word += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
-        i += 3;
-      } else if (char === "\\" && i + 1 < line.length) {
-        const escaped = line[++i]!;
-        word += QUOTE_ESCAPES[escaped] ?? escaped;
-      } else {
-        word += char;
-      }
-    }
-    words.push(word);
-  }
-}
-
-/** C's `isspace` in the C locale. */
-function isBlank(char: string): boolean {
-  return char === " " || (char >= "\t" && char <= "\r");
 }

@@ -22,6 +22,7 @@
 import { bytesToString, commandName, writeString } from "../bytes.ts";
 import { formatDouble } from "../format.ts";
 import { UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK } from "../protection.ts";
+import { splitArgs } from "../split_args.ts";
 import { OK, type Reply } from "../reply.ts";
 import {
   flattenOutput,
@@ -64,11 +65,6 @@ const MINUS = 0x2d;
 const DIGIT_0 = 0x30;
 const DIGIT_1 = 0x31;
 const DIGIT_9 = 0x39;
-const SPACE = 0x20;
-const TAB = 0x09;
-const DOUBLE_QUOTE = 0x22;
-const SINGLE_QUOTE = 0x27;
-const BACKSLASH = 0x5c;
 
 /** string2ll refuses strings this long (LONG_STR_SIZE). */
 const MAX_NUMBER_LENGTH = 21;
@@ -118,114 +114,6 @@ function parseLength(bytes: Uint8Array, start: number, end: number): number {
     return NaN;
   }
   return -value;
-}
-
-/** C `isspace` in the "C" locale, which sdssplitargs uses between arguments. */
-function isSpace(byte: number): boolean {
-  return byte === SPACE || (byte >= TAB && byte <= CR);
-}
-
-/** The value of a hex digit, or -1. */
-function hexValue(byte: number | undefined): number {
-  if (byte === undefined) return -1;
-  if (byte >= DIGIT_0 && byte <= DIGIT_9) return byte - DIGIT_0;
-  const lower = byte | 0x20;
-  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
-  return -1;
-}
-
-/** The byte a `\c` escape inside double quotes stands for. */
-function unescape(byte: number): number {
-  switch (byte) {
-    case 0x6e: // n
-      return LF;
-    case 0x72: // r
-      return CR;
-    case 0x74: // t
-      return TAB;
-    case 0x62: // b
-      return 0x08;
-    case 0x61: // a
-      return 0x07;
-    default:
-      return byte;
-  }
-}
-
-/**
- * Splits an inline request line as Redis's `sdssplitargs` does, or returns
- * null for unbalanced quotes. The line is a C string there, so a NUL byte ends it.
- */
-function splitInline(bytes: Uint8Array, start: number, end: number): string[] | null {
-  for (let i = start; i < end; i++) {
-    if (bytes[i] === 0) {
-      end = i;
-      break;
-    }
-  }
-  const argv: string[] = [];
-  let p = start;
-  for (;;) {
-    while (p < end && isSpace(bytes[p]!)) p++;
-    if (p >= end) return argv;
-    // Plain runs are sliced in one go; only escapes add single characters.
-    let token = "";
-    let run = p;
-    let quote = 0;
-    for (;;) {
-      if (p >= end) {
-        if (quote !== 0) return null;
-        token += bytesToString(bytes, run, p);
-        break;
-      }
-      const byte = bytes[p]!;
-      if (quote === DOUBLE_QUOTE) {
-        if (byte === BACKSLASH && p + 1 < end) {
-          token += bytesToString(bytes, run, p);
-          const high = hexValue(bytes[p + 2]);
-          const low = hexValue(bytes[p + 3]);
-          if (bytes[p + 1] === 0x78 && p + 3 < end && high >= 0 && low >= 0) {
-            token += String.fromCharCode(high * 16 + low);
-            p += 4;
-          } else {
-            token += String.fromCharCode(unescape(bytes[p + 1]!));
-            p += 2;
-          }
-          run = p;
-          continue;
-        }
-      } else if (quote === SINGLE_QUOTE) {
-        if (byte === BACKSLASH && bytes[p + 1] === SINGLE_QUOTE && p + 1 < end) {
-          token += bytesToString(bytes, run, p) + "'";
-          p += 2;
-          run = p;
-          continue;
-        }
-      } else {
-        if (byte === SPACE || byte === LF || byte === CR || byte === TAB) {
-          token += bytesToString(bytes, run, p);
-          break;
-        }
-        if (byte === DOUBLE_QUOTE || byte === SINGLE_QUOTE) {
-          token += bytesToString(bytes, run, p);
-          quote = byte;
-          run = ++p;
-          continue;
-        }
-        p++;
-        continue;
-      }
-      if (byte === quote) {
-        // A closing quote must be followed by a space or the end of the line.
-        if (p + 1 < end && !isSpace(bytes[p + 1]!)) return null;
-        token += bytesToString(bytes, run, p);
-        p++;
-        break;
-      }
-      p++;
-    }
-    argv.push(token);
-  }
 }
 
 /**
@@ -328,8 +216,8 @@ export class RespDecoder {
           break;
         }
         const lineEnd = lineFeed > frame && bytes[lineFeed - 1] === CR ? lineFeed - 1 : lineFeed;
-        const inline = splitInline(bytes, frame, lineEnd);
-        if (inline === null) {
+        const inline = splitArgs(bytesToString(bytes, frame, lineEnd));
+        if (inline === undefined) {
           error = UNBALANCED_QUOTES;
           break;
         }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { splitArguments } from "../config.ts";
+import { splitArgs } from "../split_args.ts";
 import { error, type Reply } from "../reply.ts";
 import {
   Lrand48,
@@ -225,7 +225,7 @@ export function parseShebang(
   if (!body.startsWith("#!")) return { flags: undefined, length: 0 };
   const end = body.indexOf("\n");
   if (end === -1) return { error: "ERR Invalid script shebang" };
-  const parts = splitArguments(body.slice(0, end));
+  const parts = splitArgs(body.slice(0, end));
   if (parts === undefined || parts.length === 0) {
     return { error: "ERR Invalid engine in script shebang" };
   }

@@ -23,16 +23,7 @@ import {
 } from "../../cli/bench_workload.ts";
 import { encodeKacheRequest, KacheDecoder } from "../../lib/protocol/kache.ts";
 import { RespDecoder } from "../../lib/protocol/resp.ts";
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+import { concatBytes } from "../../lib/bytes.ts";
 
 /** A response frame with `status` and no data. */
 function response(status: number): Uint8Array {
@@ -160,7 +151,7 @@ Deno.test("encodeRequestRing serves every batch as contiguous encoded requests",
     assert.equal(ring.period, 61);
     for (const start of [0, 1, 30, 60]) {
       const expected = Array.from({ length: window }, (_, i) => encoded[(start + i) % 61]!);
-      assert.deepEqual(requestBatch(ring, start, window), concat(expected));
+      assert.deepEqual(requestBatch(ring, start, window), concatBytes(expected));
     }
   }
 });
@@ -181,7 +172,7 @@ Deno.test("splitRequests spreads a total evenly across connections", () => {
 });
 
 Deno.test("kache reply counter counts frames split across reads", () => {
-  const bytes = concat([
+  const bytes = concatBytes([
     response(0),
     new Uint8Array([5, 0, 0, 0, 2, 0, 0, 0, 0]), // status not-found, nil item
     response(3),
@@ -203,7 +194,7 @@ Deno.test("kache reply counter counts frames split across reads", () => {
 });
 
 Deno.test("kache reply counter stops at the limit", () => {
-  const bytes = concat([response(0), response(3), response(0)]);
+  const bytes = concatBytes([response(0), response(3), response(0)]);
   const counter = kacheProtocol.createReplyCounter();
   assert.equal(counter.scan(bytes, 0, bytes.length, 1), 1);
   assert.equal(counter.consumed, 8);

@@ -10,7 +10,8 @@
  */
 import assert from "node:assert/strict";
 import { encodeRespRequest } from "../../lib/protocol/resp_reply.ts";
-import { concat, rssBytes, servedV8Flags, settledRss, sleep } from "../support/overload.ts";
+import { rssBytes, servedV8Flags, settledRss, sleep } from "../support/overload.ts";
+import { concatBytes } from "../../lib/bytes.ts";
 import { RawKacheClient } from "../support/kache_client.ts";
 import { RawRespClient } from "../support/resp_client.ts";
 import { startServer } from "../support/server_process.ts";
@@ -78,7 +79,9 @@ Deno.test("a client pipelining big GETs without reading holds little memory and 
     const requests = 400;
     const get = encodeRespRequest(["GET", "big"]);
     const incr = encodeRespRequest(["INCR", "sequence"]);
-    await stuck.write(concat(Array.from({ length: requests }, () => concat([get, incr]))));
+    await stuck.write(
+      concatBytes(Array.from({ length: requests }, () => concatBytes([get, incr]))),
+    );
     // While the first client's replies sit unread, another client is answered.
     let peak = rssBytes(pid);
     assert.equal((await other.send(["PING"])).raw, "+PONG\r\n");
@@ -170,7 +173,7 @@ Deno.test("a client's unsent output counts in used_memory, and maxmemory evicts 
     // its socket buffers and unsent requests.
     const evictedBefore = await infoNumber(client, "evicted_keys");
     const get = encodeRespRequest(["GET", "big"]);
-    await stuck.write(concat(Array.from({ length: 100 }, () => get)));
+    await stuck.write(concatBytes(Array.from({ length: 100 }, () => get)));
     let clients = 0;
     for (let tries = 0; tries < 100 && clients < MB; tries++) {
       await sleep(20);

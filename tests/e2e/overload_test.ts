@@ -15,7 +15,6 @@
 import assert from "node:assert/strict";
 import { KacheConnection } from "../../cli/connection.ts";
 import {
-  concat,
   connectCycles,
   encodeRequest,
   ensureFileLimit,
@@ -35,6 +34,7 @@ import {
   type Wire,
   writeAll,
 } from "../support/overload.ts";
+import { concatBytes } from "../../lib/bytes.ts";
 import { type RunningServer, type StartOptions, startServer } from "../support/server_process.ts";
 
 const CONNECTIONS = 5_000;
@@ -254,7 +254,7 @@ async function pipelineUntilClosed(
         await new Promise<void>((resolve) => wake = resolve);
         continue;
       }
-      const batch = concat(
+      const batch = concatBytes(
         Array.from(
           { length: batchSize },
           (_, i) => encodeRequest(wire, ["SET", `load:${id}:${(sent + i) % 1000}`, "v"]),
@@ -325,7 +325,9 @@ Deno.test("SIGTERM with a client that never reads its replies: exit 0 within 5 s
       expectedReply.set("resp"),
     );
     // 64 MB of replies asked for: the server's write for this batch cannot finish.
-    const gets = concat(Array.from({ length: 1_000 }, () => encodeRequest("resp", ["GET", "big"])));
+    const gets = concatBytes(
+      Array.from({ length: 1_000 }, () => encodeRequest("resp", ["GET", "big"])),
+    );
     await writeAll(flooder, gets);
     await sleep(200);
 

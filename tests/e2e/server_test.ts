@@ -8,16 +8,7 @@ import { encodeKacheRequest, KacheStatus } from "../../lib/protocol/kache.ts";
 import { RawKacheClient } from "../support/kache_client.ts";
 import { RawRespClient } from "../support/resp_client.ts";
 import { freePort, MAIN, startServer, withServer } from "../support/server_process.ts";
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+import { concatBytes } from "../../lib/bytes.ts";
 
 async function runKache(args: string[]): Promise<{ code: number; output: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
@@ -75,7 +66,7 @@ Deno.test("binary port answers pipelined requests in order, in one read", async 
       for (let i = 0; i < 200; i++) {
         requests.push(["set", `key${i}`, `value${i}`], ["get", `key${i}`]);
       }
-      await client.writeRaw(concat(requests.map(encodeKacheRequest)));
+      await client.writeRaw(concatBytes(requests.map(encodeKacheRequest)));
       for (let i = 0; i < 200; i++) {
         const set = await client.readFrame();
         assert.ok(set !== null);
@@ -94,7 +85,7 @@ Deno.test("binary port reassembles frames sent one byte at a time", async () => 
   await withServer(async (server) => {
     const client = await RawKacheClient.connect(server.kachePort);
     try {
-      const bytes = concat([
+      const bytes = concatBytes([
         encodeKacheRequest(["set", "slow", "bytes"]),
         encodeKacheRequest(["get", "slow"]),
       ]);
@@ -223,7 +214,7 @@ Deno.test("SIGTERM answers what is in flight and exits 0", async () => {
   const server = await startServer();
   const client = await RawKacheClient.connect(server.kachePort);
   try {
-    const batch = concat(
+    const batch = concatBytes(
       Array.from({ length: 2000 }, (_, i) => encodeKacheRequest(["set", `k${i}`, "v"])),
     );
     await client.writeRaw(batch);

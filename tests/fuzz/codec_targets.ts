@@ -44,6 +44,7 @@ import {
   verbatim,
 } from "../../lib/reply.ts";
 import { hexPreview, mutate, Random, randomCuts, type WireFormat } from "./mutate.ts";
+import { concatBytes } from "../../lib/bytes.ts";
 
 /** The decoders under test. */
 export type CodecName = "resp-request" | "kache-request" | "resp-reply" | "kache-response";
@@ -139,18 +140,6 @@ function bytesOfLatin1(text: string): Uint8Array {
   return out;
 }
 
-function concatAll(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** Printable, no quotes, no backslash: safe as a bare inline word. */
 function isBareWord(arg: string): boolean {
   if (arg.length === 0) return false;
@@ -217,7 +206,7 @@ function kacheRequestStream(random: Random): { bytes: Uint8Array; expected: stri
     expected.push(canonical(argv));
     frames.push(encodeKacheRequest(argv));
   }
-  return { bytes: concatAll(frames), expected };
+  return { bytes: concatBytes(frames), expected };
 }
 
 /** A random reply tree, at most `depth` aggregates deep. */
@@ -292,7 +281,7 @@ function respReplyStream(random: Random): { bytes: Uint8Array; expected: number 
     parts.push(encodeReply(randomReply(random), protocol));
     count++;
   }
-  return { bytes: concatAll(parts), expected: count };
+  return { bytes: concatBytes(parts), expected: count };
 }
 
 const STATUSES: readonly KacheStatus[] = [0, 1, 2, 3, 4, 5];

@@ -1,3 +1,4 @@
+import { concatBytes } from "../../lib/bytes.ts";
 /**
  * The seeded mutation engine every fuzzer here shares: a small fast PRNG and
  * byte-level mutations aimed at the two wire formats (bit flips, byte inserts
@@ -236,21 +237,9 @@ function encodeAscii(text: string): Uint8Array {
 const SNIPPET_BYTES = INTERESTING_SNIPPETS.map(encodeAscii);
 const DECIMAL_BYTES = INTERESTING_DECIMALS.map(encodeAscii);
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** `input` with `bytes[start, end)` replaced by `insert`. */
 function replaceRange(input: Uint8Array, start: number, end: number, insert: Uint8Array) {
-  return concat(input.subarray(0, start), insert, input.subarray(end));
+  return concatBytes([input.subarray(0, start), insert, input.subarray(end)]);
 }
 
 /** Runs of ASCII digits (with an optional leading `-`) that follow a RESP type byte. */
@@ -372,7 +361,7 @@ const MUTATIONS: readonly Mutation[] = [
     const piece = input.subarray(start, end);
     const copies: Uint8Array[] = [];
     for (let i = 0; i < times; i++) copies.push(piece);
-    return replaceRange(input, start, end, concat(...copies));
+    return replaceRange(input, start, end, concatBytes(copies));
   },
 ];
 
@@ -383,7 +372,7 @@ const deepNest: Mutation = function deepNest(input, random, options) {
   // Thousands of one-element arrays around a nil: the input that finds recursive decoders.
   const depth = random.range(1, 12_000);
   if (options.format === "resp") {
-    return concat(encodeAscii(random.pick(NEST_MARKERS).repeat(depth) + "_\r\n"), input);
+    return concatBytes([encodeAscii(random.pick(NEST_MARKERS).repeat(depth) + "_\r\n"), input]);
   }
   const frame = new Uint8Array(8 + depth * 5 + 1);
   const view = new DataView(frame.buffer);
@@ -392,7 +381,7 @@ const deepNest: Mutation = function deepNest(input, random, options) {
     frame[8 + i * 5] = 5;
     view.setUint32(8 + i * 5 + 1, 1, true);
   }
-  return concat(frame, input);
+  return concatBytes([frame, input]);
 };
 
 /** RESP aggregate headers of one element (a map or attribute of one pair needs two). */

@@ -18,6 +18,7 @@ import { RawRespClient } from "../support/resp_client.ts";
 import { type RunningServer, withServer } from "../support/server_process.ts";
 import { commandEntries, type CommandEntry, generateArgv } from "./command_targets.ts";
 import { mutate, Random, randomCuts } from "./mutate.ts";
+import { concatBytes } from "../../lib/bytes.ts";
 
 const ATTACK_MS = 12_000;
 const ATTACKERS = 8;
@@ -67,16 +68,6 @@ function within<T>(promise: Promise<T>, milliseconds: number, fallback: T): Prom
   ]).finally(() => clearTimeout(timer));
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 function ascii(text: string): Uint8Array {
   return Uint8Array.from(text, (char) => char.charCodeAt(0));
 }
@@ -116,7 +107,7 @@ function attackStream(random: Random, entries: readonly CommandEntry[], binary: 
       requests.push(encodeRespRequest(argv));
     }
   }
-  const stream = concat(requests);
+  const stream = concatBytes(requests);
   if (random.chance(0.2)) return stream;
   return mutate(stream, random, { format: binary ? "kache" : "resp", maxLength: 32 * 1024 });
 }

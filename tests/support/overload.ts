@@ -16,6 +16,7 @@
 import { stringToBytes } from "../../lib/bytes.ts";
 import { encodeKacheRequest } from "../../lib/protocol/kache.ts";
 import { encodeRespRequest } from "../../lib/protocol/resp_reply.ts";
+import { concatBytes } from "../../lib/bytes.ts";
 
 /** Which port a client talks to. */
 export type Wire = "resp" | "kache";
@@ -110,17 +111,6 @@ export function sleep(ms: number): Promise<void> {
 /** One request's bytes on either wire. */
 export function encodeRequest(wire: Wire, argv: readonly string[]): Uint8Array {
   return wire === "resp" ? encodeRespRequest(argv) : encodeKacheRequest(argv);
-}
-
-/** Concatenates byte arrays. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** A binary-protocol response frame: status and at most one item, as the design table gives them. */
@@ -287,8 +277,8 @@ export async function exerciseConnections(held: HeldConnections): Promise<ErrorT
       await exchange(conn, encodeRequest(wire, ["SET", key, value]), expectedReply.set(wire));
       await exchange(
         conn,
-        concat([encodeRequest(wire, ["GET", key]), encodeRequest(wire, ["DEL", key])]),
-        concat([expectedReply.get(wire, value), expectedReply.delOne(wire)]),
+        concatBytes([encodeRequest(wire, ["GET", key]), encodeRequest(wire, ["DEL", key])]),
+        concatBytes([expectedReply.get(wire, value), expectedReply.delOne(wire)]),
       );
     } catch (cause) {
       errors.add(cause);
@@ -413,7 +403,7 @@ export async function unreadRepliesFlood(
     const get = encodeRespRequest(["GET", "flood"]);
     // 64 KB writes of whole requests: big enough to be quick, small enough to stop close to a stall.
     const perChunk = Math.floor(64 * 1024 / get.length);
-    const chunk = concat(Array.from({ length: perChunk }, () => get));
+    const chunk = concatBytes(Array.from({ length: perChunk }, () => get));
     let sent = 0;
     let stalled = false;
     while (sent < options.requests && !stalled) {

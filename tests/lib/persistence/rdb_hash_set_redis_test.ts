@@ -15,7 +15,6 @@ import type { ClientReply } from "../../../lib/protocol/resp_reply.ts";
 import {
   ALL_BYTES,
   checkRdb,
-  concat,
   dumpPayload,
   encodeListpack,
   encodeZiplist,
@@ -26,6 +25,7 @@ import {
   stringToCodes,
   withTempDir,
 } from "./rdb_support.ts";
+import { concatBytes } from "../../../lib/bytes.ts";
 
 /** A hash or set as plain sorted data, for comparing across servers and files. */
 type Model = { hash: [string, string][] } | { set: string[] };
@@ -152,7 +152,7 @@ Deno.test("redis-check-rdb and redis-server load RdbWriter's hashes and sets wit
     }
     writer.writeEntry("empty hash is skipped", new Hash());
     writer.finish();
-    const file = concat(writer.takeChunks());
+    const file = concatBytes(writer.takeChunks());
     const path = join(dir, "dump.rdb");
     await Deno.writeFile(path, file);
     const { success, output } = await checkRdb(path);
@@ -207,7 +207,7 @@ function rdbBlob(blob: Uint8Array): Uint8Array {
       (blob.length >> 8) & 0xff,
       blob.length & 0xff,
     ];
-  return concat([new Uint8Array(header), blob]);
+  return concatBytes([new Uint8Array(header), blob]);
 }
 
 Deno.test("redis-server RESTOREs zipmap and ziplist hashes as RdbReader reads them", async () => {
@@ -220,7 +220,7 @@ Deno.test("redis-server RESTOREs zipmap and ziplist hashes as RdbReader reads th
         ["ziplist", 13, encodeZiplist(pairs.flat())],
       ];
       for (const [name, type, blob] of encodings) {
-        const payload = dumpPayload(concat([new Uint8Array([type]), rdbBlob(blob)]), 10);
+        const payload = dumpPayload(concatBytes([new Uint8Array([type]), rdbBlob(blob)]), 10);
         await redis.command("RESTORE", name, "0", payload);
         const expected = await redisModel(redis, name);
         deepStrictEqual(expected, { hash: [...pairs].sort() }, `redis-server's ${name}`);
@@ -257,7 +257,7 @@ Deno.test("RdbReader refuses a corrupt intset and a hash with a repeated field",
   // Width 2, two elements, but out of order (5 then 1).
   const intset = new Uint8Array([2, 0, 0, 0, 2, 0, 0, 0, 5, 0, 1, 0]);
   const badSet = fileFromDump(
-    dumpPayload(concat([new Uint8Array([11]), rdbBlob(intset)]), 10),
+    dumpPayload(concatBytes([new Uint8Array([11]), rdbBlob(intset)]), 10),
     "s",
   );
   let message = "";
@@ -267,11 +267,11 @@ Deno.test("RdbReader refuses a corrupt intset and a hash with a repeated field",
     message = (error as Error).message;
   }
   ok(/Corrupt set \(intset\) of key "s": intset element 1/.test(message), message);
-  const repeated = concat([
+  const repeated = concatBytes([
     new Uint8Array([4, 2]),
     rdbBlob(stringToCodes("f")).subarray(0),
   ]);
-  const fields = concat([
+  const fields = concatBytes([
     repeated,
     new Uint8Array([1]),
     stringToCodes("1"),
@@ -295,10 +295,10 @@ function dumpPayloadBytes(value: Uint8Array): Uint8Array {
 
 Deno.test("RdbReader reads Redis 7.2's listpack sets (RDB type 20)", () => {
   const members = ["a", "-5", "300", ALL_BYTES, "9223372036854775807"];
-  const value = concat([new Uint8Array([20]), rdbBlob(encodeListpack(members))]);
+  const value = concatBytes([new Uint8Array([20]), rdbBlob(encodeListpack(members))]);
   const read = readAll(fileFromDump(dumpPayload(value, 11), "s"));
   deepStrictEqual(read.map((entry) => modelOf(entry.value)), [{ set: [...members].sort() }]);
-  const repeated = concat([new Uint8Array([20]), rdbBlob(encodeListpack(["a", "a"]))]);
+  const repeated = concatBytes([new Uint8Array([20]), rdbBlob(encodeListpack(["a", "a"]))]);
   let message = "";
   try {
     readAll(fileFromDump(dumpPayload(repeated, 11), "s"));

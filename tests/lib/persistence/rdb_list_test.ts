@@ -15,13 +15,13 @@ import { RdbWriter } from "../../../lib/persistence/rdb_writer.ts";
 import {
   ALL_BYTES,
   checkRdb,
-  concat,
   encodeListpack as encodeRedisListpack,
   encodeZiplist,
   startRedisWithFile,
   stringToCodes,
   withTempDir,
 } from "./rdb_support.ts";
+import { concatBytes } from "../../../lib/bytes.ts";
 
 /** Lists covering every node and entry size: tiny, binary, long elements, many nodes. */
 function fixedLists(): Map<string, string[]> {
@@ -52,7 +52,7 @@ function writeLists(lists: Map<string, string[]>): Uint8Array {
     writer.writeEntry(key, list);
   }
   writer.finish();
-  return concat(writer.takeChunks());
+  return concatBytes(writer.takeChunks());
 }
 
 function listsOf(entries: readonly RdbEntry[]): Map<string, string[]> {
@@ -127,9 +127,10 @@ Deno.test("RdbReader reads redis-server 7.0's lists as the same elements", async
 
 Deno.test("RdbReader reads the older list encodings and plain QUICKLIST_2 nodes", () => {
   const header = stringToCodes("REDIS0010");
-  const string = (text: string) => concat([new Uint8Array([text.length]), stringToCodes(text)]);
+  const string = (text: string) =>
+    concatBytes([new Uint8Array([text.length]), stringToCodes(text)]);
   const blob = (bytes: Uint8Array) =>
-    concat([
+    concatBytes([
       new Uint8Array([0x80]),
       new Uint8Array([
         bytes.length >>> 24,
@@ -139,7 +140,7 @@ Deno.test("RdbReader reads the older list encodings and plain QUICKLIST_2 nodes"
       ]),
       bytes,
     ]);
-  const file = concat([
+  const file = concatBytes([
     header,
     new Uint8Array([0xfe, 0]),
     // Type 1, a plain list.

@@ -13,7 +13,6 @@ import {
   ALL_BYTES,
   arbitraryEntries,
   checkRdb,
-  concat,
   dumpPayload,
   encodeZiplist,
   fileFromDump,
@@ -25,6 +24,7 @@ import {
   withTempDir,
   writeFile,
 } from "./rdb_support.ts";
+import { concatBytes } from "../../../lib/bytes.ts";
 
 type Pair = [string, number];
 
@@ -323,7 +323,7 @@ Deno.test("redis-server RESTOREs ziplist and text-score sorted sets as RdbReader
       const length = ziplist.length < 64
         ? [ziplist.length]
         : [0x40 | (ziplist.length >> 8), ziplist.length & 0xff];
-      const textScores = concat([
+      const textScores = concatBytes([
         new Uint8Array([3, 3]),
         new Uint8Array([1, 97, 3]),
         stringToCodes("1.5"),
@@ -331,7 +331,7 @@ Deno.test("redis-server RESTOREs ziplist and text-score sorted sets as RdbReader
         new Uint8Array([2, 49, 50, 255]),
       ]);
       const cases: Array<[string, Uint8Array, number]> = [
-        ["zl", concat([new Uint8Array([12, ...length]), ziplist]), 9],
+        ["zl", concatBytes([new Uint8Array([12, ...length]), ziplist]), 9],
         ["text", textScores, 6],
       ];
       for (const [key, value, version] of cases) {
@@ -377,7 +377,7 @@ Deno.test("RdbWriter encodes string values byte for byte as redis-server DUMPs t
         const writer = new RdbWriter({ compression: false });
         writer.writeEntry("k", value);
         writer.finish();
-        const written = concat(writer.takeChunks());
+        const written = concatBytes(writer.takeChunks());
         const ours = written.subarray(0, written.length - 9);
         // Ours: type, key "k" (2 bytes), value. DUMP: type, value, version, CRC.
         deepStrictEqual(

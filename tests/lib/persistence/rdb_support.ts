@@ -13,6 +13,7 @@ import { Crc64 } from "../../../lib/persistence/crc64.ts";
 import type { RdbEntry } from "../../../lib/persistence/rdb_reader.ts";
 import { RdbWriter, type RdbWriterOptions } from "../../../lib/persistence/rdb_writer.ts";
 import type { ClientReply } from "../../../lib/protocol/resp_reply.ts";
+import { concatBytes } from "../../../lib/bytes.ts";
 
 /** A string of the given char codes (each 0–255). */
 export function fromCodes(codes: readonly number[]): string {
@@ -34,16 +35,6 @@ export function stringToCodes(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** One-byte strings over all 256 byte values. */
@@ -145,7 +136,7 @@ export function writeFile(
   });
   writer.finish();
   chunks.push(...writer.takeChunks());
-  return concat(chunks);
+  return concatBytes(chunks);
 }
 
 /** The file's entries by key, for comparisons that ignore order. */
@@ -382,10 +373,10 @@ export function encodeZiplist(elements: readonly string[]): Uint8Array {
 
 /** A DUMP payload as RESTORE takes it: value bytes, RDB version (u16 LE), CRC-64 of both. */
 export function dumpPayload(value: Uint8Array, version: number): string {
-  const body = concat([value, new Uint8Array([version, 0])]);
+  const body = concatBytes([value, new Uint8Array([version, 0])]);
   const crc = new Uint8Array(8);
   new Crc64().update(body).writeTo(crc, 0);
-  return fromCodes(Array.from(concat([body, crc])));
+  return fromCodes(Array.from(concatBytes([body, crc])));
 }
 
 /** Wraps a DUMP payload's value (type byte + encoding) into a one-key RDB file. */
@@ -394,10 +385,10 @@ export function fileFromDump(payload: string, key: string): Uint8Array {
   const writer = new RdbWriter({ aux: {} });
   writer.header();
   writer.finish();
-  const written = concat(writer.takeChunks());
+  const written = concatBytes(writer.takeChunks());
   const head = written.subarray(0, written.length - 9);
-  const keyBytes = concat([new Uint8Array([key.length]), stringToCodes(key)]);
-  const body = concat([
+  const keyBytes = concatBytes([new Uint8Array([key.length]), stringToCodes(key)]);
+  const body = concatBytes([
     head,
     value.subarray(0, 1),
     keyBytes,
@@ -406,5 +397,5 @@ export function fileFromDump(payload: string, key: string): Uint8Array {
   ]);
   const crc = new Uint8Array(8);
   new Crc64().update(body).writeTo(crc, 0);
-  return concat([body, crc]);
+  return concatBytes([body, crc]);
 }

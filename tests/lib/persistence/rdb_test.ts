@@ -12,20 +12,20 @@ import { SortedSet } from "../../../lib/zset.ts";
 import {
   ALL_BYTES,
   arbitraryEntries,
-  concat,
   encodeListpack,
   encodeZiplist,
   type ModelEntry,
   stringToCodes,
   writeFile,
 } from "./rdb_support.ts";
+import { concatBytes } from "../../../lib/bytes.ts";
 
 type Pair = [string, number];
 
 /** The bytes of the one string value written after key "k" (type 0, key 2 bytes; EOF and CRC 9). */
 function valueBytes(writer: RdbWriter): Uint8Array {
   writer.finish();
-  const bytes = concat(writer.takeChunks());
+  const bytes = concatBytes(writer.takeChunks());
   return bytes.subarray(3, bytes.length - 9);
 }
 
@@ -46,20 +46,20 @@ function header(version = 10): Uint8Array {
 }
 function rawString(text: string): Uint8Array {
   if (text.length >= 64) throw new Error("test helper only builds short strings");
-  return concat([new Uint8Array([text.length]), stringToCodes(text)]);
+  return concatBytes([new Uint8Array([text.length]), stringToCodes(text)]);
 }
 function withTrailer(body: Uint8Array, checksum = true): Uint8Array {
-  const withEof = concat([body, new Uint8Array([0xff])]);
+  const withEof = concatBytes([body, new Uint8Array([0xff])]);
   const trailer = new Uint8Array(8);
   if (checksum) new Crc64().update(withEof).writeTo(trailer, 0);
-  return concat([withEof, trailer]);
+  return concatBytes([withEof, trailer]);
 }
 function blob(bytes: Uint8Array): Uint8Array {
   if (bytes.length >= 16384) throw new Error("test helper only builds blobs below 16 KiB");
   const length = bytes.length < 64
     ? [bytes.length]
     : [0x40 | (bytes.length >> 8), bytes.length & 0xff];
-  return concat([new Uint8Array(length), bytes]);
+  return concatBytes([new Uint8Array(length), bytes]);
 }
 
 function rdbError(pattern: RegExp, offset?: number): (error: unknown) => boolean {
@@ -140,7 +140,7 @@ Deno.test("RdbWriter accepts a SortedSet and writes its members with exact score
   writer.selectDb(0, 1, 0);
   writer.writeEntry(ALL_BYTES, zset);
   writer.finish();
-  const [entry] = readAll(concat(writer.takeChunks()));
+  const [entry] = readAll(concatBytes(writer.takeChunks()));
   deepStrictEqual(entry?.key, ALL_BYTES);
   deepStrictEqual(entry?.value, [...zset.entries()]);
 });
@@ -185,7 +185,7 @@ Deno.test("RdbWriter writes the header, aux fields, SELECTDB and RESIZEDB", () =
   writer.header();
   writer.selectDb(0, 3, 1);
   writer.finish();
-  const info = readRdb(concat(writer.takeChunks()), () => {});
+  const info = readRdb(concatBytes(writer.takeChunks()), () => {});
   strictEqual(info.version, 10);
   deepStrictEqual([...info.aux], [
     ["redis-ver", "7.0.0"],
@@ -214,7 +214,7 @@ Deno.test("RdbWriter chunks each own their bytes, stay near chunkSize and add up
   strictEqual(new Set(chunks.map((chunk) => chunk.buffer)).size, chunks.length);
   // A chunk outgrows chunkSize only to hold one large string (at most 490 bytes + 9 of length).
   for (const chunk of chunks) ok(chunk.length <= 499, `${chunk.length}`);
-  strictEqual(readRdb(concat(chunks), () => {}).keys, 50);
+  strictEqual(readRdb(concatBytes(chunks), () => {}).keys, 50);
   throws(() => writer.writeEntry("late", "v"), /finish\(\) was already called/);
 });
 
@@ -230,7 +230,7 @@ Deno.test("RdbWriter skips empty sorted sets and rejects a set whose size lies",
 });
 
 Deno.test("RdbReader reads expiries in milliseconds and in seconds (old files)", () => {
-  const file = withTrailer(concat([
+  const file = withTrailer(concatBytes([
     header(7),
     new Uint8Array([0xfe, 0]),
     new Uint8Array([0xfc, 0x10, 0x32, 0x54, 0x76, 0x98, 0x01, 0, 0]),
@@ -253,7 +253,7 @@ Deno.test("RdbReader reads expiries in milliseconds and in seconds (old files)",
 });
 
 Deno.test("RdbReader reads sorted sets with text scores (type 3)", () => {
-  const file = withTrailer(concat([
+  const file = withTrailer(concatBytes([
     header(6),
     new Uint8Array([3]),
     rawString("z"),
@@ -284,7 +284,7 @@ Deno.test("RdbReader reads listpack (type 17) and ziplist (type 12) sorted sets"
     -4097,
   ]];
   for (const [type, bytes] of [[17, encodeListpack(elements)], [12, encodeZiplist(elements)]]) {
-    const file = withTrailer(concat([
+    const file = withTrailer(concatBytes([
       header(type === 17 ? 10 : 9),
       new Uint8Array([type as number]),
       rawString("z"),
@@ -295,7 +295,7 @@ Deno.test("RdbReader reads listpack (type 17) and ziplist (type 12) sorted sets"
 });
 
 Deno.test("RdbReader skips IDLE and FREQ metadata and keeps the key", () => {
-  const file = withTrailer(concat([
+  const file = withTrailer(concatBytes([
     header(),
     new Uint8Array([0xf8, 0x40, 0x90, 0xf9, 7, 0]),
     rawString("k"),
@@ -305,7 +305,7 @@ Deno.test("RdbReader skips IDLE and FREQ metadata and keeps the key", () => {
 });
 
 Deno.test("RdbReader skips empty sorted sets as Redis does", () => {
-  const file = withTrailer(concat([
+  const file = withTrailer(concatBytes([
     header(),
     new Uint8Array([5]),
     rawString("empty"),
@@ -322,7 +322,7 @@ Deno.test("RdbReader skips empty sorted sets as Redis does", () => {
 });
 
 Deno.test("RdbReader names the type, key and offset of values Kache cannot hold", () => {
-  const file = withTrailer(concat([
+  const file = withTrailer(concatBytes([
     header(),
     new Uint8Array([0]),
     rawString("ok"),
@@ -336,19 +336,19 @@ Deno.test("RdbReader names the type, key and offset of values Kache cannot hold"
     () => readAll(file),
     rdbError(/^Unsupported value type 15 for key "mystream" \(a stream;.* at offset 15$/, 15),
   );
-  const unknown = withTrailer(concat([header(), new Uint8Array([42]), rawString("k")]));
+  const unknown = withTrailer(concatBytes([header(), new Uint8Array([42]), rawString("k")]));
   throws(() => readAll(unknown), rdbError(/value type 42 for key "k" \(unknown/, 9));
 });
 
 Deno.test("RdbReader rejects functions and module data with the opcode's offset", () => {
-  const functions = withTrailer(concat([header(), new Uint8Array([0xf5]), rawString("code")]));
+  const functions = withTrailer(concatBytes([header(), new Uint8Array([0xf5]), rawString("code")]));
   throws(() => readAll(functions), rdbError(/opcode 245 \(a function library/, 9));
-  const module = withTrailer(concat([header(), new Uint8Array([0xf7, 1])]));
+  const module = withTrailer(concatBytes([header(), new Uint8Array([0xf7, 1])]));
   throws(() => readAll(module), rdbError(/opcode 247 \(module/, 9));
 });
 
 Deno.test("RdbReader gives each key the database of the SELECTDB before it", () => {
-  const file = withTrailer(concat([
+  const file = withTrailer(concatBytes([
     header(),
     new Uint8Array([0]),
     rawString("a"),
@@ -368,7 +368,7 @@ Deno.test("RdbReader gives each key the database of the SELECTDB before it", () 
 });
 
 Deno.test("RdbReader refuses a database past the server's count with Redis's text", () => {
-  const file = withTrailer(concat([
+  const file = withTrailer(concatBytes([
     header(),
     new Uint8Array([0xfe, 16, 0]),
     rawString("k"),
@@ -385,13 +385,13 @@ Deno.test("RdbReader refuses a database past the server's count with Redis's tex
 });
 
 Deno.test("RdbReader verifies the CRC-64 and accepts a zero checksum as disabled", () => {
-  const body = concat([header(), new Uint8Array([0]), rawString("k"), rawString("v")]);
+  const body = concatBytes([header(), new Uint8Array([0]), rawString("k"), rawString("v")]);
   strictEqual(readRdb(withTrailer(body), () => {}).checksum, "verified");
   strictEqual(readRdb(withTrailer(body, false), () => {}).checksum, "disabled");
   const flipped = withTrailer(body);
   flipped[flipped.length - 12] = flipped[flipped.length - 12]! ^ 1; // the value byte "v"
   throws(() => readAll(flipped), rdbError(/checksum mismatch/, flipped.length - 8));
-  const old = concat([
+  const old = concatBytes([
     header(4),
     new Uint8Array([0]),
     rawString("k"),
@@ -465,7 +465,7 @@ Deno.test("RdbReader rejects what is not an RDB file, or a version it does not k
 
 Deno.test("RdbReader rejects bytes after the trailer unless told to allow them", () => {
   const bytes = writeFile([{ key: "k", value: "v" }]);
-  const extended = concat([bytes, stringToCodes("*1\r\n$4\r\nPING\r\n")]);
+  const extended = concatBytes([bytes, stringToCodes("*1\r\n$4\r\nPING\r\n")]);
   throws(() => readAll(extended), rdbError(/14 unexpected bytes/, bytes.length));
   const info = readRdb(extended, () => {}, { allowTrailingData: true });
   strictEqual(info.length, bytes.length);
@@ -475,7 +475,7 @@ Deno.test("RdbReader rejects bytes after the trailer unless told to allow them",
 });
 
 Deno.test("RdbReader rejects NaN scores, duplicate members and corrupt packed sets", () => {
-  const nan = withTrailer(concat([
+  const nan = withTrailer(concatBytes([
     header(),
     new Uint8Array([3]),
     rawString("z"),
@@ -484,21 +484,21 @@ Deno.test("RdbReader rejects NaN scores, duplicate members and corrupt packed se
     new Uint8Array([253]),
   ]));
   throws(() => readAll(nan), rdbError(/NaN score for member "m" of key "z"/));
-  const duplicate = withTrailer(concat([
+  const duplicate = withTrailer(concatBytes([
     header(),
     new Uint8Array([17]),
     rawString("z"),
     blob(encodeListpack(["m", "1", "m", "2"])),
   ]));
   throws(() => readAll(duplicate), rdbError(/Duplicate member "m" in sorted set "z"/));
-  const odd = withTrailer(concat([
+  const odd = withTrailer(concatBytes([
     header(),
     new Uint8Array([17]),
     rawString("z"),
     blob(encodeListpack(["m", "1", "n"])),
   ]));
   throws(() => readAll(odd), rdbError(/odd number \(3\)/));
-  const badScore = withTrailer(concat([
+  const badScore = withTrailer(concatBytes([
     header(),
     new Uint8Array([17]),
     rawString("z"),
@@ -509,7 +509,9 @@ Deno.test("RdbReader rejects NaN scores, duplicate members and corrupt packed se
   corrupt[0] = 99;
   throws(
     () =>
-      readAll(withTrailer(concat([header(), new Uint8Array([17]), rawString("z"), blob(corrupt)]))),
+      readAll(
+        withTrailer(concatBytes([header(), new Uint8Array([17]), rawString("z"), blob(corrupt)])),
+      ),
     rdbError(/Corrupt listpack of key "z": listpack header says 99 bytes/, 12),
   );
 });
@@ -517,7 +519,7 @@ Deno.test("RdbReader rejects NaN scores, duplicate members and corrupt packed se
 Deno.test("RdbReader quotes binary keys in messages and elides long ones", () => {
   const key = '\x00"\xff' + "k".repeat(100);
   // Type 7 (a module value) is one Kache refuses, so the reader names the key.
-  const file = withTrailer(concat([
+  const file = withTrailer(concatBytes([
     header(),
     new Uint8Array([7, 0x40, key.length]),
     stringToCodes(key),
@@ -526,14 +528,14 @@ Deno.test("RdbReader quotes binary keys in messages and elides long ones", () =>
 });
 
 Deno.test("RdbReader rejects a corrupt LZF string with its offset", () => {
-  const file = withTrailer(concat([
+  const file = withTrailer(concatBytes([
     header(),
     new Uint8Array([0]),
     rawString("k"),
     new Uint8Array([0xc3, 3, 30, 0, 97, 0x20]),
   ]));
   throws(() => readAll(file), rdbError(/Corrupt LZF string/, 12));
-  const impossible = withTrailer(concat([
+  const impossible = withTrailer(concatBytes([
     header(),
     new Uint8Array([0]),
     rawString("k"),

@@ -1,6 +1,7 @@
 import { deepStrictEqual, match, throws } from "node:assert/strict";
 import { readRdb } from "../../../lib/persistence/rdb_reader.ts";
 import { RdbWriter } from "../../../lib/persistence/rdb_writer.ts";
+import { concatBytes } from "../../../lib/bytes.ts";
 
 function fileWith(codes: readonly string[], compression: boolean): Uint8Array {
   const writer = new RdbWriter({ compression });
@@ -9,14 +10,7 @@ function fileWith(codes: readonly string[], compression: boolean): Uint8Array {
   writer.selectDb(0, 1, 0);
   writer.writeEntry("k", "v");
   writer.finish();
-  const chunks = writer.takeChunks();
-  const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
+  return concatBytes(writer.takeChunks());
 }
 
 const LIBRARY = "#!lua name=lib\nredis.register_function('f', function() return 1 end)\n" +

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { splitArgs } from "../../cli/args.ts";
+import { splitArgs } from "../../lib/split_args.ts";
 import { parseClientArgs } from "../../cli/client.ts";
 
 // Expected values were checked against redis-cli 7.0.15 (`rpush t <line>` then `lrange t 0 -1`).

@@ -1,6 +1,7 @@
 /**
- * Splits a typed command line into arguments with redis-cli's rules
- * (`sdssplitargs`), so a line pasted from redis-cli means the same here:
+ * Redis's `sdssplitargs`, the one argument splitter: RESP inline requests,
+ * config files (and script shebang flags), and lines typed into `kache
+ * client`, so a line pasted from redis-cli means the same here:
  *
  * - arguments are separated by blanks (space, tab, CR, LF, VT, FF);
  * - `"double quotes"` allow the escapes `\n \r \t \b \a \\ \"` and `\xHH`
@@ -40,7 +41,7 @@ const ESCAPES: Readonly<Record<string, string>> = {
  *
  * @example Quoting and escapes
  * ```ts
- * import { splitArgs } from "./args.ts";
+ * import { splitArgs } from "./split_args.ts";
  * splitArgs(`set "a key" 'it''s' "\\x41\\n"`); // undefined: 'it' is followed by '
  * splitArgs(`set "a key" "\\x41\\n"`); // ["set", "a key", "A\n"]
  * ```
