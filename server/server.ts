@@ -37,6 +37,8 @@ import {
 import { RespWire } from "./resp_wire.ts";
 import { ServerState } from "./server_state.ts";
 import { listenTls, tlsListenOptions } from "./tls.ts";
+import { getHeapStatistics } from "node:v8";
+import { maxmemoryWarning } from "../lib/heap_limit.ts";
 
 export interface ListeningPorts {
   /** The RESP port actually bound, or undefined when disabled. */
@@ -189,6 +191,9 @@ export class KacheServer {
     ]);
   }
 
+  /** The maxmemory last checked against the heap limit, so each value is warned about once. */
+  #checkedMaxmemory = 0;
+
   /** maxmemory 0 (without an LFU policy) takes eviction out of the command path entirely. */
   #applyMemoryLimits(): void {
     const maxmemory = this.config.number("maxmemory");
@@ -197,6 +202,11 @@ export class KacheServer {
       policy: this.config.string("maxmemory-policy") as EvictionPolicy,
       samples: this.config.number("maxmemory-samples"),
     });
+    if (maxmemory !== this.#checkedMaxmemory) {
+      this.#checkedMaxmemory = maxmemory;
+      const warning = maxmemoryWarning(maxmemory, getHeapStatistics().heap_size_limit);
+      if (warning !== undefined) this.log.warning(warning);
+    }
     // An LFU policy counts accesses even without a limit, for OBJECT FREQ (as Redis).
     const counting = isLfuPolicy(this.config.string("maxmemory-policy"));
     this.commands.eviction = maxmemory > 0 || counting ? this.eviction : undefined;

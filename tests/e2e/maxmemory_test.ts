@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { type ClientReply } from "../../lib/protocol/resp_reply.ts";
 import { KacheConnection } from "../../cli/connection.ts";
-import { type RunningServer, withServer } from "../support/server_process.ts";
+import { RawRespClient } from "../support/resp_client.ts";
+import { type RunningServer, startServer, withServer } from "../support/server_process.ts";
 
 const MB = 1024 * 1024;
 const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
@@ -187,4 +188,27 @@ Deno.test("CONFIG SET maxmemory at runtime evicts on the next write", async () =
       client.close();
     }
   });
+});
+
+Deno.test("maxmemory above what the JavaScript heap holds is warned about, with the flag that fixes it", async () => {
+  const server = await startServer(["--maxmemory", "10gb"], {
+    v8Flags: ["--max-old-space-size=1024"],
+  });
+  try {
+    assert.match(
+      server.output(),
+      /maxmemory 10\.00G cannot be honoured: the JavaScript heap is limited to 1\.\d\dG.*--max-old-space-size=15360/,
+    );
+    // A limit the heap holds is accepted without a word, at startup as on CONFIG SET.
+    const before = server.output().length;
+    const client = await RawRespClient.connect(server.respPort);
+    try {
+      assert.equal((await client.send(["CONFIG", "SET", "maxmemory", "100mb"])).raw, "+OK\r\n");
+    } finally {
+      client.close();
+    }
+    assert.doesNotMatch(server.output().slice(before), /cannot be honoured/);
+  } finally {
+    await server.stop();
+  }
 });
