@@ -38,10 +38,15 @@ Deno.test("parseCompareArgs --quick shrinks every size and keeps explicit values
   if (full === "help") throw new Error("unexpected help");
   assert.deepEqual([full.rounds, full.requests, full.keys, full.members], [
     5,
-    100_000,
+    400_000,
     1_000_000,
     1_000_000,
   ]);
+  assert.match(full.out, /bench\/results$/);
+  // Without --out, a quick run never writes over the tracked results.
+  const scratch = parseCompareArgs(["--quick"]);
+  if (scratch === "help") throw new Error("unexpected help");
+  assert.doesNotMatch(scratch.out, /bench\/results/);
   assert.throws(() => parseCompareArgs(["--rounds", "0"]), /--rounds must be a positive integer/);
 });
 
