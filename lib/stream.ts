@@ -40,6 +40,18 @@ import {
 } from "./stream_id.ts";
 import { ConsumerGroup, type PendingEntry } from "./stream_group.ts";
 
+/** The 16-byte big-endian key Redis files a node under (its master ID), as a one-byte string. */
+export function streamIdKey(id: StreamId): string {
+  let text = "";
+  for (const half of [id.ms, id.seq]) {
+    const value = BigInt(half);
+    for (let shift = 56n; shift >= 0n; shift -= 8n) {
+      text += String.fromCharCode(Number((value >> shift) & 0xffn));
+    }
+  }
+  return text;
+}
+
 /** One entry as commands see it. */
 export interface StreamEntry {
   readonly id: StreamId;
@@ -630,6 +642,37 @@ export class Stream extends MeasuredCollection {
       }
     }
     return copy;
+  }
+
+  /**
+   * The nodes Redis's radix tree would have for these node keys (XINFO's
+   * `radix-tree-nodes`): a compressed trie over the 16-byte big-endian
+   * master IDs, counted as rax lays it out (a node per compressed run, per
+   * branching point and per key end; 1 for an empty tree).
+   */
+  radixTreeNodes(): number {
+    const keys = this.#nodes.map((node) => streamIdKey({ ms: node.masterMs, seq: node.masterSeq }));
+    if (keys.length === 0) return 1;
+    const count = (low: number, high: number, depth: number): number => {
+      if (depth === 16) return 1;
+      const first = keys[low]!;
+      const last = keys[high - 1]!;
+      if (first.charCodeAt(depth) === last.charCodeAt(depth)) {
+        let end = depth + 1;
+        while (end < 16 && first.charCodeAt(end) === last.charCodeAt(end)) end++;
+        return 1 + count(low, high, end);
+      }
+      let nodes = 1;
+      for (let start = low; start < high;) {
+        const code = keys[start]!.charCodeAt(depth);
+        let stop = start + 1;
+        while (stop < high && keys[stop]!.charCodeAt(depth) === code) stop++;
+        nodes += count(start, stop, depth + 1);
+        start = stop;
+      }
+      return nodes;
+    };
+    return count(0, keys.length, 0);
   }
 
   /** Checks the node structure against the counters (for tests). */

@@ -353,7 +353,8 @@ function setId(context: CommandContext, argv: readonly string[]): Reply {
   stream.lastId = id;
   if (entriesAdded !== -1) stream.entriesAdded = entriesAdded;
   if (!isZeroId(maxDeleted)) stream.maxDeletedId = maxDeleted;
-  context.keyspace.storeCollection(key, stream);
+  // Redis counts the change but does not signal the key (no WATCH abort).
+  context.keyspace.dirty++;
   notify(context, NotifyClass.stream, "xsetid", key);
   return OK;
 }
