@@ -71,6 +71,10 @@ export class ServerState implements ServerControl {
     return this.#server.config.get((name) => matchers.some((matcher) => matcher.test(name)));
   }
 
+  configNumber(name: string): number {
+    return this.#server.config.number(name);
+  }
+
   configSet(name: string, value: string): string | undefined {
     return this.#server.config.set(name, value, { startup: false });
   }

@@ -107,6 +107,13 @@ export function entriesReply(entries: readonly StreamEntry[]): Reply {
 
 /** Where nodes split, from `stream-node-max-bytes` and `stream-node-max-entries`. */
 export function nodeLimits(context: CommandContext): StreamNodeLimits {
+  const server = context.server;
+  if (server.configNumber !== undefined) {
+    return {
+      maxBytes: server.configNumber("stream-node-max-bytes"),
+      maxEntries: server.configNumber("stream-node-max-entries"),
+    };
+  }
   let maxBytes = 4096;
   let maxEntries = 100;
   for (const [name, value] of context.server.configGet(["stream-node-max-*"])) {

@@ -51,7 +51,7 @@ export function encodeStreamNode(node: StreamNode): Uint8Array {
   for (const field of master) elements.push(field);
   elements.push("0");
   for (let i = 0; i < node.total; i++) {
-    const values = node.values[i];
+    const values = node.fieldsAt(i);
     const same = values !== undefined && node.sameFields(i);
     elements.push(
       String((values === undefined ? FLAG_DELETED : 0) | (same ? FLAG_SAME_FIELDS : 0)),
