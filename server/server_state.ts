@@ -72,7 +72,8 @@ export class ServerState implements ServerControl {
   }
 
   configNumber(name: string): number {
-    return this.#server.config.number(name);
+    // Number(): settings of Redis's long long range are kept as their decimal text.
+    return Number(this.#server.config.number(name));
   }
 
   configSet(name: string, value: string): string | undefined {
