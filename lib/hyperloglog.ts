@@ -186,6 +186,50 @@ export function cachedCardinality(value: string): number | bigint | undefined {
   return (BigInt(high) << 32n) | BigInt(low);
 }
 
+/** Past this many raised registers, {@link addToDense} leaves the work to {@link HyperLogLog}. */
+const DENSE_SPLICES_MAX = 8;
+
+/**
+ * PFADD's fast path for a dense value: adds `elements` reading the
+ * registers straight from the string, and returns the new value (stale
+ * cache bit set) with how many registers grew; the same string and 0 when
+ * none did. A dense HLL is 12 KB and most additions to one change nothing,
+ * so this skips decoding it into bytes and encoding it back (~8x the time
+ * of a single-element PFADD); each raised register splices two characters,
+ * and past {@link DENSE_SPLICES_MAX} of them it returns undefined so the
+ * caller takes the byte-array path. `value` must be a valid dense HLL.
+ */
+export function addToDense(
+  value: string,
+  elements: readonly string[],
+): { value: string; updated: number } | undefined {
+  let result = value;
+  let updated = 0;
+  for (const element of elements) {
+    const pattern = patternOf(element);
+    const count = pattern & 63;
+    const bit = (pattern >>> 6) * 6;
+    const at = HEADER_BYTES + (bit >>> 3);
+    const shift = bit & 7;
+    const b0 = result.charCodeAt(at);
+    const spans = shift > 2;
+    const b1 = spans ? result.charCodeAt(at + 1) : 0;
+    if (count <= (((b0 >>> shift) | (b1 << (8 - shift))) & REGISTER_MAX)) continue;
+    if (++updated > DENSE_SPLICES_MAX) return undefined;
+    const first = ((b0 & ~(REGISTER_MAX << shift)) | (count << shift)) & 0xff;
+    const replaced = spans
+      ? String.fromCharCode(
+        first,
+        (b1 & ~(REGISTER_MAX >>> (8 - shift))) | (count >>> (8 - shift)),
+      )
+      : String.fromCharCode(first);
+    result = result.slice(0, at) + replaced + result.slice(at + replaced.length);
+  }
+  if (updated === 0) return { value, updated };
+  const stale = String.fromCharCode(result.charCodeAt(15) | 0x80);
+  return { value: result.slice(0, 15) + stale + result.slice(16), updated };
+}
+
 /** The 6-bit dense register `index` of `bytes` (registers from HEADER_BYTES). */
 function denseRegister(bytes: Uint8Array, index: number): number {
   const bit = index * 6;

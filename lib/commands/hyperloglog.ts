@@ -12,6 +12,7 @@
  */
 import { CommandError } from "../errors.ts";
 import {
+  addToDense,
   cachedCardinality,
   CORRUPTED_HYPERLOGLOG,
   countRegisters,
@@ -27,6 +28,8 @@ import { error, integer, OK, ONE, type Reply, ZERO } from "../reply.ts";
 import type { ArgumentDoc, CommandContext, CommandSpec } from "./types.ts";
 
 const KEY_ARGUMENT: ArgumentDoc = { name: "key", type: "key" };
+/** The header's encoding byte of a dense HLL. */
+const DENSE_ENCODING = 0;
 
 /** The HLL at `value`, or Redis's WRONGTYPE for a string that is not one. */
 function parse(value: string): HyperLogLog {
@@ -45,6 +48,10 @@ function pfadd(context: CommandContext, argv: readonly string[]): Reply {
   const keyspace = context.keyspace;
   const key = argv[1]!;
   const value = keyspace.getString(key);
+  if (value !== undefined && isHyperLogLog(value) && value.charCodeAt(4) === DENSE_ENCODING) {
+    const added = addToDense(value, argv.slice(2));
+    if (added !== undefined) return storeAdded(context, key, added.value, added.updated);
+  }
   const hll = value === undefined ? HyperLogLog.empty() : parse(value);
   let updated = value === undefined ? 1 : 0;
   const limit = argv.length > 2 && hll.encoding === "sparse"
@@ -59,9 +66,15 @@ function pfadd(context: CommandContext, argv: readonly string[]): Reply {
     }
     updated += result;
   }
+  if (updated !== 0) hll.invalidateCache();
+  return storeAdded(context, key, hll.toString(), updated);
+}
+
+/** PFADD's end: keeps the value if `updated` registers (or the key itself) are new. */
+function storeAdded(context: CommandContext, key: string, value: string, updated: number): Reply {
   if (updated === 0) return ZERO;
-  hll.invalidateCache();
-  keyspace.set(key, hll.toString(), true);
+  const keyspace = context.keyspace;
+  keyspace.set(key, value, true);
   // Redis counts every register raised as a change (server.dirty += updated).
   keyspace.dirty += updated - 1;
   notify(context, NotifyClass.string, "pfadd", key);

@@ -1,6 +1,7 @@
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { bytesToString, stringToBytes } from "../../lib/bytes.ts";
 import {
+  addToDense,
   cachedCardinality,
   countRegisters,
   DENSE_BYTES,
@@ -201,4 +202,31 @@ Deno.test("countRegisters estimates within 0.81 % x 3 on 200k distinct elements"
   }
   const error = Math.abs(countRegisters(registers) - total) / total;
   strictEqual(error < 0.0081 * 3, true, `error ${error}`);
+});
+
+Deno.test("addToDense gives the bytes of the byte-array path, or leaves many raises to it", () => {
+  const random = seededRandom(6);
+  const base = HyperLogLog.empty();
+  base.toDense();
+  for (let i = 0; i < 20_000; i++) base.add(randomBytes(random, 6));
+  base.setCachedCardinality(base.count()!);
+  const value = base.toString();
+  let fast = 0;
+  for (let round = 0; round < 300; round++) {
+    const elements = Array.from({ length: 1 + (round % 12) }, () => randomBytes(random, 6));
+    const slow = HyperLogLog.fromString(value)!;
+    let updated = 0;
+    for (const element of elements) updated += slow.add(element);
+    if (updated !== 0) slow.invalidateCache();
+    const added = addToDense(value, elements);
+    if (added === undefined) {
+      strictEqual(updated > 8, true);
+      continue;
+    }
+    fast++;
+    strictEqual(added.updated, updated);
+    strictEqual(added.value, slow.toString());
+  }
+  strictEqual(fast > 200, true, `${fast} of 300 took the fast path`);
+  deepStrictEqual(addToDense(value, []), { value, updated: 0 });
 });
