@@ -9,6 +9,7 @@ import { CONNECTION_COMMANDS } from "./connection.ts";
 import { DEBUG_COMMANDS } from "./debug.ts";
 import { DUMP_COMMANDS } from "./dump.ts";
 import { HASH_COMMANDS } from "./hash.ts";
+import { HYPERLOGLOG_COMMANDS } from "./hyperloglog.ts";
 import { FUNCTION_COMMANDS } from "./functions.ts";
 import { KEY_COMMANDS } from "./keys.ts";
 import { LATENCY_COMMANDS } from "./latency.ts";
@@ -35,6 +36,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...BLOCKING_COMMANDS,
   ...HASH_COMMANDS,
   ...SET_COMMANDS,
+  ...HYPERLOGLOG_COMMANDS,
   ...STREAM_COMMANDS,
   ...STREAM_GROUP_COMMANDS,
   ...SERVER_COMMANDS,
