@@ -300,6 +300,9 @@ const GEO_SCRIPT: Argv[] = [
   ["GEODIST", "odd", "neg", "zero"],
   ["GEOPOS", "Sicily", "Palermo", "Catania", "Gela", "Marsala", "Hex", "nope"],
   ["GEOPOS", "nokey", "a", "b"],
+  // A script sees GEOPOS's coordinates as the strings Redis prints.
+  ["EVAL", "return redis.call('GEOPOS', KEYS[1], 'Palermo', 'nope')", "1", "Sicily"],
+  ["EVAL", "return redis.call('GEODIST', KEYS[1], 'Palermo', 'Catania')", "1", "Sicily"],
   ["GEOPOS", "Sicily"],
   ["GEOHASH", "Sicily", "Palermo", "Catania", "nope"],
   ["GEOHASH", "nokey", "a"],
