@@ -55,6 +55,13 @@ function bitOffsetArgument(text: string, fieldBits?: number): number {
   const indexed = fieldBits !== undefined && text.startsWith("#");
   const parsed = parseInteger(indexed ? text.slice(1) : text);
   if (parsed === undefined) throw new CommandError(BAD_OFFSET);
+  // The common case (a plain offset that is a safe integer) needs no bigint.
+  if (!indexed && typeof parsed === "number") {
+    if (parsed < 0 || Math.floor(parsed / 8) >= MAX_STRING_LENGTH) {
+      throw new CommandError(BAD_OFFSET);
+    }
+    return parsed;
+  }
   const offset = indexed ? BigInt.asIntN(64, BigInt(parsed) * BigInt(fieldBits)) : BigInt(parsed);
   if (offset < 0n || offset >> 3n >= BigInt(MAX_STRING_LENGTH)) {
     throw new CommandError(BAD_OFFSET);
