@@ -224,3 +224,39 @@ Deno.test("bitmaps and geo sets: keyspace notifications are Redis's, event by ev
     await Promise.all([redis.stop(), kache.stop()]);
   }
 });
+
+Deno.test("bitmaps and geo sets: DUMP from one server RESTOREs on the other with the same answers", async () => {
+  const redis = await startRedis();
+  const kache = await startServer().catch(async (error) => {
+    await redis.stop();
+    throw error;
+  });
+  const [fromRedis, fromKache] = [
+    await RawRespClient.connect(redis.port),
+    await RawRespClient.connect(kache.respPort),
+  ];
+  try {
+    const keys = ["small", "large", "bits", "bytes", "inverted", "near"];
+    const directions: [RawRespClient, RawRespClient][] = [[fromRedis, fromKache], [
+      fromKache,
+      fromRedis,
+    ]];
+    for (const [source, target] of directions) {
+      await source.send(["FLUSHALL"]);
+      await target.send(["FLUSHALL"]);
+      await run(source, writes());
+      for (const key of keys) {
+        const dumped = (await source.send(["DUMP", key])).reply;
+        assert.equal(dumped.type, "bulk");
+        if (dumped.type !== "bulk") continue;
+        const restored = await target.send(["RESTORE", key, "0", dumped.value]);
+        assert.equal(restored.raw, "+OK\r\n", key);
+      }
+      assert.deepEqual(await run(target, READS), await run(source, READS));
+    }
+  } finally {
+    fromRedis.close();
+    fromKache.close();
+    await Promise.all([redis.stop(), kache.stop()]);
+  }
+});
