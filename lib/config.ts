@@ -332,18 +332,26 @@ const ENCODING_PARAMETERS: readonly ConfigParameter[] = [
     description: `OBJECT ENCODING says intset for integer sets up to this size (${KEPT_ONLY})`,
   },
   {
+    name: "hll-sparse-max-bytes",
+    type: { kind: "memory" },
+    default: "3000",
+    mutable: true,
+    description: "a HyperLogLog's sparse form grows up to this many bytes (header included), " +
+      "then it turns dense",
+  },
+  {
     name: "stream-node-max-bytes",
     type: { kind: "memory" },
     default: "4096",
     mutable: true,
-    description: `Redis's stream node size in bytes; Kache has no streams (${KEPT_ONLY})`,
+    description: "A stream node (Redis's listpack) holds at most this many bytes; 0 = no limit",
   },
   {
     name: "stream-node-max-entries",
     type: LONG_RANGE,
     default: "100",
     mutable: true,
-    description: `Redis's stream node size in entries; Kache has no streams (${KEPT_ONLY})`,
+    description: "A stream node holds at most this many entries; 0 = no limit",
   },
 ];
 
@@ -832,7 +840,6 @@ export const NO_EFFECT_DIRECTIVES: ReadonlySet<string> = new Set([
   "dynamic-hz",
   "enable-debug-command",
   "enable-module-command",
-  "hll-sparse-max-bytes",
   "ignore-warnings",
   "io-threads",
   "io-threads-do-reads",

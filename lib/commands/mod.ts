@@ -4,12 +4,15 @@
  *
  * @module
  */
+import { BITMAP_COMMANDS } from "./bitmap.ts";
 import { BLOCKING_COMMANDS } from "./blocking.ts";
 import { CONNECTION_COMMANDS } from "./connection.ts";
 import { DEBUG_COMMANDS } from "./debug.ts";
 import { DUMP_COMMANDS } from "./dump.ts";
 import { HASH_COMMANDS } from "./hash.ts";
+import { HYPERLOGLOG_COMMANDS } from "./hyperloglog.ts";
 import { FUNCTION_COMMANDS } from "./functions.ts";
+import { GEO_COMMANDS } from "./geo.ts";
 import { KEY_COMMANDS } from "./keys.ts";
 import { LATENCY_COMMANDS } from "./latency.ts";
 import { LIST_COMMANDS } from "./list.ts";
@@ -18,6 +21,8 @@ import { SCRIPTING_COMMANDS } from "./scripting.ts";
 import { SERVER_COMMANDS } from "./server.ts";
 import { SET_COMMANDS } from "./set.ts";
 import { SLOWLOG_COMMANDS } from "./slowlog.ts";
+import { STREAM_COMMANDS } from "./stream.ts";
+import { STREAM_GROUP_COMMANDS } from "./stream_group.ts";
 import { STRING_COMMANDS } from "./strings.ts";
 import { TRANSACTION_COMMANDS } from "./transactions.ts";
 import type { CommandSpec } from "./types.ts";
@@ -28,11 +33,16 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...KEY_COMMANDS,
   ...DUMP_COMMANDS,
   ...STRING_COMMANDS,
+  ...BITMAP_COMMANDS,
   ...SORTED_SET_COMMANDS,
+  ...GEO_COMMANDS,
   ...LIST_COMMANDS,
   ...BLOCKING_COMMANDS,
   ...HASH_COMMANDS,
   ...SET_COMMANDS,
+  ...HYPERLOGLOG_COMMANDS,
+  ...STREAM_COMMANDS,
+  ...STREAM_GROUP_COMMANDS,
   ...SERVER_COMMANDS,
   ...SLOWLOG_COMMANDS,
   ...LATENCY_COMMANDS,

@@ -297,12 +297,28 @@ export class CommandTable {
   }
 
   /**
-   * Told about every write command that changed data, in execution order,
-   * for the append-only file. Unset (and free) when nothing listens.
+   * Told about every write command that changed data, and every other one
+   * that set `Session.propagateAs` (PFCOUNT refreshing its cache), in
+   * execution order, for the append-only file. Unset (and free) when
+   * nothing listens.
    */
   onWrite: ((argv: readonly string[], context: CommandContext) => void) | undefined;
 
   /** Calls a resolved command's handler; errors it throws become error replies. */
+  /**
+   * Shows `argv` to MONITOR clients as run by `context`'s client, or as `lua` for a script's
+   * commands. EVAL and FCALL (`skip_monitor`) call this themselves before running, as Redis does,
+   * so the script's commands follow their script's line.
+   */
+  feedMonitors(context: CommandContext, argv: readonly string[]): void {
+    if (this.monitors.size === 0) return;
+    const session = context.session;
+    const source = session.inScript ? "lua" : session.monitorSource;
+    this.monitors.feed(
+      monitorLine(context.server.clockMicros(), context.keyspace.index, source, argv),
+    );
+  }
+
   run(spec: CommandSpec, context: CommandContext, argv: readonly string[]): Reply {
     // EXEC and scripts call this; a script's later slices come after other work.
     if (this.#runDepth === 0) this.#lastEnd = -1;
@@ -353,18 +369,14 @@ export class CommandTable {
       this.#runDepth--;
     }
     tracking?.leave(spec, context.session, argv);
+    // A read-only command that changed data says how to propagate it (PFCOUNT's cache).
     if (
       this.onWrite !== undefined && context.keyspace.dirty !== dirtyBefore &&
-      spec.flags.includes("write")
+      (spec.flags.includes("write") || context.session.propagateAs !== undefined)
     ) {
       this.onWrite(argv, context);
     }
-    if (this.monitors.size !== 0 && !hidesFromMonitor(spec)) {
-      const session = context.session;
-      this.monitors.feed(
-        monitorLine(context.server.clockMicros(), context.keyspace.index, session.address, argv),
-      );
-    }
+    if (this.monitors.size !== 0 && !hidesFromMonitor(spec)) this.feedMonitors(context, argv);
     // Set only by the rare command that rewrites its propagation; one check otherwise.
     if (context.session.propagateAs !== undefined) context.session.propagateAs = undefined;
     const stats = this.#statsOf(spec.name);
