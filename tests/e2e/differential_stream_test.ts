@@ -181,7 +181,7 @@ const REMOVERS: Generator[] = [
   (p) => ["DEL", streamKey(p)],
   (p) => ["COPY", streamKey(p), streamKey(p), ...(p.chance(0.5) ? ["REPLACE"] : [])],
   (p) => ["RENAME", streamKey(p), streamKey(p)],
-  (p) => ["SET", "s0", "v"],
+  (_p) => ["SET", "s0", "v"],
 ];
 
 function randomCommands(seed: number, count: number): Argv[] {
