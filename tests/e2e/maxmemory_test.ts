@@ -197,7 +197,7 @@ Deno.test("maxmemory above what the JavaScript heap holds is warned about, with 
   try {
     assert.match(
       server.output(),
-      /maxmemory 10\.00G cannot be honoured: the JavaScript heap is limited to 1\.\d\dG.*--max-old-space-size=15360/,
+      /maxmemory 10\.00G cannot be honoured: the JavaScript heap is limited to 1\.\d\dG.*--max-old-space-size=17920/,
     );
     // A limit the heap holds is accepted without a word, at startup as on CONFIG SET.
     const before = server.output().length;
