@@ -34,6 +34,7 @@ import {
   isLoopbackAddress,
   PROTECTED_MODE_DENIED,
 } from "../lib/protection.ts";
+import { Replica, type ReplicationHistory } from "./replica.ts";
 import { RespWire } from "./resp_wire.ts";
 import { ServerState } from "./server_state.ts";
 import { listenTls, tlsListenOptions } from "./tls.ts";
@@ -64,6 +65,8 @@ export class KacheServer {
   readonly state: ServerState;
   /** Snapshots, the append-only file, and loading them at startup. */
   readonly persistence: Persistence;
+  /** Following a master (REPLICAOF, `replicaof`): the link and what it changes (server/replica.ts). */
+  readonly replica: Replica;
   /** Resolves when SHUTDOWN asks the process to exit (cli/serve.ts waits for it). */
   readonly exitRequested: Promise<void>;
   #requestExit!: () => void;
@@ -85,6 +88,26 @@ export class KacheServer {
   #outputLimits: ClientOutputLimits;
   /** What every connection's buffers hold beyond their base (INFO's mem_clients_normal). */
   #clientBufferBytes = 0;
+  /**
+   * The replication id and offset the replica side changes; becomes the
+   * shared ReplicationState (lib/replication/state.ts) when the master side joins.
+   */
+  readonly #history: ReplicationHistory = {
+    replid: "0".repeat(40),
+    offset: 0,
+    adoptMaster(replid, offset) {
+      Object.assign(this, { replid, offset });
+    },
+    masterIdChanged(replid) {
+      Object.assign(this, { replid });
+    },
+    feed(bytes) {
+      Object.assign(this, { offset: this.offset + bytes.length });
+    },
+    promote() {},
+  };
+  /** The RESP port bound, announced to a master with REPLCONF listening-port. */
+  #respPort = 0;
 
   constructor(config: Config, log = new Logger()) {
     this.config = config;
@@ -121,8 +144,34 @@ export class KacheServer {
       },
       observersChanged: () => this.#installObservers(),
     });
+    this.replica = new Replica({
+      config,
+      databases: this.databases,
+      commands: this.commands,
+      log,
+      history: this.#history,
+      listeningPort: () => this.#respPort,
+      masterContext: (address) => this.#masterContext(address),
+      beforeBatch: () => this.persistence.beforeBatch(),
+      afterBatch: () => void this.#afterBatch(),
+      replaceFunctions: (codes) => {
+        const scripting = scriptingFor(this.state);
+        scripting.flushFunctions();
+        for (const code of codes) {
+          const problem = scripting.restoreLibrary(code);
+          if (problem !== undefined) {
+            log.warning(`Function library from the master refused: ${problem}`);
+          }
+        }
+      },
+      afterFullSync: () => {
+        if (this.persistence.aofEnabled) this.persistence.admin(["bgrewriteaof"]);
+      },
+    });
     this.#expiry = new ActiveExpiry(this.databases, config.number("active-expire-batch"));
-    this.#expiry.paused = () => this.commands.busy !== undefined;
+    // A replica never expires keys itself: its master sends the DELs (lib/keyspace.ts's expiry).
+    this.#expiry.paused = () =>
+      this.commands.busy !== undefined || this.databases.shared.expiry !== "delete";
     this.#outputLimits = outputLimitsOf(config.string("client-output-buffer-limit"));
     this.#applyNotifyFlags(config.number("notify-keyspace-events"));
     this.tracking.maxKeys = Number(config.string("tracking-table-max-keys"));
@@ -240,6 +289,8 @@ export class KacheServer {
     }
     const unixPath = this.config.string("unixsocket");
     if (unixPath !== "") this.#listenUnix(unixPath);
+    this.#respPort = ports.resp ?? ports.tls ?? 0;
+    this.replica.start();
     this.#startHousekeeping();
     this.config.onChange((name) => {
       if (name === "hz") this.#startHousekeeping();
@@ -325,6 +376,7 @@ export class KacheServer {
   }
 
   async #shutdown(): Promise<void> {
+    this.replica.close();
     for (const listener of this.#listeners) {
       try {
         listener.close();
@@ -428,16 +480,7 @@ export class KacheServer {
       : new RespWire(context, { maxBulkLength: this.config.number("proto-max-bulk-len") });
     const connection = new Connection(conn, session, wire, {
       beforeBatch: () => this.persistence.beforeBatch(),
-      afterBatch: () => {
-        this.#expiry.reschedule();
-        // The original binary commands run outside the table's execute: serve what they stored.
-        const blocking = this.commands.blocking;
-        if (blocking.hasReady) blocking.serveReady();
-        this.#blockingTimer.reschedule();
-        this.tracking.flushBroadcasts();
-        // With appendfsync always, the batch's replies wait for the AOF fsync.
-        return this.persistence.afterBatch();
-      },
+      afterBatch: () => this.#afterBatch(),
       queryBufferLimit: () => this.config.number("client-query-buffer-limit"),
       log: (text) => this.log.verbose(text),
       outputLimit: (subscriber) =>
@@ -471,6 +514,31 @@ export class KacheServer {
       this.#connectionLoops.delete(loop);
     });
     this.#connectionLoops.add(loop);
+  }
+
+  /** What follows each batch of commands, a client's or the master's. */
+  #afterBatch(): Promise<void> | undefined {
+    this.#expiry.reschedule();
+    // The original binary commands run outside the table's execute: serve what they stored.
+    const blocking = this.commands.blocking;
+    if (blocking.hasReady) blocking.serveReady();
+    this.#blockingTimer.reschedule();
+    this.tracking.flushBroadcasts();
+    // With appendfsync always, the batch's replies wait for the AOF fsync.
+    return this.persistence.afterBatch();
+  }
+
+  /** The session that applies a master's stream: authenticated, never blocked, no replies sent. */
+  #masterContext(address: string): SessionContext {
+    const session = new Session({
+      id: this.#nextClientId++,
+      wire: "resp",
+      address,
+      localAddress: "",
+      createdAt: Date.now(),
+      authenticated: true,
+    });
+    return new SessionContext(this.databases, session, this.state, this.commands);
   }
 
   /** Answers one error and closes, without ever reading from the connection. */

@@ -17,6 +17,7 @@ import type { Tracking } from "../lib/tracking.ts";
 import type { WatchRegistry } from "../lib/watch.ts";
 import type { KacheServer } from "./server.ts";
 import { buildInfo } from "./info.ts";
+import { clientInfoLine } from "../lib/commands/connection.ts";
 
 export class ServerState implements ServerControl {
   readonly startedAt = Date.now();
@@ -113,6 +114,29 @@ export class ServerState implements ServerControl {
       return OK;
     }
     return this.#server.persistence.admin(argv);
+  }
+
+  replicaOf(target: { host: string; port: number } | undefined, requestedBy: Session): boolean {
+    const server = this.#server;
+    const client = clientInfoLine(requestedBy, Date.now(), server.tracking);
+    if (target === undefined) {
+      if (server.replica.following) {
+        server.replica.promote();
+        server.log.notice(`MASTER MODE enabled (user request from '${client}')`);
+      }
+      return true;
+    }
+    if (!server.replica.follow(target.host, target.port)) {
+      server.log.notice(
+        "REPLICAOF would result into synchronization with the master we are already connected " +
+          "with. No operation performed.",
+      );
+      return false;
+    }
+    server.log.notice(
+      `REPLICAOF ${target.host}:${target.port} enabled (user request from '${client}')`,
+    );
+    return true;
   }
 
   /** Closes the session's connection after its current reply (CLIENT KILL). */

@@ -14,6 +14,7 @@ import { KEY_COMMANDS } from "./keys.ts";
 import { LATENCY_COMMANDS } from "./latency.ts";
 import { LIST_COMMANDS } from "./list.ts";
 import { PUBSUB_COMMANDS } from "./pubsub.ts";
+import { REPLICAOF_COMMANDS } from "./replicaof.ts";
 import { SCRIPTING_COMMANDS } from "./scripting.ts";
 import { SERVER_COMMANDS } from "./server.ts";
 import { SET_COMMANDS } from "./set.ts";
@@ -41,4 +42,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...TRANSACTION_COMMANDS,
   ...SCRIPTING_COMMANDS,
   ...FUNCTION_COMMANDS,
+  ...REPLICAOF_COMMANDS,
 ];

@@ -224,6 +224,8 @@ Deno.test("Config.get returns the parameters the matcher accepts, formatted, in 
     ["port", "6379"],
     ["kache-port", "1234"],
     ["tls-port", "0"],
+    ["replica-announce-port", "0"],
+    ["slave-announce-port", "0"],
   ]);
   assert.deepEqual(config.get((name) => name === "timeout"), [["timeout", "5"]]);
   assert.deepEqual(config.get((name) => globMatch("kache-max-*", name)), [

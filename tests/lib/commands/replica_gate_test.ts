@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { MASTERDOWN, READONLY_REPLICA, type ReplicaGate } from "../../../lib/commands/table.ts";
+import { bulk, error, integer, NIL, OK, QUEUED } from "../../../lib/reply.ts";
+import { createHarness } from "../../support/command_harness.ts";
+
+const T0 = 1_700_000_000_000;
+
+/** A harness whose server is a replica, with a second session acting as its master's link. */
+function replicaHarness(gate: Partial<ReplicaGate> = {}) {
+  const h = createHarness(T0);
+  const master = h.newSession();
+  h.commands.replica = { master: master.session, readOnly: true, refuseStale: false, ...gate };
+  return { h, master };
+}
+
+Deno.test("a read-only replica answers -READONLY to client writes, not to its master's", () => {
+  const { h, master } = replicaHarness();
+  assert.deepEqual(h.run("SET", "k", "v"), error(READONLY_REPLICA));
+  assert.deepEqual(master.run("SET", "k", "v"), OK);
+  assert.deepEqual(h.run("GET", "k"), bulk("v"));
+});
+
+Deno.test("a read-only replica refuses a write queued in MULTI, so EXEC aborts", () => {
+  const { h } = replicaHarness();
+  assert.deepEqual(h.run("MULTI"), OK);
+  assert.deepEqual(h.run("GET", "k"), QUEUED);
+  assert.deepEqual(h.run("INCR", "k"), error(READONLY_REPLICA));
+  assert.deepEqual(
+    h.run("EXEC"),
+    error("EXECABORT Transaction discarded because of previous errors."),
+  );
+});
+
+Deno.test("replica-read-only no lets client writes through", () => {
+  const { h } = replicaHarness({ readOnly: false });
+  assert.deepEqual(h.run("SET", "k", "v"), OK);
+});
+
+Deno.test("with the link down and stale data refused, only stale commands run (-MASTERDOWN)", () => {
+  const { h } = replicaHarness({ refuseStale: true });
+  assert.deepEqual(h.run("GET", "k"), error(MASTERDOWN));
+  // Redis 7.0's PING is not flagged stale either: it gets -MASTERDOWN, which Sentinel accepts.
+  assert.deepEqual(h.run("PING"), error(MASTERDOWN));
+  assert.notEqual(h.run("INFO").kind, "error");
+  h.run("MULTI");
+  h.run("GET", "k");
+  assert.deepEqual(
+    h.run("EXEC"),
+    error(`EXECABORT Transaction discarded because of: ${MASTERDOWN}`),
+  );
+});
+
+Deno.test("a replica hides keys past their deadline from clients but keeps them for its master", () => {
+  const { h, master } = replicaHarness();
+  h.databases.shared.expiry = "hide";
+  master.run("SET", "k", "v");
+  master.run("PEXPIREAT", "k", String(T0 + 10));
+  h.setNow(T0 + 20);
+  assert.deepEqual(h.run("GET", "k"), NIL);
+  assert.deepEqual(h.run("EXISTS", "k"), integer(0));
+  assert.deepEqual(h.run("PTTL", "k"), integer(-2));
+  // Still held, uncounted as expired: only the master's DEL removes it.
+  assert.equal(h.keyspace.size, 1);
+  assert.equal(h.databases.shared.expiredCount, 0);
+  assert.equal(h.keyspace.expireDue(100), 0);
+  h.databases.shared.expiry = "keep";
+  assert.deepEqual(master.run("DEL", "k"), integer(1));
+  assert.equal(h.keyspace.size, 0);
+});
+
+Deno.test("a replica takes its master's deadline even when its own clock says it passed", () => {
+  const { h, master } = replicaHarness();
+  h.databases.shared.expiry = "keep";
+  master.run("SET", "k", "v");
+  assert.deepEqual(master.run("PEXPIREAT", "k", String(T0 - 5)), integer(1));
+  assert.equal(h.keyspace.size, 1);
+  h.databases.shared.expiry = "delete";
+  assert.deepEqual(h.run("GET", "k"), NIL);
+  assert.equal(h.keyspace.size, 0);
+});
