@@ -7,6 +7,7 @@
  */
 import { ALL_COMMANDS } from "../lib/commands/mod.ts";
 import { CommandTable } from "../lib/commands/table.ts";
+import { ChangeStream } from "../lib/change_stream.ts";
 import { SessionContext } from "../lib/commands/context.ts";
 import type { ClientOutputLimits } from "../lib/client_output_limits.ts";
 import { type Config, outputLimitsOf } from "../lib/config.ts";
@@ -29,6 +30,7 @@ import { error } from "../lib/reply.ts";
 import { Logger } from "./log.ts";
 import { combineObservers } from "./observers.ts";
 import { Persistence } from "./persistence.ts";
+import { ReplicationMaster } from "./replication/master.ts";
 import {
   deniedByProtectedMode,
   isLoopbackAddress,
@@ -62,8 +64,12 @@ export class KacheServer {
   /** maxmemory and its policy; the command table consults it only while maxmemory is set. */
   readonly eviction: Eviction;
   readonly state: ServerState;
+  /** What the AOF and replicas receive: every change, in order (lib/change_stream.ts). */
+  readonly stream = new ChangeStream();
   /** Snapshots, the append-only file, and loading them at startup. */
   readonly persistence: Persistence;
+  /** Replicas attached to this server: SYNC/PSYNC, the backlog, WAIT (server/replication/). */
+  readonly replication: ReplicationMaster;
   /** Resolves when SHUTDOWN asks the process to exit (cli/serve.ts waits for it). */
   readonly exitRequested: Promise<void>;
   #requestExit!: () => void;
@@ -93,6 +99,12 @@ export class KacheServer {
     this.eviction = new Eviction(this.databases);
     this.state = new ServerState(this);
     this.databases.shared.observer = this.watches;
+    this.stream.onActiveChange = (active) => {
+      this.commands.onWrite = active
+        ? (argv, context) => this.stream.write(argv, context)
+        : undefined;
+      this.#installObservers();
+    };
     this.exitRequested = new Promise((resolve) => this.#requestExit = resolve);
     this.persistence = new Persistence({
       config,
@@ -119,7 +131,17 @@ export class KacheServer {
         this.#requestExit();
         void this.shutdown();
       },
-      observersChanged: () => this.#installObservers(),
+      stream: this.stream,
+    });
+    this.replication = new ReplicationMaster({
+      config,
+      log,
+      stream: this.stream,
+      commands: this.commands,
+      connectionOf: (session) =>
+        [...this.#connections].find((connection) => connection.session === session),
+      bgsaveForReplication: (atCut) => this.persistence.bgsaveForReplication(atCut),
+      replicaOutputLimit: () => this.#outputLimits.replica,
     });
     this.#expiry = new ActiveExpiry(this.databases, config.number("active-expire-batch"));
     this.#expiry.paused = () => this.commands.busy !== undefined;
@@ -184,7 +206,7 @@ export class KacheServer {
   #installObservers(): void {
     this.databases.shared.observer = combineObservers([
       this.#changeObserver,
-      this.persistence.aofEnabled ? this.persistence.observer : undefined,
+      this.stream.active ? this.stream.observer : undefined,
       this.commands.tracking,
     ]);
   }
@@ -334,6 +356,7 @@ export class KacheServer {
     }
     this.#expiry.stop();
     this.#blockingTimer.stop();
+    this.replication.stop();
     clearInterval(this.#housekeeping);
     if (this.#unixSocketPath !== undefined) {
       try {
@@ -435,13 +458,18 @@ export class KacheServer {
         if (blocking.hasReady) blocking.serveReady();
         this.#blockingTimer.reschedule();
         this.tracking.flushBroadcasts();
+        // A transaction's MULTI … EXEC wrap ends with the batch; its stream goes to replicas.
+        this.stream.closeTransaction();
+        this.replication.afterBatch();
         // With appendfsync always, the batch's replies wait for the AOF fsync.
         return this.persistence.afterBatch();
       },
       queryBufferLimit: () => this.config.number("client-query-buffer-limit"),
       log: (text) => this.log.verbose(text),
-      outputLimit: (subscriber) =>
-        subscriber.subscriptions === undefined
+      outputLimit: (client) =>
+        client.replica
+          ? this.#outputLimits.replica
+          : client.subscriptions === undefined
           ? this.#outputLimits.normal
           : this.#outputLimits.pubsub,
       warn: (text) => this.log.warning(text),
@@ -467,6 +495,7 @@ export class KacheServer {
       this.watches.unwatch(session);
       this.pubsub.unsubscribeAll(session);
       this.commands.monitors.remove(session);
+      this.replication.detach(session);
       this.#connections.delete(connection);
       this.#connectionLoops.delete(loop);
     });

@@ -14,6 +14,7 @@ import { KEY_COMMANDS } from "./keys.ts";
 import { LATENCY_COMMANDS } from "./latency.ts";
 import { LIST_COMMANDS } from "./list.ts";
 import { PUBSUB_COMMANDS } from "./pubsub.ts";
+import { REPLICATION_COMMANDS } from "./replication.ts";
 import { SCRIPTING_COMMANDS } from "./scripting.ts";
 import { SERVER_COMMANDS } from "./server.ts";
 import { SET_COMMANDS } from "./set.ts";
@@ -34,6 +35,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...HASH_COMMANDS,
   ...SET_COMMANDS,
   ...SERVER_COMMANDS,
+  ...REPLICATION_COMMANDS,
   ...SLOWLOG_COMMANDS,
   ...LATENCY_COMMANDS,
   ...DEBUG_COMMANDS,
