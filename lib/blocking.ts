@@ -41,6 +41,8 @@ export interface Waiter {
    * (the key holds no value of the kind it waits for).
    */
   serve(key: string, keyspace: Keyspace): Reply | undefined;
+  /** The reply when the wait times out, if not a null array (WAIT answers its count). */
+  timedOut?(): Reply;
 }
 
 /** Redis's reply to a client unblocked with CLIENT UNBLOCK … ERROR. */
@@ -181,7 +183,7 @@ export class BlockingRegistry {
       const deadline = this.#deadlines.peekDeadline();
       if (deadline === undefined || deadline > now) return count;
       const waiter = this.#bySessionId.get(Number(this.#deadlines.peekKey()!))!;
-      this.#finish(waiter, reply);
+      this.#finish(waiter, waiter.timedOut?.() ?? reply);
       count++;
     }
   }

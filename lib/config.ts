@@ -278,6 +278,55 @@ function withAlias(parameter: ConfigParameter, alias: string): ConfigParameter[]
 }
 
 /**
+ * Replication, a master's side (lib/replication/, server/replication/):
+ * Redis 7.0's names, ranges and defaults.
+ */
+const REPLICATION_PARAMETERS: readonly ConfigParameter[] = [
+  {
+    name: "repl-backlog-size",
+    type: { kind: "memory" },
+    default: "1mb",
+    mutable: true,
+    description: "bytes of the replication stream kept for replicas to resume from (min 16kb)",
+  },
+  {
+    name: "repl-backlog-ttl",
+    type: NON_NEGATIVE_INT,
+    default: "3600",
+    mutable: true,
+    description: "seconds without replicas after which the backlog is freed (0 = never)",
+  },
+  ...withAlias({
+    name: "repl-ping-replica-period",
+    type: { kind: "integer", min: 1, max: 2147483647 },
+    default: "10",
+    mutable: true,
+    description: "seconds between the PINGs a master sends its replicas",
+  }, "repl-ping-slave-period"),
+  {
+    name: "repl-timeout",
+    type: { kind: "integer", min: 1, max: 2147483647 },
+    default: "60",
+    mutable: true,
+    description: "seconds of silence (no REPLCONF ACK) after which a replica link is dropped",
+  },
+  ...withAlias({
+    name: "min-replicas-to-write",
+    type: NON_NEGATIVE_INT,
+    default: "0",
+    mutable: true,
+    description: "refuse writes (-NOREPLICAS) with fewer good replicas than this (0 = off)",
+  }, "min-slaves-to-write"),
+  ...withAlias({
+    name: "min-replicas-max-lag",
+    type: NON_NEGATIVE_INT,
+    default: "10",
+    mutable: true,
+    description: "a replica is good while its last ACK is at most this many seconds old",
+  }, "min-slaves-max-lag"),
+];
+
+/**
  * The encoding settings under Redis 7.0's names, aliases, ranges and
  * defaults: they decide what OBJECT ENCODING reports (lib/object_encoding.ts).
  */
@@ -603,6 +652,7 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   ...DIAGNOSTICS_PARAMETERS,
   ...PROCESS_PARAMETERS,
   ...REPLICA_PARAMETERS,
+  ...REPLICATION_PARAMETERS,
   {
     name: "tracking-table-max-keys",
     type: LONG_RANGE,

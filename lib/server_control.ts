@@ -7,6 +7,7 @@
  */
 import type { Databases } from "./databases.ts";
 import type { PubSub } from "./pubsub.ts";
+import type { ReplicationControl } from "./replication/control.ts";
 import type { Reply } from "./reply.ts";
 import type { Session } from "./session.ts";
 import type { Tracking } from "./tracking.ts";
@@ -25,6 +26,8 @@ export interface ServerControl {
   readonly pubsub: PubSub;
   /** CLIENT TRACKING's table and modes (client-side caching). */
   readonly tracking: Tracking;
+  /** ROLE, SYNC/PSYNC, REPLCONF and WAIT; absent in embeddings without replication. */
+  readonly replication?: ReplicationControl;
   /** Wall clock in Unix microseconds, for TIME. */
   clockMicros(): number;
   /** Uniform random number in [0, 1), for RANDOMKEY and ZRANDMEMBER. */

@@ -108,6 +108,12 @@ export class Session implements Subscriber {
   deferredPushes: Reply[] | undefined;
   /** The connection has ended (a CLIENT TRACKING redirect to it is broken). */
   closed = false;
+  /**
+   * A replica link (after SYNC or PSYNC): it is sent the command stream,
+   * its commands (REPLCONF ACK) get no replies, and the idle `timeout` does
+   * not apply, as for Redis's CLIENT_SLAVE.
+   */
+  replica = false;
   /** CLIENT REPLY OFF: no reply is sent until CLIENT REPLY ON (pushes still are). */
   repliesOff = false;
   /** CLIENT REPLY SKIP ran: the next command's reply is not sent. */
@@ -136,7 +142,7 @@ export class Session implements Subscriber {
    * `clientsCronHandleTimeout` exempts both).
    */
   get idleTimeoutApplies(): boolean {
-    return this.subscriptions === undefined && this.blocked === undefined;
+    return this.subscriptions === undefined && this.blocked === undefined && !this.replica;
   }
 
   /** Sends the messages held back while this session's command ran; called after its reply. */

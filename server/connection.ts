@@ -436,7 +436,16 @@ export class Connection {
    */
   push(message: Reply): void {
     if (this.#closed) return;
-    const bytes = this.#wire.encodePush(message);
+    this.pushBytes(this.#wire.encodePush(message));
+  }
+
+  /**
+   * Queues bytes already encoded (a replica's command stream) as {@link push}
+   * queues a message: in order after the replies so far, the client dropped
+   * when its backlog breaks its output limit. The bytes must not change.
+   */
+  pushBytes(bytes: Uint8Array): void {
+    if (this.#closed) return;
     if (this.#holding) {
       (this.#held ??= []).push(bytes);
       return;
@@ -455,6 +464,26 @@ export class Connection {
       outbox.enqueue(bytes);
     }
     this.#enforceOutputLimit(outbox);
+  }
+
+  /**
+   * Queues bytes that resolve once written, outside the output limit: an RDB
+   * sent to a replica in chunks, each awaited (its own backpressure). Rejects
+   * when the connection closes first.
+   */
+  sendBytes(bytes: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.reject(new Deno.errors.BadResource("Connection closed"));
+    const outbox = this.#outbox ??= this.#newOutbox();
+    if (!this.#waitingForInput) {
+      const before = this.#wire.takeOutput();
+      if (outputLength(before) > 0) outbox.enqueue(flattenOutput(before));
+    }
+    return outbox.send(bytes);
+  }
+
+  /** Bytes queued for the socket and not yet written (a replica's output buffer). */
+  get queuedBytes(): number {
+    return this.#outbox?.bytes ?? 0;
   }
 
   /** A write that failed in the background ends the connection as a failed read would. */

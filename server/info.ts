@@ -11,6 +11,7 @@ import type { KacheServer } from "./server.ts";
 import { scriptingFor } from "../lib/commands/scripting.ts";
 import { KACHE_VERSION, REDIS_COMPATIBLE_VERSION } from "../lib/version.ts";
 import { formatPercentile } from "../lib/config.ts";
+import { replicationInfo } from "../lib/replication/report.ts";
 
 type Section = (server: KacheServer) => [string, string | number][];
 
@@ -90,6 +91,9 @@ const SECTIONS: Record<string, Section> = {
     return [
       ["total_connections_received", server.state.connectionsReceived],
       ["rejected_connections", server.state.rejectedConnections],
+      ["sync_full", server.replication.syncFull],
+      ["sync_partial_ok", server.replication.syncPartialOk],
+      ["sync_partial_err", server.replication.syncPartialErr],
       ["total_commands_processed", commands],
       ["expired_keys", server.databases.shared.expiredCount],
       ["pubsub_channels", server.pubsub.channelCount],
@@ -102,8 +106,8 @@ const SECTIONS: Record<string, Section> = {
       ["tracking_total_prefixes", server.tracking.prefixCount],
     ];
   },
-  replication() {
-    return [["role", "master"], ["connected_slaves", 0]];
+  replication(server) {
+    return replicationInfo(server.replication.view(), Date.now());
   },
   cpu() {
     // The whole process (workers included); no fork, so there are no children to report.

@@ -9,11 +9,10 @@
  * - One background snapshot at a time (each database has one snapshot hook),
  *   shared by BGSAVE and AOF rewrites; the other one waits, scheduled, as
  *   Redis's single child process makes it wait.
- * - Commands inside EXEC are logged wrapped in MULTI … EXEC, so a crash in
- *   the middle of writing a transaction drops it whole at load. The wrap
- *   opens at the transaction's first write and closes at the next write
- *   outside it or at the end of the connection's batch (a batch runs
- *   without interruption, so nothing else can land inside).
+ * - The AOF is a sink of the change stream (lib/change_stream.ts), which
+ *   decides what is logged, wraps EXEC and scripts in MULTI … EXEC (so a
+ *   crash in the middle of writing a transaction drops it whole at load),
+ *   and feeds replication the same commands.
  * - Loading runs the AOF's commands through the command table with a
  *   session of its own, before the server listens and before the AOF is
  *   opened for writing, so nothing is propagated while loading.
@@ -25,11 +24,11 @@
  *
  * @module
  */
+import type { ChangeSink, ChangeStream } from "../lib/change_stream.ts";
 import type { CommandContext } from "../lib/commands/types.ts";
 import type { CommandTable } from "../lib/commands/table.ts";
 import type { Config } from "../lib/config.ts";
 import type { Databases } from "../lib/databases.ts";
-import type { Keyspace, KeyspaceObserver } from "../lib/keyspace.ts";
 import {
   type AofManifest,
   baseName,
@@ -38,12 +37,10 @@ import {
   manifestName,
   parseAofManifest,
 } from "../lib/persistence/aof_manifest.ts";
-import { deletion, propagatedCommands } from "../lib/persistence/propagate.ts";
 import { MISCONF_RDB, misconfAof } from "../lib/persistence/disk_errors.ts";
 import { RewriteLimit } from "../lib/persistence/rewrite_limit.ts";
 import { dueSaveRule, parseSaveRules } from "../lib/persistence/save_rules.ts";
 import { error, OK, type Reply, status } from "../lib/reply.ts";
-import type { Session } from "../lib/session.ts";
 import { type AofRewrite, AppendOnlyFile, type FsyncPolicy } from "./aof.ts";
 import {
   checkWritableSync,
@@ -69,8 +66,8 @@ export interface PersistenceHost {
   loadFunction(code: string): string | undefined;
   /** SHUTDOWN: close every connection now, then let the process finish exiting. */
   requestExit(): void;
-  /** {@link Persistence.aofEnabled} changed: add or drop {@link Persistence.observer}. */
-  observersChanged(): void;
+  /** The change stream (lib/change_stream.ts): the AOF is one of its sinks. */
+  readonly stream: ChangeStream;
 }
 
 /** How a shutdown treats the snapshot: as the save rules say, always, or never. */
@@ -107,8 +104,10 @@ export class Persistence {
   #saves = 0;
   #rewrites = 0;
   #lastEverySecondSync = 0;
-  /** The session whose EXEC is being logged between MULTI and EXEC. */
-  #openTransaction: Session | undefined;
+  /** The AOF as a sink of the change stream, while it is open. */
+  readonly #aofSink: ChangeSink = {
+    append: (argv, db) => this.#aof?.append(argv, db),
+  };
 
   constructor(host: PersistenceHost) {
     this.#host = host;
@@ -152,14 +151,6 @@ export class Persistence {
   get aofEnabled(): boolean {
     return this.#aof !== undefined;
   }
-
-  /** Reports expired and evicted keys to the AOF as DEL, as Redis propagates them. */
-  readonly observer: KeyspaceObserver = {
-    modified: () => {},
-    flushed: () => {},
-    expired: (key, keyspace) => this.#logDeletion(key, keyspace),
-    evicted: (key, keyspace) => this.#logDeletion(key, keyspace),
-  };
 
   #paths() {
     const config = this.#host.config;
@@ -263,14 +254,31 @@ export class Persistence {
   }
 
   /**
-   * The connection's afterBatch: lets a background snapshot take its slice,
-   * closes a logged transaction and, with `always`, waits for the fsync.
+   * The connection's afterBatch (after the server closed the change stream's
+   * transaction wrap): lets a background snapshot take its slice and, with
+   * `always`, waits for the fsync.
    */
   afterBatch(): Promise<void> | undefined {
     this.#snapshot?.job.nudge();
-    if (this.#aof === undefined) return undefined;
-    this.#closeTransaction();
-    return this.#aof.afterBatch();
+    return this.#aof?.afterBatch();
+  }
+
+  /**
+   * A BGSAVE for replicas, as Redis's startBgsaveForReplication with a disk
+   * target: starts one now, calling `atCut` at its cut (the moment the file's
+   * data is taken, before any other command runs), and resolves with the
+   * file's path once written; it counts as a BGSAVE (LASTSAVE, INFO). Returns
+   * undefined while another snapshot runs: Redis's replicas then wait for the
+   * next BGSAVE, and so do ours.
+   */
+  bgsaveForReplication(atCut: () => void): Promise<string> | undefined {
+    if (this.#snapshot !== undefined) return undefined;
+    // A transaction's wrap must not straddle the cut: its EXEC would belong to neither side.
+    this.#host.stream.closeTransaction();
+    if (!this.#startBgsave()) return Promise.reject(new Error("Background save failed to start"));
+    atCut();
+    const path = this.#paths().rdb;
+    return this.#snapshot!.job.done.then(() => path);
   }
 
   /** SAVE, BGSAVE, BGREWRITEAOF and SHUTDOWN, as lib/commands/server.ts routes them. */
@@ -305,7 +313,8 @@ export class Persistence {
     this.#abortSnapshot("shutdown");
     let ok = true;
     if (this.#aof !== undefined) {
-      this.#closeTransaction();
+      this.#host.stream.closeTransaction();
+      this.#host.stream.removeSink(this.#aofSink);
       this.#host.log.notice("Calling fsync() on the AOF file.");
       await this.#aof.close();
       this.#aof = undefined;
@@ -516,7 +525,7 @@ export class Persistence {
     const { databases, log } = this.#host;
     this.#rewriteScheduled = false;
     this.#lastRewriteTry = Date.now();
-    this.#closeTransaction();
+    this.#host.stream.closeTransaction();
     const rewrite = aof.startRewrite();
     let job: BackgroundSnapshot;
     try {
@@ -698,17 +707,14 @@ export class Persistence {
 
   #attach(aof: AppendOnlyFile): void {
     this.#aof = aof;
-    this.#host.commands.onWrite = (argv, context) => this.#logWrite(argv, context);
-    this.#host.observersChanged();
+    this.#host.stream.addSink(this.#aofSink);
     this.#updateWritesRefused();
   }
 
   #detach(): AppendOnlyFile | undefined {
     const aof = this.#aof;
-    this.#closeTransaction();
+    this.#host.stream.removeSink(this.#aofSink);
     this.#aof = undefined;
-    this.#host.commands.onWrite = undefined;
-    this.#host.observersChanged();
     this.#updateWritesRefused();
     return aof;
   }
@@ -764,47 +770,7 @@ export class Persistence {
     }
     return undefined;
   }
-
-  #logWrite(argv: readonly string[], context: CommandContext): void {
-    const aof = this.#aof;
-    if (aof === undefined) return;
-    // EXEC and scripts run their commands through the table without changing lastCommand.
-    const keyspace = context.keyspace;
-    if (ATOMIC_COMMANDS.has(context.session.lastCommand)) {
-      if (this.#openTransaction !== context.session) {
-        this.#closeTransaction();
-        // SELECT goes before MULTI, as Redis propagates it: the block is the database's.
-        aof.append(["MULTI"], keyspace.index);
-        this.#openTransaction = context.session;
-      }
-    } else {
-      this.#closeTransaction();
-    }
-    const commands = context.session.propagateAs ?? propagatedCommands(argv, keyspace);
-    for (const command of commands) aof.append(command, keyspace.index);
-  }
-
-  #closeTransaction(): void {
-    if (this.#openTransaction === undefined) return;
-    this.#openTransaction = undefined;
-    this.#aof?.append(["EXEC"]);
-  }
-
-  #logDeletion(key: string, keyspace: Keyspace): void {
-    this.#aof?.append(deletion(key), keyspace.index);
-  }
 }
-
-/** Commands whose writes are logged as one MULTI … EXEC block, so a replay is all or nothing. */
-const ATOMIC_COMMANDS = new Set([
-  "exec",
-  "eval",
-  "evalsha",
-  "eval_ro",
-  "evalsha_ro",
-  "fcall",
-  "fcall_ro",
-]);
 
 /** The manifest in `directory`, or undefined when there is none. */
 function readManifest(directory: string, appendfilename: string): AofManifest | undefined {

@@ -83,6 +83,8 @@ export interface ReplicaHost {
   replaceFunctions(codes: string[]): void;
   /** A full sync replaced the data (restart the AOF from it, as Redis's restartAOFAfterSYNC). */
   afterFullSync(): void;
+  /** This server started or stopped following a master ({@link Replica.following}). */
+  roleChanged(): void;
 }
 
 /** The master's connection closed, or this link was stopped. */
@@ -256,6 +258,7 @@ export class Replica {
     this.#downSince = Math.floor(Date.now() / 1000);
     this.#state = "connect";
     this.#updateGate();
+    this.#host.roleChanged();
     this.#cron = setInterval(() => this.#tick(), 1000);
     log.notice(`Connecting to MASTER ${host}:${port}`);
     void this.#run(this.#generation);
@@ -274,6 +277,7 @@ export class Replica {
     this.#master = undefined;
     this.#context = undefined;
     this.#setReplicaOf("");
+    this.#host.roleChanged();
     this.#host.history.promote();
     this.#host.databases.shared.expiry = "delete";
     this.#host.commands.replica = undefined;

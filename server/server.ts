@@ -7,6 +7,7 @@
  */
 import { ALL_COMMANDS } from "../lib/commands/mod.ts";
 import { CommandTable } from "../lib/commands/table.ts";
+import { ChangeStream } from "../lib/change_stream.ts";
 import { SessionContext } from "../lib/commands/context.ts";
 import type { ClientOutputLimits } from "../lib/client_output_limits.ts";
 import { type Config, outputLimitsOf } from "../lib/config.ts";
@@ -29,6 +30,7 @@ import { error } from "../lib/reply.ts";
 import { Logger } from "./log.ts";
 import { combineObservers } from "./observers.ts";
 import { Persistence } from "./persistence.ts";
+import { ReplicationMaster } from "./replication/master.ts";
 import {
   deniedByProtectedMode,
   isLoopbackAddress,
@@ -63,10 +65,14 @@ export class KacheServer {
   /** maxmemory and its policy; the command table consults it only while maxmemory is set. */
   readonly eviction: Eviction;
   readonly state: ServerState;
+  /** What the AOF and replicas receive: every change, in order (lib/change_stream.ts). */
+  readonly stream = new ChangeStream();
   /** Snapshots, the append-only file, and loading them at startup. */
   readonly persistence: Persistence;
   /** Following a master (REPLICAOF, `replicaof`): the link and what it changes (server/replica.ts). */
   readonly replica: Replica;
+  /** Replicas attached to this server: SYNC/PSYNC, the backlog, WAIT (server/replication/). */
+  readonly replication: ReplicationMaster;
   /** Resolves when SHUTDOWN asks the process to exit (cli/serve.ts waits for it). */
   readonly exitRequested: Promise<void>;
   #requestExit!: () => void;
@@ -88,24 +94,6 @@ export class KacheServer {
   #outputLimits: ClientOutputLimits;
   /** What every connection's buffers hold beyond their base (INFO's mem_clients_normal). */
   #clientBufferBytes = 0;
-  /**
-   * The replication id and offset the replica side changes; becomes the
-   * shared ReplicationState (lib/replication/state.ts) when the master side joins.
-   */
-  readonly #history: ReplicationHistory = {
-    replid: "0".repeat(40),
-    offset: 0,
-    adoptMaster(replid, offset) {
-      Object.assign(this, { replid, offset });
-    },
-    masterIdChanged(replid) {
-      Object.assign(this, { replid });
-    },
-    feed(bytes) {
-      Object.assign(this, { offset: this.offset + bytes.length });
-    },
-    promote() {},
-  };
   /** The RESP port bound, announced to a master with REPLCONF listening-port. */
   #respPort = 0;
 
@@ -116,6 +104,12 @@ export class KacheServer {
     this.eviction = new Eviction(this.databases);
     this.state = new ServerState(this);
     this.databases.shared.observer = this.watches;
+    this.stream.onActiveChange = (active) => {
+      this.commands.onWrite = active
+        ? (argv, context) => this.stream.write(argv, context)
+        : undefined;
+      this.#installObservers();
+    };
     this.exitRequested = new Promise((resolve) => this.#requestExit = resolve);
     this.persistence = new Persistence({
       config,
@@ -142,14 +136,27 @@ export class KacheServer {
         this.#requestExit();
         void this.shutdown();
       },
-      observersChanged: () => this.#installObservers(),
+      stream: this.stream,
+    });
+    this.replication = new ReplicationMaster({
+      config,
+      log,
+      stream: this.stream,
+      commands: this.commands,
+      connectionOf: (session) =>
+        [...this.#connections].find((connection) => connection.session === session),
+      bgsaveForReplication: (atCut) => this.persistence.bgsaveForReplication(atCut),
+      replicaOutputLimit: () => this.#outputLimits.replica,
     });
     this.replica = new Replica({
       config,
       databases: this.databases,
       commands: this.commands,
       log,
-      history: this.#history,
+      history: this.#replicationHistory(),
+      roleChanged: () => {
+        this.replication.replicaOf = this.replica.following ? this.replica : undefined;
+      },
       listeningPort: () => this.#respPort,
       masterContext: (address) => this.#masterContext(address),
       beforeBatch: () => this.persistence.beforeBatch(),
@@ -233,7 +240,7 @@ export class KacheServer {
   #installObservers(): void {
     this.databases.shared.observer = combineObservers([
       this.#changeObserver,
-      this.persistence.aofEnabled ? this.persistence.observer : undefined,
+      this.stream.active ? this.stream.observer : undefined,
       this.commands.tracking,
     ]);
   }
@@ -386,6 +393,7 @@ export class KacheServer {
     }
     this.#expiry.stop();
     this.#blockingTimer.stop();
+    this.replication.stop();
     clearInterval(this.#housekeeping);
     if (this.#unixSocketPath !== undefined) {
       try {
@@ -483,8 +491,10 @@ export class KacheServer {
       afterBatch: () => this.#afterBatch(),
       queryBufferLimit: () => this.config.number("client-query-buffer-limit"),
       log: (text) => this.log.verbose(text),
-      outputLimit: (subscriber) =>
-        subscriber.subscriptions === undefined
+      outputLimit: (client) =>
+        client.replica
+          ? this.#outputLimits.replica
+          : client.subscriptions === undefined
           ? this.#outputLimits.normal
           : this.#outputLimits.pubsub,
       warn: (text) => this.log.warning(text),
@@ -510,10 +520,28 @@ export class KacheServer {
       this.watches.unwatch(session);
       this.pubsub.unsubscribeAll(session);
       this.commands.monitors.remove(session);
+      this.replication.detach(session);
       this.#connections.delete(connection);
       this.#connectionLoops.delete(loop);
     });
     this.#connectionLoops.add(loop);
+  }
+
+  /** The shared replication state (lib/replication/state.ts) as the replica side changes it. */
+  #replicationHistory(): ReplicationHistory {
+    const replication = this.replication;
+    return {
+      get replid() {
+        return replication.state.replid;
+      },
+      get offset() {
+        return replication.state.masterReplOffset;
+      },
+      adoptMaster: (replid, offset) => replication.adoptMaster(replid, offset),
+      masterIdChanged: (replid) => replication.masterIdChanged(replid),
+      feed: (bytes) => replication.feedFromMaster(bytes),
+      promote: () => replication.promoted(),
+    };
   }
 
   /** What follows each batch of commands, a client's or the master's. */
@@ -524,6 +552,9 @@ export class KacheServer {
     if (blocking.hasReady) blocking.serveReady();
     this.#blockingTimer.reschedule();
     this.tracking.flushBroadcasts();
+    // A transaction's MULTI … EXEC wrap ends with the batch; its stream goes to replicas.
+    this.stream.closeTransaction();
+    this.replication.afterBatch();
     // With appendfsync always, the batch's replies wait for the AOF fsync.
     return this.persistence.afterBatch();
   }

@@ -11,6 +11,7 @@ import type { Databases } from "../lib/databases.ts";
 import { globToRegExp } from "../lib/glob.ts";
 import type { PubSub } from "../lib/pubsub.ts";
 import { OK, type Reply } from "../lib/reply.ts";
+import type { ReplicationControl } from "../lib/replication/control.ts";
 import type { ServerControl } from "../lib/server_control.ts";
 import type { Session } from "../lib/session.ts";
 import type { Tracking } from "../lib/tracking.ts";
@@ -37,6 +38,10 @@ export class ServerState implements ServerControl {
 
   get watches(): WatchRegistry {
     return this.#server.watches;
+  }
+
+  get replication(): ReplicationControl {
+    return this.#server.replication;
   }
 
   get tracking(): Tracking {

@@ -102,7 +102,8 @@ export const SELECT_ON_BINARY =
   "ERR SELECT is not supported on the binary protocol, which always uses database 0";
 
 export function clientInfoLine(session: Session, now: number, tracking?: Tracking): string {
-  let flags = session.subscriptions !== undefined ? "P" : "";
+  let flags = session.replica ? "S" : "";
+  if (session.subscriptions !== undefined) flags += "P";
   if (session.monitoring) flags += "O";
   if (session.queued !== undefined) flags += "x";
   if (session.blocked !== undefined) flags += "b";
@@ -245,7 +246,7 @@ function clientUnblock(context: CommandContext, argv: readonly string[]): Reply 
   if (id === undefined) throw new CommandError(NOT_INTEGER);
   for (const session of context.server.sessions()) {
     if (session.id !== Number(id)) continue;
-    const reply = asError ? error(UNBLOCKED_ERROR) : NIL_ARRAY;
+    const reply = asError ? error(UNBLOCKED_ERROR) : session.blocked?.timedOut?.() ?? NIL_ARRAY;
     return context.commands.blocking.unblock(session, reply) ? ONE : ZERO;
   }
   return ZERO;

@@ -15,6 +15,7 @@ import { LATENCY_COMMANDS } from "./latency.ts";
 import { LIST_COMMANDS } from "./list.ts";
 import { PUBSUB_COMMANDS } from "./pubsub.ts";
 import { REPLICAOF_COMMANDS } from "./replicaof.ts";
+import { REPLICATION_COMMANDS } from "./replication.ts";
 import { SCRIPTING_COMMANDS } from "./scripting.ts";
 import { SERVER_COMMANDS } from "./server.ts";
 import { SET_COMMANDS } from "./set.ts";
@@ -35,6 +36,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...HASH_COMMANDS,
   ...SET_COMMANDS,
   ...SERVER_COMMANDS,
+  ...REPLICATION_COMMANDS,
   ...SLOWLOG_COMMANDS,
   ...LATENCY_COMMANDS,
   ...DEBUG_COMMANDS,

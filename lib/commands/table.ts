@@ -107,6 +107,12 @@ export class CommandTable {
    * processCommand. Undefined, as it almost always is, it costs one check.
    */
   writesRefused: string | undefined;
+  /**
+   * The `-NOREPLICAS` error writes get while fewer replicas than
+   * `min-replicas-to-write` are good (Redis's checkGoodReplicasStatus), set
+   * by the replication master; undefined, as it almost always is, it costs one check.
+   */
+  replicasMissing: string | undefined;
   /** Client-side caching; set only while some client tracks or the table holds keys. */
   tracking: Tracking | undefined;
   /** Set while this server is a replica: what it refuses its clients. Undefined on a master. */
@@ -213,6 +219,10 @@ export class CommandTable {
     const refusal = this.writesRefused;
     if (refusal !== undefined && this.#refusedOnDiskError(resolved, context)) {
       return this.#reject(resolved, context, refusal);
+    }
+    const missing = this.replicasMissing;
+    if (missing !== undefined && this.#isWrite(resolved, context)) {
+      return this.#reject(resolved, context, missing);
     }
     const eviction = this.eviction;
     if (
@@ -358,7 +368,12 @@ export class CommandTable {
    * when it queued one.
    */
   #refusedOnDiskError(spec: CommandSpec, context: CommandContext): boolean {
-    if (spec.flags.includes("write") || spec.name === "ping") return true;
+    return spec.name === "ping" || this.#isWrite(spec, context);
+  }
+
+  /** A write command, or an EXEC whose queue holds one (Redis's `is_write_command`). */
+  #isWrite(spec: CommandSpec, context: CommandContext): boolean {
+    if (spec.flags.includes("write")) return true;
     const queued = context.session.queued;
     return spec.name === "exec" && queued !== undefined && queued.some((argv) => {
       const queuedSpec = this.resolve(argv);

@@ -119,11 +119,4 @@ export const REPLICA_PARAMETERS: readonly ConfigParameter[] = [
       "full sync: disabled = via dump.rdb on disk; swapdb = parse from the socket beside the " +
       "old data; on-empty-db = from the socket only when the replica holds no data",
   },
-  {
-    name: "repl-timeout",
-    type: { kind: "integer", min: 1, max: 2 ** 31 - 1 },
-    default: "60",
-    mutable: true,
-    description: "seconds without data from the master before a replica drops the link",
-  },
 ];
