@@ -30,6 +30,7 @@ const SECTIONS: Record<string, Section> = {
       ["multiplexing_api", "deno"],
       ["deno_version", Deno.version.deno],
       ["process_id", Deno.pid],
+      ["run_id", server.runId],
       ["tcp_port", server.config.number("port")],
       ["kache_port", server.config.number("kache-port")],
       ["server_time_usec", server.state.clockMicros()],

@@ -8,6 +8,7 @@
 import { ALL_COMMANDS } from "../lib/commands/mod.ts";
 import { CommandTable } from "../lib/commands/table.ts";
 import { ChangeStream } from "../lib/change_stream.ts";
+import { randomReplid } from "../lib/replication/state.ts";
 import { SessionContext } from "../lib/commands/context.ts";
 import type { ClientOutputLimits } from "../lib/client_output_limits.ts";
 import { type Config, outputLimitsOf } from "../lib/config.ts";
@@ -53,6 +54,8 @@ export interface ListeningPorts {
 export class KacheServer {
   readonly config: Config;
   readonly log: Logger;
+  /** INFO's run_id: random per process, so Sentinel tells a restart (`+reboot`) from a pause. */
+  readonly runId = randomReplid();
   /** The `databases` keyspaces; a session's SELECT picks one, the binary protocol uses 0. */
   readonly databases: Databases;
   readonly commands = new CommandTable(ALL_COMMANDS);
