@@ -34,6 +34,8 @@ export interface RdbLoadResult {
   /** Keys in the file whose deadline had already passed. */
   readonly expired: number;
   readonly bytes: number;
+  /** The file's auxiliary fields (redis-ver, ctime, a replica's repl-id …). */
+  readonly aux: ReadonlyMap<string, string>;
 }
 
 /** Feeds a file to `push` in chunks; returns its size. */
@@ -104,16 +106,17 @@ export function loadRdbFile(
     onFunction,
   });
   let bytes: number;
+  let aux: ReadonlyMap<string, string>;
   try {
     bytes = readChunks(path, (chunk) => reader.push(chunk));
-    reader.end();
+    aux = reader.end().aux;
   } catch (error) {
     if (error instanceof RdbError) {
       throw new LoadError(`Cannot load the RDB file ${path}: ${error.message}`);
     }
     throw error;
   }
-  return { keys: entries.keys, expired: entries.expired, bytes };
+  return { keys: entries.keys, expired: entries.expired, bytes, aux };
 }
 
 /** What replaying the append-only files did. */

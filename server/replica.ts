@@ -36,6 +36,7 @@ import {
   parsePsyncReply,
   pingReplyAcceptable,
   psyncCommand,
+  REPLID_LENGTH,
 } from "../lib/replication/replica_handshake.ts";
 import { parseReplicaOf } from "../lib/replication/replica_config.ts";
 import { SyncPayloadError, SyncPayloadReader } from "../lib/replication/sync_payload.ts";
@@ -216,11 +217,40 @@ export class Replica {
     return this.#state;
   }
 
-  /** Starts following the `replicaof` setting, if set (at startup). */
-  start(): void {
+  /**
+   * Starts following the `replicaof` setting, if set (at startup). When the
+   * snapshot loaded at startup names the history it holds (`aux`: repl-id,
+   * repl-offset, repl-stream-db, as a replica saves them), that history is
+   * offered for a partial resync, as Redis's loadDataFromDisk does.
+   */
+  start(aux: ReadonlyMap<string, string>): void {
     const target = parseReplicaOf(this.#host.config.string("replicaof"));
-    // As Redis reading `replicaof` from its config: no history of its own to offer yet.
-    if (target !== undefined) this.#follow(target.host, target.port, false);
+    if (target === undefined) return;
+    this.#follow(target.host, target.port, false);
+    const replid = aux.get("repl-id");
+    const offset = Number(aux.get("repl-offset") ?? Number.NaN);
+    const db = Number(aux.get("repl-stream-db") ?? Number.NaN);
+    if (replid?.length !== REPLID_LENGTH || !Number.isSafeInteger(offset) || offset < 0) return;
+    if (!this.#host.databases.has(db)) return;
+    this.#host.history.adoptMaster(replid, offset);
+    this.#master = { replid, offset };
+    this.#context = this.#host.masterContext(`${target.host}:${target.port}`);
+    this.#context.session.db = db;
+  }
+
+  /**
+   * What a snapshot records of the history this replica holds (Redis's
+   * rdbPopulateSaveInfo), so a restart can resume it; undefined on a master
+   * or before the first sync completed.
+   */
+  snapshotAux(): Record<string, string | number> | undefined {
+    if (this.#target === undefined || this.#master === undefined) return undefined;
+    const history = this.#host.history;
+    return {
+      "repl-stream-db": this.#context?.session.db ?? 0,
+      "repl-id": history.replid,
+      "repl-offset": history.offset,
+    };
   }
 
   /**

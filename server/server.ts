@@ -140,6 +140,7 @@ export class KacheServer {
         void this.shutdown();
       },
       stream: this.stream,
+      snapshotAux: () => this.replica.snapshotAux(),
     });
     this.replication = new ReplicationMaster({
       config,
@@ -300,7 +301,7 @@ export class KacheServer {
     const unixPath = this.config.string("unixsocket");
     if (unixPath !== "") this.#listenUnix(unixPath);
     this.#respPort = ports.resp ?? ports.tls ?? 0;
-    this.replica.start();
+    this.replica.start(this.persistence.loadedAux);
     this.#startHousekeeping();
     this.config.onChange((name) => {
       if (name === "hz") this.#startHousekeeping();

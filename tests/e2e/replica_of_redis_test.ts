@@ -51,9 +51,11 @@ Deno.test({
     let kache: RunningServer | undefined;
     const master = client(redis.port);
     let replica: Redis | undefined;
+    const dir = await Deno.makeTempDir({ prefix: "kache-replica-" });
+    const replicaArgs = ["--replicaof", "127.0.0.1", String(redis.port)];
     try {
       await writeLoad(master, 3000, 1);
-      kache = await startServer(["--replicaof", "127.0.0.1", String(redis.port)]);
+      kache = await startServer(replicaArgs, { dir });
       replica = client(kache.respPort);
       // Writes go on while the replica connects and loads.
       await writeLoad(master, 3000, 2);
@@ -90,6 +92,26 @@ Deno.test({
       await assertSameData(master, replica);
       assert.equal((await infoFields(master, "stats")).get("sync_full"), "1");
 
+      // Restarted after SHUTDOWN SAVE, the replica resumes from its dump.rdb's repl-id and offset.
+      const partialBeforeRestart = Number(
+        (await infoFields(master, "stats")).get("sync_partial_ok"),
+      );
+      await replica.call("SHUTDOWN", "SAVE").catch(() => {});
+      replica.disconnect();
+      await kache.stop();
+      await writeLoad(master, 500, 6);
+      kache = await startServer(replicaArgs, { dir });
+      replica = client(kache.respPort);
+      await waitFor(
+        "a partial resync after the restart",
+        async () =>
+          Number((await infoFields(master, "stats")).get("sync_partial_ok")) > partialBeforeRestart,
+      );
+      await writeLoad(master, 500, 7);
+      await caughtUp(master);
+      await assertSameData(master, replica);
+      assert.equal((await infoFields(master, "stats")).get("sync_full"), "1");
+
       // Promotion keeps the data and takes writes.
       const before = await digest(replica);
       assert.equal(await replica.call("REPLICAOF", "NO", "ONE"), "OK");
@@ -101,6 +123,7 @@ Deno.test({
       replica?.disconnect();
       await kache?.stop();
       await redis.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });
