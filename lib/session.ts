@@ -26,6 +26,8 @@ export interface SessionOptions {
   readonly authenticated: boolean;
   /** The peer is on the loopback interface (lib/protection.ts); false when unknown. */
   readonly local?: boolean;
+  /** The Unix socket's path, for a client connected through `unixsocket`. */
+  readonly unixSocket?: string;
 }
 
 export class Session implements Subscriber {
@@ -33,6 +35,8 @@ export class Session implements Subscriber {
   readonly wire: WireProtocol;
   readonly address: string;
   readonly localAddress: string;
+  /** How MONITOR names this client: its address, or `unix:<path>` as Redis shows socket clients. */
+  readonly monitorSource: string;
   readonly createdAt: number;
   /** Connected from loopback: `enable-protected-configs local` lets it change protected configs. */
   readonly local: boolean;
@@ -125,6 +129,9 @@ export class Session implements Subscriber {
     this.id = options.id;
     this.wire = options.wire;
     this.address = options.address;
+    this.monitorSource = options.unixSocket === undefined
+      ? options.address
+      : `unix:${options.unixSocket}`;
     this.localAddress = options.localAddress;
     this.createdAt = options.createdAt;
     this.lastCommandAt = options.createdAt;

@@ -482,6 +482,7 @@ export class KacheServer {
       createdAt: Date.now(),
       authenticated: !passwordSet,
       local: loopback,
+      unixSocket: conn.remoteAddr.transport === "unix" ? local.hostname : undefined,
     });
     const context = new SessionContext(this.databases, session, this.state, this.commands);
     const wire: Wire = wireName === "kache"
