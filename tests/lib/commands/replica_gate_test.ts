@@ -78,3 +78,16 @@ Deno.test("a replica takes its master's deadline even when its own clock says it
   assert.deepEqual(h.run("GET", "k"), NIL);
   assert.equal(h.keyspace.size, 0);
 });
+
+Deno.test("a script's write on a read-only replica fails with -READONLY, not on the master link", () => {
+  const { h, master } = replicaHarness();
+  const script = "return redis.call('SET', KEYS[1], 'v')";
+  const refused = h.run("EVAL", script, "1", "k");
+  assert.equal(refused.kind, "error");
+  assert.match(
+    (refused as { message: string }).message,
+    /^READONLY You can't write against a read only replica\./,
+  );
+  assert.deepEqual(h.run("EVAL", "return redis.call('GET', KEYS[1])", "1", "k"), NIL);
+  assert.deepEqual(master.run("EVAL", script, "1", "k"), OK);
+});
