@@ -28,7 +28,7 @@ import type { Config } from "../lib/config.ts";
 import { Databases } from "../lib/databases.ts";
 import { RdbError, RdbReader } from "../lib/persistence/rdb_reader.ts";
 import { encodeReply, RespDecoder } from "../lib/protocol/resp.ts";
-import { bulkArray } from "../lib/reply.ts";
+import { bulkArray, error } from "../lib/reply.ts";
 import {
   type CachedMaster,
   encodedCommandLength,
@@ -105,6 +105,9 @@ class LinkFailed extends Error {
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
+/** Redis's disconnectAllBlockedClients text. */
+const UNBLOCKED =
+  "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
 const READ_SIZE = 64 * 1024;
 const LF = 0x0a;
 
@@ -281,6 +284,7 @@ export class Replica {
       this.#context = undefined;
     }
     this.#stopLink();
+    this.#unblockClients();
     this.#target = { host, port };
     this.#setReplicaOf(`${host} ${port}`);
     databases.shared.expiry = "hide";
@@ -376,6 +380,18 @@ export class Replica {
       ["replica_announced", config.boolean("replica-announced") ? 1 : 0],
     );
     return fields;
+  }
+
+  /**
+   * Clients blocked on keys (BLPOP …) would wait for writes that now only a
+   * master can make: they get Redis's -UNBLOCKED and are closed after it.
+   */
+  #unblockClients(): void {
+    const blocking = this.#host.commands.blocking;
+    if (blocking.blockedCount === 0) return;
+    // The wake resumes each connection on a later turn, by when it is marked to close.
+    const woken = blocking.unblockAll(error(UNBLOCKED));
+    for (const session of woken) session.closeRequested = true;
   }
 
   /** `replicaof` as CONFIG GET and CONFIG REWRITE see it follows REPLICAOF (immutable to CONFIG SET). */

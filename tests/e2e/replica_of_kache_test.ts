@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { startRedis } from "../support/redis_process.ts";
-import { type RunningServer, startServer } from "../support/server_process.ts";
+import { RawRespClient } from "../support/resp_client.ts";
+import { freePort, type RunningServer, startServer } from "../support/server_process.ts";
 import {
   digest,
   digestDifferences,
@@ -148,4 +149,27 @@ Deno.test({
       await redisMaster.stop();
     }
   },
+});
+
+Deno.test("REPLICAOF answers blocked clients -UNBLOCKED and closes them, as Redis does", async () => {
+  const kache = await startServer([]);
+  const blocked = await RawRespClient.connect(kache.respPort);
+  const admin = await RawRespClient.connect(kache.respPort);
+  try {
+    await blocked.writeRaw(new TextEncoder().encode("*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n"));
+    await waitFor(
+      "the client to block",
+      async () => /blocked_clients:1/.test(String((await admin.send(["INFO", "clients"])).raw)),
+    );
+    // Nothing listens there: the link keeps retrying, which does not matter here.
+    assert.equal((await admin.send(["REPLICAOF", "127.0.0.1", String(freePort())])).raw, "+OK\r\n");
+    assert.equal(
+      await blocked.readToEnd(),
+      "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n",
+    );
+  } finally {
+    blocked.close();
+    admin.close();
+    await kache.stop();
+  }
 });
