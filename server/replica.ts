@@ -24,6 +24,7 @@
  */
 import type { CommandTable, ReplicaGate } from "../lib/commands/table.ts";
 import type { CommandContext } from "../lib/commands/types.ts";
+import type { Session } from "../lib/session.ts";
 import type { Config } from "../lib/config.ts";
 import { Databases } from "../lib/databases.ts";
 import { RdbError, RdbReader } from "../lib/persistence/rdb_reader.ts";
@@ -323,6 +324,16 @@ export class Replica {
   /** Stops the link for good (shutdown). */
   close(): void {
     this.#stopLink();
+  }
+
+  /** The master link's session while the link is up (CLIENT LIST shows it with flag M). */
+  get masterSession(): Session | undefined {
+    return this.#state === "connected" ? this.#context?.session : undefined;
+  }
+
+  /** CLIENT KILL of the master link: it drops and is reconnected, as Redis's freeClient of its master. */
+  dropLink(): void {
+    this.#closeConnection();
   }
 
   /** The master followed (ROLE's second item); only while {@link following}. */

@@ -574,6 +574,7 @@ export class KacheServer {
       createdAt: Date.now(),
       authenticated: true,
     });
+    session.master = true;
     return new SessionContext(this.databases, session, this.state, this.commands);
   }
 

@@ -91,6 +91,8 @@ export class ServerState implements ServerControl {
 
   *sessions(): Iterable<Session> {
     for (const connection of this.#server.connections) yield connection.session;
+    const master = this.#server.replica.masterSession;
+    if (master !== undefined) yield master;
   }
 
   checkPassword(_user: string, password: string): boolean | undefined {
@@ -146,6 +148,8 @@ export class ServerState implements ServerControl {
 
   /** Closes the session's connection after its current reply (CLIENT KILL). */
   kill(session: Session): void {
+    // The master link: dropped, then reconnected with a partial resync (Redis does the same).
+    if (session === this.#server.replica.masterSession) this.#server.replica.dropLink();
     for (const connection of this.#server.connections) {
       if (connection.session === session) connection.close();
     }

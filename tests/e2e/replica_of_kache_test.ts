@@ -81,6 +81,22 @@ Deno.test({
       );
       assert.equal(info.has("master_link_down_since_seconds"), false);
 
+      // The master link is a client of type master (flag M); killed, it comes back with +CONTINUE.
+      assert.match(String(await replica.call("CLIENT", "LIST", "TYPE", "master")), / flags=M /);
+      assert.equal(
+        String(await replica.call("CLIENT", "LIST", "TYPE", "normal")).includes("flags=M"),
+        false,
+      );
+      const partialBefore = Number((await infoFields(master, "stats")).get("sync_partial_ok"));
+      assert.equal(await replica.call("CLIENT", "KILL", "TYPE", "master"), 1);
+      await waitFor(
+        "a partial resync",
+        async () =>
+          Number((await infoFields(master, "stats")).get("sync_partial_ok")) > partialBefore,
+      );
+      await writeLoad(master, 500, 24);
+      await caughtUp(master);
+
       // The master dies: the link is down, and with stale data refused reads get -MASTERDOWN.
       const expected = await digest(replica);
       await masterServer.stop("SIGKILL");
