@@ -61,6 +61,11 @@ Deno.test({
       await writeLoad(master, 3000, 2);
       await waitFor("the full sync", () => kache!.output().includes("sync: Finished with success"));
       await writeLoad(master, 3000, 3);
+      // Transactions and scripts reach the stream as MULTI … EXEC: offsets advance at EXEC.
+      for (let i = 0; i < 20; i++) {
+        await master.multi().set(`tx:${i}`, "a").incr(`tx:n`).hset(`tx:h`, `f${i}`, i).exec();
+        await master.eval("redis.call('SET', KEYS[1], ARGV[1]); return 1", 1, `lua:${i}`, i);
+      }
       // Keys expiring on the master reach the replica as DELs.
       for (let i = 0; i < 20; i++) await master.set(`short:${i}`, "x", "PX", 50);
       await new Promise((resolve) => setTimeout(resolve, 300));
