@@ -304,6 +304,27 @@ const REPLICATION_PARAMETERS: readonly ConfigParameter[] = [
     description: "seconds between the PINGs a master sends its replicas",
   }, "repl-ping-slave-period"),
   {
+    name: "repl-diskless-sync",
+    type: { kind: "boolean" },
+    default: "yes",
+    mutable: true,
+    description: "send full resyncs' RDB straight to replicas that take it (capa eof), no file",
+  },
+  {
+    name: "repl-diskless-sync-delay",
+    type: NON_NEGATIVE_INT,
+    default: "5",
+    mutable: true,
+    description: "seconds a diskless sync waits for more replicas to share it",
+  },
+  {
+    name: "repl-diskless-sync-max-replicas",
+    type: NON_NEGATIVE_INT,
+    default: "0",
+    mutable: true,
+    description: "start a diskless sync before the delay once this many replicas wait (0 = no)",
+  },
+  {
     name: "repl-timeout",
     type: { kind: "integer", min: 1, max: 2147483647 },
     default: "60",

@@ -50,7 +50,12 @@ import {
 } from "./durable_file.ts";
 import { loadAppendOnlyFiles, LoadError, loadRdbFile } from "./loading.ts";
 import type { Logger } from "./log.ts";
-import { BackgroundSnapshot, saveSnapshot, type SnapshotSettings } from "./snapshot.ts";
+import {
+  BackgroundSnapshot,
+  saveSnapshot,
+  type SnapshotSettings,
+  type SnapshotStream,
+} from "./snapshot.ts";
 
 /** What persistence needs of the server around it. */
 export interface PersistenceHost {
@@ -84,7 +89,8 @@ const BGSAVE_RETRY_SECONDS = 5;
 
 interface RunningSnapshot {
   readonly job: BackgroundSnapshot;
-  readonly kind: "rdb" | "aof";
+  /** "replication": streamed to replicas' sockets (diskless), no file and no save counted. */
+  readonly kind: "rdb" | "aof" | "replication";
   /** The databases' dirty count at the cut: what a successful save subtracts. */
   readonly dirtyAtCut: number;
   readonly rewrite?: AofRewrite;
@@ -290,6 +296,28 @@ export class Persistence {
     return this.#snapshot!.job.done.then(() => path);
   }
 
+  /**
+   * A snapshot streamed to replicas (diskless, Redis's rdbSaveToSlavesSockets):
+   * starts now, calling `atCut` at its cut, unless another snapshot runs
+   * (undefined). It writes no file and counts as no save, as in Redis, but
+   * holds the one snapshot slot: a BGSAVE meanwhile is refused.
+   */
+  snapshotToReplicas(stream: SnapshotStream, atCut: () => void): Promise<unknown> | undefined {
+    if (this.#snapshot !== undefined) return undefined;
+    this.#host.stream.closeTransaction();
+    const job = new BackgroundSnapshot(this.#host.databases, stream, this.#settings(), Date.now());
+    atCut();
+    const running: RunningSnapshot = { job, kind: "replication", dirtyAtCut: 0 };
+    this.#snapshot = running;
+    const finished = () => {
+      if (this.#snapshot !== running) return;
+      this.#snapshot = undefined;
+      this.#runScheduled();
+    };
+    job.done.then(finished, finished);
+    return job.done;
+  }
+
   /** SAVE, BGSAVE, BGREWRITEAOF and SHUTDOWN, as lib/commands/server.ts routes them. */
   admin(argv: readonly string[]): Reply {
     const name = argv[0]!.toLowerCase();
@@ -346,7 +374,7 @@ export class Persistence {
       ["loading", 0],
       ["async_loading", 0],
       ["rdb_changes_since_last_save", this.#host.databases.shared.dirty],
-      ["rdb_bgsave_in_progress", running?.kind === "rdb" ? 1 : 0],
+      ["rdb_bgsave_in_progress", running !== undefined && running.kind !== "aof" ? 1 : 0],
       ["rdb_last_save_time", this.lastSave],
       ["rdb_last_bgsave_status", this.#lastBgsaveStatus],
       ["rdb_last_bgsave_time_sec", this.#lastBgsaveSeconds],
@@ -378,7 +406,9 @@ export class Persistence {
   #bgsaveCommand(options: string[]): Reply {
     const schedule = options.length === 1 && options[0] === "schedule";
     if (options.length > 0 && !schedule) return error("ERR syntax error");
-    if (this.#snapshot?.kind === "rdb") return error("ERR Background save already in progress");
+    if (this.#snapshot !== undefined && this.#snapshot.kind !== "aof") {
+      return error("ERR Background save already in progress");
+    }
     if (this.#snapshot !== undefined) {
       if (!schedule) {
         return error(
@@ -586,7 +616,7 @@ export class Persistence {
     const running = this.#snapshot;
     if (running === undefined) return;
     this.#snapshot = undefined;
-    running.job.abort(`Background ${running.kind === "rdb" ? "save" : "AOF rewrite"} ${reason}`);
+    running.job.abort(`Background ${running.kind === "aof" ? "AOF rewrite" : "save"} ${reason}`);
     if (running.rewrite !== undefined) this.#aof?.abandonRewrite(running.rewrite);
   }
 

@@ -150,6 +150,7 @@ export class KacheServer {
       connectionOf: (session) =>
         [...this.#connections].find((connection) => connection.session === session),
       bgsaveForReplication: (atCut) => this.persistence.bgsaveForReplication(atCut),
+      snapshotToReplicas: (stream, atCut) => this.persistence.snapshotToReplicas(stream, atCut),
       replicaOutputLimit: () => this.#outputLimits.replica,
     });
     this.replica = new Replica({

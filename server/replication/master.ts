@@ -12,15 +12,18 @@
  *   replicas once per batch of requests (and on a microtask for changes
  *   outside a batch, such as the expiry sweep): one copy per batch, not
  *   per command. Whatever reads an offset flushes first.
- * - A full resync is disk-based: a BGSAVE (persistence's own, so it counts
- *   as one) whose cut is the offset sent in `+FULLRESYNC`; what is fed after
- *   the cut waits in the replica's pending buffer (bounded by
- *   `client-output-buffer-limit replica`) until the file has been sent as
- *   `$<length>\r\n<bytes>`. The file is sent in chunks, each awaited, so a
- *   slow replica slows only its own transfer. A replica that arrives while
- *   that BGSAVE runs joins it with a copy of the pending buffer, as Redis's
- *   copyReplicaOutputBuffer; one that arrives during another snapshot waits
- *   for the next.
+ * - A full resync is a snapshot whose cut is the offset sent in
+ *   `+FULLRESYNC`; what is fed after the cut waits in the replica's pending
+ *   buffer (bounded by `client-output-buffer-limit replica`) until the RDB
+ *   has been sent. Disk-based, it is a BGSAVE (persistence's own, so it
+ *   counts as one) sent as `$<length>\r\n<bytes>` in chunks, each awaited,
+ *   so a slow replica slows only its own transfer; a replica that arrives
+ *   while it runs joins it with a copy of the pending buffer, as Redis's
+ *   copyReplicaOutputBuffer. Diskless (`repl-diskless-sync yes`, replicas
+ *   with capa eof, after `repl-diskless-sync-delay`), the snapshot's chunks
+ *   go straight to the sockets between `$EOF:<marker>` and the marker, and
+ *   the stream starts at the replica's first ACK, as in Redis 7.0. Only one
+ *   snapshot runs at a time: replicas arriving during another wait for the next.
  *
  * @module
  */
@@ -40,10 +43,11 @@ import type {
   ReplicaOfView,
   ReplicationView,
 } from "../../lib/replication/report.ts";
-import { ReplicationState } from "../../lib/replication/state.ts";
+import { randomReplid, ReplicationState } from "../../lib/replication/state.ts";
 import type { Session } from "../../lib/session.ts";
 import type { Connection } from "../connection.ts";
 import type { Logger } from "../log.ts";
+import type { SnapshotStream } from "../snapshot.ts";
 
 /** What the master needs of the server around it. */
 export interface MasterHost {
@@ -55,6 +59,8 @@ export interface MasterHost {
   connectionOf(session: Session): Connection | undefined;
   /** Starts a BGSAVE for replicas (server/persistence.ts bgsaveForReplication). */
   bgsaveForReplication(atCut: () => void): Promise<string> | undefined;
+  /** Streams a snapshot to replicas, diskless (server/persistence.ts snapshotToReplicas). */
+  snapshotToReplicas(stream: SnapshotStream, atCut: () => void): Promise<unknown> | undefined;
   /** `client-output-buffer-limit replica`. */
   replicaOutputLimit(): OutputLimit;
 }
@@ -83,6 +89,12 @@ class ReplicaLink implements AttachedReplica {
   prePsync = false;
   /** REPLCONF rdb-only 1: wants the RDB and nothing after it (redis-cli --rdb). */
   rdbOnly = false;
+  /** REPLCONF capa eof: takes an RDB of unknown length ended by a marker (diskless). */
+  capaEof = false;
+  /** Unix ms it began waiting for a full sync, for `repl-diskless-sync-delay`. */
+  readonly waitingSince = Date.now();
+  /** Sent a diskless RDB: its stream starts at its first ACK, once it has loaded the file. */
+  startOnAck = false;
   /** The stream fed since its snapshot's cut, while the RDB is not yet sent. */
   pending: Uint8Array[] | undefined;
   pendingBytes = 0;
@@ -97,6 +109,7 @@ class ReplicaLink implements AttachedReplica {
     this.port = options?.port ?? 0;
     this.psync2 = options?.psync2 ?? false;
     this.rdbOnly = options?.rdbOnly ?? false;
+    this.capaEof = options?.capaEof ?? false;
   }
 
   /** Redis's replicationGetSlaveName. */
@@ -111,6 +124,7 @@ interface ReplicaOptions {
   port?: number;
   psync2?: boolean;
   rdbOnly?: boolean;
+  capaEof?: boolean;
 }
 
 /** A client blocked in WAIT. */
@@ -332,6 +346,7 @@ export class ReplicationMaster implements ReplicationControl {
         case "capa":
           // Capabilities this master does not know are ignored, as in Redis.
           if (value.toLowerCase() === "psync2") options.psync2 = true;
+          if (value.toLowerCase() === "eof") options.capaEof = true;
           break;
         case "ack": {
           // Only a replica acknowledges, and an ACK is never answered.
@@ -487,13 +502,18 @@ export class ReplicationMaster implements ReplicationControl {
       other !== link && other.state === "wait_bgsave" && other.cutDone &&
       other.pending !== undefined
     );
-    if (fellow !== undefined && this.#syncing !== undefined) {
+    if (fellow !== undefined && this.#syncing !== undefined && !this.#syncing.diskless) {
       link.pending = link.rdbOnly ? [] : [...fellow.pending!];
       link.pendingBytes = link.rdbOnly ? 0 : fellow.pendingBytes;
       link.cutDone = true;
       this.#sendFullResync(link, this.#syncing.offset);
       this.#syncing.links.push(link);
       this.#host.log.notice("Waiting for end of BGSAVE for SYNC");
+      return;
+    }
+    if (this.#disklessFor([link]) && this.#host.config.number("repl-diskless-sync-delay") > 0) {
+      // Started by the cron once the delay has passed, so that more replicas can share it.
+      this.#host.log.notice("Delay next BGSAVE for diskless SYNC");
       return;
     }
     if (!this.#startBgsave()) {
@@ -503,15 +523,24 @@ export class ReplicationMaster implements ReplicationControl {
     }
   }
 
-  /** The BGSAVE for replicas in progress: its cut's offset and who waits for its file. */
-  #syncing: { offset: number; links: ReplicaLink[] } | undefined;
+  /** Redis's choice of target: diskless when enabled and every one of `links` takes it. */
+  #disklessFor(links: readonly ReplicaLink[]): boolean {
+    return this.#host.config.boolean("repl-diskless-sync") && links.every((link) => link.capaEof);
+  }
+
+  /**
+   * The snapshot for replicas in progress: its cut's offset and who waits
+   * for its file (a disk-based one, which later replicas may join).
+   */
+  #syncing: { offset: number; links: ReplicaLink[]; diskless: boolean } | undefined;
 
   /** Starts a BGSAVE for every replica waiting for one; false when a snapshot is running. */
   #startBgsave(): boolean {
     if (this.#syncing !== undefined) return false;
     const waiting = this.#links.filter((link) => link.state === "wait_bgsave" && !link.cutDone);
     if (waiting.length === 0) return true;
-    const syncing = { offset: 0, links: waiting };
+    if (this.#disklessFor(waiting)) return this.#startDiskless(waiting);
+    const syncing = { offset: 0, links: waiting, diskless: false };
     const started = this.#host.bgsaveForReplication(() => {
       this.#flush();
       // The new replicas' stream must name its database before its first command.
@@ -540,6 +569,69 @@ export class ReplicationMaster implements ReplicationControl {
           }`,
         );
         for (const link of syncing.links) link.connection.close();
+      },
+    );
+    return true;
+  }
+
+  /**
+   * A diskless full sync of `links` (Redis's rdbSaveToSlavesSockets): the
+   * snapshot is streamed to all of them as `$EOF:<marker>\r\n`, the RDB, and
+   * the marker; each chunk waits for the slowest of them.
+   */
+  #startDiskless(links: ReplicaLink[]): boolean {
+    const syncing = { offset: 0, links, diskless: true };
+    const marker = randomReplid();
+    let live = links;
+    const stream: SnapshotStream = async (bytes) => {
+      const results = await Promise.allSettled(
+        live.map((link) => link.connection.sendBytes(bytes)),
+      );
+      live = live.filter((link, index) =>
+        results[index]!.status === "fulfilled" && this.#links.includes(link)
+      );
+      if (live.length === 0) throw new Error("every replica of the diskless sync is gone");
+    };
+    const started = this.#host.snapshotToReplicas(stream, () => {
+      this.#flush();
+      this.#selectedDb = -1;
+      syncing.offset = this.state.masterReplOffset;
+      for (const link of links) {
+        link.cutDone = true;
+        link.pending = [];
+        link.pendingBytes = 0;
+        link.state = "send_bulk";
+        this.#sendFullResync(link, syncing.offset);
+        link.connection.pushBytes(encoder.encode(`$EOF:${marker}\r\n`));
+      }
+    });
+    if (started === undefined) return false;
+    this.#syncing = syncing;
+    this.#host.log.notice(`Starting BGSAVE for SYNC with target: replicas sockets`);
+    started.then(
+      () => {
+        this.#syncing = undefined;
+        for (const link of live) {
+          const sent = link.connection.sendBytes(encoder.encode(marker));
+          if (link.rdbOnly) {
+            // Closed once the marker has left, not before.
+            sent.then(() => this.#putOnline(link), () => {});
+            continue;
+          }
+          link.state = "online";
+          link.startOnAck = true;
+          this.#host.log.notice(
+            `Streamed RDB transfer with replica ${link.name} succeeded (socket). ` +
+              "Waiting for REPLCONF ACK from slave to enable streaming",
+          );
+        }
+      },
+      (cause) => {
+        this.#syncing = undefined;
+        this.#host.log.warning(
+          `Diskless sync failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+        );
+        for (const link of links) link.connection.close();
       },
     );
     return true;
@@ -612,6 +704,13 @@ export class ReplicationMaster implements ReplicationControl {
     this.#refreshGoodReplicas();
   }
 
+  /** A diskless replica acknowledged after loading: its pending stream goes out now. */
+  #startStream(link: ReplicaLink): void {
+    link.startOnAck = false;
+    link.pending ??= [];
+    this.#putOnline(link);
+  }
+
   // --- Acknowledgements ---
 
   #optionsOf(session: Session): ReplicaOptions {
@@ -626,6 +725,7 @@ export class ReplicationMaster implements ReplicationControl {
   #acknowledged(link: ReplicaLink, offset: number): void {
     if (offset > link.ackOffset) link.ackOffset = offset;
     link.ackTime = Date.now();
+    if (link.startOnAck) this.#startStream(link);
     if (this.#waiting.size === 0) return;
     const blocking = this.#host.commands.blocking;
     for (const request of this.#waiting) {
@@ -680,6 +780,20 @@ export class ReplicationMaster implements ReplicationControl {
     this.#host.commands.replicasMissing = refuse ? NO_REPLICAS : undefined;
   }
 
+  /**
+   * Whether the full sync `waiting` want may start: at once on disk; diskless
+   * once the longest waiter waited `repl-diskless-sync-delay` seconds or
+   * `repl-diskless-sync-max-replicas` are waiting.
+   */
+  #syncDue(waiting: readonly ReplicaLink[], now: number): boolean {
+    if (!this.#disklessFor(waiting)) return true;
+    const config = this.#host.config;
+    const most = config.number("repl-diskless-sync-max-replicas");
+    if (most > 0 && waiting.length >= most) return true;
+    const longest = Math.min(...waiting.map((link) => link.waitingSince));
+    return now - longest >= config.number("repl-diskless-sync-delay") * 1000;
+  }
+
   // --- Cron ---
 
   #tick(): void {
@@ -720,9 +834,8 @@ export class ReplicationMaster implements ReplicationControl {
       this.stop();
       log.notice(`Replication backlog freed after ${ttl} seconds without connected replicas.`);
     }
-    if (this.#links.some((link) => link.state === "wait_bgsave" && !link.cutDone)) {
-      this.#startBgsave();
-    }
+    const waiting = this.#links.filter((link) => link.state === "wait_bgsave" && !link.cutDone);
+    if (waiting.length !== 0 && this.#syncDue(waiting, now)) this.#startBgsave();
     this.#refreshGoodReplicas();
   }
 }
