@@ -26,6 +26,12 @@ export interface SessionOptions {
   readonly authenticated: boolean;
   /** The peer is on the loopback interface (lib/protection.ts); false when unknown. */
   readonly local?: boolean;
+  /**
+   * Its commands are replayed as they were logged (the AOF loader; a
+   * master), so limits meant for interactive clients do not apply (Redis's
+   * `mustObeyClient`).
+   */
+  readonly mustObey?: boolean;
   /** The Unix socket's path, for a client connected through `unixsocket`. */
   readonly unixSocket?: string;
 }
@@ -40,6 +46,8 @@ export class Session implements Subscriber {
   readonly createdAt: number;
   /** Connected from loopback: `enable-protected-configs local` lets it change protected configs. */
   readonly local: boolean;
+  /** Replays logged commands (see {@link SessionOptions.mustObey}). */
+  readonly mustObey: boolean;
   /** RESP version chosen with HELLO; the binary wire ignores it. */
   protocol: 2 | 3 = 2;
   name = "";
@@ -142,6 +150,7 @@ export class Session implements Subscriber {
     this.lastCommandAt = options.createdAt;
     this.authenticated = options.authenticated;
     this.local = options.local ?? false;
+    this.mustObey = options.mustObey ?? false;
   }
 
   get inTransaction(): boolean {

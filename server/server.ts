@@ -129,6 +129,7 @@ export class KacheServer {
             localAddress: "",
             createdAt: Date.now(),
             authenticated: true,
+            mustObey: true,
           }),
           this.state,
           this.commands,
