@@ -478,7 +478,7 @@ export class Replica {
     } else if (cause instanceof LinkClosed) {
       if (this.#state === "connected") {
         log.notice(`Connection with master lost.`);
-        log.notice("* Caching the disconnected master state.");
+        log.notice("Caching the disconnected master state.");
         if (target !== undefined) {
           log.notice(`Reconnecting to MASTER ${target.host}:${target.port}`);
         }

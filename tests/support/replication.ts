@@ -1,8 +1,8 @@
 /**
  * Helpers for replication tests with real processes: a seeded write load of
  * every type (strings with TTLs, hashes, lists, sets, sorted sets), a
- * per-key digest (TYPE, value, PTTL) to compare a master with its replica,
- * and bounded waiting.
+ * per-key digest (TYPE, value, absolute deadline) to compare a master with
+ * its replica, and bounded waiting.
  */
 import type { Redis } from "ioredis";
 import { seededRandom } from "../../lib/random.ts";
@@ -33,7 +33,7 @@ export async function infoFields(client: Redis, section: string): Promise<Map<st
 
 /**
  * Runs `count` random writes on `client`, over `keys` keys of every type,
- * with long TTLs on some (so digests taken moments apart agree).
+ * with long TTLs on some (none expires while a test runs).
  */
 export async function writeLoad(client: Redis, count: number, seed: number, keys = 200) {
   const random = seededRandom(seed);
@@ -80,10 +80,11 @@ export async function writeLoad(client: Redis, count: number, seed: number, keys
 export interface KeyDigest {
   readonly type: string;
   readonly value: unknown;
-  readonly pttl: number;
+  /** PEXPIRETIME: the absolute deadline in Unix ms (-1 without one), the same whenever read. */
+  readonly deadline: number;
 }
 
-/** Every key of database 0 with its type, value (collections in a canonical order) and PTTL. */
+/** Every key of database 0 with its type, value (collections in a canonical order) and deadline. */
 export async function digest(client: Redis): Promise<Map<string, KeyDigest>> {
   const keys = (await client.keys("*")).sort();
   const result = new Map<string, KeyDigest>();
@@ -100,19 +101,18 @@ export async function digest(client: Redis): Promise<Map<string, KeyDigest>> {
       value = flat.map((item, index) => index % 2 === 1 ? Number(item) : item);
     } else if (type === "none") continue;
     else value = `unsupported type ${type}`;
-    result.set(key, { type, value, pttl: await client.pttl(key) });
+    result.set(key, { type, value, deadline: await client.call("PEXPIRETIME", key) as number });
   }
   return result;
 }
 
 /**
  * The differences between two digests (empty when equal): keys missing on
- * either side, other types or values, and PTTLs further apart than `ttlToleranceMs`.
+ * either side, other types, values or deadlines.
  */
 export function digestDifferences(
   master: Map<string, KeyDigest>,
   replica: Map<string, KeyDigest>,
-  ttlToleranceMs = 2_000,
 ): string[] {
   const differences: string[] = [];
   for (const [key, expected] of master) {
@@ -128,10 +128,9 @@ export function digestDifferences(
         `${key}: ${JSON.stringify(actual.value)}, expected ${JSON.stringify(expected.value)}`,
       );
     }
-    const ttlsAgree = (actual.pttl < 0 || expected.pttl < 0)
-      ? actual.pttl === expected.pttl
-      : Math.abs(actual.pttl - expected.pttl) <= ttlToleranceMs;
-    if (!ttlsAgree) differences.push(`${key}: PTTL ${actual.pttl}, expected ${expected.pttl}`);
+    if (actual.deadline !== expected.deadline) {
+      differences.push(`${key}: deadline ${actual.deadline}, expected ${expected.deadline}`);
+    }
   }
   for (const key of replica.keys()) {
     if (!master.has(key)) differences.push(`${key}: only on the replica`);
