@@ -13,19 +13,30 @@ import type { CommandContext, CommandSpec } from "./types.ts";
 const ALREADY_CONNECTED = status("OK Already connected to specified master");
 
 function replicaof(context: CommandContext, argv: readonly string[]): Reply {
-  const server = context.server;
-  if (server.replicaOf === undefined) throw new CommandError("ERR replication is not available");
   const host = argv[1]!;
   const portText = argv[2]!;
   if (host.toLowerCase() === "no" && portText.toLowerCase() === "one") {
-    server.replicaOf(undefined, context.session);
+    follow(context, undefined);
     return OK;
+  }
+  // Following another master would flush this replica link's own stream (Redis refuses it).
+  if (context.session.replica) {
+    throw new CommandError("ERR Command is not valid when client is a replica.");
   }
   const port = parseSafeInteger(portText);
   if (port === undefined || port < 0 || port > 65535) {
     throw new CommandError("ERR Invalid master port");
   }
-  return server.replicaOf({ host, port }, context.session) ? OK : ALREADY_CONNECTED;
+  return follow(context, { host, port }) ? OK : ALREADY_CONNECTED;
+}
+
+function follow(
+  context: CommandContext,
+  target: { host: string; port: number } | undefined,
+): boolean {
+  const server = context.server;
+  if (server.replicaOf === undefined) throw new CommandError("ERR replication is not available");
+  return server.replicaOf(target, context.session);
 }
 
 const ARGUMENTS = [

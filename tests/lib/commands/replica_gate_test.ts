@@ -91,3 +91,14 @@ Deno.test("a script's write on a read-only replica fails with -READONLY, not on 
   assert.deepEqual(h.run("EVAL", "return redis.call('GET', KEYS[1])", "1", "k"), NIL);
   assert.deepEqual(master.run("EVAL", script, "1", "k"), OK);
 });
+
+Deno.test("REPLICAOF checks its port and refuses a replica link, as Redis's replicaofCommand", () => {
+  const h = createHarness(T0);
+  assert.deepEqual(h.run("REPLICAOF", "127.0.0.1", "65536"), error("ERR Invalid master port"));
+  assert.deepEqual(h.run("SLAVEOF", "127.0.0.1", "x"), error("ERR Invalid master port"));
+  h.session.replica = true;
+  assert.deepEqual(
+    h.run("REPLICAOF", "127.0.0.1", "6379"),
+    error("ERR Command is not valid when client is a replica."),
+  );
+});
