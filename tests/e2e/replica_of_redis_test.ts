@@ -165,3 +165,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "repl-diskless-load on-empty-db parses from the socket only when the replica holds no keys",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const redis = await startRedis(["--repl-diskless-sync-delay", "0"]);
+    const kache = await startServer(["--repl-diskless-load", "on-empty-db"]);
+    const master = client(redis.port);
+    const replica = client(kache.respPort);
+    try {
+      await writeLoad(master, 1000, 31);
+      await replica.set("own", "key");
+      const synced = () => kache.output().split("sync: Finished with success").length - 1;
+      assert.equal(await replica.call("REPLICAOF", "127.0.0.1", String(redis.port)), "OK");
+      await waitFor("the first full sync", () => synced() === 1);
+      assert.match(kache.output(), /receiving streamed RDB from master with EOF to disk/);
+      assert.doesNotMatch(kache.output(), /to parser/);
+      await caughtUp(master);
+      await assertSameData(master, replica);
+
+      assert.equal(await replica.call("REPLICAOF", "NO", "ONE"), "OK");
+      await replica.flushall();
+      await writeLoad(master, 1000, 32);
+      assert.equal(await replica.call("REPLICAOF", "127.0.0.1", String(redis.port)), "OK");
+      await waitFor("the second full sync", () => synced() === 2);
+      assert.match(kache.output(), /receiving streamed RDB from master with EOF to parser/);
+      await caughtUp(master);
+      await assertSameData(master, replica);
+    } finally {
+      master.disconnect();
+      replica.disconnect();
+      await kache.stop();
+      await redis.stop();
+    }
+  },
+});
