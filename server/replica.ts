@@ -26,8 +26,8 @@ import type { CommandTable, ReplicaGate } from "../lib/commands/table.ts";
 import type { CommandContext } from "../lib/commands/types.ts";
 import type { Session } from "../lib/session.ts";
 import type { Config } from "../lib/config.ts";
-import { Databases } from "../lib/databases.ts";
-import { RdbError, RdbReader } from "../lib/persistence/rdb_reader.ts";
+import type { Databases } from "../lib/databases.ts";
+import { RdbError } from "../lib/persistence/rdb_reader.ts";
 import { encodeReply, RespDecoder } from "../lib/protocol/resp.ts";
 import { bulkArray, error } from "../lib/reply.ts";
 import {
@@ -41,8 +41,8 @@ import {
 } from "../lib/replication/replica_handshake.ts";
 import { parseReplicaOf } from "../lib/replication/replica_config.ts";
 import { SyncPayloadError, SyncPayloadReader } from "../lib/replication/sync_payload.ts";
-import { commitFile, removeQuietly, temporaryPathFor, writeAllSync } from "./durable_file.ts";
-import { LoadError, loadRdbFile, rdbEntryStore } from "./loading.ts";
+import { diskSink, parserSink, type SyncSink } from "./replica_sync.ts";
+import { LoadError } from "./loading.ts";
 import type { Logger } from "./log.ts";
 
 /** Redis's replica states as ROLE names them. */
@@ -162,14 +162,6 @@ class LinkReader {
     this.#onRead(count);
     return buffer.subarray(0, count);
   }
-}
-
-/** Where the RDB of a full sync goes while it arrives, and how it becomes the data. */
-interface SyncSink {
-  write(bytes: Uint8Array): void;
-  /** The payload is complete: replace the data with it. */
-  finish(): void;
-  abort(): void;
 }
 
 export class Replica {
@@ -650,7 +642,8 @@ export class Replica {
                 toParser ? "to parser" : "to disk"
               }`,
           );
-          sink = toParser ? this.#parserSink() : this.#diskSink();
+          const load = { ...this.#host, failed: (text: string) => new LinkFailed(text) };
+          sink = toParser ? parserSink(load) : diskSink(load);
         }
         for (const part of step.rdb) sink!.write(part);
         transfer.read = payload.bytesRead;
@@ -681,113 +674,6 @@ export class Replica {
   #loadsFromSocket(): boolean {
     const mode = this.#host.config.string("repl-diskless-load");
     return mode === "swapdb" || (mode === "on-empty-db" && this.#host.databases.size === 0);
-  }
-
-  /** Disk-based load: the payload becomes dump.rdb (temp file, fsync, rename), then loads. */
-  #diskSink(): SyncSink {
-    const { config, databases, log } = this.#host;
-    const path = `${config.string("dir")}/${config.string("dbfilename")}`;
-    const temporary = temporaryPathFor(path, ".rdb");
-    let file: Deno.FsFile | undefined;
-    try {
-      file = Deno.openSync(temporary, { write: true, create: true, truncate: true });
-    } catch (cause) {
-      throw new LinkFailed(
-        `Opening the temp file needed for MASTER <-> REPLICA synchronization: ${describe(cause)}`,
-      );
-    }
-    const opened = file;
-    return {
-      write: (bytes) => writeAllSync(opened, bytes),
-      finish: () => {
-        try {
-          opened.syncSync();
-          opened.close();
-          file = undefined;
-          commitFile(temporary, path);
-        } catch (cause) {
-          throw new LinkFailed(
-            `Failed trying to rename the temp DB into ${path} in MASTER <-> REPLICA ` +
-              `synchronization: ${describe(cause)}`,
-          );
-        }
-        log.notice("MASTER <-> REPLICA sync: Flushing old data");
-        databases.flushAll();
-        log.notice("MASTER <-> REPLICA sync: Loading DB in memory");
-        const codes: string[] = [];
-        try {
-          databases.shared.now = Date.now();
-          loadRdbFile(path, databases, (code) => {
-            codes.push(code);
-            return undefined;
-          }, true);
-        } catch (cause) {
-          databases.flushAll();
-          throw new LinkFailed(
-            `Failed trying to load the MASTER synchronization DB from disk: ${describe(cause)}`,
-          );
-        }
-        this.#host.replaceFunctions(codes);
-      },
-      abort: () => {
-        try {
-          file?.close();
-        } catch {
-          // Already closed.
-        }
-        removeQuietly(temporary);
-      },
-    };
-  }
-
-  /**
-   * Diskless load: parsed from the socket into databases of its own while
-   * the old data keeps serving, then swapped in whole (Redis's swapdb).
-   */
-  #parserSink(): SyncSink {
-    const { databases, log } = this.#host;
-    const loaded = new Databases(databases.count);
-    loaded.shared.expiry = "keep";
-    loaded.shared.now = Date.now();
-    const entries = rdbEntryStore(loaded, true);
-    const codes: string[] = [];
-    const reader = new RdbReader((entry) => entries.store(entry), {
-      databases: databases.count,
-      onFunction: (code) => {
-        codes.push(code);
-        return undefined;
-      },
-    });
-    const failed = (cause: unknown) =>
-      new LinkFailed(
-        `Failed trying to load the MASTER synchronization DB from socket: ${describe(cause)}`,
-      );
-    return {
-      write: (bytes) => {
-        try {
-          reader.push(bytes);
-        } catch (cause) {
-          throw failed(cause);
-        }
-      },
-      finish: () => {
-        try {
-          reader.end();
-        } catch (cause) {
-          throw failed(cause);
-        }
-        log.notice("MASTER <-> REPLICA sync: Swapping active DB with loaded DB");
-        const indexes = new Set(
-          [...databases.created(), ...loaded.created()].map((db) => db.index),
-        );
-        for (const index of indexes) databases.at(index).swapContents(loaded.at(index));
-        this.#host.replaceFunctions(codes);
-        log.notice("MASTER <-> REPLICA sync: Discarding old DB in background");
-      },
-      abort: () => {
-        log.notice("MASTER <-> REPLICA sync: Discarding temporary DB in background");
-      },
-    };
   }
 
   /** Applies the master's command stream until the link ends. */
