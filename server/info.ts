@@ -42,7 +42,8 @@ const SECTIONS: Record<string, Section> = {
   },
   clients(server) {
     return [
-      ["connected_clients", server.connections.size],
+      // Replicas are counted under connected_slaves, not here, as Redis counts them.
+      ["connected_clients", server.connections.size - server.replication.replicas.length],
       ["maxclients", server.config.number("maxclients")],
       ["blocked_clients", server.commands.blocking.blockedCount],
       ["tracking_clients", server.tracking.clientCount],

@@ -240,6 +240,8 @@ Deno.test("a redis-server replica of Kache gets every type, under a write load, 
         await waitInSync(master, replica);
         assertSameData(await snapshot(master, [0, 2]), await snapshot(replica, [0, 2]));
         assert.equal(await infoField(master, "replication", "connected_slaves"), "1");
+        // This test's four connections; the replica's link is not a client.
+        assert.equal(await infoField(master, "clients", "connected_clients"), "4");
         assert.match(
           await infoField(master, "replication", "slave0"),
           /^ip=127\.0\.0\.1,port=\d+,state=online,offset=\d+,lag=\d+$/,
@@ -346,7 +348,14 @@ Deno.test("min-replicas-to-write refuses writes with Redis's -NOREPLICAS text", 
       }
       // Redis refreshes its count once a second; so does Kache.
       await new Promise((resolve) => setTimeout(resolve, 1_100));
-      for (const argv of [["SET", "k", "v"], ["GET", "k"]]) {
+      for (
+        const argv of [
+          ["SET", "k", "v"],
+          ["GET", "k"],
+          ["EVAL", "return redis.call('SET', 'k', 'v')", "0"],
+          ["EVAL", "return redis.pcall('SET', 'k', 'v')", "0"],
+        ]
+      ) {
         assert.deepEqual((await master.send(argv)).raw, (await reference.send(argv)).raw);
       }
       assert.deepEqual(await call(master, "SET", "k", "v"), {
