@@ -600,6 +600,35 @@ Deno.test({
         );
       });
 
+      await step("WATCH is aborted by changes to entries, not by group bookkeeping", async (c) => {
+        const other = others[0]!;
+        const writes: Argv[] = [
+          ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"],
+          ["XGROUP", "SETID", "s", "g", "0"],
+          ["XSETID", "s", "5-5"],
+          ["XADD", "s", "9-1", "a", "b"],
+          ["XGROUP", "CREATECONSUMER", "s", "g", "x"],
+          ["XACK", "s", "g", "1-1"],
+          ["XCLAIM", "s", "g", "c", "0", "1-1", "FORCE"],
+          ["XDEL", "s", "1-1"],
+          ["XGROUP", "DESTROY", "s", "g"],
+          ["XTRIM", "s", "MAXLEN", "0"],
+        ];
+        for (const write of writes) {
+          await c.runAll([["DEL", "s"], ["XADD", "s", "1-1", "a", "1"], [
+            "XGROUP",
+            "CREATE",
+            "s",
+            "g",
+            "0",
+          ]]);
+          await c.run("WATCH", "s");
+          await other.run(...write);
+          await c.runAll([["MULTI"], ["PING"], ["EXEC"]]);
+        }
+        other.assertAgreed();
+      });
+
       await step("XAUTOCLAIM and XPENDING IDLE after a real idle time", async (c) => {
         await c.runAll([
           ["XGROUP", "CREATE", "q", "g", "0", "MKSTREAM"],
