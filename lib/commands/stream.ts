@@ -64,7 +64,7 @@ const XTRIM_WITHOUT_STRATEGY = "ERR syntax error, XTRIM must be called with a tr
 const TIMEOUT_NOT_INTEGER = "ERR timeout is not an integer or out of range";
 const TIMEOUT_NEGATIVE = "ERR timeout is negative";
 /** XREAD … BLOCK without COUNT serves at most this many entries per stream (Redis's XREAD_BLOCKED_DEFAULT_COUNT). */
-const BLOCKED_DEFAULT_COUNT = 1000;
+export const BLOCKED_DEFAULT_COUNT = 1000;
 
 /** An ID argument (Redis's `streamParseIDOrReply`), throwing Redis's error when invalid. */
 export function idArgument(

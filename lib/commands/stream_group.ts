@@ -48,6 +48,7 @@ import { type Consumer, type ConsumerGroup, INVALID_ENTRIES_READ } from "../stre
 import { integerArgument, isKeyword } from "./arguments.ts";
 import { helpReply } from "./help.ts";
 import {
+  BLOCKED_DEFAULT_COUNT,
   blockRead,
   entryReply,
   groupAt,
@@ -59,9 +60,6 @@ import {
   streamAt,
 } from "./stream.ts";
 import type { ArgumentDoc, CommandContext, CommandSpec } from "./types.ts";
-
-/** XREAD … BLOCK without COUNT serves at most this many entries per stream. */
-const BLOCKED_DEFAULT_COUNT = 1000;
 
 function noGroup(key: string, group: string): CommandError {
   return new CommandError(`NOGROUP No such key '${key}' or consumer group '${group}'`);
