@@ -730,12 +730,14 @@ export class CommandFuzzer {
         if (value.reportedBytes !== value.byteSize) {
           return `stream ${JSON.stringify(key)} edited without being stored`;
         }
-        try {
-          value.checkInvariants();
-        } catch (cause) {
-          return `stream ${JSON.stringify(key)} broken: ${
-            cause instanceof Error ? cause.message : cause
-          }`;
+        if (value.size <= 64 || this.#random.chance(0.05)) {
+          try {
+            value.checkInvariants();
+          } catch (cause) {
+            return `stream ${JSON.stringify(key)} broken: ${
+              cause instanceof Error ? cause.message : cause
+            }`;
+          }
         }
       } else {
         return `value of unknown type at ${JSON.stringify(key)}`;
