@@ -58,6 +58,7 @@ import {
   readReply,
   type ReadRequest,
   streamAt,
+  streamsKeys,
 } from "./stream.ts";
 import type { ArgumentDoc, CommandContext, CommandSpec } from "./types.ts";
 
@@ -857,6 +858,7 @@ export const STREAM_GROUP_COMMANDS: readonly CommandSpec[] = [
     name: "xreadgroup",
     arity: -7,
     flags: ["write", "blocking"],
+    movableKeys: streamsKeys(4),
     group: "stream",
     summary:
       "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",

@@ -471,6 +471,32 @@ Deno.test({
         },
       );
 
+      await step("COMMAND GETKEYS finds the keys of every stream command", async (c) => {
+        await c.runAll([
+          ["COMMAND", "GETKEYS", "XADD", "s", "*", "a", "b"],
+          [
+            "COMMAND",
+            "GETKEYS",
+            "XREAD",
+            "COUNT",
+            "1",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            "a",
+            "b",
+            "0",
+            "0",
+          ],
+          ["COMMAND", "GETKEYS", "XREAD", "STREAMS", "a", "b", "0"],
+          ["COMMAND", "GETKEYS", "XREAD", "FOO", "STREAMS", "a", "0"],
+          ["COMMAND", "GETKEYS", "XREADGROUP", "GROUP", "g", "c", "NOACK", "STREAMS", "a", ">"],
+          ["COMMAND", "GETKEYS", "XGROUP", "CREATE", "s", "g", "$"],
+          ["COMMAND", "GETKEYS", "XINFO", "STREAM", "s"],
+          ["COMMAND", "GETKEYS", "XAUTOCLAIM", "s", "g", "c", "0", "0"],
+        ]);
+      });
+
       await step("RESP3 replies of stream commands", async (c) => {
         await c.runAll([
           ["HELLO", "3"],
