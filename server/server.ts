@@ -109,6 +109,7 @@ export class KacheServer {
             localAddress: "",
             createdAt: Date.now(),
             authenticated: true,
+            mustObey: true,
           }),
           this.state,
           this.commands,
@@ -418,6 +419,7 @@ export class KacheServer {
       createdAt: Date.now(),
       authenticated: !passwordSet,
       local: loopback,
+      unixSocket: conn.remoteAddr.transport === "unix" ? local.hostname : undefined,
     });
     const context = new SessionContext(this.databases, session, this.state, this.commands);
     const wire: Wire = wireName === "kache"
