@@ -17,10 +17,11 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { FlowProducer, Job, Queue, QueueEvents, Worker } from "bullmq";
+import { createNodeRedisClient, FlowProducer, Job, Queue, QueueEvents, Worker } from "bullmq";
 import type { Processor, WorkerOptions } from "bullmq";
 import * as bullmqScripts from "bullmq/dist/cjs/scripts/index.js";
 import { Redis } from "ioredis";
+import { createClient } from "redis";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { ALL_COMMANDS } from "../../lib/commands/mod.ts";
@@ -711,4 +712,69 @@ Deno.test({
     await queue.obliterate({ force: true });
     assert.deepEqual(await client.keys("bull:doomed:*"), []);
   });
+});
+
+Deno.test({
+  name: `BullMQ (${against}): the node-redis adapter runs a queue, a worker and events`,
+  ignore,
+}, async () => {
+  const target = await startTarget();
+  const clients: ReturnType<typeof createClient>[] = [];
+  const errors: unknown[] = [];
+  /** A connected node-redis client (RESP2: BullMQ's adapter reads RESP2 replies). */
+  const connect = async () => {
+    const client = createClient({ socket: { host: "127.0.0.1", port: target.port } });
+    client.on("error", (error) => errors.push(error));
+    clients.push(client);
+    await client.connect();
+    return createNodeRedisClient(client);
+  };
+  let queue: Queue | undefined;
+  let events: QueueEvents | undefined;
+  let worker: Worker | undefined;
+  try {
+    queue = new Queue("adapted", { connection: await connect() });
+    events = new QueueEvents("adapted", {
+      connection: await connect(),
+      lastEventId: "0-0",
+      blockingTimeout: 1_000,
+    });
+    let completed = 0;
+    const allCompleted = new Promise<void>((resolve) => {
+      events!.on("completed", () => {
+        if (++completed === 50) resolve();
+      });
+    });
+    worker = new Worker("adapted", (job) => {
+      if (job.data.x === 3 && job.attemptsMade === 0) throw new Error("first attempt fails");
+      return Promise.resolve(job.data.x * 2);
+    }, { connection: await connect(), drainDelay: 1 });
+    worker.on("error", (error) => errors.push(error));
+    await queue.addBulk(Array.from({ length: 50 }, (_, x) => ({
+      name: "n",
+      data: { x },
+      opts: x === 3 ? { attempts: 2 } : x === 5 ? { delay: 300 } : x === 7 ? { priority: 2 } : {},
+    })));
+    await within(15_000, "50 completed events", allCompleted);
+    assert.deepEqual(await queue.getJobCounts("completed", "failed", "delayed", "wait"), {
+      completed: 50,
+      failed: 0,
+      delayed: 0,
+      wait: 0,
+    });
+    const jobs = await queue.getCompleted(0, -1);
+    assert.deepEqual(
+      jobs.map((job) => job.returnvalue).toSorted((a, b) => a - b),
+      Array.from({ length: 50 }, (_, x) => x * 2),
+    );
+    assert.deepEqual(errors, []);
+  } finally {
+    await within(
+      15_000,
+      "adapter clients closed",
+      Promise.allSettled([worker?.close(), events?.close(), queue?.close()]),
+    );
+    await Promise.allSettled(clients.map((client) => client.isOpen ? client.quit() : undefined));
+    await target.stop();
+  }
 });
