@@ -26,6 +26,8 @@ import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { ALL_COMMANDS } from "../../lib/commands/mod.ts";
 import { startTarget, TARGET_NAME } from "../support/e2e_target.ts";
+import { startRedis } from "../support/redis_process.ts";
+import { startServer } from "../support/server_process.ts";
 
 /** Rejects after `ms` so no wait in these tests is unbounded. */
 function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
@@ -776,5 +778,117 @@ Deno.test({
     );
     await Promise.allSettled(clients.map((client) => client.isOpen ? client.quit() : undefined));
     await target.stop();
+  }
+});
+
+/** Every key with its type, value (in a canonical order) and whether it has a TTL. */
+async function keyspaceOf(client: Redis): Promise<Record<string, unknown>> {
+  const state: Record<string, unknown> = {};
+  for (const key of (await client.keys("*")).sort()) {
+    const type = await client.type(key);
+    const value = type === "string"
+      ? await client.get(key)
+      : type === "hash"
+      ? Object.entries(await client.hgetall(key)).sort()
+      : type === "list"
+      ? await client.lrange(key, 0, -1)
+      : type === "set"
+      ? (await client.smembers(key)).sort()
+      : type === "zset"
+      ? await client.zrange(key, 0, -1, "WITHSCORES")
+      : type === "stream"
+      ? await client.xrange(key, "-", "+")
+      : `unexpected type ${type}`;
+    state[key] = { type, value, expires: (await client.pttl(key)) > 0 };
+  }
+  return state;
+}
+
+Deno.test({
+  name:
+    "BullMQ (Kache): a queue's state survives a restart from the AOF and moves to redis-server with DUMP/RESTORE",
+  ignore: ignore || against !== "Kache",
+}, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kache-bullmq-aof-" });
+  const redis = await startRedis();
+  let server = await startServer(["--appendonly", "yes"], { dir });
+  const clients: Redis[] = [];
+  const connect = async (port: number) => {
+    const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true });
+    clients.push(client);
+    await client.connect();
+    return client;
+  };
+  try {
+    const session = new Session(server.respPort);
+    try {
+      const queue = session.queue("kept");
+      await queue.addBulk(Array.from({ length: 40 }, (_, x) => ({
+        name: "n",
+        data: { x },
+        opts: x % 4 === 0 ? { delay: 600_000 } : x % 4 === 1 ? { priority: 1 + x } : {},
+      })));
+      let settled = 0;
+      const allSettled = new Promise<void>((resolve) => {
+        const worker = session.worker("kept", (job) => {
+          if (job.data.x % 4 === 2) throw new Error("even pair");
+          return Promise.resolve(job.data.x);
+        });
+        const count = () => {
+          if (++settled === 30) resolve();
+        };
+        worker.on("completed", count);
+        worker.on("failed", count);
+      });
+      await within(15_000, "30 jobs settled", allSettled);
+      await session.workersClosed();
+      await session.flowProducer().add({
+        name: "parent",
+        queueName: "kept",
+        data: {},
+        children: [{ name: "child", queueName: "kept-parts", data: { part: 1 } }],
+      });
+      await queue.upsertJobScheduler("hourly", { every: 3_600_000 }, { name: "tick" });
+    } finally {
+      await session.close();
+    }
+
+    const kache = await connect(server.respPort);
+    const before = await keyspaceOf(kache);
+    const types = new Set(Object.values(before).map((entry) => (entry as { type: string }).type));
+    assert.deepEqual([...types].sort(), ["hash", "list", "set", "stream", "string", "zset"]);
+
+    // Kache's serialization is Redis's: every key moves over with DUMP and RESTORE.
+    const reference = await connect(redis.port);
+    for (const key of Object.keys(before)) {
+      const ttl = await kache.pttl(key);
+      await reference.restore(key, ttl > 0 ? ttl : 0, (await kache.dumpBuffer(key))!);
+    }
+    assert.deepEqual(await keyspaceOf(reference), before);
+
+    await kache.quit();
+    await server.stop();
+    server = await startServer(["--appendonly", "yes"], { dir });
+    assert.deepEqual(await keyspaceOf(await connect(server.respPort)), before);
+
+    // BullMQ carries on where it stopped: the flow finishes after the restart.
+    const resumed = new Session(server.respPort);
+    try {
+      const parentDone = new Promise<void>((resolve) => {
+        resumed.worker("kept", (job) => {
+          if (job.name === "parent") resolve();
+          return Promise.resolve(job.data.x ?? "parent");
+        });
+      });
+      resumed.worker("kept-parts", (job) => Promise.resolve(job.data.part));
+      await within(15_000, "the flow finished after the restart", parentDone);
+    } finally {
+      await resumed.close();
+    }
+  } finally {
+    await Promise.allSettled(clients.map((client) => client.quit()));
+    await server.stop();
+    await redis.stop();
+    await Deno.remove(dir, { recursive: true });
   }
 });
