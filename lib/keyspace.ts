@@ -357,6 +357,17 @@ export class Keyspace {
     return true;
   }
 
+  /**
+   * Brings the memory total up to date for a collection edited in place by
+   * a command Redis does not count as changing the key (XREADGROUP, XACK and
+   * XCLAIM change a stream's groups): no WATCH, no notification, no dirty count.
+   */
+  resized(key: string): void {
+    const value = this.#values.get(key);
+    if (value === undefined || typeof value === "string") return;
+    this.#usedBytes += value.takeByteDelta();
+  }
+
   /** Records a change made in place (a sorted set edited by a command). */
   modified(key: string): void {
     const shared = this.shared;

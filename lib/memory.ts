@@ -135,11 +135,12 @@ export const STREAM_BASE_BYTES = 240;
 export const STREAM_NODE_BYTES = 320;
 
 /**
- * One entry of a stream beyond its value strings: two ID halves (8 each in
- * a double array), its slot (8) and its pairs array (32 + 8 per element,
- * taken as 4 elements).
+ * One entry of a stream beyond its strings: two ID halves (8 each in a
+ * double array), its start index (8) and its string pointers in the node's
+ * flat array (8 each, arrays growing by half). Measured 50 bytes per
+ * one-value entry over 1,000,000 entries (shared value string, nodes included).
  */
-export const STREAM_ENTRY_BYTES = 88;
+export const STREAM_ENTRY_BYTES = 48;
 
 /** A consumer group apart from its pending entries and consumers. */
 export const STREAM_GROUP_BYTES = 400;

@@ -40,6 +40,18 @@ import {
 } from "./stream_id.ts";
 import { ConsumerGroup, type PendingEntry } from "./stream_group.ts";
 
+/** The 16-byte big-endian key Redis files a node under (its master ID), as a one-byte string. */
+export function streamIdKey(id: StreamId): string {
+  let text = "";
+  for (const half of [id.ms, id.seq]) {
+    const value = BigInt(half);
+    for (let shift = 56n; shift >= 0n; shift -= 8n) {
+      text += String.fromCharCode(Number((value >> shift) & 0xffn));
+    }
+  }
+  return text;
+}
+
 /** One entry as commands see it. */
 export interface StreamEntry {
   readonly id: StreamId;
@@ -88,8 +100,18 @@ export class StreamNode {
   /** Per entry, tombstones included: the ID halves. */
   readonly ms: IdPart[] = [];
   readonly seq: IdPart[] = [];
-  /** Per entry: field, value … pairs; undefined for a deleted entry. */
-  readonly values: (readonly string[] | undefined)[] = [];
+  /**
+   * Per entry: where its strings start in {@link StreamNode.data}, as
+   * `start` when it has the master's field names (only its values are
+   * stored, Redis's SAMEFIELDS) or `-start - 1` when it has its own (field,
+   * value pairs stored). One flat array per node instead of an array per
+   * entry saves ~40 bytes and an allocation per entry.
+   */
+  readonly starts: number[] = [];
+  /** The entries' strings, back to back. */
+  readonly data: string[] = [];
+  /** Indexes of deleted entries; created by the first deletion. */
+  deletedIndexes: Set<number> | undefined;
   /** Entries not deleted. */
   live = 0;
   /** Listpack bytes of the master fields and of every entry (fixed when appended). */
@@ -128,11 +150,35 @@ export class StreamNode {
 
   /** Whether the entry at `index` uses the master field names (Redis's SAMEFIELDS flag). */
   sameFields(index: number): boolean {
-    const values = this.values[index];
+    return this.starts[index]! >= 0;
+  }
+
+  isDeleted(index: number): boolean {
+    return this.deletedIndexes !== undefined && this.deletedIndexes.has(index);
+  }
+
+  /** The strings of entry `index` in {@link StreamNode.data}: [start, end). */
+  #span(index: number): [number, number] {
+    const at = this.starts[index]!;
+    const start = at >= 0 ? at : -at - 1;
+    const next = this.starts[index + 1];
+    const end = next === undefined ? this.data.length : next >= 0 ? next : -next - 1;
+    return [start, end];
+  }
+
+  /** The field, value … pairs of entry `index`, or undefined when it is deleted. */
+  fieldsAt(index: number): string[] | undefined {
+    if (this.deletedIndexes !== undefined && this.deletedIndexes.has(index)) return undefined;
+    const [start, end] = this.#span(index);
+    const data = this.data;
+    if (this.starts[index]! < 0) return data.slice(start, end);
     const master = this.masterFields;
-    if (values === undefined || values.length !== master.length * 2) return false;
-    for (let i = 0; i < master.length; i++) if (values[2 * i] !== master[i]) return false;
-    return true;
+    const fields = new Array<string>(2 * master.length);
+    for (let i = 0; i < master.length; i++) {
+      fields[2 * i] = master[i]!;
+      fields[2 * i + 1] = data[start + i]!;
+    }
+    return fields;
   }
 
   /** `id` vs the entry at `index`. */
@@ -159,22 +205,24 @@ export class StreamNode {
     const master = this.masterFields;
     let same = fields.length === master.length * 2;
     for (let i = 0; same && i < master.length; i++) same = fields[2 * i] === master[i];
-    let stored = fields;
     let bytes = SMALL_INTEGER + listpackIntegerSize(delta(id.ms, this.masterMs)) +
       listpackIntegerSize(delta(id.seq, this.masterSeq));
     let heap = 0;
+    const data = this.data;
+    const start = data.length;
     if (same) {
-      // Share the master's strings: one pointer per field name instead of a string each.
-      const shared = fields.slice();
-      for (let i = 0; i < master.length; i++) shared[2 * i] = master[i]!;
-      stored = shared;
+      this.starts.push(start);
       for (let i = 1; i < fields.length; i += 2) {
-        bytes += listpackElementSize(fields[i]!);
-        heap += stringBytes(fields[i]!.length);
+        const value = fields[i]!;
+        data.push(value);
+        bytes += listpackElementSize(value);
+        heap += stringBytes(value.length);
       }
     } else {
+      this.starts.push(-start - 1);
       bytes += listpackIntegerSize(fields.length / 2);
       for (const text of fields) {
+        data.push(text);
         bytes += listpackElementSize(text);
         heap += stringBytes(text.length);
       }
@@ -183,22 +231,22 @@ export class StreamNode {
     bytes += listpackIntegerSize(pieces);
     this.ms.push(id.ms);
     this.seq.push(id.seq);
-    this.values.push(stored);
     this.live++;
     this.fixedBytes += bytes;
     this.stringBytes += heap;
   }
 
-  /** Marks the entry at `index` deleted (it must be live). */
+  /** Marks the entry at `index` deleted (it must be live); its strings are released. */
   tombstone(index: number): void {
-    const values = this.values[index]!;
+    const [start, end] = this.#span(index);
+    const data = this.data;
     let heap = 0;
-    const same = this.sameFields(index);
-    for (let i = same ? 1 : 0; i < values.length; i += same ? 2 : 1) {
-      heap += stringBytes(values[i]!.length);
+    for (let i = start; i < end; i++) {
+      heap += stringBytes(data[i]!.length);
+      data[i] = "";
     }
     this.stringBytes -= heap;
-    this.values[index] = undefined;
+    (this.deletedIndexes ??= new Set()).add(index);
     this.live--;
   }
 }
@@ -398,7 +446,7 @@ export class Stream extends MeasuredCollection {
     if (node === undefined) return undefined;
     const index = node.lowerBound(id);
     if (index === node.total || node.compareAt(index, id) !== 0) return undefined;
-    const fields = node.values[index];
+    const fields = node.fieldsAt(index);
     return fields === undefined ? undefined : { id: node.idAt(index), fields };
   }
 
@@ -421,7 +469,7 @@ export class Stream extends MeasuredCollection {
         const node = nodes[nodeIndex]!;
         for (; index < node.total; index++) {
           if (node.compareAt(index, end) > 0) return found;
-          const fields = node.values[index];
+          const fields = node.fieldsAt(index);
           if (fields === undefined) continue;
           found.push({ id: node.idAt(index), fields });
           if (found.length === count) return found;
@@ -439,7 +487,7 @@ export class Stream extends MeasuredCollection {
       if (index === Infinity) index = node.total - 1;
       for (; index >= 0; index--) {
         if (node.compareAt(index, start) < 0) return found;
-        const fields = node.values[index];
+        const fields = node.fieldsAt(index);
         if (fields === undefined) continue;
         found.push({ id: node.idAt(index), fields });
         if (found.length === count) return found;
@@ -455,14 +503,14 @@ export class Stream extends MeasuredCollection {
     if (first) {
       for (const node of nodes) {
         for (let i = 0; i < node.total; i++) {
-          if (!skipTombstones || node.values[i] !== undefined) return node.idAt(i);
+          if (!skipTombstones || !node.isDeleted(i)) return node.idAt(i);
         }
       }
     } else {
       for (let n = nodes.length - 1; n >= 0; n--) {
         const node = nodes[n]!;
         for (let i = node.total - 1; i >= 0; i--) {
-          if (!skipTombstones || node.values[i] !== undefined) return node.idAt(i);
+          if (!skipTombstones || !node.isDeleted(i)) return node.idAt(i);
         }
       }
     }
@@ -486,7 +534,7 @@ export class Stream extends MeasuredCollection {
     if (node === undefined) return false;
     const index = node.lowerBound(id);
     if (index === node.total || node.compareAt(index, id) !== 0) return false;
-    if (node.values[index] === undefined) return false;
+    if (node.isDeleted(index)) return false;
     if (node.live === 1) {
       this.#dropNodes(nodeIndex, 1);
     } else {
@@ -537,7 +585,7 @@ export class Stream extends MeasuredCollection {
           ? this.#length <= strategy.maxlen
           : node.compareAt(i, strategy.minid) >= 0;
         if (stop) break;
-        if (node.values[i] === undefined) continue;
+        if (node.isDeleted(i)) continue;
         node.tombstone(i);
         this.#length--;
         deleted++;
@@ -603,7 +651,7 @@ export class Stream extends MeasuredCollection {
     for (const node of this.#nodes) {
       const entries = [];
       for (let i = 0; i < node.total; i++) {
-        entries.push({ id: node.idAt(i), fields: node.values[i] });
+        entries.push({ id: node.idAt(i), fields: node.fieldsAt(i) });
       }
       copy.loadNode({ ms: node.masterMs, seq: node.masterSeq }, node.masterFields, entries);
     }
@@ -632,6 +680,37 @@ export class Stream extends MeasuredCollection {
     return copy;
   }
 
+  /**
+   * The nodes Redis's radix tree would have for these node keys (XINFO's
+   * `radix-tree-nodes`): a compressed trie over the 16-byte big-endian
+   * master IDs, counted as rax lays it out (a node per compressed run, per
+   * branching point and per key end; 1 for an empty tree).
+   */
+  radixTreeNodes(): number {
+    const keys = this.#nodes.map((node) => streamIdKey({ ms: node.masterMs, seq: node.masterSeq }));
+    if (keys.length === 0) return 1;
+    const count = (low: number, high: number, depth: number): number => {
+      if (depth === 16) return 1;
+      const first = keys[low]!;
+      const last = keys[high - 1]!;
+      if (first.charCodeAt(depth) === last.charCodeAt(depth)) {
+        let end = depth + 1;
+        while (end < 16 && first.charCodeAt(end) === last.charCodeAt(end)) end++;
+        return 1 + count(low, high, end);
+      }
+      let nodes = 1;
+      for (let start = low; start < high;) {
+        const code = keys[start]!.charCodeAt(depth);
+        let stop = start + 1;
+        while (stop < high && keys[stop]!.charCodeAt(depth) === code) stop++;
+        nodes += count(start, stop, depth + 1);
+        start = stop;
+      }
+      return nodes;
+    };
+    return count(0, keys.length, 0);
+  }
+
   /** Checks the node structure against the counters (for tests). */
   checkInvariants(): void {
     let length = 0;
@@ -646,7 +725,7 @@ export class Stream extends MeasuredCollection {
           throw new Error("Stream IDs out of order");
         }
         previous = id;
-        if (node.values[i] !== undefined) live++;
+        if (!node.isDeleted(i)) live++;
       }
       if (live !== node.live) throw new Error("Node live count drifted");
       length += live;

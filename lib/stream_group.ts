@@ -228,6 +228,27 @@ export class ConsumerGroup {
     return entry;
   }
 
+  /** Moves a pending entry to `consumer`, keeping its delivery time and count. */
+  assign(entry: PendingEntry, consumer: Consumer): void {
+    if (entry.consumer === consumer) return;
+    entry.consumer.pending.delete(entry.id);
+    entry.consumer = consumer;
+    consumer.pending.insert(entry);
+  }
+
+  /** A new pending entry for `id` (XCLAIM FORCE of an ID never delivered). */
+  addPending(
+    id: StreamId,
+    consumer: Consumer,
+    deliveryTime: number,
+    deliveryCount: number,
+  ): PendingEntry {
+    const entry: PendingEntry = { id, consumer, deliveryTime, deliveryCount };
+    this.pending.insert(entry);
+    consumer.pending.insert(entry);
+    return entry;
+  }
+
   /** Acknowledges `id`; false when it was not pending. */
   acknowledge(id: StreamId): boolean {
     const entry = this.pending.delete(id);

@@ -107,6 +107,13 @@ export function entriesReply(entries: readonly StreamEntry[]): Reply {
 
 /** Where nodes split, from `stream-node-max-bytes` and `stream-node-max-entries`. */
 export function nodeLimits(context: CommandContext): StreamNodeLimits {
+  const server = context.server;
+  if (server.configNumber !== undefined) {
+    return {
+      maxBytes: server.configNumber("stream-node-max-bytes"),
+      maxEntries: server.configNumber("stream-node-max-entries"),
+    };
+  }
   let maxBytes = 4096;
   let maxEntries = 100;
   for (const [name, value] of context.server.configGet(["stream-node-max-*"])) {
@@ -353,7 +360,8 @@ function setId(context: CommandContext, argv: readonly string[]): Reply {
   stream.lastId = id;
   if (entriesAdded !== -1) stream.entriesAdded = entriesAdded;
   if (!isZeroId(maxDeleted)) stream.maxDeletedId = maxDeleted;
-  context.keyspace.storeCollection(key, stream);
+  // Redis counts the change but does not signal the key (no WATCH abort).
+  context.keyspace.dirty++;
   notify(context, NotifyClass.stream, "xsetid", key);
   return OK;
 }

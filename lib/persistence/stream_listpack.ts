@@ -14,28 +14,15 @@
  * @module
  */
 import { bytesToString } from "../bytes.ts";
-import { type Stream, type StreamNode } from "../stream.ts";
+
+export { streamIdKey };
+import { type Stream, streamIdKey, type StreamNode } from "../stream.ts";
 import { type IdPart, idPart, type StreamId } from "../stream_id.ts";
 import { decodeListpack } from "./listpack.ts";
 import { encodeListpack } from "./listpack_writer.ts";
 
 const FLAG_DELETED = 1;
 const FLAG_SAME_FIELDS = 2;
-
-/** The 16-byte node key for `id`: ms then seq, each a big-endian uint64. */
-export function streamIdKey(id: StreamId): string {
-  let text = "";
-  for (const half of [id.ms, id.seq]) {
-    let value = BigInt(half);
-    const bytes: number[] = [];
-    for (let i = 0; i < 8; i++) {
-      bytes.push(Number(value & 0xffn));
-      value >>= 8n;
-    }
-    text += String.fromCharCode(...bytes.reverse());
-  }
-  return text;
-}
 
 /** The ID a 16-byte node key (or PEL entry) holds. */
 export function streamIdFromKey(key: string | Uint8Array): StreamId {
@@ -64,7 +51,7 @@ export function encodeStreamNode(node: StreamNode): Uint8Array {
   for (const field of master) elements.push(field);
   elements.push("0");
   for (let i = 0; i < node.total; i++) {
-    const values = node.values[i];
+    const values = node.fieldsAt(i);
     const same = values !== undefined && node.sameFields(i);
     elements.push(
       String((values === undefined ? FLAG_DELETED : 0) | (same ? FLAG_SAME_FIELDS : 0)),
