@@ -517,7 +517,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: `BullMQ (${against}): a rate-limited worker starts at most 2 jobs per 500 ms`,
+  name: `BullMQ (${against}): a rate-limited worker starts at most 2 jobs per second`,
   ignore,
 }, async () => {
   await withBullmq(async (session) => {
@@ -529,12 +529,14 @@ Deno.test({
         startedAt.push(Date.now());
         if (startedAt.length === 6) resolve();
         return Promise.resolve();
-      }, { concurrency: 6, limiter: { max: 2, duration: 500 } });
+      }, { concurrency: 6, limiter: { max: 2, duration: 1_000 } });
     });
     await within(15_000, "six limited jobs", done);
     for (let i = 2; i < 6; i++) {
-      // Job i started in a later window than job i - 2; 30 ms covers the two clocks.
-      assert.ok(startedAt[i]! - startedAt[i - 2]! >= 470, `job ${i} waited for its window`);
+      // Job i started in a later window than job i - 2. The window opens on the server when
+      // job i - 2 (or its pair) is taken, and this process may call the processor for it late
+      // when the machine is busy: 250 ms allow for that.
+      assert.ok(startedAt[i]! - startedAt[i - 2]! >= 750, `job ${i} waited for its window`);
     }
     await until(5_000, "six completed", async () => (await queue.getCompletedCount()) === 6);
   });

@@ -163,14 +163,17 @@ print(json.dumps({
     "double": [queue.enqueue(tasks.double, x).id for x in range(20)],
     "flaky": queue.enqueue(tasks.flaky, "flaky:attempts", retry=Retry(max=2)).id,
     "broken": queue.enqueue(tasks.broken).id,
+    # Read before enqueue_in (a dict literal is evaluated in order), so the job's due time,
+    # a whole second, is more than a second after it.
+    "enqueued_at": time.time(),
     "soon": queue.enqueue_in(timedelta(seconds=2), tasks.double, 50).id,
     "later": queue.enqueue_at(datetime.now(timezone.utc) + timedelta(hours=1), tasks.double, 60).id,
-    "enqueued_at": time.time(),
 }))
 `;
 
 const RQ_RESULTS = `
 import json, sys
+from datetime import timezone
 from redis import Redis
 from rq import Queue
 from rq.job import Job
@@ -195,7 +198,8 @@ print(json.dumps({
     "flaky": job(ids["flaky"]),
     "broken": job(ids["broken"]),
     "soon": job(ids["soon"]),
-    "soon_started_after": soon.started_at.timestamp() - ids["enqueued_at"],
+    # RQ keeps naive UTC datetimes.
+    "soon_started_after": soon.started_at.replace(tzinfo=timezone.utc).timestamp() - ids["enqueued_at"],
     "later": job(ids["later"]),
     "queued": len(queue),
     "finished": FinishedJobRegistry(queue=queue).count,
