@@ -4,14 +4,13 @@
  * fails for good, events to the producer over pub/sub), and Python's RQ from
  * Debian's python3-rq (jobs enqueued by one process, run by `rq worker
  * --burst --with-scheduler` twice, the second time once a scheduled job is due,
- * results read back by a fourth). `KACHE_E2E_TARGET=redis` runs the RQ test
+ * results read back by a fourth). `KACHE_E2E_TARGET=redis` runs both tests
  * against redis-server (tests/support/e2e_target.ts).
  */
 import assert from "node:assert/strict";
 import Queue from "bee-queue";
 import { ALL_COMMANDS } from "../../lib/commands/mod.ts";
 import { startTarget, TARGET_NAME } from "../support/e2e_target.ts";
-import { startServer } from "../support/server_process.ts";
 
 /** Rejects after `ms` so no wait in these tests is unbounded. */
 function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
@@ -27,9 +26,9 @@ interface Numbers {
   readonly mode?: "flaky" | "broken";
 }
 
-Deno.test("bee-queue: a worker completes 300 jobs, retries, a delayed job and a lasting failure", async () => {
-  const server = await startServer();
-  const redis = { host: "127.0.0.1", port: server.respPort };
+Deno.test(`bee-queue (${TARGET_NAME}): a worker completes 300 jobs, retries, a delayed job and a lasting failure`, async () => {
+  const server = await startTarget();
+  const redis = { host: "127.0.0.1", port: server.port };
   const producer = new Queue<Numbers>("orders", { redis, isWorker: false });
   const worker = new Queue<Numbers>("orders", {
     redis,
