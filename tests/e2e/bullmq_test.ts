@@ -93,11 +93,14 @@ class Session {
     return worker;
   }
 
-  /** Events from the start of the stream, so none is missed before the first XREAD. */
-  async events(name: string): Promise<QueueEvents> {
+  /**
+   * Events from `lastEventId`: by default the start of the stream, so none is missed
+   * before the first XREAD; "$" (BullMQ's own default) for what comes after it.
+   */
+  async events(name: string, lastEventId = "0-0"): Promise<QueueEvents> {
     const events = new QueueEvents(name, {
       connection: this.connection,
-      lastEventId: "0-0",
+      lastEventId,
       blockingTimeout: 1_000,
     });
     events.on("error", (error) => this.errors.push(error));
@@ -224,7 +227,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: `BullMQ (${against}): progress reaches QueueEvents, and waitUntilFinished gets the result`,
+  name:
+    `BullMQ (${against}): progress reaches QueueEvents, waitUntilFinished gets the result, live events start at "$"`,
   ignore,
 }, async () => {
   await withBullmq(async (session) => {
@@ -243,11 +247,30 @@ Deno.test({
       await within(10_000, "good report", good.waitUntilFinished(events)),
       { pages: 3, id: "q3" },
     );
+    // QueueEvents by default reads from "$" (XREAD BLOCK … $): only what comes after it blocks.
+    const live = await session.events("reports", "$");
+    const liveHeard: string[] = [];
+    live.on("completed", ({ jobId }) => liveHeard.push(`completed ${jobId}`));
+    live.on("failed", ({ jobId }) => liveHeard.push(`failed ${jobId}`));
+    const client = session.client();
+    await client.connect();
+    await until(10_000, "both QueueEvents blocked in XREAD", async () => {
+      const blocked = String(await client.client("LIST")).split("\n").filter((line) =>
+        / flags=b /.test(line) && / cmd=xread /.test(line)
+      );
+      return blocked.length === 2;
+    });
     const bad = await queue.add("report", { id: "bad" });
     await assert.rejects(
       within(10_000, "bad report", bad.waitUntilFinished(events)),
       /no data for report bad/,
     );
+    await until(
+      5_000,
+      "live events heard the failure",
+      () => Promise.resolve(liveHeard.length > 0),
+    );
+    assert.deepEqual(liveHeard, [`failed ${bad.id}`]);
     assert.deepEqual(progress, [25, 50, 100, 25, 50, 100]);
     assert.deepEqual(await queue.getJobLogs(good.id!), { logs: ["built report q3"], count: 1 });
     assert.equal((await Job.fromId(queue, good.id!))?.progress, 100);
