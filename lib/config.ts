@@ -701,6 +701,11 @@ export class Config {
     }
   }
 
+  /** A setting's current value, typed as it is stored. */
+  value(name: string): ConfigValue {
+    return this.#values.get(name)!;
+  }
+
   number(name: string): number {
     return this.#values.get(name) as number;
   }

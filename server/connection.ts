@@ -103,6 +103,12 @@ export interface ConnectionHooks {
    * server counts the total in used_memory, as Redis counts client buffers).
    */
   bufferBytesChanged(delta: number): void;
+  /** A read returned `bytes` bytes (INFO's total_net_input_bytes, total_reads_processed). */
+  received(bytes: number): void;
+  /** `bytes` bytes were queued for the socket (total_net_output_bytes). */
+  sent(bytes: number): void;
+  /** One write to the socket finished (total_writes_processed). */
+  written(): void;
   /** The client closed its end (Redis logs "Client closed connection" at verbose). */
   peerClosed?(): void;
 }
@@ -206,6 +212,7 @@ export class Connection {
           }
           filled = end + count === buffer.length;
           end += count;
+          this.#hooks.received(count);
           this.lastActivity = Date.now();
         }
         decodeFirst = false;
@@ -264,6 +271,7 @@ export class Connection {
                   return;
                 }
                 end += outcome.count;
+                this.#hooks.received(outcome.count);
                 this.lastActivity = Date.now();
                 decodeFirst = true;
               }
@@ -312,6 +320,9 @@ export class Connection {
 
   /** Accounts for output handed to the socket (positive) or taken by it (negative). */
   #outputMoved(delta: number): void {
+    // Output moves in when queued and out once per finished write.
+    if (delta > 0) this.#hooks.sent(delta);
+    else if (delta < 0) this.#hooks.written();
     this.session.buffers.output += delta;
     this.#hooks.bufferBytesChanged(delta);
   }

@@ -37,6 +37,7 @@ import {
 import { RespWire } from "./resp_wire.ts";
 import { ServerState } from "./server_state.ts";
 import { listenTls, tlsListenOptions } from "./tls.ts";
+import { INSTANTANEOUS_PERIOD_MS, InstantaneousMetric, RecentPeak } from "../lib/instantaneous.ts";
 
 export interface ListeningPorts {
   /** The RESP port actually bound, or undefined when disabled. */
@@ -64,6 +65,11 @@ export class KacheServer {
   readonly state: ServerState;
   /** Snapshots, the append-only file, and loading them at startup. */
   readonly persistence: Persistence;
+  /**
+   * The config file the server was started with, as an absolute path (INFO's
+   * `config_file`, the file CONFIG REWRITE rewrites); undefined without one.
+   */
+  configFile: string | undefined;
   /** Resolves when SHUTDOWN asks the process to exit (cli/serve.ts waits for it). */
   readonly exitRequested: Promise<void>;
   #requestExit!: () => void;
@@ -85,6 +91,16 @@ export class KacheServer {
   #outputLimits: ClientOutputLimits;
   /** What every connection's buffers hold beyond their base (INFO's mem_clients_normal). */
   #clientBufferBytes = 0;
+  /** INFO's instantaneous_ops_per_sec, _input_kbps and _output_kbps, sampled by the cron. */
+  readonly instantaneous = {
+    ops: new InstantaneousMetric(),
+    input: new InstantaneousMetric(),
+    output: new InstantaneousMetric(),
+  };
+  /** When the instantaneous metrics were last sampled (every 100 ms at most, as Redis). */
+  #lastInstantaneousSample = -Infinity;
+  /** client_recent_max_input_buffer and _output_buffer, sampled by the cron. */
+  readonly recentClientPeaks = { input: new RecentPeak(), output: new RecentPeak() };
 
   constructor(config: Config, log = new Logger()) {
     this.config = config;
@@ -290,15 +306,46 @@ export class KacheServer {
   }
 
   /**
-   * Redis's serverCron runs `hz` times a second; here its one periodic job
-   * is closing clients idle past `timeout`, so `hz` sets how promptly that happens.
+   * Redis's serverCron runs `hz` times a second; here it closes clients idle
+   * past `timeout`, samples the instantaneous rates and client buffer peaks,
+   * and the memory peak, so `hz` sets how promptly each happens.
    */
   #startHousekeeping(): void {
     clearInterval(this.#housekeeping);
-    this.#housekeeping = setInterval(
-      () => this.#closeIdleClients(),
-      1000 / this.config.number("hz"),
-    );
+    this.#housekeeping = setInterval(() => this.#cron(), 1000 / this.config.number("hz"));
+  }
+
+  #cron(): void {
+    this.#closeIdleClients();
+    const now = Date.now();
+    this.state.peakMemory = Math.max(this.state.peakMemory, this.eviction.usedMemory);
+    let input = 0;
+    let output = 0;
+    for (const connection of this.#connections) {
+      const buffers = connection.session.buffers;
+      if (buffers.queryCapacity > input) input = buffers.queryCapacity;
+      if (buffers.output > output) output = buffers.output;
+    }
+    this.recentClientPeaks.input.sample(input, now);
+    this.recentClientPeaks.output.sample(output, now);
+    if (now - this.#lastInstantaneousSample < INSTANTANEOUS_PERIOD_MS) return;
+    this.#lastInstantaneousSample = now;
+    this.instantaneous.ops.sample(this.commands.totalCalls, now);
+    this.instantaneous.input.sample(this.state.netInputBytes, now);
+    this.instantaneous.output.sample(this.state.netOutputBytes, now);
+  }
+
+  /** Expiry sweeps that stopped at their batch limit with keys still due. */
+  get expiryCapReached(): number {
+    return this.#expiry.capReached;
+  }
+
+  /** CONFIG RESETSTAT's share of the cron's statistics. */
+  resetCronStats(): void {
+    this.state.peakMemory = this.eviction.usedMemory;
+    this.recentClientPeaks.input.reset();
+    this.recentClientPeaks.output.reset();
+    this.#expiry.capReached = 0;
   }
 
   /** Bytes the clients' buffers hold beyond their base: input buffers and unsent output. */
@@ -452,6 +499,16 @@ export class KacheServer {
       },
       bufferBytesChanged: (delta) => {
         this.#clientBufferBytes += delta;
+      },
+      received: (bytes) => {
+        this.state.netInputBytes += bytes;
+        this.state.readsProcessed++;
+      },
+      sent: (bytes) => {
+        this.state.netOutputBytes += bytes;
+      },
+      written: () => {
+        this.state.writesProcessed++;
       },
     });
     session.push = (message) => connection.push(message);
