@@ -71,9 +71,9 @@ export function rewriteConfigText(input: RewriteInput): string {
   /** Setting name → indexes of its lines in the old file, first first. */
   const linesOf = new Map<string, number[]>();
   let needsSignature = true;
+  // As Redis's sdssplitlen: a file ending in a newline has a last, empty line, so appended
+  // settings come after one blank line.
   const rows = input.oldText === "" ? [] : input.oldText.split("\n");
-  // A file ending in a newline splits into a last empty row that is no line of its own.
-  if (rows.length > 0 && rows[rows.length - 1] === "") rows.pop();
   for (const row of rows) {
     const line = row.replace(/^[\r\n\t ]+|[\r\n\t ]+$/g, "");
     if (line === "" || line.startsWith("#")) {
