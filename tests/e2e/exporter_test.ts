@@ -220,7 +220,12 @@ Deno.test("prometheus-redis-exporter finds in Kache every family it finds in Red
 
     // Between the scrapes: 20 000 SETs of 100 bytes.
     const grew = (name: string) => kacheSecond.get(name)! - kacheFirst.get(name)!;
-    assert.ok(grew('redis_commands_total{cmd="set"}') === 20_000);
+    assert.equal(grew('redis_commands_total{cmd="set"}'), 20_000);
+    assert.equal(
+      redisSecond.get('redis_commands_total{cmd="set"}')! -
+        redisFirst.get('redis_commands_total{cmd="set"}')!,
+      20_000,
+    );
     assert.ok(grew("redis_commands_processed_total") >= 20_000);
     assert.ok(grew("redis_net_input_bytes_total") >= 20_000 * 100);
     assert.ok(grew("redis_net_output_bytes_total") >= 20_000 * 5, "+OK\\r\\n per SET");
