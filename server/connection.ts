@@ -311,7 +311,9 @@ export class Connection {
 
   /** Accounts for an input buffer of `capacity` bytes replacing the previous one. */
   #inputResized(capacity: number): void {
-    this.session.buffers.queryCapacity = capacity;
+    const buffers = this.session.buffers;
+    buffers.queryCapacity = capacity;
+    if (capacity > buffers.queryCapacityPeak) buffers.queryCapacityPeak = capacity;
     const counted = Math.max(0, capacity - INITIAL_BUFFER);
     if (counted === this.#inputBytes) return;
     this.#hooks.bufferBytesChanged(counted - this.#inputBytes);
@@ -323,7 +325,9 @@ export class Connection {
     // Output moves in when queued and out once per finished write.
     if (delta > 0) this.#hooks.sent(delta);
     else if (delta < 0) this.#hooks.written();
-    this.session.buffers.output += delta;
+    const buffers = this.session.buffers;
+    buffers.output += delta;
+    if (buffers.output > buffers.outputPeak) buffers.outputPeak = buffers.output;
     this.#hooks.bufferBytesChanged(delta);
   }
 

@@ -131,6 +131,7 @@ const SECTIONS: Record<string, Section> = {
       ["instantaneous_output_kbps", (instantaneous.output.perSecond / 1024).toFixed(2)],
       ["rejected_connections", state.rejectedConnections],
       ["expired_keys", server.databases.shared.expiredCount],
+      ["expired_stale_perc", stalePercent(server)],
       ["expired_time_cap_reached_count", server.expiryCapReached],
       ["pubsub_channels", server.pubsub.channelCount],
       ["pubsub_patterns", server.pubsub.patternCount],
@@ -141,6 +142,7 @@ const SECTIONS: Record<string, Section> = {
       ["tracking_total_items", server.tracking.itemCount],
       ["tracking_total_prefixes", server.tracking.prefixCount],
       ["total_error_replies", server.commands.errorReplies],
+      ["unexpected_error_replies", server.commands.unexpectedErrorReplies],
       ["total_reads_processed", state.readsProcessed],
       ["total_writes_processed", state.writesProcessed],
     ];
@@ -263,6 +265,22 @@ export function buildInfo(server: KacheServer, requested: readonly string[]): st
     parts.push([`# ${title}`, ...lines].join("\r\n"));
   }
   return parts.join("\r\n\r\n") + (parts.length > 0 ? "\r\n" : "");
+}
+
+/**
+ * expired_stale_perc: of the keys with a TTL, the share already past it and
+ * not yet removed. Redis estimates it from its expiry cycle's samples; the
+ * TTL heap gives the exact count, in time proportional to it.
+ */
+function stalePercent(server: KacheServer): string {
+  const now = Date.now();
+  let due = 0;
+  let withTtl = 0;
+  for (const keyspace of server.databases.created()) {
+    withTtl += keyspace.expiresCount;
+    due += keyspace.dueCount(now);
+  }
+  return (withTtl === 0 ? 0 : due * 100 / withTtl).toFixed(2);
 }
 
 /** Redis's `%.2f%%` share of `part` in `whole`. */

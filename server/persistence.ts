@@ -219,7 +219,15 @@ export class Persistence {
             return `Unknown command '${argv[0]}'`;
           }
           databases.shared.now = Date.now();
-          commands.execute(context, argv);
+          const reply = commands.execute(context, argv);
+          if (reply.kind === "error") {
+            // Redis goes on loading, and says so as its afterErrorReply does.
+            commands.unexpectedErrorReplies++;
+            log.warning(
+              `== CRITICAL == This server is sending an error to its AOF-loading-client: ` +
+                `'${reply.message}' after processing the command '${argv[0]!.toLowerCase()}'`,
+            );
+          }
           return undefined;
         },
       });

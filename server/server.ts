@@ -322,9 +322,13 @@ export class KacheServer {
     let input = 0;
     let output = 0;
     for (const connection of this.#connections) {
+      // The peaks since the last turn: a big request is often served and its buffer shrunk
+      // between two turns.
       const buffers = connection.session.buffers;
-      if (buffers.queryCapacity > input) input = buffers.queryCapacity;
-      if (buffers.output > output) output = buffers.output;
+      if (buffers.queryCapacityPeak > input) input = buffers.queryCapacityPeak;
+      if (buffers.outputPeak > output) output = buffers.outputPeak;
+      buffers.queryCapacityPeak = buffers.queryCapacity;
+      buffers.outputPeak = buffers.output;
     }
     this.recentClientPeaks.input.sample(input, now);
     this.recentClientPeaks.output.sample(output, now);

@@ -84,6 +84,11 @@ export class CommandTable {
   keyspaceMisses = 0;
   /** Error replies given (INFO's `total_error_replies`), refusals and failures alike. */
   errorReplies = 0;
+  /**
+   * Error replies no client was there to read: a command replayed from the
+   * AOF failed (INFO's `unexpected_error_replies`, counted by the loader).
+   */
+  unexpectedErrorReplies = 0;
   /** Error replies per error code (INFO errorstats), at most {@link MAX_ERROR_CODES} codes. */
   readonly errorCodes = new Map<string, number>();
   /** Commands flagged `readonly` that name keys: the ones whose lookups count as hits or misses. */

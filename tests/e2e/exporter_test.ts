@@ -60,9 +60,7 @@ const ABSENT_IN_KACHE: Record<string, string> = {
   redis_memory_used_lua_bytes: "fengari's Lua objects live on the V8 heap, unmeasured",
   redis_memory_used_startup_bytes: "used_memory counts data and buffers only, 0 at startup",
   redis_mem_not_counted_for_eviction_bytes: "AOF and replica buffers are not kept apart",
-  redis_unexpected_error_replies: "no AOF-loading or master-stream error replies to count",
   redis_dump_payload_sanitizations: "sanitize-dump-payload is a no-effect directive",
-  redis_expired_stale_percentage: "not estimated: the expiry sweep removes due keys in order",
 };
 
 async function requireExporter(): Promise<void> {
