@@ -148,6 +148,11 @@ export class Persistence {
     this.#updateWritesRefused();
   }
 
+  /** AOF bytes waiting in memory for the disk (INFO's mem_aof_buffer). */
+  get aofBufferBytes(): number {
+    return this.#aof?.unwrittenBytes ?? 0;
+  }
+
   /** Whether writes are being logged to the AOF. */
   get aofEnabled(): boolean {
     return this.#aof !== undefined;

@@ -59,7 +59,6 @@ const ABSENT_IN_KACHE: Record<string, string> = {
   redis_migrate_cached_sockets_total: "no MIGRATE",
   redis_memory_used_lua_bytes: "fengari's Lua objects live on the V8 heap, unmeasured",
   redis_memory_used_startup_bytes: "used_memory counts data and buffers only, 0 at startup",
-  redis_mem_not_counted_for_eviction_bytes: "AOF and replica buffers are not kept apart",
   redis_dump_payload_sanitizations: "sanitize-dump-payload is a no-effect directive",
 };
 
