@@ -421,6 +421,14 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     mutable: false,
     description: "binary Kache protocol port (0 disables it)",
   },
+  {
+    name: "http-port",
+    type: PORT,
+    default: "0",
+    mutable: false,
+    description:
+      "HTTP port for Prometheus /metrics and a live page, on the first bind address, behind requirepass (0 disables it)",
+  },
   ...TLS_PARAMETERS,
   {
     name: "bind",

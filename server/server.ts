@@ -37,6 +37,7 @@ import {
 import { RespWire } from "./resp_wire.ts";
 import { ServerState } from "./server_state.ts";
 import { listenTls, tlsListenOptions } from "./tls.ts";
+import { type HttpView, startHttpView } from "./http_view.ts";
 import { INSTANTANEOUS_PERIOD_MS, InstantaneousMetric, RecentPeak } from "../lib/instantaneous.ts";
 
 export interface ListeningPorts {
@@ -46,6 +47,8 @@ export interface ListeningPorts {
   readonly kache?: number;
   /** The RESP-over-TLS port actually bound, or undefined when disabled. */
   readonly tls?: number;
+  /** The HTTP view's port (/metrics and the live page), or undefined when disabled. */
+  readonly http?: number;
 }
 
 export class KacheServer {
@@ -83,6 +86,8 @@ export class KacheServer {
   /** Times out clients blocked in BLPOP and friends. */
   readonly #blockingTimer = new BlockingTimer(this.commands.blocking);
   #housekeeping: ReturnType<typeof setInterval> | undefined;
+  /** The HTTP listener for /metrics and the live page, while http-port is set. */
+  #httpView: HttpView | undefined;
   /** The `unixsocket` file this server created, removed again at shutdown. */
   #unixSocketPath: string | undefined;
   #nextClientId = 1;
@@ -235,7 +240,7 @@ export class KacheServer {
     }
     // Checked before binding anything, so a bad TLS setting leaves no port half open.
     const tls = tlsListenOptions(this.config, (text) => this.log.warning(text));
-    const ports: { resp?: number; kache?: number; tls?: number } = {};
+    const ports: { resp?: number; kache?: number; tls?: number; http?: number } = {};
     // RESP over TLS: the same wire and connection loop; the handshake runs on the first read.
     if (tls !== undefined) {
       ports.tls = this.#bindEach(
@@ -256,6 +261,14 @@ export class KacheServer {
     }
     const unixPath = this.config.string("unixsocket");
     if (unixPath !== "") this.#listenUnix(unixPath);
+    const httpPort = this.config.number("http-port");
+    if (httpPort !== 0) {
+      // One address, the first bind names: loopback unless the operator opened the server.
+      const hostname = addresses[0]?.hostname ?? "127.0.0.1";
+      this.#httpView = startHttpView(this, hostname, httpPort);
+      ports.http = this.#httpView.port;
+      this.log.notice(`HTTP view (/metrics, live page) on http://${hostname}:${ports.http}/`);
+    }
     this.#startHousekeeping();
     this.config.onChange((name) => {
       if (name === "hz") this.#startHousekeeping();
@@ -386,6 +399,7 @@ export class KacheServer {
     this.#expiry.stop();
     this.#blockingTimer.stop();
     clearInterval(this.#housekeeping);
+    await this.#httpView?.close();
     if (this.#unixSocketPath !== undefined) {
       try {
         Deno.removeSync(this.#unixSocketPath);
