@@ -192,6 +192,9 @@ export async function runClient(args: string[]): Promise<number> {
   }
 }
 
+/** The original binary commands whose success is status ok with a nil item. */
+const ORIGINAL_OK_COMMANDS = new Set(["set", "expire", "persist", "zadd"]);
+
 /** Commands whose replies keep coming until the user stops them. */
 const STREAMING_COMMANDS = new Set(["subscribe", "psubscribe", "ssubscribe", "monitor"]);
 
@@ -205,6 +208,8 @@ class Session {
   inTransaction = false;
   /** Command docs once fetched; the completer reads them synchronously. */
   docs: readonly CommandDoc[] | undefined;
+  /** Set while streaming: an error reply (SUBSCRIBE or MONITOR refused) ends the stream. */
+  #streamRefused: (() => void) | undefined;
 
   constructor(options: ClientOptions, mode: OutputMode) {
     this.options = options;
@@ -240,7 +245,10 @@ class Session {
       writeErr(`Could not connect to Kache at ${this.address}: ${messageOf(error)}\n`);
       return false;
     }
-    connection.onPush = (reply) => writeOut(renderReply(reply, this.mode));
+    connection.onPush = (reply) => {
+      writeOut(renderReply(reply, this.mode));
+      if (reply.type === "error") this.#streamRefused?.();
+    };
     try {
       if (password !== undefined) {
         const reply = await connection.send(["AUTH", utf8ToBinary(password)]);
@@ -267,7 +275,21 @@ class Session {
     return true;
   }
 
+  /**
+   * Resolves when the next error reply arrives through the push channel: redis-cli leaves
+   * pub/sub or MONITOR mode when the command that started it fails.
+   */
+  refusal(): Promise<"refused"> {
+    return new Promise((resolve) => {
+      this.#streamRefused = () => {
+        this.#streamRefused = undefined;
+        resolve("refused");
+      };
+    });
+  }
+
   disconnect(): void {
+    this.#streamRefused = undefined;
     this.connection?.close();
     this.connection = undefined;
     this.inTransaction = false;
@@ -276,10 +298,12 @@ class Session {
   /** Follows SELECT and MULTI/EXEC/DISCARD so the prompt tells the truth. */
   track(argv: readonly string[], reply: ClientReply): void {
     const name = argv[0]?.toLowerCase();
+    // EXEC and DISCARD end the transaction even when they fail (EXECABORT, or no MULTI at all).
+    if (name === "exec" || name === "discard") this.inTransaction = false;
     if (reply.type === "error") return;
     if (name === "select" && argv.length === 2) this.db = Number(argv[1]) || 0;
     else if (name === "multi") this.inTransaction = true;
-    else if (name === "exec" || name === "discard" || name === "reset") this.inTransaction = false;
+    else if (name === "reset") this.inTransaction = false;
     if (name === "reset") this.db = 0;
   }
 
@@ -295,6 +319,19 @@ class Session {
       return fallback;
     }
     return this.docs;
+  }
+
+  /**
+   * The reply to `argv` as printed. The original binary commands that succeed with nothing to say
+   * (SET, EXPIRE, PERSIST, ZADD) answer status ok with a nil item; that prints as `OK`, not as a
+   * miss (`(nil)`).
+   */
+  render(argv: readonly string[], reply: ClientReply): string {
+    const shown = this.options.protocol === "kache" && reply.type === "null" &&
+        ORIGINAL_OK_COMMANDS.has(argv[0]?.toLowerCase() ?? "")
+      ? { type: "status" as const, value: "OK" }
+      : reply;
+    return renderReply(shown, this.modeFor(argv));
   }
 
   /** How to print the reply to `argv`: INFO-like text is printed as is, as redis-cli does. */
@@ -331,7 +368,7 @@ async function runOneShot(session: Session): Promise<number> {
     writeErr((reply.type === "error" ? reply.message : renderReply(reply, "verbatim")) + "\n");
     return 1;
   }
-  writeOut(renderReply(reply, session.modeFor(argv)));
+  writeOut(session.render(argv, reply));
   return 0;
 }
 
@@ -380,7 +417,7 @@ async function runPiped(session: Session): Promise<number> {
       for (let i = 0; i < repeated.count; i++) {
         const reply = connection.send(repeated.argv);
         reply.catch(() => {}); // reported, in order, by the print chain
-        print(async () => renderReply(await reply, session.modeFor(repeated.argv)));
+        print(async () => session.render(repeated.argv, await reply));
       }
       if (connection.pending > MAX_PIPELINE) await output;
     }
@@ -395,18 +432,25 @@ async function runPiped(session: Session): Promise<number> {
 /** Sends a SUBSCRIBE-like command and prints every message until the server closes. */
 async function streamUntilClosed(session: Session, argv: readonly string[]): Promise<number> {
   const connection = session.connection!;
-  startStreaming(session, argv);
-  await connection.closed;
+  const outcome = await Promise.race([
+    startStreaming(session, argv),
+    connection.closed.then(() => "closed" as const),
+  ]);
+  // A refused SUBSCRIBE/MONITOR has printed its error and ends the command, as in redis-cli.
+  if (outcome === "refused") return session.options.exitOnError ? 1 : 0;
   writeErr("Error: Server closed the connection\n");
   return 1;
 }
 
-function startStreaming(session: Session, argv: readonly string[]): void {
+/** Starts a SUBSCRIBE-like command; resolves if the server refuses it. */
+function startStreaming(session: Session, argv: readonly string[]): Promise<"refused"> {
   const pubsub = argv[0]!.toLowerCase() !== "monitor";
+  const refused = session.refusal();
   session.connection!.sendWithoutReply(argv);
   if (pubsub && session.mode === "standard") {
     writeOut("Reading messages... (press Ctrl-C to quit)\n");
   }
+  return refused;
 }
 
 async function runInteractive(session: Session): Promise<number> {
@@ -433,6 +477,7 @@ async function runInteractive(session: Session): Promise<number> {
     rl.prompt();
   };
   prompt();
+  let typedQuit = false;
   for await (const typed of rl) {
     const argv = splitArgs(utf8ToBinary(typed));
     if (argv === undefined) {
@@ -446,7 +491,10 @@ async function runInteractive(session: Session): Promise<number> {
     }
     history.add(typed, argv);
     const name = argv[0]!.toLowerCase();
-    if (name === "quit" || name === "exit") break;
+    if (name === "quit" || name === "exit") {
+      typedQuit = true;
+      break;
+    }
     if (name === "clear") {
       writeOut("\x1b[H\x1b[2J");
     } else if (name === "help" || name === "?") {
@@ -469,6 +517,8 @@ async function runInteractive(session: Session): Promise<number> {
     prompt();
   }
   rl.close();
+  // Ctrl-C or Ctrl-D at the prompt: end the prompt's line, so the shell's starts on its own.
+  if (!typedQuit) writeOut("\n");
   return 0;
 }
 
@@ -483,10 +533,15 @@ async function runInteractiveCommand(
   stopped: Promise<"interrupted">,
 ): Promise<boolean> {
   const connection = session.connection!;
-  let outcome: ClientReply | "interrupted" | "closed" | Error;
+  let outcome: ClientReply | "interrupted" | "closed" | "refused" | Error;
   if (STREAMING_COMMANDS.has(argv[0]!.toLowerCase())) {
-    startStreaming(session, argv);
-    outcome = await Promise.race([connection.closed.then(() => "closed" as const), stopped]);
+    outcome = await Promise.race([
+      startStreaming(session, argv),
+      connection.closed.then(() => "closed" as const),
+      stopped,
+    ]);
+    // Refused: the error is printed and the connection is usable, back to the prompt.
+    if (outcome === "refused") return true;
   } else {
     const reply = connection.send(argv);
     reply.catch(() => {}); // an interrupt leaves it unawaited
@@ -503,7 +558,7 @@ async function runInteractiveCommand(
     return false;
   }
   session.track(argv, outcome);
-  writeOut(renderReply(outcome, session.modeFor(argv)));
+  writeOut(session.render(argv, outcome));
   return true;
 }
 

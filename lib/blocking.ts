@@ -14,6 +14,9 @@
  *   (a BLPOP is not served by a sorted set): one that declines keeps
  *   waiting, so a waited key deleted or turned into a string leaves its
  *   clients blocked, as in Redis 7.0.
+ * - A stream key removed while XREADGROUP clients wait on it is ready too:
+ *   those waiters (`servesRemoval`) end with an error, as Redis 7.0's
+ *   `signalDeletedKeyAsReady`.
  * - Serving may store other keys (BLMOVE's destination); those become ready
  *   in turn and are served in the same pass.
  * - Queues are keyed by the keyspace (the database) and the key, so clients
@@ -41,6 +44,11 @@ export interface Waiter {
    * (the key holds no value of the kind it waits for).
    */
   serve(key: string, keyspace: Keyspace): Reply | undefined;
+  /**
+   * Also served when the key is removed (XREADGROUP: Redis ends the wait
+   * with an error when the stream goes), not only when it gets a value.
+   */
+  readonly servesRemoval?: boolean;
 }
 
 /** Redis's reply to a client unblocked with CLIENT UNBLOCK … ERROR. */
@@ -59,6 +67,10 @@ class KeyspaceQueues implements KeyspaceWaits {
   }
 
   stored(key: string): void {
+    if (this.queues.has(key)) this.#registry.markReady(this.#keyspace, key);
+  }
+
+  removed(key: string): void {
     if (this.queues.has(key)) this.#registry.markReady(this.#keyspace, key);
   }
 }
@@ -200,7 +212,7 @@ export class BlockingRegistry {
       const reply = waiter.serve(key, keyspace);
       if (reply !== undefined) this.#finish(waiter, reply);
       // The key went (its last element popped): later waiters wait for the next store.
-      if (!keyspace.has(key)) return;
+      if (!waiter.servesRemoval && !keyspace.has(key)) return;
     }
   }
 

@@ -10,7 +10,7 @@
 import { ScanIndex, type ScanStep } from "./scan_index.ts";
 
 /** Redis's TYPE names for Kache's value kinds. */
-export type TypeName = "string" | "list" | "zset" | "hash" | "set";
+export type TypeName = "string" | "list" | "zset" | "hash" | "set" | "stream";
 
 export interface Collection {
   /** The TYPE name; a prototype getter, so it costs no per-value field. */

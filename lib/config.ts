@@ -335,14 +335,14 @@ const ENCODING_PARAMETERS: readonly ConfigParameter[] = [
     type: { kind: "memory" },
     default: "4096",
     mutable: true,
-    description: `Redis's stream node size in bytes; Kache has no streams (${KEPT_ONLY})`,
+    description: "A stream node (Redis's listpack) holds at most this many bytes; 0 = no limit",
   },
   {
     name: "stream-node-max-entries",
     type: LONG_RANGE,
     default: "100",
     mutable: true,
-    description: `Redis's stream node size in entries; Kache has no streams (${KEPT_ONLY})`,
+    description: "A stream node holds at most this many entries; 0 = no limit",
   },
 ];
 

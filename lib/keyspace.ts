@@ -46,6 +46,7 @@ import { TtlHeap } from "./ttl_heap.ts";
 import type { Hash } from "./hash.ts";
 import type { MemberSet } from "./member_set.ts";
 import type { List } from "./list.ts";
+import type { Stream } from "./stream.ts";
 import type { SortedSet } from "./zset.ts";
 
 export type { TypeName } from "./collection.ts";
@@ -55,7 +56,7 @@ export type { TypeName } from "./collection.ts";
  * `Collection`. A closed union (not the interface) so code that writes or
  * copies values narrows to the exact kind.
  */
-export type CollectionValue = SortedSet | List | Hash | MemberSet;
+export type CollectionValue = SortedSet | List | Hash | MemberSet | Stream;
 
 /** A string value is the one-byte string itself. */
 export type Value = string | CollectionValue;
@@ -106,6 +107,8 @@ export class KeyspaceShared {
 export interface KeyspaceWaits {
   /** `key` was just given a value (new, replaced or edited in place). */
   stored(key: string): void;
+  /** The stream at `key` was removed (deleted, expired, evicted). */
+  removed(key: string): void;
 }
 
 /**
@@ -326,10 +329,13 @@ export class Keyspace {
     this.waits?.stored(key);
   }
 
-  /** Stores a collection that was filled in place, deleting the key if it ended up empty. */
+  /**
+   * Stores a collection that was filled in place, deleting the key if it
+   * ended up empty (except a stream, which outlives its entries as in Redis).
+   */
   storeCollection(key: string, collection: CollectionValue): void {
     this.snapshotHook?.beforeChange(key);
-    if (collection.size === 0) {
+    if (collection.size === 0 && collection.typeName !== "stream") {
       this.delete(key);
       return;
     }
@@ -354,6 +360,17 @@ export class Keyspace {
     this.#forget(key, value);
     this.modified(key);
     return true;
+  }
+
+  /**
+   * Brings the memory total up to date for a collection edited in place by
+   * a command Redis does not count as changing the key (XREADGROUP, XACK and
+   * XCLAIM change a stream's groups): no WATCH, no notification, no dirty count.
+   */
+  resized(key: string): void {
+    const value = this.#values.get(key);
+    if (value === undefined || typeof value === "string") return;
+    this.#usedBytes += value.takeByteDelta();
   }
 
   /** Records a change made in place (a sorted set edited by a command). */
@@ -614,6 +631,10 @@ export class Keyspace {
     this.#usedBytes -= keyEntryBytes(key) + countedBytes(value);
     if (this.#ttl.delete(key)) this.#usedBytes -= TTL_ENTRY_BYTES;
     this.accessCounters?.delete(key);
+    // XREADGROUP waiters end when their stream goes (Redis's signalDeletedKeyAsReady).
+    if (this.waits !== undefined && typeof value !== "string" && value.typeName === "stream") {
+      this.waits.removed(key);
+    }
   }
 
   #isDue(key: string): boolean {

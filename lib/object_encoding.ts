@@ -69,7 +69,7 @@ export function objectEncoding(value: Value, limits: EncodingLimits): string {
   // listpack up to hash-max-listpack-entries fields with fields and values of at most
   // hash-max-listpack-value bytes, else hashtable; lists are quicklist in 7.0 at every size;
   // sets are intset while every member is an integer and there are at most
-  // set-max-intset-entries, else hashtable (7.0 has no listpack sets).
+  // set-max-intset-entries, else hashtable (7.0 has no listpack sets); streams are `stream`.
   switch (value.typeName) {
     case "zset": {
       if (value.size > limits.zsetMaxListpackEntries) return "skiplist";
@@ -97,6 +97,8 @@ export function objectEncoding(value: Value, limits: EncodingLimits): string {
       }
       return "intset";
     }
+    case "stream":
+      return "stream";
   }
 }
 

@@ -34,6 +34,12 @@ export interface ServerControl {
   info(sections: readonly string[]): string;
   /** CONFIG GET: name/value pairs for every parameter matching the glob patterns. */
   configGet(patterns: readonly string[]): [string, string][];
+  /**
+   * One numeric setting by its exact name, without CONFIG GET's pattern
+   * matching, for settings read on every call of a command (XADD's
+   * `stream-node-max-bytes`). Absent in embeddings that only have configGet.
+   */
+  configNumber?(name: string): number;
   /** CONFIG SET one parameter; returns an error message or undefined on success. */
   configSet(name: string, value: string): string | undefined;
   /** What MEMORY DOCTOR checks. */

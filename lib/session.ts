@@ -26,6 +26,14 @@ export interface SessionOptions {
   readonly authenticated: boolean;
   /** The peer is on the loopback interface (lib/protection.ts); false when unknown. */
   readonly local?: boolean;
+  /**
+   * Its commands are replayed as they were logged (the AOF loader; a
+   * master), so limits meant for interactive clients do not apply (Redis's
+   * `mustObeyClient`).
+   */
+  readonly mustObey?: boolean;
+  /** The Unix socket's path, for a client connected through `unixsocket`. */
+  readonly unixSocket?: string;
 }
 
 export class Session implements Subscriber {
@@ -33,9 +41,13 @@ export class Session implements Subscriber {
   readonly wire: WireProtocol;
   readonly address: string;
   readonly localAddress: string;
+  /** How MONITOR names this client: its address, or `unix:<path>` as Redis shows socket clients. */
+  readonly monitorSource: string;
   readonly createdAt: number;
   /** Connected from loopback: `enable-protected-configs local` lets it change protected configs. */
   readonly local: boolean;
+  /** Replays logged commands (see {@link SessionOptions.mustObey}). */
+  readonly mustObey: boolean;
   /** RESP version chosen with HELLO; the binary wire ignores it. */
   protocol: 2 | 3 = 2;
   name = "";
@@ -126,11 +138,15 @@ export class Session implements Subscriber {
     this.id = options.id;
     this.wire = options.wire;
     this.address = options.address;
+    this.monitorSource = options.unixSocket === undefined
+      ? options.address
+      : `unix:${options.unixSocket}`;
     this.localAddress = options.localAddress;
     this.createdAt = options.createdAt;
     this.lastCommandAt = options.createdAt;
     this.authenticated = options.authenticated;
     this.local = options.local ?? false;
+    this.mustObey = options.mustObey ?? false;
   }
 
   get inTransaction(): boolean {

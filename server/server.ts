@@ -130,6 +130,7 @@ export class KacheServer {
             localAddress: "",
             createdAt: Date.now(),
             authenticated: true,
+            mustObey: true,
           }),
           this.state,
           this.commands,
@@ -483,6 +484,7 @@ export class KacheServer {
       createdAt: Date.now(),
       authenticated: !passwordSet,
       local: loopback,
+      unixSocket: conn.remoteAddr.transport === "unix" ? local.hostname : undefined,
     });
     const context = new SessionContext(this.databases, session, this.state, this.commands);
     const wire: Wire = wireName === "kache"

@@ -88,6 +88,11 @@ export class ServerState implements ServerControl {
     return this.#server.config.get((name) => matchers.some((matcher) => matcher.test(name)));
   }
 
+  configNumber(name: string): number {
+    // Number(): settings of Redis's long long range are kept as their decimal text.
+    return Number(this.#server.config.number(name));
+  }
+
   configSet(name: string, value: string): string | undefined {
     return this.#server.config.set(name, value, { startup: false });
   }

@@ -20,6 +20,7 @@ import { flushMode, keysAndArgs, killScript, runScript, scriptingOf } from "./sc
 import type { CommandContext, CommandSpec } from "./types.ts";
 
 function fcall(context: CommandContext, argv: readonly string[]): Reply {
+  context.commands.feedMonitors(context, argv);
   const readOnlyCommand = argv[0]!.toLowerCase() === "fcall_ro";
   const engine = scriptingOf(context);
   const found = engine.functionNamed(argv[1]!);

@@ -42,6 +42,7 @@ import { List } from "../list.ts";
 import { parseScanCursor, parseScanOptions } from "../scan.ts";
 import { Hash } from "../hash.ts";
 import { MemberSet } from "../member_set.ts";
+import { Stream } from "../stream.ts";
 import { SortedSet } from "../zset.ts";
 import { int32Argument, integerArgument, isKeyword } from "./arguments.ts";
 import type { ArgumentDoc, CommandContext, CommandHandler, CommandSpec } from "./types.ts";
@@ -81,6 +82,7 @@ function copyValue(value: Value): Value {
     return copy;
   }
   if (value instanceof MemberSet) return MemberSet.of(value.members());
+  if (value instanceof Stream) return value.copy();
   const copy = new SortedSet();
   for (const [member, score] of value.entries()) copy.add(member, score);
   return copy;

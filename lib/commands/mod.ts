@@ -18,6 +18,8 @@ import { SCRIPTING_COMMANDS } from "./scripting.ts";
 import { SERVER_COMMANDS } from "./server.ts";
 import { SET_COMMANDS } from "./set.ts";
 import { SLOWLOG_COMMANDS } from "./slowlog.ts";
+import { STREAM_COMMANDS } from "./stream.ts";
+import { STREAM_GROUP_COMMANDS } from "./stream_group.ts";
 import { STRING_COMMANDS } from "./strings.ts";
 import { TRANSACTION_COMMANDS } from "./transactions.ts";
 import type { CommandSpec } from "./types.ts";
@@ -33,6 +35,8 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...BLOCKING_COMMANDS,
   ...HASH_COMMANDS,
   ...SET_COMMANDS,
+  ...STREAM_COMMANDS,
+  ...STREAM_GROUP_COMMANDS,
   ...SERVER_COMMANDS,
   ...SLOWLOG_COMMANDS,
   ...LATENCY_COMMANDS,

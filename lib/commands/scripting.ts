@@ -221,6 +221,7 @@ function busyReplyThreshold(context: CommandContext): number {
 }
 
 function evalCommand(context: CommandContext, argv: readonly string[]): Reply {
+  context.commands.feedMonitors(context, argv);
   const name = argv[0]!.toLowerCase();
   const bySha = name === "evalsha" || name === "evalsha_ro";
   const readOnlyCommand = name === "eval_ro" || name === "evalsha_ro";

@@ -235,6 +235,20 @@ export class CommandTable {
   onWrite: ((argv: readonly string[], context: CommandContext) => void) | undefined;
 
   /** Calls a resolved command's handler; errors it throws become error replies. */
+  /**
+   * Shows `argv` to MONITOR clients as run by `context`'s client, or as `lua` for a script's
+   * commands. EVAL and FCALL (`skip_monitor`) call this themselves before running, as Redis does,
+   * so the script's commands follow their script's line.
+   */
+  feedMonitors(context: CommandContext, argv: readonly string[]): void {
+    if (this.monitors.size === 0) return;
+    const session = context.session;
+    const source = session.inScript ? "lua" : session.monitorSource;
+    this.monitors.feed(
+      monitorLine(context.server.clockMicros(), context.keyspace.index, source, argv),
+    );
+  }
+
   run(spec: CommandSpec, context: CommandContext, argv: readonly string[]): Reply {
     const dirtyBefore = context.keyspace.dirty;
     this.eviction?.recordAccess(spec, argv, context.keyspace);
@@ -267,12 +281,7 @@ export class CommandTable {
     ) {
       this.onWrite(argv, context);
     }
-    if (this.monitors.size !== 0 && !hidesFromMonitor(spec)) {
-      const session = context.session;
-      this.monitors.feed(
-        monitorLine(context.server.clockMicros(), context.keyspace.index, session.address, argv),
-      );
-    }
+    if (this.monitors.size !== 0 && !hidesFromMonitor(spec)) this.feedMonitors(context, argv);
     // Set only by the rare command that rewrites its propagation; one check otherwise.
     if (context.session.propagateAs !== undefined) context.session.propagateAs = undefined;
     const stats = this.#statsOf(spec.name);

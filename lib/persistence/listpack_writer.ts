@@ -120,3 +120,39 @@ function writeBacklen(out: number[], length: number): void {
     );
   }
 }
+
+/**
+ * Bytes the integer `value` takes as one listpack element, backlen included
+ * (`lpEncodeIntegerGetType` plus one backlen byte), without encoding it.
+ */
+export function listpackIntegerSize(value: number | bigint): number {
+  if (typeof value === "number") {
+    if (value >= 0 && value <= 127) return 2;
+    if (value >= -4096 && value <= 4095) return 3;
+    if (value >= -32768 && value <= 32767) return 4;
+    if (value >= -8388608 && value <= 8388607) return 5;
+    if (value >= -2147483648 && value <= 2147483647) return 6;
+    return 10;
+  }
+  return listpackIntegerSize(
+    value >= -2147483648n && value <= 2147483647n ? Number(value) : 2 ** 40,
+  );
+}
+
+/** Bytes the one-byte string `text` takes as one listpack element, as {@link encodeListpack} writes it. */
+export function listpackElementSize(text: string): number {
+  const integer = text.length <= 20 ? parseInteger(text) : undefined;
+  if (integer !== undefined) return listpackIntegerSize(integer);
+  const length = text.length;
+  const encoded = length < 64 ? 1 + length : length < 4096 ? 2 + length : 5 + length;
+  return encoded +
+    (encoded <= 127
+      ? 1
+      : encoded < 16383
+      ? 2
+      : encoded < 2097151
+      ? 3
+      : encoded < 268435455
+      ? 4
+      : 5);
+}

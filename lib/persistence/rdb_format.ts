@@ -73,6 +73,10 @@ export const RDB_TYPE = {
   LIST_QUICKLIST_2: 18,
   /** Set as one listpack blob (Redis ≥ 7.2). */
   SET_LISTPACK: 20,
+  /** Stream as listpack nodes, groups without entries-read (Redis 5.0 to 6.2). */
+  STREAM_LISTPACKS: 15,
+  /** Stream as listpack nodes with first/max-deleted IDs, entries-added and entries-read (Redis 7.0). */
+  STREAM_LISTPACKS_2: 19,
 } as const;
 
 /** What each value type number holds, for error messages. */

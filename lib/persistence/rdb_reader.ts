@@ -28,6 +28,10 @@ import { bytesToString } from "../bytes.ts";
 import { Hash } from "../hash.ts";
 import { List } from "../list.ts";
 import { MemberSet } from "../member_set.ts";
+import { Stream } from "../stream.ts";
+import { type IdPart, idPart, type StreamId } from "../stream_id.ts";
+import { INVALID_ENTRIES_READ, type PendingEntry } from "../stream_group.ts";
+import { loadStreamNode, streamIdFromKey } from "./stream_listpack.ts";
 import { Crc64 } from "./crc64.ts";
 import { decodeListpack } from "./listpack.ts";
 import { lzfDecompress } from "./lzf.ts";
@@ -60,7 +64,13 @@ export interface RdbEntry {
    * A string value, a sorted set's members with their scores (file order, no
    * duplicates), a hash, a set or a list.
    */
-  readonly value: string | Array<[member: string, score: number]> | Hash | MemberSet | List;
+  readonly value:
+    | string
+    | Array<[member: string, score: number]>
+    | Hash
+    | MemberSet
+    | List
+    | Stream;
   /** Absolute Unix milliseconds, or undefined for a key without expiry. */
   readonly expiresAtMs: number | undefined;
 }
@@ -486,13 +496,17 @@ export class RdbReader extends ChunkWindow {
       case RDB_TYPE.SET_LISTPACK:
         value = this.#readPackedSet(key, type);
         break;
+      case RDB_TYPE.STREAM_LISTPACKS:
+      case RDB_TYPE.STREAM_LISTPACKS_2:
+        value = this.#readStream(key, type === RDB_TYPE.STREAM_LISTPACKS_2);
+        break;
       default: {
         const name = RDB_TYPE_NAMES[type];
         throw this.#fail(
           `Unsupported value type ${type} for key ${quote(key)}` +
             (name === undefined
               ? " (unknown to Kache)"
-              : ` (a ${name}; Kache holds only strings, lists, sorted sets, hashes and sets)`),
+              : ` (a ${name}; Kache holds only strings, lists, sorted sets, hashes, sets and streams)`),
           at,
         );
       }
@@ -500,7 +514,10 @@ export class RdbReader extends ChunkWindow {
     const expiresAtMs = this.#pendingExpiry;
     this.#pendingExpiry = undefined;
     this.#currentKey = undefined;
-    if (typeof value !== "string" && (Array.isArray(value) ? value.length : value.size) === 0) {
+    if (
+      typeof value !== "string" && !(value instanceof Stream) &&
+      (Array.isArray(value) ? value.length : value.size) === 0
+    ) {
       this.#emptyKeys++;
       return undefined;
     }
@@ -644,6 +661,134 @@ export class RdbReader extends ChunkWindow {
       }
     }
     return set;
+  }
+
+  /**
+   * A stream, Redis 5–6's STREAM_LISTPACKS or 7.0's STREAM_LISTPACKS_2
+   * (`rdbLoadObject`): listpack nodes, counters and IDs, then the groups.
+   */
+  #readStream(key: string, version2: boolean): Stream {
+    const stream = new Stream();
+    const nodes = this.#readLength();
+    for (let i = 0; i < nodes; i++) {
+      const at = this.#p;
+      const nodeKey = this.#readString();
+      const listpack = this.#readBlob();
+      try {
+        loadStreamNode(stream, nodeKey, listpack);
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        throw this.#fail(`Corrupt stream ${quote(key)}: ${error.message}`, at);
+      }
+    }
+    const at = this.#p;
+    const length = this.#readUint64();
+    if (length !== stream.size) {
+      throw this.#fail(`Stream ${quote(key)} length ${length} disagrees with its nodes`, at);
+    }
+    const lastId = this.#readId();
+    if (version2) {
+      const firstId = this.#readId();
+      const maxDeletedId = this.#readId();
+      const entriesAdded = Number(this.#readUint64());
+      stream.setMetadata({ lastId, firstId, maxDeletedId, entriesAdded });
+    } else {
+      stream.setMetadata({ lastId, entriesAdded: stream.size });
+    }
+    const groups = this.#readLength();
+    for (let g = 0; g < groups; g++) {
+      const groupAt = this.#p;
+      const name = this.#readString();
+      const groupLastId = this.#readId();
+      let entriesRead: number;
+      if (version2) {
+        const read = this.#readUint64();
+        // Written as a uint64: -1 (unknown) comes back as 2^64 − 1.
+        entriesRead = typeof read === "bigint" ? INVALID_ENTRIES_READ : read;
+      } else {
+        entriesRead = stream.estimateDistance(groupLastId) ?? INVALID_ENTRIES_READ;
+      }
+      if (stream.group(name) !== undefined) {
+        throw this.#fail(`Duplicated consumer group name ${quote(name)} in ${quote(key)}`, groupAt);
+      }
+      const group = stream.createGroup(name, groupLastId, entriesRead);
+      const unowned = new Map<
+        string,
+        { id: StreamId; deliveryTime: number; deliveryCount: number }
+      >();
+      const pendingCount = this.#readLength();
+      for (let i = 0; i < pendingCount; i++) {
+        const raw = this.#readRaw(16);
+        const deliveryTime = this.#readMilliseconds();
+        const deliveryCount = Number(this.#readUint64());
+        if (unowned.has(raw)) {
+          throw this.#fail(`Duplicated global PEL entry in ${quote(key)}`, groupAt);
+        }
+        unowned.set(raw, { id: streamIdFromKey(raw), deliveryTime, deliveryCount });
+      }
+      const consumers = this.#readLength();
+      for (let c = 0; c < consumers; c++) {
+        const consumerAt = this.#p;
+        const consumerName = this.#readString();
+        const seenTime = this.#readMilliseconds();
+        if (group.consumer(consumerName) !== undefined) {
+          throw this.#fail(`Duplicate stream consumer ${quote(consumerName)}`, consumerAt);
+        }
+        const consumer = group.createConsumer(consumerName, seenTime);
+        const owned = this.#readLength();
+        for (let i = 0; i < owned; i++) {
+          const raw = this.#readRaw(16);
+          const found = unowned.get(raw);
+          if (found === undefined) {
+            throw this.#fail("Consumer entry not found in group global PEL", consumerAt);
+          }
+          unowned.delete(raw);
+          const entry: PendingEntry = { ...found, consumer };
+          group.pending.insert(entry);
+          consumer.pending.insert(entry);
+        }
+      }
+      if (unowned.size !== 0) throw this.#fail("Stream CG PEL entry without consumer", groupAt);
+    }
+    return stream;
+  }
+
+  /** Two uint64 lengths: an ID's ms and seq. */
+  #readId(): StreamId {
+    const ms = this.#readUint64();
+    return { ms, seq: this.#readUint64() };
+  }
+
+  /** A length that may use all 64 bits, normalized as an ID half. */
+  #readUint64(): IdPart {
+    const first = this.bytes[this.#p];
+    if (first !== RDB_LENGTH_64BIT) return this.#readLength();
+    this.#p++;
+    this.#need(8);
+    let value = 0n;
+    for (let i = 0; i < 8; i++) value = (value << 8n) | BigInt(this.bytes[this.#p++]!);
+    return idPart(value);
+  }
+
+  /** Redis's `rdbLoadMillisecondTime`: an int64, little-endian. */
+  #readMilliseconds(): number {
+    this.#need(8);
+    const bytes = this.bytes;
+    const p = this.#p;
+    this.#p = p + 8;
+    const low =
+      (bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24)) >>> 0;
+    const high = bytes[p + 4]! | (bytes[p + 5]! << 8) | (bytes[p + 6]! << 16) |
+      (bytes[p + 7]! << 24);
+    return high * 4294967296 + low;
+  }
+
+  /** `count` bytes as a one-byte string, no length prefix. */
+  #readRaw(count: number): string {
+    this.#need(count);
+    const p = this.#p;
+    this.#p = p + count;
+    return bytesToString(this.bytes, p, p + count);
   }
 
   /** The elements of a packed blob of RDB type `type`, corruption reported at `at`. */

@@ -25,6 +25,10 @@
 import { Hash } from "../hash.ts";
 import { List } from "../list.ts";
 import { MemberSet } from "../member_set.ts";
+import { Stream } from "../stream.ts";
+import type { IdPart } from "../stream_id.ts";
+import { INVALID_ENTRIES_READ, type PendingEntry } from "../stream_group.ts";
+import { streamIdKey, streamNodeBlob, streamNodeKey } from "./stream_listpack.ts";
 import { REDIS_COMPATIBLE_VERSION } from "../version.ts";
 import { bytesToString, writeString } from "../bytes.ts";
 import { Crc64 } from "./crc64.ts";
@@ -46,8 +50,8 @@ export interface RdbSortedSet {
   entries(): Iterable<readonly [member: string, score: number]>;
 }
 
-/** A value the writer can encode: a one-byte string, a sorted set, a hash, a set or a list. */
-export type RdbValue = string | RdbSortedSet | Hash | MemberSet | List;
+/** A value the writer can encode: a one-byte string, a sorted set, a hash, a set, a list or a stream. */
+export type RdbValue = string | RdbSortedSet | Hash | MemberSet | List | Stream;
 
 /**
  * Most bytes of one list node's listpack: Redis's default
@@ -177,7 +181,8 @@ export class RdbWriter {
    */
   writeEntry(key: string, value: RdbValue, expiresAtMs?: number): void {
     this.#assertOpen();
-    if (typeof value !== "string" && value.size === 0) return;
+    // An empty stream is a value (Redis keeps it); other empty collections are not.
+    if (typeof value !== "string" && value.size === 0 && !(value instanceof Stream)) return;
     if (expiresAtMs !== undefined) {
       this.#reserve(9);
       const bytes = this.#bytes;
@@ -210,6 +215,10 @@ export class RdbWriter {
         this.#writeString(field);
         this.#writeString(fieldValue);
       }
+      return;
+    }
+    if (value instanceof Stream) {
+      this.#writeStream(key, value);
       return;
     }
     if (value instanceof MemberSet) {
@@ -271,6 +280,96 @@ export class RdbWriter {
       this.#writeLength(QUICKLIST_NODE_PACKED);
       this.#writeString(bytesToString(encodeListpack(elements)));
     }
+  }
+
+  /**
+   * A stream as Redis 7.0 saves it (STREAM_LISTPACKS_2, `rdbSaveObject`):
+   * its nodes as listpacks, the counters and IDs, then every group with its
+   * PEL and consumers.
+   */
+  #writeStream(key: string, stream: Stream): void {
+    this.#bytes[this.#length++] = RDB_TYPE.STREAM_LISTPACKS_2;
+    this.#writeString(key);
+    const nodes = stream.nodes;
+    this.#reserve(MAX_LENGTH_SIZE);
+    this.#writeLength(nodes.length);
+    for (const node of nodes) {
+      this.#writeString(streamNodeKey(node));
+      this.#writeString(streamNodeBlob(node));
+    }
+    const { lastId, firstId, maxDeletedId } = stream;
+    for (
+      const value of [
+        stream.size,
+        lastId.ms,
+        lastId.seq,
+        firstId.ms,
+        firstId.seq,
+        maxDeletedId.ms,
+        maxDeletedId.seq,
+        stream.entriesAdded,
+      ]
+    ) {
+      this.#writeUint64(value);
+    }
+    const groups = stream.sortedGroups();
+    this.#writeUint64(groups.length);
+    for (const group of groups) {
+      this.#writeString(group.name);
+      this.#writeUint64(group.lastId.ms);
+      this.#writeUint64(group.lastId.seq);
+      // -1 (unknown) is written as the uint64 it is cast to.
+      this.#writeUint64(
+        group.entriesRead === INVALID_ENTRIES_READ ? 2n ** 64n - 1n : group.entriesRead,
+      );
+      this.#writePending(group.pending, true);
+      const consumers = group.sortedConsumers();
+      this.#writeUint64(consumers.length);
+      for (const consumer of consumers) {
+        this.#writeString(consumer.name);
+        this.#writeMilliseconds(consumer.seenTime);
+        this.#writePending(consumer.pending, false);
+      }
+    }
+  }
+
+  /** A PEL: its size, then each raw 16-byte ID, with delivery time and count in the group's. */
+  #writePending(pending: Iterable<PendingEntry> & { readonly size: number }, nacks: boolean): void {
+    this.#writeUint64(pending.size);
+    for (const entry of pending) {
+      this.#reserve(16);
+      this.#writeLatin1(streamIdKey(entry.id));
+      if (nacks) {
+        this.#writeMilliseconds(entry.deliveryTime);
+        this.#writeUint64(entry.deliveryCount);
+      }
+    }
+  }
+
+  /** Redis's `rdbSaveLen` for any uint64. */
+  #writeUint64(value: IdPart | bigint): void {
+    this.#reserve(MAX_LENGTH_SIZE);
+    if (typeof value === "number") {
+      this.#writeLength(value);
+      return;
+    }
+    const bytes = this.#bytes;
+    let p = this.#length;
+    bytes[p++] = RDB_LENGTH_64BIT;
+    for (let shift = 56n; shift >= 0n; shift -= 8n) bytes[p++] = Number((value >> shift) & 0xffn);
+    this.#length = p;
+  }
+
+  /** Redis's `rdbSaveMillisecondTime`: an int64, little-endian. */
+  #writeMilliseconds(milliseconds: number): void {
+    this.#reserve(8);
+    const bytes = this.#bytes;
+    let p = this.#length;
+    const high = Math.floor(milliseconds / 4294967296);
+    const low = milliseconds - high * 4294967296;
+    for (let i = 0; i < 4; i++) bytes[p++] = low >>> (8 * i);
+    for (let i = 0; i < 4; i++) bytes[p++] = high >> (8 * i);
+    this.#length = p;
   }
 
   /** Writes the EOF opcode and the CRC-64 trailer. Nothing may be written after it. */

@@ -4,6 +4,7 @@
  * and a short run of the original benchmark workload.
  */
 import assert from "node:assert/strict";
+import { requireTool } from "../support/redis_process.ts";
 import { freePort, MAIN, withServer } from "../support/server_process.ts";
 
 async function kache(
@@ -15,6 +16,7 @@ async function kache(
     stdin: stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
+    signal: AbortSignal.timeout(60_000), // a client that hangs fails the test instead
   }).spawn();
   if (stdin !== undefined) {
     const writer = child.stdin.getWriter();
@@ -40,7 +42,8 @@ Deno.test("client one-shot mode speaks the binary protocol with --kache", async 
       "hello world",
     ]);
     assert.equal(set.code, 0, set.stderr);
-    assert.equal(set.stdout, "(nil)\n");
+    // The original SET answers status ok with a nil item: a success, not a miss.
+    assert.equal(set.stdout, "OK\n");
     const get = await kache(["client", "-p", port, "--kache", "--no-raw", "get", "greeting"]);
     assert.equal(get.stdout, '"hello world"\n');
     const missing = await kache(["client", "-p", port, "--kache", "--no-raw", "get", "nope"]);
@@ -101,5 +104,58 @@ Deno.test("bench runs the original workload against the server and reports JSON"
     assert.equal(report.requests, 2 * 20 * 61);
     assert.equal(report.errors, 0);
     assert.ok(report.throughput > 0);
+  });
+});
+
+Deno.test("client: a refused SUBSCRIBE or MONITOR prints the error and ends, as redis-cli", async () => {
+  await withServer(async (server) => {
+    for (const command of [["subscribe"], ["monitor", "extra"]]) {
+      const result = await kache(["client", "-p", String(server.respPort), ...command]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /ERR wrong number of arguments for '(subscribe|monitor)'/);
+    }
+  });
+});
+
+Deno.test("client prompt: (TX) ends with EXECABORT, and Ctrl-D ends the line", async () => {
+  await requireTool("script"); // util-linux's script gives the client a terminal
+  await withServer(async (server) => {
+    const command = `${Deno.execPath()} run --allow-all ${MAIN} client -p ${server.respPort}`;
+    const child = new Deno.Command("script", {
+      args: ["-qec", command, "/dev/null"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    const decoder = new TextDecoder();
+    const reader = child.stdout.getReader();
+    let text = "";
+    let pending = reader.read();
+    const deadline = Date.now() + 20_000;
+    // Reads until `pattern` matches the output so far, or the bounded wait runs out.
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(text) && Date.now() < deadline) {
+        const timer = new Promise<"wait">((resolve) => setTimeout(() => resolve("wait"), 500));
+        const read = await Promise.race([pending, timer]);
+        if (read === "wait") continue;
+        if (read.done) return;
+        text += decoder.decode(read.value);
+        pending = reader.read();
+      }
+    };
+    await writer.write(new TextEncoder().encode("multi\nset a\nexec\n"));
+    await readUntil(/EXECABORT[^]*> \S*$/);
+    await writer.write(new TextEncoder().encode("\x04")); // Ctrl-D at the prompt
+    // `script` runs until its own stdin ends: wait for the client's last output, then close it.
+    await readUntil(/EXECABORT[^]*> \S*\r?\n/);
+    await writer.close().catch(() => {});
+    await reader.cancel();
+    await child.status;
+    const prompts = [...text.matchAll(/127\.0\.0\.1:\d+(\(TX\))?> /g)].map((m) => m[0]);
+    assert.ok(text.includes("EXECABORT"), text);
+    assert.ok(prompts.at(-2)!.includes("(TX)"), text); // the prompt EXEC was typed at
+    assert.ok(!prompts.at(-1)!.includes("(TX)"), text); // the prompt after EXECABORT
+    assert.match(text, /> \S*\r?\n$/); // Ctrl-D: the last prompt's line is ended
   });
 });

@@ -20,6 +20,10 @@
  *    ZSCAN as (member, numeric score) pairs.
  * 4. HELLO: the `version` (7.0.15 vs Kache's advertised one) and the client
  *    `id` values are not compared; every other field and the shape are.
+ * 5. (tests/e2e/differential_hash_set_test.ts) whole hashes and sets compared
+ *    as sorted multisets.
+ * 6. XPENDING and XINFO: integers (idle times, seen and delivery times) may
+ *    differ by up to 1.5 s; everything else, shape included, must match.
  *
  * Not compared at all: commands with random results (RANDOMKEY, ZRANDMEMBER,
  * SCAN cursors), introspection (INFO, OBJECT, COMMAND DOCS), and lex ranges

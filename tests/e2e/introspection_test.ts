@@ -107,6 +107,7 @@ async function monitorOutput(port: number, commands: string[][]): Promise<string
   }
   return text.trim().split("\n").slice(1).map((line) =>
     line.replace(/^\d+\.\d{6} \[0 127\.0\.0\.1:\d+\]/, "<time> [0 <client>]")
+      .replace(/^\d+\.\d{6} \[0 lua\]/, "<time> [0 lua]")
   );
 }
 
@@ -122,13 +123,32 @@ Deno.test("redis-cli monitor prints the same lines for Kache as for redis-server
     ["CONFIG", "GET", "maxmemory"],
     ["SET", "x y", '\x00\n"'],
     ["HELLO", "2", "AUTH", "default", "pw"],
+    // The script's line comes first, then its commands as `[0 lua]`.
+    [
+      "EVAL",
+      "redis.call('SET', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])",
+      "1",
+      "k",
+      "v",
+    ],
+    ["EVALSHA", "0000000000000000000000000000000000000000", "0"],
+    [
+      "FUNCTION",
+      "LOAD",
+      "#!lua name=lib\nredis.register_function('f', function() return redis.call('PING') end)",
+    ],
+    ["FCALL", "f", "0"],
+    ["MULTI"],
+    ["EVAL", "return redis.call('INCR', 'n')", "0"],
+    ["EXEC"],
   ];
   const redis = await startRedis();
   try {
     await withServer(async (server) => {
       const expected = await monitorOutput(redis.port, commands);
       assert.deepEqual(await monitorOutput(server.respPort, commands), expected);
-      assert.equal(expected.length, 8, expected.join("\n"));
+      assert.equal(expected.length, 19, expected.join("\n"));
+      assert.ok(expected.some((line) => line.includes('[0 lua] "SET" "k" "v"')));
     });
   } finally {
     await redis.stop();
@@ -170,5 +190,38 @@ Deno.test("INFO keyspace_hits and keyspace_misses count read lookups as redis-se
     assert.deepEqual(expected, ["7", "5"]);
   } finally {
     await redis.stop();
+  }
+});
+
+Deno.test("MONITOR names a Unix socket client `unix:<path>`, as Redis does", async () => {
+  await requireTool("redis-cli");
+  const dir = await Deno.makeTempDir();
+  const socket = `${dir}/kache.sock`;
+  try {
+    await withServer(async () => {
+      const monitor = new Deno.Command("redis-cli", {
+        args: ["-s", socket, "monitor"],
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const reader = monitor.stdout.getReader();
+      let text = "";
+      try {
+        while (!text.includes("OK\n")) {
+          text += new TextDecoder().decode((await reader.read()).value);
+        }
+        await new Deno.Command("redis-cli", { args: ["-s", socket, "SET", "a", "1"] }).output();
+        while (!text.includes('"SET"')) {
+          text += new TextDecoder().decode((await reader.read()).value);
+        }
+      } finally {
+        monitor.kill();
+        await reader.cancel();
+        await monitor.status;
+      }
+      assert.match(text, new RegExp(`\\[0 unix:${socket}\\] "SET" "a" "1"`));
+    }, ["--unixsocket", socket]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

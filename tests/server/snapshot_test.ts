@@ -5,6 +5,8 @@ import type { Keyspace } from "../../lib/keyspace.ts";
 import { List } from "../../lib/list.ts";
 import { MemberSet } from "../../lib/member_set.ts";
 import { readRdb } from "../../lib/persistence/rdb_reader.ts";
+import { Stream } from "../../lib/stream.ts";
+import { formatId, MAX_ID, MIN_ID } from "../../lib/stream_id.ts";
 import { SortedSet } from "../../lib/zset.ts";
 import { BackgroundSnapshot, saveSnapshot } from "../../server/snapshot.ts";
 
@@ -17,10 +19,18 @@ type ModelValue =
   | [string, number][]
   | { hash: [string, string][] }
   | { set: string[] }
-  | { list: string[] };
+  | { list: string[] }
+  | { stream: [string, readonly string[]][] };
 
-function modelOf(value: string | Iterable<[string, number]> | Hash | MemberSet | List): ModelValue {
+function modelOf(
+  value: string | Iterable<[string, number]> | Hash | MemberSet | List | Stream,
+): ModelValue {
   if (typeof value === "string") return value;
+  if (value instanceof Stream) {
+    return {
+      stream: value.range(MIN_ID, MAX_ID).map((entry) => [formatId(entry.id), entry.fields]),
+    };
+  }
   if (value instanceof Hash) return { hash: [...value.entries()].sort() };
   if (value instanceof MemberSet) return { set: value.memberList().sort() };
   if (value instanceof List) return { list: [...value.values()] };

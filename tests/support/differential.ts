@@ -50,6 +50,34 @@ const CLOCK_TOLERANCE: Readonly<Record<string, number>> = {
   pexpiretime: 1000,
 };
 
+/**
+ * Stream replies that hold times (XPENDING's idle, XINFO's idle, seen-time
+ * and delivery times): integers may differ by this many milliseconds, since
+ * the two servers see each command a moment apart (normalization 6).
+ */
+const STREAM_CLOCK_TOLERANCE = 1500;
+const STREAM_CLOCK_COMMANDS = new Set(["xpending", "xinfo"]);
+
+/** Whether two replies have the same shape and values, integers within `tolerance`. */
+function agreeWithin(a: ClientReply, b: ClientReply, tolerance: number): boolean {
+  if (a.type !== b.type) return false;
+  if (a.type === "integer" && b.type === "integer") {
+    return Math.abs(Number(a.value - b.value)) <= tolerance;
+  }
+  const itemsOf = (reply: ClientReply): readonly ClientReply[] | undefined =>
+    reply.type === "map"
+      ? reply.entries.flat()
+      : reply.type === "array" || reply.type === "set" || reply.type === "push"
+      ? reply.items
+      : undefined;
+  const [left, right] = [itemsOf(a), itemsOf(b)];
+  if (left === undefined || right === undefined) {
+    return JSON.stringify(shape(a, false)) === JSON.stringify(shape(b, false));
+  }
+  return left.length === right.length &&
+    left.every((item, index) => agreeWithin(item, right[index]!, tolerance));
+}
+
 function hasScores(argv: Argv): boolean {
   const name = argv[0]!.toLowerCase();
   if (SCORE_COMMANDS.has(name)) return true;
@@ -193,6 +221,9 @@ export function agree(argv: Argv, redis: RawReply, kache: RawReply): boolean {
     const pairs = name === "hgetall";
     return JSON.stringify(sortedElements(redis.reply, pairs)) ===
       JSON.stringify(sortedElements(kache.reply, pairs));
+  }
+  if (STREAM_CLOCK_COMMANDS.has(name)) {
+    return agreeWithin(redis.reply, kache.reply, STREAM_CLOCK_TOLERANCE);
   }
   if (name === "hello") {
     return JSON.stringify(helloShape(redis.reply)) === JSON.stringify(helloShape(kache.reply));
