@@ -514,7 +514,7 @@ export class KacheServer {
       warn: (text) => this.log.warning(text),
       peerClosed: () => {
         if (this.log.level !== "debug" && this.log.level !== "verbose") return;
-        const info = clientInfoLine(session, Date.now(), this.tracking);
+        const info = clientInfoLine(session, Date.now(), { tracking: this.tracking });
         this.log.verbose(`Client closed connection ${info}`);
       },
       bufferBytesChanged: (delta) => {
