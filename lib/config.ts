@@ -331,6 +331,14 @@ const ENCODING_PARAMETERS: readonly ConfigParameter[] = [
     description: `OBJECT ENCODING says intset for integer sets up to this size (${KEPT_ONLY})`,
   },
   {
+    name: "hll-sparse-max-bytes",
+    type: { kind: "memory" },
+    default: "3000",
+    mutable: true,
+    description: "a HyperLogLog's sparse form grows up to this many bytes (header included), " +
+      "then it turns dense",
+  },
+  {
     name: "stream-node-max-bytes",
     type: { kind: "memory" },
     default: "4096",
@@ -844,7 +852,6 @@ export const NO_EFFECT_DIRECTIVES: ReadonlySet<string> = new Set([
   "dynamic-hz",
   "enable-debug-command",
   "enable-module-command",
-  "hll-sparse-max-bytes",
   "ignore-warnings",
   "io-threads",
   "io-threads-do-reads",

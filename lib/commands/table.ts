@@ -229,8 +229,10 @@ export class CommandTable {
   }
 
   /**
-   * Told about every write command that changed data, in execution order,
-   * for the append-only file. Unset (and free) when nothing listens.
+   * Told about every write command that changed data, and every other one
+   * that set `Session.propagateAs` (PFCOUNT refreshing its cache), in
+   * execution order, for the append-only file. Unset (and free) when
+   * nothing listens.
    */
   onWrite: ((argv: readonly string[], context: CommandContext) => void) | undefined;
 
@@ -275,9 +277,10 @@ export class CommandTable {
       this.#runDepth--;
     }
     tracking?.leave(spec, context.session, argv);
+    // A read-only command that changed data says how to propagate it (PFCOUNT's cache).
     if (
       this.onWrite !== undefined && context.keyspace.dirty !== dirtyBefore &&
-      spec.flags.includes("write")
+      (spec.flags.includes("write") || context.session.propagateAs !== undefined)
     ) {
       this.onWrite(argv, context);
     }
