@@ -401,6 +401,14 @@ const ENCODING_PARAMETERS: readonly ConfigParameter[] = [
     description: `OBJECT ENCODING says intset for integer sets up to this size (${KEPT_ONLY})`,
   },
   {
+    name: "hll-sparse-max-bytes",
+    type: { kind: "memory" },
+    default: "3000",
+    mutable: true,
+    description: "a HyperLogLog's sparse form grows up to this many bytes (header included), " +
+      "then it turns dense",
+  },
+  {
     name: "stream-node-max-bytes",
     type: { kind: "memory" },
     default: "4096",
@@ -490,6 +498,14 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     default: "1234",
     mutable: false,
     description: "binary Kache protocol port (0 disables it)",
+  },
+  {
+    name: "http-port",
+    type: PORT,
+    default: "0",
+    mutable: false,
+    description:
+      "HTTP port for Prometheus /metrics and a live page, on the first bind address, behind requirepass (0 disables it)",
   },
   ...TLS_PARAMETERS,
   {
@@ -772,6 +788,11 @@ export class Config {
     }
   }
 
+  /** A setting's current value, typed as it is stored. */
+  value(name: string): ConfigValue {
+    return this.#values.get(name)!;
+  }
+
   number(name: string): number {
     return this.#values.get(name) as number;
   }
@@ -902,7 +923,6 @@ export const NO_EFFECT_DIRECTIVES: ReadonlySet<string> = new Set([
   "dynamic-hz",
   "enable-debug-command",
   "enable-module-command",
-  "hll-sparse-max-bytes",
   "ignore-warnings",
   "io-threads",
   "io-threads-do-reads",

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { longDoubleFromDouble } from "./long_double.ts";
 
 /**
  * Formats a float64 as Redis replies print it: shortest round-trip decimal,
@@ -70,4 +71,41 @@ export function quoteString(value: string): string {
     }
   }
   return out + '"';
+}
+
+/**
+ * C's `printf("%.Nf")` of a double: the exact binary value rounded to
+ * `digits` decimals, ties to even, `inf`/`-inf`/`nan` spelled as glibc
+ * does. (`toFixed` differs on ties and switches to exponents from 1e21.)
+ *
+ * @example
+ * ```ts
+ * import { formatFixed } from "./format.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatFixed(200, 6), "200.000000");
+ * assert.equal(formatFixed(0.0078125, 6), "0.007812");
+ * assert.equal(formatFixed(-Infinity, 6), "-inf");
+ * ```
+ */
+export function formatFixed(value: number, digits: number): string {
+  if (value !== value) return "nan";
+  if (value === Infinity) return "inf";
+  if (value === -Infinity) return "-inf";
+  const negative = value < 0 || Object.is(value, -0);
+  const { mantissa, exponent } = longDoubleFromDouble(Math.abs(value));
+  let scaled = mantissa * 10n ** BigInt(digits);
+  if (exponent >= 0) {
+    scaled <<= BigInt(exponent);
+  } else {
+    const shift = BigInt(-exponent);
+    const whole = scaled >> shift;
+    const remainder = scaled - (whole << shift);
+    const half = 1n << (shift - 1n);
+    scaled = remainder > half || (remainder === half && (whole & 1n) === 1n) ? whole + 1n : whole;
+  }
+  const text = scaled.toString().padStart(digits + 1, "0");
+  const point = text.length - digits;
+  const fixed = digits === 0 ? text : `${text.slice(0, point)}.${text.slice(point)}`;
+  return negative ? `-${fixed}` : fixed;
 }

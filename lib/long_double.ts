@@ -132,6 +132,20 @@ export function addLongDouble(a: LongDouble, b: LongDouble): LongDouble | undefi
   return roundExtended(sum < 0n ? -sum : sum, 1n, exponent, sum < 0n);
 }
 
+/** A finite float64 as the long double C converts it to (exactly: every double is one). */
+export function longDoubleFromDouble(value: number): LongDouble {
+  if (value === 0) return LONG_DOUBLE_ZERO;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value);
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & ((1n << 52n) - 1n);
+  // Subnormals have no implicit leading bit and the exponent of the smallest normal.
+  const magnitude = biased === 0 ? fraction : fraction | (1n << 52n);
+  const exponent = (biased === 0 ? 1 : biased) - 1075;
+  return { mantissa: bits >> 63n === 1n ? -magnitude : magnitude, exponent };
+}
+
 /** `%.17Lf` (exact decimal expansion, ties to even) without trailing zeros, "-0" as "0". */
 export function formatLongDouble(value: LongDouble): string {
   const negative = value.mantissa < 0n;

@@ -54,6 +54,11 @@ export interface IntegerReply {
 export interface DoubleReply {
   readonly kind: "double";
   readonly value: number;
+  /**
+   * The text RESP prints instead of the shortest round-trip form, for the
+   * replies Redis prints its own way (GEOPOS's `%.17Lf`); absent otherwise.
+   */
+  readonly text?: string;
 }
 /** A binary-safe string, one char per byte. */
 export interface BulkReply {

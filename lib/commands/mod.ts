@@ -4,12 +4,15 @@
  *
  * @module
  */
+import { BITMAP_COMMANDS } from "./bitmap.ts";
 import { BLOCKING_COMMANDS } from "./blocking.ts";
 import { CONNECTION_COMMANDS } from "./connection.ts";
 import { DEBUG_COMMANDS } from "./debug.ts";
 import { DUMP_COMMANDS } from "./dump.ts";
 import { HASH_COMMANDS } from "./hash.ts";
+import { HYPERLOGLOG_COMMANDS } from "./hyperloglog.ts";
 import { FUNCTION_COMMANDS } from "./functions.ts";
+import { GEO_COMMANDS } from "./geo.ts";
 import { KEY_COMMANDS } from "./keys.ts";
 import { LATENCY_COMMANDS } from "./latency.ts";
 import { LIST_COMMANDS } from "./list.ts";
@@ -31,11 +34,14 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...KEY_COMMANDS,
   ...DUMP_COMMANDS,
   ...STRING_COMMANDS,
+  ...BITMAP_COMMANDS,
   ...SORTED_SET_COMMANDS,
+  ...GEO_COMMANDS,
   ...LIST_COMMANDS,
   ...BLOCKING_COMMANDS,
   ...HASH_COMMANDS,
   ...SET_COMMANDS,
+  ...HYPERLOGLOG_COMMANDS,
   ...STREAM_COMMANDS,
   ...STREAM_GROUP_COMMANDS,
   ...SERVER_COMMANDS,

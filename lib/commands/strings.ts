@@ -44,7 +44,7 @@ import type { ArgumentDoc, CommandContext, CommandSpec } from "./types.ts";
 /** Redis's default proto-max-bulk-len (512 MiB)… */
 const PROTO_MAX_BULK_LEN = 512 * 1024 * 1024;
 /** …capped by V8, whose strings hold at most 2^29 - 24 characters on 64-bit hosts. */
-const MAX_STRING_LENGTH = Math.min(PROTO_MAX_BULK_LEN, 2 ** 29 - 24);
+export const MAX_STRING_LENGTH = Math.min(PROTO_MAX_BULK_LEN, 2 ** 29 - 24);
 
 const STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 const OFFSET_OUT_OF_RANGE = "ERR offset is out of range";

@@ -108,7 +108,7 @@ function storeResult(context: CommandContext, key: string, zset: SortedSet, even
 }
 
 /** ZADD and ZINCRBY (Redis's `zaddGenericCommand`): options, then scores, then the key. */
-function addMembers(context: CommandContext, argv: readonly string[], incr: boolean): Reply {
+export function addMembers(context: CommandContext, argv: readonly string[], incr: boolean): Reply {
   const options: AddOptions = { nx: false, xx: false, gt: false, lt: false, ch: false, incr };
   let index = 2;
   options: for (; index < argv.length; index++) {

@@ -563,8 +563,8 @@ export class RespEncoder {
         this.#writeItems(0x2a, reply.items, resp3);
         return;
       case "double":
-        if (resp3) this.#writeLine(0x2c, formatDouble(reply.value));
-        else this.#writeBulk(formatDouble(reply.value));
+        if (resp3) this.#writeLine(0x2c, reply.text ?? formatDouble(reply.value));
+        else this.#writeBulk(reply.text ?? formatDouble(reply.value));
         return;
       case "map": {
         const entries = reply.entries;

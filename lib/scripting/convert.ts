@@ -89,7 +89,7 @@ export function pushReply(L: LuaState, reply: Reply, resp: 2 | 3): void {
       return;
     case "double":
       if (resp === 2) {
-        pushString(L, formatDouble(reply.value));
+        pushString(L, reply.text ?? formatDouble(reply.value));
         return;
       }
       lua.lua_newtable(L);
