@@ -94,6 +94,11 @@ export class BlockingRegistry {
     return this.#bySessionId.size;
   }
 
+  /** Blocked clients with a timeout (INFO's `clients_in_timeout_table`). */
+  get timeoutCount(): number {
+    return this.#deadlines.size;
+  }
+
   /** Whether keys wait to be served. */
   get hasReady(): boolean {
     return this.#ready.length !== 0;

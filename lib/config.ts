@@ -500,6 +500,14 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     mutable: false,
     description: "binary Kache protocol port (0 disables it)",
   },
+  {
+    name: "http-port",
+    type: PORT,
+    default: "0",
+    mutable: false,
+    description:
+      "HTTP port for Prometheus /metrics and a live page, on the first bind address, behind requirepass (0 disables it)",
+  },
   ...TLS_PARAMETERS,
   {
     name: "bind",
@@ -780,6 +788,11 @@ export class Config {
       }
       this.#values.set(parameter.name, parsed.value);
     }
+  }
+
+  /** A setting's current value, typed as it is stored. */
+  value(name: string): ConfigValue {
+    return this.#values.get(name)!;
   }
 
   number(name: string): number {

@@ -260,6 +260,11 @@ export class Keyspace {
     return this.#ttl.size;
   }
 
+  /** Keys whose TTL has passed but which neither an access nor the sweep has removed yet. */
+  dueCount(now: number): number {
+    return this.#ttl.countDue(now);
+  }
+
   /**
    * Estimated heap bytes of the data: keys, values, TTLs and LFU counters
    * (see lib/memory.ts). A running total, so reading it is O(1).

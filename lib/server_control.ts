@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { MemoryFigures } from "./memory_doctor.ts";
 import type { Databases } from "./databases.ts";
 import type { PubSub } from "./pubsub.ts";
 import type { ReplicationControl } from "./replication/control.ts";
@@ -44,6 +45,13 @@ export interface ServerControl {
   configNumber?(name: string): number;
   /** CONFIG SET one parameter; returns an error message or undefined on success. */
   configSet(name: string, value: string): string | undefined;
+  /** What MEMORY DOCTOR checks. */
+  memoryFigures(): MemoryFigures;
+  /**
+   * CONFIG REWRITE: writes the current settings into the config file the
+   * server started with; returns Redis's error text, or undefined when done.
+   */
+  configRewrite(): string | undefined;
   /** CONFIG RESETSTAT. */
   resetStats(): void;
   /** Every connected session, for CLIENT LIST and CLIENT KILL. */

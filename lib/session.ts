@@ -100,7 +100,14 @@ export class Session implements Subscriber {
    * qbuf-free, omem): unparsed request bytes, the input buffer's size, and
    * output encoded but not yet taken by the socket.
    */
-  readonly buffers = { query: 0, queryCapacity: 0, output: 0 };
+  readonly buffers = {
+    query: 0,
+    queryCapacity: 0,
+    output: 0,
+    /** The largest input buffer and unsent output since the server cron last looked. */
+    queryCapacityPeak: 0,
+    outputPeak: 0,
+  };
   /**
    * The blocking command (BLPOP …) this client waits in, or undefined: its
    * connection reads no further requests meanwhile, CLIENT LIST shows flag

@@ -103,6 +103,12 @@ export interface ConnectionHooks {
    * server counts the total in used_memory, as Redis counts client buffers).
    */
   bufferBytesChanged(delta: number): void;
+  /** A read returned `bytes` bytes (INFO's total_net_input_bytes, total_reads_processed). */
+  received(bytes: number): void;
+  /** `bytes` bytes were queued for the socket (total_net_output_bytes). */
+  sent(bytes: number): void;
+  /** One write to the socket finished (total_writes_processed). */
+  written(): void;
   /** The client closed its end (Redis logs "Client closed connection" at verbose). */
   peerClosed?(): void;
 }
@@ -206,6 +212,7 @@ export class Connection {
           }
           filled = end + count === buffer.length;
           end += count;
+          this.#hooks.received(count);
           this.lastActivity = Date.now();
         }
         decodeFirst = false;
@@ -264,6 +271,7 @@ export class Connection {
                   return;
                 }
                 end += outcome.count;
+                this.#hooks.received(outcome.count);
                 this.lastActivity = Date.now();
                 decodeFirst = true;
               }
@@ -303,7 +311,9 @@ export class Connection {
 
   /** Accounts for an input buffer of `capacity` bytes replacing the previous one. */
   #inputResized(capacity: number): void {
-    this.session.buffers.queryCapacity = capacity;
+    const buffers = this.session.buffers;
+    buffers.queryCapacity = capacity;
+    if (capacity > buffers.queryCapacityPeak) buffers.queryCapacityPeak = capacity;
     const counted = Math.max(0, capacity - INITIAL_BUFFER);
     if (counted === this.#inputBytes) return;
     this.#hooks.bufferBytesChanged(counted - this.#inputBytes);
@@ -312,7 +322,12 @@ export class Connection {
 
   /** Accounts for output handed to the socket (positive) or taken by it (negative). */
   #outputMoved(delta: number): void {
-    this.session.buffers.output += delta;
+    // Output moves in when queued and out once per finished write.
+    if (delta > 0) this.#hooks.sent(delta);
+    else if (delta < 0) this.#hooks.written();
+    const buffers = this.session.buffers;
+    buffers.output += delta;
+    if (buffers.output > buffers.outputPeak) buffers.outputPeak = buffers.output;
     this.#hooks.bufferBytesChanged(delta);
   }
 

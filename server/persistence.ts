@@ -161,6 +161,11 @@ export class Persistence {
     this.#updateWritesRefused();
   }
 
+  /** AOF bytes waiting in memory for the disk (INFO's mem_aof_buffer). */
+  get aofBufferBytes(): number {
+    return this.#aof?.unwrittenBytes ?? 0;
+  }
+
   /** Whether writes are being logged to the AOF. */
   get aofEnabled(): boolean {
     return this.#aof !== undefined;
@@ -224,7 +229,15 @@ export class Persistence {
             return `Unknown command '${argv[0]}'`;
           }
           databases.shared.now = Date.now();
-          commands.execute(context, argv);
+          const reply = commands.execute(context, argv);
+          if (reply.kind === "error") {
+            // Redis goes on loading, and says so as its afterErrorReply does.
+            commands.unexpectedErrorReplies++;
+            log.warning(
+              `== CRITICAL == This server is sending an error to its AOF-loading-client: ` +
+                `'${reply.message}' after processing the command '${argv[0]!.toLowerCase()}'`,
+            );
+          }
           return undefined;
         },
       });

@@ -8,7 +8,6 @@
 import { ALL_COMMANDS } from "../lib/commands/mod.ts";
 import { CommandTable } from "../lib/commands/table.ts";
 import { ChangeStream } from "../lib/change_stream.ts";
-import { randomReplid } from "../lib/replication/state.ts";
 import { SessionContext } from "../lib/commands/context.ts";
 import type { ClientOutputLimits } from "../lib/client_output_limits.ts";
 import { type Config, outputLimitsOf } from "../lib/config.ts";
@@ -41,6 +40,8 @@ import { Replica, type ReplicationHistory } from "./replica.ts";
 import { RespWire } from "./resp_wire.ts";
 import { ServerState } from "./server_state.ts";
 import { listenTls, tlsListenOptions } from "./tls.ts";
+import { type HttpView, startHttpView } from "./http_view.ts";
+import { INSTANTANEOUS_PERIOD_MS, InstantaneousMetric, RecentPeak } from "../lib/instantaneous.ts";
 
 export interface ListeningPorts {
   /** The RESP port actually bound, or undefined when disabled. */
@@ -49,13 +50,13 @@ export interface ListeningPorts {
   readonly kache?: number;
   /** The RESP-over-TLS port actually bound, or undefined when disabled. */
   readonly tls?: number;
+  /** The HTTP view's port (/metrics and the live page), or undefined when disabled. */
+  readonly http?: number;
 }
 
 export class KacheServer {
   readonly config: Config;
   readonly log: Logger;
-  /** INFO's run_id: random per process, so Sentinel tells a restart (`+reboot`) from a pause. */
-  readonly runId = randomReplid();
   /** The `databases` keyspaces; a session's SELECT picks one, the binary protocol uses 0. */
   readonly databases: Databases;
   readonly commands = new CommandTable(ALL_COMMANDS);
@@ -76,6 +77,11 @@ export class KacheServer {
   readonly replica: Replica;
   /** Replicas attached to this server: SYNC/PSYNC, the backlog, WAIT (server/replication/). */
   readonly replication: ReplicationMaster;
+  /**
+   * The config file the server was started with, as an absolute path (INFO's
+   * `config_file`, the file CONFIG REWRITE rewrites); undefined without one.
+   */
+  configFile: string | undefined;
   /** Resolves when SHUTDOWN asks the process to exit (cli/serve.ts waits for it). */
   readonly exitRequested: Promise<void>;
   #requestExit!: () => void;
@@ -89,6 +95,8 @@ export class KacheServer {
   /** Times out clients blocked in BLPOP and friends. */
   readonly #blockingTimer = new BlockingTimer(this.commands.blocking);
   #housekeeping: ReturnType<typeof setInterval> | undefined;
+  /** The HTTP listener for /metrics and the live page, while http-port is set. */
+  #httpView: HttpView | undefined;
   /** The `unixsocket` file this server created, removed again at shutdown. */
   #unixSocketPath: string | undefined;
   #nextClientId = 1;
@@ -99,6 +107,16 @@ export class KacheServer {
   #clientBufferBytes = 0;
   /** The RESP port bound, announced to a master with REPLCONF listening-port. */
   #respPort = 0;
+  /** INFO's instantaneous_ops_per_sec, _input_kbps and _output_kbps, sampled by the cron. */
+  readonly instantaneous = {
+    ops: new InstantaneousMetric(),
+    input: new InstantaneousMetric(),
+    output: new InstantaneousMetric(),
+  };
+  /** When the instantaneous metrics were last sampled (every 100 ms at most, as Redis). */
+  #lastInstantaneousSample = -Infinity;
+  /** client_recent_max_input_buffer and _output_buffer, sampled by the cron. */
+  readonly recentClientPeaks = { input: new RecentPeak(), output: new RecentPeak() };
 
   constructor(config: Config, log = new Logger()) {
     this.config = config;
@@ -281,7 +299,7 @@ export class KacheServer {
     }
     // Checked before binding anything, so a bad TLS setting leaves no port half open.
     const tls = tlsListenOptions(this.config, (text) => this.log.warning(text));
-    const ports: { resp?: number; kache?: number; tls?: number } = {};
+    const ports: { resp?: number; kache?: number; tls?: number; http?: number } = {};
     // RESP over TLS: the same wire and connection loop; the handshake runs on the first read.
     if (tls !== undefined) {
       ports.tls = this.#bindEach(
@@ -304,6 +322,14 @@ export class KacheServer {
     if (unixPath !== "") this.#listenUnix(unixPath);
     this.#respPort = ports.resp ?? ports.tls ?? 0;
     this.replica.start(this.persistence.loadedAux);
+    const httpPort = this.config.number("http-port");
+    if (httpPort !== 0) {
+      // One address, the first bind names: loopback unless the operator opened the server.
+      const hostname = addresses[0]?.hostname ?? "127.0.0.1";
+      this.#httpView = startHttpView(this, hostname, httpPort);
+      ports.http = this.#httpView.port;
+      this.log.notice(`HTTP view (/metrics, live page) on http://${hostname}:${ports.http}/`);
+    }
     this.#startHousekeeping();
     this.config.onChange((name) => {
       if (name === "hz") this.#startHousekeeping();
@@ -354,15 +380,50 @@ export class KacheServer {
   }
 
   /**
-   * Redis's serverCron runs `hz` times a second; here its one periodic job
-   * is closing clients idle past `timeout`, so `hz` sets how promptly that happens.
+   * Redis's serverCron runs `hz` times a second; here it closes clients idle
+   * past `timeout`, samples the instantaneous rates and client buffer peaks,
+   * and the memory peak, so `hz` sets how promptly each happens.
    */
   #startHousekeeping(): void {
     clearInterval(this.#housekeeping);
-    this.#housekeeping = setInterval(
-      () => this.#closeIdleClients(),
-      1000 / this.config.number("hz"),
-    );
+    this.#housekeeping = setInterval(() => this.#cron(), 1000 / this.config.number("hz"));
+  }
+
+  #cron(): void {
+    this.#closeIdleClients();
+    const now = Date.now();
+    this.state.peakMemory = Math.max(this.state.peakMemory, this.eviction.usedMemory);
+    let input = 0;
+    let output = 0;
+    for (const connection of this.#connections) {
+      // The peaks since the last turn: a big request is often served and its buffer shrunk
+      // between two turns.
+      const buffers = connection.session.buffers;
+      if (buffers.queryCapacityPeak > input) input = buffers.queryCapacityPeak;
+      if (buffers.outputPeak > output) output = buffers.outputPeak;
+      buffers.queryCapacityPeak = buffers.queryCapacity;
+      buffers.outputPeak = buffers.output;
+    }
+    this.recentClientPeaks.input.sample(input, now);
+    this.recentClientPeaks.output.sample(output, now);
+    if (now - this.#lastInstantaneousSample < INSTANTANEOUS_PERIOD_MS) return;
+    this.#lastInstantaneousSample = now;
+    this.instantaneous.ops.sample(this.commands.totalCalls, now);
+    this.instantaneous.input.sample(this.state.netInputBytes, now);
+    this.instantaneous.output.sample(this.state.netOutputBytes, now);
+  }
+
+  /** Expiry sweeps that stopped at their batch limit with keys still due. */
+  get expiryCapReached(): number {
+    return this.#expiry.capReached;
+  }
+
+  /** CONFIG RESETSTAT's share of the cron's statistics. */
+  resetCronStats(): void {
+    this.state.peakMemory = this.eviction.usedMemory;
+    this.recentClientPeaks.input.reset();
+    this.recentClientPeaks.output.reset();
+    this.#expiry.capReached = 0;
   }
 
   /** Bytes the clients' buffers hold beyond their base: input buffers and unsent output. */
@@ -401,6 +462,7 @@ export class KacheServer {
     this.#blockingTimer.stop();
     this.replication.stop();
     clearInterval(this.#housekeeping);
+    await this.#httpView?.close();
     if (this.#unixSocketPath !== undefined) {
       try {
         Deno.removeSync(this.#unixSocketPath);
@@ -507,11 +569,21 @@ export class KacheServer {
       warn: (text) => this.log.warning(text),
       peerClosed: () => {
         if (this.log.level !== "debug" && this.log.level !== "verbose") return;
-        const info = clientInfoLine(session, Date.now(), this.tracking);
+        const info = clientInfoLine(session, Date.now(), { tracking: this.tracking });
         this.log.verbose(`Client closed connection ${info}`);
       },
       bufferBytesChanged: (delta) => {
         this.#clientBufferBytes += delta;
+      },
+      received: (bytes) => {
+        this.state.netInputBytes += bytes;
+        this.state.readsProcessed++;
+      },
+      sent: (bytes) => {
+        this.state.netOutputBytes += bytes;
+      },
+      written: () => {
+        this.state.writesProcessed++;
       },
     });
     session.push = (message) => connection.push(message);
