@@ -375,6 +375,8 @@ async function authenticateAll(
 export interface LiveStats {
   completed: number;
   errorReplies: number;
+  /** Error replies by text, at most {@link MAX_ERROR_TEXTS} texts (the count covers them all). */
+  readonly errorTexts: Map<string, number>;
   connectionErrors: number;
   /** One message per lost connection. */
   readonly failures: string[];
@@ -445,9 +447,19 @@ async function driveConnection(conn: Deno.Conn, plan: ConnectionPlan): Promise<v
       pending -= replies;
       stats.completed += replies;
       stats.errorReplies += counter.errorReplies;
+      for (const text of counter.errorTexts) countErrorText(stats.errorTexts, text);
     }
     remaining -= batch;
   }
+}
+
+/** Distinct error texts a run keeps; a workload failing in more ways is summed up by the count. */
+export const MAX_ERROR_TEXTS = 10;
+
+function countErrorText(texts: Map<string, number>, text: string): void {
+  const count = texts.get(text);
+  if (count !== undefined) texts.set(text, count + 1);
+  else if (texts.size < MAX_ERROR_TEXTS) texts.set(text, 1);
 }
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
@@ -536,6 +548,7 @@ export async function runLoad(
     keyspace: options.keyspace ?? null,
     requests: stats.completed,
     errorReplies: stats.errorReplies,
+    errorTexts: Object.fromEntries([...stats.errorTexts].sort((a, b) => b[1] - a[1])),
     connectionErrors: stats.connectionErrors,
     errors: stats.errorReplies + stats.connectionErrors,
     durationSeconds,
@@ -591,7 +604,13 @@ async function runTest(
         : new BenchConnectError(`AUTH failed: ${describe(error)}`);
     }
   }
-  const stats: LiveStats = { completed: 0, errorReplies: 0, connectionErrors: 0, failures: [] };
+  const stats: LiveStats = {
+    completed: 0,
+    errorReplies: 0,
+    errorTexts: new Map(),
+    connectionErrors: 0,
+    failures: [],
+  };
   const stopProgress = io.stderrIsTerminal ? startProgress(io, workload.title, stats) : undefined;
   try {
     const result = await runLoad(conns, options, { workload, protocol }, stats);

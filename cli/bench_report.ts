@@ -84,6 +84,8 @@ export interface BenchResult {
   readonly requests: number;
   /** Replies that reported an error (binary protocol: status 3). */
   readonly errorReplies: number;
+  /** How many error replies had each text, most frequent first (the first 10 texts seen). */
+  readonly errorTexts: Readonly<Record<string, number>>;
   /** Connections lost to a network error, a close or broken framing. */
   readonly connectionErrors: number;
   /** `errorReplies + connectionErrors`. */
@@ -126,6 +128,9 @@ export function formatText(result: BenchResult): string {
     "",
     `Total requests:  ${integerFormat.format(result.requests)}`,
     `Errors:          ${errors}`,
+    ...Object.entries(result.errorTexts ?? {}).map(([text, count]) =>
+      `  ${integerFormat.format(count).padStart(12)} × ${text}`
+    ),
     `Duration:        ${result.durationSeconds.toFixed(3)} s`,
     `Throughput:      ${integerFormat.format(result.throughput)} req/s`,
     "Latency (ms):",

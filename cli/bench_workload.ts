@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { bytesToString } from "../lib/bytes.ts";
 import { encodeKacheRequest, KacheStatus } from "../lib/protocol/kache.ts";
 import { encodeRespRequest } from "../lib/protocol/resp_reply.ts";
 import { seededRandom } from "../lib/random.ts";
@@ -45,6 +46,8 @@ export interface ReplyCounter {
   consumed: number;
   /** Error replies among those the last scan counted. */
   errorReplies: number;
+  /** Their texts, in order (read only for error replies, so counting stays cheap). */
+  readonly errorTexts: string[];
   /** Set when the bytes cannot be replies of this protocol: the connection must stop. */
   failure: string | undefined;
   /** Counts up to `limit` complete replies in `bytes[start, end)` and returns how many. */
@@ -73,12 +76,14 @@ const MAX_REPLY_LENGTH = 512 * 1024 * 1024;
 class KacheReplyCounter implements ReplyCounter {
   consumed = 0;
   errorReplies = 0;
+  readonly errorTexts: string[] = [];
   failure: string | undefined = undefined;
 
   scan(bytes: Uint8Array, start: number, end: number, limit: number): number {
     let offset = start;
     let replies = 0;
     let errors = 0;
+    this.errorTexts.length = 0;
     while (replies < limit && end - offset >= 8) {
       const length = readU32(bytes, offset);
       if (length < 4 || length > MAX_REPLY_LENGTH) {
@@ -86,7 +91,17 @@ class KacheReplyCounter implements ReplyCounter {
         break;
       }
       if (end - offset - 4 < length) break;
-      if (readU32(bytes, offset + 4) === KacheStatus.error) errors++;
+      if (readU32(bytes, offset + 4) === KacheStatus.error) {
+        errors++;
+        // An error item is tag 1, u32 length, then the message.
+        const item = offset + 8;
+        const textLength = length >= 9 && bytes[item] === 1 ? readU32(bytes, item + 1) : 0;
+        this.errorTexts.push(
+          textLength > 0 && textLength <= length - 9
+            ? bytesToString(bytes, item + 5, item + 5 + textLength)
+            : "(status 3: error)",
+        );
+      }
       offset += 4 + length;
       replies++;
     }
@@ -130,18 +145,27 @@ const BROKEN = -2;
 class RespReplyCounter implements ReplyCounter {
   consumed = 0;
   errorReplies = 0;
+  readonly errorTexts: string[] = [];
   failure: string | undefined = undefined;
 
   scan(bytes: Uint8Array, start: number, end: number, limit: number): number {
     let offset = start;
     let replies = 0;
     let errors = 0;
+    this.errorTexts.length = 0;
     while (replies < limit && offset < end) {
       const type = bytes[offset]!;
       const next = this.#skipReply(bytes, offset, end);
       if (next < 0) break;
-      // 33 is "!", RESP3's blob error.
-      if (type === MINUS || type === 33) errors++;
+      // 33 is "!", RESP3's blob error: its text follows the length line.
+      if (type === MINUS || type === 33) {
+        errors++;
+        let textStart = offset + 1;
+        if (type === 33) textStart = bytes.indexOf(LF, offset) + 1;
+        let textEnd = bytes.indexOf(CR, textStart);
+        if (textEnd < 0 || textEnd > next) textEnd = next;
+        this.errorTexts.push(bytesToString(bytes, textStart, textEnd));
+      }
       offset = next;
       replies++;
     }

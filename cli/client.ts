@@ -41,11 +41,24 @@ import { type OutputMode, renderReply } from "./render.ts";
 const OPTIONS = {
   host: { type: "string", short: "h" },
   port: { type: "string", short: "p" },
+  socket: { type: "string", short: "s" },
+  uri: { type: "string", short: "u" },
+  db: { type: "string", short: "n" },
   kache: { type: "boolean" },
   pass: { type: "string", short: "a" },
+  user: { type: "string" },
+  tls: { type: "boolean" },
+  cacert: { type: "string" },
   resp3: { type: "boolean", short: "3" },
+  repeat: { type: "string", short: "r" },
+  interval: { type: "string", short: "i" },
+  "stdin-last-arg": { type: "boolean", short: "x" },
+  scan: { type: "boolean" },
+  pattern: { type: "string" },
+  count: { type: "string" },
   raw: { type: "boolean" },
   "no-raw": { type: "boolean" },
+  csv: { type: "boolean" },
   "exit-on-error": { type: "boolean", short: "e" },
   help: { type: "boolean" },
 } as const;
@@ -54,11 +67,23 @@ const USAGE = `Usage: kache client [OPTIONS] [command [arg ...]]
 
   -h, --host <hostname>  Server hostname (default: 127.0.0.1).
   -p, --port <port>      Server port (default: 6379, or 1234 with --kache).
+  -s, --socket <path>    Server Unix socket (overrides host and port).
+  -u, --uri <uri>        Server URI: redis://[user[:password]@]host[:port][/db]
+                         (rediss:// for TLS).
+  -n, --db <db>          Database number.
       --kache            Speak the binary Kache protocol instead of RESP.
   -a, --pass <password>  Send AUTH <password> after connecting.
+      --user <username>  Send AUTH <username> <password> instead (with -a).
+      --tls              Connect over TLS.
+      --cacert <file>    CA certificate file to verify the server with (PEM).
   -3, --resp3            Switch to RESP3 (HELLO 3) after connecting; RESP only.
+  -r, --repeat <times>   Run the command this many times (-1: until interrupted).
+  -i, --interval <secs>  With -r, wait this many seconds (decimals allowed) between runs.
+  -x, --stdin-last-arg   Read the command's last argument from standard input.
+      --scan             List keys with SCAN (--pattern <glob>, --count <hint>).
       --raw              Print raw replies (the default when stdout is not a terminal).
       --no-raw           Print formatted replies even when stdout is not a terminal.
+      --csv              Print replies as CSV.
   -e, --exit-on-error    Exit with code 1 when a one-shot command's reply is an error.
       --help             Show this help.
 
@@ -87,6 +112,21 @@ export interface ClientOptions {
   readonly exitOnError: boolean;
   /** The one-shot command, as typed (UTF-8 text); empty when there is none. */
   readonly command: readonly string[];
+  /** A Unix socket to connect to instead of hostname and port. */
+  readonly socket?: string;
+  /** TLS, with the CA file's certificates trusted when one is given. */
+  readonly tls?: { readonly caFile?: string };
+  /** The database to SELECT after connecting (-n, or a URI's path). */
+  readonly db: number;
+  /** The user for AUTH with the password (--user, or a URI's user). */
+  readonly user?: string;
+  /** How many times to run the one-shot command (-r; -1 until interrupted), and the pause. */
+  readonly repeat: number;
+  readonly intervalSeconds: number;
+  /** -x: the one-shot command's last argument is standard input. */
+  readonly stdinLastArg: boolean;
+  /** --scan: list the keys SCAN returns, filtered by MATCH and with a COUNT hint when given. */
+  readonly scan?: { readonly pattern?: string; readonly count?: string };
 }
 
 /** The outcome of reading the flags. */
@@ -116,6 +156,42 @@ export function parseClientArgs(args: readonly string[]): ParsedClientArgs {
   if (values.help) return { kind: "help" };
   const protocol: ClientProtocol = values.kache ? "kache" : "resp";
   let port = protocol === "kache" ? 1234 : 6379;
+  let hostname = values.host ?? "127.0.0.1";
+  let password = values.pass;
+  let user = values.user;
+  let db = 0;
+  let tls = values.tls === true;
+  if (values.uri !== undefined) {
+    // redis-cli's parseRedisUri: the URI sets what it names; later flags do not undo it.
+    const uri = parseRedisUri(values.uri);
+    if ("error" in uri) return { kind: "error", message: uri.error };
+    hostname = uri.hostname ?? hostname;
+    port = uri.port ?? port;
+    user = uri.user ?? user;
+    password = uri.password ?? password;
+    db = uri.db ?? db;
+    tls ||= uri.tls;
+  }
+  if (values.db !== undefined) {
+    if (!/^-?[0-9]+$/.test(values.db)) {
+      return { kind: "error", message: `Invalid database number ${JSON.stringify(values.db)}.` };
+    }
+    db = Number(values.db);
+  }
+  let repeat = 1;
+  if (values.repeat !== undefined) {
+    if (!/^-?[0-9]+$/.test(values.repeat)) {
+      return { kind: "error", message: `Invalid repeat count ${JSON.stringify(values.repeat)}.` };
+    }
+    repeat = Number(values.repeat);
+  }
+  let intervalSeconds = 0;
+  if (values.interval !== undefined) {
+    intervalSeconds = Number(values.interval);
+    if (!(intervalSeconds >= 0)) {
+      return { kind: "error", message: `Invalid interval ${JSON.stringify(values.interval)}.` };
+    }
+  }
   if (values.port !== undefined) {
     const parsed = /^[0-9]{1,5}$/.test(values.port) ? Number(values.port) : NaN;
     if (!(parsed >= 0 && parsed <= 65535)) {
@@ -126,21 +202,69 @@ export function parseClientArgs(args: readonly string[]): ParsedClientArgs {
   if (values.resp3 && protocol === "kache") {
     return { kind: "error", message: "-3 (RESP3) applies to RESP only, not to --kache." };
   }
-  if (values.raw && values["no-raw"]) {
-    return { kind: "error", message: "--raw and --no-raw contradict each other." };
+  if ([values.raw, values["no-raw"], values.csv].filter(Boolean).length > 1) {
+    return { kind: "error", message: "--raw, --no-raw and --csv contradict each other." };
+  }
+  if (tls && protocol === "kache") {
+    return { kind: "error", message: "--tls applies to RESP only, not to --kache." };
   }
   return {
     kind: "run",
     options: {
-      hostname: values.host ?? "127.0.0.1",
+      hostname,
       port,
       protocol,
-      password: values.pass,
+      password,
+      user,
+      db,
+      socket: values.socket,
+      tls: tls ? { caFile: values.cacert } : undefined,
       resp3: values.resp3 ?? false,
-      mode: values.raw ? "raw" : values["no-raw"] ? "standard" : undefined,
+      mode: values.csv ? "csv" : values.raw ? "raw" : values["no-raw"] ? "standard" : undefined,
       exitOnError: values["exit-on-error"] ?? false,
       command: args.slice(split.commandStart),
+      repeat,
+      intervalSeconds,
+      stdinLastArg: values["stdin-last-arg"] ?? false,
+      scan: values.scan ? { pattern: values.pattern, count: values.count } : undefined,
     },
+  };
+}
+
+/** What a `redis://` or `rediss://` URI names (redis-cli's parseRedisUri). */
+export function parseRedisUri(text: string): {
+  hostname?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  db?: number;
+  tls: boolean;
+} | { error: string } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { error: `Invalid URI ${JSON.stringify(text)}.` };
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    return {
+      error: `Invalid URI scheme ${JSON.stringify(url.protocol)}: use redis:// or rediss://.`,
+    };
+  }
+  const path = url.pathname.replace(/^\//, "");
+  if (path !== "" && !/^[0-9]+$/.test(path)) {
+    return { error: `Invalid database ${JSON.stringify(path)} in the URI.` };
+  }
+  const decode = (part: string) => part === "" ? undefined : decodeURIComponent(part);
+  // redis://:password@host names only a password; redis://user@host only a user.
+  const user = decode(url.username);
+  return {
+    hostname: url.hostname === "" ? undefined : url.hostname.replace(/^\[(.*)\]$/, "$1"),
+    port: url.port === "" ? undefined : Number(url.port),
+    user: url.password === "" && user !== undefined ? undefined : user,
+    password: url.password === "" ? user : decode(url.password),
+    db: path === "" ? undefined : Number(path),
+    tls: url.protocol === "rediss:",
   };
 }
 
@@ -184,6 +308,7 @@ export async function runClient(args: string[]): Promise<number> {
   const options = parsed.options;
   const session = new Session(options, options.mode ?? (isTerminal("stdout") ? "standard" : "raw"));
   try {
+    if (options.scan !== undefined) return await runScan(session);
     if (options.command.length > 0) return await runOneShot(session);
     if (!isTerminal("stdin")) return await runPiped(session);
     return await runInteractive(session);
@@ -214,10 +339,12 @@ class Session {
   constructor(options: ClientOptions, mode: OutputMode) {
     this.options = options;
     this.mode = mode;
+    this.db = options.db;
   }
 
   /** `127.0.0.1:6379`, IPv6 hosts in brackets as redis-cli prints them. */
   get address(): string {
+    if (this.options.socket !== undefined) return this.options.socket;
     const host = this.options.hostname.includes(":")
       ? `[${this.options.hostname}]`
       : this.options.hostname;
@@ -237,10 +364,17 @@ class Session {
    * as the flags and the session ask. Prints why when it fails.
    */
   async connect(): Promise<boolean> {
-    const { hostname, port, protocol, password, resp3 } = this.options;
+    const { hostname, port, protocol, password, resp3, socket, tls, user } = this.options;
     let connection: KacheConnection;
     try {
-      connection = await KacheConnection.connect({ hostname, port, protocol });
+      const caCerts = tls?.caFile === undefined ? undefined : [Deno.readTextFileSync(tls.caFile)];
+      connection = await KacheConnection.connect({
+        hostname,
+        port,
+        protocol,
+        socket,
+        tls: tls === undefined ? undefined : { caCerts },
+      });
     } catch (error) {
       writeErr(`Could not connect to Kache at ${this.address}: ${messageOf(error)}\n`);
       return false;
@@ -251,7 +385,11 @@ class Session {
     };
     try {
       if (password !== undefined) {
-        const reply = await connection.send(["AUTH", utf8ToBinary(password)]);
+        const reply = await connection.send(
+          user === undefined
+            ? ["AUTH", utf8ToBinary(password)]
+            : ["AUTH", utf8ToBinary(user), utf8ToBinary(password)],
+        );
         if (reply.type === "error") writeErr(`AUTH failed: ${reply.message}\n`);
       }
       if (resp3) {
@@ -350,26 +488,83 @@ class Session {
 async function runOneShot(session: Session): Promise<number> {
   if (!await session.connect()) return 1;
   const argv = session.options.command.map(utf8ToBinary);
+  if (session.options.stdinLastArg) {
+    // As redis-cli -x: all of standard input, byte for byte, trailing newline included.
+    argv.push(bytesToString(await readAll(Deno.stdin.readable)));
+  }
   const name = argv[0]!.toLowerCase();
   if (name === "help" || name === "?") {
     await showHelp(session, argv.slice(1));
     return 0;
   }
   if (STREAMING_COMMANDS.has(name)) return await streamUntilClosed(session, argv);
-  let reply: ClientReply;
-  try {
-    reply = await session.connection!.send(argv);
-  } catch (error) {
-    writeErr(`Error: ${messageOf(error)}\n`);
-    return 1;
+  const { repeat, intervalSeconds } = session.options;
+  // -r -1 repeats until interrupted, as redis-cli; -r 0 runs nothing.
+  for (let run = 0; repeat < 0 || run < repeat; run++) {
+    if (run > 0 && intervalSeconds > 0) {
+      await new Promise((resolve) => setTimeout(resolve, intervalSeconds * 1000));
+    }
+    let reply: ClientReply;
+    try {
+      reply = await session.connection!.send(argv);
+    } catch (error) {
+      writeErr(`Error: ${messageOf(error)}\n`);
+      return 1;
+    }
+    if (session.options.exitOnError && isFailure(reply)) {
+      // As redis-cli -e: the error text alone, on stderr.
+      writeErr((reply.type === "error" ? reply.message : renderReply(reply, "verbatim")) + "\n");
+      return 1;
+    }
+    writeOut(session.render(argv, reply));
   }
-  if (session.options.exitOnError && isFailure(reply)) {
-    // As redis-cli -e: the error text alone, on stderr.
-    writeErr((reply.type === "error" ? reply.message : renderReply(reply, "verbatim")) + "\n");
-    return 1;
-  }
-  writeOut(session.render(argv, reply));
   return 0;
+}
+
+/** --scan: every key SCAN returns, one per line, as redis-cli prints them. */
+async function runScan(session: Session): Promise<number> {
+  if (!await session.connect()) return 1;
+  const scan = session.options.scan!;
+  const extra = [
+    ...(scan.pattern === undefined ? [] : ["MATCH", utf8ToBinary(scan.pattern)]),
+    ...(scan.count === undefined ? [] : ["COUNT", scan.count]),
+  ];
+  let cursor = "0";
+  do {
+    const reply = await session.connection!.send(["SCAN", cursor, ...extra]);
+    if (reply.type === "error") {
+      writeErr(`${reply.message}\n`);
+      return 1;
+    }
+    if (reply.type !== "array" || reply.items.length !== 2) {
+      writeErr("Unexpected SCAN reply\n");
+      return 1;
+    }
+    const [next, keys] = reply.items;
+    cursor = next!.type === "bulk" ? next!.value : "0";
+    if (keys!.type === "array") {
+      // Keys print raw, each on its line, whatever the output mode (redis-cli does the same).
+      for (const key of keys!.items) if (key.type === "bulk") writeOut(key.value + "\n");
+    }
+  } while (cursor !== "0");
+  return 0;
+}
+
+/** All of a stream's bytes. */
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    chunks.push(chunk);
+    length += chunk.length;
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
 }
 
 /** An error reply, or a binary-protocol status that means the command failed (not "not found"). */

@@ -33,6 +33,10 @@ export interface ConnectOptions {
   readonly hostname: string;
   readonly port: number;
   readonly protocol: ClientProtocol;
+  /** A Unix socket path (redis-cli -s); when set, hostname and port are not used. */
+  readonly socket?: string;
+  /** TLS (redis-cli --tls), trusting these PEM CA certificates besides the system's. */
+  readonly tls?: { readonly caCerts?: readonly string[] };
 }
 
 /** Thrown for a connection that failed or closed; `message` is fit to print after "Error: ". */
@@ -75,7 +79,7 @@ export class KacheConnection {
   /** Settles when the connection has closed, for whatever reason; never rejects. */
   readonly closed: Promise<void>;
 
-  #conn: Deno.TcpConn;
+  #conn: Deno.Conn;
   #decode: (bytes: Uint8Array, start: number, end: number) => DecodeStep;
   #encode: (argv: readonly string[]) => Uint8Array;
   /** Requests awaiting replies, oldest first; `#head` avoids O(n) shifts under deep pipelines. */
@@ -87,7 +91,7 @@ export class KacheConnection {
   /** Why the connection ended; set once, then every send fails with it. */
   #failure: ConnectionError | undefined;
 
-  private constructor(conn: Deno.TcpConn, protocol: ClientProtocol) {
+  private constructor(conn: Deno.Conn, protocol: ClientProtocol) {
     this.#conn = conn;
     this.protocol = protocol;
     if (protocol === "resp") {
@@ -114,13 +118,26 @@ export class KacheConnection {
    * reads like the operating system's, e.g. "Connection refused".
    */
   static async connect(options: ConnectOptions): Promise<KacheConnection> {
-    let conn: Deno.TcpConn;
+    let conn: Deno.Conn;
     try {
-      conn = await Deno.connect({ hostname: options.hostname, port: options.port });
+      if (options.socket !== undefined) {
+        conn = await Deno.connect({ transport: "unix", path: options.socket });
+      } else if (options.tls !== undefined) {
+        const tls = await Deno.connectTls({
+          hostname: options.hostname,
+          port: options.port,
+          caCerts: options.tls.caCerts === undefined ? undefined : [...options.tls.caCerts],
+        });
+        await tls.handshake();
+        conn = tls;
+      } else {
+        const tcp = await Deno.connect({ hostname: options.hostname, port: options.port });
+        tcp.setNoDelay(true);
+        conn = tcp;
+      }
     } catch (error) {
       throw new ConnectionError(describeError(error), { cause: error });
     }
-    conn.setNoDelay(true);
     return new KacheConnection(conn, options.protocol);
   }
 

@@ -26,7 +26,7 @@ import { type ClientReply, KACHE_STATUS_NAMES } from "../lib/protocol/resp_reply
 import { quoteString } from "../lib/format.ts";
 
 /** How to print replies; see the module comment. */
-export type OutputMode = "standard" | "raw" | "verbatim";
+export type OutputMode = "standard" | "raw" | "verbatim" | "csv";
 
 /**
  * Renders one reply, trailing newline included (except in `verbatim` mode).
@@ -46,6 +46,42 @@ export function renderReply(reply: ClientReply, mode: OutputMode = "standard"): 
       return renderRaw(reply) + "\n";
     case "verbatim":
       return renderRaw(reply);
+    case "csv":
+      return renderCsv(reply) + "\n";
+  }
+}
+
+/**
+ * redis-cli's `--csv` (cliFormatReplyCSV): strings quoted with escapes,
+ * numbers bare, nil as NULL, errors as `ERROR,"…"`, aggregates flattened
+ * into one comma-separated line.
+ */
+function renderCsv(reply: ClientReply): string {
+  switch (reply.type) {
+    case "error":
+      return `ERROR,${quoteString(reply.message)}`;
+    case "status":
+    case "bulk":
+    case "verbatim":
+      return quoteString(reply.value);
+    case "integer":
+    case "big-number":
+      return String(reply.value);
+    case "double":
+      return reply.text;
+    case "null":
+    case "null-array":
+      return "NULL";
+    case "boolean":
+      return reply.value ? "true" : "false";
+    case "array":
+    case "set":
+    case "push":
+      return reply.items.map(renderCsv).join(",");
+    case "map":
+      return reply.entries.map(([key, value]) => `${renderCsv(key)},${renderCsv(value)}`).join(",");
+    case "status-code":
+      return reply.item === undefined ? `(${describeStatus(reply.status)})` : renderCsv(reply.item);
   }
 }
 

@@ -86,6 +86,7 @@ export class RespWire implements Wire {
   }
 
   protocolError(message: string): void {
+    this.#context.commands.countError(message);
     this.#encoder.write(error(message), this.#context.session.protocol);
   }
 

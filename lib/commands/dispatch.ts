@@ -60,13 +60,17 @@ export function executeRequest(
       : commands.executeOriginal(context, argv, spec, original, contiguous);
   } else {
     const resolved = commands.resolve(argv);
-    result = session.subscriptions !== undefined && session.protocol === 2 &&
-        typeof resolved !== "string" && !SUBSCRIBED_MODE_COMMANDS.has(resolved.name)
-      ? error(
+    if (
+      session.subscriptions !== undefined && session.protocol === 2 &&
+      typeof resolved !== "string" && !SUBSCRIBED_MODE_COMMANDS.has(resolved.name)
+    ) {
+      const message =
         `ERR Can't execute '${resolved.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / ` +
-          "QUIT / RESET are allowed in this context",
-      )
-      : commands.execute(context, argv, resolved, contiguous);
+        "QUIT / RESET are allowed in this context";
+      commands.countError(message);
+      return error(message);
+    }
+    result = commands.execute(context, argv, resolved, contiguous);
   }
   if (session.blocked !== undefined) return undefined;
   const deferred = session.deferred;

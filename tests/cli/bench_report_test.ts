@@ -20,6 +20,7 @@ const RESULT: BenchResult = {
   keyspace: null,
   requests: 1_220_000,
   errorReplies: 0,
+  errorTexts: {},
   connectionErrors: 0,
   errors: 0,
   durationSeconds: 10.46823,
@@ -99,6 +100,19 @@ Deno.test("formatText shows counts, throughput and every percentile", () => {
 Deno.test("formatText breaks errors down when connections were lost", () => {
   const text = formatText({ ...RESULT, errorReplies: 1200, connectionErrors: 1, errors: 1201 });
   assert.match(text, /^Errors: {10}1,201 \(1,200 error replies, 1 connections lost\)$/m);
+});
+
+Deno.test("formatText lists the error texts with their counts", () => {
+  const text = formatText({
+    ...RESULT,
+    errorReplies: 1250,
+    errors: 1250,
+    errorTexts: { "ERR unknown command 'x'": 1200, "WRONGTYPE Operation": 50 },
+  });
+  assert.match(
+    text,
+    /^Errors: {10}1,250\n {9}1,200 × ERR unknown command 'x'\n {12}50 × WRONGTYPE/m,
+  );
 });
 
 Deno.test("formatJson round-trips the whole result", () => {
