@@ -182,6 +182,16 @@ export class BlockingRegistry {
     return true;
   }
 
+  /** Ends every wait with `reply`; returns the sessions woken (Redis's disconnectAllBlockedClients). */
+  unblockAll(reply: Reply): Session[] {
+    const woken: Session[] = [];
+    for (const waiter of [...this.#bySessionId.values()]) {
+      woken.push(waiter.session);
+      this.#finish(waiter, reply);
+    }
+    return woken;
+  }
+
   /** Forgets `session`'s wait without a reply (its connection closed). */
   cancel(session: Session): void {
     const waiter = this.#bySessionId.get(session.id);

@@ -23,6 +23,7 @@ import { PROTECTED_ACTION_VALUES } from "./protection.ts";
 import { formatInteger, parseInteger, parseMemorySize, parseSafeInteger } from "./numbers.ts";
 import { formatSaveRules, INVALID_SAVE, parseSaveRules } from "./persistence/save_rules.ts";
 import { TLS_PARAMETERS } from "./tls_settings.ts";
+import { REPLICA_PARAMETERS } from "./replication/replica_config.ts";
 
 /** How a setting's text is read and written back. */
 export type ConfigType =
@@ -687,6 +688,7 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   ...ENCODING_PARAMETERS,
   ...DIAGNOSTICS_PARAMETERS,
   ...PROCESS_PARAMETERS,
+  ...REPLICA_PARAMETERS,
   ...REPLICATION_PARAMETERS,
   {
     name: "tracking-table-max-keys",

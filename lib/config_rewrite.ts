@@ -35,7 +35,16 @@ const FILE_ONLY_DIRECTIVES = new Set(["include", "rename-command", "user", "load
  * Settings Redis holds as NULL when unset: an empty value removes their
  * lines instead of writing `name ""`, so the next start leaves them unset.
  */
-const UNSET_WHEN_EMPTY = new Set(["pidfile", "unixsocket", "requirepass"]);
+const UNSET_WHEN_EMPTY = new Set([
+  "pidfile",
+  "unixsocket",
+  "requirepass",
+  // A master's `replicaof` line goes, as Redis's rewriteConfigReplicaOfOption drops it.
+  "replicaof",
+  "masterauth",
+  "masteruser",
+  "replica-announce-ip",
+]);
 
 export interface RewriteInput {
   /** The file as it is now ("" when it does not exist). */

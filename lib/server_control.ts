@@ -64,6 +64,12 @@ export interface ServerControl {
   lastSave(): number;
   /** Runs a persistence or shutdown command the server owns (SAVE, BGSAVE, SHUTDOWN…). */
   admin(argv: readonly string[]): Reply;
+  /**
+   * REPLICAOF: follow the master at `target`, or (undefined, `NO ONE`) stop
+   * following and become a master. Returns false when already following
+   * `target`. Absent where nothing can replicate (embeddings, tests).
+   */
+  replicaOf?(target: { host: string; port: number } | undefined, requestedBy: Session): boolean;
   /** redis.log from a script: level 0 debug, 1 verbose, 2 notice, 3 warning. */
   scriptLog?(level: number, text: string): void;
   /**

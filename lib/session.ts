@@ -133,6 +133,11 @@ export class Session implements Subscriber {
    * not apply, as for Redis's CLIENT_SLAVE.
    */
   replica = false;
+  /**
+   * This server's link to its master, applying the replication stream:
+   * flag `M` in CLIENT LIST, CLIENT KILL TYPE master, as Redis's CLIENT_MASTER.
+   */
+  master = false;
   /** CLIENT REPLY OFF: no reply is sent until CLIENT REPLY ON (pushes still are). */
   repliesOff = false;
   /** CLIENT REPLY SKIP ran: the next command's reply is not sent. */

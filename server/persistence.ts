@@ -73,6 +73,12 @@ export interface PersistenceHost {
   requestExit(): void;
   /** The change stream (lib/change_stream.ts): the AOF is one of its sinks. */
   readonly stream: ChangeStream;
+  /**
+   * Auxiliary fields for every snapshot beside ctime and used-mem: a
+   * replica's `repl-id`, `repl-offset` and `repl-stream-db`, which let it
+   * resume with a partial resync after a restart.
+   */
+  snapshotAux?(): Readonly<Record<string, string | number>> | undefined;
 }
 
 /** How a shutdown treats the snapshot: as the save rules say, always, or never. */
@@ -110,6 +116,8 @@ export class Persistence {
   #saves = 0;
   #rewrites = 0;
   #lastEverySecondSync = 0;
+  /** The auxiliary fields of the dump.rdb loaded at startup (empty when none was). */
+  loadedAux: ReadonlyMap<string, string> = new Map();
   /** The AOF as a sink of the change stream, while it is open. */
   readonly #aofSink: ChangeSink = {
     append: (argv, db) => this.#aof?.append(argv, db),
@@ -179,7 +187,7 @@ export class Persistence {
     return {
       compression: config.boolean("rdbcompression"),
       checksum: config.boolean("rdbchecksum"),
-      aux: aofBase ? { "aof-base": 1 } : undefined,
+      aux: { ...this.#host.snapshotAux?.(), ...(aofBase ? { "aof-base": 1 } : {}) },
       functions: this.#host.functionCodes(),
     };
   }
@@ -240,6 +248,7 @@ export class Persistence {
       );
     } else if (exists(rdb)) {
       const result = loadRdbFile(rdb, databases, (code) => this.#host.loadFunction(code));
+      this.loadedAux = result.aux;
       log.notice(
         `DB loaded from disk: ${seconds(started)} seconds (${result.keys} keys` +
           (result.expired > 0 ? `, ${result.expired} expired keys skipped` : "") + ")",

@@ -36,6 +36,7 @@ import {
   isLoopbackAddress,
   PROTECTED_MODE_DENIED,
 } from "../lib/protection.ts";
+import { Replica, type ReplicationHistory } from "./replica.ts";
 import { RespWire } from "./resp_wire.ts";
 import { ServerState } from "./server_state.ts";
 import { listenTls, tlsListenOptions } from "./tls.ts";
@@ -72,6 +73,8 @@ export class KacheServer {
   readonly stream = new ChangeStream();
   /** Snapshots, the append-only file, and loading them at startup. */
   readonly persistence: Persistence;
+  /** Following a master (REPLICAOF, `replicaof`): the link and what it changes (server/replica.ts). */
+  readonly replica: Replica;
   /** Replicas attached to this server: SYNC/PSYNC, the backlog, WAIT (server/replication/). */
   readonly replication: ReplicationMaster;
   /**
@@ -102,6 +105,8 @@ export class KacheServer {
   #outputLimits: ClientOutputLimits;
   /** What every connection's buffers hold beyond their base (INFO's mem_clients_normal). */
   #clientBufferBytes = 0;
+  /** The RESP port bound, announced to a master with REPLCONF listening-port. */
+  #respPort = 0;
   /** INFO's instantaneous_ops_per_sec, _input_kbps and _output_kbps, sampled by the cron. */
   readonly instantaneous = {
     ops: new InstantaneousMetric(),
@@ -154,6 +159,7 @@ export class KacheServer {
         void this.shutdown();
       },
       stream: this.stream,
+      snapshotAux: () => this.replica.snapshotAux(),
     });
     this.replication = new ReplicationMaster({
       config,
@@ -166,8 +172,37 @@ export class KacheServer {
       snapshotToReplicas: (stream, atCut) => this.persistence.snapshotToReplicas(stream, atCut),
       replicaOutputLimit: () => this.#outputLimits.replica,
     });
+    this.replica = new Replica({
+      config,
+      databases: this.databases,
+      commands: this.commands,
+      log,
+      history: this.#replicationHistory(),
+      roleChanged: () => {
+        this.replication.replicaOf = this.replica.following ? this.replica : undefined;
+      },
+      listeningPort: () => this.#respPort,
+      masterContext: (address) => this.#masterContext(address),
+      beforeBatch: () => this.persistence.beforeBatch(),
+      afterBatch: () => void this.#afterBatch(),
+      replaceFunctions: (codes) => {
+        const scripting = scriptingFor(this.state);
+        scripting.flushFunctions();
+        for (const code of codes) {
+          const problem = scripting.restoreLibrary(code);
+          if (problem !== undefined) {
+            log.warning(`Function library from the master refused: ${problem}`);
+          }
+        }
+      },
+      afterFullSync: () => {
+        if (this.persistence.aofEnabled) this.persistence.admin(["bgrewriteaof"]);
+      },
+    });
     this.#expiry = new ActiveExpiry(this.databases, config.number("active-expire-batch"));
-    this.#expiry.paused = () => this.commands.busy !== undefined;
+    // A replica never expires keys itself: its master sends the DELs (lib/keyspace.ts's expiry).
+    this.#expiry.paused = () =>
+      this.commands.busy !== undefined || this.databases.shared.expiry !== "delete";
     this.#outputLimits = outputLimitsOf(config.string("client-output-buffer-limit"));
     this.#applyNotifyFlags(config.number("notify-keyspace-events"));
     this.tracking.maxKeys = Number(config.string("tracking-table-max-keys"));
@@ -285,6 +320,8 @@ export class KacheServer {
     }
     const unixPath = this.config.string("unixsocket");
     if (unixPath !== "") this.#listenUnix(unixPath);
+    this.#respPort = ports.resp ?? ports.tls ?? 0;
+    this.replica.start(this.persistence.loadedAux);
     const httpPort = this.config.number("http-port");
     if (httpPort !== 0) {
       // One address, the first bind names: loopback unless the operator opened the server.
@@ -413,6 +450,7 @@ export class KacheServer {
   }
 
   async #shutdown(): Promise<void> {
+    this.replica.close();
     for (const listener of this.#listeners) {
       try {
         listener.close();
@@ -519,19 +557,7 @@ export class KacheServer {
       : new RespWire(context, { maxBulkLength: this.config.number("proto-max-bulk-len") });
     const connection = new Connection(conn, session, wire, {
       beforeBatch: () => this.persistence.beforeBatch(),
-      afterBatch: () => {
-        this.#expiry.reschedule();
-        // The original binary commands run outside the table's execute: serve what they stored.
-        const blocking = this.commands.blocking;
-        if (blocking.hasReady) blocking.serveReady();
-        this.#blockingTimer.reschedule();
-        this.tracking.flushBroadcasts();
-        // A transaction's MULTI … EXEC wrap ends with the batch; its stream goes to replicas.
-        this.stream.closeTransaction();
-        this.replication.afterBatch();
-        // With appendfsync always, the batch's replies wait for the AOF fsync.
-        return this.persistence.afterBatch();
-      },
+      afterBatch: () => this.#afterBatch(),
       queryBufferLimit: () => this.config.number("client-query-buffer-limit"),
       log: (text) => this.log.verbose(text),
       outputLimit: (client) =>
@@ -578,6 +604,52 @@ export class KacheServer {
       this.#connectionLoops.delete(loop);
     });
     this.#connectionLoops.add(loop);
+  }
+
+  /** The shared replication state (lib/replication/state.ts) as the replica side changes it. */
+  #replicationHistory(): ReplicationHistory {
+    const replication = this.replication;
+    return {
+      get replid() {
+        return replication.state.replid;
+      },
+      get offset() {
+        return replication.state.masterReplOffset;
+      },
+      adoptMaster: (replid, offset) => replication.adoptMaster(replid, offset),
+      masterIdChanged: (replid) => replication.masterIdChanged(replid),
+      feed: (bytes) => replication.feedFromMaster(bytes),
+      promote: () => replication.promoted(),
+    };
+  }
+
+  /** What follows each batch of commands, a client's or the master's. */
+  #afterBatch(): Promise<void> | undefined {
+    this.#expiry.reschedule();
+    // The original binary commands run outside the table's execute: serve what they stored.
+    const blocking = this.commands.blocking;
+    if (blocking.hasReady) blocking.serveReady();
+    this.#blockingTimer.reschedule();
+    this.tracking.flushBroadcasts();
+    // A transaction's MULTI … EXEC wrap ends with the batch; its stream goes to replicas.
+    this.stream.closeTransaction();
+    this.replication.afterBatch();
+    // With appendfsync always, the batch's replies wait for the AOF fsync.
+    return this.persistence.afterBatch();
+  }
+
+  /** The session that applies a master's stream: authenticated, never blocked, no replies sent. */
+  #masterContext(address: string): SessionContext {
+    const session = new Session({
+      id: this.#nextClientId++,
+      wire: "resp",
+      address,
+      localAddress: "",
+      createdAt: Date.now(),
+      authenticated: true,
+    });
+    session.master = true;
+    return new SessionContext(this.databases, session, this.state, this.commands);
   }
 
   /** Answers one error and closes, without ever reading from the connection. */

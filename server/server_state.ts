@@ -18,6 +18,7 @@ import type { Tracking } from "../lib/tracking.ts";
 import type { WatchRegistry } from "../lib/watch.ts";
 import type { KacheServer } from "./server.ts";
 import { buildInfo } from "./info.ts";
+import { clientInfoLine } from "../lib/commands/connection.ts";
 import type { MemoryFigures } from "../lib/memory_doctor.ts";
 import { scriptingFor } from "../lib/commands/scripting.ts";
 import { rewriteConfigFile } from "./config_rewrite.ts";
@@ -139,6 +140,8 @@ export class ServerState implements ServerControl {
 
   *sessions(): Iterable<Session> {
     for (const connection of this.#server.connections) yield connection.session;
+    const master = this.#server.replica.masterSession;
+    if (master !== undefined) yield master;
   }
 
   checkPassword(_user: string, password: string): boolean | undefined {
@@ -169,8 +172,33 @@ export class ServerState implements ServerControl {
     return this.#server.persistence.admin(argv);
   }
 
+  replicaOf(target: { host: string; port: number } | undefined, requestedBy: Session): boolean {
+    const server = this.#server;
+    const client = clientInfoLine(requestedBy, Date.now(), { tracking: server.tracking });
+    if (target === undefined) {
+      if (server.replica.following) {
+        server.replica.promote();
+        server.log.notice(`MASTER MODE enabled (user request from '${client}')`);
+      }
+      return true;
+    }
+    if (!server.replica.follow(target.host, target.port)) {
+      server.log.notice(
+        "REPLICAOF would result into synchronization with the master we are already connected " +
+          "with. No operation performed.",
+      );
+      return false;
+    }
+    server.log.notice(
+      `REPLICAOF ${target.host}:${target.port} enabled (user request from '${client}')`,
+    );
+    return true;
+  }
+
   /** Closes the session's connection after its current reply (CLIENT KILL). */
   kill(session: Session): void {
+    // The master link: dropped, then reconnected with a partial resync (Redis does the same).
+    if (session === this.#server.replica.masterSession) this.#server.replica.dropLink();
     for (const connection of this.#server.connections) {
       if (connection.session === session) connection.close();
     }

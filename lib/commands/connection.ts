@@ -87,7 +87,10 @@ function clientType(name: string): ClientType {
   throw new CommandError(`ERR Unknown client type '${name}'`);
 }
 
+/** Redis's getClientType: the master link, a replica, a subscriber, or a normal client. */
 function typeOfSession(session: Session): ClientType {
+  if (session.master) return "master";
+  if (session.replica) return "replica";
   return session.subscriptions === undefined ? "normal" : "pubsub";
 }
 
@@ -119,6 +122,7 @@ export function clientInfoLine(
 ): string {
   const tracking = options.tracking;
   let flags = session.replica ? "S" : "";
+  if (session.master) flags += "M";
   if (session.subscriptions !== undefined) flags += "P";
   if (session.monitoring) flags += "O";
   if (session.queued !== undefined) flags += "x";

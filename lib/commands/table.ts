@@ -28,6 +28,24 @@ import { type CommandContext, type CommandSpec, lastKeyIndex } from "./types.ts"
 const TRANSACTION_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
 
 export const NOAUTH = "NOAUTH Authentication required.";
+/** Redis's `shared.roslaveerr`. */
+export const READONLY_REPLICA = "READONLY You can't write against a read only replica.";
+/** Redis's `shared.masterdownerr`. */
+export const MASTERDOWN =
+  "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+
+/**
+ * What a replica refuses its clients (server/replica.ts keeps it current);
+ * the master's own link is never refused.
+ */
+export interface ReplicaGate {
+  /** The session applying the master's stream, or undefined while unlinked. */
+  master: unknown;
+  /** replica-read-only: writes get {@link READONLY_REPLICA}. */
+  readOnly: boolean;
+  /** The link is down and replica-serve-stale-data is no: commands not flagged `stale` get {@link MASTERDOWN}. */
+  refuseStale: boolean;
+}
 const NOT_IN_MULTI = "ERR Command not allowed inside a transaction";
 /** Inside MULTI, memory may be full yet these still run (Redis's processCommand). */
 const ALLOWED_WHEN_FULL_IN_MULTI = new Set(["exec", "discard", "quit", "reset"]);
@@ -110,6 +128,8 @@ export class CommandTable {
   replicasMissing: string | undefined;
   /** Client-side caching; set only while some client tracks or the table holds keys. */
   tracking: Tracking | undefined;
+  /** Set while this server is a replica: what it refuses its clients. Undefined on a master. */
+  replica: ReplicaGate | undefined;
 
   constructor(specs: Iterable<CommandSpec>) {
     for (const spec of specs) {
@@ -223,6 +243,11 @@ export class CommandTable {
       this.#refusedWhenFull(resolved, context)
     ) {
       return this.#reject(resolved, context, OOM);
+    }
+    const replica = this.replica;
+    if (replica !== undefined && session !== replica.master) {
+      const refusal = this.#replicaRefusal(replica, resolved, context);
+      if (refusal !== undefined) return this.#reject(resolved, context, refusal);
     }
     if (session.queued !== undefined && !TRANSACTION_CONTROL.has(resolved.name)) {
       if (resolved.flags.includes("no_multi")) {
@@ -386,6 +411,41 @@ export class CommandTable {
     return spec.name === "exec" && queued !== undefined && queued.some((argv) => {
       const queuedSpec = this.resolve(argv);
       return typeof queuedSpec !== "string" && queuedSpec.flags.includes("write");
+    });
+  }
+
+  /**
+   * Redis's processCommand on a replica: a write (EXEC counts when it
+   * queued one) gets -READONLY; with the link down and serving stale data
+   * refused, a command not flagged `stale` (EXEC: when it queued one) gets -MASTERDOWN.
+   */
+  #replicaRefusal(
+    replica: ReplicaGate,
+    spec: CommandSpec,
+    context: CommandContext,
+  ): string | undefined {
+    if (replica.readOnly && this.#queuedOrIs(spec, context, (flags) => flags.includes("write"))) {
+      return READONLY_REPLICA;
+    }
+    if (
+      replica.refuseStale && this.#queuedOrIs(spec, context, (flags) => !flags.includes("stale"))
+    ) {
+      return MASTERDOWN;
+    }
+    return undefined;
+  }
+
+  /** Whether `spec` has the property, or is an EXEC of which some queued command has it. */
+  #queuedOrIs(
+    spec: CommandSpec,
+    context: CommandContext,
+    has: (flags: readonly string[]) => boolean,
+  ): boolean {
+    const queued = context.session.queued;
+    if (spec.name !== "exec") return has(spec.flags);
+    return queued !== undefined && queued.some((argv) => {
+      const queuedSpec = this.resolve(argv);
+      return typeof queuedSpec !== "string" && has(queuedSpec.flags);
     });
   }
 

@@ -208,6 +208,64 @@ export class ReplicationMaster implements ReplicationControl {
     this.#flush();
   }
 
+  // --- Following a master (server/replica.ts) ---
+
+  /**
+   * A full sync from a master replaced this server's history: its id and
+   * offset, no secondary id, a fresh backlog; replicas attached here must
+   * sync again (Redis's replicationAttachToNewMaster and readSyncBulkPayload).
+   */
+  adoptMaster(replid: string, offset: number): void {
+    this.#disconnectReplicas();
+    this.state.replid = replid;
+    this.state.masterReplOffset = offset;
+    this.state.clearReplicationId2();
+    this.state.freeBacklog();
+    this.#createBacklog();
+  }
+
+  /**
+   * `+CONTINUE <new id>`: the old id stays valid as the secondary one up to
+   * the offset + 1, so this server's own replicas can continue too; they
+   * are disconnected to learn the new id.
+   */
+  masterIdChanged(replid: string): void {
+    this.state.replid2 = this.state.replid;
+    this.state.secondReplOffset = this.state.masterReplOffset + 1;
+    this.state.replid = replid;
+    this.#disconnectReplicas();
+  }
+
+  /**
+   * The master's stream, as applied: into the backlog and on to this
+   * server's replicas byte for byte, so every offset stays the master's
+   * (Redis's replicationFeedStreamFromMasterStream).
+   */
+  feedFromMaster(bytes: Uint8Array): void {
+    if (this.state.backlog === undefined) this.#createBacklog();
+    this.state.feed(bytes);
+    for (const link of this.#links) {
+      if (link.pending !== undefined) this.#hold(link, bytes);
+      else if (link.state === "online" && !link.rdbOnly) link.connection.pushBytes(bytes);
+    }
+  }
+
+  /**
+   * REPLICAOF NO ONE (Redis's replicationUnsetMaster): a new id starts, the
+   * old one continuable up to here; replicas reconnect to learn it and the
+   * stream names its database again before the next command.
+   */
+  promoted(): void {
+    this.state.shiftReplicationId();
+    this.#disconnectReplicas();
+    this.#selectedDb = -1;
+    this.#noReplicasSince = Date.now();
+  }
+
+  #disconnectReplicas(): void {
+    for (const link of [...this.#links]) link.connection.close();
+  }
+
   // --- Commands ---
 
   attachReplica(
@@ -357,6 +415,8 @@ export class ReplicationMaster implements ReplicationControl {
   // --- The stream ---
 
   #append(argv: readonly string[], db: number | undefined, writer: Session | undefined): void {
+    // A replica's replicas get its master's stream as it came (feedFromMaster), not its own.
+    if (this.replicaOf !== undefined) return;
     const encoder = this.#encoder;
     if (db !== undefined && db !== this.#selectedDb) {
       encoder.append(["SELECT", String(db)]);
