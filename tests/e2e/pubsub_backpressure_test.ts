@@ -11,6 +11,7 @@
  * checked by hand, so the test process keeps up with the server.
  */
 import assert from "node:assert/strict";
+import { servedV8Flags } from "../support/overload.ts";
 import { type RunningServer, startServer } from "../support/server_process.ts";
 
 const MESSAGE_SIZE = 8192;
@@ -22,13 +23,6 @@ const WINDOW = 256;
 const DEADLINE_MS = 50_000;
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
-
-/** The `--v8-flags` of deno.json's `serve` task. */
-function servedV8Flags(): string[] {
-  const config = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
-  const match = /--v8-flags=(\S+)/.exec(config.tasks.serve ?? "");
-  return match === null ? [] : match[1]!.split(",");
-}
 
 function rssBytes(pid: number): number {
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);
