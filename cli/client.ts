@@ -35,14 +35,32 @@ import {
   PLAIN_STYLE,
   TERMINAL_STYLE,
 } from "./command_docs.ts";
-import { type ClientProtocol, KacheConnection } from "./connection.ts";
+import { type ClientProtocol, KacheConnection, type TlsOptions } from "./connection.ts";
+import { quoteString } from "../lib/format.ts";
 import { type OutputMode, renderReply } from "./render.ts";
 
 const OPTIONS = {
   host: { type: "string", short: "h" },
   port: { type: "string", short: "p" },
   kache: { type: "boolean" },
+  socket: { type: "string", short: "s" },
+  uri: { type: "string", short: "u" },
+  db: { type: "string", short: "n" },
+  user: { type: "string" },
   pass: { type: "string", short: "a" },
+  "no-auth-warning": { type: "boolean" },
+  repeat: { type: "string", short: "r" },
+  interval: { type: "string", short: "i" },
+  "stdin-arg": { type: "boolean", short: "x" },
+  scan: { type: "boolean" },
+  pattern: { type: "string" },
+  count: { type: "string" },
+  type: { type: "string" },
+  csv: { type: "boolean" },
+  tls: { type: "boolean" },
+  cacert: { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
   resp3: { type: "boolean", short: "3" },
   raw: { type: "boolean" },
   "no-raw": { type: "boolean" },
@@ -54,8 +72,27 @@ const USAGE = `Usage: kache client [OPTIONS] [command [arg ...]]
 
   -h, --host <hostname>  Server hostname (default: 127.0.0.1).
   -p, --port <port>      Server port (default: 6379, or 1234 with --kache).
+  -s <socket>            Server Unix socket (overrides hostname and port).
+  -u <uri>               Server URI: redis://[[user]:password@]host[:port][/db];
+                         rediss:// connects with TLS.
+  -n <db>                Database number.
       --kache            Speak the binary Kache protocol instead of RESP.
-  -a, --pass <password>  Send AUTH <password> after connecting.
+  -a, --pass <password>  Send AUTH <password> after connecting (or set REDISCLI_AUTH).
+      --user <username>  Send AUTH <username> <password> instead (ACL users); needs -a.
+      --no-auth-warning  No warning about a password given on the command line.
+  -r <repeat>            Run the command <repeat> times (-1: until interrupted).
+  -i <interval>          With -r, wait <interval> seconds (may be 0.1) after each command;
+                         with --scan, after each SCAN call.
+  -x                     Read the command's last argument from standard input.
+      --scan             List all keys with SCAN.
+      --pattern <pat>    Keys pattern for --scan (default: *).
+      --count <n>        COUNT hint for each SCAN call of --scan.
+      --type <type>      Only keys of this type for --scan (SCAN ... TYPE).
+      --csv              Print replies as CSV.
+      --tls              Connect with TLS (the server's tls-port).
+      --cacert <file>    CA certificate (PEM) to verify the server with.
+      --cert <file>      Client certificate (PEM), for tls-auth-clients yes.
+      --key <file>       Private key (PEM) of --cert.
   -3, --resp3            Switch to RESP3 (HELLO 3) after connecting; RESP only.
       --raw              Print raw replies (the default when stdout is not a terminal).
       --no-raw           Print formatted replies even when stdout is not a terminal.
@@ -73,20 +110,47 @@ Examples:
   kache client ping
   kache client --kache set greeting "hello world"
   echo "incr visits" | kache client -p 6380
+  kache client -u redis://:secret@127.0.0.1:6380/2 dbsize
+  kache client -r 5 -i 1 info memory
+  kache client -x set motd < motd.txt
+  kache client --scan --pattern 'user:*'
 `;
 
 /** Everything the flags decide. */
 export interface ClientOptions {
   readonly hostname: string;
   readonly port: number;
+  /** A Unix socket path (`-s`), used instead of hostname and port. */
+  readonly socketPath: string | undefined;
+  /** Set with `--tls` (or a `rediss://` URI): TLS file names, read at connect time. */
+  readonly tls:
+    | { readonly cacert?: string; readonly cert?: string; readonly key?: string }
+    | undefined;
   readonly protocol: ClientProtocol;
+  readonly user: string | undefined;
   readonly password: string | undefined;
+  /** Warn on stderr that a password on the command line is unsafe, as redis-cli does. */
+  readonly authWarning: boolean;
+  /** The database to select after connecting (`-n`, or the URI's path). */
+  readonly db: number;
+  /** How many times to run the one-shot command (`-r`); negative: forever. */
+  readonly repeat: number;
+  /** Seconds to wait after each repeated command or SCAN call (`-i`). */
+  readonly interval: number;
+  /** Read the command's last argument from stdin (`-x`). */
+  readonly stdinArg: boolean;
+  /** `--scan` and its filters; undefined without `--scan`. */
+  readonly scan:
+    | { readonly pattern?: string; readonly count?: string; readonly type?: string }
+    | undefined;
   readonly resp3: boolean;
   /** Undefined: raw when stdout is not a terminal, as redis-cli decides. */
   readonly mode: OutputMode | undefined;
   readonly exitOnError: boolean;
   /** The one-shot command, as typed (UTF-8 text); empty when there is none. */
   readonly command: readonly string[];
+  /** True when `command` is already one-byte strings (after `-x` read stdin into it). */
+  readonly commandIsBinary?: boolean;
 }
 
 /** The outcome of reading the flags. */
@@ -100,12 +164,15 @@ export type ParsedClientArgs =
  * one (or at `--`): the rest is the command, so `kache client incrby a -1`
  * works without quoting.
  */
-export function parseClientArgs(args: readonly string[]): ParsedClientArgs {
+export function parseClientArgs(
+  args: readonly string[],
+  env: { readonly REDISCLI_AUTH?: string } = {},
+): ParsedClientArgs {
   const split = commandStart(args);
   let values;
   try {
     ({ values } = parseArgs({
-      args: args.slice(0, split.flagsEnd),
+      args: joinFlagValues(args.slice(0, split.flagsEnd)),
       options: OPTIONS,
       strict: true,
       allowPositionals: false,
@@ -115,7 +182,23 @@ export function parseClientArgs(args: readonly string[]): ParsedClientArgs {
   }
   if (values.help) return { kind: "help" };
   const protocol: ClientProtocol = values.kache ? "kache" : "resp";
+  let hostname = values.host ?? "127.0.0.1";
   let port = protocol === "kache" ? 1234 : 6379;
+  let user = values.user;
+  let password = values.pass;
+  let db = 0;
+  let tls = values.tls ?? false;
+  // As redis-cli, the URI sets what it names; flags after it (in any order here) win for the rest.
+  if (values.uri !== undefined) {
+    const uri = parseRedisUri(values.uri);
+    if (typeof uri === "string") return { kind: "error", message: uri };
+    hostname = uri.hostname ?? hostname;
+    port = uri.port ?? port;
+    user = uri.user ?? user;
+    password = uri.password ?? password;
+    db = uri.db ?? db;
+    tls ||= uri.tls;
+  }
   if (values.port !== undefined) {
     const parsed = /^[0-9]{1,5}$/.test(values.port) ? Number(values.port) : NaN;
     if (!(parsed >= 0 && parsed <= 65535)) {
@@ -123,25 +206,150 @@ export function parseClientArgs(args: readonly string[]): ParsedClientArgs {
     }
     port = parsed;
   }
+  if (values.db !== undefined) {
+    if (!/^-?[0-9]+$/.test(values.db)) {
+      return { kind: "error", message: `Invalid database number ${JSON.stringify(values.db)}.` };
+    }
+    db = Number(values.db);
+  }
+  const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
+  if (!Number.isSafeInteger(repeat) || (values.repeat !== undefined && repeat === 0)) {
+    return { kind: "error", message: `Invalid repeat count ${JSON.stringify(values.repeat)}.` };
+  }
+  const interval = values.interval === undefined ? 0 : Number(values.interval);
+  if (!(interval >= 0) || !Number.isFinite(interval)) {
+    return { kind: "error", message: `Invalid interval ${JSON.stringify(values.interval)}.` };
+  }
+  if (values.count !== undefined && !/^[1-9][0-9]*$/.test(values.count)) {
+    return { kind: "error", message: `Invalid --count ${JSON.stringify(values.count)}.` };
+  }
   if (values.resp3 && protocol === "kache") {
     return { kind: "error", message: "-3 (RESP3) applies to RESP only, not to --kache." };
   }
-  if (values.raw && values["no-raw"]) {
-    return { kind: "error", message: "--raw and --no-raw contradict each other." };
+  if (tls && protocol === "kache") {
+    return { kind: "error", message: "--tls applies to RESP only, not to --kache." };
   }
+  if ((values.cert === undefined) !== (values.key === undefined)) {
+    return { kind: "error", message: "--cert and --key go together." };
+  }
+  if ([values.raw, values["no-raw"], values.csv].filter(Boolean).length > 1) {
+    return { kind: "error", message: "--raw, --no-raw and --csv contradict each other." };
+  }
+  const command = args.slice(split.commandStart);
+  if (values["stdin-arg"] && command.length === 0) {
+    return { kind: "error", message: "-x needs a command: its last argument is read from stdin." };
+  }
+  if (values.scan && command.length > 0) {
+    return { kind: "error", message: "--scan takes no command." };
+  }
+  const scanOnly = [values.pattern, values.count, values.type].some((v) => v !== undefined);
+  if (scanOnly && !values.scan) {
+    return { kind: "error", message: "--pattern, --count and --type apply to --scan." };
+  }
+  const fromCommandLine = password !== undefined;
+  password ??= env.REDISCLI_AUTH;
   return {
     kind: "run",
     options: {
-      hostname: values.host ?? "127.0.0.1",
+      hostname,
       port,
+      socketPath: values.socket,
+      tls: tls ? { cacert: values.cacert, cert: values.cert, key: values.key } : undefined,
       protocol,
-      password: values.pass,
+      user,
+      password,
+      authWarning: fromCommandLine && !values["no-auth-warning"],
+      db,
+      repeat,
+      interval,
+      stdinArg: values["stdin-arg"] ?? false,
+      scan: values.scan
+        ? { pattern: values.pattern, count: values.count, type: values.type }
+        : undefined,
       resp3: values.resp3 ?? false,
-      mode: values.raw ? "raw" : values["no-raw"] ? "standard" : undefined,
+      mode: values.raw ? "raw" : values["no-raw"] ? "standard" : values.csv ? "csv" : undefined,
       exitOnError: values["exit-on-error"] ?? false,
-      command: args.slice(split.commandStart),
+      command,
     },
   };
+}
+
+/** What a `redis://` or `rediss://` URI names; each part only when present. */
+export interface RedisUri {
+  readonly tls: boolean;
+  readonly user?: string;
+  readonly password?: string;
+  readonly hostname?: string;
+  readonly port?: number;
+  readonly db?: number;
+}
+
+/**
+ * Reads `redis://[[user]:password@]host[:port][/db]` as redis-cli 7.0 does
+ * (`parseRedisUri`): user and password are percent-decoded, a userinfo
+ * without `:` is the password alone, `rediss://` means TLS. Returns the error
+ * text for another scheme.
+ */
+export function parseRedisUri(uri: string): RedisUri | string {
+  const scheme = /^(rediss?):\/\//i.exec(uri);
+  if (scheme === null) return "Invalid URI scheme";
+  let rest = uri.slice(scheme[0].length);
+  const result: { -readonly [K in keyof RedisUri]: RedisUri[K] } = {
+    tls: scheme[1]!.toLowerCase() === "rediss",
+  };
+  const at = rest.lastIndexOf("@");
+  if (at >= 0) {
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(":");
+    if (colon >= 0) {
+      if (colon > 0) result.user = percentDecode(userinfo.slice(0, colon));
+      result.password = percentDecode(userinfo.slice(colon + 1));
+    } else {
+      result.password = percentDecode(userinfo);
+    }
+    rest = rest.slice(at + 1);
+  }
+  const slash = rest.indexOf("/");
+  const hostPort = slash < 0 ? rest : rest.slice(0, slash);
+  const path = slash < 0 ? "" : rest.slice(slash + 1);
+  const bracketed = /^\[([^\]]*)\](?::(\d*))?$/.exec(hostPort);
+  const plain = /^([^:]*)(?::(\d*))?$/.exec(hostPort);
+  const [, host, port] = bracketed ?? plain ?? [hostPort, hostPort, undefined];
+  if (host) result.hostname = host;
+  if (port) result.port = Number(port);
+  if (path !== "") result.db = parseInt(path, 10) || 0;
+  return result;
+}
+
+/** `%40` → `@`; a malformed escape stays as typed. */
+function percentDecode(text: string): string {
+  return text.replace(
+    /%([0-9a-fA-F]{2})/g,
+    (_, hex: string) => String.fromCharCode(parseInt(hex, 16)),
+  );
+}
+
+/**
+ * `-r -1` → `--repeat=-1`: node's parseArgs takes a value starting with `-`
+ * for an option only in the joined form, and redis-cli accepts it separate.
+ */
+function joinFlagValues(flags: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]!;
+    const long = flag.startsWith("--")
+      ? flag.slice(2)
+      : /^-.$/.test(flag)
+      ? Object.entries(OPTIONS).find(([, o]) => "short" in o && o.short === flag[1])?.[0]
+      : undefined;
+    const option = long === undefined ? undefined : OPTIONS[long as keyof typeof OPTIONS];
+    if (option?.type === "string" && i + 1 < flags.length) {
+      joined.push(`--${long}=${flags[++i]}`);
+    } else {
+      joined.push(flag);
+    }
+  }
+  return joined;
 }
 
 /** Where flags end and the command begins, knowing which flags take a value. */
@@ -172,7 +380,10 @@ function commandStart(args: readonly string[]): { flagsEnd: number; commandStart
 
 /** Runs `kache client` with its arguments (after `client`); resolves with the exit code. */
 export async function runClient(args: string[]): Promise<number> {
-  const parsed = parseClientArgs(args);
+  const auth = permitted({ name: "env", variable: "REDISCLI_AUTH" })
+    ? Deno.env.get("REDISCLI_AUTH")
+    : undefined;
+  const parsed = parseClientArgs(args, { REDISCLI_AUTH: auth });
   if (parsed.kind === "help") {
     writeOut(USAGE);
     return 0;
@@ -181,9 +392,26 @@ export async function runClient(args: string[]): Promise<number> {
     writeErr(utf8ToBinary(`kache client: ${parsed.message}\nTry "kache client --help".\n`));
     return 1;
   }
-  const options = parsed.options;
+  let options = parsed.options;
+  if (options.authWarning) {
+    writeErr(
+      "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n",
+    );
+  }
+  if (options.stdinArg) {
+    const last = bytesToString(
+      new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer()),
+    );
+    // Typed arguments are UTF-8 text converted later; stdin's bytes are already what to send.
+    options = {
+      ...options,
+      command: [...options.command.map(utf8ToBinary), last],
+      commandIsBinary: true,
+    };
+  }
   const session = new Session(options, options.mode ?? (isTerminal("stdout") ? "standard" : "raw"));
   try {
+    if (options.scan !== undefined) return await runScan(session, options.scan);
     if (options.command.length > 0) return await runOneShot(session);
     if (!isTerminal("stdin")) return await runPiped(session);
     return await runInteractive(session);
@@ -214,10 +442,12 @@ class Session {
   constructor(options: ClientOptions, mode: OutputMode) {
     this.options = options;
     this.mode = mode;
+    this.db = options.db;
   }
 
   /** `127.0.0.1:6379`, IPv6 hosts in brackets as redis-cli prints them. */
   get address(): string {
+    if (this.options.socketPath !== undefined) return this.options.socketPath;
     const host = this.options.hostname.includes(":")
       ? `[${this.options.hostname}]`
       : this.options.hostname;
@@ -229,7 +459,9 @@ class Session {
     const db = this.db === 0 ? "" : `[${this.db}]`;
     const transaction = this.inTransaction ? "(TX)" : "";
     const protocol = this.options.protocol === "kache" ? " (kache)" : "";
-    return `${this.address}${db}${transaction}${protocol}> `;
+    // redis-cli names a Unix socket `redis /path/to.sock`.
+    const where = this.options.socketPath === undefined ? this.address : `redis ${this.address}`;
+    return `${where}${db}${transaction}${protocol}> `;
   }
 
   /**
@@ -237,10 +469,11 @@ class Session {
    * as the flags and the session ask. Prints why when it fails.
    */
   async connect(): Promise<boolean> {
-    const { hostname, port, protocol, password, resp3 } = this.options;
+    const { hostname, port, protocol, user, password, resp3, socketPath } = this.options;
     let connection: KacheConnection;
     try {
-      connection = await KacheConnection.connect({ hostname, port, protocol });
+      const tls = this.options.tls === undefined ? undefined : await readTlsFiles(this.options.tls);
+      connection = await KacheConnection.connect({ hostname, port, protocol, socketPath, tls });
     } catch (error) {
       writeErr(`Could not connect to Kache at ${this.address}: ${messageOf(error)}\n`);
       return false;
@@ -251,7 +484,8 @@ class Session {
     };
     try {
       if (password !== undefined) {
-        const reply = await connection.send(["AUTH", utf8ToBinary(password)]);
+        const credentials = user === undefined ? [password] : [user, password];
+        const reply = await connection.send(["AUTH", ...credentials.map(utf8ToBinary)]);
         if (reply.type === "error") writeErr(`AUTH failed: ${reply.message}\n`);
       }
       if (resp3) {
@@ -264,7 +498,10 @@ class Session {
       }
       if (this.db !== 0) {
         const reply = await connection.send(["SELECT", String(this.db)]);
-        if (reply.type === "error") this.db = 0;
+        if (reply.type === "error") {
+          writeErr(`SELECT ${this.db} failed: ${reply.message}\n`);
+          this.db = 0;
+        }
       }
     } catch (error) {
       writeErr(`Error: ${messageOf(error)}\n`);
@@ -349,27 +586,101 @@ class Session {
 
 async function runOneShot(session: Session): Promise<number> {
   if (!await session.connect()) return 1;
-  const argv = session.options.command.map(utf8ToBinary);
+  const { command, commandIsBinary, repeat, interval } = session.options;
+  const argv = commandIsBinary ? [...command] : command.map(utf8ToBinary);
   const name = argv[0]!.toLowerCase();
   if (name === "help" || name === "?") {
     await showHelp(session, argv.slice(1));
     return 0;
   }
   if (STREAMING_COMMANDS.has(name)) return await streamUntilClosed(session, argv);
-  let reply: ClientReply;
-  try {
-    reply = await session.connection!.send(argv);
-  } catch (error) {
-    writeErr(`Error: ${messageOf(error)}\n`);
-    return 1;
+  // `-r`: the same command again (forever when negative), `-i` seconds apart, as redis-cli.
+  for (let run = 0; repeat < 0 || run < repeat; run++) {
+    if (run > 0 && interval > 0) await sleep(interval);
+    let reply: ClientReply;
+    try {
+      reply = await session.connection!.send(argv);
+    } catch (error) {
+      writeErr(`Error: ${messageOf(error)}\n`);
+      return 1;
+    }
+    if (session.options.exitOnError && isFailure(reply)) {
+      // As redis-cli -e: the error text alone, on stderr.
+      writeErr((reply.type === "error" ? reply.message : renderReply(reply, "verbatim")) + "\n");
+      return 1;
+    }
+    session.track(argv, reply);
+    writeOut(session.render(argv, reply));
   }
-  if (session.options.exitOnError && isFailure(reply)) {
-    // As redis-cli -e: the error text alone, on stderr.
-    writeErr((reply.type === "error" ? reply.message : renderReply(reply, "verbatim")) + "\n");
-    return 1;
-  }
-  writeOut(session.render(argv, reply));
   return 0;
+}
+
+/**
+ * `--scan`: every key, one per line, through SCAN with the given MATCH,
+ * COUNT and TYPE; quoted on a terminal, raw otherwise, as redis-cli prints them.
+ */
+async function runScan(
+  session: Session,
+  scan: NonNullable<ClientOptions["scan"]>,
+): Promise<number> {
+  if (!await session.connect()) return 1;
+  const filters = [
+    ...(scan.pattern === undefined ? [] : ["MATCH", utf8ToBinary(scan.pattern)]),
+    ...(scan.count === undefined ? [] : ["COUNT", scan.count]),
+    ...(scan.type === undefined ? [] : ["TYPE", utf8ToBinary(scan.type)]),
+  ];
+  let cursor = "0";
+  do {
+    let reply: ClientReply;
+    try {
+      reply = await session.connection!.send(["SCAN", cursor, ...filters]);
+    } catch (error) {
+      writeErr(`Error: ${messageOf(error)}\n`);
+      return 1;
+    }
+    if (reply.type === "error") {
+      writeErr(`Error: ${reply.message}\n`);
+      return 1;
+    }
+    const [next, keys] = reply.type === "array" ? reply.items : [];
+    if (next?.type !== "bulk" || keys?.type !== "array") {
+      writeErr("Error: unexpected SCAN reply\n");
+      return 1;
+    }
+    cursor = next.value;
+    let out = "";
+    for (const key of keys.items) {
+      if (key.type !== "bulk") continue;
+      out += (session.mode === "standard" ? quoteString(key.value) : key.value) + "\n";
+    }
+    writeOut(out);
+    if (cursor !== "0" && session.options.interval > 0) await sleep(session.options.interval);
+  } while (cursor !== "0");
+  return 0;
+}
+
+function sleep(seconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+}
+
+/** The PEM texts the TLS flags name. */
+async function readTlsFiles(
+  files: NonNullable<ClientOptions["tls"]>,
+): Promise<TlsOptions> {
+  const read = async (path: string | undefined) => {
+    if (path === undefined) return undefined;
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      throw new Error(`Could not read ${path}: ${messageOf(error)}`);
+    }
+  };
+  const [ca, cert, key] = await Promise.all([
+    read(files.cacert),
+    read(files.cert),
+    read(files.key),
+  ]);
+  return { caCerts: ca === undefined ? undefined : [ca], cert, key };
 }
 
 /** An error reply, or a binary-protocol status that means the command failed (not "not found"). */
@@ -504,6 +815,7 @@ async function runInteractive(session: Session): Promise<number> {
       if (repeated === undefined) writeOut("Invalid repeat command option value.\n");
       else {
         for (let i = 0; i < repeated.count; i++) {
+          if (i > 0 && session.options.interval > 0) await sleep(session.options.interval);
           if (session.connection === undefined && !await session.connect()) break;
           const stopped = new Promise<"interrupted">((resolve) => {
             interrupt = () => resolve("interrupted");

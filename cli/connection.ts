@@ -32,6 +32,19 @@ export interface ConnectOptions {
   readonly hostname: string;
   readonly port: number;
   readonly protocol: ClientProtocol;
+  /** A Unix socket path; when set, `hostname` and `port` are not used (redis-cli `-s`). */
+  readonly socketPath?: string;
+  /** Speak TLS (redis-cli `--tls`); ignored for a Unix socket. */
+  readonly tls?: TlsOptions;
+}
+
+/** TLS settings: PEM texts, not file names (the caller reads the files). */
+export interface TlsOptions {
+  /** CA certificates to verify the server with; the system's roots when omitted. */
+  readonly caCerts?: readonly string[];
+  /** A client certificate and its key, for servers with `tls-auth-clients yes`. */
+  readonly cert?: string;
+  readonly key?: string;
 }
 
 /** Thrown for a connection that failed or closed; `message` is fit to print after "Error: ". */
@@ -74,7 +87,7 @@ export class KacheConnection {
   /** Settles when the connection has closed, for whatever reason; never rejects. */
   readonly closed: Promise<void>;
 
-  #conn: Deno.TcpConn;
+  #conn: Deno.Conn;
   #decode: (bytes: Uint8Array, start: number, end: number) => DecodeStep;
   #encode: (argv: readonly string[]) => Uint8Array;
   /** Requests awaiting replies, oldest first; `#head` avoids O(n) shifts under deep pipelines. */
@@ -86,7 +99,7 @@ export class KacheConnection {
   /** Why the connection ended; set once, then every send fails with it. */
   #failure: ConnectionError | undefined;
 
-  private constructor(conn: Deno.TcpConn, protocol: ClientProtocol) {
+  private constructor(conn: Deno.Conn, protocol: ClientProtocol) {
     this.#conn = conn;
     this.protocol = protocol;
     if (protocol === "resp") {
@@ -113,13 +126,31 @@ export class KacheConnection {
    * reads like the operating system's, e.g. "Connection refused".
    */
   static async connect(options: ConnectOptions): Promise<KacheConnection> {
-    let conn: Deno.TcpConn;
+    let conn: Deno.Conn;
+    const { hostname, port, socketPath, tls } = options;
     try {
-      conn = await Deno.connect({ hostname: options.hostname, port: options.port });
+      if (socketPath !== undefined) {
+        conn = await Deno.connect({ transport: "unix", path: socketPath });
+      } else if (tls !== undefined) {
+        const tlsConn = await Deno.connectTls({
+          hostname,
+          port,
+          caCerts: tls.caCerts === undefined ? undefined : [...tls.caCerts],
+          ...(tls.cert !== undefined && tls.key !== undefined
+            ? { cert: tls.cert, key: tls.key }
+            : {}),
+        });
+        // Complete the handshake now, so a certificate problem is reported as a connect failure.
+        await tlsConn.handshake();
+        conn = tlsConn;
+      } else {
+        const tcp = await Deno.connect({ hostname, port });
+        tcp.setNoDelay(true);
+        conn = tcp;
+      }
     } catch (error) {
       throw new ConnectionError(describeError(error), { cause: error });
     }
-    conn.setNoDelay(true);
     return new KacheConnection(conn, options.protocol);
   }
 

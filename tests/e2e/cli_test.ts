@@ -4,7 +4,7 @@
  * and a short run of the original benchmark workload.
  */
 import assert from "node:assert/strict";
-import { requireTool } from "../support/redis_process.ts";
+import { requireTool, withRedis } from "../support/redis_process.ts";
 import { freePort, MAIN, withServer } from "../support/server_process.ts";
 
 async function kache(
@@ -158,4 +158,85 @@ Deno.test("client prompt: (TX) ends with EXECABORT, and Ctrl-D ends the line", a
     assert.ok(!prompts.at(-1)!.includes("(TX)"), text); // the prompt after EXECABORT
     assert.match(text, /> \S*\r?\n$/); // Ctrl-D: the last prompt's line is ended
   });
+});
+
+async function redisCli(
+  args: string[],
+  stdin?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  await requireTool("redis-cli");
+  const child = new Deno.Command("redis-cli", {
+    args,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).spawn();
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
+Deno.test("client flags -n -u -a -r -i -x --scan --csv print what redis-cli 7.0 prints", async () => {
+  await withRedis(async (redis) => {
+    await withServer(async (server) => {
+      // PORT stands for the server's port in each case.
+      const cases: { args: string[]; stdin?: string; sortLines?: boolean }[] = [
+        { args: ["-p", "PORT", "mset", "k1", "a", "k2", 'say "hi"', "other", "x"] },
+        { args: ["-p", "PORT", "--csv", "mget", "k1", "k2", "nope"] },
+        { args: ["-p", "PORT", "--csv", "get"] },
+        { args: ["-p", "PORT", "--csv", "incrby", "n", "-5"] },
+        { args: ["-p", "PORT", "-r", "3", "-i", "0.01", "incr", "n"] },
+        { args: ["-p", "PORT", "-n", "2", "set", "indb2", "yes"] },
+        { args: ["-u", "redis://127.0.0.1:PORT/2", "get", "indb2"] },
+        { args: ["-p", "PORT", "-n", "2", "--no-raw", "dbsize"] },
+        { args: ["-p", "PORT", "-n", "99", "ping"] },
+        { args: ["-p", "PORT", "-x", "set", "fromstdin"], stdin: "line one\nline two\n" },
+        { args: ["-p", "PORT", "--no-raw", "get", "fromstdin"] },
+        { args: ["-p", "PORT", "--scan", "--pattern", "k*"], sortLines: true },
+        { args: ["-p", "PORT", "--scan", "--no-raw"], sortLines: true },
+        { args: ["-p", "PORT", "-a", "wrong", "ping"] },
+        { args: ["-p", "PORT", "-a", "wrong", "--no-auth-warning", "ping"] },
+        { args: ["-u", "http://127.0.0.1:PORT", "ping"] },
+      ];
+      for (const { args, stdin, sortLines } of cases) {
+        const on = (port: number) => args.map((arg) => arg.replace("PORT", String(port)));
+        const expected = await redisCli(on(redis.port), stdin);
+        const actual = await kache(["client", ...on(server.respPort)], stdin);
+        const lines = (text: string) => sortLines ? text.split("\n").sort().join("\n") : text;
+        const label = `${args.join(" ")}\nredis-cli: ${JSON.stringify(expected)}`;
+        assert.equal(lines(actual.stdout), lines(expected.stdout), label);
+        // Kache's own usage hint follows its error line; the error line itself is redis-cli's.
+        assert.equal(
+          actual.stderr.split("\n")[0]!.replace(/^kache client: /, ""),
+          expected.stderr.split("\n")[0],
+          label,
+        );
+        assert.equal(actual.code, expected.code, label);
+      }
+    });
+  });
+});
+
+Deno.test("client -s talks over the server's unixsocket, as redis-cli -s", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kache-cli-sock-" });
+  const socket = `${dir}/kache.sock`;
+  try {
+    await withServer(async () => {
+      const set = await kache(["client", "-s", socket, "set", "over", "unix"]);
+      assert.equal(set.stdout, "OK\n", set.stderr);
+      const get = await redisCli(["-s", socket, "get", "over"]);
+      assert.equal(get.stdout, "unix\n");
+      const missing = await kache(["client", "-s", `${dir}/nope.sock`, "ping"]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /^Could not connect to Kache at .*nope\.sock: /);
+    }, ["--unixsocket", socket]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
