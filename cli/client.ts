@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { createInterface } from "node:readline";
+import { createInterface, type Interface } from "node:readline";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { bytesToString, stringToBytes, utf8ToBinary } from "../lib/bytes.ts";
@@ -28,8 +28,10 @@ import { KacheStatus } from "../lib/protocol/kache.ts";
 import { splitArgs } from "./args.ts";
 import {
   type CommandDoc,
+  completeSubcommand,
   formatHelpIntro,
   formatHelpTopic,
+  hintFor,
   ORIGINAL_COMMANDS,
   parseCommandDocs,
   PLAIN_STYLE,
@@ -777,6 +779,7 @@ async function runInteractive(session: Session): Promise<number> {
     removeHistoryDuplicates: false,
     completer: (line: string) => complete(session, line),
   });
+  const hints = new InlineHints(rl, session);
   /** Set while a command runs: Ctrl-C then abandons it instead of leaving. */
   let interrupt: (() => void) | undefined;
   rl.on("SIGINT", () => {
@@ -828,6 +831,7 @@ async function runInteractive(session: Session): Promise<number> {
     }
     prompt();
   }
+  hints.stop();
   rl.close();
   // Ctrl-C or Ctrl-D at the prompt: end the prompt's line, so the shell's starts on its own.
   if (!typedQuit) writeOut("\n");
@@ -874,6 +878,73 @@ async function runInteractiveCommand(
   return true;
 }
 
+/**
+ * redis-cli's inline hints: the rest of the command's syntax, in grey, after
+ * what is typed (`set k` shows ` value [NX|XX] …`), from COMMAND DOCS. Drawn
+ * after node:readline has handled each key, and wiped before Enter so the
+ * line stays as typed, as linenoise does.
+ */
+class InlineHints {
+  readonly #rl: Interface;
+  readonly #session: Session;
+  readonly #beforeKey: (text: string | undefined, key: { name?: string } | undefined) => void;
+  readonly #afterKey: () => void;
+  /** Whether a hint is on screen now. */
+  #shown = false;
+
+  constructor(rl: Interface, session: Session) {
+    this.#rl = rl;
+    this.#session = session;
+    this.#beforeKey = (_text, key) => {
+      if (key?.name === "return" || key?.name === "enter") this.#clear();
+    };
+    this.#afterKey = () => this.#draw();
+    // Before readline's own listener (Enter), and after it (everything else).
+    process.stdin.prependListener("keypress", this.#beforeKey);
+    process.stdin.on("keypress", this.#afterKey);
+  }
+
+  stop(): void {
+    process.stdin.off("keypress", this.#beforeKey);
+    process.stdin.off("keypress", this.#afterKey);
+  }
+
+  #draw(): void {
+    const line = this.#rl.line;
+    const words = splitArgs(utf8ToBinary(line));
+    const docs = this.#session.docs;
+    const hint = words === undefined || docs === undefined
+      ? undefined
+      : hintFor(docs, words, /\s$/.test(line));
+    if (hint === undefined || hint.trim() === "") {
+      this.#clear();
+      return;
+    }
+    // Cut to what fits on the line, as linenoise does; a wrapped hint could not be wiped.
+    // A terminal of unknown size (0 columns, as under `script` without one) gets 80.
+    const columns = process.stdout.columns || 80;
+    const room = columns - this.#session.prompt().length - line.length - 1;
+    if (room <= 0) {
+      this.#clear();
+      return;
+    }
+    writeOut(this.#atLineEnd(`\x1b[K\x1b[90m${hint.slice(0, room)}\x1b[0m`));
+    this.#shown = true;
+  }
+
+  #clear(): void {
+    if (!this.#shown) return;
+    writeOut(this.#atLineEnd("\x1b[K"));
+    this.#shown = false;
+  }
+
+  /** `text` written at the end of the typed line, the cursor put back where it was. */
+  #atLineEnd(text: string): string {
+    const ahead = this.#rl.line.length - this.#rl.cursor;
+    return `\x1b7${ahead > 0 ? `\x1b[${ahead}C` : ""}${text}\x1b8`;
+  }
+}
+
 /** Splits off a leading repeat count (`3 incr a`); undefined when the count is not positive. */
 function parseRepeat(argv: string[]): { count: number; argv: string[] } | undefined {
   if (argv.length > 1 && /^-?[0-9]+$/.test(argv[0]!)) {
@@ -895,7 +966,7 @@ async function showHelp(session: Session, topic: readonly string[]): Promise<voi
   writeOut(text ?? `No help for ${JSON.stringify(topic.join(" "))}; type "help" for a list.\n`);
 }
 
-/** Tab completion of the command name, and of the topic after `help`. */
+/** Tab completion of the command name, its subcommand, and the topic after `help`. */
 function complete(session: Session, line: string): [string[], string] {
   const docs = session.docs ??
     (session.options.protocol === "kache" ? ORIGINAL_COMMANDS : []);
@@ -910,7 +981,9 @@ function complete(session: Session, line: string): [string[], string] {
     word = line.trim();
     candidates = names;
   } else {
-    return [[], line];
+    // `config g<tab>` → `config get`, from the subcommands COMMAND DOCS lists.
+    const sub = completeSubcommand(docs, line);
+    return sub === undefined ? [[], line] : [sub.hits, sub.word];
   }
   const lower = word.toLowerCase();
   // Keep the case being typed: `se<tab>` gives `set`, `SE<tab>` gives `SET`.

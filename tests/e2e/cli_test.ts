@@ -240,3 +240,62 @@ Deno.test("client -s talks over the server's unixsocket, as redis-cli -s", async
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("client prompt: grey argument hints from COMMAND DOCS and subcommand completion", async () => {
+  await requireTool("script"); // util-linux's script gives the client a terminal
+  await withServer(async (server) => {
+    const command = `${Deno.execPath()} run --allow-all ${MAIN} client -p ${server.respPort}`;
+    const child = new Deno.Command("script", {
+      args: ["-qec", command, "/dev/null"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    const decoder = new TextDecoder();
+    const reader = child.stdout.getReader();
+    let text = "";
+    let pending = reader.read();
+    const deadline = Date.now() + 20_000;
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(text) && Date.now() < deadline) {
+        const timer = new Promise<"wait">((resolve) => setTimeout(() => resolve("wait"), 500));
+        const read = await Promise.race([pending, timer]);
+        if (read === "wait") continue;
+        if (read.done) return;
+        // Escape characters made visible, so the patterns below can name them.
+        text += decoder.decode(read.value).replaceAll("\x1b", "<ESC>");
+        pending = reader.read();
+      }
+    };
+    const type = (keys: string) => writer.write(new TextEncoder().encode(keys));
+    await readUntil(/> \S*$/);
+    // The docs are fetched after the prompt appears; `help` waits for them.
+    await type("help set\r");
+    await readUntil(/summary:[^]*> \S*$/);
+    text = "";
+    await type("set k");
+    await readUntil(/<ESC>\[90m value \[NX\|XX\]/);
+    await type("\r"); // Enter wipes the hint before the line is sent
+    await readUntil(/wrong number of arguments[^]*> \S*$/);
+    const entered = text;
+    text = "";
+    await type("config g\t");
+    await readUntil(/config get/);
+    await type(" \r");
+    await readUntil(/wrong number of arguments[^]*> \S*$/);
+    const completed = text;
+    await type("\x04");
+    await readUntil(/> \S*\r?\n$/);
+    await writer.close().catch(() => {});
+    await reader.cancel();
+    await child.status;
+    // As redis-cli: the syntax left to type, in grey (90), redrawn after each key of `set k`.
+    assert.match(entered, /set<ESC>7<ESC>\[K<ESC>\[90m key value \[NX\|XX\]/, entered);
+    assert.match(entered, /k<ESC>7<ESC>\[K<ESC>\[90m value \[NX\|XX\] \[GET\]/, entered);
+    // Wiped (erase to end of line) right before the line ends.
+    assert.match(entered, /<ESC>7<ESC>\[K<ESC>8\r*\n/, entered);
+    assert.match(completed, /config get/, completed);
+    assert.match(completed, /<ESC>\[90mparameter \[parameter \.\.\.\]/, completed);
+  });
+});
