@@ -18,7 +18,16 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { formatCsv, formatJson, formatText, LatencyRecorder } from "./bench_report.ts";
+import {
+  formatCsv,
+  formatJson,
+  formatProgress,
+  formatTableFooter,
+  formatTableHeader,
+  formatTableRow,
+  formatText,
+  LatencyRecorder,
+} from "./bench_report.ts";
 import type { BenchResult } from "./bench_report.ts";
 import {
   BENCH_TESTS,
@@ -367,14 +376,20 @@ async function authenticateAll(
         throw new BenchConnectError("AUTH failed: unreadable reply");
       }
     }
-    if (counter.errorReplies > 0) throw new BenchConnectError("AUTH failed");
+    if (counter.errorReplies > 0) {
+      throw new BenchConnectError(`AUTH failed: ${counter.firstError ?? "error reply"}`);
+    }
   }));
 }
 
 /** Counters the run updates as it goes, read by the progress line. */
 export interface LiveStats {
   completed: number;
+  /** Requests the run will send, once known; Infinity for a `--duration` run. */
+  total: number;
   errorReplies: number;
+  /** The text of the first error reply of the run. */
+  firstError: string | undefined;
   connectionErrors: number;
   /** One message per lost connection. */
   readonly failures: string[];
@@ -445,6 +460,7 @@ async function driveConnection(conn: Deno.Conn, plan: ConnectionPlan): Promise<v
       pending -= replies;
       stats.completed += replies;
       stats.errorReplies += counter.errorReplies;
+      if (counter.errorReplies > 0) stats.firstError ??= counter.firstError;
     }
     remaining -= batch;
   }
@@ -494,6 +510,7 @@ export async function runLoad(
     encodeRequestRing(workload.commandsFor(i), protocol, options.pipeline)
   );
   const shares = requestShares(options, workload, rings.map((ring) => ring.period));
+  stats.total = shares.reduce((sum, share) => sum + share, 0);
   const duration = options.durationSeconds;
   const startedAt = performance.now();
   const deadline = duration !== undefined ? startedAt + duration * 1000 : Infinity;
@@ -538,6 +555,7 @@ export async function runLoad(
     errorReplies: stats.errorReplies,
     connectionErrors: stats.connectionErrors,
     errors: stats.errorReplies + stats.connectionErrors,
+    firstError: stats.firstError ?? null,
     durationSeconds,
     throughput: durationSeconds > 0 ? stats.completed / durationSeconds : 0,
     latencyMs: latency.summary(),
@@ -547,19 +565,33 @@ export async function runLoad(
 /** How often the live progress line is redrawn. */
 const PROGRESS_INTERVAL_MS = 250;
 
-/** Redraws `test: done, rate` on stderr until the returned function is called, which erases it. */
-function startProgress(io: BenchIo, test: string, stats: LiveStats): () => void {
+/**
+ * Redraws `test: done of total (percent), rate, ETA` on stderr until the
+ * returned function is called, which erases it.
+ */
+function startProgress(
+  io: BenchIo,
+  title: string,
+  stats: LiveStats,
+  durationSeconds: number | undefined,
+): () => void {
+  const startedAt = performance.now();
   let lastCount = 0;
-  let lastTime = performance.now();
+  let lastTime = startedAt;
   const timer = setInterval(() => {
     const now = performance.now();
     const rate = (stats.completed - lastCount) / ((now - lastTime) / 1000);
     lastCount = stats.completed;
     lastTime = now;
-    io.stderr(
-      `\r\x1b[K${test}: ${stats.completed.toLocaleString("en-US")} requests, ` +
-        `${Math.round(rate).toLocaleString("en-US")} req/s`,
-    );
+    const line = formatProgress({
+      title,
+      completed: stats.completed,
+      total: stats.total,
+      rate,
+      elapsedSeconds: (now - startedAt) / 1000,
+      durationSeconds,
+    });
+    io.stderr(`\r\x1b[K${line}`);
   }, PROGRESS_INTERVAL_MS);
   return () => {
     clearInterval(timer);
@@ -591,8 +623,17 @@ async function runTest(
         : new BenchConnectError(`AUTH failed: ${describe(error)}`);
     }
   }
-  const stats: LiveStats = { completed: 0, errorReplies: 0, connectionErrors: 0, failures: [] };
-  const stopProgress = io.stderrIsTerminal ? startProgress(io, workload.title, stats) : undefined;
+  const stats: LiveStats = {
+    completed: 0,
+    total: Infinity,
+    errorReplies: 0,
+    firstError: undefined,
+    connectionErrors: 0,
+    failures: [],
+  };
+  const stopProgress = io.stderrIsTerminal
+    ? startProgress(io, workload.title, stats, options.durationSeconds)
+    : undefined;
   try {
     const result = await runLoad(conns, options, { workload, protocol }, stats);
     return { result, failures: stats.failures };
@@ -633,10 +674,18 @@ export async function runBench(args: string[], io: BenchIo = denoIo): Promise<nu
     for (const failure of outcome.failures) io.stderr(`${failure}\n`);
     lost ||= outcome.result.connectionErrors > 0;
     results.push(outcome.result);
-    // Text goes out test by test, as redis-benchmark prints, so a long run shows progress.
+    // Text goes out test by test, as redis-benchmark prints, so a long run shows progress;
+    // several tests make one table, a row per test.
     if (!options.json && !options.csv) {
-      io.stdout((results.length > 1 ? "\n" : "") + formatText(outcome.result));
+      if (options.tests.length === 1) io.stdout(formatText(outcome.result));
+      else {
+        if (results.length === 1) io.stdout(formatTableHeader(outcome.result));
+        io.stdout(formatTableRow(outcome.result));
+      }
     }
+  }
+  if (!options.json && !options.csv && options.tests.length > 1) {
+    io.stdout(formatTableFooter(results));
   }
   if (options.json) io.stdout(formatJson(results.length === 1 ? results[0]! : results));
   if (options.csv) io.stdout(formatCsv(results));

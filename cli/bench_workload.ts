@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { encodeKacheRequest, KacheStatus } from "../lib/protocol/kache.ts";
+import { encodeKacheRequest, KacheStatus, KacheTag } from "../lib/protocol/kache.ts";
 import { encodeRespRequest } from "../lib/protocol/resp_reply.ts";
 import { seededRandom } from "../lib/random.ts";
 
@@ -47,6 +47,11 @@ export interface ReplyCounter {
   errorReplies: number;
   /** Set when the bytes cannot be replies of this protocol: the connection must stop. */
   failure: string | undefined;
+  /**
+   * The text of the first error reply this counter saw (redis-benchmark shows the server's
+   * error); later ones are only counted, so reading it costs nothing per request.
+   */
+  firstError: string | undefined;
   /** Counts up to `limit` complete replies in `bytes[start, end)` and returns how many. */
   scan(bytes: Uint8Array, start: number, end: number, limit: number): number;
 }
@@ -74,6 +79,7 @@ class KacheReplyCounter implements ReplyCounter {
   consumed = 0;
   errorReplies = 0;
   failure: string | undefined = undefined;
+  firstError: string | undefined = undefined;
 
   scan(bytes: Uint8Array, start: number, end: number, limit: number): number {
     let offset = start;
@@ -86,7 +92,10 @@ class KacheReplyCounter implements ReplyCounter {
         break;
       }
       if (end - offset - 4 < length) break;
-      if (readU32(bytes, offset + 4) === KacheStatus.error) errors++;
+      if (readU32(bytes, offset + 4) === KacheStatus.error) {
+        errors++;
+        this.firstError ??= kacheErrorText(bytes, offset + 8, offset + 4 + length);
+      }
       offset += 4 + length;
       replies++;
     }
@@ -94,6 +103,21 @@ class KacheReplyCounter implements ReplyCounter {
     this.errorReplies = errors;
     return replies;
   }
+}
+
+/** The message of an error response's item (`bytes[start, end)`), or a status-only description. */
+function kacheErrorText(bytes: Uint8Array, start: number, end: number): string {
+  const tag = bytes[start];
+  if ((tag === KacheTag.error || tag === KacheTag.string) && end - start >= 5) {
+    const length = readU32(bytes, start + 1);
+    if (length <= end - start - 5) return utf8Text(bytes, start + 5, start + 5 + length);
+  }
+  return "status 3 (error)";
+}
+
+/** UTF-8 text of an error message; invalid bytes become U+FFFD, which is fine for a report. */
+function utf8Text(bytes: Uint8Array, start: number, end: number): string {
+  return new TextDecoder().decode(bytes.subarray(start, end));
 }
 
 /** Reads a little-endian u32 without allocating a DataView per read buffer. */
@@ -131,6 +155,7 @@ class RespReplyCounter implements ReplyCounter {
   consumed = 0;
   errorReplies = 0;
   failure: string | undefined = undefined;
+  firstError: string | undefined = undefined;
 
   scan(bytes: Uint8Array, start: number, end: number, limit: number): number {
     let offset = start;
@@ -141,7 +166,10 @@ class RespReplyCounter implements ReplyCounter {
       const next = this.#skipReply(bytes, offset, end);
       if (next < 0) break;
       // 33 is "!", RESP3's blob error.
-      if (type === MINUS || type === 33) errors++;
+      if (type === MINUS || type === 33) {
+        errors++;
+        this.firstError ??= respErrorText(bytes, offset, next);
+      }
       offset = next;
       replies++;
     }
@@ -214,6 +242,13 @@ class RespReplyCounter implements ReplyCounter {
     this.failure = reason;
     return BROKEN;
   }
+}
+
+/** The message of the error reply `bytes[start, end)`: `-ERR …\r\n`, or RESP3's `!<n>\r\nERR …\r\n`. */
+function respErrorText(bytes: Uint8Array, start: number, end: number): string {
+  if (bytes[start] === MINUS) return utf8Text(bytes, start + 1, end - 2);
+  const headerEnd = bytes.indexOf(LF, start) + 1;
+  return utf8Text(bytes, headerEnd, end - 2);
 }
 
 /** The decimal integer in `bytes[start, end)`, optionally negative; undefined if not one. */
