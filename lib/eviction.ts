@@ -44,7 +44,7 @@
  *
  * @module
  */
-import { type CommandSpec, lastKeyIndex } from "./commands/types.ts";
+import { type CommandSpec, keyPositions, lastKeyIndex } from "./commands/types.ts";
 import type { Databases } from "./databases.ts";
 import type { Keyspace } from "./keyspace.ts";
 
@@ -233,8 +233,9 @@ export class Eviction {
    */
   recordAccess(spec: CommandSpec, argv: readonly string[], keyspace: Keyspace): void {
     if (this.#tracking === "none") return;
-    const keys = spec.keys;
-    if (keys === undefined || keys.first <= 0 || NO_TOUCH.has(spec.name)) return;
+    if (NO_TOUCH.has(spec.name)) return;
+    const keys = keyPositions(spec, argv);
+    if (keys === undefined) return;
     const last = lastKeyIndex(keys, argv);
     for (let i = keys.first; i <= last; i += keys.step) this.touch(argv[i]!, keyspace);
   }

@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { type CommandSpec, lastKeyIndex } from "./commands/types.ts";
+import { type CommandSpec, keyPositions, lastKeyIndex } from "./commands/types.ts";
 import type { KeyspaceObserver } from "./keyspace.ts";
 import { array, bulk, integer, NIL, push, type Reply } from "./reply.ts";
 import type { Session } from "./session.ts";
@@ -275,9 +275,9 @@ export class Tracking implements KeyspaceObserver {
     if (outermost) this.#current = undefined;
     const state = this.#clients.get(session);
     if (state === undefined) return;
-    const keys = spec.keys;
+    const keys = state.bcast ? undefined : keyPositions(spec, argv);
     if (
-      !state.bcast && keys !== undefined && keys.first > 0 && spec.flags.includes("readonly") &&
+      !state.bcast && keys !== undefined && spec.flags.includes("readonly") &&
       !spec.flags.includes("pubsub") &&
       !((state.optin && !state.caching) || (state.optout && state.caching))
     ) {

@@ -34,7 +34,13 @@ import {
 import { int32Argument, integerArgument, isKeyword } from "./arguments.ts";
 import { helpReply } from "./help.ts";
 import { checkArity, type CommandTable } from "./table.ts";
-import type { ArgumentDoc, CommandContext, CommandFlag, CommandSpec } from "./types.ts";
+import {
+  type ArgumentDoc,
+  type CommandContext,
+  type CommandFlag,
+  type CommandSpec,
+  keyPositions,
+} from "./types.ts";
 
 /** Flags in the order COMMAND INFO lists them; `may_replicate` is hidden, as in Redis. */
 const FLAG_ORDER: readonly CommandFlag[] = [
@@ -175,7 +181,8 @@ function keySpecs(spec: CommandSpec): Reply[] {
 /** A command's COMMAND INFO entry: the ten fields of Redis 7. */
 function commandInfo(spec: CommandSpec): Reply {
   const keys = hasKeys(spec) ? spec.keys! : { first: 0, last: 0, step: 0 };
-  const flags = FLAG_ORDER.filter((flag) => spec.flags.includes(flag));
+  const flags: string[] = FLAG_ORDER.filter((flag) => spec.flags.includes(flag));
+  if (spec.movableKeys !== undefined) flags.push("movablekeys");
   const subcommands = spec.subcommands ?? [];
   return array([
     bulk(spec.name),
@@ -282,11 +289,17 @@ function commandGetKeys(context: CommandContext, argv: readonly string[]): Reply
     spec = spec.subcommands.find((sub) => sub.name === name);
   }
   if (spec === undefined) throw new CommandError("ERR Invalid command specified");
-  if (!hasKeys(spec)) throw new CommandError("ERR The command has no key arguments");
+  if (!hasKeys(spec) && spec.movableKeys === undefined) {
+    throw new CommandError("ERR The command has no key arguments");
+  }
   if (!checkArity(spec.arity, target.length)) {
     throw new CommandError("ERR Invalid number of arguments specified for command");
   }
-  const { first, last, step } = spec.keys!;
+  const positions = keyPositions(spec, target);
+  if (positions === undefined) {
+    throw new CommandError("ERR Invalid arguments specified for command");
+  }
+  const { first, last, step } = positions;
   const end = last < 0 ? target.length + last : last;
   const keys: Reply[] = [];
   for (let index = first; index <= end && index < target.length; index += step) {

@@ -46,7 +46,7 @@ import {
 } from "../stream_id.ts";
 import type { ConsumerGroup } from "../stream_group.ts";
 import { integerArgument, isKeyword } from "./arguments.ts";
-import type { ArgumentDoc, CommandContext, CommandSpec } from "./types.ts";
+import type { ArgumentDoc, CommandContext, CommandSpec, KeyPositions } from "./types.ts";
 
 export const INVALID_ID = "ERR Invalid stream ID specified as stream command argument";
 const ID_NOT_GREATER =
@@ -64,7 +64,7 @@ const XTRIM_WITHOUT_STRATEGY = "ERR syntax error, XTRIM must be called with a tr
 const TIMEOUT_NOT_INTEGER = "ERR timeout is not an integer or out of range";
 const TIMEOUT_NEGATIVE = "ERR timeout is negative";
 /** XREAD … BLOCK without COUNT serves at most this many entries per stream (Redis's XREAD_BLOCKED_DEFAULT_COUNT). */
-const BLOCKED_DEFAULT_COUNT = 1000;
+export const BLOCKED_DEFAULT_COUNT = 1000;
 
 /** An ID argument (Redis's `streamParseIDOrReply`), throwing Redis's error when invalid. */
 export function idArgument(
@@ -520,6 +520,24 @@ export function blockRead(
   return NIL_ARRAY;
 }
 
+/**
+ * XREAD's and XREADGROUP's keys as Redis 7.0's key spec finds them: the
+ * first STREAMS from argument `startFrom` on, then the first half of what
+ * follows it (rounded down); none without STREAMS or with too little after.
+ */
+export function streamsKeys(
+  startFrom: number,
+): (argv: readonly string[]) => KeyPositions | undefined {
+  return (argv) => {
+    for (let i = startFrom; i < argv.length; i++) {
+      if (!isKeyword(argv[i], "STREAMS")) continue;
+      const count = Math.floor((argv.length - i - 1) / 2);
+      return count === 0 ? undefined : { first: i + 1, last: i + count, step: 1 };
+    }
+    return undefined;
+  };
+}
+
 /** The group at `key`, for commands that need both (undefined when either is missing). */
 export function groupAt(
   keyspace: Keyspace,
@@ -689,6 +707,7 @@ export const STREAM_COMMANDS: readonly CommandSpec[] = [
     name: "xread",
     arity: -4,
     flags: ["readonly", "blocking"],
+    movableKeys: streamsKeys(1),
     group: "stream",
     summary:
       "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",

@@ -48,6 +48,7 @@ import { type Consumer, type ConsumerGroup, INVALID_ENTRIES_READ } from "../stre
 import { integerArgument, isKeyword } from "./arguments.ts";
 import { helpReply } from "./help.ts";
 import {
+  BLOCKED_DEFAULT_COUNT,
   blockRead,
   entryReply,
   groupAt,
@@ -57,11 +58,9 @@ import {
   readReply,
   type ReadRequest,
   streamAt,
+  streamsKeys,
 } from "./stream.ts";
 import type { ArgumentDoc, CommandContext, CommandSpec } from "./types.ts";
-
-/** XREAD … BLOCK without COUNT serves at most this many entries per stream. */
-const BLOCKED_DEFAULT_COUNT = 1000;
 
 function noGroup(key: string, group: string): CommandError {
   return new CommandError(`NOGROUP No such key '${key}' or consumer group '${group}'`);
@@ -859,6 +858,7 @@ export const STREAM_GROUP_COMMANDS: readonly CommandSpec[] = [
     name: "xreadgroup",
     arity: -7,
     flags: ["write", "blocking"],
+    movableKeys: streamsKeys(4),
     group: "stream",
     summary:
       "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",

@@ -72,7 +72,13 @@ export interface CommandSpec {
   readonly arity: number;
   readonly flags: readonly CommandFlag[];
   /** Position of the first key (0 = none), the last (-1 = last argument), and the step. */
-  readonly keys?: { readonly first: number; readonly last: number; readonly step: number };
+  readonly keys?: KeyPositions;
+  /**
+   * Key positions that depend on the arguments (Redis's "movablekeys":
+   * XREAD's keys follow its STREAMS keyword): the positions in this `argv`,
+   * or undefined when it names no key. Takes the place of `keys`.
+   */
+  readonly movableKeys?: (argv: readonly string[]) => KeyPositions | undefined;
   /** Redis's group name in COMMAND DOCS (`string`, `sorted-set`, `generic`, …). */
   readonly group: string;
   readonly summary: string;
@@ -83,6 +89,25 @@ export interface CommandSpec {
   readonly subcommands?: readonly CommandSpec[];
   /** Absent on container commands, whose subcommands run instead. */
   readonly handler?: CommandHandler;
+}
+
+/** Where a command's keys sit in its argv: first (0 = none), last (negative counts from the end), step. */
+export interface KeyPositions {
+  readonly first: number;
+  readonly last: number;
+  readonly step: number;
+}
+
+/**
+ * The key positions of `spec` in this `argv` (its movable keys when it has
+ * them), or undefined when it names no key.
+ */
+export function keyPositions(
+  spec: CommandSpec,
+  argv: readonly string[],
+): KeyPositions | undefined {
+  const keys = spec.movableKeys !== undefined ? spec.movableKeys(argv) : spec.keys;
+  return keys !== undefined && keys.first > 0 ? keys : undefined;
 }
 
 /**

@@ -471,6 +471,32 @@ Deno.test({
         },
       );
 
+      await step("COMMAND GETKEYS finds the keys of every stream command", async (c) => {
+        await c.runAll([
+          ["COMMAND", "GETKEYS", "XADD", "s", "*", "a", "b"],
+          [
+            "COMMAND",
+            "GETKEYS",
+            "XREAD",
+            "COUNT",
+            "1",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            "a",
+            "b",
+            "0",
+            "0",
+          ],
+          ["COMMAND", "GETKEYS", "XREAD", "STREAMS", "a", "b", "0"],
+          ["COMMAND", "GETKEYS", "XREAD", "FOO", "STREAMS", "a", "0"],
+          ["COMMAND", "GETKEYS", "XREADGROUP", "GROUP", "g", "c", "NOACK", "STREAMS", "a", ">"],
+          ["COMMAND", "GETKEYS", "XGROUP", "CREATE", "s", "g", "$"],
+          ["COMMAND", "GETKEYS", "XINFO", "STREAM", "s"],
+          ["COMMAND", "GETKEYS", "XAUTOCLAIM", "s", "g", "c", "0", "0"],
+        ]);
+      });
+
       await step("RESP3 replies of stream commands", async (c) => {
         await c.runAll([
           ["HELLO", "3"],
@@ -598,6 +624,35 @@ Deno.test({
           sendBoth(a, ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "50", "STREAMS", "t", ">"]),
           "timeout",
         );
+      });
+
+      await step("WATCH is aborted by changes to entries, not by group bookkeeping", async (c) => {
+        const other = others[0]!;
+        const writes: Argv[] = [
+          ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"],
+          ["XGROUP", "SETID", "s", "g", "0"],
+          ["XSETID", "s", "5-5"],
+          ["XADD", "s", "9-1", "a", "b"],
+          ["XGROUP", "CREATECONSUMER", "s", "g", "x"],
+          ["XACK", "s", "g", "1-1"],
+          ["XCLAIM", "s", "g", "c", "0", "1-1", "FORCE"],
+          ["XDEL", "s", "1-1"],
+          ["XGROUP", "DESTROY", "s", "g"],
+          ["XTRIM", "s", "MAXLEN", "0"],
+        ];
+        for (const write of writes) {
+          await c.runAll([["DEL", "s"], ["XADD", "s", "1-1", "a", "1"], [
+            "XGROUP",
+            "CREATE",
+            "s",
+            "g",
+            "0",
+          ]]);
+          await c.run("WATCH", "s");
+          await other.run(...write);
+          await c.runAll([["MULTI"], ["PING"], ["EXEC"]]);
+        }
+        other.assertAgreed();
       });
 
       await step("XAUTOCLAIM and XPENDING IDLE after a real idle time", async (c) => {

@@ -3,12 +3,14 @@
  * producer and a worker: hundreds of jobs, retries, a delayed job, a job that
  * fails for good, events to the producer over pub/sub), and Python's RQ from
  * Debian's python3-rq (jobs enqueued by one process, run by `rq worker
- * --burst`, results read back by a third).
+ * --burst --with-scheduler` twice, the second time once a scheduled job is due,
+ * results read back by a fourth). `KACHE_E2E_TARGET=redis` runs both tests
+ * against redis-server (tests/support/e2e_target.ts).
  */
 import assert from "node:assert/strict";
 import Queue from "bee-queue";
 import { ALL_COMMANDS } from "../../lib/commands/mod.ts";
-import { startServer } from "../support/server_process.ts";
+import { startTarget, TARGET_NAME } from "../support/e2e_target.ts";
 
 /** Rejects after `ms` so no wait in these tests is unbounded. */
 function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
@@ -24,9 +26,9 @@ interface Numbers {
   readonly mode?: "flaky" | "broken";
 }
 
-Deno.test("bee-queue: a worker completes 300 jobs, retries, a delayed job and a lasting failure", async () => {
-  const server = await startServer();
-  const redis = { host: "127.0.0.1", port: server.respPort };
+Deno.test(`bee-queue (${TARGET_NAME}): a worker completes 300 jobs, retries, a delayed job and a lasting failure`, async () => {
+  const server = await startTarget();
+  const redis = { host: "127.0.0.1", port: server.port };
   const producer = new Queue<Numbers>("orders", { redis, isWorker: false });
   const worker = new Queue<Numbers>("orders", {
     redis,
@@ -129,7 +131,7 @@ const hasStreams = ALL_COMMANDS.some((spec) => spec.name.toLowerCase() === "xadd
  */
 const rqBlockedBy = python === undefined
   ? "python3 with rq and redis is not installed (apt-get install python3-rq)"
-  : !hasStreams
+  : TARGET_NAME === "Kache" && !hasStreams
   ? "RQ 1.13 stores job results in streams (XADD, XREVRANGE), which Kache lacks (issue 14)"
   : undefined;
 
@@ -150,7 +152,8 @@ def broken():
 `;
 
 const RQ_ENQUEUE = `
-import json, sys
+import json, sys, time
+from datetime import datetime, timedelta, timezone
 from redis import Redis
 from rq import Queue, Retry
 import tasks
@@ -159,29 +162,48 @@ print(json.dumps({
     "double": [queue.enqueue(tasks.double, x).id for x in range(20)],
     "flaky": queue.enqueue(tasks.flaky, "flaky:attempts", retry=Retry(max=2)).id,
     "broken": queue.enqueue(tasks.broken).id,
+    # Read before enqueue_in (a dict literal is evaluated in order), so the job's due time,
+    # a whole second, is more than a second after it.
+    "enqueued_at": time.time(),
+    "soon": queue.enqueue_in(timedelta(seconds=2), tasks.double, 50).id,
+    "later": queue.enqueue_at(datetime.now(timezone.utc) + timedelta(hours=1), tasks.double, 60).id,
 }))
 `;
 
 const RQ_RESULTS = `
 import json, sys
+from datetime import timezone
 from redis import Redis
 from rq import Queue
 from rq.job import Job
-from rq.registry import FailedJobRegistry, FinishedJobRegistry
+from rq.registry import FailedJobRegistry, FinishedJobRegistry, ScheduledJobRegistry
 connection = Redis(host="127.0.0.1", port=int(sys.argv[1]))
 ids = json.loads(sys.argv[2])
 queue = Queue("default", connection=connection)
 def job(id):
     found = Job.fetch(id, connection=connection)
     last_error = (found.exc_info or "").strip().splitlines()[-1:]
-    return {"status": found.get_status(), "result": found.result, "error": last_error}
+    latest = found.latest_result()
+    return {
+        "status": found.get_status(),
+        "result": found.result,
+        "error": last_error,
+        "latest": None if latest is None else latest.type.name,
+        "results": len(found.results()),
+    }
+soon = Job.fetch(ids["soon"], connection=connection)
 print(json.dumps({
     "double": [job(id) for id in ids["double"]],
     "flaky": job(ids["flaky"]),
     "broken": job(ids["broken"]),
+    "soon": job(ids["soon"]),
+    # RQ keeps naive UTC datetimes.
+    "soon_started_after": soon.started_at.replace(tzinfo=timezone.utc).timestamp() - ids["enqueued_at"],
+    "later": job(ids["later"]),
     "queued": len(queue),
     "finished": FinishedJobRegistry(queue=queue).count,
     "failed": FailedJobRegistry(queue=queue).count,
+    "scheduled": ScheduledJobRegistry(queue=queue).get_job_ids(),
     "attempts": int(connection.get("flaky:attempts")),
     "workers": connection.scard("rq:workers"),
 }))
@@ -203,43 +225,67 @@ async function runPython(cwd: string, args: string[]): Promise<string> {
 }
 
 Deno.test({
-  name: `RQ: a burst worker runs enqueued jobs, a retried job and a failing one${
+  name: `RQ (${TARGET_NAME}): burst workers run enqueued, retried, failing and scheduled jobs${
     rqBlockedBy === undefined ? "" : ` (ignored: ${rqBlockedBy})`
   }`,
   ignore: rqBlockedBy !== undefined,
   async fn() {
-    const server = await startServer();
+    const server = await startTarget();
     const dir = await Deno.makeTempDir({ prefix: "kache-rq-" });
     try {
       await Deno.writeTextFile(`${dir}/tasks.py`, RQ_TASKS);
       await Deno.writeTextFile(`${dir}/enqueue.py`, RQ_ENQUEUE);
       await Deno.writeTextFile(`${dir}/results.py`, RQ_RESULTS);
-      const port = String(server.respPort);
+      const port = String(server.port);
       const ids = (await runPython(dir, ["enqueue.py", port])).trim();
-      await runPython(dir, [
+      const burst = [
         "-m",
         "rq.cli",
         "worker",
         "--burst",
+        "--with-scheduler",
         "--url",
         `redis://127.0.0.1:${port}`,
         "default",
-      ]);
+      ];
+      await runPython(dir, burst);
+      // The job scheduled 2 s ahead is due by now (RQ keeps whole seconds); a burst
+      // worker with the scheduler moves due jobs to their queue before it starts.
+      const dueAt = JSON.parse(ids).enqueued_at * 1000 + 2_000;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, dueAt - Date.now()) + 50));
+      await runPython(dir, burst);
       const outcome = JSON.parse(await runPython(dir, ["results.py", port, ids]));
-      assert.deepEqual(
-        outcome.double,
-        Array.from({ length: 20 }, (_, x) => ({ status: "finished", result: x * 2, error: [] })),
-      );
-      assert.deepEqual(outcome.flaky, { status: "finished", result: "ok after 3", error: [] });
+      const finished = (result: unknown) => ({
+        status: "finished",
+        result,
+        error: [],
+        latest: "SUCCESSFUL",
+        results: 1,
+      });
+      assert.deepEqual(outcome.double, Array.from({ length: 20 }, (_, x) => finished(x * 2)));
+      assert.deepEqual(outcome.flaky, finished("ok after 3"));
       assert.deepEqual(outcome.broken, {
         status: "failed",
         result: null,
         error: ["ValueError: always broken"],
+        latest: "FAILED",
+        results: 1,
       });
+      assert.deepEqual(outcome.soon, finished(100));
+      // Due at the whole second after enqueue + 2 s, so never before enqueue + 1 s.
+      assert.ok(outcome.soon_started_after >= 1, "the scheduled job did not run early");
+      assert.deepEqual(outcome.later, {
+        status: "scheduled",
+        result: null,
+        error: [],
+        latest: null,
+        results: 0,
+      });
+      assert.deepEqual(outcome.scheduled, [JSON.parse(ids).later]);
       assert.equal(outcome.attempts, 3);
       assert.deepEqual(
         [outcome.queued, outcome.finished, outcome.failed, outcome.workers],
-        [0, 21, 1, 0],
+        [0, 22, 1, 0],
       );
     } finally {
       await server.stop();

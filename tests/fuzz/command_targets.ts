@@ -27,9 +27,9 @@ import { RespEncoder } from "../../lib/protocol/resp.ts";
 import type { Reply } from "../../lib/reply.ts";
 import { Hash } from "../../lib/hash.ts";
 import { MemberSet } from "../../lib/member_set.ts";
+import { Stream } from "../../lib/stream.ts";
 import { List } from "../../lib/list.ts";
 import { SortedSet } from "../../lib/zset.ts";
-import { Stream } from "../../lib/stream.ts";
 import { createHarness, type Harness } from "../support/command_harness.ts";
 import type { Random } from "./mutate.ts";
 
@@ -724,8 +724,12 @@ export class CommandFuzzer {
           }
         }
       } else if (value instanceof Stream) {
-        // A stream may be empty (XDEL/XTRIM keep the key, as in Redis).
+        // A stream may be empty (its last ID and groups live on), as in Redis.
         if (value.size > MAX_SET) oversized.push(key);
+        // Every edit is followed by storeCollection or resized, which settle the memory estimate.
+        if (value.reportedBytes !== value.byteSize) {
+          return `stream ${JSON.stringify(key)} edited without being stored`;
+        }
         if (value.size <= 64 || this.#random.chance(0.05)) {
           try {
             value.checkInvariants();

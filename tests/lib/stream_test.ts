@@ -17,6 +17,7 @@ import {
   streamNodeKey,
 } from "../../lib/persistence/stream_listpack.ts";
 import { stringToBytes } from "../../lib/bytes.ts";
+import { ConsumerGroup, IdOrderedList } from "../../lib/stream_group.ts";
 
 /** A deterministic pseudo-random generator, so failures reproduce. */
 function random(seed: number): () => number {
@@ -159,4 +160,64 @@ Deno.test("Stream keeps IDs beyond 2^53 exact", () => {
   assert.equal(formatId(after.id), `${2n ** 60n + 2n}-0`);
   assert.equal(stream.range(MIN_ID, MAX_ID).length, 2);
   assert.equal(stream.get(big)?.fields[1], "1");
+});
+
+Deno.test("IdOrderedList matches a sorted-map model under random inserts, deletes and walks", () => {
+  const next = random(3);
+  const list = new IdOrderedList<{ id: StreamId }>();
+  const model = new Map<string, StreamId>();
+  const key = (id: StreamId) =>
+    `${String(id.ms).padStart(6, "0")}-${String(id.seq).padStart(3, "0")}`;
+  for (let step = 0; step < 5000; step++) {
+    const id = { ms: Math.floor(next() * 2000), seq: Math.floor(next() * 3) };
+    if (next() < 0.6) {
+      assert.equal(list.insert({ id }), !model.has(key(id)));
+      model.set(key(id), id);
+    } else {
+      assert.equal(list.delete(id) !== undefined, model.delete(key(id)));
+    }
+    if (step % 250 === 0) {
+      const sorted = [...model.keys()].sort();
+      assert.deepEqual([...list].map((item) => key(item.id)), sorted);
+      assert.equal(list.size, model.size);
+      const from = { ms: Math.floor(next() * 2000), seq: 0 };
+      assert.deepEqual(
+        [...list.from(from)].map((item) => key(item.id)),
+        sorted.filter((k) => k >= key(from)),
+      );
+      assert.equal(list.get(from) !== undefined, model.has(key(from)));
+    }
+  }
+});
+
+Deno.test("ConsumerGroup moves pending entries between consumers and forgets a deleted consumer's", () => {
+  const group = new ConsumerGroup("g", MIN_ID, 0);
+  const alice = group.createConsumer("alice", 1);
+  const bob = group.createConsumer("bob", 1);
+  group.deliver({ ms: 1, seq: 0 }, alice, 10);
+  group.deliver({ ms: 2, seq: 0 }, alice, 10);
+  const again = group.deliver({ ms: 1, seq: 0 }, bob, 20);
+  assert.equal(again.consumer, bob);
+  assert.equal(again.deliveryCount, 1);
+  assert.equal(alice.pending.size, 1);
+  group.assign(group.pending.get({ ms: 2, seq: 0 })!, bob);
+  assert.equal(alice.pending.size, 0);
+  assert.equal(bob.pending.size, 2);
+  assert.equal(group.acknowledge({ ms: 1, seq: 0 }), true);
+  assert.equal(group.acknowledge({ ms: 1, seq: 0 }), false);
+  assert.equal(group.deleteConsumer(bob), 1);
+  assert.equal(group.pending.size, 0);
+  assert.deepEqual(group.sortedConsumers().map((c) => c.name), ["alice"]);
+});
+
+Deno.test("radixTreeNodes counts Redis's rax nodes for the node keys", () => {
+  // Values read from redis-server 7.0's XINFO STREAM for the same node keys.
+  const stream = new Stream();
+  assert.equal(stream.radixTreeNodes(), 1);
+  stream.add(["f", "v"], { now: 0, id: { ms: 1, seq: 1 } });
+  assert.equal(stream.radixTreeNodes(), 2);
+  const limits = { maxBytes: 4096, maxEntries: 1 };
+  stream.add(["f", "v"], { now: 0, id: { ms: 1, seq: 2 }, limits });
+  // Keys share 15 bytes: one compressed node, one branch, two leaves.
+  assert.equal(stream.radixTreeNodes(), 4);
 });
