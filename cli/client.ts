@@ -55,6 +55,7 @@ const OPTIONS = {
   interval: { type: "string", short: "i" },
   "stdin-arg": { type: "boolean", short: "x" },
   scan: { type: "boolean" },
+  latency: { type: "boolean" },
   pattern: { type: "string" },
   count: { type: "string" },
   type: { type: "string" },
@@ -90,6 +91,8 @@ const USAGE = `Usage: kache client [OPTIONS] [command [arg ...]]
       --pattern <pat>    Keys pattern for --scan (default: *).
       --count <n>        COUNT hint for each SCAN call of --scan.
       --type <type>      Only keys of this type for --scan (SCAN ... TYPE).
+      --latency          Measure PING round trips (ms) until Ctrl-C; not on a
+                         terminal, print "min max avg samples" after 1 s (or -i) and exit.
       --csv              Print replies as CSV.
       --tls              Connect with TLS (the server's tls-port).
       --cacert <file>    CA certificate (PEM) to verify the server with.
@@ -145,6 +148,8 @@ export interface ClientOptions {
   readonly scan:
     | { readonly pattern?: string; readonly count?: string; readonly type?: string }
     | undefined;
+  /** `--latency`: PING round trips instead of a command. */
+  readonly latency: boolean;
   readonly resp3: boolean;
   /** Undefined: raw when stdout is not a terminal, as redis-cli decides. */
   readonly mode: OutputMode | undefined;
@@ -241,8 +246,8 @@ export function parseClientArgs(
   if (values["stdin-arg"] && command.length === 0) {
     return { kind: "error", message: "-x needs a command: its last argument is read from stdin." };
   }
-  if (values.scan && command.length > 0) {
-    return { kind: "error", message: "--scan takes no command." };
+  if ((values.scan || values.latency) && command.length > 0) {
+    return { kind: "error", message: `--${values.scan ? "scan" : "latency"} takes no command.` };
   }
   const scanOnly = [values.pattern, values.count, values.type].some((v) => v !== undefined);
   if (scanOnly && !values.scan) {
@@ -268,6 +273,7 @@ export function parseClientArgs(
       scan: values.scan
         ? { pattern: values.pattern, count: values.count, type: values.type }
         : undefined,
+      latency: values.latency ?? false,
       resp3: values.resp3 ?? false,
       mode: values.raw ? "raw" : values["no-raw"] ? "standard" : values.csv ? "csv" : undefined,
       exitOnError: values["exit-on-error"] ?? false,
@@ -414,6 +420,7 @@ export async function runClient(args: string[]): Promise<number> {
   const session = new Session(options, options.mode ?? (isTerminal("stdout") ? "standard" : "raw"));
   try {
     if (options.scan !== undefined) return await runScan(session, options.scan);
+    if (options.latency) return await runLatency(session);
     if (options.command.length > 0) return await runOneShot(session);
     if (!isTerminal("stdin")) return await runPiped(session);
     return await runInteractive(session);
@@ -659,6 +666,56 @@ async function runScan(
     if (cursor !== "0" && session.options.interval > 0) await sleep(session.options.interval);
   } while (cursor !== "0");
   return 0;
+}
+
+/** redis-cli samples PING every 10 ms in --latency mode. */
+const LATENCY_SAMPLE_MS = 10;
+
+/**
+ * `--latency`, as redis-cli's `latencyMode`: PING in a loop, whole
+ * milliseconds; on a terminal the line `min: …, max: …, avg: … (n samples)`
+ * is redrawn until Ctrl-C; otherwise one raw (`0 1 0.19 97`) or CSV line is
+ * printed after one second (or `-i` seconds) and the client exits.
+ */
+async function runLatency(session: Session): Promise<number> {
+  if (!await session.connect()) return 1;
+  const connection = session.connection!;
+  const reportAfterMs = session.options.interval > 0 ? session.options.interval * 1000 : 1000;
+  const started = Date.now();
+  let min = 0;
+  let max = 0;
+  let total = 0;
+  let count = 0;
+  const line = () => {
+    const avg = (total / count).toFixed(2);
+    if (session.mode === "standard") {
+      return `min: ${min}, max: ${max}, avg: ${avg} (${count} samples)`;
+    }
+    return session.mode === "csv"
+      ? `${min},${max},${avg},${count}\n`
+      : `${min} ${max} ${avg} ${count}\n`;
+  };
+  while (true) {
+    const sent = Date.now();
+    try {
+      await connection.send(["PING"]);
+    } catch {
+      writeErr("\nI/O error\n");
+      return 1;
+    }
+    const latency = Date.now() - sent;
+    count++;
+    if (count === 1) min = max = latency;
+    min = Math.min(min, latency);
+    max = Math.max(max, latency);
+    total += latency;
+    if (session.mode === "standard") writeOut(`\x1b[0G\x1b[2K${line()}`);
+    else if (Date.now() - started > reportAfterMs) {
+      writeOut(line());
+      return 0;
+    }
+    await new Promise((resolve) => setTimeout(resolve, LATENCY_SAMPLE_MS));
+  }
 }
 
 function sleep(seconds: number): Promise<void> {

@@ -185,6 +185,7 @@ Deno.test("parseClientArgs reads -r, -i, -x, --scan and --csv", () => {
       ["-x"],
       ["--pattern", "a*"],
       ["--scan", "keys", "*"],
+      ["--latency", "ping"],
       ["--csv", "--raw"],
       ["-n", "one"],
       ["--kache", "--tls"],

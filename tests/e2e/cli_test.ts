@@ -299,3 +299,25 @@ Deno.test("client prompt: grey argument hints from COMMAND DOCS and subcommand c
     assert.match(completed, /<ESC>\[90mparameter \[parameter \.\.\.\]/, completed);
   });
 });
+
+Deno.test("client --latency prints redis-cli's line when stdout is not a terminal", async () => {
+  await withRedis(async (redis) => {
+    await withServer(async (server) => {
+      for (
+        const [flags, pattern] of [[[], /^\d+ \d+ \d+\.\d\d \d+\n$/], [
+          ["--csv"],
+          /^\d+,\d+,\d+\.\d\d,\d+\n$/,
+        ]] as const
+      ) {
+        const args = ["--latency", "-i", "0.2", ...flags];
+        const expected = await redisCli(["-p", String(redis.port), ...args]);
+        assert.match(expected.stdout, pattern); // the reference format
+        const actual = await kache(["client", "-p", String(server.respPort), ...args]);
+        assert.equal(actual.code, 0, actual.stderr);
+        assert.match(actual.stdout, pattern);
+        const [min, max, avg, samples] = actual.stdout.trim().split(/[ ,]/).map(Number);
+        assert.ok(min! <= avg! && avg! <= max! && samples! >= 1, actual.stdout);
+      }
+    });
+  });
+});
