@@ -321,3 +321,70 @@ Deno.test("client --latency prints redis-cli's line when stdout is not a termina
     });
   });
 });
+
+async function openssl(args: string[], cwd: string): Promise<void> {
+  const { code, stderr } = await new Deno.Command("openssl", {
+    args,
+    cwd,
+    stdout: "null",
+    stderr: "piped",
+  })
+    .output();
+  if (code !== 0) throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(stderr)}`);
+}
+
+Deno.test("client --cert/--key: a client certificate for redis-server's tls-auth-clients yes", async () => {
+  await requireTool("redis-server");
+  const dir = await Deno.makeTempDir({ prefix: "kache-cli-tls-" });
+  try {
+    const newKey = (
+      name: string,
+      subject: string,
+    ) => ["req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", `${name}.key`];
+    await openssl([...newKey("ca", "/CN=ca"), "-x509", "-days", "1", "-out", "ca.crt"], dir);
+    const sign = (name: string, extensions: string) =>
+      ["x509", "-req", "-days", "1", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key"]
+        .concat(["-CAcreateserial", "-extfile", extensions, "-out", `${name}.crt`]);
+    await Deno.writeTextFile(`${dir}/server.cnf`, "subjectAltName=IP:127.0.0.1\n");
+    await Deno.writeTextFile(`${dir}/client.cnf`, "extendedKeyUsage=clientAuth\n");
+    for (const [name, cnf] of [["server", "server.cnf"], ["client", "client.cnf"]]) {
+      await openssl([...newKey(name!, `/CN=${name}`), "-out", `${name}.csr`], dir);
+      await openssl(sign(name!, cnf!), dir);
+    }
+    const tlsPort = freePort();
+    const redis = new Deno.Command("redis-server", {
+      args: ["--port", "0", "--bind", "127.0.0.1", "--save", "", "--dir", dir]
+        .concat(["--tls-port", String(tlsPort), "--tls-auth-clients", "yes"])
+        .concat(["--tls-cert-file", `${dir}/server.crt`, "--tls-key-file", `${dir}/server.key`])
+        .concat(["--tls-ca-cert-file", `${dir}/ca.crt`]),
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    try {
+      const reader = redis.stdout.getReader();
+      let log = "";
+      const deadline = Date.now() + 20_000;
+      while (!log.includes("Ready to accept connections") && Date.now() < deadline) {
+        const read = await reader.read();
+        if (read.done) break;
+        log += new TextDecoder().decode(read.value);
+      }
+      reader.releaseLock();
+      void redis.stdout.cancel().catch(() => {});
+      assert.ok(log.includes("Ready to accept connections"), log);
+      const tls = ["--tls", "--cacert", `${dir}/ca.crt`, "-p", String(tlsPort)];
+      const withCert = await kache(
+        ["client", ...tls, "--cert", `${dir}/client.crt`, "--key", `${dir}/client.key`, "ping"],
+      );
+      assert.equal(withCert.stdout, "PONG\n", withCert.stderr);
+      const without = await kache(["client", ...tls, "ping"]);
+      assert.equal(without.code, 1);
+      assert.match(without.stderr, /certificate/i);
+    } finally {
+      redis.kill();
+      await redis.status;
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
