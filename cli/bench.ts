@@ -377,7 +377,7 @@ async function authenticateAll(
       }
     }
     if (counter.errorReplies > 0) {
-      throw new BenchConnectError(`AUTH failed: ${counter.firstError ?? "error reply"}`);
+      throw new BenchConnectError(`AUTH failed: ${counter.errorTexts[0] ?? "error reply"}`);
     }
   }));
 }
@@ -388,8 +388,8 @@ export interface LiveStats {
   /** Requests the run will send, once known; Infinity for a `--duration` run. */
   total: number;
   errorReplies: number;
-  /** The text of the first error reply of the run. */
-  firstError: string | undefined;
+  /** Error replies by text, at most {@link MAX_ERROR_TEXTS} texts (the count covers them all). */
+  readonly errorTexts: Map<string, number>;
   connectionErrors: number;
   /** One message per lost connection. */
   readonly failures: string[];
@@ -460,10 +460,19 @@ async function driveConnection(conn: Deno.Conn, plan: ConnectionPlan): Promise<v
       pending -= replies;
       stats.completed += replies;
       stats.errorReplies += counter.errorReplies;
-      if (counter.errorReplies > 0) stats.firstError ??= counter.firstError;
+      for (const text of counter.errorTexts) countErrorText(stats.errorTexts, text);
     }
     remaining -= batch;
   }
+}
+
+/** Distinct error texts a run keeps; a workload failing in more ways is summed up by the count. */
+export const MAX_ERROR_TEXTS = 10;
+
+function countErrorText(texts: Map<string, number>, text: string): void {
+  const count = texts.get(text);
+  if (count !== undefined) texts.set(text, count + 1);
+  else if (texts.size < MAX_ERROR_TEXTS) texts.set(text, 1);
 }
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
@@ -553,9 +562,9 @@ export async function runLoad(
     keyspace: options.keyspace ?? null,
     requests: stats.completed,
     errorReplies: stats.errorReplies,
+    errorTexts: Object.fromEntries([...stats.errorTexts].sort((a, b) => b[1] - a[1])),
     connectionErrors: stats.connectionErrors,
     errors: stats.errorReplies + stats.connectionErrors,
-    firstError: stats.firstError ?? null,
     durationSeconds,
     throughput: durationSeconds > 0 ? stats.completed / durationSeconds : 0,
     latencyMs: latency.summary(),
@@ -627,7 +636,7 @@ async function runTest(
     completed: 0,
     total: Infinity,
     errorReplies: 0,
-    firstError: undefined,
+    errorTexts: new Map(),
     connectionErrors: 0,
     failures: [],
   };

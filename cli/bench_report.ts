@@ -84,12 +84,12 @@ export interface BenchResult {
   readonly requests: number;
   /** Replies that reported an error (binary protocol: status 3). */
   readonly errorReplies: number;
+  /** How many error replies had each text, most frequent first (the first 10 texts seen). */
+  readonly errorTexts: Readonly<Record<string, number>>;
   /** Connections lost to a network error, a close or broken framing. */
   readonly connectionErrors: number;
   /** `errorReplies + connectionErrors`. */
   readonly errors: number;
-  /** The text of the first error reply, as the server sent it; null when there was none. */
-  readonly firstError: string | null;
   readonly durationSeconds: number;
   /** Requests answered per second. */
   readonly throughput: number;
@@ -128,7 +128,9 @@ export function formatText(result: BenchResult): string {
     "",
     `Total requests:  ${integerFormat.format(result.requests)}`,
     `Errors:          ${errors}`,
-    ...(result.firstError === null ? [] : [`First error:     ${result.firstError}`]),
+    ...Object.entries(result.errorTexts ?? {}).map(([text, count]) =>
+      `  ${integerFormat.format(count).padStart(12)} × ${text}`
+    ),
     `Duration:        ${result.durationSeconds.toFixed(3)} s`,
     `Throughput:      ${integerFormat.format(result.throughput)} req/s`,
     "Latency (ms):",
@@ -221,8 +223,7 @@ export function formatTableRow(result: BenchResult): string {
 
 /**
  * The table's last lines: the total over all tests (requests over the summed
- * durations), then each test's first error, as redis-benchmark shows the
- * server's error text.
+ * durations), then each test's error replies by text with their counts.
  */
 export function formatTableFooter(results: readonly BenchResult[]): string {
   let requests = 0;
@@ -241,7 +242,9 @@ export function formatTableFooter(results: readonly BenchResult[]): string {
   ]);
   out += `\n${results.length} tests in ${seconds.toFixed(3)} s\n`;
   for (const result of results) {
-    if (result.firstError !== null) out += `${result.test}: first error: ${result.firstError}\n`;
+    for (const [text, count] of Object.entries(result.errorTexts ?? {})) {
+      out += `${result.test}: ${integerFormat.format(count)} × ${text}\n`;
+    }
   }
   return out;
 }

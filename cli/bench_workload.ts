@@ -16,7 +16,8 @@
  *
  * @module
  */
-import { encodeKacheRequest, KacheStatus, KacheTag } from "../lib/protocol/kache.ts";
+import { bytesToString } from "../lib/bytes.ts";
+import { encodeKacheRequest, KacheStatus } from "../lib/protocol/kache.ts";
 import { encodeRespRequest } from "../lib/protocol/resp_reply.ts";
 import { seededRandom } from "../lib/random.ts";
 
@@ -45,13 +46,10 @@ export interface ReplyCounter {
   consumed: number;
   /** Error replies among those the last scan counted. */
   errorReplies: number;
+  /** Their texts, in order (read only for error replies, so counting stays cheap). */
+  readonly errorTexts: string[];
   /** Set when the bytes cannot be replies of this protocol: the connection must stop. */
   failure: string | undefined;
-  /**
-   * The text of the first error reply this counter saw (redis-benchmark shows the server's
-   * error); later ones are only counted, so reading it costs nothing per request.
-   */
-  firstError: string | undefined;
   /** Counts up to `limit` complete replies in `bytes[start, end)` and returns how many. */
   scan(bytes: Uint8Array, start: number, end: number, limit: number): number;
 }
@@ -78,13 +76,14 @@ const MAX_REPLY_LENGTH = 512 * 1024 * 1024;
 class KacheReplyCounter implements ReplyCounter {
   consumed = 0;
   errorReplies = 0;
+  readonly errorTexts: string[] = [];
   failure: string | undefined = undefined;
-  firstError: string | undefined = undefined;
 
   scan(bytes: Uint8Array, start: number, end: number, limit: number): number {
     let offset = start;
     let replies = 0;
     let errors = 0;
+    this.errorTexts.length = 0;
     while (replies < limit && end - offset >= 8) {
       const length = readU32(bytes, offset);
       if (length < 4 || length > MAX_REPLY_LENGTH) {
@@ -94,7 +93,14 @@ class KacheReplyCounter implements ReplyCounter {
       if (end - offset - 4 < length) break;
       if (readU32(bytes, offset + 4) === KacheStatus.error) {
         errors++;
-        this.firstError ??= kacheErrorText(bytes, offset + 8, offset + 4 + length);
+        // An error item is tag 1, u32 length, then the message.
+        const item = offset + 8;
+        const textLength = length >= 9 && bytes[item] === 1 ? readU32(bytes, item + 1) : 0;
+        this.errorTexts.push(
+          textLength > 0 && textLength <= length - 9
+            ? bytesToString(bytes, item + 5, item + 5 + textLength)
+            : "(status 3: error)",
+        );
       }
       offset += 4 + length;
       replies++;
@@ -103,21 +109,6 @@ class KacheReplyCounter implements ReplyCounter {
     this.errorReplies = errors;
     return replies;
   }
-}
-
-/** The message of an error response's item (`bytes[start, end)`), or a status-only description. */
-function kacheErrorText(bytes: Uint8Array, start: number, end: number): string {
-  const tag = bytes[start];
-  if ((tag === KacheTag.error || tag === KacheTag.string) && end - start >= 5) {
-    const length = readU32(bytes, start + 1);
-    if (length <= end - start - 5) return utf8Text(bytes, start + 5, start + 5 + length);
-  }
-  return "status 3 (error)";
-}
-
-/** UTF-8 text of an error message; invalid bytes become U+FFFD, which is fine for a report. */
-function utf8Text(bytes: Uint8Array, start: number, end: number): string {
-  return new TextDecoder().decode(bytes.subarray(start, end));
 }
 
 /** Reads a little-endian u32 without allocating a DataView per read buffer. */
@@ -154,21 +145,26 @@ const BROKEN = -2;
 class RespReplyCounter implements ReplyCounter {
   consumed = 0;
   errorReplies = 0;
+  readonly errorTexts: string[] = [];
   failure: string | undefined = undefined;
-  firstError: string | undefined = undefined;
 
   scan(bytes: Uint8Array, start: number, end: number, limit: number): number {
     let offset = start;
     let replies = 0;
     let errors = 0;
+    this.errorTexts.length = 0;
     while (replies < limit && offset < end) {
       const type = bytes[offset]!;
       const next = this.#skipReply(bytes, offset, end);
       if (next < 0) break;
-      // 33 is "!", RESP3's blob error.
+      // 33 is "!", RESP3's blob error: its text follows the length line.
       if (type === MINUS || type === 33) {
         errors++;
-        this.firstError ??= respErrorText(bytes, offset, next);
+        let textStart = offset + 1;
+        if (type === 33) textStart = bytes.indexOf(LF, offset) + 1;
+        let textEnd = bytes.indexOf(CR, textStart);
+        if (textEnd < 0 || textEnd > next) textEnd = next;
+        this.errorTexts.push(bytesToString(bytes, textStart, textEnd));
       }
       offset = next;
       replies++;
@@ -242,13 +238,6 @@ class RespReplyCounter implements ReplyCounter {
     this.failure = reason;
     return BROKEN;
   }
-}
-
-/** The message of the error reply `bytes[start, end)`: `-ERR …\r\n`, or RESP3's `!<n>\r\nERR …\r\n`. */
-function respErrorText(bytes: Uint8Array, start: number, end: number): string {
-  if (bytes[start] === MINUS) return utf8Text(bytes, start + 1, end - 2);
-  const headerEnd = bytes.indexOf(LF, start) + 1;
-  return utf8Text(bytes, headerEnd, end - 2);
 }
 
 /** The decimal integer in `bytes[start, end)`, optionally negative; undefined if not one. */

@@ -141,9 +141,9 @@ export interface ClientOptions {
   /** How many times to run the one-shot command (`-r`); negative: forever. */
   readonly repeat: number;
   /** Seconds to wait after each repeated command or SCAN call (`-i`). */
-  readonly interval: number;
+  readonly intervalSeconds: number;
   /** Read the command's last argument from stdin (`-x`). */
-  readonly stdinArg: boolean;
+  readonly stdinLastArg: boolean;
   /** `--scan` and its filters; undefined without `--scan`. */
   readonly scan:
     | { readonly pattern?: string; readonly count?: string; readonly type?: string }
@@ -198,7 +198,7 @@ export function parseClientArgs(
   // As redis-cli, the URI sets what it names; flags after it (in any order here) win for the rest.
   if (values.uri !== undefined) {
     const uri = parseRedisUri(values.uri);
-    if (typeof uri === "string") return { kind: "error", message: uri };
+    if ("error" in uri) return { kind: "error", message: uri.error };
     hostname = uri.hostname ?? hostname;
     port = uri.port ?? port;
     user = uri.user ?? user;
@@ -268,8 +268,8 @@ export function parseClientArgs(
       authWarning: fromCommandLine && !values["no-auth-warning"],
       db,
       repeat,
-      interval,
-      stdinArg: values["stdin-arg"] ?? false,
+      intervalSeconds: interval,
+      stdinLastArg: values["stdin-arg"] ?? false,
       scan: values.scan
         ? { pattern: values.pattern, count: values.count, type: values.type }
         : undefined,
@@ -285,25 +285,31 @@ export function parseClientArgs(
 /** What a `redis://` or `rediss://` URI names; each part only when present. */
 export interface RedisUri {
   readonly tls: boolean;
-  readonly user?: string;
-  readonly password?: string;
-  readonly hostname?: string;
-  readonly port?: number;
-  readonly db?: number;
+  readonly user: string | undefined;
+  readonly password: string | undefined;
+  readonly hostname: string | undefined;
+  readonly port: number | undefined;
+  readonly db: number | undefined;
 }
 
 /**
  * Reads `redis://[[user]:password@]host[:port][/db]` as redis-cli 7.0 does
  * (`parseRedisUri`): user and password are percent-decoded, a userinfo
  * without `:` is the password alone, `rediss://` means TLS. Returns the error
- * text for another scheme.
+ * text for another scheme or a database that is not a number (redis-cli would
+ * read `/x` as 0).
  */
-export function parseRedisUri(uri: string): RedisUri | string {
+export function parseRedisUri(uri: string): RedisUri | { readonly error: string } {
   const scheme = /^(rediss?):\/\//i.exec(uri);
-  if (scheme === null) return "Invalid URI scheme";
+  if (scheme === null) return { error: "Invalid URI scheme" };
   let rest = uri.slice(scheme[0].length);
   const result: { -readonly [K in keyof RedisUri]: RedisUri[K] } = {
     tls: scheme[1]!.toLowerCase() === "rediss",
+    user: undefined,
+    password: undefined,
+    hostname: undefined,
+    port: undefined,
+    db: undefined,
   };
   const at = rest.lastIndexOf("@");
   if (at >= 0) {
@@ -325,7 +331,10 @@ export function parseRedisUri(uri: string): RedisUri | string {
   const [, host, port] = bracketed ?? plain ?? [hostPort, hostPort, undefined];
   if (host) result.hostname = host;
   if (port) result.port = Number(port);
-  if (path !== "") result.db = parseInt(path, 10) || 0;
+  if (path !== "") {
+    if (!/^[0-9]+$/.test(path)) return { error: `Invalid database number in URI: ${path}` };
+    result.db = Number(path);
+  }
   return result;
 }
 
@@ -406,7 +415,7 @@ export async function runClient(args: string[]): Promise<number> {
       "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n",
     );
   }
-  if (options.stdinArg) {
+  if (options.stdinLastArg) {
     const last = bytesToString(
       new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer()),
     );
@@ -595,7 +604,7 @@ class Session {
 
 async function runOneShot(session: Session): Promise<number> {
   if (!await session.connect()) return 1;
-  const { command, commandIsBinary, repeat, interval } = session.options;
+  const { command, commandIsBinary, repeat, intervalSeconds: interval } = session.options;
   const argv = commandIsBinary ? [...command] : command.map(utf8ToBinary);
   const name = argv[0]!.toLowerCase();
   if (name === "help" || name === "?") {
@@ -663,7 +672,9 @@ async function runScan(
       out += (session.mode === "standard" ? quoteString(key.value) : key.value) + "\n";
     }
     writeOut(out);
-    if (cursor !== "0" && session.options.interval > 0) await sleep(session.options.interval);
+    if (cursor !== "0" && session.options.intervalSeconds > 0) {
+      await sleep(session.options.intervalSeconds);
+    }
   } while (cursor !== "0");
   return 0;
 }
@@ -680,7 +691,9 @@ const LATENCY_SAMPLE_MS = 10;
 async function runLatency(session: Session): Promise<number> {
   if (!await session.connect()) return 1;
   const connection = session.connection!;
-  const reportAfterMs = session.options.interval > 0 ? session.options.interval * 1000 : 1000;
+  const reportAfterMs = session.options.intervalSeconds > 0
+    ? session.options.intervalSeconds * 1000
+    : 1000;
   const started = Date.now();
   let min = 0;
   let max = 0;
@@ -875,7 +888,9 @@ async function runInteractive(session: Session): Promise<number> {
       if (repeated === undefined) writeOut("Invalid repeat command option value.\n");
       else {
         for (let i = 0; i < repeated.count; i++) {
-          if (i > 0 && session.options.interval > 0) await sleep(session.options.interval);
+          if (i > 0 && session.options.intervalSeconds > 0) {
+            await sleep(session.options.intervalSeconds);
+          }
           if (session.connection === undefined && !await session.connect()) break;
           const stopped = new Promise<"interrupted">((resolve) => {
             interrupt = () => resolve("interrupted");

@@ -10,6 +10,7 @@ import { KacheServer } from "../server/server.ts";
 import { KACHE_VERSION } from "../lib/version.ts";
 import { notifySystemd } from "../server/supervisor.ts";
 import { parseServeArguments } from "./serve_args.ts";
+import { resolve } from "node:path";
 
 export function serveUsage(): string {
   const rows = CONFIG_PARAMETERS.map((parameter) =>
@@ -80,6 +81,7 @@ export async function runServe(args: string[]): Promise<number> {
     log.warning("supervised upstart: Kache cannot raise SIGSTOP for upstart; not signalling");
   }
   const server = new KacheServer(config, log);
+  if (parsed.configFile !== undefined) server.configFile = resolve(parsed.configFile);
   let ports;
   try {
     // Loaded before listening: no client ever sees a half-loaded dataset.

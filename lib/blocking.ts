@@ -44,6 +44,8 @@ export interface Waiter {
    * (the key holds no value of the kind it waits for).
    */
   serve(key: string, keyspace: Keyspace): Reply | undefined;
+  /** The reply when the wait times out, if not a null array (WAIT answers its count). */
+  timedOut?(): Reply;
   /**
    * Also served when the key is removed (XREADGROUP: Redis ends the wait
    * with an error when the stream goes), not only when it gets a value.
@@ -90,6 +92,11 @@ export class BlockingRegistry {
   /** Clients blocked now: INFO's `blocked_clients`. */
   get blockedCount(): number {
     return this.#bySessionId.size;
+  }
+
+  /** Blocked clients with a timeout (INFO's `clients_in_timeout_table`). */
+  get timeoutCount(): number {
+    return this.#deadlines.size;
   }
 
   /** Whether keys wait to be served. */
@@ -175,6 +182,16 @@ export class BlockingRegistry {
     return true;
   }
 
+  /** Ends every wait with `reply`; returns the sessions woken (Redis's disconnectAllBlockedClients). */
+  unblockAll(reply: Reply): Session[] {
+    const woken: Session[] = [];
+    for (const waiter of [...this.#bySessionId.values()]) {
+      woken.push(waiter.session);
+      this.#finish(waiter, reply);
+    }
+    return woken;
+  }
+
   /** Forgets `session`'s wait without a reply (its connection closed). */
   cancel(session: Session): void {
     const waiter = this.#bySessionId.get(session.id);
@@ -193,7 +210,7 @@ export class BlockingRegistry {
       const deadline = this.#deadlines.peekDeadline();
       if (deadline === undefined || deadline > now) return count;
       const waiter = this.#bySessionId.get(Number(this.#deadlines.peekKey()!))!;
-      this.#finish(waiter, reply);
+      this.#finish(waiter, waiter.timedOut?.() ?? reply);
       count++;
     }
   }

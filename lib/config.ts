@@ -23,6 +23,7 @@ import { PROTECTED_ACTION_VALUES } from "./protection.ts";
 import { formatInteger, parseInteger, parseMemorySize, parseSafeInteger } from "./numbers.ts";
 import { formatSaveRules, INVALID_SAVE, parseSaveRules } from "./persistence/save_rules.ts";
 import { TLS_PARAMETERS } from "./tls_settings.ts";
+import { REPLICA_PARAMETERS } from "./replication/replica_config.ts";
 
 /** How a setting's text is read and written back. */
 export type ConfigType =
@@ -277,6 +278,76 @@ function withAlias(parameter: ConfigParameter, alias: string): ConfigParameter[]
 }
 
 /**
+ * Replication, a master's side (lib/replication/, server/replication/):
+ * Redis 7.0's names, ranges and defaults.
+ */
+const REPLICATION_PARAMETERS: readonly ConfigParameter[] = [
+  {
+    name: "repl-backlog-size",
+    type: { kind: "memory" },
+    default: "1mb",
+    mutable: true,
+    description: "bytes of the replication stream kept for replicas to resume from (min 16kb)",
+  },
+  {
+    name: "repl-backlog-ttl",
+    type: NON_NEGATIVE_INT,
+    default: "3600",
+    mutable: true,
+    description: "seconds without replicas after which the backlog is freed (0 = never)",
+  },
+  ...withAlias({
+    name: "repl-ping-replica-period",
+    type: { kind: "integer", min: 1, max: 2147483647 },
+    default: "10",
+    mutable: true,
+    description: "seconds between the PINGs a master sends its replicas",
+  }, "repl-ping-slave-period"),
+  {
+    name: "repl-diskless-sync",
+    type: { kind: "boolean" },
+    default: "yes",
+    mutable: true,
+    description: "send full resyncs' RDB straight to replicas that take it (capa eof), no file",
+  },
+  {
+    name: "repl-diskless-sync-delay",
+    type: NON_NEGATIVE_INT,
+    default: "5",
+    mutable: true,
+    description: "seconds a diskless sync waits for more replicas to share it",
+  },
+  {
+    name: "repl-diskless-sync-max-replicas",
+    type: NON_NEGATIVE_INT,
+    default: "0",
+    mutable: true,
+    description: "start a diskless sync before the delay once this many replicas wait (0 = no)",
+  },
+  {
+    name: "repl-timeout",
+    type: { kind: "integer", min: 1, max: 2147483647 },
+    default: "60",
+    mutable: true,
+    description: "seconds of silence (no REPLCONF ACK) after which a replica link is dropped",
+  },
+  ...withAlias({
+    name: "min-replicas-to-write",
+    type: NON_NEGATIVE_INT,
+    default: "0",
+    mutable: true,
+    description: "refuse writes (-NOREPLICAS) with fewer good replicas than this (0 = off)",
+  }, "min-slaves-to-write"),
+  ...withAlias({
+    name: "min-replicas-max-lag",
+    type: NON_NEGATIVE_INT,
+    default: "10",
+    mutable: true,
+    description: "a replica is good while its last ACK is at most this many seconds old",
+  }, "min-slaves-max-lag"),
+];
+
+/**
  * The encoding settings under Redis 7.0's names, aliases, ranges and
  * defaults: they decide what OBJECT ENCODING reports (lib/object_encoding.ts).
  */
@@ -428,6 +499,14 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     default: "1234",
     mutable: false,
     description: "binary Kache protocol port (0 disables it)",
+  },
+  {
+    name: "http-port",
+    type: PORT,
+    default: "0",
+    mutable: false,
+    description:
+      "HTTP port for Prometheus /metrics and a live page, on the first bind address, behind requirepass (0 disables it)",
   },
   ...TLS_PARAMETERS,
   {
@@ -609,6 +688,8 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   ...ENCODING_PARAMETERS,
   ...DIAGNOSTICS_PARAMETERS,
   ...PROCESS_PARAMETERS,
+  ...REPLICA_PARAMETERS,
+  ...REPLICATION_PARAMETERS,
   {
     name: "tracking-table-max-keys",
     type: LONG_RANGE,
@@ -707,6 +788,11 @@ export class Config {
       }
       this.#values.set(parameter.name, parsed.value);
     }
+  }
+
+  /** A setting's current value, typed as it is stored. */
+  value(name: string): ConfigValue {
+    return this.#values.get(name)!;
   }
 
   number(name: string): number {

@@ -95,6 +95,14 @@ export class KeyspaceShared {
   /** Keys removed to stay within maxmemory since start, for INFO's `evicted_keys`. */
   evictedCount = 0;
   observer: KeyspaceObserver | undefined;
+  /**
+   * What a passed deadline does, as Redis's `expireIfNeeded` decides by role:
+   * "delete" on a master (the key is removed, lazily or by the sweep, and
+   * reported); on a replica "hide" for its own clients (the key reads as
+   * missing but stays, since only the master's DEL removes it) and "keep"
+   * while the master's stream runs (the master decides what exists).
+   */
+  expiry: "delete" | "hide" | "keep" = "delete";
   /** Tell the observer about new keys (`new` notifications); off, a store costs no extra lookup. */
   reportNewKeys = false;
 }
@@ -252,6 +260,11 @@ export class Keyspace {
     return this.#ttl.size;
   }
 
+  /** Keys whose TTL has passed but which neither an access nor the sweep has removed yet. */
+  dueCount(now: number): number {
+    return this.#ttl.countDue(now);
+  }
+
   /**
    * Estimated heap bytes of the data: keys, values, TTLs and LFU counters
    * (see lib/memory.ts). A running total, so reading it is O(1).
@@ -387,7 +400,8 @@ export class Keyspace {
    */
   setExpiry(key: string, deadline: number): void {
     if (this.get(key) === undefined) return;
-    if (deadline <= this.shared.now) {
+    // A replica sets the master's deadline even if its own clock says it passed (checkAlreadyExpired).
+    if (deadline <= this.shared.now && this.shared.expiry === "delete") {
       this.delete(key);
       return;
     }
@@ -419,6 +433,7 @@ export class Keyspace {
    */
   expireDue(limit: number): number {
     let removed = 0;
+    if (this.shared.expiry !== "delete") return 0;
     while (removed < limit) {
       const deadline = this.#ttl.peekDeadline();
       if (deadline === undefined || deadline > this.shared.now) break;
@@ -634,11 +649,12 @@ export class Keyspace {
 
   #isDue(key: string): boolean {
     const deadline = this.#ttl.get(key);
-    return deadline !== undefined && deadline <= this.shared.now;
+    return deadline !== undefined && deadline <= this.shared.now && this.shared.expiry !== "keep";
   }
 
   #expireIfDue(key: string): boolean {
     if (!this.#isDue(key)) return false;
+    if (this.shared.expiry === "hide") return true;
     this.snapshotHook?.beforeChange(key);
     this.#ttl.delete(key);
     this.#removeExpired(key);

@@ -5,8 +5,10 @@
  *
  * @module
  */
+import type { MemoryFigures } from "./memory_doctor.ts";
 import type { Databases } from "./databases.ts";
 import type { PubSub } from "./pubsub.ts";
+import type { ReplicationControl } from "./replication/control.ts";
 import type { Reply } from "./reply.ts";
 import type { Session } from "./session.ts";
 import type { Tracking } from "./tracking.ts";
@@ -25,6 +27,8 @@ export interface ServerControl {
   readonly pubsub: PubSub;
   /** CLIENT TRACKING's table and modes (client-side caching). */
   readonly tracking: Tracking;
+  /** ROLE, SYNC/PSYNC, REPLCONF and WAIT; absent in embeddings without replication. */
+  readonly replication?: ReplicationControl;
   /** Wall clock in Unix microseconds, for TIME. */
   clockMicros(): number;
   /** Uniform random number in [0, 1), for RANDOMKEY and ZRANDMEMBER. */
@@ -41,6 +45,13 @@ export interface ServerControl {
   configNumber?(name: string): number;
   /** CONFIG SET one parameter; returns an error message or undefined on success. */
   configSet(name: string, value: string): string | undefined;
+  /** What MEMORY DOCTOR checks. */
+  memoryFigures(): MemoryFigures;
+  /**
+   * CONFIG REWRITE: writes the current settings into the config file the
+   * server started with; returns Redis's error text, or undefined when done.
+   */
+  configRewrite(): string | undefined;
   /** CONFIG RESETSTAT. */
   resetStats(): void;
   /** Every connected session, for CLIENT LIST and CLIENT KILL. */
@@ -53,6 +64,12 @@ export interface ServerControl {
   lastSave(): number;
   /** Runs a persistence or shutdown command the server owns (SAVE, BGSAVE, SHUTDOWN…). */
   admin(argv: readonly string[]): Reply;
+  /**
+   * REPLICAOF: follow the master at `target`, or (undefined, `NO ONE`) stop
+   * following and become a master. Returns false when already following
+   * `target`. Absent where nothing can replicate (embeddings, tests).
+   */
+  replicaOf?(target: { host: string; port: number } | undefined, requestedBy: Session): boolean;
   /** redis.log from a script: level 0 debug, 1 verbose, 2 notice, 3 warning. */
   scriptLog?(level: number, text: string): void;
   /**

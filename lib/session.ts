@@ -100,7 +100,14 @@ export class Session implements Subscriber {
    * qbuf-free, omem): unparsed request bytes, the input buffer's size, and
    * output encoded but not yet taken by the socket.
    */
-  readonly buffers = { query: 0, queryCapacity: 0, output: 0 };
+  readonly buffers = {
+    query: 0,
+    queryCapacity: 0,
+    output: 0,
+    /** The largest input buffer and unsent output since the server cron last looked. */
+    queryCapacityPeak: 0,
+    outputPeak: 0,
+  };
   /**
    * The blocking command (BLPOP …) this client waits in, or undefined: its
    * connection reads no further requests meanwhile, CLIENT LIST shows flag
@@ -120,6 +127,17 @@ export class Session implements Subscriber {
   deferredPushes: Reply[] | undefined;
   /** The connection has ended (a CLIENT TRACKING redirect to it is broken). */
   closed = false;
+  /**
+   * A replica link (after SYNC or PSYNC): it is sent the command stream,
+   * its commands (REPLCONF ACK) get no replies, and the idle `timeout` does
+   * not apply, as for Redis's CLIENT_SLAVE.
+   */
+  replica = false;
+  /**
+   * This server's link to its master, applying the replication stream:
+   * flag `M` in CLIENT LIST, CLIENT KILL TYPE master, as Redis's CLIENT_MASTER.
+   */
+  master = false;
   /** CLIENT REPLY OFF: no reply is sent until CLIENT REPLY ON (pushes still are). */
   repliesOff = false;
   /** CLIENT REPLY SKIP ran: the next command's reply is not sent. */
@@ -152,7 +170,7 @@ export class Session implements Subscriber {
    * `clientsCronHandleTimeout` exempts both).
    */
   get idleTimeoutApplies(): boolean {
-    return this.subscriptions === undefined && this.blocked === undefined;
+    return this.subscriptions === undefined && this.blocked === undefined && !this.replica;
   }
 
   /** Sends the messages held back while this session's command ran; called after its reply. */

@@ -50,6 +50,26 @@ export class TtlHeap {
     else this.#siftDown(slot);
   }
 
+  /**
+   * How many deadlines are at or before `now`: the due entries form a
+   * subtree at the root, so the walk visits only them and their children
+   * (O(due), nothing when none is due).
+   */
+  countDue(now: number): number {
+    const deadlines = this.#deadlines;
+    if (deadlines.length === 0 || deadlines[0]! > now) return 0;
+    let count = 0;
+    const stack = [0];
+    while (stack.length > 0) {
+      const slot = stack.pop()!;
+      count++;
+      for (const child of [2 * slot + 1, 2 * slot + 2]) {
+        if (child < deadlines.length && deadlines[child]! <= now) stack.push(child);
+      }
+    }
+    return count;
+  }
+
   /** Removes the key's deadline; returns whether it had one. */
   delete(key: string): boolean {
     const slot = this.#slots.get(key);

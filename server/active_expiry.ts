@@ -25,6 +25,11 @@ export class ActiveExpiry {
   paused: (() => boolean) | undefined;
   /** Timer wake-ups so far (INFO's expire cycles, and tests). */
   sweeps = 0;
+  /**
+   * Sweeps that stopped at their batch limit with keys still due (INFO's
+   * `expired_time_cap_reached_count`: Redis's cycle stops at a time limit, this one at a count).
+   */
+  capReached = 0;
   /** Told how long each sweep that removed keys took, in whole ms (LATENCY's "expire-cycle"). */
   onSweep: ((millis: number) => void) | undefined;
 
@@ -93,7 +98,9 @@ export class ActiveExpiry {
     const next = databases.nextDeadline();
     if (next === undefined) return;
     // A full batch means more may be due now: come back right after pending I/O.
-    if (removed === this.batchSize && next <= now) this.#arm(next, 0);
-    else this.#arm(next, Math.max(0, next - Date.now()));
+    if (removed === this.batchSize && next <= now) {
+      this.capReached++;
+      this.#arm(next, 0);
+    } else this.#arm(next, Math.max(0, next - Date.now()));
   }
 }

@@ -231,6 +231,15 @@ export class AppendOnlyFile {
     return this.#writeError ?? this.#fsyncError;
   }
 
+  /**
+   * Bytes appended but not yet written to the file (Redis's AOF buffer,
+   * INFO's `mem_aof_buffer`): they wait in memory while a write is in flight
+   * or the disk fails, and maxmemory does not count them.
+   */
+  get unwrittenBytes(): number {
+    return this.#appended - this.#written;
+  }
+
   /** Bytes appended but not yet fsynced. */
   get unsyncedBytes(): number {
     return this.#appended - this.#synced;

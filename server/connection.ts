@@ -103,6 +103,12 @@ export interface ConnectionHooks {
    * server counts the total in used_memory, as Redis counts client buffers).
    */
   bufferBytesChanged(delta: number): void;
+  /** A read returned `bytes` bytes (INFO's total_net_input_bytes, total_reads_processed). */
+  received(bytes: number): void;
+  /** `bytes` bytes were queued for the socket (total_net_output_bytes). */
+  sent(bytes: number): void;
+  /** One write to the socket finished (total_writes_processed). */
+  written(): void;
   /** The client closed its end (Redis logs "Client closed connection" at verbose). */
   peerClosed?(): void;
 }
@@ -206,6 +212,7 @@ export class Connection {
           }
           filled = end + count === buffer.length;
           end += count;
+          this.#hooks.received(count);
           this.lastActivity = Date.now();
         }
         decodeFirst = false;
@@ -264,6 +271,7 @@ export class Connection {
                   return;
                 }
                 end += outcome.count;
+                this.#hooks.received(outcome.count);
                 this.lastActivity = Date.now();
                 decodeFirst = true;
               }
@@ -303,7 +311,9 @@ export class Connection {
 
   /** Accounts for an input buffer of `capacity` bytes replacing the previous one. */
   #inputResized(capacity: number): void {
-    this.session.buffers.queryCapacity = capacity;
+    const buffers = this.session.buffers;
+    buffers.queryCapacity = capacity;
+    if (capacity > buffers.queryCapacityPeak) buffers.queryCapacityPeak = capacity;
     const counted = Math.max(0, capacity - INITIAL_BUFFER);
     if (counted === this.#inputBytes) return;
     this.#hooks.bufferBytesChanged(counted - this.#inputBytes);
@@ -312,7 +322,12 @@ export class Connection {
 
   /** Accounts for output handed to the socket (positive) or taken by it (negative). */
   #outputMoved(delta: number): void {
-    this.session.buffers.output += delta;
+    // Output moves in when queued and out once per finished write.
+    if (delta > 0) this.#hooks.sent(delta);
+    else if (delta < 0) this.#hooks.written();
+    const buffers = this.session.buffers;
+    buffers.output += delta;
+    if (buffers.output > buffers.outputPeak) buffers.outputPeak = buffers.output;
     this.#hooks.bufferBytesChanged(delta);
   }
 
@@ -436,7 +451,16 @@ export class Connection {
    */
   push(message: Reply): void {
     if (this.#closed) return;
-    const bytes = this.#wire.encodePush(message);
+    this.pushBytes(this.#wire.encodePush(message));
+  }
+
+  /**
+   * Queues bytes already encoded (a replica's command stream) as {@link push}
+   * queues a message: in order after the replies so far, the client dropped
+   * when its backlog breaks its output limit. The bytes must not change.
+   */
+  pushBytes(bytes: Uint8Array): void {
+    if (this.#closed) return;
     if (this.#holding) {
       (this.#held ??= []).push(bytes);
       return;
@@ -455,6 +479,26 @@ export class Connection {
       outbox.enqueue(bytes);
     }
     this.#enforceOutputLimit(outbox);
+  }
+
+  /**
+   * Queues bytes that resolve once written, outside the output limit: an RDB
+   * sent to a replica in chunks, each awaited (its own backpressure). Rejects
+   * when the connection closes first.
+   */
+  sendBytes(bytes: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.reject(new Deno.errors.BadResource("Connection closed"));
+    const outbox = this.#outbox ??= this.#newOutbox();
+    if (!this.#waitingForInput) {
+      const before = this.#wire.takeOutput();
+      if (outputLength(before) > 0) outbox.enqueue(flattenOutput(before));
+    }
+    return outbox.send(bytes);
+  }
+
+  /** Bytes queued for the socket and not yet written (a replica's output buffer). */
+  get queuedBytes(): number {
+    return this.#outbox?.bytes ?? 0;
   }
 
   /** A write that failed in the background ends the connection as a failed read would. */

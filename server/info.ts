@@ -11,11 +11,11 @@ import type { KacheServer } from "./server.ts";
 import { scriptingFor } from "../lib/commands/scripting.ts";
 import { KACHE_VERSION, REDIS_COMPATIBLE_VERSION } from "../lib/version.ts";
 import { formatPercentile } from "../lib/config.ts";
+import { replicationInfo } from "../lib/replication/report.ts";
+import { HASH_ENTRY_BYTES, stringBytes } from "../lib/memory.ts";
+import { mainThreadCpu } from "./cpu.ts";
 
 type Section = (server: KacheServer) => [string, string | number][];
-
-/** The highest used_memory each server's INFO has shown (sampled when INFO runs). */
-const peakMemory = new WeakMap<KacheServer, number>();
 
 const SECTIONS: Record<string, Section> = {
   server(server) {
@@ -29,69 +29,118 @@ const SECTIONS: Record<string, Section> = {
       ["multiplexing_api", "deno"],
       ["deno_version", Deno.version.deno],
       ["process_id", Deno.pid],
+      ["run_id", server.state.runId],
       ["tcp_port", server.config.number("port")],
       ["kache_port", server.config.number("kache-port")],
       ["server_time_usec", server.state.clockMicros()],
       ["uptime_in_seconds", uptime],
       ["uptime_in_days", Math.floor(uptime / 86400)],
       ["hz", server.config.number("hz")],
+      ["configured_hz", server.config.number("hz")],
       ["executable", Deno.execPath()],
+      ["config_file", server.configFile ?? ""],
     ];
   },
   clients(server) {
     return [
-      ["connected_clients", server.connections.size],
+      // Replicas are counted under connected_slaves, not here, as Redis counts them.
+      ["connected_clients", server.connections.size - server.replication.replicas.length],
       ["maxclients", server.config.number("maxclients")],
+      // The largest input buffer (its capacity) and unsent output of any client, last 8 seconds.
+      ["client_recent_max_input_buffer", server.recentClientPeaks.input.value],
+      ["client_recent_max_output_buffer", server.recentClientPeaks.output.value],
       ["blocked_clients", server.commands.blocking.blockedCount],
       ["tracking_clients", server.tracking.clientCount],
+      ["clients_in_timeout_table", server.commands.blocking.timeoutCount],
     ];
   },
   memory(server) {
     // used_memory is the estimate maxmemory bounds: the data (used_memory_dataset), the
     // eviction policy's bookkeeping and the clients' buffers (mem_clients_normal, their bytes
-    // beyond a connection's base, as Redis counts them). The process's own figures (RSS, V8's heap with its
-    // garbage and code) are reported beside it.
-    const process = Deno.memoryUsage();
+    // beyond a connection's base, as Redis counts them); used_memory_overhead is all but the data.
+    // V8 stands where Redis has its allocator: allocator_allocated is the heap in use (with
+    // garbage not yet collected) plus memory outside the heap (ArrayBuffers), allocator_active
+    // what V8 reserved for both, allocator_resident the process's RSS.
+    const memory = Deno.memoryUsage();
     const heapLimit = getHeapStatistics().heap_size_limit;
     const used = server.eviction.usedMemory;
-    const peak = Math.max(used, peakMemory.get(server) ?? 0);
-    peakMemory.set(server, peak);
+    const state = server.state;
+    const peak = state.peakMemory = Math.max(used, state.peakMemory);
+    const dataset = server.databases.usedMemory;
+    const allocated = memory.heapUsed + memory.external;
+    const active = memory.heapTotal + memory.external;
+    const rss = memory.rss;
     const maxmemory = server.config.number("maxmemory");
     const scripting = scriptingFor(server.state);
+    const scripts = scriptsMemory(server);
+    const system = systemMemory();
     return [
       ["used_memory", used],
       ["used_memory_human", human(used)],
-      ["used_memory_rss", process.rss],
-      ["used_memory_rss_human", human(process.rss)],
+      ["used_memory_rss", rss],
+      ["used_memory_rss_human", human(rss)],
       ["used_memory_peak", peak],
       ["used_memory_peak_human", human(peak)],
-      ["used_memory_dataset", server.databases.usedMemory],
-      ["v8_heap_used", process.heapUsed + process.external],
-      ["v8_heap_used_human", human(process.heapUsed + process.external)],
+      ["used_memory_peak_perc", percent(used, peak)],
+      ["used_memory_overhead", used - dataset],
+      ["used_memory_dataset", dataset],
+      ["used_memory_dataset_perc", percent(dataset, used)],
+      ["allocator_allocated", allocated],
+      ["allocator_active", active],
+      ["allocator_resident", rss],
+      ...(system === undefined ? [] : [
+        ["total_system_memory", system] as [string, number],
+        ["total_system_memory_human", human(system)] as [string, string],
+      ]),
+      ["v8_heap_used", memory.heapUsed + memory.external],
+      ["v8_heap_used_human", human(memory.heapUsed + memory.external)],
       // V8's own ceiling (--max-old-space-size): past it the process dies, whatever maxmemory says.
       ["v8_heap_size_limit", heapLimit],
       ["v8_heap_size_limit_human", human(heapLimit)],
-      ["mem_clients_normal", server.clientBufferBytes],
-      ["maxmemory", maxmemory],
-      ["maxmemory_human", human(maxmemory)],
-      ["maxmemory_policy", server.config.string("maxmemory-policy")],
-      ["mem_allocator", "v8"],
+      ["used_memory_scripts_eval", scripts.eval],
       ["number_of_cached_scripts", scripting.scripts.size],
       ["number_of_functions", scripting.functionCount],
       ["number_of_libraries", scripting.libraries.size],
+      ["used_memory_functions", scripts.functions],
+      ["used_memory_scripts", scripts.eval + scripts.functions],
+      ["used_memory_scripts_human", human(scripts.eval + scripts.functions)],
+      ["maxmemory", maxmemory],
+      ["maxmemory_human", human(maxmemory)],
+      ["maxmemory_policy", server.config.string("maxmemory-policy")],
+      ["allocator_frag_ratio", ratio(active, allocated)],
+      ["allocator_frag_bytes", active - allocated],
+      ["allocator_rss_ratio", ratio(rss, active)],
+      ["allocator_rss_bytes", rss - active],
+      ["mem_fragmentation_ratio", ratio(rss, used)],
+      ["mem_fragmentation_bytes", rss - used],
+      // What maxmemory leaves out: the AOF bytes not yet on disk (and nothing else here).
+      ["mem_not_counted_for_evict", server.persistence.aofBufferBytes],
+      ["mem_clients_normal", server.clientBufferBytes],
+      ["mem_aof_buffer", server.persistence.aofBufferBytes],
+      ["mem_allocator", "v8"],
     ];
   },
   persistence(server) {
     return server.persistence.info();
   },
   stats(server) {
-    let commands = 0;
-    for (const stats of server.commands.stats.values()) commands += stats.calls;
+    const state = server.state;
+    const instantaneous = server.instantaneous;
     return [
-      ["total_connections_received", server.state.connectionsReceived],
-      ["rejected_connections", server.state.rejectedConnections],
-      ["total_commands_processed", commands],
+      ["total_connections_received", state.connectionsReceived],
+      ["total_commands_processed", server.commands.totalCalls],
+      ["instantaneous_ops_per_sec", Math.round(instantaneous.ops.perSecond)],
+      ["total_net_input_bytes", state.netInputBytes],
+      ["total_net_output_bytes", state.netOutputBytes],
+      ["instantaneous_input_kbps", (instantaneous.input.perSecond / 1024).toFixed(2)],
+      ["instantaneous_output_kbps", (instantaneous.output.perSecond / 1024).toFixed(2)],
+      ["rejected_connections", state.rejectedConnections],
+      ["sync_full", server.replication.syncFull],
+      ["sync_partial_ok", server.replication.syncPartialOk],
+      ["sync_partial_err", server.replication.syncPartialErr],
       ["expired_keys", server.databases.shared.expiredCount],
+      ["expired_stale_perc", stalePercent(server)],
+      ["expired_time_cap_reached_count", server.expiryCapReached],
       ["pubsub_channels", server.pubsub.channelCount],
       ["pubsub_patterns", server.pubsub.patternCount],
       ["evicted_keys", server.databases.shared.evictedCount],
@@ -100,20 +149,36 @@ const SECTIONS: Record<string, Section> = {
       ["tracking_total_keys", server.tracking.keyCount],
       ["tracking_total_items", server.tracking.itemCount],
       ["tracking_total_prefixes", server.tracking.prefixCount],
+      ["total_error_replies", server.commands.errorReplies],
+      ["unexpected_error_replies", server.commands.unexpectedErrorReplies],
+      ["total_reads_processed", state.readsProcessed],
+      ["total_writes_processed", state.writesProcessed],
     ];
   },
-  replication() {
-    return [["role", "master"], ["connected_slaves", 0]];
+  replication(server) {
+    return replicationInfo(server.replication.view(), Date.now());
   },
   cpu() {
     // The whole process (workers included); no fork, so there are no children to report.
     const { system, user } = process.cpuUsage();
+    const main = mainThreadCpu();
     return [
       ["used_cpu_sys", cpuSeconds(system)],
       ["used_cpu_user", cpuSeconds(user)],
       ["used_cpu_sys_children", cpuSeconds(0)],
       ["used_cpu_user_children", cpuSeconds(0)],
+      ...(main === undefined ? [] : [
+        ["used_cpu_sys_main_thread", cpuSeconds(main.system)] as [string, string],
+        ["used_cpu_user_main_thread", cpuSeconds(main.user)] as [string, string],
+      ]),
     ];
+  },
+  errorstats(server) {
+    const rows: [string, string][] = [];
+    for (const [code, count] of server.commands.errorCodes) {
+      rows.push([`errorstat_${code}`, `count=${count}`]);
+    }
+    return rows;
   },
   commandstats(server) {
     const rows: [string, string][] = [];
@@ -178,6 +243,7 @@ const DEFAULT_SECTIONS = [
 const ALL_SECTIONS = [
   ...DEFAULT_SECTIONS.slice(0, 7),
   "commandstats",
+  "errorstats",
   "latencystats",
   "keyspace",
 ];
@@ -185,6 +251,7 @@ const ALL_SECTIONS = [
 /** Section headers that are not the name capitalized, as Redis writes them. */
 const SECTION_TITLES: Readonly<Record<string, string>> = {
   commandstats: "Commandstats",
+  errorstats: "Errorstats",
   latencystats: "Latencystats",
   cpu: "CPU",
 };
@@ -206,6 +273,59 @@ export function buildInfo(server: KacheServer, requested: readonly string[]): st
     parts.push([`# ${title}`, ...lines].join("\r\n"));
   }
   return parts.join("\r\n\r\n") + (parts.length > 0 ? "\r\n" : "");
+}
+
+/**
+ * expired_stale_perc: of the keys with a TTL, the share already past it and
+ * not yet removed. Redis estimates it from its expiry cycle's samples; the
+ * TTL heap gives the exact count, in time proportional to it.
+ */
+function stalePercent(server: KacheServer): string {
+  const now = Date.now();
+  let due = 0;
+  let withTtl = 0;
+  for (const keyspace of server.databases.created()) {
+    withTtl += keyspace.expiresCount;
+    due += keyspace.dueCount(now);
+  }
+  return (withTtl === 0 ? 0 : due * 100 / withTtl).toFixed(2);
+}
+
+/** Redis's `%.2f%%` share of `part` in `whole`. */
+function percent(part: number, whole: number): string {
+  return `${(whole === 0 ? 0 : part * 100 / whole).toFixed(2)}%`;
+}
+
+/** Redis's `%.2f` ratio; Redis divides by zero the same way, giving inf. */
+function ratio(numerator: number, denominator: number): string {
+  return denominator === 0 ? "inf" : (numerator / denominator).toFixed(2);
+}
+
+/** Physical memory of the machine, when the runtime may ask (--allow-sys). */
+function systemMemory(): number | undefined {
+  try {
+    return Deno.systemMemoryInfo().total;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the cached EVAL scripts and the function libraries hold: their source
+ * text and SHA1 names as strings, and one map entry each. The compiled Lua
+ * lives in fengari's own objects, which it does not measure.
+ */
+function scriptsMemory(server: KacheServer): { eval: number; functions: number } {
+  const scripting = scriptingFor(server.state);
+  let evalBytes = 0;
+  for (const [sha, script] of scripting.scripts) {
+    evalBytes += HASH_ENTRY_BYTES + stringBytes(sha.length) + stringBytes(script.body.length);
+  }
+  let functions = 0;
+  for (const [name, library] of scripting.libraries) {
+    functions += HASH_ENTRY_BYTES + stringBytes(name.length) + stringBytes(library.code.length);
+  }
+  return { eval: evalBytes, functions };
 }
 
 function human(bytes: number): string {

@@ -15,7 +15,7 @@ import type { Databases } from "../lib/databases.ts";
 import { AofFormatError, AofParser } from "../lib/persistence/aof_loader.ts";
 import type { AofManifest } from "../lib/persistence/aof_manifest.ts";
 import { valueFromRdb } from "../lib/persistence/rdb_value.ts";
-import { RdbError, RdbReader } from "../lib/persistence/rdb_reader.ts";
+import { type RdbEntry, RdbError, RdbReader } from "../lib/persistence/rdb_reader.ts";
 import type { Logger } from "./log.ts";
 
 const READ_CHUNK = 4 * 1024 * 1024;
@@ -34,6 +34,8 @@ export interface RdbLoadResult {
   /** Keys in the file whose deadline had already passed. */
   readonly expired: number;
   readonly bytes: number;
+  /** The file's auxiliary fields (redis-ver, ctime, a replica's repl-id …). */
+  readonly aux: ReadonlyMap<string, string>;
 }
 
 /** Feeds a file to `push` in chunks; returns its size. */
@@ -54,40 +56,67 @@ function readChunks(path: string, push: (chunk: Uint8Array) => void): number {
   return total;
 }
 
+/** Puts RDB entries into databases, counting them; see {@link rdbEntryStore}. */
+export interface RdbEntryStore {
+  store(entry: RdbEntry): void;
+  readonly keys: number;
+  readonly expired: number;
+}
+
+/**
+ * Stores each entry read from an RDB into `databases`. Keys whose deadline
+ * passed at the databases' `now` are dropped, unless `keepExpired`: a
+ * replica keeps them, since only its master's DEL removes keys (Redis's
+ * rdbLoad skips expired keys only on a master).
+ */
+export function rdbEntryStore(databases: Databases, keepExpired = false): RdbEntryStore {
+  const now = databases.shared.now;
+  const counts = {
+    keys: 0,
+    expired: 0,
+    store(entry: RdbEntry): void {
+      if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= now) {
+        counts.expired++;
+        if (!keepExpired) return;
+      }
+      const keyspace = databases.at(entry.db);
+      keyspace.set(entry.key, valueFromRdb(entry.value));
+      if (entry.expiresAtMs !== undefined) keyspace.setExpiry(entry.key, entry.expiresAtMs);
+      counts.keys++;
+    },
+  };
+  return counts;
+}
+
 /**
  * Loads an RDB file into `databases`, dropping keys expired at their shared
- * `now`. Throws {@link LoadError} naming the file and offset if it cannot be
- * read, or if it holds a database beyond `databases` (as Redis refuses to start).
+ * `now` (unless `keepExpired`, see {@link rdbEntryStore}). Throws
+ * {@link LoadError} naming the file and offset if it cannot be read, or if
+ * it holds a database beyond `databases` (as Redis refuses to start).
  */
 export function loadRdbFile(
   path: string,
   databases: Databases,
   onFunction?: (code: string) => string | undefined,
+  keepExpired = false,
 ): RdbLoadResult {
-  let keys = 0;
-  let expired = 0;
-  const now = databases.shared.now;
-  const reader = new RdbReader((entry) => {
-    if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= now) {
-      expired++;
-      return;
-    }
-    const keyspace = databases.at(entry.db);
-    keyspace.set(entry.key, valueFromRdb(entry.value));
-    if (entry.expiresAtMs !== undefined) keyspace.setExpiry(entry.key, entry.expiresAtMs);
-    keys++;
-  }, { databases: databases.count, onFunction });
+  const entries = rdbEntryStore(databases, keepExpired);
+  const reader = new RdbReader((entry) => entries.store(entry), {
+    databases: databases.count,
+    onFunction,
+  });
   let bytes: number;
+  let aux: ReadonlyMap<string, string>;
   try {
     bytes = readChunks(path, (chunk) => reader.push(chunk));
-    reader.end();
+    aux = reader.end().aux;
   } catch (error) {
     if (error instanceof RdbError) {
       throw new LoadError(`Cannot load the RDB file ${path}: ${error.message}`);
     }
     throw error;
   }
-  return { keys, expired, bytes };
+  return { keys: entries.keys, expired: entries.expired, bytes, aux };
 }
 
 /** What replaying the append-only files did. */

@@ -9,11 +9,10 @@
  * - One background snapshot at a time (each database has one snapshot hook),
  *   shared by BGSAVE and AOF rewrites; the other one waits, scheduled, as
  *   Redis's single child process makes it wait.
- * - Commands inside EXEC are logged wrapped in MULTI … EXEC, so a crash in
- *   the middle of writing a transaction drops it whole at load. The wrap
- *   opens at the transaction's first write and closes at the next write
- *   outside it or at the end of the connection's batch (a batch runs
- *   without interruption, so nothing else can land inside).
+ * - The AOF is a sink of the change stream (lib/change_stream.ts), which
+ *   decides what is logged, wraps EXEC and scripts in MULTI … EXEC (so a
+ *   crash in the middle of writing a transaction drops it whole at load),
+ *   and feeds replication the same commands.
  * - Loading runs the AOF's commands through the command table with a
  *   session of its own, before the server listens and before the AOF is
  *   opened for writing, so nothing is propagated while loading.
@@ -25,11 +24,11 @@
  *
  * @module
  */
+import type { ChangeSink, ChangeStream } from "../lib/change_stream.ts";
 import type { CommandContext } from "../lib/commands/types.ts";
 import type { CommandTable } from "../lib/commands/table.ts";
 import type { Config } from "../lib/config.ts";
 import type { Databases } from "../lib/databases.ts";
-import type { Keyspace, KeyspaceObserver } from "../lib/keyspace.ts";
 import {
   type AofManifest,
   baseName,
@@ -38,12 +37,10 @@ import {
   manifestName,
   parseAofManifest,
 } from "../lib/persistence/aof_manifest.ts";
-import { deletion, propagatedCommands } from "../lib/persistence/propagate.ts";
 import { MISCONF_RDB, misconfAof } from "../lib/persistence/disk_errors.ts";
 import { RewriteLimit } from "../lib/persistence/rewrite_limit.ts";
 import { dueSaveRule, parseSaveRules } from "../lib/persistence/save_rules.ts";
 import { error, OK, type Reply, status } from "../lib/reply.ts";
-import type { Session } from "../lib/session.ts";
 import { type AofRewrite, AppendOnlyFile, type FsyncPolicy } from "./aof.ts";
 import {
   checkWritableSync,
@@ -53,7 +50,12 @@ import {
 } from "./durable_file.ts";
 import { loadAppendOnlyFiles, LoadError, loadRdbFile } from "./loading.ts";
 import type { Logger } from "./log.ts";
-import { BackgroundSnapshot, saveSnapshot, type SnapshotSettings } from "./snapshot.ts";
+import {
+  BackgroundSnapshot,
+  saveSnapshot,
+  type SnapshotSettings,
+  type SnapshotStream,
+} from "./snapshot.ts";
 
 /** What persistence needs of the server around it. */
 export interface PersistenceHost {
@@ -69,8 +71,14 @@ export interface PersistenceHost {
   loadFunction(code: string): string | undefined;
   /** SHUTDOWN: close every connection now, then let the process finish exiting. */
   requestExit(): void;
-  /** {@link Persistence.aofEnabled} changed: add or drop {@link Persistence.observer}. */
-  observersChanged(): void;
+  /** The change stream (lib/change_stream.ts): the AOF is one of its sinks. */
+  readonly stream: ChangeStream;
+  /**
+   * Auxiliary fields for every snapshot beside ctime and used-mem: a
+   * replica's `repl-id`, `repl-offset` and `repl-stream-db`, which let it
+   * resume with a partial resync after a restart.
+   */
+  snapshotAux?(): Readonly<Record<string, string | number>> | undefined;
 }
 
 /** How a shutdown treats the snapshot: as the save rules say, always, or never. */
@@ -81,7 +89,8 @@ const BGSAVE_RETRY_SECONDS = 5;
 
 interface RunningSnapshot {
   readonly job: BackgroundSnapshot;
-  readonly kind: "rdb" | "aof";
+  /** "replication": streamed to replicas' sockets (diskless), no file and no save counted. */
+  readonly kind: "rdb" | "aof" | "replication";
   /** The databases' dirty count at the cut: what a successful save subtracts. */
   readonly dirtyAtCut: number;
   readonly rewrite?: AofRewrite;
@@ -107,8 +116,12 @@ export class Persistence {
   #saves = 0;
   #rewrites = 0;
   #lastEverySecondSync = 0;
-  /** The session whose EXEC is being logged between MULTI and EXEC. */
-  #openTransaction: Session | undefined;
+  /** The auxiliary fields of the dump.rdb loaded at startup (empty when none was). */
+  loadedAux: ReadonlyMap<string, string> = new Map();
+  /** The AOF as a sink of the change stream, while it is open. */
+  readonly #aofSink: ChangeSink = {
+    append: (argv, db) => this.#aof?.append(argv, db),
+  };
 
   constructor(host: PersistenceHost) {
     this.#host = host;
@@ -148,18 +161,15 @@ export class Persistence {
     this.#updateWritesRefused();
   }
 
+  /** AOF bytes waiting in memory for the disk (INFO's mem_aof_buffer). */
+  get aofBufferBytes(): number {
+    return this.#aof?.unwrittenBytes ?? 0;
+  }
+
   /** Whether writes are being logged to the AOF. */
   get aofEnabled(): boolean {
     return this.#aof !== undefined;
   }
-
-  /** Reports expired and evicted keys to the AOF as DEL, as Redis propagates them. */
-  readonly observer: KeyspaceObserver = {
-    modified: () => {},
-    flushed: () => {},
-    expired: (key, keyspace) => this.#logDeletion(key, keyspace),
-    evicted: (key, keyspace) => this.#logDeletion(key, keyspace),
-  };
 
   #paths() {
     const config = this.#host.config;
@@ -177,7 +187,7 @@ export class Persistence {
     return {
       compression: config.boolean("rdbcompression"),
       checksum: config.boolean("rdbchecksum"),
-      aux: aofBase ? { "aof-base": 1 } : undefined,
+      aux: { ...this.#host.snapshotAux?.(), ...(aofBase ? { "aof-base": 1 } : {}) },
       functions: this.#host.functionCodes(),
     };
   }
@@ -219,7 +229,15 @@ export class Persistence {
             return `Unknown command '${argv[0]}'`;
           }
           databases.shared.now = Date.now();
-          commands.execute(context, argv);
+          const reply = commands.execute(context, argv);
+          if (reply.kind === "error") {
+            // Redis goes on loading, and says so as its afterErrorReply does.
+            commands.unexpectedErrorReplies++;
+            log.warning(
+              `== CRITICAL == This server is sending an error to its AOF-loading-client: ` +
+                `'${reply.message}' after processing the command '${argv[0]!.toLowerCase()}'`,
+            );
+          }
           return undefined;
         },
       });
@@ -230,6 +248,7 @@ export class Persistence {
       );
     } else if (exists(rdb)) {
       const result = loadRdbFile(rdb, databases, (code) => this.#host.loadFunction(code));
+      this.loadedAux = result.aux;
       log.notice(
         `DB loaded from disk: ${seconds(started)} seconds (${result.keys} keys` +
           (result.expired > 0 ? `, ${result.expired} expired keys skipped` : "") + ")",
@@ -263,14 +282,53 @@ export class Persistence {
   }
 
   /**
-   * The connection's afterBatch: lets a background snapshot take its slice,
-   * closes a logged transaction and, with `always`, waits for the fsync.
+   * The connection's afterBatch (after the server closed the change stream's
+   * transaction wrap): lets a background snapshot take its slice and, with
+   * `always`, waits for the fsync.
    */
   afterBatch(): Promise<void> | undefined {
     this.#snapshot?.job.nudge();
-    if (this.#aof === undefined) return undefined;
-    this.#closeTransaction();
-    return this.#aof.afterBatch();
+    return this.#aof?.afterBatch();
+  }
+
+  /**
+   * A BGSAVE for replicas, as Redis's startBgsaveForReplication with a disk
+   * target: starts one now, calling `atCut` at its cut (the moment the file's
+   * data is taken, before any other command runs), and resolves with the
+   * file's path once written; it counts as a BGSAVE (LASTSAVE, INFO). Returns
+   * undefined while another snapshot runs: Redis's replicas then wait for the
+   * next BGSAVE, and so do ours.
+   */
+  bgsaveForReplication(atCut: () => void): Promise<string> | undefined {
+    if (this.#snapshot !== undefined) return undefined;
+    // A transaction's wrap must not straddle the cut: its EXEC would belong to neither side.
+    this.#host.stream.closeTransaction();
+    if (!this.#startBgsave()) return Promise.reject(new Error("Background save failed to start"));
+    atCut();
+    const path = this.#paths().rdb;
+    return this.#snapshot!.job.done.then(() => path);
+  }
+
+  /**
+   * A snapshot streamed to replicas (diskless, Redis's rdbSaveToSlavesSockets):
+   * starts now, calling `atCut` at its cut, unless another snapshot runs
+   * (undefined). It writes no file and counts as no save, as in Redis, but
+   * holds the one snapshot slot: a BGSAVE meanwhile is refused.
+   */
+  snapshotToReplicas(stream: SnapshotStream, atCut: () => void): Promise<unknown> | undefined {
+    if (this.#snapshot !== undefined) return undefined;
+    this.#host.stream.closeTransaction();
+    const job = new BackgroundSnapshot(this.#host.databases, stream, this.#settings(), Date.now());
+    atCut();
+    const running: RunningSnapshot = { job, kind: "replication", dirtyAtCut: 0 };
+    this.#snapshot = running;
+    const finished = () => {
+      if (this.#snapshot !== running) return;
+      this.#snapshot = undefined;
+      this.#runScheduled();
+    };
+    job.done.then(finished, finished);
+    return job.done;
   }
 
   /** SAVE, BGSAVE, BGREWRITEAOF and SHUTDOWN, as lib/commands/server.ts routes them. */
@@ -305,7 +363,8 @@ export class Persistence {
     this.#abortSnapshot("shutdown");
     let ok = true;
     if (this.#aof !== undefined) {
-      this.#closeTransaction();
+      this.#host.stream.closeTransaction();
+      this.#host.stream.removeSink(this.#aofSink);
       this.#host.log.notice("Calling fsync() on the AOF file.");
       await this.#aof.close();
       this.#aof = undefined;
@@ -328,7 +387,7 @@ export class Persistence {
       ["loading", 0],
       ["async_loading", 0],
       ["rdb_changes_since_last_save", this.#host.databases.shared.dirty],
-      ["rdb_bgsave_in_progress", running?.kind === "rdb" ? 1 : 0],
+      ["rdb_bgsave_in_progress", running !== undefined && running.kind !== "aof" ? 1 : 0],
       ["rdb_last_save_time", this.lastSave],
       ["rdb_last_bgsave_status", this.#lastBgsaveStatus],
       ["rdb_last_bgsave_time_sec", this.#lastBgsaveSeconds],
@@ -360,7 +419,9 @@ export class Persistence {
   #bgsaveCommand(options: string[]): Reply {
     const schedule = options.length === 1 && options[0] === "schedule";
     if (options.length > 0 && !schedule) return error("ERR syntax error");
-    if (this.#snapshot?.kind === "rdb") return error("ERR Background save already in progress");
+    if (this.#snapshot !== undefined && this.#snapshot.kind !== "aof") {
+      return error("ERR Background save already in progress");
+    }
     if (this.#snapshot !== undefined) {
       if (!schedule) {
         return error(
@@ -516,7 +577,7 @@ export class Persistence {
     const { databases, log } = this.#host;
     this.#rewriteScheduled = false;
     this.#lastRewriteTry = Date.now();
-    this.#closeTransaction();
+    this.#host.stream.closeTransaction();
     const rewrite = aof.startRewrite();
     let job: BackgroundSnapshot;
     try {
@@ -568,7 +629,7 @@ export class Persistence {
     const running = this.#snapshot;
     if (running === undefined) return;
     this.#snapshot = undefined;
-    running.job.abort(`Background ${running.kind === "rdb" ? "save" : "AOF rewrite"} ${reason}`);
+    running.job.abort(`Background ${running.kind === "aof" ? "AOF rewrite" : "save"} ${reason}`);
     if (running.rewrite !== undefined) this.#aof?.abandonRewrite(running.rewrite);
   }
 
@@ -698,17 +759,14 @@ export class Persistence {
 
   #attach(aof: AppendOnlyFile): void {
     this.#aof = aof;
-    this.#host.commands.onWrite = (argv, context) => this.#logWrite(argv, context);
-    this.#host.observersChanged();
+    this.#host.stream.addSink(this.#aofSink);
     this.#updateWritesRefused();
   }
 
   #detach(): AppendOnlyFile | undefined {
     const aof = this.#aof;
-    this.#closeTransaction();
+    this.#host.stream.removeSink(this.#aofSink);
     this.#aof = undefined;
-    this.#host.commands.onWrite = undefined;
-    this.#host.observersChanged();
     this.#updateWritesRefused();
     return aof;
   }
@@ -764,47 +822,7 @@ export class Persistence {
     }
     return undefined;
   }
-
-  #logWrite(argv: readonly string[], context: CommandContext): void {
-    const aof = this.#aof;
-    if (aof === undefined) return;
-    // EXEC and scripts run their commands through the table without changing lastCommand.
-    const keyspace = context.keyspace;
-    if (ATOMIC_COMMANDS.has(context.session.lastCommand)) {
-      if (this.#openTransaction !== context.session) {
-        this.#closeTransaction();
-        // SELECT goes before MULTI, as Redis propagates it: the block is the database's.
-        aof.append(["MULTI"], keyspace.index);
-        this.#openTransaction = context.session;
-      }
-    } else {
-      this.#closeTransaction();
-    }
-    const commands = context.session.propagateAs ?? propagatedCommands(argv, keyspace);
-    for (const command of commands) aof.append(command, keyspace.index);
-  }
-
-  #closeTransaction(): void {
-    if (this.#openTransaction === undefined) return;
-    this.#openTransaction = undefined;
-    this.#aof?.append(["EXEC"]);
-  }
-
-  #logDeletion(key: string, keyspace: Keyspace): void {
-    this.#aof?.append(deletion(key), keyspace.index);
-  }
 }
-
-/** Commands whose writes are logged as one MULTI … EXEC block, so a replay is all or nothing. */
-const ATOMIC_COMMANDS = new Set([
-  "exec",
-  "eval",
-  "evalsha",
-  "eval_ro",
-  "evalsha_ro",
-  "fcall",
-  "fcall_ro",
-]);
 
 /** The manifest in `directory`, or undefined when there is none. */
 function readManifest(directory: string, appendfilename: string): AofManifest | undefined {

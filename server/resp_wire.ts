@@ -115,15 +115,17 @@ export class RespWire implements Wire {
   #executeSubscribed(argv: readonly string[]): Reply {
     const resolved = this.#commands.resolve(argv);
     if (typeof resolved !== "string" && !SUBSCRIBED_MODE_COMMANDS.has(resolved.name)) {
-      return error(
+      const message =
         `ERR Can't execute '${resolved.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / ` +
-          "QUIT / RESET are allowed in this context",
-      );
+        "QUIT / RESET are allowed in this context";
+      this.#commands.countError(message);
+      return error(message);
     }
     return this.#commands.execute(this.#context, argv, resolved);
   }
 
   protocolError(message: string): void {
+    this.#commands.countError(message);
     this.#encoder.write(error(message), this.#context.session.protocol);
   }
 

@@ -7,6 +7,7 @@
  */
 import { ALL_COMMANDS } from "../lib/commands/mod.ts";
 import { CommandTable } from "../lib/commands/table.ts";
+import { ChangeStream } from "../lib/change_stream.ts";
 import { SessionContext } from "../lib/commands/context.ts";
 import type { ClientOutputLimits } from "../lib/client_output_limits.ts";
 import { type Config, outputLimitsOf } from "../lib/config.ts";
@@ -29,14 +30,18 @@ import { error } from "../lib/reply.ts";
 import { Logger } from "./log.ts";
 import { combineObservers } from "./observers.ts";
 import { Persistence } from "./persistence.ts";
+import { ReplicationMaster } from "./replication/master.ts";
 import {
   deniedByProtectedMode,
   isLoopbackAddress,
   PROTECTED_MODE_DENIED,
 } from "../lib/protection.ts";
+import { Replica, type ReplicationHistory } from "./replica.ts";
 import { RespWire } from "./resp_wire.ts";
 import { ServerState } from "./server_state.ts";
 import { listenTls, tlsListenOptions } from "./tls.ts";
+import { type HttpView, startHttpView } from "./http_view.ts";
+import { INSTANTANEOUS_PERIOD_MS, InstantaneousMetric, RecentPeak } from "../lib/instantaneous.ts";
 
 export interface ListeningPorts {
   /** The RESP port actually bound, or undefined when disabled. */
@@ -45,6 +50,8 @@ export interface ListeningPorts {
   readonly kache?: number;
   /** The RESP-over-TLS port actually bound, or undefined when disabled. */
   readonly tls?: number;
+  /** The HTTP view's port (/metrics and the live page), or undefined when disabled. */
+  readonly http?: number;
 }
 
 export class KacheServer {
@@ -62,8 +69,19 @@ export class KacheServer {
   /** maxmemory and its policy; the command table consults it only while maxmemory is set. */
   readonly eviction: Eviction;
   readonly state: ServerState;
+  /** What the AOF and replicas receive: every change, in order (lib/change_stream.ts). */
+  readonly stream = new ChangeStream();
   /** Snapshots, the append-only file, and loading them at startup. */
   readonly persistence: Persistence;
+  /** Following a master (REPLICAOF, `replicaof`): the link and what it changes (server/replica.ts). */
+  readonly replica: Replica;
+  /** Replicas attached to this server: SYNC/PSYNC, the backlog, WAIT (server/replication/). */
+  readonly replication: ReplicationMaster;
+  /**
+   * The config file the server was started with, as an absolute path (INFO's
+   * `config_file`, the file CONFIG REWRITE rewrites); undefined without one.
+   */
+  configFile: string | undefined;
   /** Resolves when SHUTDOWN asks the process to exit (cli/serve.ts waits for it). */
   readonly exitRequested: Promise<void>;
   #requestExit!: () => void;
@@ -77,6 +95,8 @@ export class KacheServer {
   /** Times out clients blocked in BLPOP and friends. */
   readonly #blockingTimer = new BlockingTimer(this.commands.blocking);
   #housekeeping: ReturnType<typeof setInterval> | undefined;
+  /** The HTTP listener for /metrics and the live page, while http-port is set. */
+  #httpView: HttpView | undefined;
   /** The `unixsocket` file this server created, removed again at shutdown. */
   #unixSocketPath: string | undefined;
   #nextClientId = 1;
@@ -85,6 +105,18 @@ export class KacheServer {
   #outputLimits: ClientOutputLimits;
   /** What every connection's buffers hold beyond their base (INFO's mem_clients_normal). */
   #clientBufferBytes = 0;
+  /** The RESP port bound, announced to a master with REPLCONF listening-port. */
+  #respPort = 0;
+  /** INFO's instantaneous_ops_per_sec, _input_kbps and _output_kbps, sampled by the cron. */
+  readonly instantaneous = {
+    ops: new InstantaneousMetric(),
+    input: new InstantaneousMetric(),
+    output: new InstantaneousMetric(),
+  };
+  /** When the instantaneous metrics were last sampled (every 100 ms at most, as Redis). */
+  #lastInstantaneousSample = -Infinity;
+  /** client_recent_max_input_buffer and _output_buffer, sampled by the cron. */
+  readonly recentClientPeaks = { input: new RecentPeak(), output: new RecentPeak() };
 
   constructor(config: Config, log = new Logger()) {
     this.config = config;
@@ -93,6 +125,12 @@ export class KacheServer {
     this.eviction = new Eviction(this.databases);
     this.state = new ServerState(this);
     this.databases.shared.observer = this.watches;
+    this.stream.onActiveChange = (active) => {
+      this.commands.onWrite = active
+        ? (argv, context) => this.stream.write(argv, context)
+        : undefined;
+      this.#installObservers();
+    };
     this.exitRequested = new Promise((resolve) => this.#requestExit = resolve);
     this.persistence = new Persistence({
       config,
@@ -120,10 +158,51 @@ export class KacheServer {
         this.#requestExit();
         void this.shutdown();
       },
-      observersChanged: () => this.#installObservers(),
+      stream: this.stream,
+      snapshotAux: () => this.replica.snapshotAux(),
+    });
+    this.replication = new ReplicationMaster({
+      config,
+      log,
+      stream: this.stream,
+      commands: this.commands,
+      connectionOf: (session) =>
+        [...this.#connections].find((connection) => connection.session === session),
+      bgsaveForReplication: (atCut) => this.persistence.bgsaveForReplication(atCut),
+      snapshotToReplicas: (stream, atCut) => this.persistence.snapshotToReplicas(stream, atCut),
+      replicaOutputLimit: () => this.#outputLimits.replica,
+    });
+    this.replica = new Replica({
+      config,
+      databases: this.databases,
+      commands: this.commands,
+      log,
+      history: this.#replicationHistory(),
+      roleChanged: () => {
+        this.replication.replicaOf = this.replica.following ? this.replica : undefined;
+      },
+      listeningPort: () => this.#respPort,
+      masterContext: (address) => this.#masterContext(address),
+      beforeBatch: () => this.persistence.beforeBatch(),
+      afterBatch: () => void this.#afterBatch(),
+      replaceFunctions: (codes) => {
+        const scripting = scriptingFor(this.state);
+        scripting.flushFunctions();
+        for (const code of codes) {
+          const problem = scripting.restoreLibrary(code);
+          if (problem !== undefined) {
+            log.warning(`Function library from the master refused: ${problem}`);
+          }
+        }
+      },
+      afterFullSync: () => {
+        if (this.persistence.aofEnabled) this.persistence.admin(["bgrewriteaof"]);
+      },
     });
     this.#expiry = new ActiveExpiry(this.databases, config.number("active-expire-batch"));
-    this.#expiry.paused = () => this.commands.busy !== undefined;
+    // A replica never expires keys itself: its master sends the DELs (lib/keyspace.ts's expiry).
+    this.#expiry.paused = () =>
+      this.commands.busy !== undefined || this.databases.shared.expiry !== "delete";
     this.#outputLimits = outputLimitsOf(config.string("client-output-buffer-limit"));
     this.#applyNotifyFlags(config.number("notify-keyspace-events"));
     this.tracking.maxKeys = Number(config.string("tracking-table-max-keys"));
@@ -185,7 +264,7 @@ export class KacheServer {
   #installObservers(): void {
     this.databases.shared.observer = combineObservers([
       this.#changeObserver,
-      this.persistence.aofEnabled ? this.persistence.observer : undefined,
+      this.stream.active ? this.stream.observer : undefined,
       this.commands.tracking,
     ]);
   }
@@ -220,7 +299,7 @@ export class KacheServer {
     }
     // Checked before binding anything, so a bad TLS setting leaves no port half open.
     const tls = tlsListenOptions(this.config, (text) => this.log.warning(text));
-    const ports: { resp?: number; kache?: number; tls?: number } = {};
+    const ports: { resp?: number; kache?: number; tls?: number; http?: number } = {};
     // RESP over TLS: the same wire and connection loop; the handshake runs on the first read.
     if (tls !== undefined) {
       ports.tls = this.#bindEach(
@@ -241,6 +320,16 @@ export class KacheServer {
     }
     const unixPath = this.config.string("unixsocket");
     if (unixPath !== "") this.#listenUnix(unixPath);
+    this.#respPort = ports.resp ?? ports.tls ?? 0;
+    this.replica.start(this.persistence.loadedAux);
+    const httpPort = this.config.number("http-port");
+    if (httpPort !== 0) {
+      // One address, the first bind names: loopback unless the operator opened the server.
+      const hostname = addresses[0]?.hostname ?? "127.0.0.1";
+      this.#httpView = startHttpView(this, hostname, httpPort);
+      ports.http = this.#httpView.port;
+      this.log.notice(`HTTP view (/metrics, live page) on http://${hostname}:${ports.http}/`);
+    }
     this.#startHousekeeping();
     this.config.onChange((name) => {
       if (name === "hz") this.#startHousekeeping();
@@ -291,15 +380,50 @@ export class KacheServer {
   }
 
   /**
-   * Redis's serverCron runs `hz` times a second; here its one periodic job
-   * is closing clients idle past `timeout`, so `hz` sets how promptly that happens.
+   * Redis's serverCron runs `hz` times a second; here it closes clients idle
+   * past `timeout`, samples the instantaneous rates and client buffer peaks,
+   * and the memory peak, so `hz` sets how promptly each happens.
    */
   #startHousekeeping(): void {
     clearInterval(this.#housekeeping);
-    this.#housekeeping = setInterval(
-      () => this.#closeIdleClients(),
-      1000 / this.config.number("hz"),
-    );
+    this.#housekeeping = setInterval(() => this.#cron(), 1000 / this.config.number("hz"));
+  }
+
+  #cron(): void {
+    this.#closeIdleClients();
+    const now = Date.now();
+    this.state.peakMemory = Math.max(this.state.peakMemory, this.eviction.usedMemory);
+    let input = 0;
+    let output = 0;
+    for (const connection of this.#connections) {
+      // The peaks since the last turn: a big request is often served and its buffer shrunk
+      // between two turns.
+      const buffers = connection.session.buffers;
+      if (buffers.queryCapacityPeak > input) input = buffers.queryCapacityPeak;
+      if (buffers.outputPeak > output) output = buffers.outputPeak;
+      buffers.queryCapacityPeak = buffers.queryCapacity;
+      buffers.outputPeak = buffers.output;
+    }
+    this.recentClientPeaks.input.sample(input, now);
+    this.recentClientPeaks.output.sample(output, now);
+    if (now - this.#lastInstantaneousSample < INSTANTANEOUS_PERIOD_MS) return;
+    this.#lastInstantaneousSample = now;
+    this.instantaneous.ops.sample(this.commands.totalCalls, now);
+    this.instantaneous.input.sample(this.state.netInputBytes, now);
+    this.instantaneous.output.sample(this.state.netOutputBytes, now);
+  }
+
+  /** Expiry sweeps that stopped at their batch limit with keys still due. */
+  get expiryCapReached(): number {
+    return this.#expiry.capReached;
+  }
+
+  /** CONFIG RESETSTAT's share of the cron's statistics. */
+  resetCronStats(): void {
+    this.state.peakMemory = this.eviction.usedMemory;
+    this.recentClientPeaks.input.reset();
+    this.recentClientPeaks.output.reset();
+    this.#expiry.capReached = 0;
   }
 
   /** Bytes the clients' buffers hold beyond their base: input buffers and unsent output. */
@@ -326,6 +450,7 @@ export class KacheServer {
   }
 
   async #shutdown(): Promise<void> {
+    this.replica.close();
     for (const listener of this.#listeners) {
       try {
         listener.close();
@@ -335,7 +460,9 @@ export class KacheServer {
     }
     this.#expiry.stop();
     this.#blockingTimer.stop();
+    this.replication.stop();
     clearInterval(this.#housekeeping);
+    await this.#httpView?.close();
     if (this.#unixSocketPath !== undefined) {
       try {
         Deno.removeSync(this.#unixSocketPath);
@@ -430,30 +557,33 @@ export class KacheServer {
       : new RespWire(context, { maxBulkLength: this.config.number("proto-max-bulk-len") });
     const connection = new Connection(conn, session, wire, {
       beforeBatch: () => this.persistence.beforeBatch(),
-      afterBatch: () => {
-        this.#expiry.reschedule();
-        // The original binary commands run outside the table's execute: serve what they stored.
-        const blocking = this.commands.blocking;
-        if (blocking.hasReady) blocking.serveReady();
-        this.#blockingTimer.reschedule();
-        this.tracking.flushBroadcasts();
-        // With appendfsync always, the batch's replies wait for the AOF fsync.
-        return this.persistence.afterBatch();
-      },
+      afterBatch: () => this.#afterBatch(),
       queryBufferLimit: () => this.config.number("client-query-buffer-limit"),
       log: (text) => this.log.verbose(text),
-      outputLimit: (subscriber) =>
-        subscriber.subscriptions === undefined
+      outputLimit: (client) =>
+        client.replica
+          ? this.#outputLimits.replica
+          : client.subscriptions === undefined
           ? this.#outputLimits.normal
           : this.#outputLimits.pubsub,
       warn: (text) => this.log.warning(text),
       peerClosed: () => {
         if (this.log.level !== "debug" && this.log.level !== "verbose") return;
-        const info = clientInfoLine(session, Date.now(), this.tracking);
+        const info = clientInfoLine(session, Date.now(), { tracking: this.tracking });
         this.log.verbose(`Client closed connection ${info}`);
       },
       bufferBytesChanged: (delta) => {
         this.#clientBufferBytes += delta;
+      },
+      received: (bytes) => {
+        this.state.netInputBytes += bytes;
+        this.state.readsProcessed++;
+      },
+      sent: (bytes) => {
+        this.state.netOutputBytes += bytes;
+      },
+      written: () => {
+        this.state.writesProcessed++;
       },
     });
     session.push = (message) => connection.push(message);
@@ -469,10 +599,57 @@ export class KacheServer {
       this.watches.unwatch(session);
       this.pubsub.unsubscribeAll(session);
       this.commands.monitors.remove(session);
+      this.replication.detach(session);
       this.#connections.delete(connection);
       this.#connectionLoops.delete(loop);
     });
     this.#connectionLoops.add(loop);
+  }
+
+  /** The shared replication state (lib/replication/state.ts) as the replica side changes it. */
+  #replicationHistory(): ReplicationHistory {
+    const replication = this.replication;
+    return {
+      get replid() {
+        return replication.state.replid;
+      },
+      get offset() {
+        return replication.state.masterReplOffset;
+      },
+      adoptMaster: (replid, offset) => replication.adoptMaster(replid, offset),
+      masterIdChanged: (replid) => replication.masterIdChanged(replid),
+      feed: (bytes) => replication.feedFromMaster(bytes),
+      promote: () => replication.promoted(),
+    };
+  }
+
+  /** What follows each batch of commands, a client's or the master's. */
+  #afterBatch(): Promise<void> | undefined {
+    this.#expiry.reschedule();
+    // The original binary commands run outside the table's execute: serve what they stored.
+    const blocking = this.commands.blocking;
+    if (blocking.hasReady) blocking.serveReady();
+    this.#blockingTimer.reschedule();
+    this.tracking.flushBroadcasts();
+    // A transaction's MULTI … EXEC wrap ends with the batch; its stream goes to replicas.
+    this.stream.closeTransaction();
+    this.replication.afterBatch();
+    // With appendfsync always, the batch's replies wait for the AOF fsync.
+    return this.persistence.afterBatch();
+  }
+
+  /** The session that applies a master's stream: authenticated, never blocked, no replies sent. */
+  #masterContext(address: string): SessionContext {
+    const session = new Session({
+      id: this.#nextClientId++,
+      wire: "resp",
+      address,
+      localAddress: "",
+      createdAt: Date.now(),
+      authenticated: true,
+    });
+    session.master = true;
+    return new SessionContext(this.databases, session, this.state, this.commands);
   }
 
   /** Answers one error and closes, without ever reading from the connection. */

@@ -27,11 +27,15 @@
  * - The disk work (CRC-64, writes, fsync, rename) happens in a Web Worker
  *   (snapshot_worker.ts) fed transferred chunks, with a bound on the bytes
  *   in flight so a slow disk slows the walk instead of filling memory.
+ *   A diskless replication sync gives a {@link SnapshotStream} instead of a
+ *   path: the chunks go to the replicas' sockets, the CRC-64 is folded on
+ *   the main thread, and the same bound makes slow replicas slow the walk.
  *
  * @module
  */
 import type { Databases } from "../lib/databases.ts";
 import type { KeyspaceSnapshotHook, KeyspaceSnapshotSource, Value } from "../lib/keyspace.ts";
+import { Crc64 } from "../lib/persistence/crc64.ts";
 import { RdbWriter } from "../lib/persistence/rdb_writer.ts";
 import { commitFile, removeQuietly, temporaryPathFor, writeAllSync } from "./durable_file.ts";
 import type { SnapshotWorkerReply, SnapshotWorkerRequest } from "./snapshot_worker.ts";
@@ -76,6 +80,76 @@ export interface SnapshotSettings {
   /** Function libraries' code (FUNCTION LOAD), saved before the keys as Redis 7 does. */
   readonly functions?: readonly string[];
 }
+
+/**
+ * Where a snapshot goes instead of a file (diskless replication): called
+ * with each chunk in order, the last ending with the checksum; its promise
+ * settles once the chunk has left, which paces the walk as the worker's
+ * acknowledgements do, and a rejection fails the snapshot.
+ */
+export type SnapshotStream = (bytes: Uint8Array) => Promise<void>;
+
+/** What the snapshot's bytes are handed to: the file worker, or a {@link StreamTarget}. */
+interface SnapshotTarget {
+  onmessage: ((event: MessageEvent<SnapshotWorkerReply>) => void) | null;
+  postMessage(request: SnapshotWorkerRequest, transfer: Transferable[]): void;
+  terminate(): void;
+}
+
+/**
+ * The worker's protocol on the main thread, for a stream: folds the chunks
+ * into the CRC-64 as the worker does and answers "written", then "done"
+ * after the last chunk left.
+ */
+class StreamTarget implements SnapshotTarget {
+  onmessage: ((event: MessageEvent<SnapshotWorkerReply>) => void) | null = null;
+  readonly #stream: SnapshotStream;
+  #checksum = true;
+  readonly #crc = new Crc64();
+  #total = 0;
+  #stopped = false;
+
+  constructor(stream: SnapshotStream) {
+    this.#stream = stream;
+  }
+
+  postMessage(request: SnapshotWorkerRequest): void {
+    if (request.type === "open") {
+      this.#checksum = request.checksum;
+      return;
+    }
+    const { bytes, last } = request;
+    if (this.#checksum) {
+      const body = last ? bytes.length - CHECKSUM_BYTES : bytes.length;
+      this.#crc.update(bytes, 0, body);
+      if (last) this.#crc.writeTo(bytes, body);
+    }
+    this.#total += bytes.length;
+    const total = this.#total;
+    this.#stream(bytes).then(
+      () =>
+        this.#reply(
+          last ? { type: "done", bytes: total } : { type: "written", bytes: bytes.length },
+        ),
+      (cause) =>
+        this.#reply({
+          type: "error",
+          message: cause instanceof Error ? cause.message : String(cause),
+        }),
+    );
+  }
+
+  terminate(): void {
+    this.#stopped = true;
+  }
+
+  #reply(data: SnapshotWorkerReply): void {
+    if (!this.#stopped) this.onmessage?.({ data } as MessageEvent<SnapshotWorkerReply>);
+  }
+}
+
+/** The RDB trailer's checksum bytes. */
+const CHECKSUM_BYTES = 8;
 
 /** A snapshot written. */
 export interface SnapshotResult {
@@ -183,8 +257,9 @@ export class BackgroundSnapshot {
   /** The database the file's last SELECTDB named. */
   #selectedDb = -1;
   readonly #writer: RdbWriter;
-  readonly #temporaryPath: string;
-  readonly #worker: Worker;
+  /** The file being written until it is renamed into place; none for a stream. */
+  readonly #temporaryPath: string | undefined;
+  readonly #worker: SnapshotTarget;
   #keys = 0;
   #inFlight = 0;
   #waitingForWorker = false;
@@ -195,7 +270,13 @@ export class BackgroundSnapshot {
   #resolve!: (result: SnapshotResult) => void;
   #reject!: (error: Error) => void;
 
-  constructor(databases: Databases, path: string, settings: SnapshotSettings, now: number) {
+  /** Writes to the file at `path`, or hands the bytes to a {@link SnapshotStream}. */
+  constructor(
+    databases: Databases,
+    path: string | SnapshotStream,
+    settings: SnapshotSettings,
+    now: number,
+  ) {
     this.done = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -211,20 +292,22 @@ export class BackgroundSnapshot {
     this.#writer = newWriter(databases, settings, now, false);
     this.#writer.header();
     for (const code of settings.functions ?? []) this.#writer.writeFunction(code);
-    this.#temporaryPath = temporaryPathFor(path, ".rdb");
-    this.#worker = new Worker(new URL("./snapshot_worker.ts", import.meta.url).href, {
-      type: "module",
-    });
+    this.#temporaryPath = typeof path === "string" ? temporaryPathFor(path, ".rdb") : undefined;
+    this.#worker = typeof path === "string"
+      ? new Worker(new URL("./snapshot_worker.ts", import.meta.url).href, { type: "module" })
+      : new StreamTarget(path);
     this.#worker.onmessage = (event: MessageEvent<SnapshotWorkerReply>) =>
       this.#onReply(event.data);
-    this.#worker.onerror = (event) => {
-      event.preventDefault();
-      this.#fail(new Error(`Snapshot worker failed: ${event.message}`));
-    };
+    if (this.#worker instanceof Worker) {
+      this.#worker.onerror = (event) => {
+        event.preventDefault();
+        this.#fail(new Error(`Snapshot worker failed: ${event.message}`));
+      };
+    }
     this.#post({
       type: "open",
-      temporaryPath: this.#temporaryPath,
-      path,
+      temporaryPath: this.#temporaryPath ?? "",
+      path: typeof path === "string" ? path : "",
       checksum: settings.checksum,
     });
     for (const cut of this.#cuts) databases.at(cut.db).snapshotHook = cut;
@@ -373,7 +456,7 @@ export class BackgroundSnapshot {
     this.#unhook();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#worker.terminate();
-    removeQuietly(this.#temporaryPath);
+    if (this.#temporaryPath !== undefined) removeQuietly(this.#temporaryPath);
     this.#reject(error);
   }
 }

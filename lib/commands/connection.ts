@@ -87,22 +87,43 @@ function clientType(name: string): ClientType {
   throw new CommandError(`ERR Unknown client type '${name}'`);
 }
 
+/** Redis's getClientType: the master link, a replica, a subscriber, or a normal client. */
 function typeOfSession(session: Session): ClientType {
+  if (session.master) return "master";
+  if (session.replica) return "replica";
   return session.subscriptions === undefined ? "normal" : "pubsub";
 }
 
-/**
- * One CLIENT LIST line in Redis's field order. `qbuf`, `qbuf-free`, `omem`
- * and `tot-mem` (their sum) come from the connection's buffers; the other
- * buffer and memory fields, which Kache does not track, are 0.
- * `lib-name`/`lib-ver` are the Redis 7.2 fields CLIENT SETINFO fills in.
- */
 /** SELECT on the binary protocol, whose sessions always use database 0. */
 export const SELECT_ON_BINARY =
   "ERR SELECT is not supported on the binary protocol, which always uses database 0";
 
-export function clientInfoLine(session: Session, now: number, tracking?: Tracking): string {
-  let flags = session.subscriptions !== undefined ? "P" : "";
+/** What a CLIENT LIST line may add about its session. */
+export interface ClientInfoOptions {
+  readonly tracking?: Tracking;
+  /** The command the session is running now (CLIENT LIST/INFO's own): its `argv-mem`. */
+  readonly runningArgv?: readonly string[];
+}
+
+/**
+ * One CLIENT LIST line in Redis's field order, with the fields Kache can
+ * tell truly: `qbuf`, `qbuf-free` and `omem` from the connection's buffers,
+ * `argv-mem` (bytes of the command running now; between commands a client
+ * holds none) and `multi-mem` (bytes of the commands queued in MULTI), and
+ * `tot-mem` their sum. Redis's `fd`, `rbs`/`rbp` and `obl`/`oll` describe its
+ * own sockets and reply buffers, which Deno does not expose: they are left
+ * out rather than shown as 0. `lib-name`/`lib-ver` are the Redis 7.2 fields
+ * CLIENT SETINFO fills in.
+ */
+export function clientInfoLine(
+  session: Session,
+  now: number,
+  options: ClientInfoOptions = {},
+): string {
+  const tracking = options.tracking;
+  let flags = session.replica ? "S" : "";
+  if (session.master) flags += "M";
+  if (session.subscriptions !== undefined) flags += "P";
   if (session.monitoring) flags += "O";
   if (session.queued !== undefined) flags += "x";
   if (session.blocked !== undefined) flags += "b";
@@ -113,17 +134,28 @@ export function clientInfoLine(session: Session, now: number, tracking?: Trackin
   if (session.watchTouched) flags += "d";
   if (session.closeRequested) flags += "c";
   const buffers = session.buffers;
-  return `id=${session.id} addr=${session.address} laddr=${session.localAddress} fd=0 ` +
+  const argvMemory = argumentBytes(options.runningArgv ?? []);
+  let multiMemory = 0;
+  for (const queued of session.queued ?? []) multiMemory += argumentBytes(queued);
+  return `id=${session.id} addr=${session.address} laddr=${session.localAddress} ` +
     `name=${session.name} age=${Math.max(0, Math.floor((now - session.createdAt) / 1000))} ` +
     `idle=${Math.max(0, Math.floor((now - session.lastCommandAt) / 1000))} ` +
     `flags=${flags || "N"} db=${session.db} sub=${session.subscriptions?.channels.size ?? 0} ` +
     `psub=${session.subscriptions?.patterns.size ?? 0} ssub=0 ` +
     `multi=${session.queued?.length ?? -1} qbuf=${buffers.query} ` +
-    `qbuf-free=${Math.max(0, buffers.queryCapacity - buffers.query)} argv-mem=0 multi-mem=0 ` +
-    `rbs=0 rbp=0 obl=0 oll=0 omem=${buffers.output} ` +
-    `tot-mem=${buffers.queryCapacity + buffers.output} events=r cmd=${session.lastCommand} ` +
+    `qbuf-free=${Math.max(0, buffers.queryCapacity - buffers.query)} argv-mem=${argvMemory} ` +
+    `multi-mem=${multiMemory} omem=${buffers.output} ` +
+    `tot-mem=${buffers.queryCapacity + buffers.output + argvMemory + multiMemory} ` +
+    `events=${buffers.output > 0 ? "rw" : "r"} cmd=${session.lastCommand} ` +
     `user=default redir=${tracking?.redirectOf(session) ?? -1} resp=${session.protocol} ` +
     `lib-name=${session.libName} lib-ver=${session.libVersion}`;
+}
+
+/** Bytes of a command's arguments (Redis's argv_len_sum). */
+function argumentBytes(argv: readonly string[]): number {
+  let bytes = 0;
+  for (const argument of argv) bytes += argument.length;
+  return bytes;
 }
 
 function findSession(server: ServerControl, id: number): Session | undefined {
@@ -133,12 +165,17 @@ function findSession(server: ServerControl, id: number): Session | undefined {
 
 function clientList(context: CommandContext, argv: readonly string[]): Reply {
   const now = context.keyspace.now;
+  const line = (session: Session) =>
+    clientInfoLine(session, now, {
+      tracking: context.server.tracking,
+      runningArgv: session === context.session ? argv : undefined,
+    });
   let text = "";
   if (argv.length === 4 && isKeyword(argv[2], "TYPE")) {
     const type = clientType(argv[3]!);
     for (const session of context.server.sessions()) {
       if (typeOfSession(session) === type) {
-        text += clientInfoLine(session, now, context.server.tracking) + "\n";
+        text += line(session) + "\n";
       }
     }
   } else if (argv.length > 3 && isKeyword(argv[2], "ID")) {
@@ -150,14 +187,14 @@ function clientList(context: CommandContext, argv: readonly string[]): Reply {
     for (const id of ids) {
       const session = findSession(context.server, id);
       if (session !== undefined) {
-        text += clientInfoLine(session, now, context.server.tracking) + "\n";
+        text += line(session) + "\n";
       }
     }
   } else if (argv.length !== 2) {
     throw new CommandError(SYNTAX);
   } else {
     for (const session of context.server.sessions()) {
-      text += clientInfoLine(session, now, context.server.tracking) + "\n";
+      text += line(session) + "\n";
     }
   }
   return verbatim(text);
@@ -245,7 +282,7 @@ function clientUnblock(context: CommandContext, argv: readonly string[]): Reply 
   if (id === undefined) throw new CommandError(NOT_INTEGER);
   for (const session of context.server.sessions()) {
     if (session.id !== Number(id)) continue;
-    const reply = asError ? error(UNBLOCKED_ERROR) : NIL_ARRAY;
+    const reply = asError ? error(UNBLOCKED_ERROR) : session.blocked?.timedOut?.() ?? NIL_ARRAY;
     return context.commands.blocking.unblock(session, reply) ? ONE : ZERO;
   }
   return ZERO;
@@ -512,9 +549,12 @@ const CLIENT_SUBCOMMANDS: readonly CommandSpec[] = [
     summary: "Returns information about the current client connection.",
     since: "6.2.0",
     complexity: "O(1)",
-    handler(context) {
+    handler(context, argv) {
       return verbatim(
-        clientInfoLine(context.session, context.keyspace.now, context.server.tracking) + "\n",
+        clientInfoLine(context.session, context.keyspace.now, {
+          tracking: context.server.tracking,
+          runningArgv: argv,
+        }) + "\n",
       );
     },
   },

@@ -17,6 +17,8 @@ import { KEY_COMMANDS } from "./keys.ts";
 import { LATENCY_COMMANDS } from "./latency.ts";
 import { LIST_COMMANDS } from "./list.ts";
 import { PUBSUB_COMMANDS } from "./pubsub.ts";
+import { REPLICAOF_COMMANDS } from "./replicaof.ts";
+import { REPLICATION_COMMANDS } from "./replication.ts";
 import { SCRIPTING_COMMANDS } from "./scripting.ts";
 import { SERVER_COMMANDS } from "./server.ts";
 import { SET_COMMANDS } from "./set.ts";
@@ -44,6 +46,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...STREAM_COMMANDS,
   ...STREAM_GROUP_COMMANDS,
   ...SERVER_COMMANDS,
+  ...REPLICATION_COMMANDS,
   ...SLOWLOG_COMMANDS,
   ...LATENCY_COMMANDS,
   ...DEBUG_COMMANDS,
@@ -51,4 +54,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...TRANSACTION_COMMANDS,
   ...SCRIPTING_COMMANDS,
   ...FUNCTION_COMMANDS,
+  ...REPLICAOF_COMMANDS,
 ];

@@ -15,6 +15,7 @@
  */
 import { CommandError } from "../errors.ts";
 import { OOM } from "../eviction.ts";
+import { READONLY_REPLICA } from "./table.ts";
 import { array, bulk, error, integer, NIL, OK, type Reply, ZERO } from "../reply.ts";
 import type { ScriptHost, ScriptRun, StepResult } from "../scripting/lua_vm.ts";
 import { REPL_AOF } from "../scripting/lua_vm.ts";
@@ -124,6 +125,13 @@ export function runScript(context: CommandContext, invocation: ScriptInvocation)
       if (invocation.readOnly && (writes || flags.includes("may_replicate"))) {
         return error(WRITE_FROM_READONLY);
       }
+      // scriptVerifyWriteCommandAllow: a read-only replica's clients write through no script.
+      const replica = commands.replica;
+      if (writes && replica?.readOnly && context.session !== replica.master) {
+        return error(READONLY_REPLICA);
+      }
+      // scriptVerifyWriteCommandAllow: min-replicas-to-write applies to a script's writes too.
+      if (writes && commands.replicasMissing !== undefined) return error(commands.replicasMissing);
       // scriptVerifyOOM: over maxmemory when the script began, a command that may grow memory
       // is refused until the script has written (then it must be allowed to finish).
       if (outOfMemory && !running.wrote && flags.includes("denyoom")) return error(OOM);

@@ -33,6 +33,7 @@ import {
 } from "../reply.ts";
 import { int32Argument, integerArgument, isKeyword } from "./arguments.ts";
 import { helpReply } from "./help.ts";
+import { memoryDoctorReport } from "../memory_doctor.ts";
 import { checkArity, type CommandTable } from "./table.ts";
 import {
   type ArgumentDoc,
@@ -547,8 +548,10 @@ const CONFIG_SUBCOMMANDS: readonly CommandSpec[] = [
     summary: "Rewrite the configuration file with the in memory configuration",
     since: "2.8.0",
     complexity: "O(1)",
-    handler() {
-      throw new CommandError("ERR CONFIG REWRITE is not supported by Kache");
+    handler(context) {
+      const problem = context.server.configRewrite();
+      if (problem !== undefined) throw new CommandError(problem);
+      return OK;
     },
   },
   {
@@ -657,15 +660,7 @@ const MEMORY_SUBCOMMANDS: readonly CommandSpec[] = [
     since: "4.0.0",
     complexity: "O(1)",
     handler(context) {
-      return verbatim(
-        context.server.databases.size === 0
-          ? "Hi Sam, this instance is empty or is using very little memory, my issues detector " +
-            "can't be used in these conditions. Please, leave for your mission on Earth and fill " +
-            "it with some data. The new Sam and I will be back to our programming as soon as I " +
-            "finished rebooting.\n"
-          : "Hi Sam, I can't find any memory issue in your instance. I can only account for " +
-            "what occurs on this base.\n",
-      );
+      return verbatim(memoryDoctorReport(context.server.memoryFigures()));
     },
   },
   {
@@ -680,17 +675,31 @@ const MEMORY_SUBCOMMANDS: readonly CommandSpec[] = [
       const fields = infoFields(context.server.info(["memory"]));
       const field = (name: string) => Number(fields.get(name) ?? 0) || 0;
       const used = field("used_memory");
-      const rss = field("used_memory_rss");
+      const dataset = field("used_memory_dataset");
+      const ratioOf = (name: string) => double(Number(fields.get(name)) || 0);
       // Redis counts the keys of every database here.
       const keys = context.server.databases.size;
       return map([
         [bulk("peak.allocated"), integer(field("used_memory_peak"))],
         [bulk("total.allocated"), integer(used)],
-        [bulk("startup.allocated"), integer(0)],
+        [bulk("clients.normal"), integer(field("mem_clients_normal"))],
+        [bulk("lua.caches"), integer(field("used_memory_scripts_eval"))],
+        [bulk("functions.caches"), integer(field("used_memory_functions"))],
+        [bulk("overhead.total"), integer(field("used_memory_overhead"))],
         [bulk("keys.count"), integer(keys)],
         [bulk("keys.bytes-per-key"), integer(keys === 0 ? 0 : Math.floor(used / keys))],
-        [bulk("allocator.resident"), integer(rss)],
-        [bulk("fragmentation"), double(used === 0 ? 0 : rss / used)],
+        [bulk("dataset.bytes"), integer(dataset)],
+        [bulk("dataset.percentage"), double(used === 0 ? 0 : dataset * 100 / used)],
+        [bulk("peak.percentage"), double(used * 100 / Math.max(1, field("used_memory_peak")))],
+        [bulk("allocator.allocated"), integer(field("allocator_allocated"))],
+        [bulk("allocator.active"), integer(field("allocator_active"))],
+        [bulk("allocator.resident"), integer(field("allocator_resident"))],
+        [bulk("allocator-fragmentation.ratio"), ratioOf("allocator_frag_ratio")],
+        [bulk("allocator-fragmentation.bytes"), integer(field("allocator_frag_bytes"))],
+        [bulk("allocator-rss.ratio"), ratioOf("allocator_rss_ratio")],
+        [bulk("allocator-rss.bytes"), integer(field("allocator_rss_bytes"))],
+        [bulk("fragmentation"), ratioOf("mem_fragmentation_ratio")],
+        [bulk("fragmentation.bytes"), integer(field("mem_fragmentation_bytes"))],
       ]);
     },
   },

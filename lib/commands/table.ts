@@ -28,9 +28,31 @@ import { type CommandContext, type CommandSpec, lastKeyIndex } from "./types.ts"
 const TRANSACTION_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
 
 export const NOAUTH = "NOAUTH Authentication required.";
+/** Redis's `shared.roslaveerr`. */
+export const READONLY_REPLICA = "READONLY You can't write against a read only replica.";
+/** Redis's `shared.masterdownerr`. */
+export const MASTERDOWN =
+  "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+
+/**
+ * What a replica refuses its clients (server/replica.ts keeps it current);
+ * the master's own link is never refused.
+ */
+export interface ReplicaGate {
+  /** The session applying the master's stream, or undefined while unlinked. */
+  master: unknown;
+  /** replica-read-only: writes get {@link READONLY_REPLICA}. */
+  readOnly: boolean;
+  /** The link is down and replica-serve-stale-data is no: commands not flagged `stale` get {@link MASTERDOWN}. */
+  refuseStale: boolean;
+}
 const NOT_IN_MULTI = "ERR Command not allowed inside a transaction";
 /** Inside MULTI, memory may be full yet these still run (Redis's processCommand). */
 const ALLOWED_WHEN_FULL_IN_MULTI = new Set(["exec", "discard", "quit", "reset"]);
+/** Error codes INFO errorstats tracks, as Redis 7's ERROR_STATS_NUMBER; later codes count only in the total. */
+export const MAX_ERROR_CODES = 128;
+/** Commands whose error may be a command's error the script raised again, counted already. */
+const SCRIPT_COMMANDS = new Set(["eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"]);
 
 /** Per-command counters for INFO commandstats. */
 export interface CommandStats {
@@ -78,6 +100,15 @@ export class CommandTable {
   keyspaceHits = 0;
   /** Keys read commands did not find, for INFO's `keyspace_misses`. */
   keyspaceMisses = 0;
+  /** Error replies given (INFO's `total_error_replies`), refusals and failures alike. */
+  errorReplies = 0;
+  /**
+   * Error replies no client was there to read: a command replayed from the
+   * AOF failed (INFO's `unexpected_error_replies`, counted by the loader).
+   */
+  unexpectedErrorReplies = 0;
+  /** Error replies per error code (INFO errorstats), at most {@link MAX_ERROR_CODES} codes. */
+  readonly errorCodes = new Map<string, number>();
   /** Commands flagged `readonly` that name keys: the ones whose lookups count as hits or misses. */
   readonly #readsKeys = new Set<CommandSpec>();
   /** Clients in MONITOR mode, shown each command after it ran; an empty set costs one check. */
@@ -89,8 +120,16 @@ export class CommandTable {
    * processCommand. Undefined, as it almost always is, it costs one check.
    */
   writesRefused: string | undefined;
+  /**
+   * The `-NOREPLICAS` error writes get while fewer replicas than
+   * `min-replicas-to-write` are good (Redis's checkGoodReplicasStatus), set
+   * by the replication master; undefined, as it almost always is, it costs one check.
+   */
+  replicasMissing: string | undefined;
   /** Client-side caching; set only while some client tracks or the table holds keys. */
   tracking: Tracking | undefined;
+  /** Set while this server is a replica: what it refuses its clients. Undefined on a master. */
+  replica: ReplicaGate | undefined;
 
   constructor(specs: Iterable<CommandSpec>) {
     for (const spec of specs) {
@@ -179,20 +218,24 @@ export class CommandTable {
     if (typeof resolved === "string") {
       if (session.queued !== undefined) session.queueFailed = true;
       this.#count(argv[0]?.toLowerCase() ?? "", "rejected");
-      return error(resolved);
+      return this.#errorReply(resolved);
     }
     if (this.busy !== undefined && !resolved.flags.includes("allow_busy")) {
       if (session.queued !== undefined) session.queueFailed = true;
       this.#count(resolved.name, "rejected");
-      return error(this.busy);
+      return this.#errorReply(this.busy);
     }
     if (!session.authenticated && !resolved.flags.includes("no_auth")) {
       this.#count(resolved.name, "rejected");
-      return error(NOAUTH);
+      return this.#errorReply(NOAUTH);
     }
     const refusal = this.writesRefused;
     if (refusal !== undefined && this.#refusedOnDiskError(resolved, context)) {
       return this.#reject(resolved, context, refusal);
+    }
+    const missing = this.replicasMissing;
+    if (missing !== undefined && this.#isWrite(resolved, context)) {
+      return this.#reject(resolved, context, missing);
     }
     const eviction = this.eviction;
     if (
@@ -201,11 +244,16 @@ export class CommandTable {
     ) {
       return this.#reject(resolved, context, OOM);
     }
+    const replica = this.replica;
+    if (replica !== undefined && session !== replica.master) {
+      const refusal = this.#replicaRefusal(replica, resolved, context);
+      if (refusal !== undefined) return this.#reject(resolved, context, refusal);
+    }
     if (session.queued !== undefined && !TRANSACTION_CONTROL.has(resolved.name)) {
       if (resolved.flags.includes("no_multi")) {
         session.queueFailed = true;
         this.#count(resolved.name, "rejected");
-        return error(NOT_IN_MULTI);
+        return this.#errorReply(NOT_IN_MULTI);
       }
       session.queued.push(argv);
       return QUEUED;
@@ -247,6 +295,7 @@ export class CommandTable {
     const started = clock === undefined ? 0 : clock();
     if (this.#readsKeys.has(spec)) this.#countLookups(spec, context, argv);
     let reply: Reply;
+    const errorsBefore = this.errorReplies;
     this.#runDepth++;
     try {
       reply = spec.handler!(context, argv);
@@ -275,7 +324,14 @@ export class CommandTable {
     if (context.session.propagateAs !== undefined) context.session.propagateAs = undefined;
     const stats = this.#statsOf(spec.name);
     stats.calls++;
-    if (reply.kind === "error") stats.failed++;
+    if (reply.kind === "error") {
+      stats.failed++;
+      // A script that failed after one of its commands did raises that error again, which
+      // Redis counts once (ERR_REPLY_FLAG_NO_STATS_UPDATE).
+      if (!SCRIPT_COMMANDS.has(spec.name) || this.errorReplies === errorsBefore) {
+        this.countError(reply.message);
+      }
+    }
     if (clock !== undefined) {
       const duration = Math.round(clock() - started);
       stats.usec += duration;
@@ -345,11 +401,51 @@ export class CommandTable {
    * when it queued one.
    */
   #refusedOnDiskError(spec: CommandSpec, context: CommandContext): boolean {
-    if (spec.flags.includes("write") || spec.name === "ping") return true;
+    return spec.name === "ping" || this.#isWrite(spec, context);
+  }
+
+  /** A write command, or an EXEC whose queue holds one (Redis's `is_write_command`). */
+  #isWrite(spec: CommandSpec, context: CommandContext): boolean {
+    if (spec.flags.includes("write")) return true;
     const queued = context.session.queued;
     return spec.name === "exec" && queued !== undefined && queued.some((argv) => {
       const queuedSpec = this.resolve(argv);
       return typeof queuedSpec !== "string" && queuedSpec.flags.includes("write");
+    });
+  }
+
+  /**
+   * Redis's processCommand on a replica: a write (EXEC counts when it
+   * queued one) gets -READONLY; with the link down and serving stale data
+   * refused, a command not flagged `stale` (EXEC: when it queued one) gets -MASTERDOWN.
+   */
+  #replicaRefusal(
+    replica: ReplicaGate,
+    spec: CommandSpec,
+    context: CommandContext,
+  ): string | undefined {
+    if (replica.readOnly && this.#queuedOrIs(spec, context, (flags) => flags.includes("write"))) {
+      return READONLY_REPLICA;
+    }
+    if (
+      replica.refuseStale && this.#queuedOrIs(spec, context, (flags) => !flags.includes("stale"))
+    ) {
+      return MASTERDOWN;
+    }
+    return undefined;
+  }
+
+  /** Whether `spec` has the property, or is an EXEC of which some queued command has it. */
+  #queuedOrIs(
+    spec: CommandSpec,
+    context: CommandContext,
+    has: (flags: readonly string[]) => boolean,
+  ): boolean {
+    const queued = context.session.queued;
+    if (spec.name !== "exec") return has(spec.flags);
+    return queued !== undefined && queued.some((argv) => {
+      const queuedSpec = this.resolve(argv);
+      return typeof queuedSpec !== "string" && has(queuedSpec.flags);
     });
   }
 
@@ -371,10 +467,36 @@ export class CommandTable {
     if (spec.name === "exec") {
       context.server.watches.unwatch(session);
       session.endTransaction();
-      return error(`EXECABORT Transaction discarded because of: ${message}`);
+      return this.#errorReply(`EXECABORT Transaction discarded because of: ${message}`);
     }
     if (session.queued !== undefined) session.queueFailed = true;
+    return this.#errorReply(message);
+  }
+
+  /** Calls of every command so far (INFO's `total_commands_processed`). */
+  get totalCalls(): number {
+    let calls = 0;
+    for (const stats of this.stats.values()) calls += stats.calls;
+    return calls;
+  }
+
+  /** An error reply, counted for INFO. */
+  #errorReply(message: string): Reply {
+    this.countError(message);
     return error(message);
+  }
+
+  /**
+   * Counts one error reply under its code, the message's first word as
+   * Redis's afterErrorReply takes it (ERR when none ends within 32 bytes).
+   */
+  countError(message: string): void {
+    this.errorReplies++;
+    const space = message.indexOf(" ");
+    const code = space > 0 && space < 31 ? message.slice(0, space) : "ERR";
+    const count = this.errorCodes.get(code);
+    if (count !== undefined) this.errorCodes.set(code, count + 1);
+    else if (this.errorCodes.size < MAX_ERROR_CODES) this.errorCodes.set(code, 1);
   }
 
   #count(name: string, field: "rejected"): void {

@@ -90,14 +90,24 @@ Deno.test("parseClientArgs reports bad flags as errors", () => {
   assert.equal(raw.kind === "run" && raw.options.exitOnError, true);
 });
 
+const NONE = {
+  tls: false,
+  user: undefined,
+  password: undefined,
+  hostname: undefined,
+  port: undefined,
+  db: undefined,
+};
+
 Deno.test("parseRedisUri reads redis-cli's URI form", () => {
   assert.deepEqual(parseRedisUri("redis://127.0.0.1:6380/2"), {
-    tls: false,
+    ...NONE,
     hostname: "127.0.0.1",
     port: 6380,
     db: 2,
   });
   assert.deepEqual(parseRedisUri("rediss://al%40ce:p%3Ass@cache.example"), {
+    ...NONE,
     tls: true,
     user: "al@ce",
     password: "p:ss",
@@ -105,17 +115,17 @@ Deno.test("parseRedisUri reads redis-cli's URI form", () => {
   });
   // No colon: the userinfo is the password; an empty user is no user.
   assert.deepEqual(parseRedisUri("redis://secret@h"), {
-    tls: false,
+    ...NONE,
     password: "secret",
     hostname: "h",
   });
   assert.deepEqual(parseRedisUri("redis://:secret@[::1]:7000"), {
-    tls: false,
+    ...NONE,
     password: "secret",
     hostname: "::1",
     port: 7000,
   });
-  assert.equal(parseRedisUri("http://h:1"), "Invalid URI scheme");
+  assert.deepEqual(parseRedisUri("http://h:1"), { error: "Invalid URI scheme" });
 });
 
 Deno.test("parseClientArgs reads redis-cli's connection and auth flags", () => {
@@ -155,8 +165,8 @@ Deno.test("parseClientArgs reads -r, -i, -x, --scan and --csv", () => {
   assert.equal(repeated.kind, "run");
   if (repeated.kind !== "run") return;
   assert.equal(repeated.options.repeat, -1);
-  assert.equal(repeated.options.interval, 0.5);
-  assert.equal(repeated.options.stdinArg, true);
+  assert.equal(repeated.options.intervalSeconds, 0.5);
+  assert.equal(repeated.options.stdinLastArg, true);
   assert.deepEqual(repeated.options.command, ["set", "a"]);
   const scan = parseClientArgs([
     "--scan",

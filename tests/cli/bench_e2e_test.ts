@@ -540,13 +540,14 @@ Deno.test("runBench prints one combined table for several tests", async () => {
   }
 });
 
-Deno.test("runBench shows the server's first error text, RESP and binary protocol", async () => {
+Deno.test("runBench shows the server's error texts, in the combined table too", async () => {
   const resp = startFakeServer({ protocol: "resp", respReply: () => "-ERR nope\r\n" });
   try {
     const result = await benchJson(resp, ["-t", "incr", "-c", "2", "-n", "10"]);
-    assert.equal(result.firstError, "ERR nope");
-    const text = await bench(["-p", String(resp.port), "-t", "incr", "-c", "2", "-n", "10"]);
-    assert.match(text.stdout, /^First error: {5}ERR nope$/m);
+    assert.deepEqual(result.errorTexts, { "ERR nope": 10 });
+    const table = await bench(["-p", String(resp.port), "-t", "incr,get", "-c", "2", "-n", "10"]);
+    assert.match(table.stdout, /^incr: 10 × ERR nope$/m);
+    assert.match(table.stdout, /^get: 10 × ERR nope$/m);
   } finally {
     await resp.close();
   }
@@ -554,7 +555,7 @@ Deno.test("runBench shows the server's first error text, RESP and binary protoco
   try {
     const result = await benchJson(binary, ["-c", "1", "--repeats", "1"]);
     assert.ok(result.errorReplies > 0);
-    assert.equal(result.firstError, "status 3 (error)"); // a status with no message item
+    assert.deepEqual(Object.keys(result.errorTexts), ["(status 3: error)"]); // no message item
   } finally {
     await binary.close();
   }

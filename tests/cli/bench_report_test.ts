@@ -24,9 +24,9 @@ const RESULT: BenchResult = {
   keyspace: null,
   requests: 1_220_000,
   errorReplies: 0,
+  errorTexts: {},
   connectionErrors: 0,
   errors: 0,
-  firstError: null,
   durationSeconds: 10.46823,
   throughput: 116_541.4,
   latencyMs: {
@@ -106,6 +106,19 @@ Deno.test("formatText breaks errors down when connections were lost", () => {
   assert.match(text, /^Errors: {10}1,201 \(1,200 error replies, 1 connections lost\)$/m);
 });
 
+Deno.test("formatText lists the error texts with their counts", () => {
+  const text = formatText({
+    ...RESULT,
+    errorReplies: 1250,
+    errors: 1250,
+    errorTexts: { "ERR unknown command 'x'": 1200, "WRONGTYPE Operation": 50 },
+  });
+  assert.match(
+    text,
+    /^Errors: {10}1,250\n {9}1,200 × ERR unknown command 'x'\n {12}50 × WRONGTYPE/m,
+  );
+});
+
 Deno.test("formatJson round-trips the whole result", () => {
   const json = formatJson(RESULT);
   assert.ok(json.endsWith("}\n"));
@@ -125,12 +138,7 @@ Deno.test("formatCsv writes redis-benchmark's columns, one row per run", () => {
   );
 });
 
-Deno.test("formatText shows the first error's text", () => {
-  const text = formatText({ ...RESULT, errorReplies: 3, errors: 3, firstError: "ERR nope" });
-  assert.match(text, /^Errors: {10}3\nFirst error: {5}ERR nope$/m);
-});
-
-Deno.test("the combined table has one row per test, a total and the first errors", () => {
+Deno.test("the combined table has one row per test, a total and the error texts", () => {
   const set = { ...RESULT, test: "set", requests: 1000, durationSeconds: 1, throughput: 1000 };
   const get = {
     ...RESULT,
@@ -140,7 +148,7 @@ Deno.test("the combined table has one row per test, a total and the first errors
     throughput: 3000,
     errorReplies: 2,
     errors: 2,
-    firstError: "WRONGTYPE Operation against a key holding the wrong kind of value",
+    errorTexts: { "WRONGTYPE Operation against a key holding the wrong kind of value": 2 },
   };
   const text = formatTableHeader(set) + formatTableRow(set) + formatTableRow(get) +
     formatTableFooter([set, get]);
@@ -156,7 +164,7 @@ Deno.test("the combined table has one row per test, a total and the first errors
       "total           4,000        2       2,000",
       "",
       "2 tests in 2.000 s",
-      "get: first error: WRONGTYPE Operation against a key holding the wrong kind of value",
+      "get: 2 × WRONGTYPE Operation against a key holding the wrong kind of value",
       "",
     ].join("\n"),
   );

@@ -428,3 +428,25 @@ Deno.test("encodeRequestRing leaves a workload without placeholders alone", () =
   fillRandomKeys(ring, 0, 4, 10, createRandom(1));
   assert.deepEqual(ring.bytes, before);
 });
+
+Deno.test("reply counters keep the text of each error reply", () => {
+  const resp = respProtocol.createReplyCounter();
+  const text = "+OK\r\n-ERR unknown command 'x'\r\n$3\r\nabc\r\n!21\r\nSYNTAX invalid syntax\r\n";
+  const bytes = new TextEncoder().encode(text);
+  assert.equal(resp.scan(bytes, 0, bytes.length, Infinity), 4);
+  assert.deepEqual(resp.errorTexts, ["ERR unknown command 'x'", "SYNTAX invalid syntax"]);
+  assert.equal(resp.scan(bytes, 0, 5, Infinity), 1);
+  assert.deepEqual(resp.errorTexts, [], "each scan reports its own");
+  const message = new TextEncoder().encode("ERR bad");
+  // Binary frame: u32 length, u32 status 3, tag 1, u32 length, message.
+  const frame = new Uint8Array(4 + 4 + 1 + 4 + message.length);
+  const view = new DataView(frame.buffer);
+  view.setUint32(0, frame.length - 4, true);
+  view.setUint32(4, 3, true);
+  frame[8] = 1;
+  view.setUint32(9, message.length, true);
+  frame.set(message, 13);
+  const kache = kacheProtocol.createReplyCounter();
+  assert.equal(kache.scan(frame, 0, frame.length, Infinity), 1);
+  assert.deepEqual(kache.errorTexts, ["ERR bad"]);
+});

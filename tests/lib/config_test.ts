@@ -223,7 +223,10 @@ Deno.test("Config.get returns the parameters the matcher accepts, formatted, in 
   assert.deepEqual(config.get((name) => globMatch("*port*", name)), [
     ["port", "6379"],
     ["kache-port", "1234"],
+    ["http-port", "0"],
     ["tls-port", "0"],
+    ["replica-announce-port", "0"],
+    ["slave-announce-port", "0"],
   ]);
   assert.deepEqual(config.get((name) => name === "timeout"), [["timeout", "5"]]);
   assert.deepEqual(config.get((name) => globMatch("kache-max-*", name)), [

@@ -143,3 +143,13 @@ Deno.test("TtlHeap.clear empties the heap and keeps it usable", () => {
   assert.equal(heap.peekKey(), "b");
   assert.equal(heap.size, 1);
 });
+
+Deno.test("TtlHeap.countDue counts exactly the deadlines at or before now", () => {
+  const heap = new TtlHeap();
+  assert.equal(heap.countDue(100), 0);
+  const deadlines = [50, 10, 300, 100, 99, 101, 7, 1000, 100, 2];
+  deadlines.forEach((deadline, index) => heap.set(`k${index}`, deadline));
+  for (const now of [0, 2, 9, 50, 100, 101, 999, 1000, 5000]) {
+    assert.equal(heap.countDue(now), deadlines.filter((d) => d <= now).length, `now=${now}`);
+  }
+});

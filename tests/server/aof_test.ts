@@ -156,10 +156,14 @@ Deno.test("AppendOnlyFile truncates a write cut short by a full disk and writes 
     await until(() => aof.failure !== undefined, "the failure");
     await until(() => fileSize(directory) === before, "the truncation");
     assert.equal(aof.failure, "No space left on device");
+    // What the full disk did not take waits in memory (INFO's mem_aof_buffer).
+    assert.equal(aof.unwrittenBytes, aof.currentSize - before);
+    assert.ok(aof.unwrittenBytes > 200);
     assert.equal((await commandsIn(directory)).torn, 0, "the partial command was truncated away");
     aof.append(["SET", "key:4", value]);
     disk.full = false;
     await until(() => aof.failure === undefined, "the recovery");
+    await until(() => aof.unwrittenBytes === 0, "the buffer to drain");
     await aof.close();
     const { commands, torn } = await commandsIn(directory);
     assert.deepEqual(commands, [0, 1, 2, 3, 4].map((i) => `SET key:${i} ${value}`));

@@ -96,6 +96,9 @@ Deno.test("Connection.wake in the same turn as the blocked client's next bytes s
     outputLimit: () => ({ hard: 0, soft: 0, softSeconds: 0 }),
     warn() {},
     bufferBytesChanged() {},
+    received() {},
+    sent() {},
+    written() {},
   });
   const loop = connection.serve();
   try {

@@ -2,6 +2,7 @@
  * Runs commands straight through the command table with an injected clock,
  * no sockets: the fixture for every command family's unit tests.
  */
+import type { MemoryFigures } from "../../lib/memory_doctor.ts";
 import { ALL_COMMANDS } from "../../lib/commands/mod.ts";
 import { CommandTable } from "../../lib/commands/table.ts";
 import { SessionContext } from "../../lib/commands/context.ts";
@@ -46,6 +47,21 @@ export class FakeServer implements ServerControl {
   }
   resetStats(): void {
     this.resetCount++;
+  }
+  memoryFigures(): MemoryFigures {
+    return {
+      used: this.databases.usedMemory,
+      peak: this.databases.usedMemory,
+      rssGrowth: 0,
+      heapUsed: 0,
+      heapReserved: 0,
+      clientBuffers: 0,
+      clients: this.sessionList.length,
+      cachedScripts: 0,
+    };
+  }
+  configRewrite(): string | undefined {
+    return "ERR The server is running without a config file";
   }
   sessions(): Iterable<Session> {
     return this.sessionList;

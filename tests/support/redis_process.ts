@@ -71,12 +71,16 @@ async function answersPing(port: number): Promise<boolean> {
   }
 }
 
-async function startOnce(port: number): Promise<RunningRedis | "port-taken"> {
+async function startOnce(
+  port: number,
+  extraArgs: readonly string[],
+): Promise<RunningRedis | "port-taken"> {
   // Its own directory, so a test's SAVE never writes (or a start reads) the checkout's dump.rdb.
   const dir = await Deno.makeTempDir({ prefix: "kache-redis-" });
   const child = spawnLogged("redis-server", [
     ...["--save", "", "--appendonly", "no", "--dir", dir],
     ...["--port", String(port), "--bind", "127.0.0.1", "--daemonize", "no"],
+    ...extraArgs,
   ], { killAfterMs: 5_000 });
   const stop = async () => {
     await child.stop();
@@ -100,12 +104,15 @@ async function startOnce(port: number): Promise<RunningRedis | "port-taken"> {
   return { port, process: child.process, output: child.output, stop };
 }
 
-/** Starts a reference redis-server on a free loopback port, answering PING. */
-export async function startRedis(): Promise<RunningRedis> {
+/**
+ * Starts a reference redis-server on a free loopback port, answering PING;
+ * `extraArgs` (e.g. `--repl-diskless-sync no`) come after the defaults.
+ */
+export async function startRedis(extraArgs: readonly string[] = []): Promise<RunningRedis> {
   await requireTool("redis-server");
   // freePort() can race with another test taking the port; a few tries settle it.
   for (let attempt = 0; attempt < 5; attempt++) {
-    const started = await startOnce(freePort());
+    const started = await startOnce(freePort(), extraArgs);
     if (started !== "port-taken") return started;
   }
   throw new Error("redis-server could not bind a free port after 5 tries");

@@ -278,12 +278,27 @@ Deno.test("CLIENT INFO describes the caller in Redis's CLIENT LIST line format",
   assert.deepEqual(
     h.run("CLIENT", "INFO"),
     verbatim(
-      "id=1 addr=127.0.0.1:50001 laddr=127.0.0.1:6379 fd=0 name=me age=5 idle=0 flags=N db=0 " +
-        "sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 " +
-        "obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=client|info user=default redir=-1 resp=2 " +
+      "id=1 addr=127.0.0.1:50001 laddr=127.0.0.1:6379 name=me age=5 idle=0 flags=N db=0 " +
+        "sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=10 multi-mem=0 " +
+        "omem=0 tot-mem=10 events=r cmd=client|info user=default redir=-1 resp=2 " +
         "lib-name= lib-ver=\n",
     ),
   );
+});
+
+Deno.test("CLIENT LIST shows argv-mem for the caller's running command and multi-mem for queued ones", () => {
+  const h = createHarness();
+  const other = h.newSession();
+  other.run("MULTI");
+  other.run("SET", "key", "value");
+  const rows = clients(h.run("CLIENT", "LIST"));
+  // CLIENT LIST: 6 + 4 bytes; the other session holds no command but its queued SET.
+  assert.equal(rows[0]!.get("argv-mem"), "10");
+  assert.equal(rows[0]!.get("multi-mem"), "0");
+  assert.equal(rows[1]!.get("argv-mem"), "0");
+  assert.equal(rows[1]!.get("multi-mem"), String("SET".length + "key".length + "value".length));
+  assert.equal(rows[1]!.get("multi"), "1");
+  assert.equal(rows[0]!.has("fd"), false, "no fd: Deno does not expose it");
 });
 
 Deno.test("CLIENT LIST lists every session with its idle time and last command", () => {

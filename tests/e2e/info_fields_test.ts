@@ -1,0 +1,200 @@
+/**
+ * INFO fields an operator's tools read, checked for truth against a real
+ * server: network bytes to the byte, errorstats as redis-server counts the
+ * same errors, the instantaneous rates under load, stale keys, replayed AOF
+ * commands that failed, client buffer peaks, MEMORY DOCTOR and MEMORY STATS.
+ */
+import assert from "node:assert/strict";
+import { RawRespClient } from "../support/resp_client.ts";
+import { startRedis } from "../support/redis_process.ts";
+import { startServer } from "../support/server_process.ts";
+
+function encode(argv: string[]): string {
+  return `*${argv.length}\r\n` + argv.map((arg) => `$${arg.length}\r\n${arg}\r\n`).join("");
+}
+
+async function command(client: RawRespClient, ...argv: string[]): Promise<string> {
+  await client.writeRaw(new TextEncoder().encode(encode(argv)));
+  return (await client.readReply()).raw;
+}
+
+async function infoField(client: RawRespClient, section: string, field: string): Promise<string> {
+  const text = await command(client, "INFO", section);
+  const match = text.match(new RegExp(`^${field}:(.*)\\r$`, "m"));
+  if (match === null) throw new Error(`no ${field} in INFO ${section}:\n${text}`);
+  return match[1]!;
+}
+
+Deno.test("INFO total_net_input_bytes and total_net_output_bytes count every byte", async () => {
+  const server = await startServer();
+  const observer = await RawRespClient.connect(server.respPort);
+  try {
+    const before = Number(await infoField(observer, "stats", "total_net_input_bytes"));
+    const outBefore = Number(await infoField(observer, "stats", "total_net_output_bytes"));
+    // INFO's own requests are counted too: the second one above and the one below.
+    const infoRequest = encode(["INFO", "stats"]).length;
+    const client = await RawRespClient.connect(server.respPort);
+    await command(client, "SET", "k", "hello"); // 31 bytes in, +OK\r\n = 5 out
+    await command(client, "GET", "k"); // 20 in, $5\r\nhello\r\n = 11 out
+    client.close();
+    const after = Number(await infoField(observer, "stats", "total_net_input_bytes"));
+    assert.equal(after - before, 2 * infoRequest + 31 + 20);
+    const infoReply = await command(observer, "INFO", "stats");
+    const outAfter = Number(infoReply.match(/^total_net_output_bytes:(\d+)\r$/m)![1]);
+    // Between the two readings: one INFO stats reply (before "after"), +OK, the bulk reply.
+    assert.ok(outAfter - outBefore >= 5 + 11, `${outAfter - outBefore}`);
+  } finally {
+    observer.close();
+    await server.stop();
+  }
+});
+
+Deno.test("INFO errorstats and total_error_replies count errors as redis-server does", async () => {
+  const redis = await startRedis();
+  const kache = await startServer();
+  try {
+    const sequence: string[][] = [
+      ["SET", "s", "abc"],
+      ["INCR", "s"],
+      ["LPUSH", "s", "x"],
+      ["NOSUCHCOMMAND"],
+      ["GET"],
+      ["SET", "a", "b", "NX", "XX"],
+      ["CONFIG", "SET", "maxmemory", "x"],
+    ];
+    const stats: string[] = [];
+    for (const port of [redis.port, kache.respPort]) {
+      const client = await RawRespClient.connect(port);
+      try {
+        for (const argv of sequence) await command(client, ...argv);
+        const errorstats = (await command(client, "INFO", "errorstats"))
+          .split("\r\n").filter((line) => line.startsWith("errorstat_")).sort();
+        stats.push(
+          [...errorstats, await infoField(client, "stats", "total_error_replies")].join(" "),
+        );
+      } finally {
+        client.close();
+      }
+    }
+    assert.equal(stats[1], stats[0]);
+    assert.match(stats[1]!, /errorstat_WRONGTYPE:count=1/);
+  } finally {
+    await kache.stop();
+    await redis.stop();
+  }
+});
+
+Deno.test("INFO instantaneous_ops_per_sec and _input_kbps show a running load", async () => {
+  const server = await startServer();
+  const client = await RawRespClient.connect(server.respPort);
+  try {
+    const batch = new TextEncoder().encode(encode(["SET", "k", "v".repeat(200)]).repeat(500));
+    let ops = 0;
+    let input = 0;
+    // Keep a load going for up to ~3 s and read the rates while it runs.
+    for (let round = 0; round < 60 && (ops === 0 || input === 0); round++) {
+      await client.writeRaw(batch);
+      for (let i = 0; i < 500; i++) await client.readReply();
+      ops = Number(await infoField(client, "stats", "instantaneous_ops_per_sec"));
+      input = Number(await infoField(client, "stats", "instantaneous_input_kbps"));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(ops > 0, "ops/s under load");
+    assert.ok(input > 0, "input kbps under load");
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("INFO expired_stale_perc is the share of TTL keys past their deadline, not yet removed", async () => {
+  const server = await startServer(["--enable-debug-command", "yes"]);
+  const client = await RawRespClient.connect(server.respPort);
+  try {
+    assert.equal(await infoField(client, "stats", "expired_stale_perc"), "0.00");
+    await command(client, "DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    for (let i = 0; i < 3; i++) await command(client, "SET", `short${i}`, "v", "PX", "1");
+    await command(client, "SET", "long", "v", "EX", "1000");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(await infoField(client, "stats", "expired_stale_perc"), "75.00");
+    await command(client, "GET", "short0"); // removed on access
+    assert.equal(await infoField(client, "stats", "expired_stale_perc"), "66.67");
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("INFO unexpected_error_replies counts AOF commands that failed on replay", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kache-unexpected-" });
+  try {
+    const first = await startServer(["--appendonly", "yes", "--appendfsync", "always"], { dir });
+    const client = await RawRespClient.connect(first.respPort);
+    await command(client, "SET", "s", "abc");
+    client.close();
+    await first.stop();
+    const manifest = Deno.readTextFileSync(`${dir}/appendonlydir/appendonly.aof.manifest`);
+    const incr = manifest.match(/file (\S+) seq \d+ type i/)![1]!;
+    Deno.writeTextFileSync(`${dir}/appendonlydir/${incr}`, encode(["INCR", "s"]), {
+      append: true,
+    });
+    const second = await startServer(["--appendonly", "yes"], { dir });
+    const again = await RawRespClient.connect(second.respPort);
+    try {
+      assert.equal(await infoField(again, "stats", "unexpected_error_replies"), "1");
+      assert.equal(await command(again, "GET", "s"), "$3\r\nabc\r\n");
+      assert.match(
+        second.output(),
+        /== CRITICAL == This server is sending an error to its AOF-loading-client: 'ERR value is not an integer or out of range' after processing the command 'incr'/,
+      );
+    } finally {
+      again.close();
+      await second.stop();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("INFO client_recent_max_input_buffer shows a client's big request for a while", async () => {
+  const server = await startServer();
+  const client = await RawRespClient.connect(server.respPort);
+  try {
+    await command(client, "SET", "big", "x".repeat(1 << 20));
+    // The cron samples the buffers hz times a second; give it a few turns.
+    let peak = 0;
+    for (let i = 0; i < 50 && peak < 1 << 20; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      peak = Number(await infoField(client, "clients", "client_recent_max_input_buffer"));
+    }
+    // The input buffer grew to hold the whole request, and shrank once it was served.
+    assert.ok(peak >= 1 << 20, `${peak}`);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("MEMORY DOCTOR reports a peak far above the memory in use", async () => {
+  const server = await startServer();
+  const client = await RawRespClient.connect(server.respPort);
+  try {
+    assert.match(await command(client, "MEMORY", "DOCTOR"), /this instance is empty/);
+    for (let i = 0; i < 100; i++) await command(client, "SET", `k${i}`, "x".repeat(256 * 1024));
+    await command(client, "INFO", "memory"); // the peak is sampled
+    for (let i = 0; i < 50; i++) await command(client, "DEL", `k${i}`);
+    const report = await command(client, "MEMORY", "DOCTOR");
+    assert.match(report, /Sam, I detected a few issues in this Redis instance memory implants/);
+    assert.match(report, / \* Peak memory: In the past this instance used more than 150%/);
+    const stats = await command(client, "MEMORY", "STATS");
+    for (
+      const field of ["peak.allocated", "dataset.bytes", "allocator.allocated", "fragmentation"]
+    ) {
+      assert.ok(stats.includes(field), field);
+    }
+    assert.ok(!stats.includes("startup.allocated"), "no field fixed at 0");
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
