@@ -66,7 +66,7 @@ async function measure(name: Server["name"]) {
   const dir = await Deno.makeTempDir({ prefix: "kache-bench-replication-" });
   const replicaDir = await Deno.makeTempDir({ prefix: "kache-bench-replica-" });
   // Disk-based on both sides (Redis 7.0 defaults to diskless with a 5 s delay).
-  const master = await start(name, dir, name === "redis" ? ["--repl-diskless-sync", "no"] : []);
+  const master = await start(name, dir, ["--repl-diskless-sync", "no"]);
   const replica = await start("redis", replicaDir, ["--repl-diskless-load", "disabled"]);
   try {
     log(`${name}: filling ${KEYS} keys (master ${master.port}, replica ${replica.port})`);
