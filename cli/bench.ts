@@ -18,7 +18,16 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { formatCsv, formatJson, formatText, LatencyRecorder } from "./bench_report.ts";
+import {
+  formatCsv,
+  formatJson,
+  formatProgress,
+  formatTableFooter,
+  formatTableHeader,
+  formatTableRow,
+  formatText,
+  LatencyRecorder,
+} from "./bench_report.ts";
 import type { BenchResult } from "./bench_report.ts";
 import {
   BENCH_TESTS,
@@ -367,13 +376,17 @@ async function authenticateAll(
         throw new BenchConnectError("AUTH failed: unreadable reply");
       }
     }
-    if (counter.errorReplies > 0) throw new BenchConnectError("AUTH failed");
+    if (counter.errorReplies > 0) {
+      throw new BenchConnectError(`AUTH failed: ${counter.errorTexts[0] ?? "error reply"}`);
+    }
   }));
 }
 
 /** Counters the run updates as it goes, read by the progress line. */
 export interface LiveStats {
   completed: number;
+  /** Requests the run will send, once known; Infinity for a `--duration` run. */
+  total: number;
   errorReplies: number;
   /** Error replies by text, at most {@link MAX_ERROR_TEXTS} texts (the count covers them all). */
   readonly errorTexts: Map<string, number>;
@@ -506,6 +519,7 @@ export async function runLoad(
     encodeRequestRing(workload.commandsFor(i), protocol, options.pipeline)
   );
   const shares = requestShares(options, workload, rings.map((ring) => ring.period));
+  stats.total = shares.reduce((sum, share) => sum + share, 0);
   const duration = options.durationSeconds;
   const startedAt = performance.now();
   const deadline = duration !== undefined ? startedAt + duration * 1000 : Infinity;
@@ -560,19 +574,33 @@ export async function runLoad(
 /** How often the live progress line is redrawn. */
 const PROGRESS_INTERVAL_MS = 250;
 
-/** Redraws `test: done, rate` on stderr until the returned function is called, which erases it. */
-function startProgress(io: BenchIo, test: string, stats: LiveStats): () => void {
+/**
+ * Redraws `test: done of total (percent), rate, ETA` on stderr until the
+ * returned function is called, which erases it.
+ */
+function startProgress(
+  io: BenchIo,
+  title: string,
+  stats: LiveStats,
+  durationSeconds: number | undefined,
+): () => void {
+  const startedAt = performance.now();
   let lastCount = 0;
-  let lastTime = performance.now();
+  let lastTime = startedAt;
   const timer = setInterval(() => {
     const now = performance.now();
     const rate = (stats.completed - lastCount) / ((now - lastTime) / 1000);
     lastCount = stats.completed;
     lastTime = now;
-    io.stderr(
-      `\r\x1b[K${test}: ${stats.completed.toLocaleString("en-US")} requests, ` +
-        `${Math.round(rate).toLocaleString("en-US")} req/s`,
-    );
+    const line = formatProgress({
+      title,
+      completed: stats.completed,
+      total: stats.total,
+      rate,
+      elapsedSeconds: (now - startedAt) / 1000,
+      durationSeconds,
+    });
+    io.stderr(`\r\x1b[K${line}`);
   }, PROGRESS_INTERVAL_MS);
   return () => {
     clearInterval(timer);
@@ -606,12 +634,15 @@ async function runTest(
   }
   const stats: LiveStats = {
     completed: 0,
+    total: Infinity,
     errorReplies: 0,
     errorTexts: new Map(),
     connectionErrors: 0,
     failures: [],
   };
-  const stopProgress = io.stderrIsTerminal ? startProgress(io, workload.title, stats) : undefined;
+  const stopProgress = io.stderrIsTerminal
+    ? startProgress(io, workload.title, stats, options.durationSeconds)
+    : undefined;
   try {
     const result = await runLoad(conns, options, { workload, protocol }, stats);
     return { result, failures: stats.failures };
@@ -652,10 +683,18 @@ export async function runBench(args: string[], io: BenchIo = denoIo): Promise<nu
     for (const failure of outcome.failures) io.stderr(`${failure}\n`);
     lost ||= outcome.result.connectionErrors > 0;
     results.push(outcome.result);
-    // Text goes out test by test, as redis-benchmark prints, so a long run shows progress.
+    // Text goes out test by test, as redis-benchmark prints, so a long run shows progress;
+    // several tests make one table, a row per test.
     if (!options.json && !options.csv) {
-      io.stdout((results.length > 1 ? "\n" : "") + formatText(outcome.result));
+      if (options.tests.length === 1) io.stdout(formatText(outcome.result));
+      else {
+        if (results.length === 1) io.stdout(formatTableHeader(outcome.result));
+        io.stdout(formatTableRow(outcome.result));
+      }
     }
+  }
+  if (!options.json && !options.csv && options.tests.length > 1) {
+    io.stdout(formatTableFooter(results));
   }
   if (options.json) io.stdout(formatJson(results.length === 1 ? results[0]! : results));
   if (options.csv) io.stdout(formatCsv(results));

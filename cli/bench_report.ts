@@ -178,3 +178,117 @@ export function formatCsv(results: readonly BenchResult[]): string {
   }
   return lines.join("\n") + "\n";
 }
+
+/** Column widths of {@link formatTableRow}, shared with the header. */
+const TABLE_COLUMNS = [
+  ["test", 8, "left"],
+  ["requests", 12, "right"],
+  ["errors", 8, "right"],
+  ["req/s", 11, "right"],
+  ["avg ms", 9, "right"],
+  ["p50 ms", 9, "right"],
+  ["p99 ms", 9, "right"],
+  ["max ms", 9, "right"],
+] as const;
+
+function tableLine(fields: readonly string[]): string {
+  return fields.map((field, i) => {
+    const [, width, align] = TABLE_COLUMNS[i]!;
+    return align === "left" ? field.padEnd(width) : field.padStart(width);
+  }).join(" ").trimEnd() + "\n";
+}
+
+/**
+ * The settings and column headings of the combined table printed when
+ * several tests run (`-t set,get`); rows follow as each test ends.
+ */
+export function formatTableHeader(first: BenchResult): string {
+  return `Kache benchmark: ${first.protocol} protocol, ${first.host}:${first.port}\n` +
+    `  ${first.connections} connections, pipeline ${first.pipeline}, seed ${first.seed}` +
+    (first.keyspace === null ? "" : `, random keys in [0, ${first.keyspace})`) + "\n\n" +
+    tableLine(TABLE_COLUMNS.map(([name]) => name));
+}
+
+/** One test's row of the combined table. */
+export function formatTableRow(result: BenchResult): string {
+  const latency = result.latencyMs;
+  return tableLine([
+    result.test,
+    integerFormat.format(result.requests),
+    integerFormat.format(result.errors),
+    integerFormat.format(result.throughput),
+    ...[latency.avg, latency.p50, latency.p99, latency.max].map((ms) => ms.toFixed(3)),
+  ]);
+}
+
+/**
+ * The table's last lines: the total over all tests (requests over the summed
+ * durations), then each test's error replies by text with their counts.
+ */
+export function formatTableFooter(results: readonly BenchResult[]): string {
+  let requests = 0;
+  let errors = 0;
+  let seconds = 0;
+  for (const result of results) {
+    requests += result.requests;
+    errors += result.errors;
+    seconds += result.durationSeconds;
+  }
+  let out = tableLine([
+    "total",
+    integerFormat.format(requests),
+    integerFormat.format(errors),
+    integerFormat.format(seconds > 0 ? requests / seconds : 0),
+  ]);
+  out += `\n${results.length} tests in ${seconds.toFixed(3)} s\n`;
+  for (const result of results) {
+    for (const [text, count] of Object.entries(result.errorTexts ?? {})) {
+      out += `${result.test}: ${integerFormat.format(count)} × ${text}\n`;
+    }
+  }
+  return out;
+}
+
+/** What the live progress line shows. */
+export interface ProgressState {
+  readonly title: string;
+  readonly completed: number;
+  /** Requests the test will send; Infinity when it runs for a duration. */
+  readonly total: number;
+  /** Requests per second over the last interval. */
+  readonly rate: number;
+  /** Seconds since the test started. */
+  readonly elapsedSeconds: number;
+  /** Seconds the test runs for with `--duration`; undefined otherwise. */
+  readonly durationSeconds: number | undefined;
+}
+
+/**
+ * The progress line: done out of the total with the percentage and an ETA
+ * (from the average rate so far), or the time left of a `--duration` run.
+ */
+export function formatProgress(state: ProgressState): string {
+  const done = integerFormat.format(state.completed);
+  const rate = `${integerFormat.format(state.rate)} req/s`;
+  if (state.durationSeconds !== undefined) {
+    const left = Math.max(0, state.durationSeconds - state.elapsedSeconds);
+    return `${state.title}: ${done} requests, ${rate}, ${formatSeconds(left)} left`;
+  }
+  const percent = state.total > 0 ? Math.floor((state.completed / state.total) * 100) : 100;
+  const average = state.elapsedSeconds > 0 ? state.completed / state.elapsedSeconds : 0;
+  const eta = average > 0
+    ? `ETA ${formatSeconds((state.total - state.completed) / average)}`
+    : "ETA unknown";
+  return `${state.title}: ${done} of ${integerFormat.format(state.total)} requests ` +
+    `(${percent}%), ${rate}, ${eta}`;
+}
+
+/** `42 s`, `3 min 05 s`, `2 h 01 min`. */
+function formatSeconds(seconds: number): string {
+  const whole = Math.ceil(seconds);
+  if (whole < 60) return `${whole} s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, "0")} s`;
+  return `${Math.floor(whole / 3600)} h ${
+    String(Math.floor((whole % 3600) / 60)).padStart(2, "0")
+  } min`;
+}

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { createInterface } from "node:readline";
+import { createInterface, type Interface } from "node:readline";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { bytesToString, stringToBytes, utf8ToBinary } from "../lib/bytes.ts";
@@ -28,37 +28,45 @@ import { KacheStatus } from "../lib/protocol/kache.ts";
 import { splitArgs } from "../lib/split_args.ts";
 import {
   type CommandDoc,
+  completeSubcommand,
   formatHelpIntro,
   formatHelpTopic,
+  hintFor,
   ORIGINAL_COMMANDS,
   parseCommandDocs,
   PLAIN_STYLE,
   TERMINAL_STYLE,
 } from "./command_docs.ts";
-import { type ClientProtocol, KacheConnection } from "./connection.ts";
+import { type ClientProtocol, KacheConnection, type TlsOptions } from "./connection.ts";
+import { quoteString } from "../lib/format.ts";
 import { type OutputMode, renderReply } from "./render.ts";
 
 const OPTIONS = {
   host: { type: "string", short: "h" },
   port: { type: "string", short: "p" },
+  kache: { type: "boolean" },
   socket: { type: "string", short: "s" },
   uri: { type: "string", short: "u" },
   db: { type: "string", short: "n" },
-  kache: { type: "boolean" },
-  pass: { type: "string", short: "a" },
   user: { type: "string" },
-  tls: { type: "boolean" },
-  cacert: { type: "string" },
-  resp3: { type: "boolean", short: "3" },
+  pass: { type: "string", short: "a" },
+  "no-auth-warning": { type: "boolean" },
   repeat: { type: "string", short: "r" },
   interval: { type: "string", short: "i" },
-  "stdin-last-arg": { type: "boolean", short: "x" },
+  "stdin-arg": { type: "boolean", short: "x" },
   scan: { type: "boolean" },
+  latency: { type: "boolean" },
   pattern: { type: "string" },
   count: { type: "string" },
+  type: { type: "string" },
+  csv: { type: "boolean" },
+  tls: { type: "boolean" },
+  cacert: { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
+  resp3: { type: "boolean", short: "3" },
   raw: { type: "boolean" },
   "no-raw": { type: "boolean" },
-  csv: { type: "boolean" },
   "exit-on-error": { type: "boolean", short: "e" },
   help: { type: "boolean" },
 } as const;
@@ -67,23 +75,32 @@ const USAGE = `Usage: kache client [OPTIONS] [command [arg ...]]
 
   -h, --host <hostname>  Server hostname (default: 127.0.0.1).
   -p, --port <port>      Server port (default: 6379, or 1234 with --kache).
-  -s, --socket <path>    Server Unix socket (overrides host and port).
-  -u, --uri <uri>        Server URI: redis://[user[:password]@]host[:port][/db]
-                         (rediss:// for TLS).
-  -n, --db <db>          Database number.
+  -s <socket>            Server Unix socket (overrides hostname and port).
+  -u <uri>               Server URI: redis://[[user]:password@]host[:port][/db];
+                         rediss:// connects with TLS.
+  -n <db>                Database number.
       --kache            Speak the binary Kache protocol instead of RESP.
-  -a, --pass <password>  Send AUTH <password> after connecting.
-      --user <username>  Send AUTH <username> <password> instead (with -a).
-      --tls              Connect over TLS.
-      --cacert <file>    CA certificate file to verify the server with (PEM).
+  -a, --pass <password>  Send AUTH <password> after connecting (or set REDISCLI_AUTH).
+      --user <username>  Send AUTH <username> <password> instead (ACL users); needs -a.
+      --no-auth-warning  No warning about a password given on the command line.
+  -r <repeat>            Run the command <repeat> times (-1: until interrupted).
+  -i <interval>          With -r, wait <interval> seconds (may be 0.1) after each command;
+                         with --scan, after each SCAN call.
+  -x                     Read the command's last argument from standard input.
+      --scan             List all keys with SCAN.
+      --pattern <pat>    Keys pattern for --scan (default: *).
+      --count <n>        COUNT hint for each SCAN call of --scan.
+      --type <type>      Only keys of this type for --scan (SCAN ... TYPE).
+      --latency          Measure PING round trips (ms) until Ctrl-C; not on a
+                         terminal, print "min max avg samples" after 1 s (or -i) and exit.
+      --csv              Print replies as CSV.
+      --tls              Connect with TLS (the server's tls-port).
+      --cacert <file>    CA certificate (PEM) to verify the server with.
+      --cert <file>      Client certificate (PEM), for tls-auth-clients yes.
+      --key <file>       Private key (PEM) of --cert.
   -3, --resp3            Switch to RESP3 (HELLO 3) after connecting; RESP only.
-  -r, --repeat <times>   Run the command this many times (-1: until interrupted).
-  -i, --interval <secs>  With -r, wait this many seconds (decimals allowed) between runs.
-  -x, --stdin-last-arg   Read the command's last argument from standard input.
-      --scan             List keys with SCAN (--pattern <glob>, --count <hint>).
       --raw              Print raw replies (the default when stdout is not a terminal).
       --no-raw           Print formatted replies even when stdout is not a terminal.
-      --csv              Print replies as CSV.
   -e, --exit-on-error    Exit with code 1 when a one-shot command's reply is an error.
       --help             Show this help.
 
@@ -98,35 +115,49 @@ Examples:
   kache client ping
   kache client --kache set greeting "hello world"
   echo "incr visits" | kache client -p 6380
+  kache client -u redis://:secret@127.0.0.1:6380/2 dbsize
+  kache client -r 5 -i 1 info memory
+  kache client -x set motd < motd.txt
+  kache client --scan --pattern 'user:*'
 `;
 
 /** Everything the flags decide. */
 export interface ClientOptions {
   readonly hostname: string;
   readonly port: number;
+  /** A Unix socket path (`-s`), used instead of hostname and port. */
+  readonly socketPath: string | undefined;
+  /** Set with `--tls` (or a `rediss://` URI): TLS file names, read at connect time. */
+  readonly tls:
+    | { readonly cacert?: string; readonly cert?: string; readonly key?: string }
+    | undefined;
   readonly protocol: ClientProtocol;
+  readonly user: string | undefined;
   readonly password: string | undefined;
+  /** Warn on stderr that a password on the command line is unsafe, as redis-cli does. */
+  readonly authWarning: boolean;
+  /** The database to select after connecting (`-n`, or the URI's path). */
+  readonly db: number;
+  /** How many times to run the one-shot command (`-r`); negative: forever. */
+  readonly repeat: number;
+  /** Seconds to wait after each repeated command or SCAN call (`-i`). */
+  readonly intervalSeconds: number;
+  /** Read the command's last argument from stdin (`-x`). */
+  readonly stdinLastArg: boolean;
+  /** `--scan` and its filters; undefined without `--scan`. */
+  readonly scan:
+    | { readonly pattern?: string; readonly count?: string; readonly type?: string }
+    | undefined;
+  /** `--latency`: PING round trips instead of a command. */
+  readonly latency: boolean;
   readonly resp3: boolean;
   /** Undefined: raw when stdout is not a terminal, as redis-cli decides. */
   readonly mode: OutputMode | undefined;
   readonly exitOnError: boolean;
   /** The one-shot command, as typed (UTF-8 text); empty when there is none. */
   readonly command: readonly string[];
-  /** A Unix socket to connect to instead of hostname and port. */
-  readonly socket?: string;
-  /** TLS, with the CA file's certificates trusted when one is given. */
-  readonly tls?: { readonly caFile?: string };
-  /** The database to SELECT after connecting (-n, or a URI's path). */
-  readonly db: number;
-  /** The user for AUTH with the password (--user, or a URI's user). */
-  readonly user?: string;
-  /** How many times to run the one-shot command (-r; -1 until interrupted), and the pause. */
-  readonly repeat: number;
-  readonly intervalSeconds: number;
-  /** -x: the one-shot command's last argument is standard input. */
-  readonly stdinLastArg: boolean;
-  /** --scan: list the keys SCAN returns, filtered by MATCH and with a COUNT hint when given. */
-  readonly scan?: { readonly pattern?: string; readonly count?: string };
+  /** True when `command` is already one-byte strings (after `-x` read stdin into it). */
+  readonly commandIsBinary?: boolean;
 }
 
 /** The outcome of reading the flags. */
@@ -140,12 +171,15 @@ export type ParsedClientArgs =
  * one (or at `--`): the rest is the command, so `kache client incrby a -1`
  * works without quoting.
  */
-export function parseClientArgs(args: readonly string[]): ParsedClientArgs {
+export function parseClientArgs(
+  args: readonly string[],
+  env: { readonly REDISCLI_AUTH?: string } = {},
+): ParsedClientArgs {
   const split = commandStart(args);
   let values;
   try {
     ({ values } = parseArgs({
-      args: args.slice(0, split.flagsEnd),
+      args: joinFlagValues(args.slice(0, split.flagsEnd)),
       options: OPTIONS,
       strict: true,
       allowPositionals: false,
@@ -155,14 +189,14 @@ export function parseClientArgs(args: readonly string[]): ParsedClientArgs {
   }
   if (values.help) return { kind: "help" };
   const protocol: ClientProtocol = values.kache ? "kache" : "resp";
-  let port = protocol === "kache" ? 1234 : 6379;
   let hostname = values.host ?? "127.0.0.1";
-  let password = values.pass;
+  let port = protocol === "kache" ? 1234 : 6379;
   let user = values.user;
+  let password = values.pass;
   let db = 0;
-  let tls = values.tls === true;
+  let tls = values.tls ?? false;
+  // As redis-cli, the URI sets what it names; flags after it (in any order here) win for the rest.
   if (values.uri !== undefined) {
-    // redis-cli's parseRedisUri: the URI sets what it names; later flags do not undo it.
     const uri = parseRedisUri(values.uri);
     if ("error" in uri) return { kind: "error", message: uri.error };
     hostname = uri.hostname ?? hostname;
@@ -172,26 +206,6 @@ export function parseClientArgs(args: readonly string[]): ParsedClientArgs {
     db = uri.db ?? db;
     tls ||= uri.tls;
   }
-  if (values.db !== undefined) {
-    if (!/^-?[0-9]+$/.test(values.db)) {
-      return { kind: "error", message: `Invalid database number ${JSON.stringify(values.db)}.` };
-    }
-    db = Number(values.db);
-  }
-  let repeat = 1;
-  if (values.repeat !== undefined) {
-    if (!/^-?[0-9]+$/.test(values.repeat)) {
-      return { kind: "error", message: `Invalid repeat count ${JSON.stringify(values.repeat)}.` };
-    }
-    repeat = Number(values.repeat);
-  }
-  let intervalSeconds = 0;
-  if (values.interval !== undefined) {
-    intervalSeconds = Number(values.interval);
-    if (!(intervalSeconds >= 0)) {
-      return { kind: "error", message: `Invalid interval ${JSON.stringify(values.interval)}.` };
-    }
-  }
   if (values.port !== undefined) {
     const parsed = /^[0-9]{1,5}$/.test(values.port) ? Number(values.port) : NaN;
     if (!(parsed >= 0 && parsed <= 65535)) {
@@ -199,73 +213,160 @@ export function parseClientArgs(args: readonly string[]): ParsedClientArgs {
     }
     port = parsed;
   }
+  if (values.db !== undefined) {
+    if (!/^-?[0-9]+$/.test(values.db)) {
+      return { kind: "error", message: `Invalid database number ${JSON.stringify(values.db)}.` };
+    }
+    db = Number(values.db);
+  }
+  const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
+  if (!Number.isSafeInteger(repeat) || (values.repeat !== undefined && repeat === 0)) {
+    return { kind: "error", message: `Invalid repeat count ${JSON.stringify(values.repeat)}.` };
+  }
+  const interval = values.interval === undefined ? 0 : Number(values.interval);
+  if (!(interval >= 0) || !Number.isFinite(interval)) {
+    return { kind: "error", message: `Invalid interval ${JSON.stringify(values.interval)}.` };
+  }
+  if (values.count !== undefined && !/^[1-9][0-9]*$/.test(values.count)) {
+    return { kind: "error", message: `Invalid --count ${JSON.stringify(values.count)}.` };
+  }
   if (values.resp3 && protocol === "kache") {
     return { kind: "error", message: "-3 (RESP3) applies to RESP only, not to --kache." };
-  }
-  if ([values.raw, values["no-raw"], values.csv].filter(Boolean).length > 1) {
-    return { kind: "error", message: "--raw, --no-raw and --csv contradict each other." };
   }
   if (tls && protocol === "kache") {
     return { kind: "error", message: "--tls applies to RESP only, not to --kache." };
   }
+  if ((values.cert === undefined) !== (values.key === undefined)) {
+    return { kind: "error", message: "--cert and --key go together." };
+  }
+  if ([values.raw, values["no-raw"], values.csv].filter(Boolean).length > 1) {
+    return { kind: "error", message: "--raw, --no-raw and --csv contradict each other." };
+  }
+  const command = args.slice(split.commandStart);
+  if (values["stdin-arg"] && command.length === 0) {
+    return { kind: "error", message: "-x needs a command: its last argument is read from stdin." };
+  }
+  if ((values.scan || values.latency) && command.length > 0) {
+    return { kind: "error", message: `--${values.scan ? "scan" : "latency"} takes no command.` };
+  }
+  const scanOnly = [values.pattern, values.count, values.type].some((v) => v !== undefined);
+  if (scanOnly && !values.scan) {
+    return { kind: "error", message: "--pattern, --count and --type apply to --scan." };
+  }
+  const fromCommandLine = password !== undefined;
+  password ??= env.REDISCLI_AUTH;
   return {
     kind: "run",
     options: {
       hostname,
       port,
+      socketPath: values.socket,
+      tls: tls ? { cacert: values.cacert, cert: values.cert, key: values.key } : undefined,
       protocol,
-      password,
       user,
+      password,
+      authWarning: fromCommandLine && !values["no-auth-warning"],
       db,
-      socket: values.socket,
-      tls: tls ? { caFile: values.cacert } : undefined,
-      resp3: values.resp3 ?? false,
-      mode: values.csv ? "csv" : values.raw ? "raw" : values["no-raw"] ? "standard" : undefined,
-      exitOnError: values["exit-on-error"] ?? false,
-      command: args.slice(split.commandStart),
       repeat,
-      intervalSeconds,
-      stdinLastArg: values["stdin-last-arg"] ?? false,
-      scan: values.scan ? { pattern: values.pattern, count: values.count } : undefined,
+      intervalSeconds: interval,
+      stdinLastArg: values["stdin-arg"] ?? false,
+      scan: values.scan
+        ? { pattern: values.pattern, count: values.count, type: values.type }
+        : undefined,
+      latency: values.latency ?? false,
+      resp3: values.resp3 ?? false,
+      mode: values.raw ? "raw" : values["no-raw"] ? "standard" : values.csv ? "csv" : undefined,
+      exitOnError: values["exit-on-error"] ?? false,
+      command,
     },
   };
 }
 
-/** What a `redis://` or `rediss://` URI names (redis-cli's parseRedisUri). */
-export function parseRedisUri(text: string): {
-  hostname?: string;
-  port?: number;
-  user?: string;
-  password?: string;
-  db?: number;
-  tls: boolean;
-} | { error: string } {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return { error: `Invalid URI ${JSON.stringify(text)}.` };
-  }
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
-    return {
-      error: `Invalid URI scheme ${JSON.stringify(url.protocol)}: use redis:// or rediss://.`,
-    };
-  }
-  const path = url.pathname.replace(/^\//, "");
-  if (path !== "" && !/^[0-9]+$/.test(path)) {
-    return { error: `Invalid database ${JSON.stringify(path)} in the URI.` };
-  }
-  const decode = (part: string) => part === "" ? undefined : decodeURIComponent(part);
-  // redis://:password@host names only a password; redis://user@host only a user.
-  const user = decode(url.username);
-  return {
-    hostname: url.hostname === "" ? undefined : url.hostname.replace(/^\[(.*)\]$/, "$1"),
-    port: url.port === "" ? undefined : Number(url.port),
-    user: url.password === "" && user !== undefined ? undefined : user,
-    password: url.password === "" ? user : decode(url.password),
-    db: path === "" ? undefined : Number(path),
-    tls: url.protocol === "rediss:",
+/** What a `redis://` or `rediss://` URI names; each part only when present. */
+export interface RedisUri {
+  readonly tls: boolean;
+  readonly user: string | undefined;
+  readonly password: string | undefined;
+  readonly hostname: string | undefined;
+  readonly port: number | undefined;
+  readonly db: number | undefined;
+}
+
+/**
+ * Reads `redis://[[user]:password@]host[:port][/db]` as redis-cli 7.0 does
+ * (`parseRedisUri`): user and password are percent-decoded, a userinfo
+ * without `:` is the password alone, `rediss://` means TLS. Returns the error
+ * text for another scheme or a database that is not a number (redis-cli would
+ * read `/x` as 0).
+ */
+export function parseRedisUri(uri: string): RedisUri | { readonly error: string } {
+  const scheme = /^(rediss?):\/\//i.exec(uri);
+  if (scheme === null) return { error: "Invalid URI scheme" };
+  let rest = uri.slice(scheme[0].length);
+  const result: { -readonly [K in keyof RedisUri]: RedisUri[K] } = {
+    tls: scheme[1]!.toLowerCase() === "rediss",
+    user: undefined,
+    password: undefined,
+    hostname: undefined,
+    port: undefined,
+    db: undefined,
   };
+  const at = rest.lastIndexOf("@");
+  if (at >= 0) {
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(":");
+    if (colon >= 0) {
+      if (colon > 0) result.user = percentDecode(userinfo.slice(0, colon));
+      result.password = percentDecode(userinfo.slice(colon + 1));
+    } else {
+      result.password = percentDecode(userinfo);
+    }
+    rest = rest.slice(at + 1);
+  }
+  const slash = rest.indexOf("/");
+  const hostPort = slash < 0 ? rest : rest.slice(0, slash);
+  const path = slash < 0 ? "" : rest.slice(slash + 1);
+  const bracketed = /^\[([^\]]*)\](?::(\d*))?$/.exec(hostPort);
+  const plain = /^([^:]*)(?::(\d*))?$/.exec(hostPort);
+  const [, host, port] = bracketed ?? plain ?? [hostPort, hostPort, undefined];
+  if (host) result.hostname = host;
+  if (port) result.port = Number(port);
+  if (path !== "") {
+    if (!/^[0-9]+$/.test(path)) return { error: `Invalid database number in URI: ${path}` };
+    result.db = Number(path);
+  }
+  return result;
+}
+
+/** `%40` → `@`; a malformed escape stays as typed. */
+function percentDecode(text: string): string {
+  return text.replace(
+    /%([0-9a-fA-F]{2})/g,
+    (_, hex: string) => String.fromCharCode(parseInt(hex, 16)),
+  );
+}
+
+/**
+ * `-r -1` → `--repeat=-1`: node's parseArgs takes a value starting with `-`
+ * for an option only in the joined form, and redis-cli accepts it separate.
+ */
+function joinFlagValues(flags: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]!;
+    const long = flag.startsWith("--")
+      ? flag.slice(2)
+      : /^-.$/.test(flag)
+      ? Object.entries(OPTIONS).find(([, o]) => "short" in o && o.short === flag[1])?.[0]
+      : undefined;
+    const option = long === undefined ? undefined : OPTIONS[long as keyof typeof OPTIONS];
+    if (option?.type === "string" && i + 1 < flags.length) {
+      joined.push(`--${long}=${flags[++i]}`);
+    } else {
+      joined.push(flag);
+    }
+  }
+  return joined;
 }
 
 /** Where flags end and the command begins, knowing which flags take a value. */
@@ -296,7 +397,10 @@ function commandStart(args: readonly string[]): { flagsEnd: number; commandStart
 
 /** Runs `kache client` with its arguments (after `client`); resolves with the exit code. */
 export async function runClient(args: string[]): Promise<number> {
-  const parsed = parseClientArgs(args);
+  const auth = permitted({ name: "env", variable: "REDISCLI_AUTH" })
+    ? Deno.env.get("REDISCLI_AUTH")
+    : undefined;
+  const parsed = parseClientArgs(args, { REDISCLI_AUTH: auth });
   if (parsed.kind === "help") {
     writeOut(USAGE);
     return 0;
@@ -305,10 +409,27 @@ export async function runClient(args: string[]): Promise<number> {
     writeErr(utf8ToBinary(`kache client: ${parsed.message}\nTry "kache client --help".\n`));
     return 1;
   }
-  const options = parsed.options;
+  let options = parsed.options;
+  if (options.authWarning) {
+    writeErr(
+      "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n",
+    );
+  }
+  if (options.stdinLastArg) {
+    const last = bytesToString(
+      new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer()),
+    );
+    // Typed arguments are UTF-8 text converted later; stdin's bytes are already what to send.
+    options = {
+      ...options,
+      command: [...options.command.map(utf8ToBinary), last],
+      commandIsBinary: true,
+    };
+  }
   const session = new Session(options, options.mode ?? (isTerminal("stdout") ? "standard" : "raw"));
   try {
-    if (options.scan !== undefined) return await runScan(session);
+    if (options.scan !== undefined) return await runScan(session, options.scan);
+    if (options.latency) return await runLatency(session);
     if (options.command.length > 0) return await runOneShot(session);
     if (!isTerminal("stdin")) return await runPiped(session);
     return await runInteractive(session);
@@ -344,7 +465,7 @@ class Session {
 
   /** `127.0.0.1:6379`, IPv6 hosts in brackets as redis-cli prints them. */
   get address(): string {
-    if (this.options.socket !== undefined) return this.options.socket;
+    if (this.options.socketPath !== undefined) return this.options.socketPath;
     const host = this.options.hostname.includes(":")
       ? `[${this.options.hostname}]`
       : this.options.hostname;
@@ -356,7 +477,9 @@ class Session {
     const db = this.db === 0 ? "" : `[${this.db}]`;
     const transaction = this.inTransaction ? "(TX)" : "";
     const protocol = this.options.protocol === "kache" ? " (kache)" : "";
-    return `${this.address}${db}${transaction}${protocol}> `;
+    // redis-cli names a Unix socket `redis /path/to.sock`.
+    const where = this.options.socketPath === undefined ? this.address : `redis ${this.address}`;
+    return `${where}${db}${transaction}${protocol}> `;
   }
 
   /**
@@ -364,17 +487,11 @@ class Session {
    * as the flags and the session ask. Prints why when it fails.
    */
   async connect(): Promise<boolean> {
-    const { hostname, port, protocol, password, resp3, socket, tls, user } = this.options;
+    const { hostname, port, protocol, user, password, resp3, socketPath } = this.options;
     let connection: KacheConnection;
     try {
-      const caCerts = tls?.caFile === undefined ? undefined : [Deno.readTextFileSync(tls.caFile)];
-      connection = await KacheConnection.connect({
-        hostname,
-        port,
-        protocol,
-        socket,
-        tls: tls === undefined ? undefined : { caCerts },
-      });
+      const tls = this.options.tls === undefined ? undefined : await readTlsFiles(this.options.tls);
+      connection = await KacheConnection.connect({ hostname, port, protocol, socketPath, tls });
     } catch (error) {
       writeErr(`Could not connect to Kache at ${this.address}: ${messageOf(error)}\n`);
       return false;
@@ -385,11 +502,8 @@ class Session {
     };
     try {
       if (password !== undefined) {
-        const reply = await connection.send(
-          user === undefined
-            ? ["AUTH", utf8ToBinary(password)]
-            : ["AUTH", utf8ToBinary(user), utf8ToBinary(password)],
-        );
+        const credentials = user === undefined ? [password] : [user, password];
+        const reply = await connection.send(["AUTH", ...credentials.map(utf8ToBinary)]);
         if (reply.type === "error") writeErr(`AUTH failed: ${reply.message}\n`);
       }
       if (resp3) {
@@ -402,7 +516,10 @@ class Session {
       }
       if (this.db !== 0) {
         const reply = await connection.send(["SELECT", String(this.db)]);
-        if (reply.type === "error") this.db = 0;
+        if (reply.type === "error") {
+          writeErr(`SELECT ${this.db} failed: ${reply.message}\n`);
+          this.db = 0;
+        }
       }
     } catch (error) {
       writeErr(`Error: ${messageOf(error)}\n`);
@@ -487,23 +604,17 @@ class Session {
 
 async function runOneShot(session: Session): Promise<number> {
   if (!await session.connect()) return 1;
-  const argv = session.options.command.map(utf8ToBinary);
-  if (session.options.stdinLastArg) {
-    // As redis-cli -x: all of standard input, byte for byte, trailing newline included.
-    argv.push(bytesToString(await readAll(Deno.stdin.readable)));
-  }
+  const { command, commandIsBinary, repeat, intervalSeconds: interval } = session.options;
+  const argv = commandIsBinary ? [...command] : command.map(utf8ToBinary);
   const name = argv[0]!.toLowerCase();
   if (name === "help" || name === "?") {
     await showHelp(session, argv.slice(1));
     return 0;
   }
   if (STREAMING_COMMANDS.has(name)) return await streamUntilClosed(session, argv);
-  const { repeat, intervalSeconds } = session.options;
-  // -r -1 repeats until interrupted, as redis-cli; -r 0 runs nothing.
+  // `-r`: the same command again (forever when negative), `-i` seconds apart, as redis-cli.
   for (let run = 0; repeat < 0 || run < repeat; run++) {
-    if (run > 0 && intervalSeconds > 0) {
-      await new Promise((resolve) => setTimeout(resolve, intervalSeconds * 1000));
-    }
+    if (run > 0 && interval > 0) await sleep(interval);
     let reply: ClientReply;
     try {
       reply = await session.connection!.send(argv);
@@ -516,55 +627,132 @@ async function runOneShot(session: Session): Promise<number> {
       writeErr((reply.type === "error" ? reply.message : renderReply(reply, "verbatim")) + "\n");
       return 1;
     }
+    session.track(argv, reply);
     writeOut(session.render(argv, reply));
   }
   return 0;
 }
 
-/** --scan: every key SCAN returns, one per line, as redis-cli prints them. */
-async function runScan(session: Session): Promise<number> {
+/**
+ * `--scan`: every key, one per line, through SCAN with the given MATCH,
+ * COUNT and TYPE; quoted on a terminal, raw otherwise, as redis-cli prints them.
+ */
+async function runScan(
+  session: Session,
+  scan: NonNullable<ClientOptions["scan"]>,
+): Promise<number> {
   if (!await session.connect()) return 1;
-  const scan = session.options.scan!;
-  const extra = [
+  const filters = [
     ...(scan.pattern === undefined ? [] : ["MATCH", utf8ToBinary(scan.pattern)]),
     ...(scan.count === undefined ? [] : ["COUNT", scan.count]),
+    ...(scan.type === undefined ? [] : ["TYPE", utf8ToBinary(scan.type)]),
   ];
   let cursor = "0";
   do {
-    const reply = await session.connection!.send(["SCAN", cursor, ...extra]);
+    let reply: ClientReply;
+    try {
+      reply = await session.connection!.send(["SCAN", cursor, ...filters]);
+    } catch (error) {
+      writeErr(`Error: ${messageOf(error)}\n`);
+      return 1;
+    }
     if (reply.type === "error") {
-      writeErr(`${reply.message}\n`);
+      writeErr(`Error: ${reply.message}\n`);
       return 1;
     }
-    if (reply.type !== "array" || reply.items.length !== 2) {
-      writeErr("Unexpected SCAN reply\n");
+    const [next, keys] = reply.type === "array" ? reply.items : [];
+    if (next?.type !== "bulk" || keys?.type !== "array") {
+      writeErr("Error: unexpected SCAN reply\n");
       return 1;
     }
-    const [next, keys] = reply.items;
-    cursor = next!.type === "bulk" ? next!.value : "0";
-    if (keys!.type === "array") {
-      // Keys print raw, each on its line, whatever the output mode (redis-cli does the same).
-      for (const key of keys!.items) if (key.type === "bulk") writeOut(key.value + "\n");
+    cursor = next.value;
+    let out = "";
+    for (const key of keys.items) {
+      if (key.type !== "bulk") continue;
+      out += (session.mode === "standard" ? quoteString(key.value) : key.value) + "\n";
+    }
+    writeOut(out);
+    if (cursor !== "0" && session.options.intervalSeconds > 0) {
+      await sleep(session.options.intervalSeconds);
     }
   } while (cursor !== "0");
   return 0;
 }
 
-/** All of a stream's bytes. */
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk);
-    length += chunk.length;
+/** redis-cli samples PING every 10 ms in --latency mode. */
+const LATENCY_SAMPLE_MS = 10;
+
+/**
+ * `--latency`, as redis-cli's `latencyMode`: PING in a loop, whole
+ * milliseconds; on a terminal the line `min: …, max: …, avg: … (n samples)`
+ * is redrawn until Ctrl-C; otherwise one raw (`0 1 0.19 97`) or CSV line is
+ * printed after one second (or `-i` seconds) and the client exits.
+ */
+async function runLatency(session: Session): Promise<number> {
+  if (!await session.connect()) return 1;
+  const connection = session.connection!;
+  const reportAfterMs = session.options.intervalSeconds > 0
+    ? session.options.intervalSeconds * 1000
+    : 1000;
+  const started = Date.now();
+  let min = 0;
+  let max = 0;
+  let total = 0;
+  let count = 0;
+  const line = () => {
+    const avg = (total / count).toFixed(2);
+    if (session.mode === "standard") {
+      return `min: ${min}, max: ${max}, avg: ${avg} (${count} samples)`;
+    }
+    return session.mode === "csv"
+      ? `${min},${max},${avg},${count}\n`
+      : `${min} ${max} ${avg} ${count}\n`;
+  };
+  while (true) {
+    const sent = Date.now();
+    try {
+      await connection.send(["PING"]);
+    } catch {
+      writeErr("\nI/O error\n");
+      return 1;
+    }
+    const latency = Date.now() - sent;
+    count++;
+    if (count === 1) min = max = latency;
+    min = Math.min(min, latency);
+    max = Math.max(max, latency);
+    total += latency;
+    if (session.mode === "standard") writeOut(`\x1b[0G\x1b[2K${line()}`);
+    else if (Date.now() - started > reportAfterMs) {
+      writeOut(line());
+      return 0;
+    }
+    await new Promise((resolve) => setTimeout(resolve, LATENCY_SAMPLE_MS));
   }
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
+}
+
+function sleep(seconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+}
+
+/** The PEM texts the TLS flags name. */
+async function readTlsFiles(
+  files: NonNullable<ClientOptions["tls"]>,
+): Promise<TlsOptions> {
+  const read = async (path: string | undefined) => {
+    if (path === undefined) return undefined;
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      throw new Error(`Could not read ${path}: ${messageOf(error)}`);
+    }
+  };
+  const [ca, cert, key] = await Promise.all([
+    read(files.cacert),
+    read(files.cert),
+    read(files.key),
+  ]);
+  return { caCerts: ca === undefined ? undefined : [ca], cert, key };
 }
 
 /** An error reply, or a binary-protocol status that means the command failed (not "not found"). */
@@ -661,6 +849,7 @@ async function runInteractive(session: Session): Promise<number> {
     removeHistoryDuplicates: false,
     completer: (line: string) => complete(session, line),
   });
+  const hints = new InlineHints(rl, session);
   /** Set while a command runs: Ctrl-C then abandons it instead of leaving. */
   let interrupt: (() => void) | undefined;
   rl.on("SIGINT", () => {
@@ -699,6 +888,9 @@ async function runInteractive(session: Session): Promise<number> {
       if (repeated === undefined) writeOut("Invalid repeat command option value.\n");
       else {
         for (let i = 0; i < repeated.count; i++) {
+          if (i > 0 && session.options.intervalSeconds > 0) {
+            await sleep(session.options.intervalSeconds);
+          }
           if (session.connection === undefined && !await session.connect()) break;
           const stopped = new Promise<"interrupted">((resolve) => {
             interrupt = () => resolve("interrupted");
@@ -711,6 +903,7 @@ async function runInteractive(session: Session): Promise<number> {
     }
     prompt();
   }
+  hints.stop();
   rl.close();
   // Ctrl-C or Ctrl-D at the prompt: end the prompt's line, so the shell's starts on its own.
   if (!typedQuit) writeOut("\n");
@@ -757,6 +950,73 @@ async function runInteractiveCommand(
   return true;
 }
 
+/**
+ * redis-cli's inline hints: the rest of the command's syntax, in grey, after
+ * what is typed (`set k` shows ` value [NX|XX] …`), from COMMAND DOCS. Drawn
+ * after node:readline has handled each key, and wiped before Enter so the
+ * line stays as typed, as linenoise does.
+ */
+class InlineHints {
+  readonly #rl: Interface;
+  readonly #session: Session;
+  readonly #beforeKey: (text: string | undefined, key: { name?: string } | undefined) => void;
+  readonly #afterKey: () => void;
+  /** Whether a hint is on screen now. */
+  #shown = false;
+
+  constructor(rl: Interface, session: Session) {
+    this.#rl = rl;
+    this.#session = session;
+    this.#beforeKey = (_text, key) => {
+      if (key?.name === "return" || key?.name === "enter") this.#clear();
+    };
+    this.#afterKey = () => this.#draw();
+    // Before readline's own listener (Enter), and after it (everything else).
+    process.stdin.prependListener("keypress", this.#beforeKey);
+    process.stdin.on("keypress", this.#afterKey);
+  }
+
+  stop(): void {
+    process.stdin.off("keypress", this.#beforeKey);
+    process.stdin.off("keypress", this.#afterKey);
+  }
+
+  #draw(): void {
+    const line = this.#rl.line;
+    const words = splitArgs(utf8ToBinary(line));
+    const docs = this.#session.docs;
+    const hint = words === undefined || docs === undefined
+      ? undefined
+      : hintFor(docs, words, /\s$/.test(line));
+    if (hint === undefined || hint.trim() === "") {
+      this.#clear();
+      return;
+    }
+    // Cut to what fits on the line, as linenoise does; a wrapped hint could not be wiped.
+    // A terminal of unknown size (0 columns, as under `script` without one) gets 80.
+    const columns = process.stdout.columns || 80;
+    const room = columns - this.#session.prompt().length - line.length - 1;
+    if (room <= 0) {
+      this.#clear();
+      return;
+    }
+    writeOut(this.#atLineEnd(`\x1b[K\x1b[90m${hint.slice(0, room)}\x1b[0m`));
+    this.#shown = true;
+  }
+
+  #clear(): void {
+    if (!this.#shown) return;
+    writeOut(this.#atLineEnd("\x1b[K"));
+    this.#shown = false;
+  }
+
+  /** `text` written at the end of the typed line, the cursor put back where it was. */
+  #atLineEnd(text: string): string {
+    const ahead = this.#rl.line.length - this.#rl.cursor;
+    return `\x1b7${ahead > 0 ? `\x1b[${ahead}C` : ""}${text}\x1b8`;
+  }
+}
+
 /** Splits off a leading repeat count (`3 incr a`); undefined when the count is not positive. */
 function parseRepeat(argv: string[]): { count: number; argv: string[] } | undefined {
   if (argv.length > 1 && /^-?[0-9]+$/.test(argv[0]!)) {
@@ -778,7 +1038,7 @@ async function showHelp(session: Session, topic: readonly string[]): Promise<voi
   writeOut(text ?? `No help for ${JSON.stringify(topic.join(" "))}; type "help" for a list.\n`);
 }
 
-/** Tab completion of the command name, and of the topic after `help`. */
+/** Tab completion of the command name, its subcommand, and the topic after `help`. */
 function complete(session: Session, line: string): [string[], string] {
   const docs = session.docs ??
     (session.options.protocol === "kache" ? ORIGINAL_COMMANDS : []);
@@ -793,7 +1053,9 @@ function complete(session: Session, line: string): [string[], string] {
     word = line.trim();
     candidates = names;
   } else {
-    return [[], line];
+    // `config g<tab>` → `config get`, from the subcommands COMMAND DOCS lists.
+    const sub = completeSubcommand(docs, line);
+    return sub === undefined ? [[], line] : [sub.hits, sub.word];
   }
   const lower = word.toLowerCase();
   // Keep the case being typed: `se<tab>` gives `set`, `SE<tab>` gives `SET`.

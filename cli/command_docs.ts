@@ -249,3 +249,71 @@ export function formatHelpTopic(
   if (matches.length === 0) return undefined;
   return matches.map((doc) => "\n" + formatCommandHelp(doc, style)).join("") + "\n";
 }
+
+/**
+ * The inline hint shown after a typed command line, as redis-cli's
+ * `hintsCallback` computes it: the syntax of the longest command (or
+ * `command subcommand`) the line starts with, minus the arguments already
+ * typed, stopping at the first optional part; with a leading space when the
+ * line does not end in one. Undefined when no command matches.
+ *
+ * @example
+ * ```ts
+ * import { hintFor } from "./command_docs.ts";
+ * const docs = [{ name: "SET", syntax: "key value [NX|XX]", summary: "", group: "string" }];
+ * hintFor(docs, "set k"); // " value [NX|XX]"
+ * ```
+ */
+export function hintFor(
+  docs: readonly CommandDoc[],
+  words: readonly string[],
+  endsInSpace: boolean,
+): string | undefined {
+  if (words.length === 0) return undefined;
+  let match: CommandDoc | undefined;
+  let matchLength = 0;
+  for (const doc of docs) {
+    const nameWords = doc.name.split(" ");
+    if (nameWords.length > words.length || nameWords.length <= matchLength) continue;
+    if (nameWords.every((word, i) => word.toLowerCase() === words[i]!.toLowerCase())) {
+      match = doc;
+      matchLength = nameWords.length;
+    }
+  }
+  if (match === undefined) return undefined;
+  let hint = match.syntax;
+  // Drop one argument per typed word, up to the first optional part (C loop in redis-cli).
+  let toRemove = words.length - matchLength;
+  while (toRemove > 0 && hint.length > 0) {
+    if (hint[0] === "[") break;
+    if (hint[0] === " ") toRemove--;
+    hint = hint.slice(1);
+  }
+  return endsInSpace ? hint : " " + hint;
+}
+
+/**
+ * Completions of a partly typed `command subcommand` (`config g` → `config get`),
+ * in the case being typed; undefined when the line is not a command name
+ * followed by a partial word.
+ */
+export function completeSubcommand(
+  docs: readonly CommandDoc[],
+  line: string,
+): { readonly word: string; readonly hits: string[] } | undefined {
+  const typed = /^\s*(\S+)\s+(\S*)$/.exec(line);
+  if (typed === null) return undefined;
+  const command = typed[1]!.toLowerCase();
+  const word = typed[2]!;
+  const lower = word.toLowerCase();
+  const upper = word !== lower || (word === "" && typed[1] !== command);
+  const hits: string[] = [];
+  for (const doc of docs) {
+    const [name, sub, ...more] = doc.name.toLowerCase().split(" ");
+    if (name !== command || sub === undefined || more.length > 0 || !sub.startsWith(lower)) {
+      continue;
+    }
+    hits.push(upper ? sub.toUpperCase() : sub);
+  }
+  return { word, hits };
+}

@@ -33,10 +33,19 @@ export interface ConnectOptions {
   readonly hostname: string;
   readonly port: number;
   readonly protocol: ClientProtocol;
-  /** A Unix socket path (redis-cli -s); when set, hostname and port are not used. */
-  readonly socket?: string;
-  /** TLS (redis-cli --tls), trusting these PEM CA certificates besides the system's. */
-  readonly tls?: { readonly caCerts?: readonly string[] };
+  /** A Unix socket path; when set, `hostname` and `port` are not used (redis-cli `-s`). */
+  readonly socketPath?: string;
+  /** Speak TLS (redis-cli `--tls`); ignored for a Unix socket. */
+  readonly tls?: TlsOptions;
+}
+
+/** TLS settings: PEM texts, not file names (the caller reads the files). */
+export interface TlsOptions {
+  /** CA certificates to verify the server with; the system's roots when omitted. */
+  readonly caCerts?: readonly string[];
+  /** A client certificate and its key, for servers with `tls-auth-clients yes`. */
+  readonly cert?: string;
+  readonly key?: string;
 }
 
 /** Thrown for a connection that failed or closed; `message` is fit to print after "Error: ". */
@@ -119,19 +128,24 @@ export class KacheConnection {
    */
   static async connect(options: ConnectOptions): Promise<KacheConnection> {
     let conn: Deno.Conn;
+    const { hostname, port, socketPath, tls } = options;
     try {
-      if (options.socket !== undefined) {
-        conn = await Deno.connect({ transport: "unix", path: options.socket });
-      } else if (options.tls !== undefined) {
-        const tls = await Deno.connectTls({
-          hostname: options.hostname,
-          port: options.port,
-          caCerts: options.tls.caCerts === undefined ? undefined : [...options.tls.caCerts],
+      if (socketPath !== undefined) {
+        conn = await Deno.connect({ transport: "unix", path: socketPath });
+      } else if (tls !== undefined) {
+        const tlsConn = await Deno.connectTls({
+          hostname,
+          port,
+          caCerts: tls.caCerts === undefined ? undefined : [...tls.caCerts],
+          ...(tls.cert !== undefined && tls.key !== undefined
+            ? { cert: tls.cert, key: tls.key }
+            : {}),
         });
-        await tls.handshake();
-        conn = tls;
+        // Complete the handshake now, so a certificate problem is reported as a connect failure.
+        await tlsConn.handshake();
+        conn = tlsConn;
       } else {
-        const tcp = await Deno.connect({ hostname: options.hostname, port: options.port });
+        const tcp = await Deno.connect({ hostname, port });
         tcp.setNoDelay(true);
         conn = tcp;
       }

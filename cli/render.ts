@@ -10,6 +10,8 @@
  *   values only, one per line, nil as an empty line.
  * - `verbatim`: raw without the trailing newline; redis-cli uses it for
  *   INFO-like commands whose text already ends in one.
+ * - `csv` (`--csv`): one line per reply, aggregates flattened with commas,
+ *   strings quoted, nil as `NULL`, errors as `ERROR,"…"`.
  *
  * Binary-protocol responses with a telling status (see
  * `ClientStatusCodeReply`) print their item, if any, then the status on a
@@ -48,40 +50,6 @@ export function renderReply(reply: ClientReply, mode: OutputMode = "standard"): 
       return renderRaw(reply);
     case "csv":
       return renderCsv(reply) + "\n";
-  }
-}
-
-/**
- * redis-cli's `--csv` (cliFormatReplyCSV): strings quoted with escapes,
- * numbers bare, nil as NULL, errors as `ERROR,"…"`, aggregates flattened
- * into one comma-separated line.
- */
-function renderCsv(reply: ClientReply): string {
-  switch (reply.type) {
-    case "error":
-      return `ERROR,${quoteString(reply.message)}`;
-    case "status":
-    case "bulk":
-    case "verbatim":
-      return quoteString(reply.value);
-    case "integer":
-    case "big-number":
-      return String(reply.value);
-    case "double":
-      return reply.text;
-    case "null":
-    case "null-array":
-      return "NULL";
-    case "boolean":
-      return reply.value ? "true" : "false";
-    case "array":
-    case "set":
-    case "push":
-      return reply.items.map(renderCsv).join(",");
-    case "map":
-      return reply.entries.map(([key, value]) => `${renderCsv(key)},${renderCsv(value)}`).join(",");
-    case "status-code":
-      return reply.item === undefined ? `(${describeStatus(reply.status)})` : renderCsv(reply.item);
   }
 }
 
@@ -234,5 +202,37 @@ function renderRaw(reply: ClientReply): string {
       );
     case "status-code":
       return reply.item === undefined ? `(${describeStatus(reply.status)})` : renderRaw(reply.item);
+  }
+}
+
+/** redis-cli's `cliFormatReplyCSV`: maps are flattened into key, value, key, value. */
+function renderCsv(reply: ClientReply): string {
+  switch (reply.type) {
+    case "error":
+      return "ERROR," + quoteString(reply.message);
+    case "status":
+    case "bulk":
+    case "verbatim":
+      return quoteString(reply.value);
+    case "integer":
+    case "big-number":
+      return String(reply.value);
+    case "double":
+      return reply.text;
+    case "null":
+    case "null-array":
+      return "NULL";
+    case "boolean":
+      return reply.value ? "true" : "false";
+    case "array":
+    case "set":
+    case "push":
+      return reply.items.map(renderCsv).join(",");
+    case "map":
+      return reply.entries.map(([key, value]) => `${renderCsv(key)},${renderCsv(value)}`).join(",");
+    case "status-code":
+      return reply.item === undefined
+        ? quoteString(describeStatus(reply.status))
+        : renderCsv(reply.item);
   }
 }

@@ -504,18 +504,60 @@ Deno.test("runBench --csv prints redis-benchmark's header and one row per test",
   }
 });
 
-Deno.test("runBench prints one text report per test", async () => {
+Deno.test("runBench prints one text report for one test", async () => {
+  const server = startFakeServer({ protocol: "resp" });
+  try {
+    const { code, stdout } = await bench([
+      ...["-p", String(server.port), "-t", "set", "-c", "2", "-n", "20", "-r", "9"],
+    ]);
+    assert.equal(code, 0);
+    assert.match(stdout, /^Kache benchmark: set workload, resp protocol, 127\.0\.0\.1:\d+$/m);
+    assert.match(stdout, /^ {2}2 connections, pipeline 1, seed 1, random keys in \[0, 9\)$/m);
+    assert.match(stdout, /^Total requests: {2}20$/m);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("runBench prints one combined table for several tests", async () => {
   const server = startFakeServer({ protocol: "resp" });
   try {
     const { code, stdout } = await bench([
       ...["-p", String(server.port), "-t", "set,get", "-c", "2", "-n", "20", "-r", "9"],
     ]);
     assert.equal(code, 0);
-    assert.match(stdout, /^Kache benchmark: set workload, resp protocol, 127\.0\.0\.1:\d+$/m);
-    assert.match(stdout, /^Kache benchmark: get workload, resp protocol, 127\.0\.0\.1:\d+$/m);
-    assert.match(stdout, /^ {2}2 connections, pipeline 1, seed 1, random keys in \[0, 9\)$/m);
+    const lines = stdout.split("\n");
+    assert.match(lines[0]!, /^Kache benchmark: resp protocol, 127\.0\.0\.1:\d+$/);
+    assert.equal(lines[1], "  2 connections, pipeline 1, seed 1, random keys in [0, 9)");
+    assert.match(lines[3]!, /^test +requests +errors +req\/s +avg ms +p50 ms +p99 ms +max ms$/);
+    assert.match(lines[4]!, /^set +20 +0 +[\d,]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$/);
+    assert.match(lines[5]!, /^get +20 +0 /);
+    assert.match(lines[6]!, /^total +40 +0 +[\d,]+$/);
+    assert.match(lines[8]!, /^2 tests in [\d.]+ s$/);
+    assert.equal(stdout.match(/Kache benchmark/g)?.length, 1);
   } finally {
     await server.close();
+  }
+});
+
+Deno.test("runBench shows the server's error texts, in the combined table too", async () => {
+  const resp = startFakeServer({ protocol: "resp", respReply: () => "-ERR nope\r\n" });
+  try {
+    const result = await benchJson(resp, ["-t", "incr", "-c", "2", "-n", "10"]);
+    assert.deepEqual(result.errorTexts, { "ERR nope": 10 });
+    const table = await bench(["-p", String(resp.port), "-t", "incr,get", "-c", "2", "-n", "10"]);
+    assert.match(table.stdout, /^incr: 10 × ERR nope$/m);
+    assert.match(table.stdout, /^get: 10 × ERR nope$/m);
+  } finally {
+    await resp.close();
+  }
+  const binary = startFakeServer({ status: 3 });
+  try {
+    const result = await benchJson(binary, ["-c", "1", "--repeats", "1"]);
+    assert.ok(result.errorReplies > 0);
+    assert.deepEqual(Object.keys(result.errorTexts), ["(status 3: error)"]); // no message item
+  } finally {
+    await binary.close();
   }
 });
 

@@ -3,6 +3,10 @@ import {
   type BenchResult,
   formatCsv,
   formatJson,
+  formatProgress,
+  formatTableFooter,
+  formatTableHeader,
+  formatTableRow,
   formatText,
   LatencyRecorder,
 } from "../../cli/bench_report.ts";
@@ -131,5 +135,63 @@ Deno.test("formatCsv writes redis-benchmark's columns, one row per run", () => {
       '"say ""hi""","5.00","0.030","0.015","0.029","0.050","0.055","0.526"',
       "",
     ].join("\n"),
+  );
+});
+
+Deno.test("the combined table has one row per test, a total and the error texts", () => {
+  const set = { ...RESULT, test: "set", requests: 1000, durationSeconds: 1, throughput: 1000 };
+  const get = {
+    ...RESULT,
+    test: "get",
+    requests: 3000,
+    durationSeconds: 1,
+    throughput: 3000,
+    errorReplies: 2,
+    errors: 2,
+    errorTexts: { "WRONGTYPE Operation against a key holding the wrong kind of value": 2 },
+  };
+  const text = formatTableHeader(set) + formatTableRow(set) + formatTableRow(get) +
+    formatTableFooter([set, get]);
+  assert.equal(
+    text,
+    [
+      "Kache benchmark: kache protocol, 127.0.0.1:1234",
+      "  4 connections, pipeline 1, seed 1",
+      "",
+      "test         requests   errors       req/s    avg ms    p50 ms    p99 ms    max ms",
+      "set             1,000        0       1,000     0.030     0.029     0.055     0.526",
+      "get             3,000        2       3,000     0.030     0.029     0.055     0.526",
+      "total           4,000        2       2,000",
+      "",
+      "2 tests in 2.000 s",
+      "get: 2 × WRONGTYPE Operation against a key holding the wrong kind of value",
+      "",
+    ].join("\n"),
+  );
+});
+
+Deno.test("formatProgress shows the total, percentage and ETA, or the time left", () => {
+  const base = { title: "SET", rate: 50_000.4, durationSeconds: undefined };
+  assert.equal(
+    formatProgress({ ...base, completed: 25_000, total: 100_000, elapsedSeconds: 0.5 }),
+    "SET: 25,000 of 100,000 requests (25%), 50,000 req/s, ETA 2 s",
+  );
+  assert.equal(
+    formatProgress({ ...base, completed: 1_000, total: 1_000_000, elapsedSeconds: 1 }),
+    "SET: 1,000 of 1,000,000 requests (0%), 50,000 req/s, ETA 16 min 39 s",
+  );
+  assert.equal(
+    formatProgress({ ...base, completed: 0, total: 10, elapsedSeconds: 0 }),
+    "SET: 0 of 10 requests (0%), 50,000 req/s, ETA unknown",
+  );
+  assert.equal(
+    formatProgress({
+      ...base,
+      completed: 7,
+      total: Infinity,
+      elapsedSeconds: 2.5,
+      durationSeconds: 10,
+    }),
+    "SET: 7 requests, 50,000 req/s, 8 s left",
   );
 });

@@ -3,9 +3,12 @@ import { stringToBytes } from "../../lib/bytes.ts";
 import { type ClientReply, RespReplyDecoder } from "../../lib/protocol/resp_reply.ts";
 import {
   argumentSyntax,
+  type CommandDoc,
+  completeSubcommand,
   formatCommandHelp,
   formatHelpIntro,
   formatHelpTopic,
+  hintFor,
   ORIGINAL_COMMANDS,
   parseCommandDocs,
   PLAIN_STYLE,
@@ -177,4 +180,38 @@ Deno.test("formatHelpTopic finds the original commands and groups", () => {
   const group = formatHelpTopic(ORIGINAL_COMMANDS, ["@kache"], PLAIN_STYLE)!;
   assert.equal(group.match(/summary:/g)?.length, 9);
   assert.doesNotMatch(group, /group:/);
+});
+
+const HINT_DOCS: CommandDoc[] = [
+  { name: "SET", syntax: "key value [NX|XX] [GET]", summary: "", group: "string" },
+  { name: "CONFIG", syntax: "", summary: "", group: "server" },
+  { name: "CONFIG GET", syntax: "parameter [parameter ...]", summary: "", group: "server" },
+  {
+    name: "CONFIG SET",
+    syntax: "parameter value [parameter value ...]",
+    summary: "",
+    group: "server",
+  },
+  { name: "CONFIG RESETSTAT", syntax: "", summary: "", group: "server" },
+];
+
+Deno.test("hintFor drops typed arguments as redis-cli's hintsCallback does", () => {
+  // Expected strings follow redis-cli 7.0's hintsCallback on the same syntax.
+  assert.equal(hintFor(HINT_DOCS, ["set"], false), " key value [NX|XX] [GET]");
+  assert.equal(hintFor(HINT_DOCS, ["SET", "k"], false), " value [NX|XX] [GET]");
+  assert.equal(hintFor(HINT_DOCS, ["set", "k"], true), "value [NX|XX] [GET]");
+  // Optional parts stay once reached.
+  assert.equal(hintFor(HINT_DOCS, ["set", "k", "v", "nx"], true), "[NX|XX] [GET]");
+  // The longest name wins: CONFIG GET, not CONFIG.
+  assert.equal(hintFor(HINT_DOCS, ["config", "get"], true), "parameter [parameter ...]");
+  assert.equal(hintFor(HINT_DOCS, ["nosuch"], true), undefined);
+  assert.equal(hintFor(HINT_DOCS, [], true), undefined);
+});
+
+Deno.test("completeSubcommand completes `config g` in the case typed", () => {
+  assert.deepEqual(completeSubcommand(HINT_DOCS, "config g"), { word: "g", hits: ["get"] });
+  assert.deepEqual(completeSubcommand(HINT_DOCS, "CONFIG RE"), { word: "RE", hits: ["RESETSTAT"] });
+  assert.deepEqual(completeSubcommand(HINT_DOCS, "config s")?.hits, ["set"]);
+  assert.deepEqual(completeSubcommand(HINT_DOCS, "set k")?.hits, []);
+  assert.equal(completeSubcommand(HINT_DOCS, "config get x"), undefined);
 });

@@ -168,3 +168,17 @@ Deno.test("quoteString escapes like redis-cli's sdscatrepr", () => {
   // Every byte outside printable ASCII becomes a 4-character escape.
   assert.equal(quoted.length, 2 + 95 + 2 + 5 * 2 + (256 - 95 - 5) * 4);
 });
+
+Deno.test("renderReply csv mode follows redis-cli --csv", () => {
+  // Expected lines were printed by redis-cli 7.0.15 --csv against redis-server.
+  assert.equal(decodeAndRender('*3\r\n$1\r\n1\r\n$2\r\na"\r\n$-1\r\n'), '"1","a\\"",NULL\n');
+  assert.equal(decodeAndRender("-ERR wrong\r\n"), 'ERROR,"ERR wrong"\n');
+  assert.equal(decodeAndRender(":-3\r\n"), "-3\n");
+  assert.equal(decodeAndRender("+OK\r\n"), '"OK"\n');
+  assert.equal(decodeAndRender("%1\r\n$1\r\nk\r\n,1.5\r\n"), '"k",1.5\n');
+  assert.equal(decodeAndRender("#t\r\n"), "true\n");
+});
+
+function decodeAndRender(wire: string): string {
+  return renderReply(decodeWire(wire), "csv");
+}

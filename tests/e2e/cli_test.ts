@@ -4,7 +4,7 @@
  * and a short run of the original benchmark workload.
  */
 import assert from "node:assert/strict";
-import { requireTool } from "../support/redis_process.ts";
+import { requireTool, withRedis } from "../support/redis_process.ts";
 import { freePort, MAIN, withServer } from "../support/server_process.ts";
 
 async function kache(
@@ -158,4 +158,233 @@ Deno.test("client prompt: (TX) ends with EXECABORT, and Ctrl-D ends the line", a
     assert.ok(!prompts.at(-1)!.includes("(TX)"), text); // the prompt after EXECABORT
     assert.match(text, /> \S*\r?\n$/); // Ctrl-D: the last prompt's line is ended
   });
+});
+
+async function redisCli(
+  args: string[],
+  stdin?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  await requireTool("redis-cli");
+  const child = new Deno.Command("redis-cli", {
+    args,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).spawn();
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
+Deno.test("client flags -n -u -a -r -i -x --scan --csv print what redis-cli 7.0 prints", async () => {
+  await withRedis(async (redis) => {
+    await withServer(async (server) => {
+      // PORT stands for the server's port in each case.
+      const cases: { args: string[]; stdin?: string; sortLines?: boolean }[] = [
+        { args: ["-p", "PORT", "mset", "k1", "a", "k2", 'say "hi"', "other", "x"] },
+        { args: ["-p", "PORT", "--csv", "mget", "k1", "k2", "nope"] },
+        { args: ["-p", "PORT", "--csv", "get"] },
+        { args: ["-p", "PORT", "--csv", "incrby", "n", "-5"] },
+        { args: ["-p", "PORT", "-r", "3", "-i", "0.01", "incr", "n"] },
+        { args: ["-p", "PORT", "-n", "2", "set", "indb2", "yes"] },
+        { args: ["-u", "redis://127.0.0.1:PORT/2", "get", "indb2"] },
+        { args: ["-p", "PORT", "-n", "2", "--no-raw", "dbsize"] },
+        { args: ["-p", "PORT", "-n", "99", "ping"] },
+        { args: ["-p", "PORT", "-x", "set", "fromstdin"], stdin: "line one\nline two\n" },
+        { args: ["-p", "PORT", "--no-raw", "get", "fromstdin"] },
+        { args: ["-p", "PORT", "--scan", "--pattern", "k*"], sortLines: true },
+        { args: ["-p", "PORT", "--scan", "--no-raw"], sortLines: true },
+        { args: ["-p", "PORT", "-a", "wrong", "ping"] },
+        { args: ["-p", "PORT", "-a", "wrong", "--no-auth-warning", "ping"] },
+        { args: ["-u", "http://127.0.0.1:PORT", "ping"] },
+      ];
+      for (const { args, stdin, sortLines } of cases) {
+        const on = (port: number) => args.map((arg) => arg.replace("PORT", String(port)));
+        const expected = await redisCli(on(redis.port), stdin);
+        const actual = await kache(["client", ...on(server.respPort)], stdin);
+        const lines = (text: string) => sortLines ? text.split("\n").sort().join("\n") : text;
+        const label = `${args.join(" ")}\nredis-cli: ${JSON.stringify(expected)}`;
+        assert.equal(lines(actual.stdout), lines(expected.stdout), label);
+        // Kache's own usage hint follows its error line; the error line itself is redis-cli's.
+        assert.equal(
+          actual.stderr.split("\n")[0]!.replace(/^kache client: /, ""),
+          expected.stderr.split("\n")[0],
+          label,
+        );
+        assert.equal(actual.code, expected.code, label);
+      }
+    });
+  });
+});
+
+Deno.test("client -s talks over the server's unixsocket, as redis-cli -s", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kache-cli-sock-" });
+  const socket = `${dir}/kache.sock`;
+  try {
+    await withServer(async () => {
+      const set = await kache(["client", "-s", socket, "set", "over", "unix"]);
+      assert.equal(set.stdout, "OK\n", set.stderr);
+      const get = await redisCli(["-s", socket, "get", "over"]);
+      assert.equal(get.stdout, "unix\n");
+      const missing = await kache(["client", "-s", `${dir}/nope.sock`, "ping"]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /^Could not connect to Kache at .*nope\.sock: /);
+    }, ["--unixsocket", socket]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("client prompt: grey argument hints from COMMAND DOCS and subcommand completion", async () => {
+  await requireTool("script"); // util-linux's script gives the client a terminal
+  await withServer(async (server) => {
+    const command = `${Deno.execPath()} run --allow-all ${MAIN} client -p ${server.respPort}`;
+    const child = new Deno.Command("script", {
+      args: ["-qec", command, "/dev/null"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    const decoder = new TextDecoder();
+    const reader = child.stdout.getReader();
+    let text = "";
+    let pending = reader.read();
+    const deadline = Date.now() + 20_000;
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(text) && Date.now() < deadline) {
+        const timer = new Promise<"wait">((resolve) => setTimeout(() => resolve("wait"), 500));
+        const read = await Promise.race([pending, timer]);
+        if (read === "wait") continue;
+        if (read.done) return;
+        // Escape characters made visible, so the patterns below can name them.
+        text += decoder.decode(read.value).replaceAll("\x1b", "<ESC>");
+        pending = reader.read();
+      }
+    };
+    const type = (keys: string) => writer.write(new TextEncoder().encode(keys));
+    await readUntil(/> \S*$/);
+    // The docs are fetched after the prompt appears; `help` waits for them.
+    await type("help set\r");
+    await readUntil(/summary:[^]*> \S*$/);
+    text = "";
+    await type("set k");
+    await readUntil(/<ESC>\[90m value \[NX\|XX\]/);
+    await type("\r"); // Enter wipes the hint before the line is sent
+    await readUntil(/wrong number of arguments[^]*> \S*$/);
+    const entered = text;
+    text = "";
+    await type("config g\t");
+    await readUntil(/config get/);
+    await type(" \r");
+    await readUntil(/wrong number of arguments[^]*> \S*$/);
+    const completed = text;
+    await type("\x04");
+    await readUntil(/> \S*\r?\n$/);
+    await writer.close().catch(() => {});
+    await reader.cancel();
+    await child.status;
+    // As redis-cli: the syntax left to type, in grey (90), redrawn after each key of `set k`.
+    assert.match(entered, /set<ESC>7<ESC>\[K<ESC>\[90m key value \[NX\|XX\]/, entered);
+    assert.match(entered, /k<ESC>7<ESC>\[K<ESC>\[90m value \[NX\|XX\] \[GET\]/, entered);
+    // Wiped (erase to end of line) right before the line ends.
+    assert.match(entered, /<ESC>7<ESC>\[K<ESC>8\r*\n/, entered);
+    assert.match(completed, /config get/, completed);
+    assert.match(completed, /<ESC>\[90mparameter \[parameter \.\.\.\]/, completed);
+  });
+});
+
+Deno.test("client --latency prints redis-cli's line when stdout is not a terminal", async () => {
+  await withRedis(async (redis) => {
+    await withServer(async (server) => {
+      for (
+        const [flags, pattern] of [[[], /^\d+ \d+ \d+\.\d\d \d+\n$/], [
+          ["--csv"],
+          /^\d+,\d+,\d+\.\d\d,\d+\n$/,
+        ]] as const
+      ) {
+        const args = ["--latency", "-i", "0.2", ...flags];
+        const expected = await redisCli(["-p", String(redis.port), ...args]);
+        assert.match(expected.stdout, pattern); // the reference format
+        const actual = await kache(["client", "-p", String(server.respPort), ...args]);
+        assert.equal(actual.code, 0, actual.stderr);
+        assert.match(actual.stdout, pattern);
+        const [min, max, avg, samples] = actual.stdout.trim().split(/[ ,]/).map(Number);
+        assert.ok(min! <= avg! && avg! <= max! && samples! >= 1, actual.stdout);
+      }
+    });
+  });
+});
+
+async function openssl(args: string[], cwd: string): Promise<void> {
+  const { code, stderr } = await new Deno.Command("openssl", {
+    args,
+    cwd,
+    stdout: "null",
+    stderr: "piped",
+  })
+    .output();
+  if (code !== 0) throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(stderr)}`);
+}
+
+Deno.test("client --cert/--key: a client certificate for redis-server's tls-auth-clients yes", async () => {
+  await requireTool("redis-server");
+  const dir = await Deno.makeTempDir({ prefix: "kache-cli-tls-" });
+  try {
+    const newKey = (
+      name: string,
+      subject: string,
+    ) => ["req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", `${name}.key`];
+    await openssl([...newKey("ca", "/CN=ca"), "-x509", "-days", "1", "-out", "ca.crt"], dir);
+    const sign = (name: string, extensions: string) =>
+      ["x509", "-req", "-days", "1", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key"]
+        .concat(["-CAcreateserial", "-extfile", extensions, "-out", `${name}.crt`]);
+    await Deno.writeTextFile(`${dir}/server.cnf`, "subjectAltName=IP:127.0.0.1\n");
+    await Deno.writeTextFile(`${dir}/client.cnf`, "extendedKeyUsage=clientAuth\n");
+    for (const [name, cnf] of [["server", "server.cnf"], ["client", "client.cnf"]]) {
+      await openssl([...newKey(name!, `/CN=${name}`), "-out", `${name}.csr`], dir);
+      await openssl(sign(name!, cnf!), dir);
+    }
+    const tlsPort = freePort();
+    const redis = new Deno.Command("redis-server", {
+      args: ["--port", "0", "--bind", "127.0.0.1", "--save", "", "--dir", dir]
+        .concat(["--tls-port", String(tlsPort), "--tls-auth-clients", "yes"])
+        .concat(["--tls-cert-file", `${dir}/server.crt`, "--tls-key-file", `${dir}/server.key`])
+        .concat(["--tls-ca-cert-file", `${dir}/ca.crt`]),
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    try {
+      const reader = redis.stdout.getReader();
+      let log = "";
+      const deadline = Date.now() + 20_000;
+      while (!log.includes("Ready to accept connections") && Date.now() < deadline) {
+        const read = await reader.read();
+        if (read.done) break;
+        log += new TextDecoder().decode(read.value);
+      }
+      reader.releaseLock();
+      void redis.stdout.cancel().catch(() => {});
+      assert.ok(log.includes("Ready to accept connections"), log);
+      const tls = ["--tls", "--cacert", `${dir}/ca.crt`, "-p", String(tlsPort)];
+      const withCert = await kache(
+        ["client", ...tls, "--cert", `${dir}/client.crt`, "--key", `${dir}/client.key`, "ping"],
+      );
+      assert.equal(withCert.stdout, "PONG\n", withCert.stderr);
+      const without = await kache(["client", ...tls, "ping"]);
+      assert.equal(without.code, 1);
+      assert.match(without.stderr, /certificate/i);
+    } finally {
+      redis.kill();
+      await redis.status;
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -259,3 +259,47 @@ Deno.test("tls-port refuses at startup what Deno's TLS cannot honour, naming it"
     await Deno.remove(certs.dir, { recursive: true });
   }
 });
+
+/** `kache client` (main.ts) with its flags, output decoded. */
+async function kacheClient(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      new URL("../../main.ts", import.meta.url).pathname,
+      "client",
+      ...args,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
+Deno.test("kache client --tls --cacert and rediss:// talk to tls-port; another CA is refused", async () => {
+  await withTlsServer(async (_server, tlsPort, certs) => {
+    const overTls = ["--tls", "--cacert", certs.ca, "-h", "localhost", "-p", String(tlsPort)];
+    assert.equal((await kacheClient([...overTls, "set", "greeting", "über"])).stdout, "OK\n");
+    const uri = `rediss://127.0.0.1:${tlsPort}`;
+    const viaUri = await kacheClient(["-u", uri, "--cacert", certs.ca, "get", "greeting"]);
+    assert.equal(viaUri.stdout, "über\n", viaUri.stderr);
+    const untrusted = await kacheClient([
+      "--tls",
+      "--cacert",
+      certs.otherCa,
+      "-p",
+      String(tlsPort),
+      "ping",
+    ]);
+    assert.equal(untrusted.code, 1);
+    assert.match(
+      untrusted.stderr,
+      /^Could not connect to Kache at 127\.0\.0\.1:\d+: .*certificate/i,
+    );
+  });
+});

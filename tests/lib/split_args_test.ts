@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { splitArgs } from "../../lib/split_args.ts";
-import { parseClientArgs } from "../../cli/client.ts";
+import { parseClientArgs, parseRedisUri } from "../../cli/client.ts";
 
 // Expected values were checked against redis-cli 7.0.15 (`rpush t <line>` then `lrange t 0 -1`).
 Deno.test("splitArgs splits on blanks and skips runs of them", () => {
@@ -88,4 +88,121 @@ Deno.test("parseClientArgs reports bad flags as errors", () => {
   const raw = parseClientArgs(["--no-raw", "-e", "get", "a"]);
   assert.equal(raw.kind === "run" && raw.options.mode, "standard");
   assert.equal(raw.kind === "run" && raw.options.exitOnError, true);
+});
+
+const NONE = {
+  tls: false,
+  user: undefined,
+  password: undefined,
+  hostname: undefined,
+  port: undefined,
+  db: undefined,
+};
+
+Deno.test("parseRedisUri reads redis-cli's URI form", () => {
+  assert.deepEqual(parseRedisUri("redis://127.0.0.1:6380/2"), {
+    ...NONE,
+    hostname: "127.0.0.1",
+    port: 6380,
+    db: 2,
+  });
+  assert.deepEqual(parseRedisUri("rediss://al%40ce:p%3Ass@cache.example"), {
+    ...NONE,
+    tls: true,
+    user: "al@ce",
+    password: "p:ss",
+    hostname: "cache.example",
+  });
+  // No colon: the userinfo is the password; an empty user is no user.
+  assert.deepEqual(parseRedisUri("redis://secret@h"), {
+    ...NONE,
+    password: "secret",
+    hostname: "h",
+  });
+  assert.deepEqual(parseRedisUri("redis://:secret@[::1]:7000"), {
+    ...NONE,
+    password: "secret",
+    hostname: "::1",
+    port: 7000,
+  });
+  assert.deepEqual(parseRedisUri("http://h:1"), { error: "Invalid URI scheme" });
+});
+
+Deno.test("parseClientArgs reads redis-cli's connection and auth flags", () => {
+  const parsed = parseClientArgs(["-u", "redis://u:pw@example:7000/3", "-n", "5", "get", "a"]);
+  assert.equal(parsed.kind, "run");
+  if (parsed.kind !== "run") return;
+  const { hostname, port, user, password, db, authWarning, tls } = parsed.options;
+  assert.deepEqual({ hostname, port, user, password, db, authWarning, tls }, {
+    hostname: "example",
+    port: 7000,
+    user: "u",
+    password: "pw",
+    db: 5, // -n wins over the URI's path
+    authWarning: true,
+    tls: undefined,
+  });
+  const quiet = parseClientArgs(["--user", "u", "-a", "pw", "--no-auth-warning"]);
+  assert.equal(quiet.kind === "run" && quiet.options.authWarning, false);
+  // REDISCLI_AUTH is used when no password is given, without the warning.
+  const env = parseClientArgs([], { REDISCLI_AUTH: "fromenv" });
+  assert.equal(env.kind === "run" && env.options.password, "fromenv");
+  assert.equal(env.kind === "run" && env.options.authWarning, false);
+  const flagWins = parseClientArgs(["-a", "flag"], { REDISCLI_AUTH: "fromenv" });
+  assert.equal(flagWins.kind === "run" && flagWins.options.password, "flag");
+  const secure = parseClientArgs(["-u", "rediss://h", "--cacert", "ca.pem"]);
+  assert.deepEqual(secure.kind === "run" && secure.options.tls, {
+    cacert: "ca.pem",
+    cert: undefined,
+    key: undefined,
+  });
+  const socket = parseClientArgs(["-s", "/tmp/kache.sock"]);
+  assert.equal(socket.kind === "run" && socket.options.socketPath, "/tmp/kache.sock");
+});
+
+Deno.test("parseClientArgs reads -r, -i, -x, --scan and --csv", () => {
+  const repeated = parseClientArgs(["-r", "-1", "-i", "0.5", "-x", "set", "a"]);
+  assert.equal(repeated.kind, "run");
+  if (repeated.kind !== "run") return;
+  assert.equal(repeated.options.repeat, -1);
+  assert.equal(repeated.options.intervalSeconds, 0.5);
+  assert.equal(repeated.options.stdinLastArg, true);
+  assert.deepEqual(repeated.options.command, ["set", "a"]);
+  const scan = parseClientArgs([
+    "--scan",
+    "--pattern",
+    "user:*",
+    "--count",
+    "100",
+    "--type",
+    "hash",
+  ]);
+  assert.deepEqual(scan.kind === "run" && scan.options.scan, {
+    pattern: "user:*",
+    count: "100",
+    type: "hash",
+  });
+  assert.equal(
+    parseClientArgs(["--csv"]).kind === "run" && (parseClientArgs(["--csv"]) as {
+      options: { mode: string };
+    }).options.mode,
+    "csv",
+  );
+  for (
+    const bad of [
+      ["-r", "0", "ping"],
+      ["-i", "soon", "ping"],
+      ["-x"],
+      ["--pattern", "a*"],
+      ["--scan", "keys", "*"],
+      ["--latency", "ping"],
+      ["--csv", "--raw"],
+      ["-n", "one"],
+      ["--kache", "--tls"],
+      ["--cert", "c.pem"],
+      ["-u", "tcp://h"],
+    ]
+  ) {
+    assert.equal(parseClientArgs(bad).kind, "error", bad.join(" "));
+  }
 });
