@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { REDIS_COMPATIBLE_VERSION } from "../version.ts";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { error, type Reply } from "../reply.ts";
@@ -165,8 +166,12 @@ const LUA51_COMPATIBILITY = "unpack = table.unpack\n" +
 /** Base-library globals Redis does not offer (its deny list, and what 5.1 lacked). */
 const REMOVED_GLOBALS = ["dofile", "loadfile", "print", "rawlen", "require", "package"];
 
-const REDIS_VERSION = "7.0.15";
-const REDIS_VERSION_NUM = 0x07000f;
+const REDIS_VERSION = REDIS_COMPATIBLE_VERSION;
+/** `0x07000f` for 7.0.15: one byte per part, as Redis's REDIS_VERSION_NUM. */
+const REDIS_VERSION_NUM = REDIS_VERSION.split(".").reduce(
+  (num, part) => num * 256 + Number(part),
+  0,
+);
 
 /** The run in progress: who serves redis.call, and the protocol chosen by redis.setresp. */
 interface RunState {

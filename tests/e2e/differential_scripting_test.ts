@@ -95,6 +95,8 @@ const SCRIPTS: readonly string[][] = [
   ],
   ["EVAL", "return cjson.decode('{\"x\":[1,2,3]}').x[3]", "0"],
   ["EVAL", "return cjson.decode('\"\\\\u00e9\"')", "0"],
+  // The version scripts see is the one Redis has (and INFO/HELLO report).
+  ["EVAL", "return {redis.REDIS_VERSION, redis.REDIS_VERSION_NUM}", "0"],
   ["EVAL", "return cmsgpack.pack({1, 2, 3}, 'abc', 1.5, -200, 70000, true, false)", "0"],
   ["EVAL", "return cmsgpack.pack(string.rep('x', 40), -1, 255, 65536, -40000, 0.1)", "0"],
   ["EVAL", "return {cmsgpack.unpack(cmsgpack.pack({1, 2, {3, 'four'}}, 'five'))}", "0"],

@@ -225,3 +225,20 @@ Deno.test("MONITOR names a Unix socket client `unix:<path>`, as Redis does", asy
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("INFO, HELLO and Lua's redis.REDIS_VERSION report one Redis version", async () => {
+  await withServer(async (server) => {
+    const client = await RawRespClient.connect(server.respPort);
+    try {
+      const info = (await client.send(["INFO", "server"])).raw;
+      const version = /redis_version:(\S+)/.exec(info)![1]!;
+      // HELLO 2's flat array: "version" is followed by its value.
+      const hello = (await client.send(["HELLO", "2"])).raw;
+      assert.ok(hello.includes(`$7\r\nversion\r\n$${version.length}\r\n${version}\r\n`), hello);
+      const lua = (await client.send(["EVAL", "return redis.REDIS_VERSION", "0"])).raw;
+      assert.equal(lua, `$${version.length}\r\n${version}\r\n`);
+    } finally {
+      client.close();
+    }
+  });
+});

@@ -36,7 +36,7 @@ export class FakeServer implements ServerControl {
     return Math.random();
   }
   info(sections: readonly string[]): string {
-    return `# Server\r\nredis_version:7.0.0\r\nsections:${sections.join(",")}\r\n`;
+    return `# Server\r\nredis_version:7.0.15\r\nsections:${sections.join(",")}\r\n`;
   }
   configGet(patterns: readonly string[]): [string, string][] {
     const matchers = patterns.map((pattern) => globToRegExp(pattern.toLowerCase()));

@@ -291,11 +291,11 @@ Deno.test("INFO returns the server's text as a verbatim string for the sections 
   const h = createHarness();
   assert.deepEqual(
     h.run("INFO", "server", "clients"),
-    verbatim("# Server\r\nredis_version:7.0.0\r\nsections:server,clients\r\n"),
+    verbatim("# Server\r\nredis_version:7.0.15\r\nsections:server,clients\r\n"),
   );
   assert.deepEqual(
     h.run("INFO"),
-    verbatim("# Server\r\nredis_version:7.0.0\r\nsections:\r\n"),
+    verbatim("# Server\r\nredis_version:7.0.15\r\nsections:\r\n"),
   );
 });
 
