@@ -44,9 +44,29 @@ export interface StartOptions {
   readonly dir?: string;
 }
 
+/** The line `kache serve` logs once it listens (cli/serve.ts). */
+const READY_LINE = / ready: RESP on /;
+
 export async function startServer(
   extraArgs: string[] = [],
   options: StartOptions = {},
+): Promise<RunningServer> {
+  // A port from freePort() can be taken by another test process before the server binds it:
+  // then the server exits with "Address already in use", and a fresh pair of ports is tried.
+  const ownPorts = options.ports === undefined && options.configFile === undefined;
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startServerOnce(extraArgs, options);
+    } catch (cause) {
+      const portTaken = cause instanceof Error && cause.message.includes("Address already in use");
+      if (!ownPorts || !portTaken || attempt === 3) throw cause;
+    }
+  }
+}
+
+async function startServerOnce(
+  extraArgs: string[],
+  options: StartOptions,
 ): Promise<RunningServer> {
   const fromFile = options.configFile !== undefined;
   const respPort = options.ports?.resp ?? (fromFile ? 0 : freePort());
@@ -75,7 +95,7 @@ export async function startServer(
   const removeOwnDir = async () => {
     if (ownDir !== undefined) await Deno.remove(ownDir, { recursive: true }).catch(() => {});
   };
-  while (!child.output().includes("ready")) {
+  while (!READY_LINE.test(child.output())) {
     if (Date.now() - started > 20_000) {
       await child.stop("SIGKILL");
       await removeOwnDir();

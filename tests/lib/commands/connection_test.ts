@@ -19,7 +19,7 @@ const WRONGPASS = error("WRONGPASS invalid username-password pair or user is dis
 function helloReply(protocol: number, id: number): Reply {
   return map([
     [bulk("server"), bulk("redis")],
-    [bulk("version"), bulk("7.0.0")],
+    [bulk("version"), bulk("7.0.15")],
     [bulk("proto"), integer(protocol)],
     [bulk("id"), integer(id)],
     [bulk("mode"), bulk("standalone")],

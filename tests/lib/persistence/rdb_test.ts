@@ -188,7 +188,7 @@ Deno.test("RdbWriter writes the header, aux fields, SELECTDB and RESIZEDB", () =
   const info = readRdb(concatBytes(writer.takeChunks()), () => {});
   strictEqual(info.version, 10);
   deepStrictEqual([...info.aux], [
-    ["redis-ver", "7.0.0"],
+    ["redis-ver", "7.0.15"],
     ["redis-bits", "64"],
     ["aof-base", "0"],
     ["ctime", "1700000000"],
