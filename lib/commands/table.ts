@@ -352,7 +352,6 @@ export class CommandTable {
    */
   onWrite: ((argv: readonly string[], context: CommandContext) => void) | undefined;
 
-  /** Calls a resolved command's handler; errors it throws become error replies. */
   /**
    * Shows `argv` to MONITOR clients as run by `context`'s client, or as `lua` for a script's
    * commands. EVAL and FCALL (`skip_monitor`) call this themselves before running, as Redis does,
@@ -367,6 +366,7 @@ export class CommandTable {
     );
   }
 
+  /** Calls a resolved command's handler; errors it throws become error replies. */
   run(spec: CommandSpec, context: CommandContext, argv: readonly string[]): Reply {
     // EXEC and scripts call this; a script's later slices come after other work.
     if (this.#runDepth === 0) this.#lastEnd = -1;
@@ -497,13 +497,10 @@ export class CommandTable {
    * since queueing itself takes memory without bound.
    */
   #refusedWhenFull(spec: CommandSpec, context: CommandContext): boolean {
-    const queued = context.session.queued;
-    if (queued === undefined) return spec.flags.includes("denyoom");
-    if (spec.name !== "exec") return !ALLOWED_WHEN_FULL_IN_MULTI.has(spec.name);
-    return queued.some((argv) => {
-      const queuedSpec = this.resolve(argv);
-      return typeof queuedSpec !== "string" && queuedSpec.flags.includes("denyoom");
-    });
+    if (context.session.queued !== undefined && spec.name !== "exec") {
+      return !ALLOWED_WHEN_FULL_IN_MULTI.has(spec.name);
+    }
+    return this.#queuedOrIs(spec, context, isDenyOom);
   }
 
   /**
@@ -517,12 +514,7 @@ export class CommandTable {
 
   /** A write command, or an EXEC whose queue holds one (Redis's `is_write_command`). */
   #isWrite(spec: CommandSpec, context: CommandContext): boolean {
-    if (spec.flags.includes("write")) return true;
-    const queued = context.session.queued;
-    return spec.name === "exec" && queued !== undefined && queued.some((argv) => {
-      const queuedSpec = this.resolve(argv);
-      return typeof queuedSpec !== "string" && queuedSpec.flags.includes("write");
-    });
+    return this.#queuedOrIs(spec, context, isWrite);
   }
 
   /**
@@ -535,12 +527,8 @@ export class CommandTable {
     spec: CommandSpec,
     context: CommandContext,
   ): string | undefined {
-    if (replica.readOnly && this.#queuedOrIs(spec, context, (flags) => flags.includes("write"))) {
-      return READONLY_REPLICA;
-    }
-    if (
-      replica.refuseStale && this.#queuedOrIs(spec, context, (flags) => !flags.includes("stale"))
-    ) {
+    if (replica.readOnly && this.#queuedOrIs(spec, context, isWrite)) return READONLY_REPLICA;
+    if (replica.refuseStale && this.#queuedOrIs(spec, context, isNotStale)) {
       return MASTERDOWN;
     }
     return undefined;
@@ -623,6 +611,10 @@ export class CommandTable {
     return stats;
   }
 }
+
+const isWrite = (flags: readonly string[]) => flags.includes("write");
+const isDenyOom = (flags: readonly string[]) => flags.includes("denyoom");
+const isNotStale = (flags: readonly string[]) => !flags.includes("stale");
 
 /** Redis 7 never shows `admin` and `skip_monitor` commands to MONITOR (its `call`). */
 function hidesFromMonitor(spec: CommandSpec): boolean {
