@@ -21,6 +21,9 @@ export const NOT_INTEGER = "ERR value is not an integer or out of range";
 export const NOT_FLOAT = "ERR value is not a valid float";
 export const NO_SUCH_KEY = "ERR no such key";
 export const OVERFLOW = "ERR increment or decrement would overflow";
+export const NOT_POSITIVE = "ERR value is out of range, must be positive";
+export const NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0";
+export const COUNT_POSITIVE = "ERR count should be greater than 0";
 
 export function wrongArity(name: string): string {
   return `ERR wrong number of arguments for '${name.toLowerCase()}' command`;

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { CommandError, SYNTAX, WRONGTYPE } from "../errors.ts";
+import { CommandError, COUNT_POSITIVE, NUMKEYS_POSITIVE, SYNTAX, WRONGTYPE } from "../errors.ts";
 import type { Keyspace } from "../keyspace.ts";
 import { List } from "../list.ts";
 import { notifyRemoval } from "../notify.ts";
@@ -25,12 +25,10 @@ import { SortedSet } from "../zset.ts";
 import { isKeyword } from "./arguments.ts";
 import {
   atLeastOne,
-  COUNT_POSITIVE,
   type End,
   listAt,
   moveElement,
   multiPopFrom,
-  NUMKEYS_POSITIVE,
   parseEnd,
   parseMultiPop,
   popElements,

@@ -9,7 +9,15 @@
  *
  * @module
  */
-import { CommandError, NO_SUCH_KEY, SYNTAX, wrongArity } from "../errors.ts";
+import {
+  CommandError,
+  COUNT_POSITIVE,
+  NO_SUCH_KEY,
+  NOT_POSITIVE,
+  NUMKEYS_POSITIVE,
+  SYNTAX,
+  wrongArity,
+} from "../errors.ts";
 import type { Keyspace } from "../keyspace.ts";
 import { List } from "../list.ts";
 import { notify, notifyRemoval } from "../notify.ts";
@@ -29,12 +37,9 @@ import {
 import { isKeyword, numberArgument } from "./arguments.ts";
 import type { ArgumentDoc, CommandContext, CommandSpec } from "./types.ts";
 
-const NOT_POSITIVE = "ERR value is out of range, must be positive";
 const OUT_OF_RANGE = "ERR index out of range";
 const RANK_ZERO = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the " +
   "second ... or use negative to start from the end of the list";
-export const NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0";
-export const COUNT_POSITIVE = "ERR count should be greater than 0";
 
 /** Which end of a list: LEFT is the head (index 0), RIGHT the tail. */
 export type End = "LEFT" | "RIGHT";

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { CommandError, SYNTAX } from "../errors.ts";
+import { CommandError, NOT_POSITIVE, NUMKEYS_POSITIVE, SYNTAX } from "../errors.ts";
 import type { Keyspace } from "../keyspace.ts";
 import { MemberSet } from "../member_set.ts";
 import { notify, notifyRemoval } from "../notify.ts";
@@ -38,8 +38,6 @@ import { scanCollection } from "./collection_scan.ts";
 import { parseRandomCount, randomIndex, randomPicks } from "./random_picks.ts";
 import type { CommandContext, CommandSpec } from "./types.ts";
 
-const NOT_POSITIVE = "ERR value is out of range, must be positive";
-const NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0";
 const TOO_MANY_KEYS = "ERR Number of keys can't be greater than number of args";
 const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
 

@@ -14,7 +14,14 @@
  *
  * @module
  */
-import { CommandError, SYNTAX, wrongArity } from "../errors.ts";
+import {
+  CommandError,
+  COUNT_POSITIVE,
+  NOT_POSITIVE,
+  NUMKEYS_POSITIVE,
+  SYNTAX,
+  wrongArity,
+} from "../errors.ts";
 import { formatDouble } from "../format.ts";
 import { notify, notifyRemoval } from "../notify.ts";
 import { NotifyClass } from "../pubsub.ts";
@@ -53,9 +60,6 @@ const NAN_RESULT = "ERR resulting score is not a number (NaN)";
 const XX_AND_NX = "ERR XX and NX options at the same time are not compatible";
 const GT_LT_NX = "ERR GT, LT, and/or NX options at the same time are not compatible";
 const INCR_PAIRS = "ERR INCR option supports a single increment-element pair";
-const NOT_POSITIVE = "ERR value is out of range, must be positive";
-const NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0";
-const COUNT_POSITIVE = "ERR count should be greater than 0";
 
 export type Pair = [member: string, score: number];
 
