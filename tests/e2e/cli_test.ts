@@ -118,40 +118,14 @@ Deno.test("client: a refused SUBSCRIBE or MONITOR prints the error and ends, as 
 });
 
 Deno.test("client prompt: (TX) ends with EXECABORT, and Ctrl-D ends the line", async () => {
-  await requireTool("script"); // util-linux's script gives the client a terminal
   await withServer(async (server) => {
-    const command = `${Deno.execPath()} run --allow-all ${MAIN} client -p ${server.respPort}`;
-    const child = new Deno.Command("script", {
-      args: ["-qec", command, "/dev/null"],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    const decoder = new TextDecoder();
-    const reader = child.stdout.getReader();
-    let text = "";
-    let pending = reader.read();
-    const deadline = Date.now() + 20_000;
-    // Reads until `pattern` matches the output so far, or the bounded wait runs out.
-    const readUntil = async (pattern: RegExp) => {
-      while (!pattern.test(text) && Date.now() < deadline) {
-        const timer = new Promise<"wait">((resolve) => setTimeout(() => resolve("wait"), 500));
-        const read = await Promise.race([pending, timer]);
-        if (read === "wait") continue;
-        if (read.done) return;
-        text += decoder.decode(read.value);
-        pending = reader.read();
-      }
-    };
-    await writer.write(new TextEncoder().encode("multi\nset a\nexec\n"));
-    await readUntil(/EXECABORT[^]*> \S*$/);
-    await writer.write(new TextEncoder().encode("\x04")); // Ctrl-D at the prompt
-    // `script` runs until its own stdin ends: wait for the client's last output, then close it.
-    await readUntil(/EXECABORT[^]*> \S*\r?\n/);
-    await writer.close().catch(() => {});
-    await reader.cancel();
-    await child.status;
+    const terminal = await TerminalClient.start(server.respPort);
+    await terminal.type("multi\nset a\nexec\n");
+    await terminal.readUntil(/EXECABORT[^]*> \S*$/);
+    await terminal.type("\x04"); // Ctrl-D at the prompt
+    await terminal.readUntil(/EXECABORT[^]*> \S*\r?\n/);
+    await terminal.close();
+    const text = terminal.text;
     const prompts = [...text.matchAll(/127\.0\.0\.1:\d+(\(TX\))?> /g)].map((m) => m[0]);
     assert.ok(text.includes("EXECABORT"), text);
     assert.ok(prompts.at(-2)!.includes("(TX)"), text); // the prompt EXEC was typed at
@@ -159,6 +133,63 @@ Deno.test("client prompt: (TX) ends with EXECABORT, and Ctrl-D ends the line", a
     assert.match(text, /> \S*\r?\n$/); // Ctrl-D: the last prompt's line is ended
   });
 });
+
+/**
+ * `kache client` at a terminal (util-linux's script gives it one): keys typed in, output read
+ * until a pattern matches, escape characters shown as `<ESC>` so patterns can name them.
+ */
+class TerminalClient {
+  text = "";
+  readonly #child: Deno.ChildProcess;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #decoder = new TextDecoder();
+  readonly #deadline = Date.now() + 20_000;
+  #pending: Promise<ReadableStreamReadResult<Uint8Array>>;
+
+  private constructor(child: Deno.ChildProcess) {
+    this.#child = child;
+    this.#writer = child.stdin.getWriter();
+    this.#reader = child.stdout.getReader();
+    this.#pending = this.#reader.read();
+  }
+
+  static async start(port: number): Promise<TerminalClient> {
+    await requireTool("script");
+    const command = `${Deno.execPath()} run --allow-all ${MAIN} client -p ${port}`;
+    return new TerminalClient(
+      new Deno.Command("script", {
+        args: ["-qec", command, "/dev/null"],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn(),
+    );
+  }
+
+  async type(keys: string): Promise<void> {
+    await this.#writer.write(new TextEncoder().encode(keys));
+  }
+
+  /** Reads until `pattern` matches the output so far, or the bounded wait (20 s) runs out. */
+  async readUntil(pattern: RegExp): Promise<void> {
+    while (!pattern.test(this.text) && Date.now() < this.#deadline) {
+      const timer = new Promise<"wait">((resolve) => setTimeout(() => resolve("wait"), 500));
+      const read = await Promise.race([this.#pending, timer]);
+      if (read === "wait") continue;
+      if (read.done) return;
+      this.text += this.#decoder.decode(read.value).replaceAll("\x1b", "<ESC>");
+      this.#pending = this.#reader.read();
+    }
+  }
+
+  /** `script` runs until its own stdin ends: close it once the client's output is read. */
+  async close(): Promise<void> {
+    await this.#writer.close().catch(() => {});
+    await this.#reader.cancel();
+    await this.#child.status;
+  }
+}
 
 async function redisCli(
   args: string[],
@@ -242,54 +273,27 @@ Deno.test("client -s talks over the server's unixsocket, as redis-cli -s", async
 });
 
 Deno.test("client prompt: grey argument hints from COMMAND DOCS and subcommand completion", async () => {
-  await requireTool("script"); // util-linux's script gives the client a terminal
   await withServer(async (server) => {
-    const command = `${Deno.execPath()} run --allow-all ${MAIN} client -p ${server.respPort}`;
-    const child = new Deno.Command("script", {
-      args: ["-qec", command, "/dev/null"],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    const decoder = new TextDecoder();
-    const reader = child.stdout.getReader();
-    let text = "";
-    let pending = reader.read();
-    const deadline = Date.now() + 20_000;
-    const readUntil = async (pattern: RegExp) => {
-      while (!pattern.test(text) && Date.now() < deadline) {
-        const timer = new Promise<"wait">((resolve) => setTimeout(() => resolve("wait"), 500));
-        const read = await Promise.race([pending, timer]);
-        if (read === "wait") continue;
-        if (read.done) return;
-        // Escape characters made visible, so the patterns below can name them.
-        text += decoder.decode(read.value).replaceAll("\x1b", "<ESC>");
-        pending = reader.read();
-      }
-    };
-    const type = (keys: string) => writer.write(new TextEncoder().encode(keys));
-    await readUntil(/> \S*$/);
+    const terminal = await TerminalClient.start(server.respPort);
+    await terminal.readUntil(/> \S*$/);
     // The docs are fetched after the prompt appears; `help` waits for them.
-    await type("help set\r");
-    await readUntil(/summary:[^]*> \S*$/);
-    text = "";
-    await type("set k");
-    await readUntil(/<ESC>\[90m value \[NX\|XX\]/);
-    await type("\r"); // Enter wipes the hint before the line is sent
-    await readUntil(/wrong number of arguments[^]*> \S*$/);
-    const entered = text;
-    text = "";
-    await type("config g\t");
-    await readUntil(/config get/);
-    await type(" \r");
-    await readUntil(/wrong number of arguments[^]*> \S*$/);
-    const completed = text;
-    await type("\x04");
-    await readUntil(/> \S*\r?\n$/);
-    await writer.close().catch(() => {});
-    await reader.cancel();
-    await child.status;
+    await terminal.type("help set\r");
+    await terminal.readUntil(/summary:[^]*> \S*$/);
+    terminal.text = "";
+    await terminal.type("set k");
+    await terminal.readUntil(/<ESC>\[90m value \[NX\|XX\]/);
+    await terminal.type("\r"); // Enter wipes the hint before the line is sent
+    await terminal.readUntil(/wrong number of arguments[^]*> \S*$/);
+    const entered = terminal.text;
+    terminal.text = "";
+    await terminal.type("config g\t");
+    await terminal.readUntil(/config get/);
+    await terminal.type(" \r");
+    await terminal.readUntil(/wrong number of arguments[^]*> \S*$/);
+    const completed = terminal.text;
+    await terminal.type("\x04");
+    await terminal.readUntil(/> \S*\r?\n$/);
+    await terminal.close();
     // As redis-cli: the syntax left to type, in grey (90), redrawn after each key of `set k`.
     assert.match(entered, /set<ESC>7<ESC>\[K<ESC>\[90m key value \[NX\|XX\]/, entered);
     assert.match(entered, /k<ESC>7<ESC>\[K<ESC>\[90m value \[NX\|XX\] \[GET\]/, entered);
