@@ -46,7 +46,7 @@
  */
 import { type CommandSpec, keyPositions, lastKeyIndex } from "./commands/types.ts";
 import type { Databases } from "./databases.ts";
-import type { Keyspace } from "./keyspace.ts";
+import { AccessCounters, type Keyspace } from "./keyspace.ts";
 
 /** Redis's `maxmemory-policy` values. */
 export const EVICTION_POLICIES = [
@@ -190,7 +190,7 @@ export class Eviction {
     // Under LFU a database's counters appear with its first use (see touch()).
     for (const keyspace of this.#databases.created()) {
       if (lfu !== (keyspace.accessCounters !== undefined)) {
-        keyspace.accessCounters = lfu ? new Map() : undefined;
+        keyspace.accessCounters = lfu ? new AccessCounters() : undefined;
       }
       if (policy !== this.#policy) keyspace.rewindCursors();
     }
@@ -256,7 +256,7 @@ export class Eviction {
         break;
     }
     // A key without a counter has not been used since it was created: LFU_INIT, undecayed.
-    const counters = keyspace.accessCounters ??= new Map();
+    const counters = keyspace.accessCounters ??= new AccessCounters();
     const now = minutes(keyspace.now);
     const packed = counters.get(key);
     const counter = packed === undefined ? LFU_INIT : decayed(packed, now);

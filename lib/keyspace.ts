@@ -1,15 +1,17 @@
 /**
  * The keyspace: every key with its value, plus the TTL heap.
  *
- * Values are stored directly in one `Map` (a string value is the one-byte
- * string itself, a sorted set is its {@link SortedSet}), so a key without a TTL
- * costs one map entry and nothing more; deadlines live only in the
- * {@link TtlHeap}, as Redis keeps its separate `expires` dict.
+ * Keys and values live in one {@link KeyTable} (lib/key_table.ts): each key
+ * with its string value is one record of bytes in an arena outside V8's
+ * heap, so a key without a TTL costs its record and a bucket slot (~56
+ * bytes with a 16-byte key and value) and nothing the collector traces;
+ * a collection (sorted set, list…) stays an object the record points at.
+ * The API still speaks one-byte strings: a string value is built from its
+ * bytes when read. Deadlines live only in the {@link TtlHeap}, as Redis
+ * keeps its separate `expires` dict.
  *
- * SCAN walks a second table of the keys ({@link ScanIndex}), whose
- * positions survive inserts and deletes as a `Map`'s do not, so SCAN
- * cursors are plain numbers as in Redis. It costs ~22 bytes per key and,
- * only when a key is created or removed, one hash of it.
+ * SCAN walks the table's buckets in reverse-binary order, so its cursors
+ * are plain numbers with Redis's guarantees.
  *
  * Time is injected: the dispatcher sets {@link Keyspace.now} once per command
  * (Redis's `commandTimeSnapshot`), so a command never sees a key half-expire.
@@ -40,8 +42,10 @@
  */
 import type { CollectionClass, TypeName } from "./collection.ts";
 import { CommandError, WRONGTYPE } from "./errors.ts";
-import { HASH_ENTRY_BYTES, keyEntryBytes, stringBytes, TTL_ENTRY_BYTES } from "./memory.ts";
-import { ScanIndex, type ScanStep } from "./scan_index.ts";
+import { NO_ADDRESS } from "./arena.ts";
+import { KeyTable } from "./key_table.ts";
+import { HASH_ENTRY_BYTES, stringBytes, TTL_ENTRY_BYTES } from "./memory.ts";
+import type { ScanStep } from "./scan_index.ts";
 import { TtlHeap } from "./ttl_heap.ts";
 import type { Hash } from "./hash.ts";
 import type { MemberSet } from "./member_set.ts";
@@ -152,7 +156,7 @@ export interface KeyspaceSnapshotHook {
 
 /**
  * The data as it stands when a snapshot starts. It stays bound to the
- * maps of that moment, so after a flush (which swaps in new ones) it still
+ * table and TTL heap of that moment, so after a flush (which swaps in new ones) it still
  * reads the old data, which nothing changes any more.
  */
 export interface KeyspaceSnapshotSource {
@@ -166,6 +170,44 @@ export interface KeyspaceSnapshotSource {
   value(key: string): Value | undefined;
   /** The deadline without an expiry check. */
   expiry(key: string): number | undefined;
+}
+
+/**
+ * Per-key state of an LFU eviction policy (a packed number, see
+ * lib/eviction.ts). The keys are JS strings of their own (the keyspace
+ * holds its keys as bytes), so the running size counts their bytes too.
+ */
+export class AccessCounters {
+  readonly #counters = new Map<string, number>();
+  #keyBytes = 0;
+
+  /** Keys with a counter. */
+  get size(): number {
+    return this.#counters.size;
+  }
+
+  /** Heap bytes: a map entry and the key's string per counter. */
+  get byteSize(): number {
+    return this.#counters.size * HASH_ENTRY_BYTES + this.#keyBytes;
+  }
+
+  get(key: string): number | undefined {
+    return this.#counters.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.#counters.has(key);
+  }
+
+  set(key: string, packed: number): void {
+    const counters = this.#counters;
+    if (!counters.has(key)) this.#keyBytes += stringBytes(key.length);
+    counters.set(key, packed);
+  }
+
+  delete(key: string): void {
+    if (this.#counters.delete(key)) this.#keyBytes -= stringBytes(key.length);
+  }
 }
 
 /** TTLs INFO's `avg_ttl` reads exactly; above, it samples this many. */
@@ -187,15 +229,16 @@ export class Keyspace {
    * lib/eviction.ts), present only while one is active. A key's entry goes
    * when the key goes, so the map never outgrows the keyspace.
    */
-  accessCounters: Map<string, number> | undefined;
+  accessCounters: AccessCounters | undefined;
   /** Set only while a client blocks on a key here (BLPOP …); otherwise a store pays one check. */
   waits: KeyspaceWaits | undefined;
 
-  #values = new Map<string, Value>();
+  #table = new KeyTable();
   #ttl = new TtlHeap();
-  /** Every key again, in a table SCAN's stateless cursors can walk (lib/scan_index.ts). */
-  #scanIndex = new ScanIndex();
-  /** Running estimate of the data's heap bytes, LFU counters aside (see {@link Keyspace.usedMemory}). */
+  /**
+   * Running estimate of the collections' and TTLs' heap bytes (the table
+   * counts its own; see {@link Keyspace.usedMemory}).
+   */
   #usedBytes = 0;
   /**
    * The last lookup: its key, "now" at the time and the raw value found. Any
@@ -205,8 +248,8 @@ export class Keyspace {
   /** A typed array, not a field, for the reason given at {@link KeyspaceShared.now}. */
   readonly #lastNow = new Float64Array(1);
   #lastValue: Value | undefined;
-  /** Where {@link Keyspace.nextKey} resumes; a `Map` iterator survives inserts and deletes. */
-  #keyCursor: Iterator<string> | undefined;
+  /** The table address {@link Keyspace.nextKey} resumes from (records never move while unchanged). */
+  #keyCursor = 0;
   /** Where {@link Keyspace.nextVolatileKey} resumes in the TTL heap. */
   #volatileCursor: Iterator<[string, number]> | undefined;
 
@@ -272,7 +315,7 @@ export class Keyspace {
 
   /** Keys held, including expired keys not yet swept (as Redis's DBSIZE). */
   get size(): number {
-    return this.#values.size;
+    return this.#table.size;
   }
 
   /** Keys with a TTL. */
@@ -286,12 +329,23 @@ export class Keyspace {
   }
 
   /**
-   * Estimated heap bytes of the data: keys, values, TTLs and LFU counters
-   * (see lib/memory.ts). A running total, so reading it is O(1).
+   * Bytes of the data: the table's records and buckets, and the estimated
+   * heap bytes of collections, TTLs and LFU counters (see lib/memory.ts).
+   * Running totals, so reading it is O(1).
    */
   get usedMemory(): number {
     const counters = this.accessCounters;
-    return this.#usedBytes + (counters === undefined ? 0 : counters.size * HASH_ENTRY_BYTES);
+    return this.#table.byteSize + this.#usedBytes + (counters?.byteSize ?? 0);
+  }
+
+  /**
+   * What `key` with `value` adds to {@link Keyspace.usedMemory} (MEMORY
+   * USAGE): its record and bucket share, a collection's estimate, a TTL.
+   */
+  entryBytes(key: string, value: Value): number {
+    return this.#table.entryBytes(key, value) +
+      (typeof value === "string" ? 0 : value.reportedBytes) +
+      (this.#ttl.has(key) ? TTL_ENTRY_BYTES : 0);
   }
 
   /** The live value of `key`, or undefined (an expired key is removed on the spot). */
@@ -302,7 +356,9 @@ export class Keyspace {
     if (key === this.#lastKey && this.shared.now === this.#lastNow[0]) {
       value = this.#lastValue;
     } else {
-      value = this.#values.get(key);
+      const table = this.#table;
+      const address = table.find(key);
+      value = address === NO_ADDRESS ? undefined : table.valueAt(address);
       this.#lastKey = key;
       this.#lastNow[0] = this.shared.now;
       this.#lastValue = value;
@@ -323,12 +379,12 @@ export class Keyspace {
 
   /** Whether `key` holds a value whose deadline has not passed, without expiring or reporting anything. */
   holds(key: string): boolean {
-    return this.#values.has(key) && !this.#isDue(key);
+    return this.#table.has(key) && !this.#isDue(key);
   }
 
   /** Whether `key` is still held though its deadline has passed (not yet removed). */
   holdsExpired(key: string): boolean {
-    return this.#values.has(key) && this.#isDue(key);
+    return this.#table.has(key) && this.#isDue(key);
   }
 
   /** The string at `key`; throws WRONGTYPE for another type. */
@@ -359,10 +415,9 @@ export class Keyspace {
       if (keepTtl) this.#expireIfDue(key);
       else if (this.#ttl.delete(key)) this.#usedBytes -= TTL_ENTRY_BYTES;
     }
-    const previous = this.#values.get(key);
-    this.#values.set(key, value);
+    this.#table.store(key, value);
     this.#lastKey = undefined;
-    this.#account(key, previous, value);
+    this.#account(this.#table.lastCollection, value);
     if (created) shared.observer?.created?.(key, this);
     this.modified(key);
     this.waits?.stored(key);
@@ -378,15 +433,14 @@ export class Keyspace {
       this.delete(key);
       return;
     }
-    const previous = this.#values.get(key);
+    const table = this.#table;
     this.#lastKey = undefined;
-    if (previous !== collection) {
-      this.#values.set(key, collection);
-      if (previous === undefined && this.shared.reportNewKeys) {
-        this.shared.observer?.created?.(key, this);
-      }
+    const outcome = table.store(key, collection);
+    const previous = outcome === "unchanged" ? collection : table.lastCollection;
+    if (outcome === "created" && this.shared.reportNewKeys) {
+      this.shared.observer?.created?.(key, this);
     }
-    this.#account(key, previous, collection);
+    this.#account(previous, collection);
     this.modified(key);
     this.waits?.stored(key);
   }
@@ -396,7 +450,7 @@ export class Keyspace {
     const value = this.get(key);
     if (value === undefined) return false;
     this.snapshotHook?.beforeChange(key);
-    this.#values.delete(key);
+    this.#table.delete(key);
     this.#forget(key, value);
     this.modified(key);
     return true;
@@ -408,7 +462,7 @@ export class Keyspace {
    * XCLAIM change a stream's groups): no WATCH, no notification, no dirty count.
    */
   resized(key: string): void {
-    const value = this.#values.get(key);
+    const value = this.#table.get(key);
     if (value === undefined || typeof value === "string") return;
     this.#usedBytes += value.takeByteDelta();
   }
@@ -478,9 +532,9 @@ export class Keyspace {
     return removed;
   }
 
-  /** Every live key, in insertion order; safe against changes during iteration. */
+  /** Every live key, in the table's address order; safe against changes during iteration. */
   *keys(): IterableIterator<string> {
-    for (const key of this.#values.keys()) {
+    for (const key of this.#table.keys()) {
       if (this.#ttl.size === 0 || !this.#isDue(key)) yield key;
     }
   }
@@ -491,12 +545,12 @@ export class Keyspace {
    * Every key present for a whole iteration is returned at least once.
    */
   scan(cursor: number | bigint, count: number): ScanStep {
-    return this.#scanIndex.scan(cursor, count);
+    return this.#table.scan(cursor, count);
   }
 
   /** Raw iteration for snapshots: keys with values, expired ones included. */
   rawEntries(): IterableIterator<[string, Value]> {
-    return this.#values.entries();
+    return this.#table.entries();
   }
 
   /** The deadline without an expiry check, for snapshots. */
@@ -506,46 +560,42 @@ export class Keyspace {
 
   /** The data as it stands now, for a snapshot (see {@link KeyspaceSnapshotSource}). */
   snapshotSource(): KeyspaceSnapshotSource {
-    const values = this.#values;
+    const table = this.#table;
     const ttl = this.#ttl;
     return {
-      size: values.size,
+      size: table.size,
       expiresCount: ttl.size,
-      entries: () => values.entries(),
-      value: (key) => values.get(key),
+      entries: () => table.entries(),
+      value: (key) => table.get(key),
       expiry: (key) => ttl.get(key),
     };
   }
 
   /** A uniformly random live key, or undefined when empty. `random` yields [0, 1). */
   randomKey(random: () => number): string | undefined {
-    // Sampling by index costs O(n) on a Map; a bounded retry keeps it rare to walk twice.
-    for (let attempt = 0; attempt < 16 && this.#values.size > 0; attempt++) {
-      const target = Math.floor(random() * this.#values.size);
-      let index = 0;
-      for (const key of this.#values.keys()) {
-        if (index++ === target) {
-          if (this.get(key) !== undefined) return key;
-          break;
-        }
-      }
+    // An expired key drawn is removed by get(); a bounded retry keeps a mostly-expired table cheap.
+    for (let attempt = 0; attempt < 16 && this.#table.size > 0; attempt++) {
+      const key = this.#table.randomKey(random)!;
+      if (this.get(key) !== undefined) return key;
     }
     for (const key of this.keys()) return key;
     return undefined;
   }
 
-  /** Drops every key in O(1): the old maps become garbage for V8 to sweep concurrently. */
+  /**
+   * Drops every key in O(1): the old table (its arena chunks with it) and
+   * heap become garbage for V8 to free; a snapshot source still reads them.
+   */
   flush(): void {
     this.snapshotHook?.beforeFlush();
-    const changed = this.#values.size;
-    this.#values = new Map();
+    const changed = this.#table.size;
+    this.#table = new KeyTable();
     this.#lastKey = undefined;
     this.#ttl = new TtlHeap();
-    this.#scanIndex = new ScanIndex();
     this.#usedBytes = 0;
-    this.#keyCursor = undefined;
+    this.#keyCursor = 0;
     this.#volatileCursor = undefined;
-    if (this.accessCounters !== undefined) this.accessCounters = new Map();
+    if (this.accessCounters !== undefined) this.accessCounters = new AccessCounters();
     this.snapshotHook = undefined;
     this.shared.dirty += changed;
     this.shared.observer?.flushed(this);
@@ -554,13 +604,13 @@ export class Keyspace {
   /**
    * SWAPDB: exchanges every key, TTL and counter with `other` in O(1),
    * keeping both indexes. A snapshot being written follows its data: each
-   * hook moves with the maps it reads, so writes to them still reach it.
+   * hook moves with the table it reads, so writes to it still reach it.
    */
   swapContents(other: Keyspace): void {
     if (other === this) return;
-    const values = this.#values;
-    this.#values = other.#values;
-    other.#values = values;
+    const table = this.#table;
+    this.#table = other.#table;
+    other.#table = table;
     this.#lastKey = other.#lastKey = undefined;
     const ttl = this.#ttl;
     this.#ttl = other.#ttl;
@@ -604,23 +654,23 @@ export class Keyspace {
   }
 
   /**
-   * The next key of an endless walk in key order (front first), or undefined
-   * when there are none. The walk resumes where it stopped: a fresh iterator
-   * would skip, one by one, every hole that evictions left at the table's
-   * front, making a run of evictions quadratic.
+   * The next key of an endless walk in the table's address order (front
+   * first), or undefined when there are none. The walk resumes where it
+   * stopped: a fresh walk would skip, one by one, every hole that evictions
+   * left at the table's front, making a run of evictions quadratic.
    */
   nextKey(): string | undefined {
-    let next = this.#keyCursor?.next();
-    if (next === undefined || next.done) {
-      this.#keyCursor = this.#values.keys();
-      next = this.#keyCursor.next();
-    }
-    return next.done ? undefined : next.value;
+    const table = this.#table;
+    let address = table.recordFrom(this.#keyCursor);
+    if (address === NO_ADDRESS) address = table.recordFrom(0);
+    if (address === NO_ADDRESS) return undefined;
+    this.#keyCursor = table.after(address);
+    return table.keyAt(address);
   }
 
   /** Restarts both walks from the front (a new eviction policy starts afresh). */
   rewindCursors(): void {
-    this.#keyCursor = undefined;
+    this.#keyCursor = 0;
     this.#volatileCursor = undefined;
   }
 
@@ -650,10 +700,10 @@ export class Keyspace {
    * a change, as Redis's `signalModifiedKey` on eviction).
    */
   evict(key: string): boolean {
-    const value = this.#values.get(key);
+    const value = this.#table.get(key);
     if (value === undefined) return false;
     this.snapshotHook?.beforeChange(key);
-    this.#values.delete(key);
+    this.#table.delete(key);
     this.#forget(key, value);
     const shared = this.shared;
     shared.evictedCount++;
@@ -662,19 +712,21 @@ export class Keyspace {
     return true;
   }
 
-  /** Brings the running total up to date after storing `value` over `previous` (undefined: new key). */
-  #account(key: string, previous: Value | undefined, value: Value): void {
-    if (previous === undefined) this.#scanIndex.add(key);
+  /**
+   * Brings the collections' total up to date after storing `value` over
+   * `previous`, the collection it replaced (none: a new key or a string,
+   * which the table counts itself).
+   */
+  #account(previous: CollectionValue | undefined, value: Value): void {
     // Read first: `previous` may be `value` itself, a sorted set edited in place.
-    const before = previous === undefined ? -keyEntryBytes(key) : countedBytes(previous);
-    this.#usedBytes += settledBytes(value) - before;
+    const before = previous === undefined ? 0 : previous.reportedBytes;
+    this.#usedBytes += (typeof value === "string" ? 0 : settledBytes(value)) - before;
   }
 
-  /** Takes a key just removed from the map out of the total, the TTL heap and the LFU counters. */
+  /** Takes a key just removed from the table out of the total, the TTL heap and the LFU counters. */
   #forget(key: string, value: Value): void {
     this.#lastKey = undefined;
-    this.#scanIndex.delete(key);
-    this.#usedBytes -= keyEntryBytes(key) + countedBytes(value);
+    if (typeof value !== "string") this.#usedBytes -= value.reportedBytes;
     if (this.#ttl.delete(key)) this.#usedBytes -= TTL_ENTRY_BYTES;
     this.accessCounters?.delete(key);
     // XREADGROUP waiters end when their stream goes (Redis's signalDeletedKeyAsReady).
@@ -699,8 +751,8 @@ export class Keyspace {
 
   /** Removes a key whose deadline the caller has just taken off the heap. */
   #removeExpired(key: string): void {
-    const value = this.#values.get(key);
-    this.#values.delete(key);
+    const value = this.#table.get(key);
+    this.#table.delete(key);
     this.#lastKey = undefined;
     this.#usedBytes -= TTL_ENTRY_BYTES;
     if (value !== undefined) this.#forget(key, value);
@@ -711,14 +763,8 @@ export class Keyspace {
   }
 }
 
-/** What the running total holds for a stored value (a sorted set's last reported estimate). */
-function countedBytes(value: Value): number {
-  return typeof value === "string" ? stringBytes(value.length) : value.reportedBytes;
-}
-
-/** A value's current estimate, which the running total takes on as the value is stored. */
-function settledBytes(value: Value): number {
-  if (typeof value === "string") return stringBytes(value.length);
+/** A collection's current estimate, which the running total takes on as it is stored. */
+function settledBytes(value: CollectionValue): number {
   value.takeByteDelta();
   return value.reportedBytes;
 }

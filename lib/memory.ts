@@ -1,7 +1,6 @@
 /**
  * Size estimates behind INFO's `used_memory` and `maxmemory`: what the
- * keyspace's data occupies on V8's heap, as pure arithmetic on lengths and
- * counts, so the keyspace can keep a running total at the cost of a few
+ * keyspace's data occupies, as pure arithmetic on lengths and counts, so the keyspace can keep a running total at the cost of a few
  * additions per write and never has to ask the engine (which would need a GC).
  *
  * Every constant below was measured on Deno 2.9.6 (V8 with 8-byte pointers):
@@ -12,7 +11,11 @@
  * `tests/lib/memory_test.ts` repeats that measurement for a mix of strings,
  * TTLs and sorted sets and checks the estimate stays within 25% of it.
  *
- * - Strings: a flat one-byte string is a 16-byte header (map, hash, length)
+ * - Keys and string values are records in the keyspace's byte arena
+ *   (lib/key_table.ts, lib/arena.ts), not on V8's heap: a key costs its
+ *   record's slot (16-byte header, key and value bytes, rounded to its size
+ *   class) and its share of the bucket array. Exact but for that share.
+ * - Strings inside collections: a flat one-byte string is a 16-byte header (map, hash, length)
  *   plus its bytes, rounded up to 8. Exact for what the decoder produces.
  * - Hash-table entries: V8's `OrderedHashMap` spends 3 words per entry slot
  *   plus one bucket word per 2 slots: 28 bytes per slot. Capacity doubles
@@ -25,9 +28,13 @@
  *
  * @module
  */
+import { ByteArena } from "./arena.ts";
 
 /** Bytes per entry of a `Map` or `Set` (mean over fill levels; see the module notes). */
 export const HASH_ENTRY_BYTES = 40;
+
+/** Bytes of a record's header in the keyspace's arena: four int32 words (see lib/key_table.ts). */
+export const RECORD_HEADER_BYTES = 16;
 
 /**
  * A deadline in the TTL heap: its `Map` entry (40) plus a key reference and a
@@ -50,21 +57,29 @@ export const SORTED_SET_BASE_BYTES = 768;
 export const SORTED_SET_SLOT_BYTES = 28;
 
 /**
- * A key's place in the keyspace's scan index (lib/scan_index.ts): a key
- * reference (8) and a chain link (4) per node, a bucket head (4) per bucket,
- * each array sized between once and twice the keys. Measured: 18.8 to 25.6
- * bytes per key between 100,000 and 1,000,000 keys.
+ * A key's share of the keyspace's bucket array (lib/key_table.ts): a 4-byte
+ * head per bucket, between one and two buckets per key as the table grows
+ * (load factor 1), so 4 / ln 2 ≈ 6 on average over fill levels, the same
+ * reasoning as {@link HASH_ENTRY_BYTES}: the running total follows keys,
+ * not the table's doublings.
  */
-export const SCAN_INDEX_ENTRY_BYTES = 22;
+export const KEY_BUCKET_BYTES = 6;
+
+/** A collection's slot in the keyspace's array of collections, which its record points at. */
+export const COLLECTION_SLOT_BYTES = 8;
 
 /** Heap bytes of a flat one-byte string of `length` characters. */
 export function stringBytes(length: number): number {
   return 8 * Math.ceil((16 + length) / 8);
 }
 
-/** A key's share of the keyspace: its string, its entry in the keyspace's `Map` and scan index. */
-export function keyEntryBytes(key: string): number {
-  return HASH_ENTRY_BYTES + SCAN_INDEX_ENTRY_BYTES + stringBytes(key.length);
+/**
+ * A key's share of the keyspace: its record (header, key, and a string
+ * value's `valueLength` bytes; 0 for a collection, counted apart) at its
+ * slot size in the arena, and its bucket share.
+ */
+export function keyEntryBytes(key: string, valueLength = 0): number {
+  return ByteArena.slotBytes(RECORD_HEADER_BYTES + key.length + valueLength) + KEY_BUCKET_BYTES;
 }
 
 /**

@@ -68,6 +68,15 @@ function reverseBits(value: number): number {
   return ((value >>> 16) | (value << 16)) >>> 0;
 }
 
+/**
+ * The bucket after `position` in reverse-binary order over `mask + 1`
+ * buckets, or 0 once the walk is complete. The bits above the mask are set
+ * so the carry of the reversed increment passes them.
+ */
+export function nextReverseCursor(position: number, mask: number): number {
+  return reverseBits((reverseBits((position | ~mask) >>> 0) + 1) >>> 0);
+}
+
 /** The low 32 bits of a parsed cursor: all a table of at most 2^32 buckets reads. */
 export function cursorBits(cursor: number | bigint): number {
   return typeof cursor === "bigint"
@@ -205,8 +214,7 @@ export class ScanIndex {
       for (let node = heads[position & mask]!; node !== END; node = next[node]!) {
         keys.push(this.#keys[node]!);
       }
-      // Increment the reversed cursor: the bits above the mask are set so the carry passes them.
-      position = reverseBits((reverseBits((position | ~mask) >>> 0) + 1) >>> 0);
+      position = nextReverseCursor(position, mask);
     } while (position !== 0 && --budget > 0 && keys.length < count);
     return { cursor: position, keys };
   }

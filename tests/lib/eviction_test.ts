@@ -14,7 +14,9 @@ import { SortedSet } from "../../lib/zset.ts";
 import { createHarness, type Harness } from "../support/command_harness.ts";
 
 /** Every test key ("k00".."k99") holds "v", so each costs the same. */
-const KEY_BYTES = keyEntryBytes("k00") + stringBytes(1);
+const KEY_BYTES = keyEntryBytes("k00", 1);
+/** An LFU counter of such a key: its map entry and its own copy of the key's string. */
+const COUNTER_BYTES = HASH_ENTRY_BYTES + stringBytes(3);
 const MINUTE = 60_000;
 
 function name(index: number): string {
@@ -184,7 +186,7 @@ Deno.test("allkeys-lfu evicts rarely used keys before a frequently used one", ()
   assert.equal(eviction.frequency("k03", keyspace), 6);
   assert.equal(eviction.frequency("never-used", keyspace), 5);
   // The counters count too: room for one key and its counter.
-  const limit = KEY_BYTES + HASH_ENTRY_BYTES;
+  const limit = KEY_BYTES + COUNTER_BYTES;
   limitData(eviction, keyspace, "allkeys-lfu", limit);
   assert.equal(eviction.fit(), true);
   assert.deepEqual(present(keyspace), ["k07"]);
@@ -248,7 +250,7 @@ Deno.test("LFU counters decay by one per idle minute, so an old favourite goes f
   for (let i = 0; i < 10; i++) eviction.touch("new", keyspace);
   assert.equal(eviction.frequency("old", keyspace), 5);
   assert.equal(eviction.frequency("new", keyspace), 15);
-  const limit = keyEntryBytes("new") + stringBytes(1) + HASH_ENTRY_BYTES;
+  const limit = keyEntryBytes("new", 1) + COUNTER_BYTES;
   limitData(eviction, keyspace, "allkeys-lfu", limit);
   assert.equal(eviction.fit(), true);
   assert.deepEqual(present(keyspace), ["new"]);

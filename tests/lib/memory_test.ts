@@ -15,6 +15,7 @@ import { Databases } from "../../lib/databases.ts";
 import { Eviction } from "../../lib/eviction.ts";
 import { Keyspace } from "../../lib/keyspace.ts";
 import {
+  COLLECTION_SLOT_BYTES,
   HASH_ENTRY_BYTES,
   keyEntryBytes,
   sortedSetBytes,
@@ -30,10 +31,15 @@ import { SortedSet } from "../../lib/zset.ts";
 function recount(keyspace: Keyspace): number {
   let bytes = keyspace.expiresCount * TTL_ENTRY_BYTES;
   for (const [key, value] of keyspace.rawEntries()) {
-    bytes += keyEntryBytes(key) +
-      (typeof value === "string" ? stringBytes(value.length) : value.byteSize);
+    bytes += typeof value === "string"
+      ? keyEntryBytes(key, value.length)
+      : keyEntryBytes(key) + COLLECTION_SLOT_BYTES + value.byteSize;
   }
-  return bytes + (keyspace.accessCounters?.size ?? 0) * HASH_ENTRY_BYTES;
+  let counters = 0;
+  for (const [key] of keyspace.rawEntries()) {
+    if (keyspace.accessCounters?.has(key)) counters += HASH_ENTRY_BYTES + stringBytes(key.length);
+  }
+  return bytes + counters;
 }
 
 /** A small deterministic generator (mulberry32), so a failure replays. */
@@ -186,11 +192,11 @@ Deno.test("Keyspace.usedMemory counts a key, its value and its TTL, and returns 
   const keyspace = new Keyspace();
   keyspace.now = 1;
   keyspace.set("key", "value");
-  assert.equal(keyspace.usedMemory, keyEntryBytes("key") + stringBytes(5));
+  assert.equal(keyspace.usedMemory, keyEntryBytes("key", 5));
   keyspace.setExpiry("key", 100);
-  assert.equal(keyspace.usedMemory, keyEntryBytes("key") + stringBytes(5) + TTL_ENTRY_BYTES);
+  assert.equal(keyspace.usedMemory, keyEntryBytes("key", 5) + TTL_ENTRY_BYTES);
   keyspace.set("key", "longer value", true);
-  assert.equal(keyspace.usedMemory, keyEntryBytes("key") + stringBytes(12) + TTL_ENTRY_BYTES);
+  assert.equal(keyspace.usedMemory, keyEntryBytes("key", 12) + TTL_ENTRY_BYTES);
   keyspace.now = 100;
   assert.equal(keyspace.get("key"), undefined);
   assert.equal(keyspace.usedMemory, 0);

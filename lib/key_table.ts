@@ -1,0 +1,394 @@
+/**
+ * The keyspace's table: every key with its value as one record in a
+ * {@link ByteArena}, indexed by a chained hash table in an `Int32Array`.
+ *
+ * Why not a `Map<string, Value>`: there every key and string value is a
+ * JS string (16-byte header each) and the entry ~40 bytes more, all traced
+ * by the collector and capped by V8's old space. Here a key with a 16-byte
+ * string value is one 48-byte record plus 4 to 8 bytes of bucket, outside
+ * the JS heap (see lib/arena.ts).
+ *
+ * A record is four int32 words, then the key's bytes, then the value's:
+ * `[next in chain][hash][key length][value]`, where the value word is the
+ * string value's byte length (≥ 0), or `~index` (< 0) of a collection in
+ * a JS array beside the arena (sorted sets, lists… stay objects). The hash
+ * is stored so a resize relinks records without reading keys, and a lookup
+ * compares keys only when the hashes agree.
+ *
+ * Keys and values cross the API as one-byte strings (one char per byte,
+ * lib/bytes.ts), as everywhere in Kache: keys are hashed and compared from
+ * `charCodeAt` without a copy; a string value is materialized on read.
+ *
+ * The bucket count is a power of two and SCAN's cursors walk it in
+ * reverse-binary order, so SCAN keeps Redis's guarantees (the reasoning is
+ * in lib/scan_index.ts, which does the same for collections' members).
+ * Load factor 1 as Redis's dict; shrinking below an eighth full.
+ *
+ * @module
+ */
+import { ByteArena, NO_ADDRESS } from "./arena.ts";
+import { bytesToString, writeString } from "./bytes.ts";
+import type { CollectionValue, Value } from "./keyspace.ts";
+import {
+  COLLECTION_SLOT_BYTES,
+  KEY_BUCKET_BYTES,
+  keyEntryBytes,
+  RECORD_HEADER_BYTES,
+} from "./memory.ts";
+import { cursorBits, hashKey, nextReverseCursor, type ScanStep } from "./scan_index.ts";
+
+/** Buckets a table starts with and never shrinks below. */
+const MIN_BUCKETS = 8;
+/** Random buckets {@link KeyTable.randomKey} tries before walking from one. */
+const RANDOM_TRIES = 64;
+
+/**
+ * What {@link KeyTable.store} did: made a new key, replaced a value, or
+ * found the very collection already there (edited in place).
+ */
+export type StoreOutcome = "created" | "replaced" | "unchanged";
+
+/**
+ * Keys with string or collection values, stored off the JS heap.
+ *
+ * @example Storing, reading and removing
+ * ```ts
+ * import { KeyTable } from "./key_table.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const table = new KeyTable();
+ * assert.equal(table.store("greeting", "hello"), "created");
+ * assert.equal(table.get("greeting"), "hello");
+ * assert.equal(table.delete("greeting"), true);
+ * assert.equal(table.get("greeting"), undefined);
+ * ```
+ */
+export class KeyTable {
+  readonly #arena = new ByteArena();
+  /** Per bucket: the address of its chain's first record, or NO_ADDRESS. */
+  #buckets = new Int32Array(MIN_BUCKETS).fill(NO_ADDRESS);
+  #size = 0;
+  /** The collections records point at; a hole is a free index (listed in #freeObjects). */
+  #objects: (CollectionValue | undefined)[] = [];
+  #freeObjects: number[] = [];
+  /**
+   * The collection the last {@link KeyTable.store} replaced or the last
+   * {@link KeyTable.delete} removed, else undefined: the caller's memory
+   * total needs it, and a string value replaced needs no such report.
+   */
+  lastCollection: CollectionValue | undefined;
+
+  /** Keys held. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * Bytes the table holds: live records at their slot sizes, each key's
+   * bucket share and each collection's slot (see lib/memory.ts).
+   */
+  get byteSize(): number {
+    const collections = this.#objects.length - this.#freeObjects.length;
+    return this.#arena.usedBytes + this.#size * KEY_BUCKET_BYTES +
+      collections * COLLECTION_SLOT_BYTES;
+  }
+
+  /** Bytes of the arena's chunks, free slots included (what the process holds for records). */
+  get reservedBytes(): number {
+    return this.#arena.reservedBytes;
+  }
+
+  /** The bytes one key with this value takes in the table: its record's slot and a bucket's share. */
+  entryBytes(key: string, value: Value): number {
+    return typeof value === "string"
+      ? keyEntryBytes(key, value.length)
+      : keyEntryBytes(key) + COLLECTION_SLOT_BYTES;
+  }
+
+  /** The record of `key`, or NO_ADDRESS. */
+  find(key: string): number {
+    const hash = hashKey(key) | 0;
+    const arena = this.#arena;
+    let address = this.#buckets[hash & (this.#buckets.length - 1)]!;
+    while (address !== NO_ADDRESS) {
+      const words = arena.wordsOf(address);
+      const word = arena.wordOffset(address);
+      if (words[word + 1] === hash && words[word + 2] === key.length && this.#keyIs(address, key)) {
+        return address;
+      }
+      address = words[word]!;
+    }
+    return NO_ADDRESS;
+  }
+
+  /** The value of `key`, or undefined. */
+  get(key: string): Value | undefined {
+    const address = this.find(key);
+    return address === NO_ADDRESS ? undefined : this.valueAt(address);
+  }
+
+  /** Whether `key` is held. */
+  has(key: string): boolean {
+    return this.find(key) !== NO_ADDRESS;
+  }
+
+  /** The value of the record at `address` (a string value is built from its bytes). */
+  valueAt(address: number): Value {
+    const arena = this.#arena;
+    const words = arena.wordsOf(address);
+    const word = arena.wordOffset(address);
+    const value = words[word + 3]!;
+    if (value < 0) return this.#objects[~value]!;
+    const start = arena.byteOffset(address) + RECORD_HEADER_BYTES + words[word + 2]!;
+    return bytesToString(arena.bytesOf(address), start, start + value);
+  }
+
+  /** The key of the record at `address`. */
+  keyAt(address: number): string {
+    const arena = this.#arena;
+    const start = arena.byteOffset(address) + RECORD_HEADER_BYTES;
+    const length = arena.wordsOf(address)[arena.wordOffset(address) + 2]!;
+    return bytesToString(arena.bytesOf(address), start, start + length);
+  }
+
+  /**
+   * Stores `value` at `key`; returns what it did (see {@link StoreOutcome}). Sets
+   * {@link KeyTable.lastCollection} to the collection replaced, if any.
+   * A value of the same slot size is written over the old one in place.
+   */
+  store(key: string, value: Value): StoreOutcome {
+    const arena = this.#arena;
+    const hash = hashKey(key) | 0;
+    const bucket = hash & (this.#buckets.length - 1);
+    let previous = NO_ADDRESS;
+    let address = this.#buckets[bucket]!;
+    while (address !== NO_ADDRESS) {
+      const words = arena.wordsOf(address);
+      const word = arena.wordOffset(address);
+      if (words[word + 1] === hash && words[word + 2] === key.length && this.#keyIs(address, key)) {
+        break;
+      }
+      previous = address;
+      address = words[word]!;
+    }
+    const isString = typeof value === "string";
+    const recordBytes = RECORD_HEADER_BYTES + key.length + (isString ? value.length : 0);
+    this.lastCollection = undefined;
+    if (address !== NO_ADDRESS) {
+      const words = arena.wordsOf(address);
+      const word = arena.wordOffset(address);
+      const old = words[word + 3]!;
+      if (old < 0) {
+        const collection = this.#objects[~old]!;
+        if (collection === value) return "unchanged";
+        this.lastCollection = collection;
+        this.#releaseObject(~old);
+      }
+      const oldBytes = RECORD_HEADER_BYTES + key.length + (old < 0 ? 0 : old);
+      if (ByteArena.slotBytes(oldBytes) === ByteArena.slotBytes(recordBytes)) {
+        this.#writeValue(address, key.length, value);
+        return "replaced";
+      }
+      const next = words[word]!;
+      if (previous === NO_ADDRESS) this.#buckets[bucket] = next;
+      else arena.wordsOf(previous)[arena.wordOffset(previous)] = next;
+      arena.free(address, oldBytes);
+      this.#insert(key, hash, value, recordBytes);
+      return "replaced";
+    }
+    this.#insert(key, hash, value, recordBytes);
+    this.#size++;
+    // Load factor 1, as Redis's dict: chains stay a record or two long.
+    if (this.#size > this.#buckets.length) this.#rehash(this.#buckets.length * 2);
+    return "created";
+  }
+
+  /** Removes `key`; returns whether it was held. Sets {@link KeyTable.lastCollection} to a collection removed. */
+  delete(key: string): boolean {
+    const arena = this.#arena;
+    const hash = hashKey(key) | 0;
+    const bucket = hash & (this.#buckets.length - 1);
+    let previous = NO_ADDRESS;
+    let address = this.#buckets[bucket]!;
+    while (address !== NO_ADDRESS) {
+      const words = arena.wordsOf(address);
+      const word = arena.wordOffset(address);
+      if (words[word + 1] === hash && words[word + 2] === key.length && this.#keyIs(address, key)) {
+        break;
+      }
+      previous = address;
+      address = words[word]!;
+    }
+    this.lastCollection = undefined;
+    if (address === NO_ADDRESS) return false;
+    const words = arena.wordsOf(address);
+    const word = arena.wordOffset(address);
+    const value = words[word + 3]!;
+    if (value < 0) {
+      this.lastCollection = this.#objects[~value];
+      this.#releaseObject(~value);
+    }
+    const next = words[word]!;
+    if (previous === NO_ADDRESS) this.#buckets[bucket] = next;
+    else arena.wordsOf(previous)[arena.wordOffset(previous)] = next;
+    arena.free(address, RECORD_HEADER_BYTES + key.length + (value < 0 ? 0 : value));
+    this.#size--;
+    // Shrinking below an eighth full (Redis: a tenth) keeps a scan from crossing empty buckets.
+    const buckets = this.#buckets.length;
+    if (buckets > MIN_BUCKETS && this.#size * 8 < buckets) {
+      this.#rehash(Math.max(MIN_BUCKETS, buckets / 4));
+    }
+    return true;
+  }
+
+  /**
+   * One SCAN step: visits buckets from `cursor` until at least `count` keys
+   * were collected (or `count * 10` buckets looked at, as Redis bounds a
+   * call over a sparse table). See lib/scan_index.ts for the guarantees.
+   */
+  scan(cursor: number | bigint, count: number): ScanStep {
+    const keys: string[] = [];
+    if (this.#size === 0) return { cursor: 0, keys };
+    const arena = this.#arena;
+    const buckets = this.#buckets;
+    const mask = buckets.length - 1;
+    let position = cursorBits(cursor);
+    let budget = count * 10;
+    do {
+      for (let address = buckets[position & mask]!; address !== NO_ADDRESS;) {
+        keys.push(this.keyAt(address));
+        address = arena.wordsOf(address)[arena.wordOffset(address)]!;
+      }
+      position = nextReverseCursor(position, mask);
+    } while (position !== 0 && --budget > 0 && keys.length < count);
+    return { cursor: position, keys };
+  }
+
+  /**
+   * The first record at or after `from` in address order (see
+   * {@link ByteArena.nextRecord}), or NO_ADDRESS; resume from
+   * {@link KeyTable.after} of it. Records never move unless their value
+   * changes size, so a walk sees each key that stays unchanged exactly once.
+   */
+  recordFrom(from: number): number {
+    return this.#arena.nextRecord(from);
+  }
+
+  /** Where a walk resumes after the record at `address`. */
+  after(address: number): number {
+    return this.#arena.after(address);
+  }
+
+  /** Every key with its value, in address order; follows inserts and deletes made meanwhile. */
+  *entries(): IterableIterator<[string, Value]> {
+    for (let address = this.recordFrom(0); address !== NO_ADDRESS;) {
+      const entry: [string, Value] = [this.keyAt(address), this.valueAt(address)];
+      address = this.recordFrom(this.after(address));
+      yield entry;
+    }
+  }
+
+  /** Every key, in address order; follows inserts and deletes made meanwhile. */
+  *keys(): IterableIterator<string> {
+    for (let address = this.recordFrom(0); address !== NO_ADDRESS;) {
+      const key = this.keyAt(address);
+      address = this.recordFrom(this.after(address));
+      yield key;
+    }
+  }
+
+  /**
+   * A random key, or undefined when empty: a random non-empty bucket, then
+   * a random record of its chain, as Redis's `dictGetRandomKey`. With at
+   * least an eighth of the buckets filled, the tries seldom run out; then
+   * the walk goes on from the last bucket tried.
+   */
+  randomKey(random: () => number): string | undefined {
+    if (this.#size === 0) return undefined;
+    const buckets = this.#buckets;
+    let bucket = 0;
+    for (let attempt = 0; attempt < RANDOM_TRIES; attempt++) {
+      bucket = Math.floor(random() * buckets.length);
+      if (buckets[bucket] !== NO_ADDRESS) return this.#randomOfChain(buckets[bucket]!, random);
+    }
+    while (buckets[bucket] === NO_ADDRESS) bucket = (bucket + 1) & (buckets.length - 1);
+    return this.#randomOfChain(buckets[bucket]!, random);
+  }
+
+  #randomOfChain(head: number, random: () => number): string {
+    const arena = this.#arena;
+    let length = 0;
+    for (let address = head; address !== NO_ADDRESS; length++) {
+      address = arena.wordsOf(address)[arena.wordOffset(address)]!;
+    }
+    let address = head;
+    for (let skip = Math.floor(random() * length); skip > 0; skip--) {
+      address = arena.wordsOf(address)[arena.wordOffset(address)]!;
+    }
+    return this.keyAt(address);
+  }
+
+  #keyIs(address: number, key: string): boolean {
+    const bytes = this.#arena.bytesOf(address);
+    const start = this.#arena.byteOffset(address) + RECORD_HEADER_BYTES;
+    for (let i = 0; i < key.length; i++) if (bytes[start + i] !== key.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Allocates and fills a record and links it at the head of its bucket. */
+  #insert(key: string, hash: number, value: Value, recordBytes: number): void {
+    const arena = this.#arena;
+    const address = arena.allocate(recordBytes);
+    const words = arena.wordsOf(address);
+    const word = arena.wordOffset(address);
+    const bucket = hash & (this.#buckets.length - 1);
+    words[word] = this.#buckets[bucket]!;
+    words[word + 1] = hash;
+    words[word + 2] = key.length;
+    writeString(arena.bytesOf(address), arena.byteOffset(address) + RECORD_HEADER_BYTES, key);
+    this.#writeValue(address, key.length, value);
+    this.#buckets[bucket] = address;
+  }
+
+  /** Writes the value word (and a string's bytes) of the record at `address`. */
+  #writeValue(address: number, keyLength: number, value: Value): void {
+    const arena = this.#arena;
+    const words = arena.wordsOf(address);
+    const word = arena.wordOffset(address);
+    if (typeof value === "string") {
+      words[word + 3] = value.length;
+      const start = arena.byteOffset(address) + RECORD_HEADER_BYTES + keyLength;
+      writeString(arena.bytesOf(address), start, value);
+      return;
+    }
+    const index = this.#freeObjects.length > 0 ? this.#freeObjects.pop()! : this.#objects.length;
+    this.#objects[index] = value;
+    words[word + 3] = ~index;
+  }
+
+  #releaseObject(index: number): void {
+    this.#objects[index] = undefined;
+    this.#freeObjects.push(index);
+  }
+
+  /** Relinks every record into `count` buckets by its stored hash: O(n), once per doubling or quartering. */
+  #rehash(count: number): void {
+    const arena = this.#arena;
+    const old = this.#buckets;
+    const buckets = new Int32Array(count).fill(NO_ADDRESS);
+    const mask = count - 1;
+    for (let i = 0; i < old.length; i++) {
+      let address = old[i]!;
+      while (address !== NO_ADDRESS) {
+        const words = arena.wordsOf(address);
+        const word = arena.wordOffset(address);
+        const next = words[word]!;
+        const bucket = words[word + 1]! & mask;
+        words[word] = buckets[bucket]!;
+        buckets[bucket] = address;
+        address = next;
+      }
+    }
+    this.#buckets = buckets;
+  }
+}

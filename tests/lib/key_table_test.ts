@@ -1,0 +1,119 @@
+/**
+ * The keyspace's table against a `Map` model: random stores, replacements
+ * of every size and type, deletes; every byte value in keys and values;
+ * SCAN and walks over the whole table; arena growth under churn.
+ */
+import assert from "node:assert/strict";
+import { KeyTable } from "../../lib/key_table.ts";
+import type { Value } from "../../lib/keyspace.ts";
+import { seededRandom } from "../../lib/random.ts";
+import { SortedSet } from "../../lib/zset.ts";
+
+function binary(random: () => number, length: number): string {
+  let text = "";
+  for (let i = 0; i < length; i++) text += String.fromCharCode(Math.floor(random() * 256));
+  return text;
+}
+
+function scanAll(table: KeyTable, count: number): Set<string> {
+  const seen = new Set<string>();
+  let cursor = 0;
+  do {
+    const step = table.scan(cursor, count);
+    for (const key of step.keys) seen.add(key);
+    cursor = step.cursor;
+  } while (cursor !== 0);
+  return seen;
+}
+
+Deno.test("KeyTable matches a Map model under random stores, replacements and deletes", () => {
+  const random = seededRandom(42);
+  const table = new KeyTable();
+  const model = new Map<string, Value>();
+  const keys = Array.from({ length: 300 }, (_, i) => binary(random, i % 40));
+  for (let step = 0; step < 20_000; step++) {
+    const key = keys[Math.floor(random() * keys.length)]!;
+    const roll = random();
+    if (roll < 0.35) {
+      assert.equal(table.delete(key), model.delete(key), `delete at step ${step}`);
+    } else if (roll < 0.4) {
+      const zset = new SortedSet();
+      zset.add("m", 1);
+      const previous = model.get(key);
+      const outcome = table.store(key, zset);
+      assert.equal(outcome, previous === undefined ? "created" : "replaced");
+      assert.equal(table.lastCollection, previous instanceof SortedSet ? previous : undefined);
+      model.set(key, zset);
+    } else {
+      // Lengths across several size classes, including one past a slab (a dedicated chunk).
+      const length = roll > 0.999 ? 600_000 : Math.floor(random() * random() * 3000);
+      const value = binary(random, length);
+      const outcome = table.store(key, value);
+      assert.equal(outcome === "created", !model.has(key), `store at step ${step}`);
+      model.set(key, value);
+    }
+    assert.equal(table.size, model.size);
+  }
+  for (const key of keys) assert.equal(table.get(key), model.get(key));
+  const walked = new Map(table.entries());
+  assert.deepEqual(walked, model);
+  assert.deepEqual(scanAll(table, 10), new Set(model.keys()));
+});
+
+Deno.test("KeyTable keeps all 256 byte values exact in keys and values", () => {
+  const table = new KeyTable();
+  let all = "";
+  for (let byte = 0; byte < 256; byte++) all += String.fromCharCode(byte);
+  for (let byte = 0; byte < 256; byte++) {
+    table.store(String.fromCharCode(byte), all.slice(byte) + all.slice(0, byte));
+  }
+  table.store(all, all);
+  for (let byte = 0; byte < 256; byte++) {
+    assert.equal(table.get(String.fromCharCode(byte)), all.slice(byte) + all.slice(0, byte));
+  }
+  assert.equal(table.get(all), all);
+  assert.equal(table.get(""), undefined);
+  table.store("", "");
+  assert.equal(table.get(""), "");
+});
+
+Deno.test("KeyTable.scan returns every key held for the whole walk while the table grows and shrinks", () => {
+  const table = new KeyTable();
+  for (let i = 0; i < 1000; i++) table.store(`stable:${i}`, "v");
+  const seen = new Set<string>();
+  let cursor = 0;
+  let round = 0;
+  do {
+    const step = table.scan(cursor, 20);
+    for (const key of step.keys) seen.add(key);
+    // Alternately add many keys (the table doubles) and remove them (it shrinks).
+    if (round % 10 === 3) { for (let i = 0; i < 3000; i++) table.store(`churn:${i}`, "x"); }
+    if (round % 10 === 8) { for (let i = 0; i < 3000; i++) table.delete(`churn:${i}`); }
+    round++;
+    cursor = step.cursor;
+  } while (cursor !== 0);
+  for (let i = 0; i < 1000; i++) assert.ok(seen.has(`stable:${i}`), `stable:${i} missed`);
+});
+
+Deno.test("KeyTable: deleting half the keys and writing them again keeps the arena within 1.2x", () => {
+  const table = new KeyTable();
+  const value = (i: number) => `value:${i}`.padEnd(16 + (i % 7) * 9, "#");
+  for (let i = 0; i < 200_000; i++) table.store(`key:${i}`.padEnd(16, "."), value(i));
+  const firstFill = table.reservedBytes;
+  const firstBytes = table.byteSize;
+  for (let i = 0; i < 200_000; i += 2) table.delete(`key:${i}`.padEnd(16, "."));
+  for (let i = 0; i < 200_000; i += 2) table.store(`key:${i}`.padEnd(16, "."), value(i));
+  assert.ok(table.reservedBytes <= firstFill * 1.2, `${table.reservedBytes} vs ${firstFill}`);
+  assert.equal(table.byteSize, firstBytes);
+  assert.equal(table.size, 200_000);
+});
+
+Deno.test("KeyTable.randomKey draws keys from every part of the table", () => {
+  const table = new KeyTable();
+  const random = seededRandom(5);
+  assert.equal(table.randomKey(random), undefined);
+  for (let i = 0; i < 64; i++) table.store(`k${i}`, "v");
+  const drawn = new Set<string>();
+  for (let i = 0; i < 5000; i++) drawn.add(table.randomKey(random)!);
+  assert.equal(drawn.size, 64);
+});
