@@ -110,6 +110,11 @@ export class SortedSet extends ScannedCollection {
     return this.#slots.size;
   }
 
+  /** Heap bytes of the member strings alone, part of {@link SortedSet.byteSize}. */
+  get memberBytes(): number {
+    return this.#memberBytes;
+  }
+
   /** Estimated heap bytes of the set, members included (see lib/memory.ts). O(1). */
   get byteSize(): number {
     return sortedSetBytes(this.#slots.size, this.#scores.length, this.#memberBytes) +

@@ -16,7 +16,8 @@ import { DB_OUT_OF_RANGE } from "../databases.ts";
 import { CommandError, SYNTAX } from "../errors.ts";
 import { globToRegExp } from "../glob.ts";
 import { allowProtectedAction } from "../protection.ts";
-import type { Value } from "../keyspace.ts";
+import type { Keyspace, Value } from "../keyspace.ts";
+import { stringBytes } from "../memory.ts";
 import { SortedSet } from "../zset.ts";
 import {
   array,
@@ -569,30 +570,20 @@ const CONFIG_SUBCOMMANDS: readonly CommandSpec[] = [
 ];
 
 /**
- * Rough V8 sizes behind MEMORY USAGE. A one-byte string is a 12-byte header
- * (map, hash, length) plus its bytes, 8-byte aligned; a Map entry is three
- * 4-byte slots plus its share of the bucket array.
+ * Bytes held by a key and its value, in the model INFO's `used_memory`
+ * sums (lib/memory.ts, {@link Keyspace.entryBytes}), so the keys' MEMORY
+ * USAGE adds up to the dataset. Like Redis, a sorted set's member strings
+ * are sampled (`samples` of them; all when Infinity, which gives exactly the
+ * key's share of `used_memory`) and their average extrapolated.
  */
-const MAP_ENTRY_BYTES = 24;
-/** A sorted set's fixed part: the object, its Map and typed arrays at minimum capacity. */
-const SORTED_SET_BYTES = 256;
-/** Per member beyond the string: its Map entry plus a 24-byte tree slot (links, score, reference). */
-const SORTED_SET_MEMBER_BYTES = MAP_ENTRY_BYTES + 24;
-
-function stringBytes(length: number): number {
-  return Math.ceil((12 + length) / 8) * 8;
-}
-
-/**
- * Estimated bytes held by a key and its value. Like Redis, a sorted set's
- * members are sampled (`samples` of them, all when Infinity) and the average
- * extrapolated, so the estimate stays cheap for a huge set.
- */
-export function estimateMemory(key: string, value: Value, samples: number): number {
-  const keyBytes = MAP_ENTRY_BYTES + stringBytes(key.length);
-  if (typeof value === "string") return keyBytes + stringBytes(value.length);
-  // Hashes and sets keep an exact running estimate (lib/memory.ts), so no sampling.
-  if (!(value instanceof SortedSet)) return keyBytes + value.byteSize;
+export function estimateMemory(
+  keyspace: Keyspace,
+  key: string,
+  value: Value,
+  samples: number,
+): number {
+  const exact = keyspace.entryBytes(key, value);
+  if (!(value instanceof SortedSet) || samples >= value.size) return exact;
   let sampled = 0;
   let sampledBytes = 0;
   for (const member of value.members()) {
@@ -600,8 +591,7 @@ export function estimateMemory(key: string, value: Value, samples: number): numb
     sampled++;
     sampledBytes += stringBytes(member.length);
   }
-  const perMember = SORTED_SET_MEMBER_BYTES + (sampled === 0 ? 0 : sampledBytes / sampled);
-  return keyBytes + SORTED_SET_BYTES + Math.round(perMember * value.size);
+  return exact - value.memberBytes + Math.round(sampledBytes / sampled * value.size);
 }
 
 /** Reads `field:value` lines of INFO text, the server's one report of its memory. */
@@ -648,7 +638,9 @@ const MEMORY_SUBCOMMANDS: readonly CommandSpec[] = [
       }
       const key = argv[2]!;
       const value = context.keyspace.get(key);
-      return value === undefined ? NIL : integer(estimateMemory(key, value, samples));
+      return value === undefined
+        ? NIL
+        : integer(estimateMemory(context.keyspace, key, value, samples));
     },
   },
   {

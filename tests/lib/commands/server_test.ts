@@ -441,6 +441,23 @@ Deno.test("MEMORY USAGE estimates a sorted set by sampling members", () => {
   assert.ok(Math.abs(Number(sampled.value) - Number(exact.value)) < Number(exact.value) / 10);
 });
 
+Deno.test("MEMORY USAGE SAMPLES 0 of every key adds up to the keyspace's used memory", () => {
+  const h = createHarness();
+  h.run("SET", "plain", "v");
+  h.run("SET", "long", "x".repeat(5000));
+  h.run("SET", "ttl", "value", "EX", "100");
+  h.run("ZADD", "z", "1", "a", "2", "bb", "3", "ccc");
+  h.run("HSET", "h", "f", "v", "g", "w");
+  h.run("RPUSH", "l", "1", "2", "3");
+  let sum = 0;
+  for (const key of ["plain", "long", "ttl", "z", "h", "l"]) {
+    const usage = h.run("MEMORY", "USAGE", key, "SAMPLES", "0");
+    assert.ok(usage.kind === "integer", key);
+    sum += Number(usage.value);
+  }
+  assert.equal(sum, h.keyspace.usedMemory);
+});
+
 Deno.test("MEMORY USAGE checks its SAMPLES option", () => {
   const h = createHarness();
   h.keyspace.set("k", "v");
