@@ -42,6 +42,8 @@ const OFFSET_BITS = 17;
 const OFFSET_MASK = CHUNK_UNITS - 1;
 /** Chunks an int32 address can name. */
 const MAX_CHUNKS = 1 << (31 - OFFSET_BITS);
+/** The most bytes of records one arena can hold (16 GB): what its addresses reach. */
+export const MAX_ARENA_BYTES = MAX_CHUNKS * CHUNK_BYTES;
 /** The largest slab slot in units; a larger record gets a dedicated chunk. */
 const MAX_SLAB_UNITS = CHUNK_UNITS >>> 1;
 /** Size-class indexes: units 1–16 map to themselves, then four per doubling up to MAX_SLAB_UNITS. */

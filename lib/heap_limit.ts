@@ -1,21 +1,29 @@
 /**
- * Whether `maxmemory` fits V8's heap limit. Keys and values live on the
- * JavaScript heap, whose old space is capped when the process starts (4 GB
- * by default, `--max-old-space-size` to change it); a heap that fills aborts
- * the process ("JavaScript heap out of memory") and loses what was not saved.
- * So a limit the heap cannot hold is said at startup and on CONFIG SET,
- * with the flag that fixes it, instead of being accepted without a word.
+ * Whether `maxmemory` fits where the data lives. Keys and string values are
+ * records in byte arenas outside the JavaScript heap (lib/arena.ts), which
+ * the heap limit does not touch but whose addresses reach 16 GB per
+ * database. Collections (hashes, lists, sets, sorted sets, streams), TTLs
+ * and LFU counters are objects on the heap, whose old space is capped when
+ * the process starts (4 GB by default, `--max-old-space-size` to change
+ * it); a heap that fills aborts the process ("JavaScript heap out of
+ * memory") and loses what was not saved. The data's mix is not known in
+ * advance, so a limit the heap could not hold were it all collections is
+ * said at startup and on CONFIG SET, with the flag that fixes it, instead
+ * of being accepted without a word.
  *
  * @module
  */
+import { MAX_ARENA_BYTES } from "./arena.ts";
 
 /**
- * Heap bytes needed per byte of `used_memory`. used_memory counts the data's
- * own heap bytes; the heap also needs room to collect (V8's mark-compact
- * evacuates live objects into free pages) and for a `Map` that doubles its
- * table as it grows. Measured: 8.6M keys with 16-byte values (redis-benchmark
- * -r 10000000 -n 20000000 -P 16 -d 16) left used_memory at 1.09 GB and the
- * process at 1.83 GB, 1.68 times as much.
+ * Heap bytes needed per byte of `used_memory` held in collections.
+ * used_memory counts the data's own heap bytes; the heap also needs room to
+ * collect (V8's mark-compact evacuates live objects into free pages) and for
+ * a `Map` that doubles its table as it grows. Measured: 950k one-field
+ * hashes (redis-benchmark -r 1000000 -n 3000000 -P 16 hset
+ * h:__rand_int__ f __rand_int__) grew used_memory by 534 MB and the process
+ * by 784 MB, 1.46 times as much (1.68 for strings when they lived on the
+ * heap); the constant keeps a margin above both.
  */
 export const HEAP_PER_DATA_BYTE = 1.75;
 
@@ -52,10 +60,18 @@ export function oldSpaceFor(maxmemory: number): number {
  * ```
  */
 export function maxmemoryWarning(maxmemory: number, heapLimit: number): string | undefined {
-  if (maxmemory === 0 || maxmemory * HEAP_PER_DATA_BYTE <= heapLimit) return undefined;
+  const arena = maxmemory > MAX_ARENA_BYTES
+    ? ` The keys and string values of one database fit in ${human(MAX_ARENA_BYTES)} ` +
+      `(beyond, writes to it fail).`
+    : "";
+  if (maxmemory === 0 || maxmemory * HEAP_PER_DATA_BYTE <= heapLimit) {
+    return arena === "" ? undefined : `maxmemory ${human(maxmemory)} cannot be honoured:${arena}`;
+  }
   return `maxmemory ${human(maxmemory)} cannot be honoured: the JavaScript heap is limited to ` +
-    `${human(heapLimit)} and the process aborts when it fills, long before the data reaches ` +
-    `maxmemory (it can hold about ${human(Math.floor(heapLimit / HEAP_PER_DATA_BYTE))}). ` +
+    `${human(heapLimit)} and holds the collections (hashes, lists, sets, sorted sets, streams), ` +
+    `TTLs and LFU counters; the process aborts when it fills, so no more than about ` +
+    `${human(Math.floor(heapLimit / HEAP_PER_DATA_BYTE))} of collections fit.${arena} ` +
+    `Keys and string values live outside the heap. ` +
     `Start Kache with DENO_V8_FLAGS=--max-old-space-size=${oldSpaceFor(maxmemory)} ` +
     `(or that --v8-flags), or lower maxmemory.`;
 }

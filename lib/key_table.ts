@@ -178,14 +178,16 @@ export class KeyTable {
       const words = arena.wordsOf(address);
       const word = arena.wordOffset(address);
       const old = words[word + 3]!;
+      if (old < 0 && this.#objects[~old] === value) return "unchanged";
+      const oldBytes = RECORD_HEADER_BYTES + key.length + (old < 0 ? 0 : old);
+      const inPlace = ByteArena.slotBytes(oldBytes) === ByteArena.slotBytes(recordBytes);
+      // Allocated before anything changes: a full arena throws with the old value intact.
+      const fresh = inPlace ? address : arena.allocate(recordBytes);
       if (old < 0) {
-        const collection = this.#objects[~old]!;
-        if (collection === value) return "unchanged";
-        this.lastCollection = collection;
+        this.lastCollection = this.#objects[~old];
         this.#releaseObject(~old);
       }
-      const oldBytes = RECORD_HEADER_BYTES + key.length + (old < 0 ? 0 : old);
-      if (ByteArena.slotBytes(oldBytes) === ByteArena.slotBytes(recordBytes)) {
+      if (inPlace) {
         this.#writeValue(address, key.length, value);
         return "replaced";
       }
@@ -193,10 +195,10 @@ export class KeyTable {
       if (previous === NO_ADDRESS) this.#buckets[bucket] = next;
       else arena.wordsOf(previous)[arena.wordOffset(previous)] = next;
       arena.free(address, oldBytes);
-      this.#insert(key, hash, value, recordBytes);
+      this.#fill(fresh, key, hash, value);
       return "replaced";
     }
-    this.#insert(key, hash, value, recordBytes);
+    this.#fill(arena.allocate(recordBytes), key, hash, value);
     this.#size++;
     // Load factor 1, as Redis's dict: chains stay a record or two long.
     if (this.#size > this.#buckets.length) this.#rehash(this.#buckets.length * 2);
@@ -335,10 +337,9 @@ export class KeyTable {
     return true;
   }
 
-  /** Allocates and fills a record and links it at the head of its bucket. */
-  #insert(key: string, hash: number, value: Value, recordBytes: number): void {
+  /** Fills the record just allocated at `address` and links it at the head of its bucket. */
+  #fill(address: number, key: string, hash: number, value: Value): void {
     const arena = this.#arena;
-    const address = arena.allocate(recordBytes);
     const words = arena.wordsOf(address);
     const word = arena.wordOffset(address);
     const bucket = hash & (this.#buckets.length - 1);

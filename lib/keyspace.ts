@@ -410,12 +410,13 @@ export class Keyspace {
     this.snapshotHook?.beforeChange(key);
     const shared = this.shared;
     const created = shared.reportNewKeys && this.get(key) === undefined;
-    if (this.#ttl.size !== 0) {
-      // An expired key is gone (as Redis's lookupKeyWrite): KEEPTTL must not revive its deadline.
-      if (keepTtl) this.#expireIfDue(key);
-      else if (this.#ttl.delete(key)) this.#usedBytes -= TTL_ENTRY_BYTES;
-    }
+    // An expired key is gone (as Redis's lookupKeyWrite): KEEPTTL must not revive its deadline.
+    if (keepTtl && this.#ttl.size !== 0) this.#expireIfDue(key);
+    // Stored first: a full arena throws before the TTL is touched.
     this.#table.store(key, value);
+    if (!keepTtl && this.#ttl.size !== 0 && this.#ttl.delete(key)) {
+      this.#usedBytes -= TTL_ENTRY_BYTES;
+    }
     this.#lastKey = undefined;
     this.#account(this.#table.lastCollection, value);
     if (created) shared.observer?.created?.(key, this);
