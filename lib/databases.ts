@@ -73,6 +73,13 @@ export class Databases {
     return bytes;
   }
 
+  /** Bytes of every database's arena chunks, free slots included (INFO's `arena_reserved`). */
+  get arenaBytes(): number {
+    let bytes = 0;
+    for (const keyspace of this.#created) bytes += keyspace.arenaBytes;
+    return bytes;
+  }
+
   /** The earliest deadline of any key in any database, for the active sweep. */
   nextDeadline(): number | undefined {
     let earliest: number | undefined;

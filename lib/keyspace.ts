@@ -339,6 +339,14 @@ export class Keyspace {
   }
 
   /**
+   * Bytes of the arena chunks that hold the keys and string values, free
+   * slots included: what the process holds for them outside V8's heap.
+   */
+  get arenaBytes(): number {
+    return this.#table.reservedBytes;
+  }
+
+  /**
    * What `key` with `value` adds to {@link Keyspace.usedMemory} (MEMORY
    * USAGE): its record and bucket share, a collection's estimate, a TTL.
    */

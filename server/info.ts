@@ -67,6 +67,7 @@ const SECTIONS: Record<string, Section> = {
     const state = server.state;
     const peak = state.peakMemory = Math.max(used, state.peakMemory);
     const dataset = server.databases.usedMemory;
+    const arenaReserved = server.databases.arenaBytes;
     const allocated = memory.heapUsed + memory.external;
     const active = memory.heapTotal + memory.external;
     const rss = memory.rss;
@@ -97,6 +98,10 @@ const SECTIONS: Record<string, Section> = {
       // V8's own ceiling (--max-old-space-size): past it the process dies, whatever maxmemory says.
       ["v8_heap_size_limit", heapLimit],
       ["v8_heap_size_limit_human", human(heapLimit)],
+      // The byte arenas of keys and string values (outside V8's heap, inside allocator_allocated):
+      // used_memory counts their live records, this their chunks, free slots included.
+      ["arena_reserved", arenaReserved],
+      ["arena_reserved_human", human(arenaReserved)],
       ["used_memory_scripts_eval", scripts.eval],
       ["number_of_cached_scripts", scripting.scripts.size],
       ["number_of_functions", scripting.functionCount],
