@@ -33,6 +33,8 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
+
 /** Bytes per chunk: 2^20, so a unit offset takes 17 bits of an address. */
 export const CHUNK_BYTES = 1 << 20;
 /** Units (8 bytes) per chunk. */
@@ -245,7 +247,8 @@ export class ByteArena {
     if (chunk >= MAX_CHUNKS) {
       throw new RangeError(`Arena full: ${MAX_CHUNKS} chunks of ${CHUNK_BYTES} bytes`);
     }
-    this.#bytes[chunk] = new Uint8Array(buffer);
+    // A Buffer, so reading a long string from it (lib/bytes.ts) needs no view made per read.
+    this.#bytes[chunk] = Buffer.from(buffer);
     this.#words[chunk] = new Int32Array(buffer, 0, size >>> 2);
     this.#chunkClass[chunk] = index;
     this.#chunkEnd[chunk] = 0;

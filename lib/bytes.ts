@@ -17,6 +17,8 @@ const UTF8 = new TextEncoder();
 let cachedView: Buffer | undefined;
 
 function bufferView(bytes: Uint8Array): Buffer {
+  // Long-lived arrays read often (the keyspace's arena chunks) are Buffers already.
+  if (bytes instanceof Buffer) return bytes;
   const view = cachedView;
   if (view !== undefined && view.buffer === bytes.buffer) return view;
   return cachedView = Buffer.from(bytes.buffer);
