@@ -76,3 +76,28 @@ Deno.test("deleting half the keys and writing them again leaves the arena as the
     await server.stop();
   }
 });
+
+Deno.test("string keys and values are not bounded by V8's old space", async () => {
+  // 1M keys took ~130 MB of heap when they were JS strings: this heap would have aborted the process.
+  const server = await startServer(["--save", ""], {
+    v8Flags: [...servedV8Flags(), "--max-old-space-size=64"],
+  });
+  const client = await RawRespClient.connect(server.respPort);
+  try {
+    const keys = 1_000_000;
+    let batch: string[][] = [];
+    for (let i = 0; i < keys; i++) {
+      batch.push(["SET", key(i), value(i)]);
+      if (batch.length === BATCH || i === keys - 1) {
+        for (const reply of await client.pipeline(batch)) assert.equal(reply.raw, "+OK\r\n");
+        batch = [];
+      }
+    }
+    assert.equal((await client.send(["DBSIZE"])).raw, `:${keys}\r\n`);
+    assert.equal((await client.send(["GET", key(123_456)])).raw, `$16\r\n${value(123_456)}\r\n`);
+    assert.ok(await memoryField(client, "arena_reserved") >= keys * 48);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
