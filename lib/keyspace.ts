@@ -456,11 +456,11 @@ export class Keyspace {
 
   /** Removes a key; returns whether it existed (and had not expired). */
   delete(key: string): boolean {
-    const value = this.get(key);
-    if (value === undefined) return false;
+    // As get() decides, without building the string value it would return.
+    if (!this.#table.has(key) || (this.#ttl.size !== 0 && this.#expireIfDue(key))) return false;
     this.snapshotHook?.beforeChange(key);
     this.#table.delete(key);
-    this.#forget(key, value);
+    this.#forget(key, this.#table.lastCollection);
     this.modified(key);
     return true;
   }
@@ -709,11 +709,10 @@ export class Keyspace {
    * a change, as Redis's `signalModifiedKey` on eviction).
    */
   evict(key: string): boolean {
-    const value = this.#table.get(key);
-    if (value === undefined) return false;
+    if (!this.#table.has(key)) return false;
     this.snapshotHook?.beforeChange(key);
     this.#table.delete(key);
-    this.#forget(key, value);
+    this.#forget(key, this.#table.lastCollection);
     const shared = this.shared;
     shared.evictedCount++;
     shared.dirty++;
@@ -732,16 +731,17 @@ export class Keyspace {
     this.#usedBytes += (typeof value === "string" ? 0 : settledBytes(value)) - before;
   }
 
-  /** Takes a key just removed from the table out of the total, the TTL heap and the LFU counters. */
-  #forget(key: string, value: Value): void {
+  /**
+   * Takes a key just removed from the table out of the totals, the TTL heap
+   * and the LFU counters; `collection` is its value if not a string.
+   */
+  #forget(key: string, collection: CollectionValue | undefined): void {
     this.#lastKey = undefined;
-    if (typeof value !== "string") this.#usedBytes -= value.reportedBytes;
+    if (collection !== undefined) this.#usedBytes -= collection.reportedBytes;
     if (this.#ttl.delete(key)) this.#usedBytes -= TTL_ENTRY_BYTES;
     this.accessCounters?.delete(key);
     // XREADGROUP waiters end when their stream goes (Redis's signalDeletedKeyAsReady).
-    if (this.waits !== undefined && typeof value !== "string" && value.typeName === "stream") {
-      this.waits.removed(key);
-    }
+    if (this.waits !== undefined && collection?.typeName === "stream") this.waits.removed(key);
   }
 
   #isDue(key: string): boolean {
@@ -760,11 +760,10 @@ export class Keyspace {
 
   /** Removes a key whose deadline the caller has just taken off the heap. */
   #removeExpired(key: string): void {
-    const value = this.#table.get(key);
-    this.#table.delete(key);
+    const held = this.#table.delete(key);
     this.#lastKey = undefined;
     this.#usedBytes -= TTL_ENTRY_BYTES;
-    if (value !== undefined) this.#forget(key, value);
+    if (held) this.#forget(key, this.#table.lastCollection);
     const shared = this.shared;
     shared.expiredCount++;
     shared.dirty++;
