@@ -237,6 +237,35 @@ Deno.test("BackgroundSnapshot leaves out keys created after the cut and keeps de
   });
 });
 
+Deno.test("BackgroundSnapshot.cowBytes counts the old values written ahead of the walk, once each", async () => {
+  await withDir(async (dir) => {
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
+    keyspace.now = NOW;
+    for (let i = 0; i < 1_000; i++) keyspace.set(`k${i}`, "v".repeat(100));
+    const snapshot = new BackgroundSnapshot(databases, `${dir}/dump.rdb`, SETTINGS, NOW);
+    assert.equal(snapshot.keysAtCut, 1_000);
+    assert.ok(snapshot.startMicros >= 0);
+    // Nothing changed yet: nothing was preserved.
+    assert.equal(snapshot.cowBytes, 0);
+    // Before the first slice runs, ten keys change (twice each) and one key is created.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 10; i++) keyspace.set(`k${i}`, "new");
+    }
+    keyspace.set("created after the cut", "x");
+    const preserved = snapshot.cowBytes;
+    // Each old value is written once: type (1 byte), key (1 + 2), the value LZF-compressed
+    // (about 10 bytes for "v" * 100; at most 1 + 100), and one SELECTDB (2) before the first.
+    assert.ok(preserved >= 10 * 5 && preserved <= 2 + 10 * 105, `${preserved} bytes`);
+    await snapshot.done;
+    assert.equal(snapshot.cowBytes, preserved, "the walk itself adds nothing");
+    assert.equal(
+      readModel(await Deno.readFile(`${dir}/dump.rdb`)).get("k3")?.value,
+      "v".repeat(100),
+    );
+  });
+});
+
 Deno.test("BackgroundSnapshot survives a FLUSHALL during the walk", async () => {
   await withDir(async (dir) => {
     const databases = new Databases(16);
