@@ -155,6 +155,7 @@ const SECTIONS: Record<string, Section> = {
       ["tracking_total_prefixes", server.tracking.prefixCount],
       ["total_error_replies", server.commands.errorReplies],
       ["unexpected_error_replies", server.commands.unexpectedErrorReplies],
+      ["dump_payload_sanitizations", server.commands.dumpPayloadSanitizations],
       ["total_reads_processed", state.readsProcessed],
       ["total_writes_processed", state.writesProcessed],
     ];

@@ -128,6 +128,7 @@ export class ServerState implements ServerControl {
     this.#server.commands.stats.clear();
     this.#server.commands.keyspaceHits = this.#server.commands.keyspaceMisses = 0;
     this.#server.commands.errorReplies = 0;
+    this.#server.commands.dumpPayloadSanitizations = 0;
     this.#server.commands.errorCodes.clear();
     this.connectionsReceived = 0;
     this.rejectedConnections = 0;

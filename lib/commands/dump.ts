@@ -194,6 +194,11 @@ function restoreCommand(context: CommandContext, argv: readonly string[]): Reply
   const restored = readDumpPayload(argv[3]!);
   if (restored === "version-or-checksum") throw new CommandError(BAD_PAYLOAD);
   if (restored === "bad-format") throw new CommandError(BAD_FORMAT);
+  // Every payload is validated deeply; counted as Redis counts with sanitize-dump-payload
+  // `clients`: not what a master or the AOF replays.
+  if (!context.session.mustObey) {
+    context.commands.dumpPayloadSanitizations += restored.deepValidations;
+  }
   const deleted = options.replace && keyspace.delete(key);
   const deadline = ttl === 0 ? undefined : Number(ttl) + (options.absoluteTtl ? 0 : keyspace.now);
   if (deadline !== undefined && deadline <= keyspace.now) {
@@ -201,7 +206,7 @@ function restoreCommand(context: CommandContext, argv: readonly string[]): Reply
     if (deleted) notify(context, NotifyClass.generic, "del", key);
     return OK;
   }
-  keyspace.set(key, valueFromRdb(restored));
+  keyspace.set(key, valueFromRdb(restored.value));
   if (deadline !== undefined) keyspace.setExpiry(key, deadline);
   if (options.frequency !== undefined) setLfuFrequency(keyspace, key, options.frequency);
   notify(context, NotifyClass.generic, "restore", key);

@@ -64,7 +64,6 @@ const ABSENT_IN_KACHE: Record<string, string> = {
   redis_memory_used_lua_bytes: "fengari's Lua objects live on the V8 heap, unmeasured",
   redis_memory_used_startup_bytes:
     "used_memory counts data, eviction bookkeeping and client buffers: 0 before loading",
-  redis_dump_payload_sanitizations: "sanitize-dump-payload is a no-effect directive",
 };
 
 async function requireExporter(): Promise<void> {

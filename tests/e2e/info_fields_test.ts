@@ -277,3 +277,46 @@ Deno.test("io-threads is 1 and immutable, and INFO says no I/O threads and no cl
     await redis.stop();
   }
 });
+
+Deno.test("INFO dump_payload_sanitizations counts RESTORE's listpacks and intsets as redis-server with sanitize-dump-payload clients", async () => {
+  const redis = await startRedis(["--sanitize-dump-payload", "clients"]);
+  const kache = await startServer();
+  const source = await RawRespClient.connect(redis.port);
+  try {
+    // One value per packed encoding Redis 7.0 counts (a listpack node of a list, an intset, a
+    // hash, a sorted set and a stream node), and a string, which has none.
+    await source.pipeline([
+      ["RPUSH", "list", "a", "b", "c"],
+      ["SADD", "intset", "1", "2", "3"],
+      ["HSET", "hash", "f", "v", "g", "w"],
+      ["ZADD", "zset", "1", "a", "2", "b"],
+      ["XADD", "stream", "1-1", "f", "v"],
+      ["SET", "string", "text"],
+    ]);
+    const names = ["list", "intset", "hash", "zset", "stream", "string"];
+    const payloads: string[] = [];
+    for (const name of names) {
+      const dumped = (await source.send(["DUMP", name])).reply;
+      if (dumped.type !== "bulk") throw new Error(`DUMP ${name}: ${dumped.type}`);
+      payloads.push(dumped.value);
+    }
+    const counts: string[] = [];
+    for (const port of [redis.port, kache.respPort]) {
+      const client = await RawRespClient.connect(port);
+      try {
+        for (const [index, name] of names.entries()) {
+          const restored = await client.send(["RESTORE", `copy:${name}`, "0", payloads[index]!]);
+          assert.equal(restored.raw, "+OK\r\n", name);
+        }
+        counts.push(await infoField(client, "stats", "dump_payload_sanitizations"));
+      } finally {
+        client.close();
+      }
+    }
+    assert.deepEqual(counts, ["5", "5"]);
+  } finally {
+    source.close();
+    await kache.stop();
+    await redis.stop();
+  }
+});
