@@ -147,6 +147,7 @@ const SECTIONS: Record<string, Section> = {
       ["pubsub_patterns", server.pubsub.patternCount],
       // No fork: the main thread's time starting the last background snapshot (server/snapshot.ts).
       ["latest_fork_usec", server.persistence.latestStartMicros],
+      ["migrate_cached_sockets", server.migrations.cachedSockets],
       ["evicted_keys", server.databases.shared.evictedCount],
       ["keyspace_hits", server.commands.keyspaceHits],
       ["keyspace_misses", server.commands.keyspaceMisses],

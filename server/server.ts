@@ -43,6 +43,7 @@ import { listenTls, tlsListenOptions } from "./tls.ts";
 import { getHeapStatistics } from "node:v8";
 import { maxmemoryWarning } from "../lib/heap_limit.ts";
 import { type HttpView, startHttpView } from "./http_view.ts";
+import { MigrateConnections } from "./migrate.ts";
 import { INSTANTANEOUS_PERIOD_MS, InstantaneousMetric, RecentPeak } from "../lib/instantaneous.ts";
 
 export interface ListeningPorts {
@@ -79,6 +80,8 @@ export class KacheServer {
   readonly replica: Replica;
   /** Replicas attached to this server: SYNC/PSYNC, the backlog, WAIT (server/replication/). */
   readonly replication: ReplicationMaster;
+  /** MIGRATE's cached connections to targets, in a worker the command waits for. */
+  readonly migrations = new MigrateConnections();
   /**
    * The config file the server was started with, as an absolute path (INFO's
    * `config_file`, the file CONFIG REWRITE rewrites); undefined without one.
@@ -471,6 +474,7 @@ export class KacheServer {
     this.#expiry.stop();
     this.#blockingTimer.stop();
     this.replication.stop();
+    this.migrations.close();
     clearInterval(this.#housekeeping);
     await this.#httpView?.close();
     if (this.#unixSocketPath !== undefined) {

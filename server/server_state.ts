@@ -22,6 +22,7 @@ import { clientInfoLine } from "../lib/commands/connection.ts";
 import type { MemoryFigures } from "../lib/memory_doctor.ts";
 import { scriptingFor } from "../lib/commands/scripting.ts";
 import { rewriteConfigFile } from "./config_rewrite.ts";
+import type { MigrateTransport } from "../lib/migrate.ts";
 
 export class ServerState implements ServerControl {
   readonly startedAt = Date.now();
@@ -55,6 +56,10 @@ export class ServerState implements ServerControl {
 
   get watches(): WatchRegistry {
     return this.#server.watches;
+  }
+
+  get migrate(): MigrateTransport {
+    return this.#server.migrations;
   }
 
   get replication(): ReplicationControl {

@@ -60,7 +60,6 @@ const ABSENT_IN_KACHE: Record<string, string> = {
   redis_cluster_connections: "no cluster mode: no cluster bus connections to count",
   redis_module_fork_last_cow_size: "no modules",
   redis_lazyfree_pending_objects: "dropping a value is O(1): nothing is ever pending",
-  redis_migrate_cached_sockets_total: "no MIGRATE",
   redis_memory_used_lua_bytes: "fengari's Lua objects live on the V8 heap, unmeasured",
   redis_memory_used_startup_bytes:
     "used_memory counts data, eviction bookkeeping and client buffers: 0 before loading",
