@@ -85,6 +85,7 @@ const SECTIONS: Record<string, Section> = {
       ["used_memory_peak_human", human(peak)],
       ["used_memory_peak_perc", percent(used, peak)],
       ["used_memory_overhead", used - dataset],
+      ["used_memory_startup", server.usedMemoryStartup],
       ["used_memory_dataset", dataset],
       ["used_memory_dataset_perc", percent(dataset, used)],
       ["allocator_allocated", allocated],

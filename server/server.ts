@@ -80,6 +80,8 @@ export class KacheServer {
   readonly replica: Replica;
   /** Replicas attached to this server: SYNC/PSYNC, the backlog, WAIT (server/replication/). */
   readonly replication: ReplicationMaster;
+  /** used_memory before loading and before any client: INFO's `used_memory_startup`. */
+  readonly usedMemoryStartup: number;
   /** MIGRATE's cached connections to targets, in a worker the command waits for. */
   readonly migrations = new MigrateConnections();
   /**
@@ -219,6 +221,10 @@ export class KacheServer {
     this.tracking.onBroadcastPending = () => setTimeout(() => this.tracking.flushBroadcasts(), 0);
     this.eviction.clientMemory = () => this.#clientBufferBytes;
     this.#applyMemoryLimits();
+    // Redis's used_memory_startup: used_memory once set up, before any data is loaded or any
+    // client connects. By Kache's definition of used_memory (data, eviction bookkeeping, client
+    // buffers) that is the CLOCK table of an LRU policy, else 0: the runtime is not counted.
+    this.usedMemoryStartup = this.eviction.usedMemory;
     // Microseconds from the monotonic clock: commands are timed for commandstats and SLOWLOG.
     this.commands.clock = () => performance.now() * 1000;
     this.commands.slowLog.slowerThanMicros = config.number("slowlog-log-slower-than");

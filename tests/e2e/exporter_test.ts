@@ -47,7 +47,10 @@ const REPLICATION_FAMILIES = new Set([
  * could never move, so they stay out. `latest_fork_usec` is the main
  * thread's time starting the last background snapshot and the `*_cow_size`
  * fields the bytes it encoded ahead of its walk because a write was coming
- * (docs/operations.md, "Background saves without fork").
+ * (docs/monitoring.md, "Background saves without fork"). `used_memory_startup`
+ * is used_memory by Kache's definition (data, eviction bookkeeping, client
+ * buffers) sampled where Redis samples it, before loading: the LRU table
+ * under maxmemory with an LRU policy, else 0.
  */
 const ABSENT_IN_KACHE: Record<string, string> = {
   redis_active_defrag_running: "no active defragmentation (V8 compacts its heap itself)",
@@ -61,8 +64,6 @@ const ABSENT_IN_KACHE: Record<string, string> = {
   redis_module_fork_last_cow_size: "no modules",
   redis_lazyfree_pending_objects: "dropping a value is O(1): nothing is ever pending",
   redis_memory_used_lua_bytes: "fengari's Lua objects live on the V8 heap, unmeasured",
-  redis_memory_used_startup_bytes:
-    "used_memory counts data, eviction bookkeeping and client buffers: 0 before loading",
 };
 
 async function requireExporter(): Promise<void> {
@@ -193,6 +194,8 @@ Deno.test("prometheus-redis-exporter finds in Kache every family it finds in Red
         `(${(covered.length * 100 / counted.length).toFixed(1)} %) outside replication`,
     );
     assert.deepEqual(unexplained, [], "families Redis has, Kache lacks, and no reason is given");
+    // The issue's bar: at least 90 % of Redis's families (outside replication), true values only.
+    assert.ok(covered.length * 10 >= counted.length * 9, `${covered.length} of ${counted.length}`);
     // A family listed as absent that Kache now exports should leave the list.
     const stale = Object.keys(ABSENT_IN_KACHE).filter((family) => fromKache.has(family));
     assert.deepEqual(stale, []);

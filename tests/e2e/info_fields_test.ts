@@ -320,3 +320,19 @@ Deno.test("INFO dump_payload_sanitizations counts RESTORE's listpacks and intset
     await redis.stop();
   }
 });
+
+Deno.test("INFO used_memory_startup is used_memory before any data or client: the LRU table, else 0", async () => {
+  for (const [policy, expected] of [["noeviction", "0"], ["allkeys-lru", "128"]]) {
+    const server = await startServer(["--maxmemory", "100mb", "--maxmemory-policy", policy!]);
+    const client = await RawRespClient.connect(server.respPort);
+    try {
+      await command(client, "SET", "k", "v".repeat(1000));
+      assert.equal(await infoField(client, "memory", "used_memory_startup"), expected, policy);
+      const used = Number(await infoField(client, "memory", "used_memory"));
+      assert.ok(used > 1000 + Number(expected), `used_memory ${used}`);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  }
+});
