@@ -68,6 +68,12 @@ export class MigrateConnections implements MigrateTransport {
     const worker = new Worker(new URL("./migrate_worker.ts", import.meta.url).href, {
       type: "module",
     });
+    // A worker that fails (it cannot load) must not take the server down: the waiting MIGRATE
+    // times out with IOERR, and the next one starts a fresh worker.
+    worker.onerror = (event) => {
+      event.preventDefault();
+      if (this.#worker === worker) this.close();
+    };
     worker.postMessage({ type: "init", count: this.#count.buffer as SharedArrayBuffer });
     this.#worker = worker;
     return worker;
