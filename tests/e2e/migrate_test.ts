@@ -200,11 +200,17 @@ Deno.test("MIGRATE keeps one connection per target, reconnects once when it brok
     const targetClient = await RawRespClient.connect(target.port);
     assert.equal(await infoField(client, "migrate_cached_sockets"), "0");
     const to = ["127.0.0.1", String(target.port)];
+    const connectionsBefore = Number(await infoField(targetClient, "total_connections_received"));
     for (let i = 0; i < 3; i++) {
       await send(client, "SET", `k${i}`, "v");
       assert.equal(await send(client, "MIGRATE", ...to, `k${i}`, String(i), "5000"), "+OK\r\n");
     }
     assert.equal(await infoField(client, "migrate_cached_sockets"), "1");
+    // Three migrations (into three databases: SELECT on the same connection), one connection.
+    assert.equal(
+      Number(await infoField(targetClient, "total_connections_received")),
+      connectionsBefore + 1,
+    );
     // The target sees one client besides this one: the cached connection.
     const clients = (await send(targetClient, "CLIENT", "LIST")).split("\n")
       .filter((line) => line.includes("id="));
