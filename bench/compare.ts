@@ -1013,7 +1013,7 @@ export function renderSvg(rows: readonly Row[], env: Environment, memory: KeyMem
   });
   const { bytesPerKey } = memory;
   const memoryScale = Math.max(bytesPerKey.redis, bytesPerKey.kache, 1);
-  const memoryArea = width - labelWidth - 160;
+  const memoryArea = width - labelWidth - 220;
   parts.push(
     `<text x="${width / 2}" y="${memoryTop - 12}" text-anchor="middle" font-weight="bold">` +
       escapeXml(
