@@ -308,6 +308,8 @@ export const DUMP_COMMANDS: readonly CommandSpec[] = [
     name: "migrate",
     arity: -6,
     flags: ["write"],
+    // COMMAND INFO's legacy positions, as Redis's first key spec; the keys are migrateKeys'.
+    keys: { first: 3, last: 3, step: 1 },
     movableKeys: migrateKeys,
     group: "generic",
     summary: "Atomically transfer a key from a Redis instance to another one.",
