@@ -52,6 +52,7 @@ import { loadAppendOnlyFiles, LoadError, loadRdbFile } from "./loading.ts";
 import type { Logger } from "./log.ts";
 import {
   BackgroundSnapshot,
+  releaseSnapshotWorker,
   saveSnapshot,
   type SnapshotSettings,
   type SnapshotStream,
@@ -375,6 +376,7 @@ export class Persistence {
     if (this.#cron !== undefined) clearInterval(this.#cron);
     this.#cron = undefined;
     this.#abortSnapshot("shutdown");
+    releaseSnapshotWorker();
     let ok = true;
     if (this.#aof !== undefined) {
       this.#host.stream.closeTransaction();

@@ -8,7 +8,7 @@ import { readRdb } from "../../lib/persistence/rdb_reader.ts";
 import { Stream } from "../../lib/stream.ts";
 import { formatId, MAX_ID, MIN_ID } from "../../lib/stream_id.ts";
 import { SortedSet } from "../../lib/zset.ts";
-import { BackgroundSnapshot, saveSnapshot } from "../../server/snapshot.ts";
+import { BackgroundSnapshot, releaseSnapshotWorker, saveSnapshot } from "../../server/snapshot.ts";
 
 const SETTINGS = { compression: true, checksum: true };
 const NOW = 1_700_000_000_000;
@@ -144,6 +144,8 @@ async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
   try {
     await body(dir);
   } finally {
+    // The worker a successful snapshot keeps for the next would outlive the test.
+    releaseSnapshotWorker();
     await Deno.remove(dir, { recursive: true });
   }
 }
@@ -263,6 +265,32 @@ Deno.test("BackgroundSnapshot.cowBytes counts the old values written ahead of th
       readModel(await Deno.readFile(`${dir}/dump.rdb`)).get("k3")?.value,
       "v".repeat(100),
     );
+  });
+});
+
+Deno.test("BackgroundSnapshots one after another share a worker and each file is whole", async () => {
+  await withDir(async (dir) => {
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
+    keyspace.now = NOW;
+    for (let round = 0; round < 3; round++) {
+      keyspace.set(`key:${round}`, "v".repeat(round * 1000));
+      const snapshot = new BackgroundSnapshot(databases, `${dir}/dump${round}.rdb`, SETTINGS, NOW);
+      const result = await snapshot.done;
+      const file = await Deno.readFile(`${dir}/dump${round}.rdb`);
+      // Each file's length and CRC-64 are its own, not carried over from the one before.
+      assert.equal(result.bytes, file.length);
+      const keys: string[] = [];
+      assert.equal(readRdb(file, (entry) => keys.push(entry.key)).checksum, "verified");
+      assert.equal(keys.length, round + 1);
+    }
+    // A failed snapshot does not hand its worker on: the next one still writes a whole file.
+    const failed = new BackgroundSnapshot(databases, `${dir}/missing/dump.rdb`, SETTINGS, NOW);
+    await assert.rejects(failed.done);
+    const after = new BackgroundSnapshot(databases, `${dir}/after.rdb`, SETTINGS, NOW);
+    await after.done;
+    const file = await Deno.readFile(`${dir}/after.rdb`);
+    assert.equal(readRdb(file, () => {}).checksum, "verified");
   });
 });
 
