@@ -267,3 +267,53 @@ Deno.test("MIGRATE reaches the AOF as a DEL of the keys moved, and COPY as nothi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("MIGRATE from Kache authenticates with AUTH and AUTH2 on a redis-server with requirepass", async () => {
+  const kache = await startServer();
+  const target = await startRedis();
+  try {
+    const admin = await RawRespClient.connect(target.port);
+    assert.equal(await send(admin, "CONFIG", "SET", "requirepass", "secret"), "+OK\r\n");
+    admin.close();
+    const client = await RawRespClient.connect(kache.respPort);
+    const to = ["127.0.0.1", String(target.port)];
+    await client.pipeline([["SET", "a", "1"], ["SET", "b", "2"], ["SET", "c", "3"]]);
+    assert.match(
+      await send(client, "MIGRATE", ...to, "a", "0", "5000"),
+      /^-ERR Target instance replied with error: NOAUTH/,
+    );
+    assert.equal(
+      await send(client, "MIGRATE", ...to, "a", "0", "5000", "AUTH", "secret"),
+      "+OK\r\n",
+    );
+    assert.equal(
+      await send(
+        client,
+        "MIGRATE",
+        ...to,
+        "",
+        "0",
+        "5000",
+        "AUTH2",
+        "default",
+        "secret",
+        "KEYS",
+        "b",
+        "c",
+      ),
+      "+OK\r\n",
+    );
+    assert.equal(await send(client, "DBSIZE"), ":0\r\n");
+    client.close();
+    const check = await RawRespClient.connect(target.port);
+    await send(check, "AUTH", "secret");
+    assert.equal(
+      await send(check, "MGET", "a", "b", "c"),
+      "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n",
+    );
+    check.close();
+  } finally {
+    await target.stop();
+    await kache.stop();
+  }
+});
