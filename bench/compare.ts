@@ -24,7 +24,8 @@
  * writes into a scratch folder, never over the tracked results.
  *
  * Writes `latest.md` (Markdown tables with date, machine and versions) and
- * `latest.svg` (throughput ratios) into `--out`, and prints the Markdown.
+ * `latest.svg` (per test, Kache's throughput, p50 and p99 as multiples of
+ * Redis's; memory per key of both) into `--out`, and prints the Markdown.
  * A benchmark, not a test: it prints numbers and asserts nothing about them.
  *
  * @module
@@ -892,50 +893,156 @@ function escapeXml(text: string): string {
 }
 
 /** A horizontal bar per row: Kache's throughput as a multiple of Redis's, with a line at 1×. */
-export function renderSvg(rows: readonly Row[], env: Environment): string {
+/** What the chart shows of the memory test: keys loaded and RSS growth per key. */
+export interface KeyMemory {
+  readonly keys: number;
+  /** (RSS after the load − RSS after startup) / keys, per server. */
+  readonly bytesPerKey: Readonly<Record<Target, number>>;
+}
+
+/** The memory test's bytes per key, as the report's "bytes per key" row computes them. */
+export function keyMemory(data: DataResults, keys: number): KeyMemory {
+  const perKey = (target: Target) => (data.loaded[target] - data.baseline[target]) / keys;
+  return { keys, bytesPerKey: { redis: perKey("redis"), kache: perKey("kache") } };
+}
+
+/**
+ * Kache's figure over Redis's, or NaN unless both are positive: a latency of
+ * 0 is below the tool's resolution, not a measurement to divide by or with.
+ */
+function share(kache: number, redis: number): number {
+  return kache > 0 && redis > 0 ? kache / redis : NaN;
+}
+
+/** One column of the chart: a Kache/Redis ratio per row, and which way is better. */
+interface ChartColumn {
+  readonly title: string;
+  readonly ratio: (row: Row) => number;
+  readonly higherIsBetter: boolean;
+}
+
+const CHART_COLUMNS: readonly ChartColumn[] = [
+  {
+    title: "throughput (req/s), higher is better",
+    ratio: (row) => share(row.kache!.rps, row.redis!.rps),
+    higherIsBetter: true,
+  },
+  {
+    title: "p50 latency, lower is better",
+    ratio: (row) => share(row.kache!.p50, row.redis!.p50),
+    higherIsBetter: false,
+  },
+  {
+    title: "p99 latency, lower is better",
+    ratio: (row) => share(row.kache!.p99, row.redis!.p99),
+    higherIsBetter: false,
+  },
+];
+
+const BETTER = "#2e7d32";
+const WORSE = "#ef6c00";
+
+/**
+ * The chart: for every test measured on both servers, Kache's throughput,
+ * p50 and p99 as multiples of Redis's (a dashed line marks 1× = Redis; green
+ * where Kache does better), then the memory test's bytes per key for both
+ * servers. Each column has its own scale; a ratio that cannot be computed
+ * (a latency of 0 or none reported) is shown as "–".
+ */
+export function renderSvg(rows: readonly Row[], env: Environment, memory: KeyMemory): string {
   const compared = rows.filter((row) =>
     row.redis !== undefined && row.redis.rps > 0 && row.kache !== undefined
   );
-  const ratios = compared.map((row) => row.kache!.rps / row.redis!.rps);
-  const width = 760;
   const labelWidth = 300;
-  const barArea = width - labelWidth - 70;
+  const columnWidth = 220;
+  const barArea = columnWidth - 60;
+  const width = labelWidth + CHART_COLUMNS.length * columnWidth + 10;
   const rowHeight = 26;
-  const top = 50;
-  const height = top + compared.length * rowHeight + 40;
-  const scaleMax = Math.max(1.25, ...ratios.map((value) => Math.ceil(value * 4) / 4));
-  const x = (value: number) => labelWidth + (value / scaleMax) * barArea;
+  const top = 70;
+  const axisY = top + compared.length * rowHeight;
+  const memoryTop = axisY + 50;
+  const height = memoryTop + 2 * rowHeight + 50;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
     `viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">` +
-    "Kache throughput relative to Redis (median req/s, higher is better)</text>",
+    "Kache relative to Redis (medians over rounds; green: Kache does better)</text>",
     `<text x="${width / 2}" y="37" text-anchor="middle" fill="#555">` +
     escapeXml(
       `${env.date} · ${env.cpus} × ${env.cpuModel} · Deno ${env.deno} · Redis ${env.redis}`,
     ) +
     "</text>",
   ];
-  compared.forEach((row, i) => {
-    const value = ratios[i]!;
-    const y = top + i * rowHeight;
-    const label = `${row.load}: ${row.test}`;
+  CHART_COLUMNS.forEach((column, c) => {
+    const left = labelWidth + c * columnWidth;
+    const ratios = compared.map(column.ratio).filter(Number.isFinite);
+    const scaleMax = Math.max(1.25, ...ratios.map((value) => Math.ceil(value * 4) / 4));
+    const x = (value: number) => left + (value / scaleMax) * barArea;
     parts.push(
-      `<text x="${labelWidth - 8}" y="${y + 17}" text-anchor="end">${escapeXml(label)}</text>`,
-      `<rect x="${labelWidth}" y="${y + 5}" width="${(x(value) - labelWidth).toFixed(1)}" ` +
-        `height="${rowHeight - 10}" fill="${value >= 1 ? "#2e7d32" : "#ef6c00"}"/>`,
-      `<text x="${(x(value) + 5).toFixed(1)}" y="${y + 17}">${value.toFixed(2)}×</text>`,
+      `<text x="${left + barArea / 2}" y="${top - 10}" text-anchor="middle" ` +
+        `font-weight="bold">${escapeXml(column.title)}</text>`,
+    );
+    compared.forEach((row, i) => {
+      const value = column.ratio(row);
+      const y = top + i * rowHeight;
+      if (!Number.isFinite(value)) {
+        parts.push(`<text x="${left + 4}" y="${y + 17}" fill="#555">–</text>`);
+        return;
+      }
+      const better = column.higherIsBetter ? value >= 1 : value <= 1;
+      parts.push(
+        `<rect class="bar ${c === 0 ? "throughput" : "latency"}" x="${left}" y="${y + 5}" ` +
+          `width="${(x(value) - left).toFixed(1)}" height="${rowHeight - 10}" ` +
+          `fill="${better ? BETTER : WORSE}"/>`,
+        `<text x="${(x(value) + 5).toFixed(1)}" y="${y + 17}">${value.toFixed(2)}×</text>`,
+      );
+    });
+    parts.push(
+      `<line x1="${x(1).toFixed(1)}" y1="${top}" x2="${x(1).toFixed(1)}" y2="${axisY + 5}" ` +
+        `stroke="#333" stroke-dasharray="4 3"/>`,
+      `<text x="${x(1).toFixed(1)}" y="${axisY + 20}" text-anchor="middle">1× = Redis</text>`,
     );
   });
-  const axisY = top + compared.length * rowHeight;
+  compared.forEach((row, i) => {
+    const label = `${row.load}: ${row.test}`;
+    parts.push(
+      `<text x="${labelWidth - 8}" y="${top + i * rowHeight + 17}" text-anchor="end">` +
+        `${escapeXml(label)}</text>`,
+    );
+  });
+  const { bytesPerKey } = memory;
+  const memoryScale = Math.max(bytesPerKey.redis, bytesPerKey.kache, 1);
+  const memoryArea = width - labelWidth - 220;
   parts.push(
-    `<line x1="${x(1).toFixed(1)}" y1="${top}" x2="${x(1).toFixed(1)}" y2="${axisY + 5}" ` +
-      `stroke="#333" stroke-dasharray="4 3"/>`,
-    `<text x="${x(1).toFixed(1)}" y="${axisY + 20}" text-anchor="middle">1× = Redis</text>`,
-    "</svg>",
-    "",
+    `<text x="${width / 2}" y="${memoryTop - 12}" text-anchor="middle" font-weight="bold">` +
+      escapeXml(
+        `Memory: RSS growth per key after ${integer.format(memory.keys)} SETs of 16 bytes, ` +
+          "lower is better",
+      ) + "</text>",
   );
+  TARGETS.forEach((target, i) => {
+    const value = bytesPerKey[target];
+    const y = memoryTop + i * rowHeight;
+    const name = target === "redis" ? "Redis" : "Kache";
+    parts.push(
+      `<text x="${labelWidth - 8}" y="${y + 17}" text-anchor="end">${name}</text>`,
+    );
+    if (!Number.isFinite(value) || value < 0) {
+      parts.push(`<text x="${labelWidth + 4}" y="${y + 17}" fill="#555">–</text>`);
+      return;
+    }
+    const better = target === "redis" || value <= bytesPerKey.redis;
+    const suffix = target === "kache" ? ` (${ratio(value, bytesPerKey.redis)} Redis)` : "";
+    parts.push(
+      `<rect class="bar memory" x="${labelWidth}" y="${y + 5}" ` +
+        `width="${((value / memoryScale) * memoryArea).toFixed(1)}" height="${rowHeight - 10}" ` +
+        `fill="${target === "redis" ? "#757575" : better ? BETTER : WORSE}"/>`,
+      `<text x="${(labelWidth + (value / memoryScale) * memoryArea + 5).toFixed(1)}" ` +
+        `y="${y + 17}">${value.toFixed(1)} bytes/key${escapeXml(suffix)}</text>`,
+    );
+  });
+  parts.push("</svg>", "");
   return parts.join("\n");
 }
 
@@ -962,7 +1069,10 @@ export async function runCompare(args: string[]): Promise<number> {
   const markdown = renderMarkdown(env, options, rows, data, problems, await loadAverage());
   await Deno.mkdir(options.out, { recursive: true });
   await Deno.writeTextFile(`${options.out}/latest.md`, markdown);
-  await Deno.writeTextFile(`${options.out}/latest.svg`, renderSvg(rows, env));
+  await Deno.writeTextFile(
+    `${options.out}/latest.svg`,
+    renderSvg(rows, env, keyMemory(data, options.keys)),
+  );
   console.log(markdown);
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s; wrote ${options.out}`);
   return 0;

@@ -63,7 +63,7 @@ export interface ConfigParameter {
    * PROTECTED_CONFIG): settings that choose where files are written.
    */
   readonly protected?: boolean;
-  /** Refuses values the type accepts but the setting does not; returns Redis's text. */
+  /** Refuses values the type accepts but the setting does not; returns Redis's text (Kache's where Redis has none). */
   readonly check?: (text: string) => string | undefined;
   /** The other name of the same setting (Redis's pre-7.0 `*-ziplist-*` names); both show its value. */
   readonly alias?: string;
@@ -598,6 +598,20 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
       "periodic work per second: idle-client checks, save rules, AOF rewrites and fsync checks",
   },
   {
+    // Redis's io-threads (1 to 128, immutable). Kache reads, runs and writes on one thread, so the
+    // only true value is 1: CONFIG GET says so and INFO's io_threads_active is 0, and a config
+    // file asking for more threads is refused rather than shown a number that is not so.
+    name: "io-threads",
+    type: { kind: "integer", min: 1, max: 128 },
+    default: "1",
+    mutable: false,
+    check: (text) =>
+      Number(text) === 1
+        ? undefined
+        : "Kache serves every client from one thread: io-threads must be 1",
+    description: "threads serving clients: always 1 (Kache runs on one thread)",
+  },
+  {
     name: "slowlog-log-slower-than",
     type: { kind: "integer", min: -1, max: Number.MAX_SAFE_INTEGER },
     default: "10000",
@@ -740,7 +754,8 @@ export function parseConfigValue(
       if (value < type.min || value > type.max) {
         return { error: `argument must be between ${type.min} and ${type.max} inclusive` };
       }
-      return { value };
+      const problem = parameter.check?.(text);
+      return problem === undefined ? { value } : { error: problem };
     }
     case "memory": {
       const value = parseMemorySize(text);

@@ -6,6 +6,7 @@
  * @module
  */
 import type { MemoryFigures } from "./memory_doctor.ts";
+import type { MigrateTransport } from "./migrate.ts";
 import type { Databases } from "./databases.ts";
 import type { PubSub } from "./pubsub.ts";
 import type { ReplicationControl } from "./replication/control.ts";
@@ -33,6 +34,11 @@ export interface ServerControl {
   clockMicros(): number;
   /** Uniform random number in [0, 1), for RANDOMKEY and ZRANDMEMBER. */
   random(): number;
+  /**
+   * MIGRATE's exchange with the target, waited for synchronously as Redis
+   * waits; absent in embeddings without a network.
+   */
+  readonly migrate?: MigrateTransport;
   /** Redis-style INFO text for the named sections (empty = default sections). */
   info(sections: readonly string[]): string;
   /** CONFIG GET: name/value pairs for every parameter matching the glob patterns. */

@@ -39,6 +39,8 @@ const SECTIONS: Record<string, Section> = {
       ["configured_hz", server.config.number("hz")],
       ["executable", Deno.execPath()],
       ["config_file", server.configFile ?? ""],
+      // One thread reads, runs and writes (io-threads is 1 and immutable): a fact, not a counter.
+      ["io_threads_active", 0],
     ];
   },
   clients(server) {
@@ -84,6 +86,7 @@ const SECTIONS: Record<string, Section> = {
       ["used_memory_peak_human", human(peak)],
       ["used_memory_peak_perc", percent(used, peak)],
       ["used_memory_overhead", used - dataset],
+      ["used_memory_startup", server.usedMemoryStartup],
       ["used_memory_dataset", dataset],
       ["used_memory_dataset_perc", percent(dataset, used)],
       ["allocator_allocated", allocated],
@@ -148,6 +151,9 @@ const SECTIONS: Record<string, Section> = {
       ["expired_time_cap_reached_count", server.expiryCapReached],
       ["pubsub_channels", server.pubsub.channelCount],
       ["pubsub_patterns", server.pubsub.patternCount],
+      // No fork: the main thread's time starting the last background snapshot (server/snapshot.ts).
+      ["latest_fork_usec", server.persistence.latestStartMicros],
+      ["migrate_cached_sockets", server.migrations.cachedSockets],
       ["evicted_keys", server.databases.shared.evictedCount],
       ["keyspace_hits", server.commands.keyspaceHits],
       ["keyspace_misses", server.commands.keyspaceMisses],
@@ -156,6 +162,7 @@ const SECTIONS: Record<string, Section> = {
       ["tracking_total_prefixes", server.tracking.prefixCount],
       ["total_error_replies", server.commands.errorReplies],
       ["unexpected_error_replies", server.commands.unexpectedErrorReplies],
+      ["dump_payload_sanitizations", server.commands.dumpPayloadSanitizations],
       ["total_reads_processed", state.readsProcessed],
       ["total_writes_processed", state.writesProcessed],
     ];
@@ -215,6 +222,10 @@ const SECTIONS: Record<string, Section> = {
     }
     return rows;
   },
+  cluster() {
+    // Kache has no cluster mode (cluster-enabled is not a setting): what Redis prints by default.
+    return [["cluster_enabled", 0]];
+  },
   keyspace(server) {
     // One line per database holding keys, as Redis; avg_ttl in ms (0 when no key has a TTL).
     const rows: [string, string][] = [];
@@ -243,6 +254,7 @@ const DEFAULT_SECTIONS = [
   "stats",
   "replication",
   "cpu",
+  "cluster",
   "keyspace",
 ];
 const ALL_SECTIONS = [
@@ -250,6 +262,7 @@ const ALL_SECTIONS = [
   "commandstats",
   "errorstats",
   "latencystats",
+  "cluster",
   "keyspace",
 ];
 

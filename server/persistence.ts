@@ -52,6 +52,7 @@ import { loadAppendOnlyFiles, LoadError, loadRdbFile } from "./loading.ts";
 import type { Logger } from "./log.ts";
 import {
   BackgroundSnapshot,
+  releaseSnapshotWorker,
   saveSnapshot,
   type SnapshotSettings,
   type SnapshotStream,
@@ -115,6 +116,12 @@ export class Persistence {
   #rewriteScheduled = false;
   #saves = 0;
   #rewrites = 0;
+  /** Microseconds the last background snapshot took to start (INFO's latest_fork_usec). */
+  #latestStartMicros = 0;
+  /** Bytes the last successful snapshot encoded ahead of its walk (rdb_last_cow_size). */
+  #rdbLastCowBytes = 0;
+  /** The same for the last successful AOF rewrite (aof_last_cow_size). */
+  #aofLastCowBytes = 0;
   #lastEverySecondSync = 0;
   /** The auxiliary fields of the dump.rdb loaded at startup (empty when none was). */
   loadedAux: ReadonlyMap<string, string> = new Map();
@@ -319,9 +326,12 @@ export class Persistence {
     if (this.#snapshot !== undefined) return undefined;
     this.#host.stream.closeTransaction();
     const job = new BackgroundSnapshot(this.#host.databases, stream, this.#settings(), Date.now());
+    this.#latestStartMicros = job.startMicros;
     atCut();
     const running: RunningSnapshot = { job, kind: "replication", dirtyAtCut: 0 };
     this.#snapshot = running;
+    // Redis's replication snapshot is an RDB child: its copy-on-write counts as rdb_last_cow_size.
+    job.done.then(() => this.#rdbLastCowBytes = job.cowBytes, () => {});
     const finished = () => {
       if (this.#snapshot !== running) return;
       this.#snapshot = undefined;
@@ -329,6 +339,11 @@ export class Persistence {
     };
     job.done.then(finished, finished);
     return job.done;
+  }
+
+  /** Microseconds the last background snapshot took to start: INFO's latest_fork_usec. */
+  get latestStartMicros(): number {
+    return this.#latestStartMicros;
   }
 
   /** SAVE, BGSAVE, BGREWRITEAOF and SHUTDOWN, as lib/commands/server.ts routes them. */
@@ -361,6 +376,7 @@ export class Persistence {
     if (this.#cron !== undefined) clearInterval(this.#cron);
     this.#cron = undefined;
     this.#abortSnapshot("shutdown");
+    releaseSnapshotWorker();
     let ok = true;
     if (this.#aof !== undefined) {
       this.#host.stream.closeTransaction();
@@ -383,9 +399,18 @@ export class Persistence {
     const now = Date.now();
     const elapsed = (kind: "rdb" | "aof") =>
       running?.kind === kind ? Math.floor((now - running.job.startedAt) / 1000) : -1;
+    // The current_* fields describe the background snapshot running now (0 when none runs), as
+    // Redis's describe its fork child; "copy-on-write" is the bytes encoded ahead of the walk
+    // (server/snapshot.ts), always up to date, so Redis's current_cow_size_age has no analogue.
+    const job = running?.job;
+    const keysTotal = job?.keysAtCut ?? 0;
     const fields: [string, string | number][] = [
       ["loading", 0],
       ["async_loading", 0],
+      ["current_cow_size", job?.cowBytes ?? 0],
+      ["current_fork_perc", (keysTotal === 0 ? 0 : (job!.keys * 100) / keysTotal).toFixed(2)],
+      ["current_save_keys_processed", job?.keys ?? 0],
+      ["current_save_keys_total", keysTotal],
       ["rdb_changes_since_last_save", this.#host.databases.shared.dirty],
       ["rdb_bgsave_in_progress", running !== undefined && running.kind !== "aof" ? 1 : 0],
       ["rdb_last_save_time", this.lastSave],
@@ -393,6 +418,7 @@ export class Persistence {
       ["rdb_last_bgsave_time_sec", this.#lastBgsaveSeconds],
       ["rdb_current_bgsave_time_sec", elapsed("rdb")],
       ["rdb_saves", this.#saves],
+      ["rdb_last_cow_size", this.#rdbLastCowBytes],
       ["aof_enabled", this.#aof === undefined ? 0 : 1],
       ["aof_rewrite_in_progress", running?.kind === "aof" ? 1 : 0],
       ["aof_rewrite_scheduled", this.#rewriteScheduled ? 1 : 0],
@@ -402,6 +428,10 @@ export class Persistence {
       ["aof_rewrites", this.#rewrites],
       ["aof_rewrites_consecutive_failures", this.#rewriteLimit.consecutiveFailures],
       ["aof_last_write_status", this.#aof?.lastWriteStatus ?? "ok"],
+      ["aof_last_cow_size", this.#aofLastCowBytes],
+      // Kache refuses loadmodule, so no module can ever start a fork: a fact of the configuration,
+      // as io_threads_active and cluster_enabled are.
+      ["module_fork_in_progress", 0],
     ];
     if (this.#aof !== undefined) {
       fields.push(
@@ -536,6 +566,7 @@ export class Persistence {
     let job: BackgroundSnapshot;
     try {
       job = new BackgroundSnapshot(databases, path, this.#settings(), Date.now());
+      this.#latestStartMicros = job.startMicros;
     } catch (cause) {
       log.warning(`Can't start a background save: ${describe(cause)}`);
       this.#setBgsaveStatus("err");
@@ -552,6 +583,7 @@ export class Persistence {
         this.lastSave = Math.floor(Date.now() / 1000);
         this.#setBgsaveStatus("ok");
         this.#lastBgsaveSeconds = Math.round((Date.now() - job.startedAt) / 1000);
+        this.#rdbLastCowBytes = job.cowBytes;
         this.#saves++;
         log.notice(
           `Background saving terminated with success (${result.keys} keys, ${result.bytes} bytes)`,
@@ -582,6 +614,7 @@ export class Persistence {
     let job: BackgroundSnapshot;
     try {
       job = new BackgroundSnapshot(databases, rewrite.basePath, this.#settings(true), Date.now());
+      this.#latestStartMicros = job.startMicros;
     } catch (cause) {
       log.warning(`Can't start the AOF rewrite: ${describe(cause)}`);
       this.#lastRewriteStatus = "err";
@@ -604,6 +637,7 @@ export class Persistence {
         this.#lastRewriteSeconds = Math.round((Date.now() - job.startedAt) / 1000);
         if (this.#aof === aof) {
           aof.finishRewrite(rewrite, result.bytes);
+          this.#aofLastCowBytes = job.cowBytes;
           this.#lastRewriteStatus = "ok";
           this.#rewriteLimit.succeeded();
           this.#rewrites++;

@@ -43,6 +43,7 @@ import { listenTls, tlsListenOptions } from "./tls.ts";
 import { getHeapStatistics } from "node:v8";
 import { maxmemoryWarning } from "../lib/heap_limit.ts";
 import { type HttpView, startHttpView } from "./http_view.ts";
+import { MigrateConnections } from "./migrate.ts";
 import { INSTANTANEOUS_PERIOD_MS, InstantaneousMetric, RecentPeak } from "../lib/instantaneous.ts";
 
 export interface ListeningPorts {
@@ -79,6 +80,10 @@ export class KacheServer {
   readonly replica: Replica;
   /** Replicas attached to this server: SYNC/PSYNC, the backlog, WAIT (server/replication/). */
   readonly replication: ReplicationMaster;
+  /** used_memory before loading and before any client: INFO's `used_memory_startup`. */
+  readonly usedMemoryStartup: number;
+  /** MIGRATE's cached connections to targets, in a worker the command waits for. */
+  readonly migrations = new MigrateConnections();
   /**
    * The config file the server was started with, as an absolute path (INFO's
    * `config_file`, the file CONFIG REWRITE rewrites); undefined without one.
@@ -216,6 +221,10 @@ export class KacheServer {
     this.tracking.onBroadcastPending = () => setTimeout(() => this.tracking.flushBroadcasts(), 0);
     this.eviction.clientMemory = () => this.#clientBufferBytes;
     this.#applyMemoryLimits();
+    // Redis's used_memory_startup: used_memory once set up, before any data is loaded or any
+    // client connects. By Kache's definition of used_memory (data, eviction bookkeeping, client
+    // buffers) that is the CLOCK table of an LRU policy, else 0: the runtime is not counted.
+    this.usedMemoryStartup = this.eviction.usedMemory;
     // Microseconds from the monotonic clock: commands are timed for commandstats and SLOWLOG.
     this.commands.clock = () => performance.now() * 1000;
     this.commands.slowLog.slowerThanMicros = config.number("slowlog-log-slower-than");
@@ -471,6 +480,7 @@ export class KacheServer {
     this.#expiry.stop();
     this.#blockingTimer.stop();
     this.replication.stop();
+    this.migrations.close();
     clearInterval(this.#housekeeping);
     await this.#httpView?.close();
     if (this.#unixSocketPath !== undefined) {

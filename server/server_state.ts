@@ -22,6 +22,7 @@ import { clientInfoLine } from "../lib/commands/connection.ts";
 import type { MemoryFigures } from "../lib/memory_doctor.ts";
 import { scriptingFor } from "../lib/commands/scripting.ts";
 import { rewriteConfigFile } from "./config_rewrite.ts";
+import type { MigrateTransport } from "../lib/migrate.ts";
 
 export class ServerState implements ServerControl {
   readonly startedAt = Date.now();
@@ -55,6 +56,10 @@ export class ServerState implements ServerControl {
 
   get watches(): WatchRegistry {
     return this.#server.watches;
+  }
+
+  get migrate(): MigrateTransport {
+    return this.#server.migrations;
   }
 
   get replication(): ReplicationControl {
@@ -128,6 +133,7 @@ export class ServerState implements ServerControl {
     this.#server.commands.stats.clear();
     this.#server.commands.keyspaceHits = this.#server.commands.keyspaceMisses = 0;
     this.#server.commands.errorReplies = 0;
+    this.#server.commands.dumpPayloadSanitizations = 0;
     this.#server.commands.errorCodes.clear();
     this.connectionsReceived = 0;
     this.rejectedConnections = 0;

@@ -12,12 +12,16 @@
  *   a slice once the last one ended a slice's length ago: the walk then gets
  *   at most about half the time, whatever the load.
  * - Copy-on-write without copies: while it runs, the keyspace calls
- *   {@link BackgroundSnapshot.beforeChange} before any key is changed,
+ *   the cut's `beforeChange` before any key is changed,
  *   removed or (a sorted set) handed out for editing. A key the walk has not
  *   reached is written out right then, old value and TTL, and marked as
  *   visited so the walk skips it; a key that did not exist at the cut is
  *   marked too and never written. So the file is exactly the data at the
  *   cut, at the cost of one set entry per key for the snapshot's duration.
+ *   The bytes encoded that way, ahead of the walk because a command was
+ *   about to change the key, are Kache's analogue of the pages a forked
+ *   Redis child copies on write: {@link BackgroundSnapshot.cowBytes}
+ *   (INFO's current_cow_size, rdb_last_cow_size, aof_last_cow_size).
  *   A FLUSHALL swaps in fresh maps, so the walk just goes on over the old
  *   ones, which nothing changes any more. A SWAPDB moves each database's
  *   hook with its maps, so writes to them still reach the right cut.
@@ -151,6 +155,29 @@ class StreamTarget implements SnapshotTarget {
 /** The RDB trailer's checksum bytes. */
 const CHECKSUM_BYTES = 8;
 
+/**
+ * The file worker of the last snapshot that succeeded, kept for the next
+ * one: `new Worker` blocks the main thread for 60–140 ms (measured on a
+ * 2-core VM with 260k keys, 2026-12-04), a pause every BGSAVE and AOF
+ * rewrite would otherwise cost its clients (INFO's latest_fork_usec shows
+ * it). A worker whose snapshot failed or was aborted is terminated instead:
+ * it may be stuck on a failing disk.
+ */
+let spareWorker: Worker | undefined;
+
+function fileWorker(): Worker {
+  const worker = spareWorker ??
+    new Worker(new URL("./snapshot_worker.ts", import.meta.url).href, { type: "module" });
+  spareWorker = undefined;
+  return worker;
+}
+
+/** Terminates the file worker kept for the next snapshot, if any (at shutdown). */
+export function releaseSnapshotWorker(): void {
+  spareWorker?.terminate();
+  spareWorker = undefined;
+}
+
 /** A snapshot written. */
 export interface SnapshotResult {
   /** Bytes of the file. */
@@ -248,6 +275,14 @@ export class BackgroundSnapshot {
   readonly done: Promise<SnapshotResult>;
   /** Unix ms of the cut. */
   readonly startedAt: number;
+  /**
+   * Microseconds the main thread spent in the constructor (taking the cut,
+   * starting the worker, hooking the databases): the pause a BGSAVE costs
+   * the clients, where Redis reports the time fork() took (latest_fork_usec).
+   */
+  readonly startMicros: number;
+  /** Keys the databases held at the cut: what the walk will have visited when done. */
+  readonly keysAtCut: number;
   readonly #databases: Databases;
   /** One per database that held keys at the cut, in index order. */
   readonly #cuts: DatabaseCut[];
@@ -261,6 +296,7 @@ export class BackgroundSnapshot {
   readonly #temporaryPath: string | undefined;
   readonly #worker: SnapshotTarget;
   #keys = 0;
+  #cowBytes = 0;
   #inFlight = 0;
   #waitingForWorker = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -277,6 +313,7 @@ export class BackgroundSnapshot {
     settings: SnapshotSettings,
     now: number,
   ) {
+    const started = performance.now();
     this.done = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -288,14 +325,13 @@ export class BackgroundSnapshot {
     this.#cuts = databases.created()
       .map((keyspace) => new DatabaseCut(this, keyspace.index, keyspace.snapshotSource()))
       .filter((cut) => cut.source.size > 0);
+    this.keysAtCut = this.#cuts.reduce((sum, cut) => sum + cut.source.size, 0);
     // The worker computes the CRC, so the writer leaves eight zero bytes for it.
     this.#writer = newWriter(databases, settings, now, false);
     this.#writer.header();
     for (const code of settings.functions ?? []) this.#writer.writeFunction(code);
     this.#temporaryPath = typeof path === "string" ? temporaryPathFor(path, ".rdb") : undefined;
-    this.#worker = typeof path === "string"
-      ? new Worker(new URL("./snapshot_worker.ts", import.meta.url).href, { type: "module" })
-      : new StreamTarget(path);
+    this.#worker = typeof path === "string" ? fileWorker() : new StreamTarget(path);
     this.#worker.onmessage = (event: MessageEvent<SnapshotWorkerReply>) =>
       this.#onReply(event.data);
     if (this.#worker instanceof Worker) {
@@ -312,11 +348,21 @@ export class BackgroundSnapshot {
     });
     for (const cut of this.#cuts) databases.at(cut.db).snapshotHook = cut;
     this.#timer = setTimeout(() => this.#slice(), 0);
+    this.startMicros = Math.round((performance.now() - started) * 1000);
   }
 
   /** Keys written so far. */
   get keys(): number {
     return this.#keys;
+  }
+
+  /**
+   * Bytes of old values encoded ahead of the walk because a command was
+   * about to change their key (see the module comment): what the snapshot
+   * had to preserve from the writes made while it ran.
+   */
+  get cowBytes(): number {
+    return this.#cowBytes;
   }
 
   /** Whether the snapshot is still running. */
@@ -333,6 +379,13 @@ export class BackgroundSnapshot {
     }
     this.#writer.writeEntry(key, value, expiry);
     this.#keys++;
+  }
+
+  /** Writes an entry before a command changes it, counting its bytes in {@link cowBytes}. */
+  writeBeforeChange(db: number, key: string, value: Value, expiry: number | undefined): void {
+    const before = this.#writer.bufferedBytes;
+    this.write(db, key, value, expiry);
+    this.#cowBytes += this.#writer.bufferedBytes - before;
   }
 
   /**
@@ -434,7 +487,14 @@ export class BackgroundSnapshot {
       }
     } else if (reply.type === "done") {
       this.#settled = true;
-      this.#worker.terminate();
+      const worker = this.#worker;
+      if (worker instanceof Worker && spareWorker === undefined) {
+        worker.onmessage = null;
+        worker.onerror = null;
+        spareWorker = worker;
+      } else {
+        worker.terminate();
+      }
       this.#resolve({ bytes: reply.bytes, keys: this.#keys });
     } else {
       this.#fail(new Error(reply.message));
@@ -484,7 +544,9 @@ class DatabaseCut implements KeyspaceSnapshotHook {
   beforeChange(key: string): void {
     if (this.#detached || !this.visit(key)) return;
     const value = this.source.value(key);
-    if (value !== undefined) this.snapshot.write(this.db, key, value, this.source.expiry(key));
+    if (value !== undefined) {
+      this.snapshot.writeBeforeChange(this.db, key, value, this.source.expiry(key));
+    }
   }
 
   beforeFlush(): void {

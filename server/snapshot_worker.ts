@@ -45,7 +45,7 @@ let path = "";
 let checksum = true;
 let total = 0;
 let failed = false;
-const crc = new Crc64();
+let crc = new Crc64();
 
 function reply(message: SnapshotWorkerReply): void {
   self.postMessage(message);
@@ -53,9 +53,12 @@ function reply(message: SnapshotWorkerReply): void {
 
 function handle(request: SnapshotWorkerRequest): void {
   if (request.type === "open") {
+    // One worker serves snapshot after snapshot (server/snapshot.ts keeps it): each starts afresh.
     temporaryPath = request.temporaryPath;
     path = request.path;
     checksum = request.checksum;
+    total = 0;
+    crc = new Crc64();
     file = Deno.openSync(temporaryPath, { write: true, create: true, truncate: true });
     return;
   }

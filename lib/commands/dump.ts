@@ -20,10 +20,16 @@ import { encodingLimitsFrom, objectEncoding, objectRefcount } from "../object_en
 import { dumpPayload, readDumpPayload } from "../persistence/dump_payload.ts";
 import { valueFromRdb } from "../persistence/rdb_value.ts";
 import { NotifyClass } from "../pubsub.ts";
-import { bulk, integer, NIL, OK, type Reply } from "../reply.ts";
+import { bulk, error, integer, NIL, OK, type Reply, status } from "../reply.ts";
 import { parseInteger } from "../numbers.ts";
 import { helpReply } from "./help.ts";
-import type { CommandContext, CommandSpec } from "./types.ts";
+import type { CommandContext, CommandSpec, KeyPositions } from "./types.ts";
+import {
+  migrateRequest,
+  migrateVerdict,
+  type MigratingKey,
+  parseMigrateArguments,
+} from "../migrate.ts";
 
 const BUSYKEY = "BUSYKEY Target key name already exists.";
 const BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong";
@@ -194,6 +200,11 @@ function restoreCommand(context: CommandContext, argv: readonly string[]): Reply
   const restored = readDumpPayload(argv[3]!);
   if (restored === "version-or-checksum") throw new CommandError(BAD_PAYLOAD);
   if (restored === "bad-format") throw new CommandError(BAD_FORMAT);
+  // Every payload is validated deeply; counted as Redis counts with sanitize-dump-payload
+  // `clients`: not what a master or the AOF replays.
+  if (!context.session.mustObey) {
+    context.commands.dumpPayloadSanitizations += restored.deepValidations;
+  }
   const deleted = options.replace && keyspace.delete(key);
   const deadline = ttl === 0 ? undefined : Number(ttl) + (options.absoluteTtl ? 0 : keyspace.now);
   if (deadline !== undefined && deadline <= keyspace.now) {
@@ -201,11 +212,65 @@ function restoreCommand(context: CommandContext, argv: readonly string[]): Reply
     if (deleted) notify(context, NotifyClass.generic, "del", key);
     return OK;
   }
-  keyspace.set(key, valueFromRdb(restored));
+  keyspace.set(key, valueFromRdb(restored.value));
   if (deadline !== undefined) keyspace.setExpiry(key, deadline);
   if (options.frequency !== undefined) setLfuFrequency(keyspace, key, options.frequency);
   notify(context, NotifyClass.generic, "restore", key);
   return OK;
+}
+
+/**
+ * MIGRATE (lib/migrate.ts): the keys present are dumped, restored on the
+ * target through the server's cached connection while this server waits,
+ * and, unless COPY, deleted here once the target acknowledged them;
+ * replicas and the AOF get those deletions as one DEL, as Redis propagates it.
+ */
+function migrateCommand(context: CommandContext, argv: readonly string[]): Reply {
+  const args = parseMigrateArguments(argv);
+  if (typeof args === "string") return error(args);
+  const keyspace = context.keyspace;
+  const present = args.keys.filter((key) => keyspace.has(key));
+  if (present.length === 0) return status("NOKEY");
+  const transport = context.server.migrate;
+  if (transport === undefined) return error("ERR MIGRATE needs the server's network");
+  const compression = setting(context, "rdbcompression") === "yes";
+  const limits = encodingLimitsFrom((name) => setting(context, name));
+  const moving: MigratingKey[] = [];
+  for (const key of present) {
+    const value = keyspace.get(key);
+    if (value === undefined) continue;
+    const deadline = keyspace.getExpiry(key);
+    moving.push({
+      key,
+      // Redis sends what is left of the TTL, at least 1 ms; 0 means none.
+      ttlMs: deadline === undefined ? 0 : Math.max(1, deadline - keyspace.now),
+      payload: dumpPayload(value, compression, limits),
+    });
+  }
+  const outcome = transport.exchange(migrateRequest(args, moving));
+  const verdict = migrateVerdict(outcome, moving.map((moved) => moved.key));
+  if (!args.copy && verdict.acknowledged.length > 0) {
+    for (const key of verdict.acknowledged) {
+      if (keyspace.delete(key)) notify(context, NotifyClass.generic, "del", key);
+    }
+    context.session.propagateAs = [["DEL", ...verdict.acknowledged]];
+  }
+  return verdict.error === undefined ? OK : error(verdict.error);
+}
+
+/** MIGRATE's keys: `key`, or with an empty `key` the words after KEYS (Redis's migrateGetKeys). */
+function migrateKeys(argv: readonly string[]): KeyPositions | undefined {
+  if (argv[3] === "") {
+    for (let i = 6; i < argv.length; i++) {
+      const word = argv[i]!.toLowerCase();
+      if (word === "auth") i++;
+      else if (word === "auth2") i += 2;
+      else if (word === "keys") {
+        return i + 1 < argv.length ? { first: i + 1, last: -1, step: 1 } : undefined;
+      }
+    }
+  }
+  return { first: 3, last: 3, step: 1 };
 }
 
 export const DUMP_COMMANDS: readonly CommandSpec[] = [
@@ -238,6 +303,55 @@ export const DUMP_COMMANDS: readonly CommandSpec[] = [
       const limits = encodingLimitsFrom((name) => setting(context, name));
       return bulk(dumpPayload(value, setting(context, "rdbcompression") === "yes", limits));
     },
+  },
+  {
+    name: "migrate",
+    arity: -6,
+    flags: ["write"],
+    // COMMAND INFO's legacy positions, as Redis's first key spec; the keys are migrateKeys'.
+    keys: { first: 3, last: 3, step: 1 },
+    movableKeys: migrateKeys,
+    group: "generic",
+    summary: "Atomically transfer a key from a Redis instance to another one.",
+    since: "2.6.0",
+    complexity: "This command actually executes a DUMP+DEL in the source instance, and a RESTORE " +
+      "in the target instance. See the pages of these commands for time complexity. Also an " +
+      "O(N) data transfer between the two instances is performed.",
+    arguments: [
+      { name: "host", type: "string" },
+      { name: "port", type: "integer" },
+      {
+        name: "key-selector",
+        type: "oneof",
+        arguments: [
+          { name: "key", type: "key" },
+          { name: "empty-string", type: "pure-token", token: '""' },
+        ],
+      },
+      { name: "destination-db", type: "integer" },
+      { name: "timeout", type: "integer" },
+      { name: "copy", type: "pure-token", token: "COPY", optional: true },
+      { name: "replace", type: "pure-token", token: "REPLACE", optional: true },
+      {
+        name: "authentication",
+        type: "oneof",
+        optional: true,
+        arguments: [
+          { name: "auth", type: "string", token: "AUTH" },
+          {
+            name: "auth2",
+            type: "block",
+            token: "AUTH2",
+            arguments: [
+              { name: "username", type: "string" },
+              { name: "password", type: "string" },
+            ],
+          },
+        ],
+      },
+      { name: "keys", type: "key", token: "KEYS", optional: true, multiple: true },
+    ],
+    handler: migrateCommand,
   },
   {
     name: "restore",

@@ -140,6 +140,12 @@ export class CommandTable {
    * AOF failed (INFO's `unexpected_error_replies`, counted by the loader).
    */
   unexpectedErrorReplies = 0;
+  /**
+   * Listpacks and intsets of RESTORE payloads from clients, all validated
+   * deeply (INFO's `dump_payload_sanitizations`, as Redis counts it with
+   * sanitize-dump-payload `clients`).
+   */
+  dumpPayloadSanitizations = 0;
   /** Error replies per error code (INFO errorstats), at most {@link MAX_ERROR_CODES} codes. */
   readonly errorCodes = new Map<string, number>();
   /** Commands flagged `readonly` that name keys: the ones whose lookups count as hits or misses. */

@@ -76,7 +76,8 @@ export interface CommandSpec {
   /**
    * Key positions that depend on the arguments (Redis's "movablekeys":
    * XREAD's keys follow its STREAMS keyword): the positions in this `argv`,
-   * or undefined when it names no key. Takes the place of `keys`.
+   * or undefined when it names no key. Takes the place of `keys`, which,
+   * when given too, is only what COMMAND INFO shows (MIGRATE's key at 3).
    */
   readonly movableKeys?: (argv: readonly string[]) => KeyPositions | undefined;
   /** Redis's group name in COMMAND DOCS (`string`, `sorted-set`, `generic`, …). */

@@ -146,12 +146,18 @@ function descending(zset: SortedSet): RdbSortedSet {
 /** Why a payload was refused, mapped to Redis's two RESTORE errors. */
 export type PayloadProblem = "version-or-checksum" | "bad-format";
 
+/** A payload read: its value, and the packed blobs validated on the way (see `RdbFileInfo`). */
+export interface RestoredPayload {
+  readonly value: RdbEntry["value"];
+  readonly deepValidations: number;
+}
+
 /**
  * The value a DUMP payload holds (as the RDB reader returns values), or why
  * it cannot be restored. Versions up to what the RDB reader reads are
  * accepted (Redis 7.0 takes up to its own, 10; Kache also takes 7.2's 11).
  */
-export function readDumpPayload(payload: string): RdbEntry["value"] | PayloadProblem {
+export function readDumpPayload(payload: string): RestoredPayload | PayloadProblem {
   const length = payload.length;
   if (length < FOOTER_SIZE) return "version-or-checksum";
   const bytes = stringToBytes(payload);
@@ -173,11 +179,12 @@ export function readDumpPayload(payload: string): RdbEntry["value"] | PayloadPro
   p += footer - 1;
   file[p] = 0xff;
   const values: RdbEntry["value"][] = [];
+  let deepValidations: number;
   try {
-    readRdb(file, (entry) => values.push(entry.value));
+    deepValidations = readRdb(file, (entry) => values.push(entry.value)).deepValidations;
   } catch (error) {
     if (error instanceof RdbError) return "bad-format";
     throw error;
   }
-  return values.length === 1 ? values[0]! : "bad-format";
+  return values.length === 1 ? { value: values[0]!, deepValidations } : "bad-format";
 }

@@ -92,6 +92,13 @@ export interface RdbFileInfo {
   readonly checksum: "verified" | "disabled" | "absent";
   /** Bytes of the RDB file, trailer included. */
   readonly length: number;
+  /**
+   * Listpacks and intsets read (7.0's packed list nodes, hash, set and
+   * sorted set listpacks, intsets, stream nodes): the blobs Redis counts in
+   * `dump_payload_sanitizations` when it validates them deeply. This reader
+   * always does: every element is decoded and checked, duplicates included.
+   */
+  readonly deepValidations: number;
 }
 
 /** Options of {@link RdbReader}. */
@@ -198,6 +205,9 @@ export class RdbReader extends ChunkWindow {
   #currentKey: string | undefined = undefined;
   #keys = 0;
   #emptyKeys = 0;
+  #deepValidations = 0;
+  /** Packed blobs of the item being parsed: counted once the item is complete (not on retries). */
+  #itemValidations = 0;
   #length = 0;
 
   readonly #onFunction: ((code: string) => string | undefined) | undefined;
@@ -249,6 +259,7 @@ export class RdbReader extends ChunkWindow {
       emptyKeysSkipped: this.#emptyKeys,
       checksum: this.#checksum,
       length: this.#length,
+      deepValidations: this.#deepValidations,
     };
   }
 
@@ -266,6 +277,7 @@ export class RdbReader extends ChunkWindow {
       // The CRC covers the header and every item up to and including the EOF opcode.
       const covered = this.#state !== "checksum";
       let entry: RdbEntry | undefined;
+      this.#itemValidations = 0;
       try {
         entry = this.#step();
       } catch (error) {
@@ -278,6 +290,7 @@ export class RdbReader extends ChunkWindow {
       }
       if (covered) this.#crc.update(this.bytes, start, this.#p);
       this.pos = this.#p;
+      this.#deepValidations += this.#itemValidations;
       if (entry !== undefined) {
         this.#keys++;
         this.#onEntry(entry);
@@ -576,6 +589,7 @@ export class RdbReader extends ChunkWindow {
     const at = this.#p;
     const blob = this.#readBlob();
     let elements: string[];
+    if (listpack) this.#itemValidations++;
     try {
       elements = listpack ? decodeListpack(blob) : decodeZiplist(blob);
     } catch (error) {
@@ -674,6 +688,7 @@ export class RdbReader extends ChunkWindow {
       const at = this.#p;
       const nodeKey = this.#readString();
       const listpack = this.#readBlob();
+      this.#itemValidations++;
       try {
         loadStreamNode(stream, nodeKey, listpack);
       } catch (error) {
@@ -799,12 +814,14 @@ export class RdbReader extends ChunkWindow {
         case RDB_TYPE.HASH_ZIPMAP:
           return decodeZipmap(blob);
         case RDB_TYPE.SET_INTSET:
+          this.#itemValidations++;
           return decodeIntset(blob);
         case RDB_TYPE.HASH_ZIPLIST:
         case RDB_TYPE.LIST_ZIPLIST:
         case RDB_TYPE.LIST_QUICKLIST:
           return decodeZiplist(blob);
         default:
+          this.#itemValidations++;
           return decodeListpack(blob);
       }
     } catch (error) {

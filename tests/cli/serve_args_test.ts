@@ -148,12 +148,12 @@ Deno.test("parseServeArguments answers help for --help or -h anywhere", () => {
 });
 
 Deno.test("parseServeArguments accepts Redis directives without effect and names each once", () => {
-  const result = parsed(["redis.conf", "--io-threads", "4"], {
+  const result = parsed(["redis.conf", "--io-threads-do-reads", "yes"], {
     "redis.conf":
       "tcp-keepalive 300\nbind 127.0.0.1 -::1\ntcp-keepalive 60\njemalloc-bg-thread yes\n",
   });
   assert.deepEqual(result.settings, [["bind", "127.0.0.1 -::1"]]);
-  assert.deepEqual(result.noEffect, ["tcp-keepalive", "jemalloc-bg-thread", "io-threads"]);
+  assert.deepEqual(result.noEffect, ["tcp-keepalive", "jemalloc-bg-thread", "io-threads-do-reads"]);
 });
 
 Deno.test("parseServeArguments follows include where it stands, so later lines override", () => {

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { median, parseCompareArgs, parseCsv } from "../../bench/compare.ts";
+import { median, parseCompareArgs, parseCsv, renderSvg } from "../../bench/compare.ts";
 
 const COMPARE = fileURLToPath(new URL("../../bench/compare.ts", import.meta.url));
 
@@ -102,11 +102,62 @@ Deno.test("bench:compare --quick writes a Markdown report and an SVG chart", asy
     assert.match(svg, /<\/svg>\n$/);
     const compared = rows.filter((line) => /^\d+\.\d\d×$/.test(line.split(" | ")[4] ?? ""));
     assert.ok(compared.length >= 8);
-    // One background rectangle, then a bar per row with a throughput ratio.
-    assert.equal((svg.match(/<rect /g) ?? []).length, 1 + compared.length);
+    // A throughput bar per row with a throughput ratio, latency bars, and memory for both servers.
+    assert.equal((svg.match(/class="bar throughput"/g) ?? []).length, compared.length);
+    assert.ok((svg.match(/class="bar latency"/g) ?? []).length >= compared.length);
+    assert.equal((svg.match(/class="bar memory"/g) ?? []).length, 2);
     assert.match(svg, /kache bench: MIXED/);
   } finally {
     clearTimeout(timer);
     await Deno.remove(out, { recursive: true });
   }
+});
+
+Deno.test("renderSvg charts throughput, p50 and p99 ratios per test and bytes per key", () => {
+  const env = {
+    date: "2026-12-04T00:00:00Z",
+    cpus: 2,
+    cpuModel: "Test CPU",
+    deno: "2.9.6",
+    redis: "7.0.15",
+    kache: "0.1.0",
+    command: "deno task bench:compare",
+    loadAtStart: "0.10",
+  };
+  const sample = (rps: number, p50: number, p99: number) => ({ rps, p50, p99, errors: 0 });
+  const svg = renderSvg(
+    [
+      {
+        load: "redis-benchmark",
+        test: "SET",
+        redis: sample(800, 0.4, 0.8),
+        kache: sample(600, 0.5, 1.2),
+      },
+      // p99 of 0 is below the tool's resolution: no ratio, no bar.
+      {
+        load: "redis-benchmark",
+        test: "GET",
+        redis: sample(900, 0.2, 0),
+        kache: sample(990, 0.1, 0.4),
+      },
+      // Measured on Kache alone: not in the chart.
+      { load: "original", test: "4 connections", redis: undefined, kache: sample(50, 1, 2) },
+    ],
+    env,
+    { keys: 1_000_000, bytesPerKey: { redis: 72, kache: 54 } },
+  );
+  const bars = (kind: string) =>
+    [...svg.matchAll(new RegExp(`class="bar ${kind}"[^>]*fill="([^"]+)"`, "g"))]
+      .map((match) => match[1]);
+  // SET: slower (orange), GET: faster (green).
+  assert.deepEqual(bars("throughput"), ["#ef6c00", "#2e7d32"]);
+  // p50 SET 1.25× worse, GET 0.5× better; p99 SET 1.5× worse, GET none.
+  assert.deepEqual(bars("latency"), ["#ef6c00", "#2e7d32", "#ef6c00"]);
+  for (const text of [">0.75×<", ">1.10×<", ">1.25×<", ">0.50×<", ">1.50×<", ">–<"]) {
+    assert.ok(svg.includes(text), text);
+  }
+  assert.deepEqual(bars("memory"), ["#757575", "#2e7d32"]);
+  assert.match(svg, />54\.0 bytes\/key \(0\.75× Redis\)</);
+  assert.match(svg, /after 1,000,000 SETs of 16 bytes/);
+  assert.doesNotMatch(svg, /original/);
 });

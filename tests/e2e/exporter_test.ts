@@ -37,6 +37,20 @@ const REPLICATION_FAMILIES = new Set([
 /**
  * Families whose INFO field would be a constant in Kache (a field is true
  * or absent), or which Kache cannot measure, with the reason.
+ *
+ * What is exported though it never changes, and why it is true:
+ * `cluster_enabled` 0, `io_threads_active` 0 with `io-threads` 1 (an immutable
+ * setting that only takes 1) and `module_fork_in_progress` 0 (loadmodule is
+ * refused) are facts of the configuration, printed as Redis prints them in
+ * its default configuration. Counters of machinery Kache does not have
+ * (defragmentation, threaded I/O, cluster links, module forks, lazy freeing)
+ * could never move, so they stay out. `latest_fork_usec` is the main
+ * thread's time starting the last background snapshot and the `*_cow_size`
+ * fields the bytes it encoded ahead of its walk because a write was coming
+ * (docs/monitoring.md, "Background saves without fork"). `used_memory_startup`
+ * is used_memory by Kache's definition (data, eviction bookkeeping, client
+ * buffers) sampled where Redis samples it, before loading: the LRU table
+ * under maxmemory with an LRU policy, else 0.
  */
 const ABSENT_IN_KACHE: Record<string, string> = {
   redis_active_defrag_running: "no active defragmentation (V8 compacts its heap itself)",
@@ -44,22 +58,12 @@ const ABSENT_IN_KACHE: Record<string, string> = {
   redis_defrag_misses: "no active defragmentation",
   redis_defrag_key_hits: "no active defragmentation",
   redis_defrag_key_misses: "no active defragmentation",
-  redis_io_threads_active: "no I/O threads",
-  redis_io_threaded_reads_processed: "no I/O threads",
-  redis_io_threaded_writes_processed: "no I/O threads",
-  redis_config_io_threads: "io-threads is a no-effect directive, not a setting",
-  redis_cluster_enabled: "no cluster mode",
-  redis_cluster_connections: "no cluster mode",
-  redis_module_fork_in_progress: "no modules",
+  redis_io_threaded_reads_processed: "no I/O threads: a counter that could never move",
+  redis_io_threaded_writes_processed: "no I/O threads: a counter that could never move",
+  redis_cluster_connections: "no cluster mode: no cluster bus connections to count",
   redis_module_fork_last_cow_size: "no modules",
-  redis_latest_fork_seconds: "snapshots run without fork",
-  redis_rdb_last_cow_size_bytes: "snapshots run without fork: no copy-on-write",
-  redis_aof_last_cow_size_bytes: "AOF rewrites run without fork: no copy-on-write",
   redis_lazyfree_pending_objects: "dropping a value is O(1): nothing is ever pending",
-  redis_migrate_cached_sockets_total: "no MIGRATE",
   redis_memory_used_lua_bytes: "fengari's Lua objects live on the V8 heap, unmeasured",
-  redis_memory_used_startup_bytes: "used_memory counts data and buffers only, 0 at startup",
-  redis_dump_payload_sanitizations: "sanitize-dump-payload is a no-effect directive",
 };
 
 async function requireExporter(): Promise<void> {
@@ -190,6 +194,8 @@ Deno.test("prometheus-redis-exporter finds in Kache every family it finds in Red
         `(${(covered.length * 100 / counted.length).toFixed(1)} %) outside replication`,
     );
     assert.deepEqual(unexplained, [], "families Redis has, Kache lacks, and no reason is given");
+    // The issue's bar: at least 90 % of Redis's families (outside replication), true values only.
+    assert.ok(covered.length * 10 >= counted.length * 9, `${covered.length} of ${counted.length}`);
     // A family listed as absent that Kache now exports should leave the list.
     const stale = Object.keys(ABSENT_IN_KACHE).filter((family) => fromKache.has(family));
     assert.deepEqual(stale, []);
@@ -207,6 +213,10 @@ Deno.test("prometheus-redis-exporter finds in Kache every family it finds in Red
         'redis_commands_failed_calls_total{cmd="incr"}',
         'redis_errors_total{err="ERR"}',
         'redis_errors_total{err="WRONGTYPE"}',
+        "redis_cluster_enabled",
+        "redis_io_threads_active",
+        "redis_config_io_threads",
+        "redis_module_fork_in_progress",
       ]
     ) {
       assert.equal(kacheFirst.get(sample), redisFirst.get(sample), sample);

@@ -198,3 +198,141 @@ Deno.test("MEMORY DOCTOR reports a peak far above the memory in use", async () =
     await server.stop();
   }
 });
+
+/** Polls INFO persistence until `field` reads 0 (bounded: 10 s). */
+async function waitForZero(client: RawRespClient, field: string): Promise<void> {
+  for (let round = 0; round < 500; round++) {
+    if (await infoField(client, "persistence", field) === "0") return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${field} stayed 1`);
+}
+
+Deno.test("INFO rdb_last_cow_size and aof_last_cow_size count old values kept for a running save", async () => {
+  const server = await startServer(["--appendonly", "yes"]);
+  const client = await RawRespClient.connect(server.respPort);
+  try {
+    await waitForZero(client, "aof_rewrite_in_progress");
+    for (let batch = 0; batch < 20; batch++) {
+      const pairs = Array.from({ length: 1000 }, (_, i) => [`k${batch * 1000 + i}`, "1000"]);
+      await command(client, "MSET", ...pairs.flat());
+    }
+    assert.equal(await infoField(client, "persistence", "rdb_last_cow_size"), "0");
+    assert.equal(await infoField(client, "persistence", "current_cow_size"), "0");
+    // BGSAVE takes the cut, and the SETs of the same batch run before the walk gets far: it
+    // walks in insertion order, a millisecond at a time, and these are the last 50 keys of
+    // 20 000. Each old value is encoded before it changes.
+    const overwrite = Array.from(
+      { length: 50 },
+      (_, i) => encode(["SET", `k${19_950 + i}`, "new"]),
+    );
+    await client.writeRaw(new TextEncoder().encode(encode(["BGSAVE"]) + overwrite.join("")));
+    for (let i = 0; i < 51; i++) await client.readReply();
+    await waitForZero(client, "rdb_bgsave_in_progress");
+    // 50 entries of type (1 byte), key (1 + 6) and the integer 1000 (3): 500 bytes, plus a
+    // SELECTDB (2) before the first.
+    const rdbCow = Number(await infoField(client, "persistence", "rdb_last_cow_size"));
+    assert.equal(rdbCow, 2 + 50 * 11, `rdb_last_cow_size ${rdbCow}`);
+    assert.equal(await infoField(client, "persistence", "aof_last_cow_size"), "0");
+    assert.ok(Number(await infoField(client, "stats", "latest_fork_usec")) > 0);
+
+    await client.writeRaw(new TextEncoder().encode(encode(["BGREWRITEAOF"]) + overwrite.join("")));
+    for (let i = 0; i < 51; i++) await client.readReply();
+    await waitForZero(client, "aof_rewrite_in_progress");
+    const aofCow = Number(await infoField(client, "persistence", "aof_last_cow_size"));
+    // The values are "new" now: type, key, and a 3-byte string (1 + 3).
+    assert.equal(aofCow, 2 + 50 * 12, `aof_last_cow_size ${aofCow}`);
+    assert.equal(Number(await infoField(client, "persistence", "rdb_last_cow_size")), rdbCow);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("io-threads is 1 and immutable, and INFO says no I/O threads and no cluster, as Redis", async () => {
+  const redis = await startRedis();
+  const kache = await startServer();
+  try {
+    const replies: string[][] = [];
+    for (const port of [redis.port, kache.respPort]) {
+      const client = await RawRespClient.connect(port);
+      try {
+        replies.push([
+          await command(client, "CONFIG", "GET", "io-threads"),
+          await command(client, "CONFIG", "SET", "io-threads", "1"),
+          await command(client, "CONFIG", "SET", "io-threads", "4"),
+          await infoField(client, "server", "io_threads_active"),
+          await infoField(client, "default", "cluster_enabled"),
+          await infoField(client, "persistence", "module_fork_in_progress"),
+        ]);
+      } finally {
+        client.close();
+      }
+    }
+    assert.deepEqual(replies[1], replies[0]);
+    assert.equal(replies[1]![0], "*2\r\n$10\r\nio-threads\r\n$1\r\n1\r\n");
+    assert.match(replies[1]![1]!, /can't set immutable config/);
+  } finally {
+    await kache.stop();
+    await redis.stop();
+  }
+});
+
+Deno.test("INFO dump_payload_sanitizations counts RESTORE's listpacks and intsets as redis-server with sanitize-dump-payload clients", async () => {
+  const redis = await startRedis(["--sanitize-dump-payload", "clients"]);
+  const kache = await startServer();
+  const source = await RawRespClient.connect(redis.port);
+  try {
+    // One value per packed encoding Redis 7.0 counts (a listpack node of a list, an intset, a
+    // hash, a sorted set and a stream node), and a string, which has none.
+    await source.pipeline([
+      ["RPUSH", "list", "a", "b", "c"],
+      ["SADD", "intset", "1", "2", "3"],
+      ["HSET", "hash", "f", "v", "g", "w"],
+      ["ZADD", "zset", "1", "a", "2", "b"],
+      ["XADD", "stream", "1-1", "f", "v"],
+      ["SET", "string", "text"],
+    ]);
+    const names = ["list", "intset", "hash", "zset", "stream", "string"];
+    const payloads: string[] = [];
+    for (const name of names) {
+      const dumped = (await source.send(["DUMP", name])).reply;
+      if (dumped.type !== "bulk") throw new Error(`DUMP ${name}: ${dumped.type}`);
+      payloads.push(dumped.value);
+    }
+    const counts: string[] = [];
+    for (const port of [redis.port, kache.respPort]) {
+      const client = await RawRespClient.connect(port);
+      try {
+        for (const [index, name] of names.entries()) {
+          const restored = await client.send(["RESTORE", `copy:${name}`, "0", payloads[index]!]);
+          assert.equal(restored.raw, "+OK\r\n", name);
+        }
+        counts.push(await infoField(client, "stats", "dump_payload_sanitizations"));
+      } finally {
+        client.close();
+      }
+    }
+    assert.deepEqual(counts, ["5", "5"]);
+  } finally {
+    source.close();
+    await kache.stop();
+    await redis.stop();
+  }
+});
+
+Deno.test("INFO used_memory_startup is used_memory before any data or client: the LRU table, else 0", async () => {
+  for (const [policy, expected] of [["noeviction", "0"], ["allkeys-lru", "128"]]) {
+    const server = await startServer(["--maxmemory", "100mb", "--maxmemory-policy", policy!]);
+    const client = await RawRespClient.connect(server.respPort);
+    try {
+      await command(client, "SET", "k", "v".repeat(1000));
+      assert.equal(await infoField(client, "memory", "used_memory_startup"), expected, policy);
+      const used = Number(await infoField(client, "memory", "used_memory"));
+      assert.ok(used > 1000 + Number(expected), `used_memory ${used}`);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  }
+});

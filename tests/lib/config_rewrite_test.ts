@@ -42,10 +42,12 @@ Deno.test("rewriteConfigText writes a setting back to its default where the file
 });
 
 Deno.test("rewriteConfigText keeps no-effect directives and include as written, comments out unknown ones", () => {
-  const text = rewrite('dir /d\nsave ""\nio-threads 4\ninclude /etc/x.conf\nno-such-thing 1');
+  const text = rewrite(
+    'dir /d\nsave ""\nio-threads-do-reads yes\ninclude /etc/x.conf\nno-such-thing 1',
+  );
   assert.equal(
     text,
-    'dir "/data"\nsave ""\nio-threads 4\ninclude /etc/x.conf\n# ??? no-such-thing 1\n',
+    'dir "/data"\nsave ""\nio-threads-do-reads yes\ninclude /etc/x.conf\n# ??? no-such-thing 1\n',
   );
 });
 

@@ -188,6 +188,23 @@ Deno.test("Config.set refuses immutable settings at run time but not at startup"
   assert.equal(config.number("port"), 7000);
 });
 
+Deno.test("Config io-threads is 1, and a config file asking for more threads is refused", () => {
+  const config = new Config();
+  assert.equal(config.number("io-threads"), 1);
+  assert.equal(config.set("io-threads", "1", { startup: true }), undefined);
+  assert.equal(
+    config.set("io-threads", "4", { startup: true }),
+    "CONFIG SET failed (possibly related to argument 'io-threads') - " +
+      "Kache serves every client from one thread: io-threads must be 1",
+  );
+  assert.equal(
+    config.set("io-threads", "129", { startup: true }),
+    "CONFIG SET failed (possibly related to argument 'io-threads') - " +
+      "argument must be between 1 and 128 inclusive",
+  );
+  assert.equal(config.number("io-threads"), 1);
+});
+
 Deno.test("Config.set refuses bad values with Redis's text and keeps the old value", () => {
   const config = new Config();
   assert.equal(

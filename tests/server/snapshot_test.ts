@@ -8,7 +8,7 @@ import { readRdb } from "../../lib/persistence/rdb_reader.ts";
 import { Stream } from "../../lib/stream.ts";
 import { formatId, MAX_ID, MIN_ID } from "../../lib/stream_id.ts";
 import { SortedSet } from "../../lib/zset.ts";
-import { BackgroundSnapshot, saveSnapshot } from "../../server/snapshot.ts";
+import { BackgroundSnapshot, releaseSnapshotWorker, saveSnapshot } from "../../server/snapshot.ts";
 
 const SETTINGS = { compression: true, checksum: true };
 const NOW = 1_700_000_000_000;
@@ -144,6 +144,8 @@ async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
   try {
     await body(dir);
   } finally {
+    // The worker a successful snapshot keeps for the next would outlive the test.
+    releaseSnapshotWorker();
     await Deno.remove(dir, { recursive: true });
   }
 }
@@ -234,6 +236,61 @@ Deno.test("BackgroundSnapshot leaves out keys created after the cut and keeps de
     assert.equal(saved.size, 5_000);
     assert.equal(saved.get("k1")?.value, "1");
     assert.equal(saved.has("late"), false);
+  });
+});
+
+Deno.test("BackgroundSnapshot.cowBytes counts the old values written ahead of the walk, once each", async () => {
+  await withDir(async (dir) => {
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
+    keyspace.now = NOW;
+    for (let i = 0; i < 1_000; i++) keyspace.set(`k${i}`, "v".repeat(100));
+    const snapshot = new BackgroundSnapshot(databases, `${dir}/dump.rdb`, SETTINGS, NOW);
+    assert.equal(snapshot.keysAtCut, 1_000);
+    assert.ok(snapshot.startMicros >= 0);
+    // Nothing changed yet: nothing was preserved.
+    assert.equal(snapshot.cowBytes, 0);
+    // Before the first slice runs, ten keys change (twice each) and one key is created.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 10; i++) keyspace.set(`k${i}`, "new");
+    }
+    keyspace.set("created after the cut", "x");
+    const preserved = snapshot.cowBytes;
+    // Each old value is written once: type (1 byte), key (1 + 2), the value LZF-compressed
+    // (about 10 bytes for "v" * 100; at most 1 + 100), and one SELECTDB (2) before the first.
+    assert.ok(preserved >= 10 * 5 && preserved <= 2 + 10 * 105, `${preserved} bytes`);
+    await snapshot.done;
+    assert.equal(snapshot.cowBytes, preserved, "the walk itself adds nothing");
+    assert.equal(
+      readModel(await Deno.readFile(`${dir}/dump.rdb`)).get("k3")?.value,
+      "v".repeat(100),
+    );
+  });
+});
+
+Deno.test("BackgroundSnapshots one after another share a worker and each file is whole", async () => {
+  await withDir(async (dir) => {
+    const databases = new Databases(16);
+    const keyspace = databases.at(0);
+    keyspace.now = NOW;
+    for (let round = 0; round < 3; round++) {
+      keyspace.set(`key:${round}`, "v".repeat(round * 1000));
+      const snapshot = new BackgroundSnapshot(databases, `${dir}/dump${round}.rdb`, SETTINGS, NOW);
+      const result = await snapshot.done;
+      const file = await Deno.readFile(`${dir}/dump${round}.rdb`);
+      // Each file's length and CRC-64 are its own, not carried over from the one before.
+      assert.equal(result.bytes, file.length);
+      const keys: string[] = [];
+      assert.equal(readRdb(file, (entry) => keys.push(entry.key)).checksum, "verified");
+      assert.equal(keys.length, round + 1);
+    }
+    // A failed snapshot does not hand its worker on: the next one still writes a whole file.
+    const failed = new BackgroundSnapshot(databases, `${dir}/missing/dump.rdb`, SETTINGS, NOW);
+    await assert.rejects(failed.done);
+    const after = new BackgroundSnapshot(databases, `${dir}/after.rdb`, SETTINGS, NOW);
+    await after.done;
+    const file = await Deno.readFile(`${dir}/after.rdb`);
+    assert.equal(readRdb(file, () => {}).checksum, "verified");
   });
 });
 

@@ -9,7 +9,7 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { Hash } from "../../../lib/hash.ts";
 import { MemberSet } from "../../../lib/member_set.ts";
-import { type RdbEntry, readRdb } from "../../../lib/persistence/rdb_reader.ts";
+import { type RdbEntry, RdbReader, readRdb } from "../../../lib/persistence/rdb_reader.ts";
 import { RdbWriter } from "../../../lib/persistence/rdb_writer.ts";
 import type { ClientReply } from "../../../lib/protocol/resp_reply.ts";
 import {
@@ -306,4 +306,25 @@ Deno.test("RdbReader reads Redis 7.2's listpack sets (RDB type 20)", () => {
     message = (error as Error).message;
   }
   ok(/Duplicate member "a" in set "s"/.test(message), message);
+});
+
+Deno.test("RdbReader counts each listpack and intset it validates once, however the bytes arrive", () => {
+  const listpackSet = concatBytes([new Uint8Array([20]), rdbBlob(encodeListpack(["a", "b"]))]);
+  const intset = new Uint8Array([2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 5, 0]);
+  const intsetSet = concatBytes([new Uint8Array([11]), rdbBlob(intset)]);
+  for (const [value, version] of [[listpackSet, 11], [intsetSet, 10]] as const) {
+    const file = fileFromDump(dumpPayload(value, version), "s");
+    strictEqual(readRdb(file, () => {}).deepValidations, 1);
+    // A byte at a time: the item is parsed again and again until complete, and counted once.
+    const reader = new RdbReader(() => {});
+    for (let i = 0; i < file.length; i++) reader.push(file.subarray(i, i + 1));
+    strictEqual(reader.end().deepValidations, 1);
+  }
+  // A plain string has nothing packed.
+  const plain = new RdbWriter();
+  plain.header();
+  plain.selectDb(0, 1, 0);
+  plain.writeEntry("k", "v");
+  plain.finish();
+  strictEqual(readRdb(concatBytes(plain.takeChunks()), () => {}).deepValidations, 0);
 });
