@@ -35,8 +35,11 @@ import type { BenchResult } from "../cli/bench_report.ts";
 import { KacheConnection } from "../cli/connection.ts";
 import type { ClientReply } from "../lib/protocol/resp_reply.ts";
 import { KACHE_VERSION } from "../lib/version.ts";
-import { MAIN, startServer } from "../tests/support/server_process.ts";
+import { MAIN } from "../tests/support/server_process.ts";
 import { requireTool, type RunningRedis, startRedis } from "../tests/support/redis_process.ts";
+import { median, type RunningKache, startKache } from "./measure.ts";
+
+export { median };
 
 /** Settings of one comparison. */
 export interface CompareOptions {
@@ -156,14 +159,6 @@ class Samples {
   get(row: string, target: Target): readonly Sample[] {
     return this.#data.get(row)?.[target] ?? [];
   }
-}
-
-/** The middle value (mean of the middle two for an even count); NaN for none. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** Parses CSV with double-quoted fields (redis-benchmark's and kache bench's --csv). */
@@ -416,40 +411,6 @@ async function residentBytes(pid: number): Promise<number> {
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
   if (match === null) throw new Error(`No VmRSS in /proc/${pid}/status`);
   return Number(match[1]) * 1024;
-}
-
-/** A `kache serve` process under test. */
-interface RunningKache {
-  readonly respPort: number;
-  readonly kachePort: number;
-  readonly process: Deno.ChildProcess;
-  stop(): Promise<void>;
-}
-
-/**
- * The `--v8-flags=…` of deno.json's `serve` task, so Kache runs here as
- * `deno task serve` runs it (heap tuning changes throughput).
- */
-async function serveV8Flags(): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
-  const task: unknown = config?.tasks?.serve;
-  return typeof task === "string"
-    ? task.split(/\s+/).filter((part) => part.startsWith("--v8-flags="))
-    : [];
-}
-
-/** Starts `kache serve` on free loopback ports, persistence off (a fresh temp dir, no save rules). */
-async function startKache(): Promise<RunningKache> {
-  const v8Flags = (await serveV8Flags()).map((flag) => flag.slice("--v8-flags=".length));
-  const server = await startServer(["--appendonly", "no"], { v8Flags });
-  return {
-    respPort: server.respPort,
-    kachePort: server.kachePort,
-    process: server.process,
-    stop: async () => {
-      await server.stop();
-    },
-  };
 }
 
 /** The servers under test and how to reach them. */
