@@ -5,7 +5,7 @@
  *
  *   deno task bench:original --source <checkout of github.com/sakkshm/kache>
  *                            [--rounds 3] [--repeats 5000] [--build <dir>]
- *                            [--load cpp|workers|both]
+ *                            [--load cpp|workers|both] [--floors <transport,…>]
  *
  * Builds the original from `--source` (a checkout, or a bare git directory
  * whose HEAD is archived) into `--build` (default a scratch folder) with its
@@ -15,7 +15,8 @@
  * server binds 127.0.0.1 instead of 0.0.0.0, and the benchmark's repeats come
  * from `KACHE_ORIGINAL_REPEATS` (default 5000, its own). `--load workers`
  * drives the same workload from bench/original_load.ts instead (`both` runs
- * each load in turn).
+ * each load in turn). `--floors` adds bench/transport_floor.ts servers to the
+ * alternation: the ceiling of each transport on this workload.
  *
  * Reports the median of the rounds for requests/s, average and p99 latency,
  * and the server's CPU time per request (user + system, from
@@ -224,6 +225,43 @@ export async function startKacheBinary(): Promise<RunningTarget> {
   return { port: server.kachePort, pid: server.process.pid, stop: server.stop };
 }
 
+/** Starts a bench/transport_floor.ts server on a free loopback port. */
+export async function startFloor(transport: string): Promise<RunningTarget> {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      "--unstable-net",
+      new URL("./transport_floor.ts", import.meta.url).pathname,
+      transport,
+      String(port),
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  let exited = false;
+  const status = child.status.then(() => {
+    exited = true;
+  });
+  try {
+    await waitForPort(port, () => exited);
+  } catch (cause) {
+    if (!exited) child.kill("SIGKILL");
+    await status;
+    throw cause;
+  }
+  return {
+    port,
+    pid: child.pid,
+    stop: async () => {
+      if (!exited) child.kill("SIGKILL");
+      await status;
+    },
+  };
+}
+
 /** Which load generator drives the workload. */
 export type OriginalLoadKind = "cpp" | "workers";
 
@@ -258,6 +296,8 @@ interface OriginalOptions {
   readonly rounds: number;
   readonly repeats: number;
   readonly loads: readonly OriginalLoadKind[];
+  /** bench/transport_floor.ts transports to run beside the two servers. */
+  readonly floors: readonly string[];
 }
 
 const USAGE = `Usage: deno task bench:original --source <dir> [options]
@@ -273,6 +313,8 @@ Options:
   --repeats <n>     repeats of the 61-command list per connection (default 5000, the original's)
   --load <kind>     cpp (the original's own benchmark, default), workers
                     (bench/original_load.ts), or both
+  --floors <list>   also run these bench/transport_floor.ts servers (comma-separated:
+                    read-await, read-nowait, nodelay, readable, node-net, epoll, epoll-spin)
   --help            this text
 `;
 
@@ -286,6 +328,7 @@ function parseOriginalArgs(args: readonly string[]): OriginalOptions | "help" {
       rounds: { type: "string" },
       repeats: { type: "string" },
       load: { type: "string" },
+      floors: { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -308,6 +351,7 @@ function parseOriginalArgs(args: readonly string[]): OriginalOptions | "help" {
     rounds: count("rounds", values.rounds, 3),
     repeats: count("repeats", values.repeats, 5000),
     loads: load === "both" ? ["cpp", "workers"] : [load],
+    floors: values.floors === undefined ? [] : values.floors.split(",").filter((name) => name),
   };
 }
 
@@ -345,7 +389,13 @@ async function runOriginal(args: string[]): Promise<number> {
     console.error(`bench:original: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  const servers = { original: () => startOriginal(build), kache: startKacheBinary } as const;
+  const servers: Record<string, () => Promise<RunningTarget>> = {
+    original: () => startOriginal(build),
+    kache: startKacheBinary,
+  };
+  for (const transport of options.floors) {
+    servers[`floor ${transport}`] = () => startFloor(transport);
+  }
   const samples = new Map<string, OriginalSample[]>();
   for (let round = 1; round <= options.rounds; round++) {
     for (const load of options.loads) {
@@ -371,31 +421,30 @@ async function runOriginal(args: string[]): Promise<number> {
     `4 connections × ${options.repeats} × 61 requests; medians of ${options.rounds} ` +
     "alternating rounds, a fresh server per run.",
     "",
-    "| load | server | req/s | avg ms | p99 ms | server CPU µs/request |",
-    "|---|---|--:|--:|--:|--:|",
+    "| load | server | req/s | ×original | avg ms | p99 ms | ×original | " +
+    "server CPU µs/request | ×original |",
+    "|---|---|--:|--:|--:|--:|--:|--:|--:|",
   ];
   for (const load of options.loads) {
-    const rows: Record<string, OriginalSample> = {};
-    for (const name of Object.keys(servers)) {
+    const middle = (name: string): OriginalSample => {
       const list = samples.get(`${load}\t${name}`) ?? [];
-      rows[name] = {
+      return {
         rps: median(list.map((sample) => sample.rps)),
         avg: median(list.map((sample) => sample.avg)),
         p99: median(list.map((sample) => sample.p99)),
         cpuMicros: median(list.map((sample) => sample.cpuMicros)),
       };
-      const row = rows[name]!;
+    };
+    const original = middle("original");
+    for (const name of Object.keys(servers)) {
+      const row = middle(name);
       lines.push(
-        `| ${loadNames[load]} | ${name} | ${format(row.rps, 0)} | ${format(row.avg, 3)} | ` +
-          `${format(row.p99, 3)} | ${format(row.cpuMicros, 1)} |`,
+        `| ${loadNames[load]} | ${name} | ${format(row.rps, 0)} | ` +
+          `${format(row.rps / original.rps, 2)}× | ${format(row.avg, 3)} | ` +
+          `${format(row.p99, 3)} | ${format(row.p99 / original.p99, 2)}× | ` +
+          `${format(row.cpuMicros, 1)} | ${format(row.cpuMicros / original.cpuMicros, 2)}× |`,
       );
     }
-    const [original, kache] = [rows.original!, rows.kache!];
-    lines.push(
-      `| ${loadNames[load]} | Kache / original | ${format(kache.rps / original.rps, 2)}× | ` +
-        `${format(kache.avg / original.avg, 2)}× | ${format(kache.p99 / original.p99, 2)}× | ` +
-        `${format(kache.cpuMicros / original.cpuMicros, 2)}× |`,
-    );
   }
   console.log(lines.join("\n"));
   return 0;
