@@ -17,6 +17,8 @@
  *   Deno's blocking thread pool), reads and writes as synchronous FFI calls on the main thread.
  * - `epoll-spin`: `epoll` that first polls with a zero timeout on the main thread, up to
  *   {@link SPIN_POLLS} times, before parking in the nonblocking call.
+ * - `epoll-promise`: `epoll-spin` with each connection served by an async loop that awaits a
+ *   promise per read, the shape a `Deno.Conn` adapter under Kache's connection loop would have.
  *
  * A benchmark tool, not part of the server: see docs/transport.md for the numbers.
  *
@@ -167,7 +169,20 @@ function serveNode(port: number) {
 /** Main-thread zero-timeout polls before parking in the nonblocking epoll_wait. */
 const SPIN_POLLS = 64;
 
-async function serveEpoll(port: number, spin: boolean) {
+/**
+ * How the epoll floor answers: `inline` reads and writes in the dispatch loop; `spin` also
+ * polls with a zero timeout first; `promise` spins too, but hands each read to a per-connection
+ * async loop through a promise, as a `Deno.Conn`-shaped adapter under Kache's connection loop would.
+ */
+type EpollMode = "inline" | "spin" | "promise";
+
+/** A connection loop's pending read in `promise` mode: where the bytes go, and who waits. */
+interface ReadWaiter {
+  readonly target: Uint8Array;
+  resolve(count: number | null): void;
+}
+
+async function serveEpoll(port: number, mode: EpollMode) {
   const libc = Deno.dlopen("libc.so.6", {
     socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
     setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
@@ -211,6 +226,31 @@ async function serveEpoll(port: number, spin: boolean) {
   };
   watch(listenFd);
   const framers = new Map<number, Framer>();
+  const waiters = new Map<number, ReadWaiter>();
+  const close = (fd: number) => {
+    c.epoll_ctl(epollFd, EPOLL_CTL_DEL, fd, event);
+    c.close(fd);
+    framers.delete(fd);
+  };
+  /** `promise` mode's connection loop: await a read, answer without awaiting the write. */
+  const serveConnection = async (fd: number) => {
+    const framer = new Framer();
+    let inFlight: Promise<void> | undefined;
+    for (;;) {
+      const count = await new Promise<number | null>((resolve) =>
+        waiters.set(fd, { target: framer.free, resolve })
+      );
+      if (count === null) break;
+      const frames = framer.take(count);
+      if (frames === 0) continue;
+      if (inFlight !== undefined) await inFlight;
+      const batch = replies(frames);
+      inFlight = Promise.resolve(c.write(fd, batch, BigInt(batch.length))).then(() => {
+        inFlight = undefined;
+      });
+    }
+    close(fd);
+  };
   const MAX_EVENTS = 64;
   const events = new Uint8Array(12 * MAX_EVENTS);
   const eventsView = new DataView(events.buffer);
@@ -221,20 +261,27 @@ async function serveEpoll(port: number, spin: boolean) {
         for (;;) {
           const client = c.accept4(listenFd, null, null, SOCK_NONBLOCK);
           if (client < 0) break;
-          framers.set(client, new Framer());
           watch(client);
+          if (mode === "promise") serveConnection(client);
+          else framers.set(client, new Framer());
         }
+        continue;
+      }
+      if (mode === "promise") {
+        // Level-triggered: bytes that come while the loop is busy are reported again later.
+        const waiter = waiters.get(fd);
+        if (waiter === undefined) continue;
+        const count = Number(c.read(fd, waiter.target, BigInt(waiter.target.length)));
+        if (count < 0) continue;
+        waiters.delete(fd);
+        waiter.resolve(count === 0 ? null : count);
         continue;
       }
       const framer = framers.get(fd)!;
       const count = Number(c.read(fd, framer.free, BigInt(framer.free.length)));
       if (count <= 0) {
         // 0: the client left; < 0 is EAGAIN (a spurious wake-up) or a real error.
-        if (count === 0) {
-          c.epoll_ctl(epollFd, EPOLL_CTL_DEL, fd, event);
-          c.close(fd);
-          framers.delete(fd);
-        }
+        if (count === 0) close(fd);
         continue;
       }
       const frames = framer.take(count);
@@ -246,8 +293,10 @@ async function serveEpoll(port: number, spin: boolean) {
   };
   for (;;) {
     let ready = 0;
-    if (spin) {
+    if (mode !== "inline") {
       for (let poll = 0; poll < SPIN_POLLS && ready === 0; poll++) {
+        // In promise mode the connection loops run (and write) between polls.
+        if (mode === "promise") await null;
         ready = c.epoll_wait(epollFd, events, MAX_EVENTS, 0);
       }
     }
@@ -272,15 +321,18 @@ if (import.meta.main) {
       serveNode(port);
       break;
     case "epoll":
-      await serveEpoll(port, false);
+      await serveEpoll(port, "inline");
       break;
     case "epoll-spin":
-      await serveEpoll(port, true);
+      await serveEpoll(port, "spin");
+      break;
+    case "epoll-promise":
+      await serveEpoll(port, "promise");
       break;
     default:
       console.error(
         "Usage: bench/transport_floor.ts " +
-          "<read-await|read-nowait|nodelay|readable|node-net|epoll|epoll-spin> <port>",
+          "<read-await|read-nowait|nodelay|readable|node-net|epoll|epoll-spin|epoll-promise> <port>",
       );
       Deno.exit(2);
   }
