@@ -2,7 +2,8 @@
  * Kache against Redis on the same machine, with the same load, in alternation.
  *
  *   deno task bench:compare [--rounds 3] [--requests 400000] [--keys 1000000]
- *                           [--members 1000000] [--quick] [--out bench/results]
+ *                           [--members 1000000] [--original <source>] [--quick]
+ *                           [--out bench/results]
  *
  * Starts Debian's `redis-server` (persistence off) and `kache serve` on free
  * loopback ports and, round after round, runs each load against Redis then
@@ -11,7 +12,12 @@
  * Redis-style tests. Then, on fresh servers, memory per key (1M SETs with
  * 16-byte values, VmRSS growth over the RSS right after startup) and a
  * big-offset `ZRANGE … BYSCORE LIMIT` on a 1M-member sorted set. The original
- * workload runs against Kache over the binary protocol every round.
+ * C++ server's workload (4 connections, each blocking on every reply, binary
+ * protocol) runs against Kache every round, driven by bench/original_load.ts:
+ * a Worker per connection on a blocking socket, a load generator as light as
+ * the original's own C++ benchmark, where `kache bench` in one event loop
+ * was the bottleneck. With `--original <source>` the original server is built
+ * (bench/original.ts) and its own benchmark runs against it and Kache too.
  *
  * Alternation (A B A B …) and medians over rounds are the decisions that
  * shape it: on a small shared machine, drift (thermal, other tenants, page
@@ -36,8 +42,19 @@ import type { BenchResult } from "../cli/bench_report.ts";
 import { KacheConnection } from "../cli/connection.ts";
 import type { ClientReply } from "../lib/protocol/resp_reply.ts";
 import { KACHE_VERSION } from "../lib/version.ts";
-import { MAIN, startServer } from "../tests/support/server_process.ts";
+import { MAIN } from "../tests/support/server_process.ts";
 import { requireTool, type RunningRedis, startRedis } from "../tests/support/redis_process.ts";
+import { median, type RunningKache, startKache } from "./measure.ts";
+import {
+  buildOriginal,
+  measureOriginal,
+  type OriginalSample,
+  startKacheBinary,
+  startOriginal,
+} from "./original.ts";
+import { ORIGINAL_CONNECTIONS, runOriginalLoad } from "./original_load.ts";
+
+export { median };
 
 /** Settings of one comparison. */
 export interface CompareOptions {
@@ -54,6 +71,8 @@ export interface CompareOptions {
   /** Directory that receives latest.md and latest.svg. */
   readonly out: string;
   readonly quick: boolean;
+  /** The original C++ server's source, to build and compare with on its own benchmark. */
+  readonly original: string | undefined;
 }
 
 /**
@@ -79,6 +98,9 @@ Options:
   --members <n>    sorted-set members for the big-offset query (default 1000000)
   --out <dir>      where latest.md and latest.svg go (default bench/results; with
                    --quick a scratch folder outside the repository)
+  --original <dir> also build the original C++ server from this source (a checkout of
+                   https://github.com/sakkshm/kache) and run its own benchmark against it
+                   and Kache, alternating (needs g++ and make)
   --quick          a short run: 2000 requests, 1 round, 100000 keys and members
   --help           this text
 `;
@@ -103,6 +125,7 @@ export function parseCompareArgs(args: readonly string[]): CompareOptions | "hel
       keys: { type: "string" },
       members: { type: "string" },
       out: { type: "string" },
+      original: { type: "string" },
       quick: { type: "boolean" },
       help: { type: "boolean" },
     },
@@ -124,6 +147,7 @@ export function parseCompareArgs(args: readonly string[]): CompareOptions | "hel
     out: values.out ??
       (quick ? QUICK_OUT : new URL("./results", import.meta.url).pathname),
     quick,
+    original: values.original,
   };
 }
 
@@ -157,14 +181,6 @@ class Samples {
   get(row: string, target: Target): readonly Sample[] {
     return this.#data.get(row)?.[target] ?? [];
   }
-}
-
-/** The middle value (mean of the middle two for an even count); NaN for none. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** Parses CSV with double-quoted fields (redis-benchmark's and kache bench's --csv). */
@@ -419,40 +435,6 @@ async function residentBytes(pid: number): Promise<number> {
   return Number(match[1]) * 1024;
 }
 
-/** A `kache serve` process under test. */
-interface RunningKache {
-  readonly respPort: number;
-  readonly kachePort: number;
-  readonly process: Deno.ChildProcess;
-  stop(): Promise<void>;
-}
-
-/**
- * The `--v8-flags=…` of deno.json's `serve` task, so Kache runs here as
- * `deno task serve` runs it (heap tuning changes throughput).
- */
-async function serveV8Flags(): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
-  const task: unknown = config?.tasks?.serve;
-  return typeof task === "string"
-    ? task.split(/\s+/).filter((part) => part.startsWith("--v8-flags="))
-    : [];
-}
-
-/** Starts `kache serve` on free loopback ports, persistence off (a fresh temp dir, no save rules). */
-async function startKache(): Promise<RunningKache> {
-  const v8Flags = (await serveV8Flags()).map((flag) => flag.slice("--v8-flags=".length));
-  const server = await startServer(["--appendonly", "no"], { v8Flags });
-  return {
-    respPort: server.respPort,
-    kachePort: server.kachePort,
-    process: server.process,
-    stop: async () => {
-      await server.stop();
-    },
-  };
-}
-
 /** The servers under test and how to reach them. */
 interface Servers {
   readonly redis: RunningRedis;
@@ -562,15 +544,39 @@ function loads(options: CompareOptions): Load[] {
         ),
     },
     {
-      name: "kache bench (binary)",
+      name: ORIGINAL_LOAD_NAME,
       targets: ["kache"],
-      run: (servers) =>
-        kacheBench([
-          ...["--kache", "-p", String(servers.kache.kachePort)],
-          ...["-t", "original", "-n", n],
-        ], "Kache"),
+      run: async (servers) => {
+        const outcome: LoadOutcome = new Map();
+        try {
+          const result = await runOriginalLoad(servers.kache.kachePort, {
+            repeats: originalRepeats(options.requests),
+          });
+          if (!result.blocking) note("the original workload ran on Deno.Conn (no libc via FFI)");
+          if (result.errorReplies > 0) {
+            note(`the original workload had ${result.errorReplies} error replies from Kache`);
+          }
+          outcome.set(ORIGINAL_TEST, { ...result, errors: result.errorReplies });
+        } catch (error) {
+          note(`the original workload against Kache failed: ${describe(error)}`);
+        }
+        return outcome;
+      },
     },
   ];
+}
+
+/** The original workload's row in the throughput table. */
+const ORIGINAL_LOAD_NAME = "original workload (Workers, binary)";
+const ORIGINAL_TEST = "4 blocking connections";
+
+/** Repeats of the original's 61-command list on its 4 connections that make about `requests`. */
+function originalRepeats(requests: number): number {
+  return Math.max(1, Math.ceil(requests / (ORIGINAL_CONNECTIONS * 61)));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Runs every load on both servers, alternating, for every round. */
@@ -593,6 +599,48 @@ async function throughputRounds(options: CompareOptions): Promise<Samples> {
     await stopServers(servers);
   }
   return samples;
+}
+
+/** The original's own benchmark against the original server and Kache: medians over rounds. */
+export interface OriginalResults {
+  readonly repeats: number;
+  readonly original: OriginalSample;
+  readonly kache: OriginalSample;
+}
+
+/**
+ * Builds the original C++ server from `source` and runs its own benchmark
+ * against it and Kache, alternating, a fresh server per run; undefined (and a
+ * problem noted) when it cannot be built.
+ */
+async function originalRounds(
+  source: string,
+  options: CompareOptions,
+): Promise<OriginalResults | undefined> {
+  const buildDir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/kache-bench-compare-original`;
+  let build;
+  try {
+    log(`building the original server from ${source}`);
+    build = await buildOriginal(source, buildDir);
+  } catch (error) {
+    note(`the original server was not built: ${describe(error)}`);
+    return undefined;
+  }
+  const repeats = originalRepeats(options.requests);
+  const samples: Record<"original" | "kache", OriginalSample[]> = { original: [], kache: [] };
+  for (let round = 1; round <= options.rounds; round++) {
+    log(`round ${round}/${options.rounds}: the original's benchmark against the original`);
+    samples.original.push(await measureOriginal(() => startOriginal(build), "cpp", build, repeats));
+    log(`round ${round}/${options.rounds}: the original's benchmark against Kache`);
+    samples.kache.push(await measureOriginal(startKacheBinary, "cpp", build, repeats));
+  }
+  const middle = (list: readonly OriginalSample[]): OriginalSample => ({
+    rps: median(list.map((sample) => sample.rps)),
+    avg: median(list.map((sample) => sample.avg)),
+    p99: median(list.map((sample) => sample.p99)),
+    cpuMicros: median(list.map((sample) => sample.cpuMicros)),
+  });
+  return { repeats, original: middle(samples.original), kache: middle(samples.kache) };
 }
 
 /** Memory per key and the big-offset query, measured on fresh servers. */
@@ -800,6 +848,7 @@ export function renderMarkdown(
   data: DataResults,
   found: ReadonlyMap<string, number>,
   loadAtEnd: string,
+  original?: OriginalResults,
 ): string {
   const lines = [
     "# Kache vs Redis",
@@ -813,7 +862,7 @@ export function renderMarkdown(
     "(the run itself keeps about two processes busy; more means other work shared the CPUs)",
     `- ${options.rounds} round(s); in each, every load runs against Redis then Kache. ` +
     `${integer.format(options.requests)} requests per test ` +
-    `(${integer.format(options.requests * 2)} when pipelined with -P 16), ` +
+    `(${integer.format(options.requests * PIPELINED_FACTOR)} when pipelined with -P 16), ` +
     `${options.connections} connections. Medians over rounds; latencies in ms.`,
     "",
     "## Throughput and latency",
@@ -845,6 +894,8 @@ export function renderMarkdown(
   if (rows.some((row) => (row.redis?.errors ?? 0) + (row.kache?.errors ?? 0) > 0)) {
     lines.push("", "⚠: some requests got error replies or lost their connection (see below).");
   }
+  lines.push(...p99GoalLines(rows));
+  if (original !== undefined) lines.push(...originalLines(original));
   const perKey = (target: Target) => (data.loaded[target] - data.baseline[target]) / options.keys;
   lines.push(
     "",
@@ -886,6 +937,57 @@ export function renderMarkdown(
     "",
   );
   return lines.join("\n");
+}
+
+/** Issue 12's latency goal: without pipelining, Kache's p99 at most this multiple of Redis's. */
+const P99_GOAL = 1.2;
+
+/** The unpipelined rows measured on both servers, their p99 ratio against the goal. */
+function p99GoalLines(rows: readonly Row[]): string[] {
+  const unpipelined = rows.filter((row) =>
+    !row.test.includes("(-P ") && row.redis !== undefined && row.kache !== undefined
+  );
+  if (unpipelined.length === 0) return [];
+  const lines = [
+    "",
+    `## p99 without pipelining (goal: Kache ≤ ${P99_GOAL}× Redis)`,
+    "",
+    "| load | test | Redis p99 | Kache p99 | Kache/Redis | goal met |",
+    "|---|---|--:|--:|--:|---|",
+  ];
+  for (const row of unpipelined) {
+    const share = row.kache!.p99 / row.redis!.p99;
+    const met = Number.isFinite(share) ? (share <= P99_GOAL ? "yes" : "no") : "–";
+    lines.push(
+      `| ${row.load} | ${row.test} | ${ms(row.redis!.p99)} | ${ms(row.kache!.p99)} | ` +
+        `${ratio(row.kache!.p99, row.redis!.p99)} | ${met} |`,
+    );
+  }
+  return lines;
+}
+
+/** The section on the original C++ server's own benchmark. */
+function originalLines(results: OriginalResults): string[] {
+  const row = (name: string, sample: OriginalSample) =>
+    `| ${name} | ${count(sample.rps)} | ${ms(sample.avg)} | ${ms(sample.p99)} | ` +
+    `${sample.cpuMicros.toFixed(1)} |`;
+  const { original, kache } = results;
+  return [
+    "",
+    "## The original C++ server on its own benchmark",
+    "",
+    `Its \`build/prod/benchmark\` (4 threads, each blocking on every reply; ${results.repeats} ` +
+    "repeats of its 61-command list) against its `build/prod/main` and Kache's binary port, " +
+    "alternating, a fresh server per run (bench/original.ts). Server CPU is user + system time " +
+    "from /proc per request.",
+    "",
+    "| server | req/s | avg ms | p99 ms | server CPU µs/request |",
+    "|---|--:|--:|--:|--:|",
+    row("original (C++)", original),
+    row("Kache", kache),
+    `| Kache/original | ${ratio(kache.rps, original.rps)} | ${ratio(kache.avg, original.avg)} | ` +
+    `${ratio(kache.p99, original.p99)} | ${ratio(kache.cpuMicros, original.cpuMicros)} |`,
+  ];
 }
 
 function escapeXml(text: string): string {
@@ -1065,8 +1167,19 @@ export async function runCompare(args: string[]): Promise<number> {
   const started = performance.now();
   const samples = await throughputRounds(options);
   const data = await dataTests(options);
+  const original = options.original === undefined
+    ? undefined
+    : await originalRounds(options.original, options);
   const rows = tableRows(samples);
-  const markdown = renderMarkdown(env, options, rows, data, problems, await loadAverage());
+  const markdown = renderMarkdown(
+    env,
+    options,
+    rows,
+    data,
+    problems,
+    await loadAverage(),
+    original,
+  );
   await Deno.mkdir(options.out, { recursive: true });
   await Deno.writeTextFile(`${options.out}/latest.md`, markdown);
   await Deno.writeTextFile(

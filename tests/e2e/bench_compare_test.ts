@@ -90,7 +90,18 @@ Deno.test("bench:compare --quick writes a Markdown report and an SVG chart", asy
       assert.match(cells[3]!, /^[\d,]+$/, test);
       assert.match(cells[4]!, /^\d+\.\d\d×$/, test);
     }
-    assert.match(row("kache bench (binary)", "original")[3]!, /^[\d,]+$/);
+    // The original workload runs on Kache alone (Redis has no binary protocol): req/s and p99.
+    const original = row("original workload (Workers, binary)", "4 blocking connections");
+    assert.equal(original[2], "–");
+    assert.match(original[3]!, /^[\d,]+$/);
+    assert.match(original[9]!, /^\d+\.\d{3}$/);
+    // Pipelined tests send 10× the requests, and the header says so.
+    assert.match(markdown, / 2,000 requests per test \(20,000 when pipelined with -P 16\)/);
+    assert.match(markdown, /^## p99 without pipelining \(goal: Kache ≤ 1\.2× Redis\)$/m);
+    assert.match(
+      markdown,
+      /^\| redis-benchmark \| GET \| [\d.]+ \| [\d.]+ \| [\d.]+× \| (yes|no) \|$/m,
+    );
     assert.match(markdown, /^## Memory: 100,000 keys, 16-byte values$/m);
     assert.match(markdown, /^\| bytes per key \| [\d.]+ \| [\d.]+ \| [\d.]+× \|$/m);
     assert.match(markdown, /^## Big offset: `ZRANGE z 25000 \+inf BYSCORE LIMIT 50000 10`$/m);
@@ -100,7 +111,13 @@ Deno.test("bench:compare --quick writes a Markdown report and an SVG chart", asy
     const svg = await Deno.readTextFile(`${out}/latest.svg`);
     assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.match(svg, /<\/svg>\n$/);
-    const compared = rows.filter((line) => /^\d+\.\d\d×$/.test(line.split(" | ")[4] ?? ""));
+    // A bar per row of the throughput table (the first table) with a throughput ratio.
+    const throughputTable = markdown.split("\n## ")[1]!.split("\n").filter((line) =>
+      line.startsWith("| ")
+    );
+    const compared = throughputTable.filter((line) =>
+      /^\d+\.\d\d×$/.test(line.split(" | ")[4] ?? "")
+    );
     assert.ok(compared.length >= 8);
     // A throughput bar per row with a throughput ratio, latency bars, and memory for both servers.
     assert.equal((svg.match(/class="bar throughput"/g) ?? []).length, compared.length);
