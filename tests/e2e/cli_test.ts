@@ -304,6 +304,29 @@ Deno.test("client prompt: grey argument hints from COMMAND DOCS and subcommand c
   });
 });
 
+Deno.test("client prompt: tab after `help config g` completes the subcommand, as redis-cli", async () => {
+  await withServer(async (server) => {
+    const terminal = await TerminalClient.start(server.respPort);
+    await terminal.readUntil(/> \S*$/);
+    // The docs the completer reads are fetched after the prompt appears; `help` waits for them.
+    await terminal.type("help set\r");
+    await terminal.readUntil(/summary:[^]*> \S*$/);
+    terminal.text = "";
+    await terminal.type("help config g\t");
+    await terminal.readUntil(/help config get/);
+    await terminal.type("\r");
+    await terminal.readUntil(/summary:[^]*> \S*$/);
+    const completed = terminal.text;
+    await terminal.type("\x04");
+    await terminal.readUntil(/> \S*\r?\n$/);
+    await terminal.close();
+    assert.match(completed, /help config get/, completed);
+    // The help of CONFIG GET itself, not the list of CONFIG's subcommands.
+    assert.match(completed, /CONFIG GET(<ESC>\[0m)? (<ESC>\[90m)?parameter/, completed);
+    assert.doesNotMatch(completed, /CONFIG SET/, completed);
+  });
+});
+
 Deno.test("client --latency prints redis-cli's line when stdout is not a terminal", async () => {
   await withRedis(async (redis) => {
     await withServer(async (server) => {
