@@ -7,8 +7,8 @@
  * The output is redis-cli's, line for line (`findBigKeys`, `findHotKeys` in
  * its redis-cli.c), so scripts that read it keep working: the same progress
  * lines, the same summary, its printf formats, and its order of types in the
- * summary (the order of redis-cli's own hash table: list, hash, string,
- * stream, set, zset). Ctrl-C stops the walk after the current batch and
+ * summary (the order of redis-cli's own hash table, see
+ * `cli/redis_cli_dict.ts`). Ctrl-C stops the walk after the current batch and
  * prints the summary, prefixed with how far the walk got.
  *
  * @module
@@ -16,6 +16,7 @@
 import { formatFixed, quoteString } from "../lib/format.ts";
 import type { ClientReply } from "../lib/protocol/resp_reply.ts";
 import type { KacheConnection } from "./connection.ts";
+import { RedisCliDict } from "./redis_cli_dict.ts";
 import { sleep, writeErr, writeOut } from "./output.ts";
 
 /** What selects the keys a walk visits. */
@@ -197,14 +198,14 @@ interface TypeInfo {
   totalSize: bigint;
 }
 
-/** redis-cli's types, in the order its summary lists them. */
+/** redis-cli's types, in the order it adds them to its table. */
 const KNOWN_TYPES: readonly (readonly [string, string, string])[] = [
-  ["list", "LLEN", "items"],
-  ["hash", "HLEN", "fields"],
   ["string", "STRLEN", "bytes"],
-  ["stream", "XLEN", "entries"],
+  ["list", "LLEN", "items"],
   ["set", "SCARD", "members"],
+  ["hash", "HLEN", "fields"],
   ["zset", "ZCARD", "members"],
+  ["stream", "XLEN", "entries"],
 ];
 
 /** `%05.2f`: at least five characters, zero-padded (`00.00`, `100.00`; glibc pads nan/inf with spaces). */
@@ -226,12 +227,19 @@ export function findBigKeys(
   connection: KacheConnection,
   options: WalkOptions & { readonly memory: boolean; readonly samples: number },
 ): Promise<number> {
-  const types = new Map<string, TypeInfo>(
-    KNOWN_TYPES.map(([name, sizeCommand, unit]) => [
+  // Its summary lists the types in the order of redis-cli's hash table, replayed here.
+  const types = new RedisCliDict<TypeInfo>();
+  for (const [name, sizeCommand, unit] of KNOWN_TYPES) {
+    types.add(name, {
       name,
-      { name, sizeCommand, unit, biggest: 0n, biggestKey: undefined, count: 0, totalSize: 0n },
-    ]),
-  );
+      sizeCommand,
+      unit,
+      biggest: 0n,
+      biggestKey: undefined,
+      count: 0,
+      totalSize: 0n,
+    });
+  }
   const unitOf = (type: TypeInfo) => options.memory ? "bytes" : type.unit;
   let keyBytes = 0;
   const visit = async (keys: string[], percent: number, sampledBefore: number) => {
@@ -241,9 +249,9 @@ export function findBigKeys(
       if (reply.type !== "status") {
         throw new WalkError(`Invalid reply type (${reply.type}) for TYPE on key '${keys[i]}'!\n`);
       }
-      if (reply.value === "none") return undefined; // deleted since SCAN saw it
-      let type = types.get(reply.value);
+      let type = types.find(reply.value);
       if (type === undefined) {
+        if (reply.value === "none") return undefined; // deleted since SCAN saw it
         type = {
           name: reply.value,
           sizeCommand: undefined,
@@ -253,7 +261,7 @@ export function findBigKeys(
           count: 0,
           totalSize: 0n,
         };
-        types.set(reply.value, type);
+        types.add(reply.value, type);
       }
       return type;
     });
