@@ -94,7 +94,8 @@ export async function pipeMode(
   const outcome = await Promise.race([lastReply.then(() => "done" as const), silence, failed]);
   clearInterval(timer);
   if (outcome === "closed") {
-    writeErr("Error reading replies from server\n");
+    // redis-cli exits 1 without a word here; saying why helps more.
+    writeErr("Error: Server closed the connection\n");
     return 1;
   }
   if (outcome === "timeout") {

@@ -113,6 +113,13 @@ Deno.test("client --pipe: mass insertion with redis-cli's summary, errors on std
     assert.equal(result.code, 1);
     const clean = await assertSameAsRedisCli(port, ["--pipe"], "SET a 1\r\nGET a\r\n");
     assert.equal(clean.code, 0);
+    // A protocol error makes the server hang up before the last reply: said, and exit 1.
+    const broken = await runKache(
+      ["client", "-p", String(port), "--pipe"],
+      "SET a 1\r\n*1\r\n$abc\r\n",
+    );
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /Protocol error[^]*\nError: Server closed the connection\n$/);
     assert.deepEqual(await commands(port, ["GET", "key:1999"], ["GET", "last"]), [
       { type: "bulk", value: "value:1999" },
       { type: "bulk", value: "1" },
