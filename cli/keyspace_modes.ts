@@ -170,12 +170,18 @@ async function walk(
   let percent = 0;
   let scans = 0;
   try {
-    let cursor = "0";
+    let next = scanOnce(connection, "0", options);
+    let cursor: string;
     do {
       percent = 100 * sampled / total;
-      const batch = await scanOnce(connection, cursor, options);
+      const batch = await next;
       cursor = batch.cursor;
       scans++;
+      if (cursor !== "0") {
+        // The next SCAN leaves with this batch's queries: a round trip fewer per batch.
+        next = scanOnce(connection, cursor, options);
+        next.catch(() => {}); // unused when Ctrl-C ends the walk; an error surfaces on await
+      }
       sampled += await visit(batch.keys, percent, sampled);
       if (options.intervalSeconds > 0 && scans % SCANS_PER_SLEEP === 0) {
         await sleep(options.intervalSeconds);

@@ -103,6 +103,8 @@ export class RedisCliDict<V> {
   #used: [number, number] = [0, 0];
   /** The next bucket of table 0 to move; -1 when not rehashing. */
   #rehashIndex = -1;
+  /** Hashes of the keys seen: a survey looks a type name up per key, and a BigInt SipHash is slow. */
+  readonly #hashes = new Map<string, bigint>();
 
   /** Adds a key that is not in the table yet (dictAdd). */
   add(key: string, value: V): void {
@@ -110,7 +112,7 @@ export class RedisCliDict<V> {
     this.#expandIfNeeded();
     const which = this.#rehashIndex >= 0 ? 1 : 0;
     const table = this.#tables[which]!;
-    const hash = sipHash12(key);
+    const hash = this.#hash(key);
     table[Number(hash & BigInt(table.length - 1))]!.unshift({ key, hash, value });
     this.#used[which]++;
   }
@@ -119,7 +121,7 @@ export class RedisCliDict<V> {
   find(key: string): V | undefined {
     if (this.#used[0] + this.#used[1] === 0) return undefined;
     if (this.#rehashIndex >= 0) this.#rehashStep();
-    const hash = sipHash12(key);
+    const hash = this.#hash(key);
     for (const table of this.#tables) {
       if (table === undefined) continue;
       const chain = table[Number(hash & BigInt(table.length - 1))]!;
@@ -136,6 +138,15 @@ export class RedisCliDict<V> {
         for (const entry of chain) yield entry.value;
       }
     }
+  }
+
+  #hash(key: string): bigint {
+    let hash = this.#hashes.get(key);
+    if (hash === undefined) {
+      hash = sipHash12(key);
+      this.#hashes.set(key, hash);
+    }
+    return hash;
   }
 
   #expandIfNeeded(): void {
