@@ -214,6 +214,10 @@ const KNOWN_TYPES: readonly (readonly [string, string, string])[] = [
   ["stream", "XLEN", "entries"],
 ];
 
+function newTypeInfo(name: string, sizeCommand: string | undefined, unit: string): TypeInfo {
+  return { name, sizeCommand, unit, biggest: 0n, biggestKey: undefined, count: 0, totalSize: 0n };
+}
+
 /** `%05.2f`: at least five characters, zero-padded (`00.00`, `100.00`; glibc pads nan/inf with spaces). */
 export function formatPercent(percent: number): string {
   const text = formatFixed(percent, 2);
@@ -236,15 +240,7 @@ export function findBigKeys(
   // Its summary lists the types in the order of redis-cli's hash table, replayed here.
   const types = new RedisCliDict<TypeInfo>();
   for (const [name, sizeCommand, unit] of KNOWN_TYPES) {
-    types.add(name, {
-      name,
-      sizeCommand,
-      unit,
-      biggest: 0n,
-      biggestKey: undefined,
-      count: 0,
-      totalSize: 0n,
-    });
+    types.add(name, newTypeInfo(name, sizeCommand, unit));
   }
   const unitOf = (type: TypeInfo) => options.memory ? "bytes" : type.unit;
   let keyBytes = 0;
@@ -258,15 +254,8 @@ export function findBigKeys(
       let type = types.find(reply.value);
       if (type === undefined) {
         if (reply.value === "none") return undefined; // deleted since SCAN saw it
-        type = {
-          name: reply.value,
-          sizeCommand: undefined,
-          unit: "?",
-          biggest: 0n,
-          biggestKey: undefined,
-          count: 0,
-          totalSize: 0n,
-        };
+        // A module's type: counted, but redis-cli knows no command to size it.
+        type = newTypeInfo(reply.value, undefined, "?");
         types.add(reply.value, type);
       }
       return type;
@@ -316,12 +305,12 @@ export function findBigKeys(
     return sampled - sampledBefore;
   };
   return exitCode(async () => {
-    const total = await walk(connection, { ...options, what: "biggest keys" }, visit);
+    const walked = await walk(connection, { ...options, what: "biggest keys" }, visit);
     let out = "\n-------- summary -------\n\n";
-    if (total.cancelled) out += `[${formatPercent(total.percent)}%] `;
-    out += `Sampled ${total.sampled} keys in the keyspace!\n`;
+    if (walked.cancelled) out += `[${formatPercent(walked.percent)}%] `;
+    out += `Sampled ${walked.sampled} keys in the keyspace!\n`;
     out += `Total key length in bytes is ${keyBytes} (avg len ${
-      average(keyBytes, total.sampled)
+      average(keyBytes, walked.sampled)
     })\n\n`;
     for (const type of types.values()) {
       if (type.biggestKey === undefined) continue;
@@ -330,7 +319,7 @@ export function findBigKeys(
     }
     out += "\n";
     for (const type of types.values()) {
-      const share = total.sampled === 0 ? 0 : 100 * type.count / total.sampled;
+      const share = walked.sampled === 0 ? 0 : 100 * type.count / walked.sampled;
       out += `${type.count} ${type.name}s with ${type.totalSize} ${unitOf(type)} ` +
         `(${formatPercent(share)}% of keys, avg size ${average(type.totalSize, type.count)})\n`;
     }
@@ -374,6 +363,7 @@ export function findHotKeys(connection: KacheConnection, options: WalkOptions): 
       if (k === 0) continue;
       k--;
       if (k !== 0 && counters[k] !== 0n) {
+        // redis-cli's memmove: slots 1..k slide down one, the coolest key (slot 0) drops out.
         counters.splice(0, 1);
         counters.splice(k, 0, 0n);
         hotKeys.splice(0, 1);
@@ -388,10 +378,10 @@ export function findHotKeys(connection: KacheConnection, options: WalkOptions): 
     return keys.length;
   };
   return exitCode(async () => {
-    const total = await walk(connection, { ...options, what: "hot keys" }, visit);
+    const walked = await walk(connection, { ...options, what: "hot keys" }, visit);
     let out = "\n-------- summary -------\n\n";
-    if (total.cancelled) out += `[${formatPercent(total.percent)}%] `;
-    out += `Sampled ${total.sampled} keys in the keyspace!\n`;
+    if (walked.cancelled) out += `[${formatPercent(walked.percent)}%] `;
+    out += `Sampled ${walked.sampled} keys in the keyspace!\n`;
     for (let k = HOT_KEYS - 1; k >= 0; k--) {
       if (counters[k]! > 0n) {
         out += `hot key found with counter: ${counters[k]}\tkeyname: ${hotKeys[k]}\n`;
