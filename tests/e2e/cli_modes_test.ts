@@ -282,3 +282,38 @@ Deno.test("client --stat prints redis-cli's header and a line per interval", asy
     assert.match(actual[3]!, / \(\+1\) /);
   });
 });
+
+Deno.test("client --bigkeys: Ctrl-C stops the walk and prints the summary so far, as redis-cli", async () => {
+  await withServer(async (server) => {
+    const port = String(server.respPort);
+    const sets = Array.from({ length: 5000 }, (_, i) => `SET key:${i} v${"x".repeat(i % 50)}\r\n`);
+    const loaded = await runKache(["client", "-p", port, "--pipe"], sets.join(""));
+    assert.equal(loaded.code, 0, loaded.stderr);
+    // -i 0.5: half a second asleep every 100 SCANs (1,000 keys), so the walk is still on.
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", MAIN, "client", "-p", port, "--bigkeys", "-i", "0.5"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(30_000),
+    }).spawn();
+    const reader = child.stdout.getReader();
+    let text = "";
+    while (!text.includes("Biggest string")) {
+      const read = await reader.read();
+      if (read.done) break;
+      text += new TextDecoder().decode(read.value);
+    }
+    child.kill("SIGINT");
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      text += new TextDecoder().decode(read.value);
+    }
+    const status = await child.status;
+    await child.stderr.cancel();
+    assert.equal(status.code, 0, text);
+    const summary = /\n\[(\d\d\.\d\d)%\] Sampled (\d+) keys in the keyspace!\n/.exec(text);
+    assert.ok(summary !== null, text);
+    assert.ok(Number(summary[2]) < 5000, text); // stopped before the end
+    assert.match(text, /\d+ strings with \d+ bytes/);
+  });
+});
