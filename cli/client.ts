@@ -39,6 +39,7 @@ import {
 } from "./command_docs.ts";
 import { type ClientProtocol, KacheConnection, type TlsOptions } from "./connection.ts";
 import { findBigKeys, findHotKeys, type ScanFilter, scanMode } from "./keyspace_modes.ts";
+import { formatFixed } from "../lib/format.ts";
 import { isTerminal, messageOf, osErrorText, sleep, writeErr, writeOut } from "./output.ts";
 import { DEFAULT_PIPE_TIMEOUT, pipeMode } from "./pipe_mode.ts";
 import { rdbMode } from "./rdb_mode.ts";
@@ -60,6 +61,7 @@ const OPTIONS = {
   "stdin-arg": { type: "boolean", short: "x" },
   scan: { type: "boolean" },
   latency: { type: "boolean" },
+  "latency-history": { type: "boolean" },
   bigkeys: { type: "boolean" },
   memkeys: { type: "boolean" },
   "memkeys-samples": { type: "string" },
@@ -121,6 +123,8 @@ const USAGE = `Usage: kache client [OPTIONS] [command [arg ...]]
       --rdb <file>       Fetch a snapshot of the server (SYNC) into <file> ("-": stdout).
       --latency          Measure PING round trips (ms) until Ctrl-C; not on a
                          terminal, print "min max avg samples" after 1 s (or -i) and exit.
+      --latency-history  As --latency, starting over every 15 s (or -i), each period's
+                         line kept and ended with " -- 15.01 seconds range".
       --csv              Print replies as CSV.
       --tls              Connect with TLS (the server's tls-port).
       --cacert <file>    CA certificate (PEM) to verify the server with.
@@ -194,7 +198,7 @@ export interface ClientOptions {
 
 /** The redis-cli modes that replace the command. */
 export type ClientTool =
-  | { readonly kind: "scan" | "latency" | "bigkeys" | "hotkeys" | "stat" }
+  | { readonly kind: "scan" | "latency" | "latency-history" | "bigkeys" | "hotkeys" | "stat" }
   /** `--memkeys`; `samples` 0 lets the server choose (no SAMPLES argument). */
   | { readonly kind: "memkeys"; readonly samples: number }
   | { readonly kind: "pipe"; readonly timeoutSeconds: number }
@@ -204,6 +208,7 @@ export type ClientTool =
 const TOOL_FLAGS = [
   "scan",
   "latency",
+  "latency-history",
   "bigkeys",
   "memkeys",
   "memkeys-samples",
@@ -315,7 +320,8 @@ export function parseClientArgs(
   if (toolFlag !== undefined && values.eval !== undefined) {
     return { kind: "error", message: `--eval and --${toolFlag} contradict each other.` };
   }
-  const respOnly = toolFlag !== undefined && toolFlag !== "scan" && toolFlag !== "latency";
+  const respOnly = toolFlag !== undefined && toolFlag !== "scan" && toolFlag !== "latency" &&
+    toolFlag !== "latency-history";
   if (protocol === "kache" && (respOnly || values.eval !== undefined)) {
     const flag = toolFlag ?? "eval";
     return { kind: "error", message: `--${flag} applies to RESP only, not to --kache.` };
@@ -792,7 +798,9 @@ async function runTool(session: Session, tool: ClientTool): Promise<number> {
     case "scan":
       return await scanMode(connection, { ...walk, quoted: session.mode === "standard" });
     case "latency":
-      return await runLatency(session);
+      return await runLatency(session, { history: false });
+    case "latency-history":
+      return await runLatency(session, { history: true });
     case "bigkeys":
       return await findBigKeys(connection, { ...walk, memory: false, samples: 0 });
     case "memkeys":
@@ -817,25 +825,30 @@ async function runTool(session: Session, tool: ClientTool): Promise<number> {
 
 /** redis-cli samples PING every 10 ms in --latency mode. */
 const LATENCY_SAMPLE_MS = 10;
+/** `--latency-history` starts over every 15 s unless `-i` says otherwise. */
+const LATENCY_HISTORY_MS = 15_000;
 
 /**
- * `--latency`, as redis-cli's `latencyMode`: PING in a loop, whole
- * milliseconds; on a terminal the line `min: …, max: …, avg: … (n samples)`
- * is redrawn until Ctrl-C; otherwise one raw (`0 1 0.19 97`) or CSV line is
- * printed after one second (or `-i` seconds) and the client exits.
+ * `--latency` and `--latency-history`, as redis-cli's `latencyMode`: PING in
+ * a loop, whole milliseconds. On a terminal the line `min: …, max: …, avg: …
+ * (n samples)` is redrawn until Ctrl-C; otherwise `--latency` prints one raw
+ * (`0 1 0.19 97`) or CSV line after one second (or `-i` seconds) and exits,
+ * and `--latency-history` prints a line per sample. With history, every
+ * period (15 s, or `-i`) ends its line with ` -- 15.01 seconds range` and
+ * the figures start over.
  */
-async function runLatency(session: Session): Promise<number> {
+async function runLatency(session: Session, options: { history: boolean }): Promise<number> {
   const connection = session.connection!;
-  const reportAfterMs = session.options.intervalSeconds > 0
-    ? session.options.intervalSeconds * 1000
-    : 1000;
-  const started = Date.now();
+  const intervalMs = session.options.intervalSeconds * 1000;
+  const reportAfterMs = intervalMs > 0 ? intervalMs : 1000;
+  const historyMs = intervalMs > 0 ? intervalMs : LATENCY_HISTORY_MS;
+  let periodStart = Date.now();
   let min = 0;
   let max = 0;
   let total = 0;
   let count = 0;
   const line = () => {
-    const avg = (total / count).toFixed(2);
+    const avg = formatFixed(total / count, 2);
     if (session.mode === "standard") {
       return `min: ${min}, max: ${max}, avg: ${avg} (${count} samples)`;
     }
@@ -858,11 +871,22 @@ async function runLatency(session: Session): Promise<number> {
     max = Math.max(max, latency);
     total += latency;
     if (session.mode === "standard") writeOut(`\x1b[0G\x1b[2K${line()}`);
-    else if (Date.now() - started > reportAfterMs) {
+    else if (options.history) writeOut(line());
+    else if (Date.now() - periodStart > reportAfterMs) {
       writeOut(line());
       return 0;
     }
-    await new Promise((resolve) => setTimeout(resolve, LATENCY_SAMPLE_MS));
+    const elapsed = Date.now() - periodStart;
+    if (options.history && elapsed > historyMs) {
+      writeOut(` -- ${formatFixed(elapsed / 1000, 2)} seconds range\n`);
+      periodStart = Date.now();
+      min =
+        max =
+        total =
+        count =
+          0;
+    }
+    await sleep(LATENCY_SAMPLE_MS / 1000);
   }
 }
 

@@ -233,8 +233,8 @@ Deno.test("client --eval sends EVAL with the keys before ',' and the arguments a
   }
 });
 
-/** Runs `--stat` until it has printed `lines` lines, then stops it; returns them. */
-async function statLines(command: string[], lines: number): Promise<string[]> {
+/** Runs a mode that never ends until it has printed `lines` lines, then stops it; returns them. */
+async function firstLines(command: string[], lines: number): Promise<string[]> {
   const child = new Deno.Command(command[0]!, {
     args: command.slice(1),
     stdin: "null",
@@ -265,8 +265,8 @@ async function statLines(command: string[], lines: number): Promise<string[]> {
 Deno.test("client --stat prints redis-cli's header and a line per interval", async () => {
   await withBothServers(async (port) => {
     const flags = ["-p", String(port), "--stat", "-i", "0.1"];
-    const expected = await statLines(["redis-cli", ...flags], 4);
-    const actual = await statLines([
+    const expected = await firstLines(["redis-cli", ...flags], 4);
+    const actual = await firstLines([
       Deno.execPath(),
       "run",
       "--allow-all",
@@ -315,5 +315,24 @@ Deno.test("client --bigkeys: Ctrl-C stops the walk and prints the summary so far
     assert.ok(summary !== null, text);
     assert.ok(Number(summary[2]) < 5000, text); // stopped before the end
     assert.match(text, /\d+ strings with \d+ bytes/);
+  });
+});
+
+Deno.test("client --latency-history prints a line per PING and ends each period as redis-cli", async () => {
+  await withServer(async (server) => {
+    const flags = ["-p", String(server.respPort), "--latency-history", "-i", "0.2"];
+    const kache = [Deno.execPath(), "run", "--allow-all", MAIN, "client", ...flags];
+    for (const command of [["redis-cli", ...flags], kache]) {
+      // Not on a terminal: "min max avg samples" per PING, then " -- 0.21 seconds range".
+      const lines = await firstLines(command, 40);
+      const end = lines.findIndex((line) => line.startsWith(" -- "));
+      assert.ok(end > 0, `${command[0]}: ${lines.join("\n")}`);
+      assert.match(lines[end]!, /^ -- \d+\.\d\d seconds range$/);
+      lines.slice(0, end).forEach((line, i) => {
+        assert.match(line, new RegExp(`^\\d+ \\d+ \\d+\\.\\d\\d ${i + 1}$`), command[0]);
+      });
+      // The next period starts over.
+      assert.match(lines[end + 1] ?? "", /^\d+ \d+ \d+\.\d\d 1$/);
+    }
   });
 });
