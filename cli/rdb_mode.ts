@@ -95,11 +95,9 @@ export async function rdbMode(connection: KacheConnection, path: string): Promis
       }
       if (step.finished) settle(undefined);
     } catch (error) {
-      settle(
-        error instanceof SyncPayloadError
-          ? `SYNC with master failed: ${error.message}`
-          : messageOf(error),
-      );
+      if (!(error instanceof SyncPayloadError)) settle(messageOf(error));
+      // As redis-cli: the server's own line when it refused SYNC.
+      else settle(`SYNC with master failed: ${error.refusal ?? error.message}`);
     }
   });
   const closed = connection.closed.then(() =>

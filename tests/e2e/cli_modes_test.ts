@@ -202,6 +202,14 @@ Deno.test("client --rdb fetches a snapshot that loads, into a file or to stdout"
       const unwritable = await runKache(["client", "-p", String(port), "--rdb", bad]);
       assert.equal(unwritable.code, 1);
       assert.match(unwritable.stderr, /Error opening '.*dir\.rdb': No such file or directory\n$/);
+      // A refused SYNC is reported with the server's line, as redis-cli does (less its CR).
+      await commands(port, ["CONFIG", "SET", "requirepass", "pw"]);
+      const refused = await runKache(["client", "-p", String(port), "--rdb", path]);
+      const expected = await runRedisCli(["-p", String(port), "--rdb", path]);
+      await commands(port, ["AUTH", "pw"], ["CONFIG", "SET", "requirepass", ""]);
+      assert.equal(refused.code, 1);
+      assert.equal(refused.stderr, expected.stderr.replace("\r\n", "\n"));
+      assert.match(refused.stderr, /\nSYNC with master failed: -NOAUTH [^\n]*\n$/);
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
