@@ -63,25 +63,35 @@ export async function pipeMode(
     replies++;
   };
   const failed = connection.closed.then(() => "closed" as const);
-  try {
-    for await (const chunk of input) {
-      await connection.writeRaw(chunk);
-    }
-  } catch (error) {
-    writeErr(
-      connection.isClosed
-        ? `Error writing to the server: ${messageOf(error)}\n`
-        : `Error reading from stdin: ${messageOf(error)}\n`,
-    );
+  // A write fails only when the connection has: the server hung up (after a protocol error in
+  // the input, say) or the network failed. Either way, said as the connection's failure.
+  const lost = (error: unknown) => {
+    writeErr(`Error: ${messageOf(error)}\n`);
     return 1;
+  };
+  const reader = input.getReader();
+  for (;;) {
+    let read: ReadableStreamReadResult<Uint8Array>;
+    try {
+      read = await reader.read();
+    } catch (error) {
+      writeErr(`Error reading from stdin: ${messageOf(error)}\n`);
+      return 1;
+    }
+    if (read.done) break;
+    try {
+      await connection.writeRaw(read.value);
+    } catch (error) {
+      await reader.cancel().catch(() => {});
+      return lost(error);
+    }
   }
   inputEnded = true;
   writeOut("All data transferred. Waiting for the last reply...\n");
   try {
     await connection.writeRaw(markerRequest(marker));
   } catch (error) {
-    writeErr(`Error writing to the server: ${messageOf(error)}\n`);
-    return 1;
+    return lost(error);
   }
   let timer: ReturnType<typeof setInterval> | undefined;
   const silence = new Promise<"timeout">((resolve) => {
@@ -95,8 +105,7 @@ export async function pipeMode(
   clearInterval(timer);
   if (outcome === "closed") {
     // redis-cli exits 1 without a word here; saying why helps more.
-    writeErr("Error: Server closed the connection\n");
-    return 1;
+    return lost(new Error("Server closed the connection"));
   }
   if (outcome === "timeout") {
     writeErr(`No replies for ${options.timeoutSeconds} seconds: exiting.\n`);

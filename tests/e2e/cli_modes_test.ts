@@ -147,7 +147,11 @@ Deno.test("client --pipe: mass insertion with redis-cli's summary, errors on std
       "SET a 1\r\n*1\r\n$abc\r\n",
     );
     assert.equal(broken.code, 1);
-    assert.match(broken.stderr, /Protocol error[^]*\nError: Server closed the connection\n$/);
+    // (The server's error reply may be lost to a reset when the marker is written after it closed.)
+    assert.match(
+      broken.stderr,
+      /Error: (Server closed the connection|Connection reset by peer)\n$/,
+    );
     assert.deepEqual(await commands(port, ["GET", "key:1999"], ["GET", "last"]), [
       { type: "bulk", value: "value:1999" },
       { type: "bulk", value: "1" },
