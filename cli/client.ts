@@ -112,7 +112,7 @@ const USAGE = `Usage: kache client [OPTIONS] [command [arg ...]]
       --memkeys-samples <n>  As --memkeys, with MEMORY USAGE ... SAMPLES <n>.
       --hotkeys          Find the most used keys (OBJECT FREQ; needs an LFU maxmemory-policy).
       --pattern <pat>    Keys pattern for --scan and the key surveys (default: *).
-      --quoted-pattern <pat>  As --pattern, written as a quoted string ("a\x00*").
+      --quoted-pattern <pat>  As --pattern, written as a quoted string ("a\\x00*").
       --count <n>        COUNT hint for each SCAN call.
       --type <type>      Only keys of this type (SCAN ... TYPE).
       --stat             A line of server statistics every second (or -i) until Ctrl-C.
