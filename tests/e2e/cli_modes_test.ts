@@ -181,7 +181,13 @@ Deno.test("client --rdb fetches a snapshot that loads, into a file or to stdout"
       await commands(port, ["CONFIG", "SET", "repl-diskless-sync-delay", "0"]);
       const path = `${dir}/fetched.rdb`;
       // The stderr lines name the file and the byte count: redis-cli and kache print the same.
-      await assertSameAsRedisCli(port, ["--rdb", path]);
+      // Disk-based sync frames the payload with its length, diskless with an end mark.
+      await commands(port, ["CONFIG", "SET", "repl-diskless-sync", "no"]);
+      const framed = await assertSameAsRedisCli(port, ["--rdb", path]);
+      assert.match(framed.stderr, /writing \d+ bytes to [^]*Transfer finished with success\.\n$/);
+      await commands(port, ["CONFIG", "SET", "repl-diskless-sync", "yes"]);
+      const marked = await assertSameAsRedisCli(port, ["--rdb", path]);
+      assert.match(marked.stderr, /until EOF marker [^]*with success after \d+ bytes\n$/);
       const file = await Deno.readFile(path);
       assert.equal(new TextDecoder().decode(file.subarray(0, 5)), "REDIS");
       const toStdout = await runKache(["client", "-p", String(port), "--rdb", "-"]);
