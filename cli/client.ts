@@ -43,6 +43,7 @@ import { formatFixed } from "../lib/format.ts";
 import { isTerminal, messageOf, osErrorText, sleep, writeErr, writeOut } from "./output.ts";
 import { DEFAULT_PIPE_TIMEOUT, pipeMode } from "./pipe_mode.ts";
 import { rdbMode } from "./rdb_mode.ts";
+import { replicaMode } from "./replica_mode.ts";
 import { statMode } from "./stat_mode.ts";
 import { type OutputMode, renderReply } from "./render.ts";
 
@@ -70,6 +71,7 @@ const OPTIONS = {
   pipe: { type: "boolean" },
   "pipe-timeout": { type: "string" },
   rdb: { type: "string" },
+  replica: { type: "boolean" },
   eval: { type: "string" },
   pattern: { type: "string" },
   "quoted-pattern": { type: "string" },
@@ -121,6 +123,8 @@ const USAGE = `Usage: kache client [OPTIONS] [command [arg ...]]
       --pipe-timeout <n> With --pipe, give up after <n> seconds without a reply once the
                          input is sent (default: 30; 0: wait forever).
       --rdb <file>       Fetch a snapshot of the server (SYNC) into <file> ("-": stdout).
+      --replica          Follow the server as a replica: print the commands it sends
+                         its replicas, as CSV, until Ctrl-C.
       --latency          Measure PING round trips (ms) until Ctrl-C; not on a
                          terminal, print "min max avg samples" after 1 s (or -i) and exit.
       --latency-history  As --latency, starting over every 15 s (or -i), each period's
@@ -198,7 +202,16 @@ export interface ClientOptions {
 
 /** The redis-cli modes that replace the command. */
 export type ClientTool =
-  | { readonly kind: "scan" | "latency" | "latency-history" | "bigkeys" | "hotkeys" | "stat" }
+  | {
+    readonly kind:
+      | "scan"
+      | "latency"
+      | "latency-history"
+      | "bigkeys"
+      | "hotkeys"
+      | "stat"
+      | "replica";
+  }
   /** `--memkeys`; `samples` 0 lets the server choose (no SAMPLES argument). */
   | { readonly kind: "memkeys"; readonly samples: number }
   | { readonly kind: "pipe"; readonly timeoutSeconds: number }
@@ -216,6 +229,7 @@ const TOOL_FLAGS = [
   "stat",
   "pipe",
   "rdb",
+  "replica",
 ] as const;
 
 /** The outcome of reading the flags. */
@@ -820,6 +834,8 @@ async function runTool(session: Session, tool: ClientTool): Promise<number> {
       return await pipeMode(connection, Deno.stdin.readable, tool);
     case "rdb":
       return await rdbMode(connection, tool.path);
+    case "replica":
+      return await replicaMode(connection);
   }
 }
 

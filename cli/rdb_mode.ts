@@ -18,7 +18,7 @@ import type { KacheConnection } from "./connection.ts";
 import { messageOf, osErrorText, writeAll, writeErr } from "./output.ts";
 
 /** Sends one REPLCONF, printing it as redis-cli does; an error reply is not fatal. */
-async function replconf(connection: KacheConnection, option: string, value: string) {
+export async function replconf(connection: KacheConnection, option: string, value: string) {
   writeErr(`sending REPLCONF ${option} ${value}\n`);
   const reply = await connection.send(["REPLCONF", option, value]);
   if (reply.type === "error") writeErr(`REPLCONF ${option} error: ${reply.message}\n`);

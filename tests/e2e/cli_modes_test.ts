@@ -354,3 +354,41 @@ Deno.test("client --latency-history prints a line per PING and ends each period 
     }
   });
 });
+
+Deno.test("client --replica prints the commands a server sends its replicas, as CSV", async () => {
+  await withBothServers(async (port) => {
+    await commands(port, ["CONFIG", "SET", "repl-diskless-sync-delay", "0"]);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", MAIN, "client", "-p", String(port), "--replica"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(30_000),
+    }).spawn();
+    const decoder = new TextDecoder();
+    const readUntil = async (stream: ReadableStream<Uint8Array>, pattern: RegExp) => {
+      const reader = stream.getReader();
+      let text = "";
+      while (!pattern.test(text)) {
+        const read = await reader.read();
+        if (read.done) break;
+        text += decoder.decode(read.value);
+      }
+      reader.releaseLock();
+      return text;
+    };
+    try {
+      const progress = await readUntil(child.stderr, /sending REPLCONF ACK 0\n/);
+      assert.match(progress, /^sending REPLCONF capa eof\nsending REPLCONF rdb-filter-only \n/);
+      assert.match(progress, /\nSYNC done after \d+ bytes\. Logging commands from master\.\n/);
+      await commands(port, ["SET", "watched", "1"], ["INCR", "counter"]);
+      const stream = await readUntil(child.stdout, /"incr","counter"\n/i);
+      assert.match(stream, /"set","watched","1"\n"incr","counter"\n/i);
+    } finally {
+      child.kill("SIGINT");
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+      await child.stderr.cancel().catch(() => {});
+    }
+  });
+});

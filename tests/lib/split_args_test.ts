@@ -229,6 +229,7 @@ Deno.test("parseClientArgs reads redis-cli's modes: --bigkeys, --memkeys, --pipe
   assert.deepEqual(run(["--rdb", "-"])?.tool, { kind: "rdb", path: "-" });
   assert.deepEqual(run(["--stat", "-i", "2"])?.tool, { kind: "stat" });
   assert.deepEqual(run(["--latency-history"])?.tool, { kind: "latency-history" });
+  assert.deepEqual(run(["--replica"])?.tool, { kind: "replica" });
   // --quoted-pattern takes redis-cli's quoted string: "\x00" is one byte.
   assert.equal(run(["--hotkeys", "--quoted-pattern", '"a\\x00*"'])?.scanFilter.pattern, "a\x00*");
   const evaluated = run(["--eval", "f.lua", "k1", ",", "a1"]);
@@ -238,6 +239,7 @@ Deno.test("parseClientArgs reads redis-cli's modes: --bigkeys, --memkeys, --pipe
     const bad of [
       ["--bigkeys", "--pipe"],
       ["--latency", "--latency-history"],
+      ["--replica", "--rdb", "x.rdb"],
       ["--pipe", "set", "a", "1"],
       ["--stat", "--pattern", "a*"],
       ["--pipe-timeout", "5"],
