@@ -22,7 +22,7 @@
 import { createInterface, type Interface } from "node:readline";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { bytesToString, stringToBytes, utf8ToBinary } from "../lib/bytes.ts";
+import { bytesToString, utf8ToBinary } from "../lib/bytes.ts";
 import type { ClientReply } from "../lib/protocol/resp_reply.ts";
 import { KacheStatus } from "../lib/protocol/kache.ts";
 import { splitArgs } from "../lib/split_args.ts";
@@ -38,7 +38,13 @@ import {
   TERMINAL_STYLE,
 } from "./command_docs.ts";
 import { type ClientProtocol, KacheConnection, type TlsOptions } from "./connection.ts";
-import { quoteString } from "../lib/format.ts";
+import { findBigKeys, findHotKeys, type ScanFilter, scanMode } from "./keyspace_modes.ts";
+import { formatFixed } from "../lib/format.ts";
+import { isTerminal, messageOf, osErrorText, sleep, writeErr, writeOut } from "./output.ts";
+import { DEFAULT_PIPE_TIMEOUT, pipeMode } from "./pipe_mode.ts";
+import { rdbMode } from "./rdb_mode.ts";
+import { replicaMode } from "./replica_mode.ts";
+import { statMode } from "./stat_mode.ts";
 import { type OutputMode, renderReply } from "./render.ts";
 
 const OPTIONS = {
@@ -56,7 +62,19 @@ const OPTIONS = {
   "stdin-arg": { type: "boolean", short: "x" },
   scan: { type: "boolean" },
   latency: { type: "boolean" },
+  "latency-history": { type: "boolean" },
+  bigkeys: { type: "boolean" },
+  memkeys: { type: "boolean" },
+  "memkeys-samples": { type: "string" },
+  hotkeys: { type: "boolean" },
+  stat: { type: "boolean" },
+  pipe: { type: "boolean" },
+  "pipe-timeout": { type: "string" },
+  rdb: { type: "string" },
+  replica: { type: "boolean" },
+  eval: { type: "string" },
   pattern: { type: "string" },
+  "quoted-pattern": { type: "string" },
   count: { type: "string" },
   type: { type: "string" },
   csv: { type: "boolean" },
@@ -85,14 +103,32 @@ const USAGE = `Usage: kache client [OPTIONS] [command [arg ...]]
       --no-auth-warning  No warning about a password given on the command line.
   -r <repeat>            Run the command <repeat> times (-1: until interrupted).
   -i <interval>          With -r, wait <interval> seconds (may be 0.1) after each command;
-                         with --scan, after each SCAN call.
+                         with --scan, after each SCAN call; with --bigkeys, --memkeys and
+                         --hotkeys, after every 100 SCAN calls; with --stat, between lines.
   -x                     Read the command's last argument from standard input.
+      --eval <file>      Send EVAL with the Lua script in <file>; the command line holds
+                         its keys, then "," and its arguments: --eval f.lua k1 k2 , a1 a2
       --scan             List all keys with SCAN.
-      --pattern <pat>    Keys pattern for --scan (default: *).
-      --count <n>        COUNT hint for each SCAN call of --scan.
-      --type <type>      Only keys of this type for --scan (SCAN ... TYPE).
+      --bigkeys          Find the biggest key of each type, and sizes per type.
+      --memkeys          As --bigkeys, in bytes of MEMORY USAGE.
+      --memkeys-samples <n>  As --memkeys, with MEMORY USAGE ... SAMPLES <n>.
+      --hotkeys          Find the most used keys (OBJECT FREQ; needs an LFU maxmemory-policy).
+      --pattern <pat>    Keys pattern for --scan and the key surveys (default: *).
+      --quoted-pattern <pat>  As --pattern, written as a quoted string ("a\\x00*").
+      --count <n>        COUNT hint for each SCAN call.
+      --type <type>      Only keys of this type (SCAN ... TYPE).
+      --stat             A line of server statistics every second (or -i) until Ctrl-C.
+      --pipe             Send standard input (RESP or inline commands) as it is, count the
+                         replies, print the errors: mass insertion.
+      --pipe-timeout <n> With --pipe, give up after <n> seconds without a reply once the
+                         input is sent (default: 30; 0: wait forever).
+      --rdb <file>       Fetch a snapshot of the server (SYNC) into <file> ("-": stdout).
+      --replica          Follow the server as a replica: print the commands it sends
+                         its replicas, as CSV, until Ctrl-C.
       --latency          Measure PING round trips (ms) until Ctrl-C; not on a
                          terminal, print "min max avg samples" after 1 s (or -i) and exit.
+      --latency-history  As --latency, starting over every 15 s (or -i), each period's
+                         line kept and ended with " -- 15.01 seconds range".
       --csv              Print replies as CSV.
       --tls              Connect with TLS (the server's tls-port).
       --cacert <file>    CA certificate (PEM) to verify the server with.
@@ -119,6 +155,10 @@ Examples:
   kache client -r 5 -i 1 info memory
   kache client -x set motd < motd.txt
   kache client --scan --pattern 'user:*'
+  kache client --bigkeys
+  kache client --pipe < commands.resp
+  kache client --rdb dump.rdb
+  kache client --eval ratelimit.lua user:1 , 10 60
 `;
 
 /** Everything the flags decide. */
@@ -144,12 +184,12 @@ export interface ClientOptions {
   readonly intervalSeconds: number;
   /** Read the command's last argument from stdin (`-x`). */
   readonly stdinLastArg: boolean;
-  /** `--scan` and its filters; undefined without `--scan`. */
-  readonly scan:
-    | { readonly pattern?: string; readonly count?: string; readonly type?: string }
-    | undefined;
-  /** `--latency`: PING round trips instead of a command. */
-  readonly latency: boolean;
+  /** A redis-cli mode run instead of a command (`--scan`, `--pipe`…); undefined: none. */
+  readonly tool: ClientTool | undefined;
+  /** SCAN's filters (one-byte strings) for `--scan` and the key surveys. */
+  readonly scanFilter: ScanFilter;
+  /** `--eval`: the Lua script's file; the command then holds its keys, `,` and arguments. */
+  readonly evalFile: string | undefined;
   readonly resp3: boolean;
   /** Undefined: raw when stdout is not a terminal, as redis-cli decides. */
   readonly mode: OutputMode | undefined;
@@ -159,6 +199,38 @@ export interface ClientOptions {
   /** True when `command` is already one-byte strings (after `-x` read stdin into it). */
   readonly commandIsBinary?: boolean;
 }
+
+/** The redis-cli modes that replace the command. */
+export type ClientTool =
+  | {
+    readonly kind:
+      | "scan"
+      | "latency"
+      | "latency-history"
+      | "bigkeys"
+      | "hotkeys"
+      | "stat"
+      | "replica";
+  }
+  /** `--memkeys`; `samples` 0 lets the server choose (no SAMPLES argument). */
+  | { readonly kind: "memkeys"; readonly samples: number }
+  | { readonly kind: "pipe"; readonly timeoutSeconds: number }
+  | { readonly kind: "rdb"; readonly path: string };
+
+/** The tool flags, in the order their names are listed in errors. */
+const TOOL_FLAGS = [
+  "scan",
+  "latency",
+  "latency-history",
+  "bigkeys",
+  "memkeys",
+  "memkeys-samples",
+  "hotkeys",
+  "stat",
+  "pipe",
+  "rdb",
+  "replica",
+] as const;
 
 /** The outcome of reading the flags. */
 export type ParsedClientArgs =
@@ -246,12 +318,73 @@ export function parseClientArgs(
   if (values["stdin-arg"] && command.length === 0) {
     return { kind: "error", message: "-x needs a command: its last argument is read from stdin." };
   }
-  if ((values.scan || values.latency) && command.length > 0) {
-    return { kind: "error", message: `--${values.scan ? "scan" : "latency"} takes no command.` };
+  const tools = TOOL_FLAGS.filter((flag) => values[flag] !== undefined && values[flag] !== false)
+    // --memkeys-samples alone means --memkeys.
+    .filter((flag, _, all) => !(flag === "memkeys" && all.includes("memkeys-samples")));
+  if (tools.length > 1) {
+    return {
+      kind: "error",
+      message: `${tools.map((flag) => `--${flag}`).join(" and ")} contradict each other.`,
+    };
   }
-  const scanOnly = [values.pattern, values.count, values.type].some((v) => v !== undefined);
-  if (scanOnly && !values.scan) {
-    return { kind: "error", message: "--pattern, --count and --type apply to --scan." };
+  const toolFlag = tools[0];
+  if (toolFlag !== undefined && command.length > 0) {
+    return { kind: "error", message: `--${toolFlag} takes no command.` };
+  }
+  if (toolFlag !== undefined && values.eval !== undefined) {
+    return { kind: "error", message: `--eval and --${toolFlag} contradict each other.` };
+  }
+  const respOnly = toolFlag !== undefined && toolFlag !== "scan" && toolFlag !== "latency" &&
+    toolFlag !== "latency-history";
+  if (protocol === "kache" && (respOnly || values.eval !== undefined)) {
+    const flag = toolFlag ?? "eval";
+    return { kind: "error", message: `--${flag} applies to RESP only, not to --kache.` };
+  }
+  const walksKeys = toolFlag === "scan" || toolFlag === "bigkeys" || toolFlag === "memkeys" ||
+    toolFlag === "memkeys-samples" || toolFlag === "hotkeys";
+  const filters = [values.pattern, values["quoted-pattern"], values.count, values.type];
+  if (filters.some((v) => v !== undefined) && !walksKeys) {
+    return {
+      kind: "error",
+      message: "--pattern, --quoted-pattern, --count and --type apply to --scan, --bigkeys, " +
+        "--memkeys and --hotkeys.",
+    };
+  }
+  let pattern = values.pattern === undefined ? undefined : utf8ToBinary(values.pattern);
+  if (values["quoted-pattern"] !== undefined) {
+    const unquoted = splitArgs(utf8ToBinary(values["quoted-pattern"]));
+    if (unquoted?.length !== 1) {
+      return { kind: "error", message: "Invalid quoted string specified for --quoted-pattern." };
+    }
+    pattern = unquoted[0];
+  }
+  const samples = values["memkeys-samples"];
+  if (samples !== undefined && !/^[0-9]+$/.test(samples)) {
+    return { kind: "error", message: `Invalid --memkeys-samples ${JSON.stringify(samples)}.` };
+  }
+  const pipeTimeout = values["pipe-timeout"];
+  if (pipeTimeout !== undefined && !/^[0-9]+$/.test(pipeTimeout)) {
+    return { kind: "error", message: `Invalid --pipe-timeout ${JSON.stringify(pipeTimeout)}.` };
+  }
+  if (pipeTimeout !== undefined && !values.pipe) {
+    return { kind: "error", message: "--pipe-timeout applies to --pipe." };
+  }
+  let tool: ClientTool | undefined;
+  switch (toolFlag) {
+    case undefined:
+      break;
+    case "memkeys":
+    case "memkeys-samples":
+      tool = { kind: "memkeys", samples: Number(samples ?? 0) };
+      break;
+    case "pipe":
+      tool = { kind: "pipe", timeoutSeconds: Number(pipeTimeout ?? DEFAULT_PIPE_TIMEOUT) };
+      break;
+    case "rdb":
+      tool = { kind: "rdb", path: values.rdb! };
+      break;
+    default:
+      tool = { kind: toolFlag };
   }
   const fromCommandLine = password !== undefined;
   password ??= env.REDISCLI_AUTH;
@@ -270,10 +403,13 @@ export function parseClientArgs(
       repeat,
       intervalSeconds: interval,
       stdinLastArg: values["stdin-arg"] ?? false,
-      scan: values.scan
-        ? { pattern: values.pattern, count: values.count, type: values.type }
-        : undefined,
-      latency: values.latency ?? false,
+      tool,
+      scanFilter: {
+        pattern,
+        count: values.count,
+        type: values.type === undefined ? undefined : utf8ToBinary(values.type),
+      },
+      evalFile: values.eval,
       resp3: values.resp3 ?? false,
       mode: values.raw ? "raw" : values["no-raw"] ? "standard" : values.csv ? "csv" : undefined,
       exitOnError: values["exit-on-error"] ?? false,
@@ -415,6 +551,16 @@ export async function runClient(args: string[]): Promise<number> {
       "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n",
     );
   }
+  if (options.evalFile !== undefined) {
+    let script: string;
+    try {
+      script = bytesToString(await Deno.readFile(options.evalFile));
+    } catch (error) {
+      writeErr(utf8ToBinary(`Can't open file '${options.evalFile}': ${osErrorText(error)}\n`));
+      return 1;
+    }
+    options = { ...options, command: evalCommand(script, options.command), commandIsBinary: true };
+  }
   if (options.stdinLastArg) {
     const last = bytesToString(
       new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer()),
@@ -428,8 +574,7 @@ export async function runClient(args: string[]): Promise<number> {
   }
   const session = new Session(options, options.mode ?? (isTerminal("stdout") ? "standard" : "raw"));
   try {
-    if (options.scan !== undefined) return await runScan(session, options.scan);
-    if (options.latency) return await runLatency(session);
+    if (options.tool !== undefined) return await runTool(session, options.tool);
     if (options.command.length > 0) return await runOneShot(session);
     if (!isTerminal("stdin")) return await runPiped(session);
     return await runInteractive(session);
@@ -486,14 +631,16 @@ class Session {
    * Connects, authenticates, switches to RESP3 and re-selects the database
    * as the flags and the session ask. Prints why when it fails.
    */
-  async connect(): Promise<boolean> {
+  async connect(options: { readonly quiet?: boolean } = {}): Promise<boolean> {
     const { hostname, port, protocol, user, password, resp3, socketPath } = this.options;
     let connection: KacheConnection;
     try {
       const tls = this.options.tls === undefined ? undefined : await readTlsFiles(this.options.tls);
       connection = await KacheConnection.connect({ hostname, port, protocol, socketPath, tls });
     } catch (error) {
-      writeErr(`Could not connect to Kache at ${this.address}: ${messageOf(error)}\n`);
+      if (!options.quiet) {
+        writeErr(`Could not connect to Kache at ${this.address}: ${messageOf(error)}\n`);
+      }
       return false;
     }
     connection.onPush = (reply) => {
@@ -634,73 +781,90 @@ async function runOneShot(session: Session): Promise<number> {
 }
 
 /**
- * `--scan`: every key, one per line, through SCAN with the given MATCH,
- * COUNT and TYPE; quoted on a terminal, raw otherwise, as redis-cli prints them.
+ * `--eval file keys , args` as redis-cli builds it: EVAL, the script, the
+ * number of keys (the words before a lone `,`), the keys, then the
+ * arguments. Typed words are UTF-8 text; the script is already bytes.
+ *
+ * @example
+ * ```ts
+ * import { evalCommand } from "./client.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(
+ *   evalCommand("return 1", ["k1", "k2", ",", "a1"]),
+ *   ["EVAL", "return 1", "2", "k1", "k2", "a1"],
+ * );
+ * ```
  */
-async function runScan(
-  session: Session,
-  scan: NonNullable<ClientOptions["scan"]>,
-): Promise<number> {
+export function evalCommand(script: string, words: readonly string[]): string[] {
+  const comma = words.indexOf(",");
+  const keys = comma < 0 ? words : words.slice(0, comma);
+  const args = comma < 0 ? [] : words.slice(comma + 1);
+  return ["EVAL", script, String(keys.length), ...[...keys, ...args].map(utf8ToBinary)];
+}
+
+/** Connects, then runs a mode that replaces the command (`--scan`, `--pipe`…). */
+async function runTool(session: Session, tool: ClientTool): Promise<number> {
   if (!await session.connect()) return 1;
-  const filters = [
-    ...(scan.pattern === undefined ? [] : ["MATCH", utf8ToBinary(scan.pattern)]),
-    ...(scan.count === undefined ? [] : ["COUNT", scan.count]),
-    ...(scan.type === undefined ? [] : ["TYPE", utf8ToBinary(scan.type)]),
-  ];
-  let cursor = "0";
-  do {
-    let reply: ClientReply;
-    try {
-      reply = await session.connection!.send(["SCAN", cursor, ...filters]);
-    } catch (error) {
-      writeErr(`Error: ${messageOf(error)}\n`);
-      return 1;
-    }
-    if (reply.type === "error") {
-      writeErr(`Error: ${reply.message}\n`);
-      return 1;
-    }
-    const [next, keys] = reply.type === "array" ? reply.items : [];
-    if (next?.type !== "bulk" || keys?.type !== "array") {
-      writeErr("Error: unexpected SCAN reply\n");
-      return 1;
-    }
-    cursor = next.value;
-    let out = "";
-    for (const key of keys.items) {
-      if (key.type !== "bulk") continue;
-      out += (session.mode === "standard" ? quoteString(key.value) : key.value) + "\n";
-    }
-    writeOut(out);
-    if (cursor !== "0" && session.options.intervalSeconds > 0) {
-      await sleep(session.options.intervalSeconds);
-    }
-  } while (cursor !== "0");
-  return 0;
+  const connection = session.connection!;
+  const walk = { ...session.options.scanFilter, intervalSeconds: session.options.intervalSeconds };
+  switch (tool.kind) {
+    case "scan":
+      return await scanMode(connection, { ...walk, quoted: session.mode === "standard" });
+    case "latency":
+      return await runLatency(session, { history: false });
+    case "latency-history":
+      return await runLatency(session, { history: true });
+    case "bigkeys":
+      return await findBigKeys(connection, { ...walk, memory: false, samples: 0 });
+    case "memkeys":
+      return await findBigKeys(connection, { ...walk, memory: true, samples: tool.samples });
+    case "hotkeys":
+      return await findHotKeys(connection, walk);
+    case "stat":
+      return await statMode(connection, {
+        // redis-cli's --stat prints a line a second unless -i says otherwise.
+        intervalSeconds: session.options.intervalSeconds || 1,
+        reconnect: async () => {
+          session.disconnect();
+          return await session.connect({ quiet: true }) ? session.connection : undefined;
+        },
+      });
+    case "pipe":
+      return await pipeMode(connection, Deno.stdin.readable, tool);
+    case "rdb":
+      return await rdbMode(connection, tool.path);
+    case "replica":
+      return await replicaMode(connection);
+  }
 }
 
 /** redis-cli samples PING every 10 ms in --latency mode. */
 const LATENCY_SAMPLE_MS = 10;
+/** `--latency-history` starts over every 15 s unless `-i` says otherwise. */
+const LATENCY_HISTORY_MS = 15_000;
 
 /**
- * `--latency`, as redis-cli's `latencyMode`: PING in a loop, whole
- * milliseconds; on a terminal the line `min: …, max: …, avg: … (n samples)`
- * is redrawn until Ctrl-C; otherwise one raw (`0 1 0.19 97`) or CSV line is
- * printed after one second (or `-i` seconds) and the client exits.
+ * `--latency` and `--latency-history`, as redis-cli's `latencyMode`: PING in
+ * a loop, whole milliseconds. On a terminal the line `min: …, max: …, avg: …
+ * (n samples)` is redrawn until Ctrl-C; otherwise `--latency` prints one raw
+ * (`0 1 0.19 97`) or CSV line after one second (or `-i` seconds) and exits,
+ * and `--latency-history` prints a line per sample. With history, every
+ * period (15 s, or `-i`) ends its line with ` -- 15.01 seconds range` and
+ * the figures start over.
  */
-async function runLatency(session: Session): Promise<number> {
-  if (!await session.connect()) return 1;
+async function runLatency(session: Session, options: { history: boolean }): Promise<number> {
   const connection = session.connection!;
-  const reportAfterMs = session.options.intervalSeconds > 0
-    ? session.options.intervalSeconds * 1000
-    : 1000;
-  const started = Date.now();
+  const intervalMs = session.options.intervalSeconds * 1000;
+  const reportAfterMs = intervalMs > 0 ? intervalMs : 1000;
+  const historyMs = intervalMs > 0 ? intervalMs : LATENCY_HISTORY_MS;
+  let periodStart = Date.now();
   let min = 0;
   let max = 0;
   let total = 0;
   let count = 0;
   const line = () => {
-    const avg = (total / count).toFixed(2);
+    const avg = formatFixed(total / count, 2);
     if (session.mode === "standard") {
       return `min: ${min}, max: ${max}, avg: ${avg} (${count} samples)`;
     }
@@ -723,16 +887,23 @@ async function runLatency(session: Session): Promise<number> {
     max = Math.max(max, latency);
     total += latency;
     if (session.mode === "standard") writeOut(`\x1b[0G\x1b[2K${line()}`);
-    else if (Date.now() - started > reportAfterMs) {
+    else if (options.history) writeOut(line());
+    else if (Date.now() - periodStart > reportAfterMs) {
       writeOut(line());
       return 0;
     }
-    await new Promise((resolve) => setTimeout(resolve, LATENCY_SAMPLE_MS));
+    const elapsed = Date.now() - periodStart;
+    if (options.history && elapsed > historyMs) {
+      writeOut(` -- ${formatFixed(elapsed / 1000, 2)} seconds range\n`);
+      periodStart = Date.now();
+      min =
+        max =
+        total =
+        count =
+          0;
+    }
+    await sleep(LATENCY_SAMPLE_MS / 1000);
   }
-}
-
-function sleep(seconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 }
 
 /** The PEM texts the TLS flags name. */
@@ -1038,25 +1209,26 @@ async function showHelp(session: Session, topic: readonly string[]): Promise<voi
   writeOut(text ?? `No help for ${JSON.stringify(topic.join(" "))}; type "help" for a list.\n`);
 }
 
-/** Tab completion of the command name, its subcommand, and the topic after `help`. */
+/**
+ * Tab completion of the command name, its subcommand, and the topic after
+ * `help` (a command, `@group`, or `command subcommand`: `help config g` →
+ * `help config get`, as redis-cli completes it).
+ */
 function complete(session: Session, line: string): [string[], string] {
   const docs = session.docs ??
     (session.options.protocol === "kache" ? ORIGINAL_COMMANDS : []);
   const names = [...new Set(docs.map((doc) => doc.name.split(" ")[0]!))];
-  const helpTopic = /^\s*(help|\?)\s+(\S*)$/i.exec(line);
-  let word: string;
-  let candidates: string[];
-  if (helpTopic !== null) {
-    word = helpTopic[2]!;
-    candidates = [...names, ...new Set(docs.map((doc) => `@${doc.group}`))];
-  } else if (/^\s*\S*$/.test(line)) {
-    word = line.trim();
-    candidates = names;
-  } else {
+  const helpTopic = /^\s*(?:help|\?)\s+(.*)$/i.exec(line);
+  const rest = helpTopic === null ? line : helpTopic[1]!;
+  if (!/^\s*\S*$/.test(rest)) {
     // `config g<tab>` → `config get`, from the subcommands COMMAND DOCS lists.
-    const sub = completeSubcommand(docs, line);
+    const sub = completeSubcommand(docs, rest);
     return sub === undefined ? [[], line] : [sub.hits, sub.word];
   }
+  const word = rest.trim();
+  const candidates = helpTopic === null
+    ? names
+    : [...names, ...new Set(docs.map((doc) => `@${doc.group}`))];
   const lower = word.toLowerCase();
   // Keep the case being typed: `se<tab>` gives `set`, `SE<tab>` gives `SET`.
   const upper = word !== lower;
@@ -1133,35 +1305,4 @@ async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<st
     yield* lines;
   }
   if (pending !== "") yield pending;
-}
-
-function isTerminal(stream: "stdin" | "stdout"): boolean {
-  try {
-    return (stream === "stdin" ? Deno.stdin : Deno.stdout).isTerminal();
-  } catch {
-    return false;
-  }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Writes a one-byte string to stdout as its bytes. */
-function writeOut(text: string): void {
-  writeAll(Deno.stdout, stringToBytes(text));
-}
-
-/** Writes a one-byte string to stderr as its bytes (server messages are bytes too). */
-function writeErr(text: string): void {
-  writeAll(Deno.stderr, stringToBytes(text));
-}
-
-function writeAll(file: { writeSync(bytes: Uint8Array): number }, bytes: Uint8Array): void {
-  try {
-    for (let offset = 0; offset < bytes.length;) offset += file.writeSync(bytes.subarray(offset));
-  } catch (error) {
-    // A reader that went away (`kache client … | head`) is not worth a stack trace.
-    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
-  }
 }

@@ -99,6 +99,10 @@ export class KacheConnection {
   #flushing = false;
   /** Why the connection ended; set once, then every send fails with it. */
   #failure: ConnectionError | undefined;
+  /** Waiting for the outbox to be written (see {@link writeRaw}). */
+  #flushed: (() => void)[] = [];
+  /** Set by {@link readRaw}: bytes read go here undecoded. */
+  #rawSink: ((bytes: Uint8Array) => Promise<void> | void) | undefined;
 
   private constructor(conn: Deno.Conn, protocol: ClientProtocol) {
     this.#conn = conn;
@@ -184,6 +188,32 @@ export class KacheConnection {
     this.#enqueue(this.#encode(argv));
   }
 
+  /**
+   * Writes bytes as they are (redis-cli `--pipe`: protocol read from stdin),
+   * after any request already queued; resolves once they are written, so a
+   * caller feeding a large input waits for the socket. Replies to what the
+   * bytes hold arrive through {@link onPush}, as nobody waits for them.
+   */
+  writeRaw(bytes: Uint8Array): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#flushed.push(resolve);
+    this.#enqueue(bytes);
+    return promise.then(() => {
+      if (this.#failure !== undefined) throw this.#failure;
+    });
+  }
+
+  /**
+   * From now on, bytes read are given to `sink` undecoded, starting with any
+   * read but not yet decoded: for SYNC, whose RDB payload is not RESP. The
+   * next read waits until the promise `sink` returns settles (backpressure);
+   * the bytes are only valid until then. Call it with no request waiting.
+   */
+  readRaw(sink: (bytes: Uint8Array) => Promise<void> | void): void {
+    this.#rawSink = sink;
+  }
+
   /** Closes the connection; waiting requests fail. Safe to call twice. */
   close(): void {
     this.#fail(new ConnectionError("Connection closed by client"));
@@ -212,6 +242,9 @@ export class KacheConnection {
       this.#fail(new ConnectionError(describeError(error), { cause: error }));
     } finally {
       this.#flushing = false;
+      const flushed = this.#flushed;
+      this.#flushed = [];
+      for (const resolve of flushed) resolve();
     }
   }
 
@@ -240,6 +273,12 @@ export class KacheConnection {
           return;
         }
         end += count;
+        if (this.#rawSink !== undefined) {
+          // Any tail not decoded before the switch comes first, in order.
+          await this.#rawSink(buffer.subarray(start, end));
+          start = end = 0;
+          continue;
+        }
         const step = this.#decode(buffer, start, end);
         start += step.consumed;
         if (start === end) start = end = 0;

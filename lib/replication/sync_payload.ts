@@ -33,9 +33,13 @@ export interface PayloadStep {
 
 /** The master ended the transfer or spoke something else than a payload. */
 export class SyncPayloadError extends Error {
-  constructor(message: string) {
+  /** The master's `-` line as sent (`-NOAUTH …`), when it refused instead of sending a payload. */
+  readonly refusal: string | undefined;
+
+  constructor(message: string, refusal?: string) {
     super(message);
     this.name = "SyncPayloadError";
+    this.refusal = refusal;
   }
 }
 
@@ -120,7 +124,10 @@ export class SyncPayloadReader {
 
 function parseHeader(line: string): PayloadFraming {
   if (line.startsWith("-")) {
-    throw new SyncPayloadError(`MASTER aborted replication with an error: ${line.slice(1)}`);
+    throw new SyncPayloadError(
+      `MASTER aborted replication with an error: ${line.slice(1)}`,
+      line,
+    );
   }
   if (!line.startsWith("$")) {
     throw new SyncPayloadError(

@@ -255,3 +255,62 @@ Deno.test("KacheConnection speaks the binary protocol and maps statuses", async 
     },
   );
 });
+
+Deno.test("KacheConnection.writeRaw sends bytes as they are; their replies come through onPush", async () => {
+  let received = "";
+  await withServer(
+    (chunk) => {
+      received += chunk;
+      return Promise.resolve(chunk.includes("PING") ? "+PONG\r\n-ERR no\r\n" : "");
+    },
+    async (port) => {
+      const connection = await KacheConnection.connect({
+        hostname: "127.0.0.1",
+        port,
+        protocol: "resp",
+      });
+      const pushed: ClientReply[] = [];
+      const { promise: two, resolve } = Promise.withResolvers<void>();
+      connection.onPush = (reply) => {
+        pushed.push(reply);
+        if (pushed.length === 2) resolve();
+      };
+      await connection.writeRaw(stringToBytes("PING\r\n\xff"));
+      await two;
+      connection.close();
+      assert.equal(received, "PING\r\n\xff");
+      assert.deepEqual(pushed, [{ type: "status", value: "PONG" }, {
+        type: "error",
+        message: "ERR no",
+      }]);
+    },
+  );
+});
+
+Deno.test("KacheConnection.readRaw hands over undecoded bytes, in order, after a reply", async () => {
+  await withServer(
+    (chunk) =>
+      Promise.resolve(
+        chunk.startsWith("*1") ? "+OK\r\n" : "$EOF:not-resp\r\n\x00\x01binary",
+      ),
+    async (port) => {
+      const connection = await KacheConnection.connect({
+        hostname: "127.0.0.1",
+        port,
+        protocol: "resp",
+      });
+      assert.deepEqual(await connection.send(["REPLCONF"]), { type: "status", value: "OK" });
+      let raw = "";
+      const { promise: complete, resolve } = Promise.withResolvers<void>();
+      connection.readRaw(async (bytes) => {
+        await Promise.resolve(); // the next read waits for the sink
+        raw += String.fromCharCode(...bytes);
+        if (raw.endsWith("binary")) resolve();
+      });
+      await connection.writeRaw(stringToBytes("SYNC\r\n"));
+      await complete;
+      connection.close();
+      assert.equal(raw, "$EOF:not-resp\r\n\x00\x01binary");
+    },
+  );
+});

@@ -5,33 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { requireTool, withRedis } from "../support/redis_process.ts";
+import { runKache, runRedisCli } from "../support/cli_process.ts";
 import { freePort, MAIN, withServer } from "../support/server_process.ts";
-
-async function kache(
-  args: string[],
-  stdin?: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000), // a client that hangs fails the test instead
-  }).spawn();
-  if (stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin));
-    await writer.close();
-  }
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
-}
 
 Deno.test("client one-shot mode speaks the binary protocol with --kache", async () => {
   await withServer(async (server) => {
     const port = String(server.kachePort);
-    const set = await kache([
+    const set = await runKache([
       "client",
       "-p",
       port,
@@ -44,9 +24,9 @@ Deno.test("client one-shot mode speaks the binary protocol with --kache", async 
     assert.equal(set.code, 0, set.stderr);
     // The original SET answers status ok with a nil item: a success, not a miss.
     assert.equal(set.stdout, "OK\n");
-    const get = await kache(["client", "-p", port, "--kache", "--no-raw", "get", "greeting"]);
+    const get = await runKache(["client", "-p", port, "--kache", "--no-raw", "get", "greeting"]);
     assert.equal(get.stdout, '"hello world"\n');
-    const missing = await kache(["client", "-p", port, "--kache", "--no-raw", "get", "nope"]);
+    const missing = await runKache(["client", "-p", port, "--kache", "--no-raw", "get", "nope"]);
     assert.equal(missing.stdout, "(nil)\n(status 2: not found)\n");
   });
 });
@@ -54,17 +34,17 @@ Deno.test("client one-shot mode speaks the binary protocol with --kache", async 
 Deno.test("client one-shot mode renders RESP replies as redis-cli does", async () => {
   await withServer(async (server) => {
     const port = String(server.respPort);
-    assert.equal((await kache(["client", "-p", port, "--no-raw", "ping"])).stdout, "PONG\n");
+    assert.equal((await runKache(["client", "-p", port, "--no-raw", "ping"])).stdout, "PONG\n");
     assert.equal(
-      (await kache(["client", "-p", port, "--no-raw", "zadd", "z", "1", "a", "2", "b"])).stdout,
+      (await runKache(["client", "-p", port, "--no-raw", "zadd", "z", "1", "a", "2", "b"])).stdout,
       "(integer) 2\n",
     );
     assert.equal(
-      (await kache(["client", "-p", port, "--no-raw", "zrange", "z", "0", "-1"])).stdout,
+      (await runKache(["client", "-p", port, "--no-raw", "zrange", "z", "0", "-1"])).stdout,
       '1) "a"\n2) "b"\n',
     );
     assert.equal(
-      (await kache(["client", "-p", port, "--no-raw", "get", "z"])).stdout,
+      (await runKache(["client", "-p", port, "--no-raw", "get", "z"])).stdout,
       "(error) WRONGTYPE Operation against a key holding the wrong kind of value\n",
     );
   });
@@ -72,7 +52,7 @@ Deno.test("client one-shot mode renders RESP replies as redis-cli does", async (
 
 Deno.test("client reads commands from stdin when it is not a terminal", async () => {
   await withServer(async (server) => {
-    const result = await kache(
+    const result = await runKache(
       ["client", "-p", String(server.respPort), "--no-raw"],
       'set a 1\nincr a\nset "two words" "x y"\nget "two words"\n',
     );
@@ -82,14 +62,14 @@ Deno.test("client reads commands from stdin when it is not a terminal", async ()
 });
 
 Deno.test("client reports a refused connection and exits 1", async () => {
-  const result = await kache(["client", "-p", String(freePort()), "ping"]);
+  const result = await runKache(["client", "-p", String(freePort()), "ping"]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /Could not connect to Kache at 127\.0\.0\.1:\d+: Connection refused/);
 });
 
 Deno.test("bench runs the original workload against the server and reports JSON", async () => {
   await withServer(async (server) => {
-    const result = await kache([
+    const result = await runKache([
       "bench",
       "-p",
       String(server.kachePort),
@@ -110,7 +90,7 @@ Deno.test("bench runs the original workload against the server and reports JSON"
 Deno.test("client: a refused SUBSCRIBE or MONITOR prints the error and ends, as redis-cli", async () => {
   await withServer(async (server) => {
     for (const command of [["subscribe"], ["monitor", "extra"]]) {
-      const result = await kache(["client", "-p", String(server.respPort), ...command]);
+      const result = await runKache(["client", "-p", String(server.respPort), ...command]);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /ERR wrong number of arguments for '(subscribe|monitor)'/);
     }
@@ -191,28 +171,6 @@ class TerminalClient {
   }
 }
 
-async function redisCli(
-  args: string[],
-  stdin?: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  await requireTool("redis-cli");
-  const child = new Deno.Command("redis-cli", {
-    args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).spawn();
-  if (stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin));
-    await writer.close();
-  }
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
-}
-
 Deno.test("client flags -n -u -a -r -i -x --scan --csv print what redis-cli 7.0 prints", async () => {
   await withRedis(async (redis) => {
     await withServer(async (server) => {
@@ -237,8 +195,8 @@ Deno.test("client flags -n -u -a -r -i -x --scan --csv print what redis-cli 7.0 
       ];
       for (const { args, stdin, sortLines } of cases) {
         const on = (port: number) => args.map((arg) => arg.replace("PORT", String(port)));
-        const expected = await redisCli(on(redis.port), stdin);
-        const actual = await kache(["client", ...on(server.respPort)], stdin);
+        const expected = await runRedisCli(on(redis.port), stdin);
+        const actual = await runKache(["client", ...on(server.respPort)], stdin);
         const lines = (text: string) => sortLines ? text.split("\n").sort().join("\n") : text;
         const label = `${args.join(" ")}\nredis-cli: ${JSON.stringify(expected)}`;
         assert.equal(lines(actual.stdout), lines(expected.stdout), label);
@@ -259,11 +217,11 @@ Deno.test("client -s talks over the server's unixsocket, as redis-cli -s", async
   const socket = `${dir}/kache.sock`;
   try {
     await withServer(async () => {
-      const set = await kache(["client", "-s", socket, "set", "over", "unix"]);
+      const set = await runKache(["client", "-s", socket, "set", "over", "unix"]);
       assert.equal(set.stdout, "OK\n", set.stderr);
-      const get = await redisCli(["-s", socket, "get", "over"]);
+      const get = await runRedisCli(["-s", socket, "get", "over"]);
       assert.equal(get.stdout, "unix\n");
-      const missing = await kache(["client", "-s", `${dir}/nope.sock`, "ping"]);
+      const missing = await runKache(["client", "-s", `${dir}/nope.sock`, "ping"]);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /^Could not connect to Kache at .*nope\.sock: /);
     }, ["--unixsocket", socket]);
@@ -304,6 +262,29 @@ Deno.test("client prompt: grey argument hints from COMMAND DOCS and subcommand c
   });
 });
 
+Deno.test("client prompt: tab after `help config g` completes the subcommand, as redis-cli", async () => {
+  await withServer(async (server) => {
+    const terminal = await TerminalClient.start(server.respPort);
+    await terminal.readUntil(/> \S*$/);
+    // The docs the completer reads are fetched after the prompt appears; `help` waits for them.
+    await terminal.type("help set\r");
+    await terminal.readUntil(/summary:[^]*> \S*$/);
+    terminal.text = "";
+    await terminal.type("help config g\t");
+    await terminal.readUntil(/help config get/);
+    await terminal.type("\r");
+    await terminal.readUntil(/summary:[^]*> \S*$/);
+    const completed = terminal.text;
+    await terminal.type("\x04");
+    await terminal.readUntil(/> \S*\r?\n$/);
+    await terminal.close();
+    assert.match(completed, /help config get/, completed);
+    // The help of CONFIG GET itself, not the list of CONFIG's subcommands.
+    assert.match(completed, /CONFIG GET(<ESC>\[0m)? (<ESC>\[90m)?parameter/, completed);
+    assert.doesNotMatch(completed, /CONFIG SET/, completed);
+  });
+});
+
 Deno.test("client --latency prints redis-cli's line when stdout is not a terminal", async () => {
   await withRedis(async (redis) => {
     await withServer(async (server) => {
@@ -314,9 +295,9 @@ Deno.test("client --latency prints redis-cli's line when stdout is not a termina
         ]] as const
       ) {
         const args = ["--latency", "-i", "0.2", ...flags];
-        const expected = await redisCli(["-p", String(redis.port), ...args]);
+        const expected = await runRedisCli(["-p", String(redis.port), ...args]);
         assert.match(expected.stdout, pattern); // the reference format
-        const actual = await kache(["client", "-p", String(server.respPort), ...args]);
+        const actual = await runKache(["client", "-p", String(server.respPort), ...args]);
         assert.equal(actual.code, 0, actual.stderr);
         assert.match(actual.stdout, pattern);
         const [min, max, avg, samples] = actual.stdout.trim().split(/[ ,]/).map(Number);
@@ -377,11 +358,11 @@ Deno.test("client --cert/--key: a client certificate for redis-server's tls-auth
       void redis.stdout.cancel().catch(() => {});
       assert.ok(log.includes("Ready to accept connections"), log);
       const tls = ["--tls", "--cacert", `${dir}/ca.crt`, "-p", String(tlsPort)];
-      const withCert = await kache(
+      const withCert = await runKache(
         ["client", ...tls, "--cert", `${dir}/client.crt`, "--key", `${dir}/client.key`, "ping"],
       );
       assert.equal(withCert.stdout, "PONG\n", withCert.stderr);
-      const without = await kache(["client", ...tls, "ping"]);
+      const without = await runKache(["client", ...tls, "ping"]);
       assert.equal(without.code, 1);
       assert.match(without.stderr, /certificate/i);
     } finally {

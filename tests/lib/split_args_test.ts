@@ -177,7 +177,8 @@ Deno.test("parseClientArgs reads -r, -i, -x, --scan and --csv", () => {
     "--type",
     "hash",
   ]);
-  assert.deepEqual(scan.kind === "run" && scan.options.scan, {
+  assert.deepEqual(scan.kind === "run" && scan.options.tool, { kind: "scan" });
+  assert.deepEqual(scan.kind === "run" && scan.options.scanFilter, {
     pattern: "user:*",
     count: "100",
     type: "hash",
@@ -201,6 +202,54 @@ Deno.test("parseClientArgs reads -r, -i, -x, --scan and --csv", () => {
       ["--kache", "--tls"],
       ["--cert", "c.pem"],
       ["-u", "tcp://h"],
+    ]
+  ) {
+    assert.equal(parseClientArgs(bad).kind, "error", bad.join(" "));
+  }
+});
+
+Deno.test("parseClientArgs reads redis-cli's modes: --bigkeys, --memkeys, --pipe, --rdb, --eval", () => {
+  const run = (args: string[]) => {
+    const parsed = parseClientArgs(args);
+    assert.equal(parsed.kind, "run", args.join(" "));
+    return parsed.kind === "run" ? parsed.options : undefined;
+  };
+  assert.deepEqual(run(["--bigkeys", "--pattern", "a*"])?.tool, { kind: "bigkeys" });
+  assert.deepEqual(run(["--memkeys"])?.tool, { kind: "memkeys", samples: 0 });
+  assert.deepEqual(run(["--memkeys-samples", "5"])?.tool, { kind: "memkeys", samples: 5 });
+  assert.deepEqual(run(["--memkeys", "--memkeys-samples", "5"])?.tool, {
+    kind: "memkeys",
+    samples: 5,
+  });
+  assert.deepEqual(run(["--pipe"])?.tool, { kind: "pipe", timeoutSeconds: 30 });
+  assert.deepEqual(run(["--pipe", "--pipe-timeout", "0"])?.tool, {
+    kind: "pipe",
+    timeoutSeconds: 0,
+  });
+  assert.deepEqual(run(["--rdb", "-"])?.tool, { kind: "rdb", path: "-" });
+  assert.deepEqual(run(["--stat", "-i", "2"])?.tool, { kind: "stat" });
+  assert.deepEqual(run(["--latency-history"])?.tool, { kind: "latency-history" });
+  assert.deepEqual(run(["--replica"])?.tool, { kind: "replica" });
+  // --quoted-pattern takes redis-cli's quoted string: "\x00" is one byte.
+  assert.equal(run(["--hotkeys", "--quoted-pattern", '"a\\x00*"'])?.scanFilter.pattern, "a\x00*");
+  const evaluated = run(["--eval", "f.lua", "k1", ",", "a1"]);
+  assert.equal(evaluated?.evalFile, "f.lua");
+  assert.deepEqual(evaluated?.command, ["k1", ",", "a1"]);
+  for (
+    const bad of [
+      ["--bigkeys", "--pipe"],
+      ["--latency", "--latency-history"],
+      ["--replica", "--rdb", "x.rdb"],
+      ["--pipe", "set", "a", "1"],
+      ["--stat", "--pattern", "a*"],
+      ["--pipe-timeout", "5"],
+      ["--pipe", "--pipe-timeout", "soon"],
+      ["--memkeys-samples", "-1"],
+      ["--scan", "--quoted-pattern", '"unterminated'],
+      ["--scan", "--quoted-pattern", "two words"],
+      ["--kache", "--bigkeys"],
+      ["--kache", "--eval", "f.lua"],
+      ["--eval", "f.lua", "--rdb", "x"],
     ]
   ) {
     assert.equal(parseClientArgs(bad).kind, "error", bad.join(" "));
