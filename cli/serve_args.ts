@@ -6,7 +6,12 @@
  *
  * @module
  */
-import { findConfigParameter, NO_EFFECT_DIRECTIVES, parseConfigFile } from "../lib/config.ts";
+import {
+  findConfigParameter,
+  ioThreadsWithoutEffect,
+  NO_EFFECT_DIRECTIVES,
+  parseConfigFile,
+} from "../lib/config.ts";
 
 /** How deep `include` may nest: a file including itself is refused, not followed forever. */
 const MAX_INCLUDE_DEPTH = 16;
@@ -57,7 +62,8 @@ export function parseServeArguments(
     while (index < args.length && !args[index]!.startsWith("--")) values.push(args[index++]!);
     if (values.length === 0) return { error: `Setting "--${name}" needs a value` };
     const lower = name.toLowerCase();
-    if (findConfigParameter(name) !== undefined) settings.push([lower, values.join(" ")]);
+    if (ioThreadsWithoutEffect(lower, values.join(" "))) noEffect.add(lower);
+    else if (findConfigParameter(name) !== undefined) settings.push([lower, values.join(" ")]);
     else if (NO_EFFECT_DIRECTIVES.has(lower)) noEffect.add(lower);
     else return { error: `Unknown setting "--${name}". Run "kache serve --help" for the list.` };
   }
@@ -96,6 +102,8 @@ function readConfigFile(
       return `Bad config file "${path}": Kache cannot load Redis modules ("loadmodule ${
         values.join(" ")
       }")`;
+    } else if (ioThreadsWithoutEffect(lower, values.join(" "))) {
+      into.noEffect.add(lower);
     } else if (findConfigParameter(lower) !== undefined) {
       into.settings.push([lower, values.join(" ")]);
     } else if (NO_EFFECT_DIRECTIVES.has(lower)) {

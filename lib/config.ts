@@ -599,8 +599,9 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   },
   {
     // Redis's io-threads (1 to 128, immutable). Kache reads, runs and writes on one thread, so the
-    // only true value is 1: CONFIG GET says so and INFO's io_threads_active is 0, and a config
-    // file asking for more threads is refused rather than shown a number that is not so.
+    // only true value is 1: CONFIG GET says so and INFO's io_threads_active is 0. A config file
+    // (or serve flag) asking for more threads starts Kache on one, named in the startup warning
+    // of directives without effect (see ioThreadsWithoutEffect); CONFIG SET refuses it, as Redis.
     name: "io-threads",
     type: { kind: "integer", min: 1, max: 128 },
     default: "1",
@@ -882,6 +883,18 @@ export class Config {
   onChange(listener: (name: string, value: ConfigValue) => void): void {
     this.#listeners.push(listener);
   }
+}
+
+/**
+ * Whether a startup `io-threads` value asks for threads Kache does not have
+ * (a valid Redis value above 1): such a config file still starts, on one
+ * thread, with the directive named among those without effect, as Redis
+ * starts with it; the setting itself stays 1 so CONFIG GET tells the truth.
+ */
+export function ioThreadsWithoutEffect(name: string, value: string): boolean {
+  if (name !== "io-threads" || !/^\d+$/.test(value)) return false;
+  const threads = Number(value);
+  return threads > 1 && threads <= 128;
 }
 
 /**

@@ -156,6 +156,15 @@ Deno.test("parseServeArguments accepts Redis directives without effect and names
   assert.deepEqual(result.noEffect, ["tcp-keepalive", "jemalloc-bg-thread", "io-threads-do-reads"]);
 });
 
+Deno.test("parseServeArguments starts a config file asking for io-threads 4 on one thread, naming it", () => {
+  const result = parsed(["redis.conf"], { "redis.conf": "io-threads 4\nport 7000\n" });
+  assert.deepEqual(result.settings, [["port", "7000"]]);
+  assert.deepEqual(result.noEffect, ["io-threads"]);
+  // 1 is the setting's true value; an invalid count is still the setting's error.
+  assert.deepEqual(parsed(["--io-threads", "1"]).settings, [["io-threads", "1"]]);
+  assert.deepEqual(parsed(["--io-threads", "129"]).settings, [["io-threads", "129"]]);
+});
+
 Deno.test("parseServeArguments follows include where it stands, so later lines override", () => {
   const result = parsed(["main.conf"], {
     "main.conf": "port 7000\ninclude /etc/extra.conf\nloglevel warning\n",

@@ -188,7 +188,7 @@ Deno.test("Config.set refuses immutable settings at run time but not at startup"
   assert.equal(config.number("port"), 7000);
 });
 
-Deno.test("Config io-threads is 1, and a config file asking for more threads is refused", () => {
+Deno.test("Config io-threads is 1: setting it to more threads is refused", () => {
   const config = new Config();
   assert.equal(config.number("io-threads"), 1);
   assert.equal(config.set("io-threads", "1", { startup: true }), undefined);
