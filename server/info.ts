@@ -123,7 +123,8 @@ const SECTIONS: Record<string, Section> = {
       ["mem_fragmentation_bytes", rss - used],
       // What maxmemory leaves out: the AOF bytes not yet on disk (and nothing else here).
       ["mem_not_counted_for_evict", server.persistence.aofBufferBytes],
-      ["mem_clients_normal", server.clientBufferBytes],
+      ["mem_clients_slaves", server.replicaBufferBytes],
+      ["mem_clients_normal", server.clientBufferBytes - server.replicaBufferBytes],
       ["mem_aof_buffer", server.persistence.aofBufferBytes],
       ["mem_allocator", "v8"],
     ];

@@ -110,8 +110,10 @@ export class KacheServer {
   #stopping: Promise<void> | undefined;
   /** client-output-buffer-limit, parsed once per change rather than per message. */
   #outputLimits: ClientOutputLimits;
-  /** What every connection's buffers hold beyond their base (INFO's mem_clients_normal). */
+  /** What every connection's buffers hold beyond their base, replica links' included. */
   #clientBufferBytes = 0;
+  /** Of those, what replica links hold (INFO's mem_clients_slaves; the rest is mem_clients_normal). */
+  #replicaBufferBytes = 0;
   /** The RESP port bound, announced to a master with REPLCONF listening-port. */
   #respPort = 0;
   /** INFO's instantaneous_ops_per_sec, _input_kbps and _output_kbps, sampled by the cron. */
@@ -450,6 +452,11 @@ export class KacheServer {
     return this.#clientBufferBytes;
   }
 
+  /** Of {@link clientBufferBytes}, what replica links hold (the stream not yet sent to them). */
+  get replicaBufferBytes(): number {
+    return this.#replicaBufferBytes;
+  }
+
   get connections(): ReadonlySet<Connection> {
     return this.#connections;
   }
@@ -575,6 +582,10 @@ export class KacheServer {
         maxArgs: this.config.number("kache-max-args"),
       })
       : new RespWire(context, { maxBulkLength: this.config.number("proto-max-bulk-len") });
+    // A connection turns into a replica link midway (PSYNC), so the bytes it holds are counted
+    // where it stood when they were reported, and moved along when it changes sides.
+    let heldBytes = 0;
+    let countedAsReplica = false;
     const connection = new Connection(conn, session, wire, {
       beforeBatch: () => this.persistence.beforeBatch(),
       afterBatch: () => this.#afterBatch(),
@@ -594,6 +605,12 @@ export class KacheServer {
       },
       bufferBytesChanged: (delta) => {
         this.#clientBufferBytes += delta;
+        if (session.replica !== countedAsReplica) {
+          countedAsReplica = session.replica;
+          this.#replicaBufferBytes += countedAsReplica ? heldBytes : -heldBytes;
+        }
+        heldBytes += delta;
+        if (countedAsReplica) this.#replicaBufferBytes += delta;
       },
       received: (bytes) => {
         this.state.netInputBytes += bytes;

@@ -674,6 +674,7 @@ const MEMORY_SUBCOMMANDS: readonly CommandSpec[] = [
       return map([
         [bulk("peak.allocated"), integer(field("used_memory_peak"))],
         [bulk("total.allocated"), integer(used)],
+        [bulk("clients.slaves"), integer(field("mem_clients_slaves"))],
         [bulk("clients.normal"), integer(field("mem_clients_normal"))],
         [bulk("lua.caches"), integer(field("used_memory_scripts_eval"))],
         [bulk("functions.caches"), integer(field("used_memory_functions"))],

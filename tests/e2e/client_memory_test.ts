@@ -225,3 +225,32 @@ Deno.test("big values come back whole on both wires, pipelined among small repli
     await server.stop();
   }
 });
+
+Deno.test("a replica link's unsent stream counts as mem_clients_slaves, not mem_clients_normal", async () => {
+  const server = await startServer();
+  const client = await RawRespClient.connect(server.respPort);
+  // A replica that asks for a full sync and then reads nothing: the stream waits in the server.
+  const replica = await Deno.connect({ hostname: "127.0.0.1", port: server.respPort });
+  try {
+    await replica.write(encodeRespRequest(["PSYNC", "?", "-1"]));
+    const value = bigValue(100 * 1024);
+    let slaves = 0;
+    for (let round = 0; round < 40 && slaves < 4 * MB; round++) {
+      await client.pipeline(
+        Array.from({ length: 20 }, (_, i) => ["SET", `k:${round}:${i}`, value]),
+      );
+      await sleep(20);
+      slaves = await infoNumber(client, "mem_clients_slaves");
+    }
+    assert.ok(slaves >= 4 * MB, `mem_clients_slaves ${slaves} with the stream unsent`);
+    // Only the writing client's grown input buffer is a normal client's.
+    assert.ok(await infoNumber(client, "mem_clients_normal") < 4 * MB);
+    const stats = (await client.send(["MEMORY", "STATS"])).raw;
+    assert.match(stats, /\$14\r\nclients\.slaves\r\n:(\d+)\r\n/);
+    assert.ok(Number(/clients\.slaves\r\n:(\d+)/.exec(stats)![1]) >= 4 * MB);
+  } finally {
+    replica.close();
+    client.close();
+    await server.stop();
+  }
+});
