@@ -198,6 +198,18 @@ export async function startOriginal(build: OriginalBuild): Promise<RunningTarget
     stdout: "null",
     stderr: "null",
   }).spawn();
+  return await listeningTarget(child, port, "SIGTERM");
+}
+
+/**
+ * The target `child` becomes once it listens on `port`; killed if it does
+ * not, stopped with `stopSignal`.
+ */
+async function listeningTarget(
+  child: Deno.ChildProcess,
+  port: number,
+  stopSignal: Deno.Signal,
+): Promise<RunningTarget> {
   let exited = false;
   const status = child.status.then(() => {
     exited = true;
@@ -213,7 +225,7 @@ export async function startOriginal(build: OriginalBuild): Promise<RunningTarget
     port,
     pid: child.pid,
     stop: async () => {
-      if (!exited) child.kill("SIGTERM");
+      if (!exited) child.kill(stopSignal);
       await status;
     },
   };
@@ -241,25 +253,7 @@ export async function startFloor(transport: string): Promise<RunningTarget> {
     stdout: "null",
     stderr: "inherit",
   }).spawn();
-  let exited = false;
-  const status = child.status.then(() => {
-    exited = true;
-  });
-  try {
-    await waitForPort(port, () => exited);
-  } catch (cause) {
-    if (!exited) child.kill("SIGKILL");
-    await status;
-    throw cause;
-  }
-  return {
-    port,
-    pid: child.pid,
-    stop: async () => {
-      if (!exited) child.kill("SIGKILL");
-      await status;
-    },
-  };
+  return await listeningTarget(child, port, "SIGKILL");
 }
 
 /** Which load generator drives the workload. */

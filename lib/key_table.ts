@@ -68,6 +68,12 @@ export class KeyTable {
   /** Per bucket: the address of its chain's first record, or NO_ADDRESS. */
   #buckets = new Int32Array(MIN_BUCKETS).fill(NO_ADDRESS);
   #size = 0;
+  /**
+   * What the last {@link KeyTable.find} saw besides the record: the key's
+   * hash and the record before it in its chain. Typed, so storing an int32
+   * hash boxes no number on each lookup.
+   */
+  readonly #found = new Int32Array(2);
   /** The collections records point at; a hole is a free index (listed in #freeObjects). */
   #objects: (CollectionValue | undefined)[] = [];
   #freeObjects: number[] = [];
@@ -105,20 +111,28 @@ export class KeyTable {
       : keyEntryBytes(key) + COLLECTION_SLOT_BYTES;
   }
 
-  /** The record of `key`, or NO_ADDRESS. */
+  /**
+   * The record of `key`, or NO_ADDRESS. Leaves the key's hash and the record
+   * before it in its chain (NO_ADDRESS for the head) in {@link KeyTable.#found}
+   * for store and delete, which relink the chain.
+   */
   find(key: string): number {
     const hash = hashKey(key) | 0;
     const arena = this.#arena;
+    let previous = NO_ADDRESS;
     let address = this.#buckets[hash & (this.#buckets.length - 1)]!;
     while (address !== NO_ADDRESS) {
       const words = arena.wordsOf(address);
       const word = arena.wordOffset(address);
       if (words[word + 1] === hash && words[word + 2] === key.length && this.#keyIs(address, key)) {
-        return address;
+        break;
       }
+      previous = address;
       address = words[word]!;
     }
-    return NO_ADDRESS;
+    this.#found[0] = hash;
+    this.#found[1] = previous;
+    return address;
   }
 
   /** The value of `key`, or undefined. */
@@ -158,19 +172,10 @@ export class KeyTable {
    */
   store(key: string, value: Value): StoreOutcome {
     const arena = this.#arena;
-    const hash = hashKey(key) | 0;
+    const address = this.find(key);
+    const hash = this.#found[0]!;
+    const previous = this.#found[1]!;
     const bucket = hash & (this.#buckets.length - 1);
-    let previous = NO_ADDRESS;
-    let address = this.#buckets[bucket]!;
-    while (address !== NO_ADDRESS) {
-      const words = arena.wordsOf(address);
-      const word = arena.wordOffset(address);
-      if (words[word + 1] === hash && words[word + 2] === key.length && this.#keyIs(address, key)) {
-        break;
-      }
-      previous = address;
-      address = words[word]!;
-    }
     const isString = typeof value === "string";
     const recordBytes = RECORD_HEADER_BYTES + key.length + (isString ? value.length : 0);
     this.lastCollection = undefined;
@@ -208,19 +213,9 @@ export class KeyTable {
   /** Removes `key`; returns whether it was held. Sets {@link KeyTable.lastCollection} to a collection removed. */
   delete(key: string): boolean {
     const arena = this.#arena;
-    const hash = hashKey(key) | 0;
-    const bucket = hash & (this.#buckets.length - 1);
-    let previous = NO_ADDRESS;
-    let address = this.#buckets[bucket]!;
-    while (address !== NO_ADDRESS) {
-      const words = arena.wordsOf(address);
-      const word = arena.wordOffset(address);
-      if (words[word + 1] === hash && words[word + 2] === key.length && this.#keyIs(address, key)) {
-        break;
-      }
-      previous = address;
-      address = words[word]!;
-    }
+    const address = this.find(key);
+    const previous = this.#found[1]!;
+    const bucket = this.#found[0]! & (this.#buckets.length - 1);
     this.lastCollection = undefined;
     if (address === NO_ADDRESS) return false;
     const words = arena.wordsOf(address);

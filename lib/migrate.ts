@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { concatBytes } from "./bytes.ts";
 import { SYNTAX } from "./errors.ts";
 import { parseInteger } from "./numbers.ts";
 import { encodeRespRequest } from "./protocol/resp_reply.ts";
@@ -138,14 +139,7 @@ export function migrateRequest(
       ["RESTORE", key, String(ttlMs), payload, ...(args.replace ? ["REPLACE"] : [])],
     )
   );
-  let length = 0;
-  for (const restore of restores) length += restore.length;
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const restore of restores) {
-    bytes.set(restore, offset);
-    offset += restore.length;
-  }
+  const bytes = concatBytes(restores);
   return {
     host: args.host,
     port: args.port,

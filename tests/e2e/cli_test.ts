@@ -230,14 +230,22 @@ Deno.test("client -s talks over the server's unixsocket, as redis-cli -s", async
   }
 });
 
+/**
+ * A `kache client` prompt whose command docs have arrived: they are fetched after the prompt
+ * appears, and `help` waits for them. Its text starts empty after that.
+ */
+async function promptWithDocs(port: number): Promise<TerminalClient> {
+  const terminal = await TerminalClient.start(port);
+  await terminal.readUntil(/> \S*$/);
+  await terminal.type("help set\r");
+  await terminal.readUntil(/summary:[^]*> \S*$/);
+  terminal.text = "";
+  return terminal;
+}
+
 Deno.test("client prompt: grey argument hints from COMMAND DOCS and subcommand completion", async () => {
   await withServer(async (server) => {
-    const terminal = await TerminalClient.start(server.respPort);
-    await terminal.readUntil(/> \S*$/);
-    // The docs are fetched after the prompt appears; `help` waits for them.
-    await terminal.type("help set\r");
-    await terminal.readUntil(/summary:[^]*> \S*$/);
-    terminal.text = "";
+    const terminal = await promptWithDocs(server.respPort);
     await terminal.type("set k");
     await terminal.readUntil(/<ESC>\[90m value \[NX\|XX\]/);
     await terminal.type("\r"); // Enter wipes the hint before the line is sent
@@ -264,12 +272,7 @@ Deno.test("client prompt: grey argument hints from COMMAND DOCS and subcommand c
 
 Deno.test("client prompt: tab after `help config g` completes the subcommand, as redis-cli", async () => {
   await withServer(async (server) => {
-    const terminal = await TerminalClient.start(server.respPort);
-    await terminal.readUntil(/> \S*$/);
-    // The docs the completer reads are fetched after the prompt appears; `help` waits for them.
-    await terminal.type("help set\r");
-    await terminal.readUntil(/summary:[^]*> \S*$/);
-    terminal.text = "";
+    const terminal = await promptWithDocs(server.respPort);
     await terminal.type("help config g\t");
     await terminal.readUntil(/help config get/);
     await terminal.type("\r");
