@@ -74,6 +74,14 @@ export class KeyTable {
    * hash boxes no number on each lookup.
    */
   readonly #found = new Int32Array(2);
+  /** {@link KeyTable.prefetch}'s scratch: per key its hash, then its chain's head. */
+  #prefetchHashes = new Int32Array(64);
+  #prefetchHeads = new Int32Array(64);
+  /**
+   * What prefetch read, kept so the compiler cannot drop the reads: they
+   * exist only to bring records into the cache.
+   */
+  #prefetchSink = 0;
   /** The collections records point at; a hole is a free index (listed in #freeObjects). */
   #objects: (CollectionValue | undefined)[] = [];
   #freeObjects: number[] = [];
@@ -133,6 +141,58 @@ export class KeyTable {
     this.#found[0] = hash;
     this.#found[1] = previous;
     return address;
+  }
+
+  /**
+   * Brings the buckets and records of `keys` (the first `count`) into the
+   * CPU cache, so the lookups that follow do not each wait for memory.
+   *
+   * Why: with a table larger than the cache, a lookup's time is two or
+   * three cache misses (bucket, record, the next in its chain), each
+   * ~150–250 ns here, in series: under pipelining that was a quarter of
+   * the server's CPU. Misses of different keys do not depend on each
+   * other, so a pass that issues all the batch's bucket reads, then one
+   * that issues all their records' reads, lets the processor wait for
+   * them together (Redis 8 prefetches a batch's keys for the same reason).
+   * Each pass is a short loop of independent loads; reading only warms
+   * the cache and changes nothing.
+   */
+  prefetch(keys: readonly string[], count: number): void {
+    if (this.#prefetchHashes.length < count) {
+      this.#prefetchHashes = new Int32Array(count);
+      this.#prefetchHeads = new Int32Array(count);
+    }
+    const hashes = this.#prefetchHashes;
+    const heads = this.#prefetchHeads;
+    const buckets = this.#buckets;
+    const mask = buckets.length - 1;
+    const arena = this.#arena;
+    for (let i = 0; i < count; i++) hashes[i] = hashKey(keys[i]!) | 0;
+    for (let i = 0; i < count; i++) heads[i] = buckets[hashes[i]! & mask]!;
+    let sink = 0;
+    // The head's header (next, hash, key length, value word).
+    for (let i = 0; i < count; i++) {
+      const address = heads[i]!;
+      if (address !== NO_ADDRESS) sink ^= arena.wordsOf(address)[arena.wordOffset(address) + 1]!;
+    }
+    // Then the head's last byte (a record can straddle two cache lines), or the next record
+    // of the chain when the head holds another key.
+    for (let i = 0; i < count; i++) {
+      const address = heads[i]!;
+      if (address === NO_ADDRESS) continue;
+      const words = arena.wordsOf(address);
+      const word = arena.wordOffset(address);
+      if (words[word + 1] === hashes[i]) {
+        const value = words[word + 3]!;
+        const last = arena.byteOffset(address) + RECORD_HEADER_BYTES + words[word + 2]! +
+          (value < 0 ? 0 : value) - 1;
+        sink ^= arena.bytesOf(address)[last]!;
+      } else {
+        const next = words[word]!;
+        if (next !== NO_ADDRESS) sink ^= arena.wordsOf(next)[arena.wordOffset(next) + 1]!;
+      }
+    }
+    this.#prefetchSink = sink;
   }
 
   /** The value of `key`, or undefined. */

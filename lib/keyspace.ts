@@ -248,6 +248,8 @@ export class Keyspace {
   /** A typed array, not a field, for the reason given at {@link KeyspaceShared.now}. */
   readonly #lastNow = new Float64Array(1);
   #lastValue: Value | undefined;
+  /** {@link Keyspace.prefetch}'s scratch list of keys, reused from batch to batch. */
+  readonly #prefetchKeys: string[] = [];
   /** The table address {@link Keyspace.nextKey} resumes from (records never move while unchanged). */
   #keyCursor = 0;
   /** Where {@link Keyspace.nextVolatileKey} resumes in the TTL heap. */
@@ -354,6 +356,20 @@ export class Keyspace {
     return this.#table.entryBytes(key, value) +
       (typeof value === "string" ? 0 : value.reportedBytes) +
       (this.#ttl.has(key) ? TTL_ENTRY_BYTES : 0);
+  }
+
+  /**
+   * Warms the CPU cache for the key of each of a pipelined batch's requests
+   * (its second argument, where nearly every command names its first key)
+   * before they run one by one; see {@link KeyTable.prefetch}. Reads only.
+   */
+  prefetch(requests: readonly (readonly string[])[]): void {
+    const keys = this.#prefetchKeys;
+    let count = 0;
+    for (const argv of requests) if (argv.length > 1) keys[count++] = argv[1]!;
+    if (count > 1) this.#table.prefetch(keys, count);
+    // The batch's strings are not kept alive by the scratch array.
+    keys.fill("", 0, count);
   }
 
   /** The live value of `key`, or undefined (an expired key is removed on the spot). */

@@ -95,6 +95,8 @@ export interface ConnectionHooks {
    * appeared); a returned promise holds the replies back until it settles.
    */
   afterBatch(): Promise<void> | void;
+  /** Pipelined requests were decoded and are about to run: their keys may be read ahead. */
+  prefetch?(requests: readonly (readonly string[])[]): void;
   /** Most unparsed bytes a client may have buffered (client-query-buffer-limit). */
   queryBufferLimit(): number;
   /** A framing error or I/O failure worth a log line. */
@@ -225,6 +227,7 @@ export class Connection {
 
         let result = this.#wire.decode(buffer, start, end);
         start += result.consumed;
+        if (result.requests.length > 1) this.#hooks.prefetch?.(result.requests);
         while (true) {
           this.session.buffers.query = end - start;
           const requests = result.requests;

@@ -589,6 +589,7 @@ export class KacheServer {
     const connection = new Connection(conn, session, wire, {
       beforeBatch: () => this.persistence.beforeBatch(),
       afterBatch: () => this.#afterBatch(),
+      prefetch: (requests) => context.keyspace.prefetch(requests),
       queryBufferLimit: () => this.config.number("client-query-buffer-limit"),
       log: (text) => this.log.verbose(text),
       outputLimit: (client) =>

@@ -60,6 +60,45 @@ Deno.test("KeyTable matches a Map model under random stores, replacements and de
   assert.deepEqual(scanAll(table, 10), new Set(model.keys()));
 });
 
+Deno.test("KeyTable.prefetch reads ahead without changing a thing", () => {
+  const random = seededRandom(7);
+  const table = new KeyTable();
+  table.prefetch(["absent", "also absent"], 2);
+  const model = new Map<string, Value>();
+  // Short keys in a table kept small give chains of several records; a batch of up to 200
+  // keys outgrows the scratch arrays; values span slabs, a dedicated chunk and collections.
+  const keys = Array.from({ length: 400 }, (_, i) => binary(random, i % 12));
+  for (let step = 0; step < 5_000; step++) {
+    const key = keys[Math.floor(random() * keys.length)]!;
+    const roll = random();
+    if (roll < 0.3) {
+      table.delete(key);
+      model.delete(key);
+    } else if (roll < 0.35) {
+      const zset = new SortedSet();
+      table.store(key, zset);
+      model.set(key, zset);
+    } else {
+      const value = binary(random, roll > 0.998 ? 600_000 : Math.floor(random() * 300));
+      table.store(key, value);
+      model.set(key, value);
+    }
+    if (step % 25 === 0) {
+      const batch = Array.from(
+        { length: 1 + Math.floor(random() * 200) },
+        () => keys[Math.floor(random() * keys.length)]!,
+      );
+      const size = table.size;
+      const bytes = table.byteSize;
+      table.prefetch(batch, batch.length);
+      assert.equal(table.size, size);
+      assert.equal(table.byteSize, bytes);
+      for (const key of batch) assert.equal(table.get(key), model.get(key), `after step ${step}`);
+    }
+  }
+  assert.deepEqual(new Map(table.entries()), model);
+});
+
 Deno.test("KeyTable keeps all 256 byte values exact in keys and values", () => {
   const table = new KeyTable();
   let all = "";

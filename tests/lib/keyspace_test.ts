@@ -378,3 +378,14 @@ Deno.test("Keyspace raw accessors see expired keys that are not yet swept", () =
   assert.deepEqual([...keyspace.rawEntries()], [["k", "v"]]);
   assert.equal(keyspace.rawExpiry("k"), T0 + 100);
 });
+
+Deno.test("Keyspace.prefetch of a pipelined batch only reads: nothing expires, nothing is reported", () => {
+  const { keyspace, observer } = expiredKey();
+  keyspace.set("live", "v");
+  observer.take();
+  keyspace.prefetch([["ping"], ["get", "k"], ["get", "live"], ["set", "new", "x"], []]);
+  assert.equal(keyspace.holdsExpired("k"), true);
+  assert.equal(keyspace.holds("new"), false);
+  assert.deepEqual(observer.take(), []);
+  assert.equal(keyspace.get("live"), "v");
+});
