@@ -134,6 +134,59 @@ Deno.test("KeyTable.scan returns every key held for the whole walk while the tab
   for (let i = 0; i < 1000; i++) assert.ok(seen.has(`stable:${i}`), `stable:${i} missed`);
 });
 
+Deno.test("KeyTable resizes a few buckets per lookup, finding every key and scanning all meanwhile", () => {
+  // Relinking all records in the store that crossed the load factor stalled every client
+  // for 0.1 s at 1M keys; the store now only starts the resize.
+  const table = new KeyTable();
+  const held = new Set<string>();
+  let next = 0;
+  const grow = () => {
+    const key = `key:${next++}`;
+    table.store(key, "v");
+    held.add(key);
+  };
+  while (held.size < 50_000) grow();
+  while (table.resizing) table.has("absent");
+  while (!table.resizing && held.size < 200_000) grow();
+  const walk = () => {
+    const seen = new Set<string>();
+    let cursor = 0;
+    do {
+      const step = table.scan(cursor, 100);
+      for (const key of step.keys) seen.add(key);
+      cursor = step.cursor;
+    } while (cursor !== 0);
+    return seen;
+  };
+  assert.ok(table.resizing);
+  assert.deepEqual(walk(), held);
+  let lookups = 0;
+  for (const key of held) {
+    assert.equal(table.get(key), "v", key);
+    lookups++;
+    if (lookups === held.size >> 2) {
+      assert.ok(table.resizing, "a quarter of the way through the keys, still resizing");
+      assert.deepEqual(walk(), held);
+      assert.ok(held.has(table.randomKey(Math.random)!));
+    }
+  }
+  assert.equal(table.resizing, false, `still resizing after ${lookups} lookups`);
+  assert.deepEqual(walk(), held);
+  // Shrinking, the same way.
+  for (const key of [...held]) {
+    table.delete(key);
+    held.delete(key);
+    if (table.resizing) break;
+  }
+  assert.ok(table.resizing);
+  assert.ok(held.size > 1000);
+  assert.deepEqual(walk(), held);
+  for (const key of held) assert.equal(table.get(key), "v");
+  while (table.resizing) table.has("absent");
+  assert.deepEqual(walk(), held);
+  assert.equal(table.size, held.size);
+});
+
 Deno.test("KeyTable: deleting half the keys and writing them again keeps the arena within 1.2x", () => {
   const table = new KeyTable();
   const value = (i: number) => `value:${i}`.padEnd(16 + (i % 7) * 9, "#");
