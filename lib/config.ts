@@ -655,6 +655,20 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     description: "keys looked at per eviction choice by the sampling policies",
   },
   {
+    name: "lfu-log-factor",
+    type: { kind: "integer", min: 0, max: 2147483647 },
+    default: "10",
+    mutable: true,
+    description: "how slowly hits raise a key's LFU counter (higher: more hits per step)",
+  },
+  {
+    name: "lfu-decay-time",
+    type: { kind: "integer", min: 0, max: 2147483647 },
+    default: "1",
+    mutable: true,
+    description: "idle minutes per point a key's LFU counter loses (0: it never decays)",
+  },
+  {
     name: "notify-keyspace-events",
     type: {
       kind: "custom",
@@ -966,8 +980,6 @@ export const NO_EFFECT_DIRECTIVES: ReadonlySet<string> = new Set([
   "lazyfree-lazy-server-del",
   "lazyfree-lazy-user-del",
   "lazyfree-lazy-user-flush",
-  "lfu-decay-time",
-  "lfu-log-factor",
   "masterauth",
   "masteruser",
   "maxmemory-clients",

@@ -71,6 +71,10 @@ export interface MemoryLimits {
   readonly policy: EvictionPolicy;
   /** Keys looked at per choice by the sampling policies (Redis's `maxmemory-samples`). */
   readonly samples: number;
+  /** How slowly hits raise an LFU counter (Redis's `lfu-log-factor`, default 10). */
+  readonly lfuLogFactor?: number;
+  /** Idle minutes per point an LFU counter loses, 0 for never (`lfu-decay-time`, default 1). */
+  readonly lfuDecayTime?: number;
 }
 
 /** A counter's value for a key first seen (Redis's LFU_INIT_VAL), so new keys are not evicted first. */
@@ -78,7 +82,7 @@ const LFU_INIT = 5;
 /** Redis's default `lfu-log-factor`: about a million hits saturate the counter at 255. */
 const LFU_LOG_FACTOR = 10;
 /** Redis's default `lfu-decay-time`: the counter loses one per this many idle minutes. */
-const LFU_DECAY_MINUTES = 1;
+export const LFU_DECAY_MINUTES = 1;
 /** Candidates kept between choices (Redis's EVPOOL_SIZE). */
 const POOL_SIZE = 16;
 /** Used-bits per key the CLOCK table keeps at least: a key shares its bit less than 1 in 8. */
@@ -153,6 +157,8 @@ export class Eviction {
   #maxmemory = 0;
   #policy: EvictionPolicy = "noeviction";
   #samples = 5;
+  #lfuLogFactor = LFU_LOG_FACTOR;
+  #lfuDecayTime = LFU_DECAY_MINUTES;
   #tracking: Tracking = "none";
   /** LFU candidates, most frequent first, so the best victim pops off the end. */
   #pool: Candidate[] = [];
@@ -200,6 +206,8 @@ export class Eviction {
     this.#maxmemory = limits.maxmemory;
     this.#policy = policy;
     this.#samples = limits.samples;
+    this.#lfuLogFactor = limits.lfuLogFactor ?? LFU_LOG_FACTOR;
+    this.#lfuDecayTime = limits.lfuDecayTime ?? LFU_DECAY_MINUTES;
   }
 
   /** What maxmemory is compared with: every database's estimate, the CLOCK table, client buffers. */
@@ -259,13 +267,13 @@ export class Eviction {
     const counters = keyspace.accessCounters ??= new AccessCounters();
     const now = minutes(keyspace.now);
     const packed = counters.get(key);
-    const counter = packed === undefined ? LFU_INIT : decayed(packed, now);
-    counters.set(key, now * 256 + logIncrement(counter, this.#random()));
+    const counter = packed === undefined ? LFU_INIT : decayed(packed, now, this.#lfuDecayTime);
+    counters.set(key, now * 256 + logIncrement(counter, this.#random(), this.#lfuLogFactor));
   }
 
   /** The key's LFU counter after decay (as Redis's OBJECT FREQ); LFU_INIT when untracked. */
   frequency(key: string, keyspace: Keyspace): number {
-    return lfuFrequency(keyspace, key);
+    return lfuFrequency(keyspace, key, this.#lfuDecayTime);
   }
 
   /** The next victim under the policy, or undefined when there is none. */
@@ -403,10 +411,13 @@ export function tracksAccess(policy: string): boolean {
   return isLfuPolicy(policy) || policy === "allkeys-lru" || policy === "volatile-lru";
 }
 
-/** A key's LFU counter after decay, as OBJECT FREQ reports it; LFU_INIT for a key not used since it was made. */
-export function lfuFrequency(keyspace: Keyspace, key: string): number {
+/**
+ * A key's LFU counter after decay by `decayTime` (`lfu-decay-time`), as
+ * OBJECT FREQ reports it; LFU_INIT for a key not used since it was made.
+ */
+export function lfuFrequency(keyspace: Keyspace, key: string, decayTime: number): number {
   const packed = keyspace.accessCounters?.get(key);
-  return packed === undefined ? LFU_INIT : decayed(packed, minutes(keyspace.now));
+  return packed === undefined ? LFU_INIT : decayed(packed, minutes(keyspace.now), decayTime);
 }
 
 /** Sets a key's LFU counter (RESTORE … FREQ); nothing while no LFU policy keeps counters. */
@@ -419,20 +430,20 @@ function minutes(now: number): number {
   return Math.floor(now / 60_000) & 0xffff;
 }
 
-/** Redis's LFUDecrAndReturn: the counter less one per idle decay period. */
-function decayed(packed: number, now: number): number {
+/** Redis's LFUDecrAndReturn: the counter less one per `decayTime` idle minutes (0: no decay). */
+function decayed(packed: number, now: number, decayTime: number): number {
   const counter = packed & 0xff;
   const stamp = packed >>> 8;
   const elapsed = now >= stamp ? now - stamp : 65535 - stamp + now;
-  const periods = Math.floor(elapsed / LFU_DECAY_MINUTES);
+  const periods = decayTime === 0 ? 0 : Math.floor(elapsed / decayTime);
   return periods > counter ? 0 : counter - periods;
 }
 
-/** Redis's LFULogIncr: the higher the counter, the less likely a hit raises it. */
-function logIncrement(counter: number, random: number): number {
+/** Redis's LFULogIncr: the higher the counter (and `logFactor`), the less likely a hit raises it. */
+function logIncrement(counter: number, random: number, logFactor: number): number {
   if (counter === 255) return 255;
   const base = Math.max(0, counter - LFU_INIT);
-  return random < 1 / (base * LFU_LOG_FACTOR + 1) ? counter + 1 : counter;
+  return random < 1 / (base * logFactor + 1) ? counter + 1 : counter;
 }
 
 /**

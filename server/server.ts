@@ -248,7 +248,7 @@ export class KacheServer {
         this.commands.slowLog.slowerThanMicros = value as number;
       }
       if (name === "slowlog-max-len") this.commands.slowLog.maxLength = value as number;
-      if (name.startsWith("maxmemory")) this.#applyMemoryLimits();
+      if (name.startsWith("maxmemory") || name.startsWith("lfu-")) this.#applyMemoryLimits();
       if (name === "loglevel") this.log.level = value as Logger["level"];
       if (name === "active-expire-batch") this.#expiry.batchSize = value as number;
       if (name === "notify-keyspace-events") this.#applyNotifyFlags(value as number);
@@ -292,6 +292,8 @@ export class KacheServer {
       maxmemory,
       policy: this.config.string("maxmemory-policy") as EvictionPolicy,
       samples: this.config.number("maxmemory-samples"),
+      lfuLogFactor: this.config.number("lfu-log-factor"),
+      lfuDecayTime: this.config.number("lfu-decay-time"),
     });
     if (maxmemory !== this.#checkedMaxmemory) {
       this.#checkedMaxmemory = maxmemory;

@@ -13,7 +13,13 @@
  * @module
  */
 import { CommandError, NOT_INTEGER, SYNTAX } from "../errors.ts";
-import { isLfuPolicy, lfuFrequency, setLfuFrequency, tracksAccess } from "../eviction.ts";
+import {
+  isLfuPolicy,
+  LFU_DECAY_MINUTES,
+  lfuFrequency,
+  setLfuFrequency,
+  tracksAccess,
+} from "../eviction.ts";
 import type { Value } from "../keyspace.ts";
 import { notify } from "../notify.ts";
 import { encodingLimitsFrom, objectEncoding, objectRefcount } from "../object_encoding.ts";
@@ -135,7 +141,8 @@ const OBJECT_SUBCOMMANDS: readonly CommandSpec[] = [
       if (policy === "volatile-lfu" && !context.keyspace.hasExpiry(key)) {
         throw new CommandError(NOT_COUNTED);
       }
-      return integer(lfuFrequency(context.keyspace, key));
+      const decayTime = context.server.configNumber?.("lfu-decay-time") ?? LFU_DECAY_MINUTES;
+      return integer(lfuFrequency(context.keyspace, key, decayTime));
     }),
   ),
   {

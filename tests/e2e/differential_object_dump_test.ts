@@ -237,6 +237,16 @@ Deno.test("differential: OBJECT, DUMP/RESTORE, encoding settings, CLIENT REPLY a
         ["RESTORE", "g", "0", payload, "FREQ", "100"],
         ["OBJECT", "FREQ", "g"],
         ["OBJECT", "FREQ", "missing"],
+        // lfu-log-factor 0 counts every hit; lfu-decay-time is a setting both keep.
+        ["CONFIG", "SET", "lfu-log-factor", "0"],
+        ["CONFIG", "SET", "lfu-decay-time", "0"],
+        ["CONFIG", "GET", "lfu-*"],
+        ["SET", "h", "v"],
+        ...Array.from({ length: 20 }, () => ["GET", "h"]),
+        ["OBJECT", "FREQ", "h"],
+        ["CONFIG", "SET", "lfu-log-factor", "-1"],
+        ["CONFIG", "SET", "lfu-log-factor", "10"],
+        ["CONFIG", "SET", "lfu-decay-time", "1"],
         ["CONFIG", "SET", "maxmemory-policy", "noeviction"],
         ["OBJECT", "FREQ", "f"],
       ];

@@ -240,6 +240,32 @@ Deno.test("LFU counters grow logarithmically, as Redis's lfu-log-factor 10", () 
   assert.equal(keyspace.accessCounters?.size, 1);
 });
 
+Deno.test("lfu-log-factor and lfu-decay-time change how LFU counters grow and decay", () => {
+  const { keyspace, eviction } = fixture("allkeys-lfu", { count: 0, limit: 1, random: () => 0.5 });
+  const configure = (lfuLogFactor: number, lfuDecayTime: number) =>
+    eviction.configure({
+      maxmemory: Number.MAX_SAFE_INTEGER,
+      policy: "allkeys-lfu",
+      samples: 5,
+      lfuLogFactor,
+      lfuDecayTime,
+    });
+  // Factor 0: every hit counts (p = 1 / (base * 0 + 1)), up to the 8-bit cap.
+  configure(0, 0);
+  keyspace.set("k", "v");
+  for (let i = 0; i < 10; i++) eviction.touch("k", keyspace);
+  assert.equal(eviction.frequency("k", keyspace), 15);
+  for (let i = 0; i < 300; i++) eviction.touch("k", keyspace);
+  assert.equal(eviction.frequency("k", keyspace), 255);
+  // Decay time 0: an idle hour takes nothing away.
+  keyspace.now += 60 * MINUTE;
+  assert.equal(eviction.frequency("k", keyspace), 255);
+  // Decay time 10: thirty idle minutes take three points.
+  configure(0, 10);
+  keyspace.now += 30 * MINUTE;
+  assert.equal(eviction.frequency("k", keyspace), 255 - 9);
+});
+
 Deno.test("LFU counters decay by one per idle minute, so an old favourite goes first", () => {
   const { keyspace, eviction } = fixture("allkeys-lfu", { count: 0, limit: 1 });
   keyspace.set("old", "v");
