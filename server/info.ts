@@ -121,8 +121,11 @@ const SECTIONS: Record<string, Section> = {
       ["allocator_rss_bytes", rss - active],
       ["mem_fragmentation_ratio", ratio(rss, used)],
       ["mem_fragmentation_bytes", rss - used],
-      // What maxmemory leaves out: the AOF bytes not yet on disk (and nothing else here).
-      ["mem_not_counted_for_evict", server.persistence.aofBufferBytes],
+      // What maxmemory leaves out: the AOF bytes not yet on disk and replica links' unsent stream.
+      [
+        "mem_not_counted_for_evict",
+        server.persistence.aofBufferBytes + server.replicaBufferBytes,
+      ],
       ["mem_clients_slaves", server.replicaBufferBytes],
       ["mem_clients_normal", server.clientBufferBytes - server.replicaBufferBytes],
       ["mem_aof_buffer", server.persistence.aofBufferBytes],

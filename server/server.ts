@@ -221,7 +221,9 @@ export class KacheServer {
     };
     // Changes outside any batch (the expiry timer) still reach BCAST clients promptly.
     this.tracking.onBroadcastPending = () => setTimeout(() => this.tracking.flushBroadcasts(), 0);
-    this.eviction.clientMemory = () => this.#clientBufferBytes;
+    // Replica links' unsent stream is left out, as Redis's freeMemoryGetNotCountedMemory leaves
+    // it: a slow replica must not make the master evict keys (INFO mem_not_counted_for_evict).
+    this.eviction.clientMemory = () => this.#clientBufferBytes - this.#replicaBufferBytes;
     this.#applyMemoryLimits();
     // Redis's used_memory_startup: used_memory once set up, before any data is loaded or any
     // client connects. By Kache's definition of used_memory (data, eviction bookkeeping, client

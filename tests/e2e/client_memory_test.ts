@@ -14,7 +14,7 @@ import { rssBytes, rssFallingTo, servedV8Flags, settledRss, sleep } from "../sup
 import { concatBytes } from "../../lib/bytes.ts";
 import { RawKacheClient } from "../support/kache_client.ts";
 import { RawRespClient } from "../support/resp_client.ts";
-import { startServer } from "../support/server_process.ts";
+import { type RunningServer, startServer } from "../support/server_process.ts";
 
 const MB = 2 ** 20;
 
@@ -226,30 +226,74 @@ Deno.test("big values come back whole on both wires, pipelined among small repli
   }
 });
 
-Deno.test("a replica link's unsent stream counts as mem_clients_slaves, not mem_clients_normal", async () => {
-  const server = await startServer();
-  const client = await RawRespClient.connect(server.respPort);
-  // A replica that asks for a full sync and then reads nothing: the stream waits in the server.
+/**
+ * Connects a replica that asks for a full sync and then reads nothing, and
+ * writes 20 keys of 100 KB per round (named by `key`) until its unsent
+ * stream reaches `bytes`; returns INFO's mem_clients_slaves then.
+ */
+async function growReplicaStream(
+  server: RunningServer,
+  client: RawRespClient,
+  bytes: number,
+  key: (round: number, index: number) => string,
+): Promise<{ replica: Deno.Conn; slaves: number }> {
   const replica = await Deno.connect({ hostname: "127.0.0.1", port: server.respPort });
   try {
     await replica.write(encodeRespRequest(["PSYNC", "?", "-1"]));
     const value = bigValue(100 * 1024);
     let slaves = 0;
-    for (let round = 0; round < 40 && slaves < 4 * MB; round++) {
-      await client.pipeline(
-        Array.from({ length: 20 }, (_, i) => ["SET", `k:${round}:${i}`, value]),
-      );
+    for (let round = 0; round < 40 && slaves < bytes; round++) {
+      await client.pipeline(Array.from({ length: 20 }, (_, i) => ["SET", key(round, i), value]));
       await sleep(20);
       slaves = await infoNumber(client, "mem_clients_slaves");
     }
-    assert.ok(slaves >= 4 * MB, `mem_clients_slaves ${slaves} with the stream unsent`);
+    assert.ok(slaves >= bytes, `mem_clients_slaves ${slaves} with the stream unsent`);
+    return { replica, slaves };
+  } catch (cause) {
+    replica.close();
+    throw cause;
+  }
+}
+
+Deno.test("a replica link's unsent stream counts as mem_clients_slaves, not mem_clients_normal", async () => {
+  const server = await startServer();
+  const client = await RawRespClient.connect(server.respPort);
+  let replica: Deno.Conn | undefined;
+  try {
+    ({ replica } = await growReplicaStream(
+      server,
+      client,
+      4 * MB,
+      (round, i) => `k:${round}:${i}`,
+    ));
     // Only the writing client's grown input buffer is a normal client's.
     assert.ok(await infoNumber(client, "mem_clients_normal") < 4 * MB);
     const stats = (await client.send(["MEMORY", "STATS"])).raw;
     assert.match(stats, /\$14\r\nclients\.slaves\r\n:(\d+)\r\n/);
     assert.ok(Number(/clients\.slaves\r\n:(\d+)/.exec(stats)![1]) >= 4 * MB);
   } finally {
-    replica.close();
+    replica?.close();
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("a replica link's unsent stream is not counted against maxmemory, as in Redis", async () => {
+  // Redis leaves replicas' output out of what eviction compares with maxmemory
+  // (mem_not_counted_for_evict): a slow replica must not make the master drop keys.
+  const server = await startServer(["--maxmemory", "6mb", "--maxmemory-policy", "allkeys-lru"]);
+  const client = await RawRespClient.connect(server.respPort);
+  // The same 20 keys each round: the data stays ~2 MB while the stream grows past 5 MB.
+  let replica: Deno.Conn | undefined;
+  try {
+    const grown = await growReplicaStream(server, client, 5 * MB, (_, i) => `k:${i}`);
+    replica = grown.replica;
+    const slaves = grown.slaves;
+    assert.equal(await infoNumber(client, "evicted_keys"), 0);
+    assert.equal((await client.send(["DBSIZE"])).raw, ":20\r\n");
+    assert.ok(await infoNumber(client, "mem_not_counted_for_evict") >= slaves);
+  } finally {
+    replica?.close();
     client.close();
     await server.stop();
   }
