@@ -33,9 +33,9 @@
  * lookup still reads one chain; SCAN visits both, as `dictScan` does.
  * A bucket holds its first record's address + 1 (a slot is at least two
  * units, so no record starts at the arena's last unit and this fits an
- * int32), 0 when empty: a new array
- * is then ready as allocated (zeroed pages the system maps as they are
- * first written) instead of a fill that touched 32 MB at once for 8M buckets.
+ * int32), 0 when empty: a new array is ready as allocated (zeroed pages the
+ * system maps as they are first written) instead of a fill that touched
+ * 32 MB at once for 8M buckets.
  *
  * @module
  */
