@@ -150,7 +150,10 @@ export class Session implements Subscriber {
   repliesOff = false;
   /** CLIENT REPLY SKIP ran: the next command's reply is not sent. */
   skipNextReply = false;
-  /** The running command's reply is not sent (it follows CLIENT REPLY SKIP); ON clears it. */
+  /**
+   * The running command's reply is not sent: it follows CLIENT REPLY SKIP (ON clears it), or it
+   * is a SHUTDOWN that succeeded, which Redis never answers.
+   */
   skipReply = false;
 
   constructor(options: SessionOptions) {

@@ -937,6 +937,12 @@ export const SERVER_COMMANDS: readonly CommandSpec[] = [
       { name: "force", type: "pure-token", token: "FORCE", optional: true },
       { name: "abort", type: "pure-token", token: "ABORT", optional: true },
     ],
-    handler: admin,
+    handler: (context, argv) => {
+      const reply = context.server.admin(argv);
+      // Redis exits without answering a SHUTDOWN that succeeds: its client sees the connection
+      // close (redis-cli prints nothing). Only a refusal (save failed, ABORT, syntax) answers.
+      if (reply.kind !== "error") context.session.skipReply = true;
+      return reply;
+    },
   },
 ];
