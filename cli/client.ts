@@ -766,6 +766,7 @@ async function runOneShot(session: Session): Promise<number> {
     try {
       reply = await session.connection!.send(argv);
     } catch (error) {
+      if (isShutdown(argv)) return 0;
       writeErr(`Error: ${messageOf(error)}\n`);
       return 1;
     }
@@ -933,6 +934,15 @@ function isFailure(reply: ClientReply): boolean {
     reply.status !== KacheStatus.notFound;
 }
 
+/**
+ * Whether `argv` is a SHUTDOWN, whose success the server never answers:
+ * the connection just closes, which redis-cli takes as done (no output, no
+ * error).
+ */
+function isShutdown(argv: readonly string[]): boolean {
+  return argv[0]?.toLowerCase() === "shutdown";
+}
+
 /** Most requests in flight while piping; beyond it reading stdin waits for replies. */
 const MAX_PIPELINE = 1024;
 
@@ -971,7 +981,13 @@ async function runPiped(session: Session): Promise<number> {
       for (let i = 0; i < repeated.count; i++) {
         const reply = connection.send(repeated.argv);
         reply.catch(() => {}); // reported, in order, by the print chain
-        print(async () => session.render(repeated.argv, await reply));
+        const shutdown = isShutdown(repeated.argv);
+        print(async () => {
+          if (!shutdown) return session.render(repeated.argv, await reply);
+          // A SHUTDOWN that succeeded gets no reply: the connection closes, nothing is printed.
+          const answered = await reply.catch(() => undefined);
+          return answered === undefined ? "" : session.render(repeated.argv, answered);
+        });
       }
       if (connection.pending > MAX_PIPELINE) await output;
     }
@@ -1107,7 +1123,7 @@ async function runInteractiveCommand(
     outcome = await Promise.race([reply, stopped]).catch((error: Error) => error);
   }
   if (outcome === "interrupted" || outcome === "closed" || outcome instanceof Error) {
-    if (outcome !== "interrupted") {
+    if (outcome !== "interrupted" && !isShutdown(argv)) {
       writeErr(
         `Error: ${outcome === "closed" ? "Server closed the connection" : outcome.message}\n`,
       );

@@ -184,3 +184,23 @@ Deno.test("kache client --tls --cacert talks to tls-port", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("kache client shutdown prints nothing and exits 0, as redis-cli, one-shot and piped", async () => {
+  // The server closes the connection without a reply; the client used to report
+  // "Error: Server closed the connection" and exit 1.
+  const oneShot = await startServer([]);
+  try {
+    const outcome = await client(["-p", String(oneShot.respPort), "shutdown", "nosave"]);
+    assert.deepEqual(outcome, { out: "", code: 0 });
+    assert.equal((await oneShot.process.status).code, 0);
+  } finally {
+    await oneShot.stop();
+  }
+  const piped = await startServer([]);
+  try {
+    const outcome = await client(["-p", String(piped.respPort)], "set a 1\nshutdown nosave\n");
+    assert.deepEqual(outcome, { out: "OK\n", code: 0 });
+  } finally {
+    await piped.stop();
+  }
+});
