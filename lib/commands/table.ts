@@ -23,6 +23,7 @@ import { LatencyMonitor } from "../latency.ts";
 import { LatencyHistogram } from "../latency_histogram.ts";
 import type { Tracking } from "../tracking.ts";
 import { notifyOriginal } from "../notify.ts";
+import { NotifyClass } from "../pubsub.ts";
 import { KacheStatus } from "../protocol/kache.ts";
 import {
   type OriginalCommand,
@@ -60,6 +61,15 @@ const ALLOWED_WHEN_FULL_IN_MULTI = new Set(["exec", "discard", "quit", "reset"])
 /** Error codes INFO errorstats tracks, as Redis 7's ERROR_STATS_NUMBER; later codes count only in the total. */
 export const MAX_ERROR_CODES = 128;
 /** Commands whose error may be a command's error the script raised again, counted already. */
+/** Read commands whose missed lookups raise no `keymiss` event (Redis's LOOKUP_NONOTIFY). */
+const MISS_NOT_NOTIFIED = new Set([
+  "object|encoding",
+  "object|refcount",
+  "object|idletime",
+  "object|freq",
+  "memory|usage",
+]);
+
 const SCRIPT_COMMANDS = new Set(["eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"]);
 
 /** Per-command counters for INFO commandstats. */
@@ -559,9 +569,18 @@ export class CommandTable {
     const keys = spec.keys!;
     const keyspace = context.keyspace;
     const last = lastKeyIndex(keys, argv);
+    const pubsub = context.server.pubsub;
     for (let index = keys.first; index <= last; index += keys.step) {
-      if (keyspace.has(argv[index]!)) this.keyspaceHits++;
-      else this.keyspaceMisses++;
+      if (keyspace.has(argv[index]!)) {
+        this.keyspaceHits++;
+        continue;
+      }
+      this.keyspaceMisses++;
+      // Redis's lookupKey reports a read's miss as a `keymiss` event (class m), except for the
+      // lookups made with LOOKUP_NONOTIFY (OBJECT's and MEMORY's).
+      if ((pubsub.notifyFlags & NotifyClass.keyMiss) !== 0 && !MISS_NOT_NOTIFIED.has(spec.name)) {
+        pubsub.notifyKeyspaceEvent(NotifyClass.keyMiss, "keymiss", argv[index]!, keyspace.index);
+      }
     }
   }
 

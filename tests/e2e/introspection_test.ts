@@ -193,6 +193,65 @@ Deno.test("INFO keyspace_hits and keyspace_misses count read lookups as redis-se
   }
 });
 
+Deno.test("keymiss notifications (notify-keyspace-events KEm) come from the same lookups as redis-server's", async () => {
+  const commands = [
+    ["SET", "s", "v"],
+    ["GET", "s"],
+    ["GET", "missing"],
+    ["MGET", "s", "gone", "s"],
+    ["EXISTS", "s", "absent"],
+    ["HGET", "nohash", "f"],
+    ["LRANGE", "nolist", "0", "-1"],
+    ["TYPE", "notype"],
+    // OBJECT looks keys up without notifying (LOOKUP_NONOTIFY); writes never report a miss.
+    ["OBJECT", "ENCODING", "noobject"],
+    ["INCR", "counter"],
+    ["PUBLISH", "done", "x"],
+  ];
+  /** The subscriber's bytes from its subscription until the marker message. */
+  const events = async (port: number) => {
+    const subscriber = await Deno.connect({ hostname: "127.0.0.1", port });
+    const client = await RawRespClient.connect(port);
+    try {
+      await client.send(["CONFIG", "SET", "notify-keyspace-events", "KEm"]);
+      const encode = (argv: string[]) =>
+        `*${argv.length}\r\n${argv.map((arg) => `$${arg.length}\r\n${arg}\r\n`).join("")}`;
+      await subscriber.write(
+        new TextEncoder().encode(
+          encode(["PSUBSCRIBE", "__key*__:*"]) + encode(["SUBSCRIBE", "done"]),
+        ),
+      );
+      let text = "";
+      const buffer = new Uint8Array(4096);
+      const readUntil = async (marker: string) => {
+        while (!text.includes(marker)) {
+          const count = await subscriber.read(buffer);
+          if (count === null) throw new Error(`closed before ${marker}: ${text}`);
+          text += new TextDecoder().decode(buffer.subarray(0, count));
+        }
+      };
+      await readUntil("$4\r\ndone\r\n:2\r\n");
+      for (const argv of commands) await client.send(argv);
+      await readUntil("$4\r\ndone\r\n$1\r\nx\r\n");
+      return text;
+    } finally {
+      subscriber.close();
+      client.close();
+    }
+  };
+  const redis = await startRedis();
+  try {
+    const expected = await events(redis.port);
+    // Six keys missed (not noobject, not counter), each on both channels.
+    assert.equal(expected.split("keymiss").length - 1, 12, expected);
+    await withServer(async (server) => {
+      assert.equal(await events(server.respPort), expected);
+    });
+  } finally {
+    await redis.stop();
+  }
+});
+
 Deno.test("MONITOR names a Unix socket client `unix:<path>`, as Redis does", async () => {
   await requireTool("redis-cli");
   const dir = await Deno.makeTempDir();
