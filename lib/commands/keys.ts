@@ -98,6 +98,8 @@ function rename(context: CommandContext, argv: readonly string[], onlyIfNew: boo
   if (source === destination) return onlyIfNew ? ZERO : OK;
   if (onlyIfNew && keyspace.has(destination)) return ZERO;
   const deadline = keyspace.getExpiry(source);
+  // Redis deletes a destination that exists and adds the key anew: it is a `new` key (class n).
+  keyspace.delete(destination);
   keyspace.set(destination, value);
   if (deadline !== undefined) keyspace.setExpiry(destination, deadline);
   keyspace.delete(source);
@@ -134,6 +136,8 @@ function copyCommand(context: CommandContext, argv: readonly string[]): Reply {
   if (value === undefined) return ZERO;
   if (!replace && target.has(destination)) return ZERO;
   const deadline = keyspace.getExpiry(source);
+  // As RENAME: a destination replaced is deleted and added anew, a `new` key.
+  if (replace) target.delete(destination);
   target.set(destination, copyValue(value));
   if (deadline !== undefined) target.setExpiry(destination, deadline);
   notifyIn(context, target, NotifyClass.generic, "copy_to", destination);

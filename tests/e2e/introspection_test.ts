@@ -193,8 +193,67 @@ Deno.test("INFO keyspace_hits and keyspace_misses count read lookups as redis-se
   }
 });
 
+/**
+ * What a subscriber to every keyspace and keyevent channel receives while
+ * `commands` run with `notify-keyspace-events` set to `flags`: its bytes from
+ * the subscription until a marker message published after the commands.
+ */
+async function notificationsOf(
+  port: number,
+  flags: string,
+  commands: readonly string[][],
+): Promise<string> {
+  const subscriber = await Deno.connect({ hostname: "127.0.0.1", port });
+  const client = await RawRespClient.connect(port);
+  try {
+    await client.send(["CONFIG", "SET", "notify-keyspace-events", flags]);
+    const encode = (argv: string[]) =>
+      `*${argv.length}\r\n${argv.map((arg) => `$${arg.length}\r\n${arg}\r\n`).join("")}`;
+    await subscriber.write(
+      new TextEncoder().encode(
+        encode(["PSUBSCRIBE", "__key*__:*"]) + encode(["SUBSCRIBE", "done"]),
+      ),
+    );
+    let text = "";
+    const buffer = new Uint8Array(4096);
+    const readUntil = async (marker: string) => {
+      while (!text.includes(marker)) {
+        const count = await subscriber.read(buffer);
+        if (count === null) throw new Error(`closed before ${marker}: ${text}`);
+        text += new TextDecoder().decode(buffer.subarray(0, count));
+      }
+    };
+    await readUntil("$4\r\ndone\r\n:2\r\n");
+    for (const argv of commands) await client.send(argv);
+    await client.send(["PUBLISH", "done", "x"]);
+    await readUntil("$4\r\ndone\r\n$1\r\nx\r\n");
+    return text;
+  } finally {
+    subscriber.close();
+    client.close();
+  }
+}
+
+/** Runs `commands` on redis-server and on Kache; returns both subscribers' bytes. */
+async function notificationsOfBoth(
+  flags: string,
+  commands: readonly string[][],
+): Promise<{ redis: string; kache: string }> {
+  const redis = await startRedis();
+  try {
+    const expected = await notificationsOf(redis.port, flags, commands);
+    let kache = "";
+    await withServer(async (server) => {
+      kache = await notificationsOf(server.respPort, flags, commands);
+    });
+    return { redis: expected, kache };
+  } finally {
+    await redis.stop();
+  }
+}
+
 Deno.test("keymiss notifications (notify-keyspace-events KEm) come from the same lookups as redis-server's", async () => {
-  const commands = [
+  const { redis, kache } = await notificationsOfBoth("KEm", [
     ["SET", "s", "v"],
     ["GET", "s"],
     ["GET", "missing"],
@@ -206,50 +265,26 @@ Deno.test("keymiss notifications (notify-keyspace-events KEm) come from the same
     // OBJECT looks keys up without notifying (LOOKUP_NONOTIFY); writes never report a miss.
     ["OBJECT", "ENCODING", "noobject"],
     ["INCR", "counter"],
-    ["PUBLISH", "done", "x"],
-  ];
-  /** The subscriber's bytes from its subscription until the marker message. */
-  const events = async (port: number) => {
-    const subscriber = await Deno.connect({ hostname: "127.0.0.1", port });
-    const client = await RawRespClient.connect(port);
-    try {
-      await client.send(["CONFIG", "SET", "notify-keyspace-events", "KEm"]);
-      const encode = (argv: string[]) =>
-        `*${argv.length}\r\n${argv.map((arg) => `$${arg.length}\r\n${arg}\r\n`).join("")}`;
-      await subscriber.write(
-        new TextEncoder().encode(
-          encode(["PSUBSCRIBE", "__key*__:*"]) + encode(["SUBSCRIBE", "done"]),
-        ),
-      );
-      let text = "";
-      const buffer = new Uint8Array(4096);
-      const readUntil = async (marker: string) => {
-        while (!text.includes(marker)) {
-          const count = await subscriber.read(buffer);
-          if (count === null) throw new Error(`closed before ${marker}: ${text}`);
-          text += new TextDecoder().decode(buffer.subarray(0, count));
-        }
-      };
-      await readUntil("$4\r\ndone\r\n:2\r\n");
-      for (const argv of commands) await client.send(argv);
-      await readUntil("$4\r\ndone\r\n$1\r\nx\r\n");
-      return text;
-    } finally {
-      subscriber.close();
-      client.close();
-    }
-  };
-  const redis = await startRedis();
-  try {
-    const expected = await events(redis.port);
-    // Six keys missed (not noobject, not counter), each on both channels.
-    assert.equal(expected.split("keymiss").length - 1, 12, expected);
-    await withServer(async (server) => {
-      assert.equal(await events(server.respPort), expected);
-    });
-  } finally {
-    await redis.stop();
-  }
+  ]);
+  // Six keys missed (not noobject, not counter), each on both channels.
+  assert.equal(redis.split("keymiss").length - 1, 12, redis);
+  assert.equal(kache, redis);
+});
+
+Deno.test("RENAME, COPY REPLACE and RESTORE REPLACE onto an existing key send `new`, as redis-server", async () => {
+  // Redis deletes the destination and adds it again, so the key is new (class n).
+  const { redis, kache } = await notificationsOfBoth("KEgn", [
+    ["SET", "a", "1"],
+    ["SET", "b", "2"],
+    ["RENAME", "a", "b"],
+    ["SET", "c", "3"],
+    ["COPY", "b", "c", "REPLACE"],
+    // Redis 7.0's DUMP of the string "1".
+    ["RESTORE", "c", "0", "\x00\xc0\x01\x0a\x00\x26\x78\xe7\xb6\xd1\x01\x11\xfc", "REPLACE"],
+    ["RENAME", "c", "fresh"],
+  ]);
+  assert.equal(redis.split("__keyevent@0__:new").length - 1, 7, redis);
+  assert.equal(kache, redis);
 });
 
 Deno.test("MONITOR names a Unix socket client `unix:<path>`, as Redis does", async () => {
