@@ -60,7 +60,6 @@ const NOT_IN_MULTI = "ERR Command not allowed inside a transaction";
 const ALLOWED_WHEN_FULL_IN_MULTI = new Set(["exec", "discard", "quit", "reset"]);
 /** Error codes INFO errorstats tracks, as Redis 7's ERROR_STATS_NUMBER; later codes count only in the total. */
 export const MAX_ERROR_CODES = 128;
-/** Commands whose error may be a command's error the script raised again, counted already. */
 /** Read commands whose missed lookups raise no `keymiss` event (Redis's LOOKUP_NONOTIFY). */
 const MISS_NOT_NOTIFIED = new Set([
   "object|encoding",
@@ -69,7 +68,7 @@ const MISS_NOT_NOTIFIED = new Set([
   "object|freq",
   "memory|usage",
 ]);
-
+/** Commands whose error may be a command's error the script raised again, counted already. */
 const SCRIPT_COMMANDS = new Set(["eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"]);
 
 /** Per-command counters for INFO commandstats. */
