@@ -404,16 +404,17 @@ export class KeyTable {
     const old = this.#buckets;
     const target = this.#target;
     const total = old.length + (target?.length ?? 0);
+    /** The chain head of bucket `index` counted over the old array, then the new one. */
+    const headAt = (index: number) =>
+      (index < old.length ? old[index]! : target![index - old.length]!) - 1;
     let bucket = 0;
     for (let attempt = 0; attempt < RANDOM_TRIES; attempt++) {
       bucket = Math.floor(random() * total);
-      const head = (bucket < old.length ? old[bucket]! : target![bucket - old.length]!) - 1;
+      const head = headAt(bucket);
       if (head !== NO_ADDRESS) return this.#randomOfChain(head, random);
     }
-    for (;; bucket = (bucket + 1) % total) {
-      const head = (bucket < old.length ? old[bucket]! : target![bucket - old.length]!) - 1;
-      if (head !== NO_ADDRESS) return this.#randomOfChain(head, random);
-    }
+    while (headAt(bucket) === NO_ADDRESS) bucket = (bucket + 1) % total;
+    return this.#randomOfChain(headAt(bucket), random);
   }
 
   /** Pushes the key of every record of the chain starting at `head`. */

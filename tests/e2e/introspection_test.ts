@@ -3,7 +3,7 @@
  * commandstats, the CPU section, and the slow log over a real connection.
  */
 import assert from "node:assert/strict";
-import type { ClientReply } from "../../lib/protocol/resp_reply.ts";
+import { type ClientReply, encodeRespRequest } from "../../lib/protocol/resp_reply.ts";
 import { requireTool, startRedis } from "../support/redis_process.ts";
 import { RawRespClient } from "../support/resp_client.ts";
 import { withServer } from "../support/server_process.ts";
@@ -207,13 +207,8 @@ async function notificationsOf(
   const client = await RawRespClient.connect(port);
   try {
     await client.send(["CONFIG", "SET", "notify-keyspace-events", flags]);
-    const encode = (argv: string[]) =>
-      `*${argv.length}\r\n${argv.map((arg) => `$${arg.length}\r\n${arg}\r\n`).join("")}`;
-    await subscriber.write(
-      new TextEncoder().encode(
-        encode(["PSUBSCRIBE", "__key*__:*"]) + encode(["SUBSCRIBE", "done"]),
-      ),
-    );
+    await subscriber.write(encodeRespRequest(["PSUBSCRIBE", "__key*__:*"]));
+    await subscriber.write(encodeRespRequest(["SUBSCRIBE", "done"]));
     let text = "";
     const buffer = new Uint8Array(4096);
     const readUntil = async (marker: string) => {

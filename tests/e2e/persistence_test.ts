@@ -14,6 +14,7 @@ import {
   startRedisWithFile,
   withTempDir,
 } from "../lib/persistence/rdb_support.ts";
+import { transcript } from "../support/differential.ts";
 import { requireTool, startRedis } from "../support/redis_process.ts";
 import { RawKacheClient } from "../support/kache_client.ts";
 import { RawRespClient } from "../support/resp_client.ts";
@@ -200,32 +201,18 @@ Deno.test("persistence: SHUTDOWN SAVE saves and exits, SHUTDOWN NOSAVE does not 
 
 Deno.test("persistence: a SHUTDOWN that succeeds closes the connection without a reply, as redis-server", async () => {
   // redis-cli prints nothing for it and clients see the connection close; Kache answered +OK.
-  const received = async (port: number): Promise<string> => {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    await conn.write(new TextEncoder().encode("*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n"));
-    const chunks: string[] = [];
-    const buffer = new Uint8Array(256);
-    try {
-      for (let count = await conn.read(buffer); count !== null; count = await conn.read(buffer)) {
-        chunks.push(new TextDecoder().decode(buffer.subarray(0, count)));
-      }
-    } catch {
-      // A reset instead of an orderly close is a close too.
-    } finally {
-      conn.close();
-    }
-    return chunks.join("");
-  };
+  const shutdown = (port: number) =>
+    transcript(port, "*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n", true);
   const redis = await startRedis();
   try {
-    assert.equal(await received(redis.port), "");
+    assert.equal(await shutdown(redis.port), "<closed>");
   } finally {
     await redis.stop();
   }
   await withTempDir(async (dir) => {
     const kache = await startServer([], { dir });
     try {
-      assert.equal(await received(kache.respPort), "");
+      assert.equal(await shutdown(kache.respPort), "<closed>");
       assert.equal((await kache.process.status).code, 0);
     } finally {
       await kache.stop();

@@ -26,34 +26,46 @@ function scanAll(table: KeyTable, count: number): Set<string> {
   return seen;
 }
 
+/**
+ * One random change to `table` and the same to its `model`: a delete, a
+ * sorted set, or a string value of a size across several classes (now and
+ * then one past a slab, a dedicated chunk). Checks what the table reports.
+ */
+function randomChange(
+  table: KeyTable,
+  model: Map<string, Value>,
+  keys: readonly string[],
+  random: () => number,
+  step: number,
+): void {
+  const key = keys[Math.floor(random() * keys.length)]!;
+  const roll = random();
+  if (roll < 0.35) {
+    assert.equal(table.delete(key), model.delete(key), `delete at step ${step}`);
+  } else if (roll < 0.4) {
+    const zset = new SortedSet();
+    zset.add("m", 1);
+    const previous = model.get(key);
+    const outcome = table.store(key, zset);
+    assert.equal(outcome, previous === undefined ? "created" : "replaced");
+    assert.equal(table.lastCollection, previous instanceof SortedSet ? previous : undefined);
+    model.set(key, zset);
+  } else {
+    const length = roll > 0.999 ? 600_000 : Math.floor(random() * random() * 3000);
+    const value = binary(random, length);
+    const outcome = table.store(key, value);
+    assert.equal(outcome === "created", !model.has(key), `store at step ${step}`);
+    model.set(key, value);
+  }
+  assert.equal(table.size, model.size);
+}
+
 Deno.test("KeyTable matches a Map model under random stores, replacements and deletes", () => {
   const random = seededRandom(42);
   const table = new KeyTable();
   const model = new Map<string, Value>();
   const keys = Array.from({ length: 300 }, (_, i) => binary(random, i % 40));
-  for (let step = 0; step < 20_000; step++) {
-    const key = keys[Math.floor(random() * keys.length)]!;
-    const roll = random();
-    if (roll < 0.35) {
-      assert.equal(table.delete(key), model.delete(key), `delete at step ${step}`);
-    } else if (roll < 0.4) {
-      const zset = new SortedSet();
-      zset.add("m", 1);
-      const previous = model.get(key);
-      const outcome = table.store(key, zset);
-      assert.equal(outcome, previous === undefined ? "created" : "replaced");
-      assert.equal(table.lastCollection, previous instanceof SortedSet ? previous : undefined);
-      model.set(key, zset);
-    } else {
-      // Lengths across several size classes, including one past a slab (a dedicated chunk).
-      const length = roll > 0.999 ? 600_000 : Math.floor(random() * random() * 3000);
-      const value = binary(random, length);
-      const outcome = table.store(key, value);
-      assert.equal(outcome === "created", !model.has(key), `store at step ${step}`);
-      model.set(key, value);
-    }
-    assert.equal(table.size, model.size);
-  }
+  for (let step = 0; step < 20_000; step++) randomChange(table, model, keys, random, step);
   for (const key of keys) assert.equal(table.get(key), model.get(key));
   const walked = new Map(table.entries());
   assert.deepEqual(walked, model);
@@ -69,20 +81,7 @@ Deno.test("KeyTable.prefetch reads ahead without changing a thing", () => {
   // keys outgrows the scratch arrays; values span slabs, a dedicated chunk and collections.
   const keys = Array.from({ length: 400 }, (_, i) => binary(random, i % 12));
   for (let step = 0; step < 5_000; step++) {
-    const key = keys[Math.floor(random() * keys.length)]!;
-    const roll = random();
-    if (roll < 0.3) {
-      table.delete(key);
-      model.delete(key);
-    } else if (roll < 0.35) {
-      const zset = new SortedSet();
-      table.store(key, zset);
-      model.set(key, zset);
-    } else {
-      const value = binary(random, roll > 0.998 ? 600_000 : Math.floor(random() * 300));
-      table.store(key, value);
-      model.set(key, value);
-    }
+    randomChange(table, model, keys, random, step);
     if (step % 25 === 0) {
       const batch = Array.from(
         { length: 1 + Math.floor(random() * 200) },
