@@ -46,7 +46,7 @@ export function executeRequest(
 ): Outcome {
   const commands = context.commands;
   const session = context.session;
-  context.keyspace.now = Date.now();
+  context.keyspace.now = commands.requestTime(contiguous);
   let result: Reply | OriginalResult;
   if (session.wire === "kache") {
     const name = argv[0] ?? "";
