@@ -113,7 +113,8 @@ export class CommandTable {
   /**
    * A monotonic clock in microseconds (the server's `performance.now`), read
    * before and after each command for INFO commandstats and the slow log;
-   * unset, commands are not timed (lib/ never reads a clock itself).
+   * unset, commands are not timed, and {@link requestTime} reads the wall
+   * clock for every request.
    */
   clock: (() => number) | undefined;
   /**
