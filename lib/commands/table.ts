@@ -155,6 +155,9 @@ export class CommandTable {
     }
     const wall = Date.now();
     // The run's monotonic reading is the one its first command starts at (#call): pending here.
+    // No time derives from an earlier end until that command ran, even when this request is
+    // turned away before the table (an unknown binary command, the subscribed-mode rule).
+    this.#lastEnd = -1;
     times[1] = wall;
     times[2] = NaN;
     return wall;

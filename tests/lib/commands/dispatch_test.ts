@@ -49,3 +49,26 @@ Deno.test("without a command clock every request reads the wall clock", () => {
     Date.now = realNow;
   }
 });
+
+Deno.test("a request turned away before the command table still makes the next one read the wall clock", () => {
+  const h = createHarness();
+  let micros = 0;
+  h.commands.clock = () => (micros += 400);
+  const { session } = h.newSession({ wire: "kache" });
+  const context = new SessionContext(h.databases, session, h.server, h.commands);
+  const realNow = Date.now;
+  let wall = 1_000_000;
+  Date.now = () => wall;
+  try {
+    executeRequest(context, ["set", "k", "v"], false);
+    executeRequest(context, ["pexpire", "k", "5"], true);
+    wall += 10;
+    // An unknown command answers the binary wire's `unknown` without reaching the table.
+    executeRequest(context, ["nosuch"], false);
+    executeRequest(context, ["get", "k"], true);
+    assert.equal(h.keyspace.now, 1_000_010);
+    assert.equal(h.keyspace.has("k"), false, "the key's deadline passed");
+  } finally {
+    Date.now = realNow;
+  }
+});
