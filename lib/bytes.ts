@@ -95,6 +95,26 @@ export function writeString(bytes: Uint8Array, offset: number, text: string): nu
   return offset + length;
 }
 
+/**
+ * Copies `source[start, end)` into `target` at `offset` and returns the offset after it.
+ * The caller guarantees room.
+ */
+export function copyBytes(
+  target: Uint8Array,
+  offset: number,
+  source: Uint8Array,
+  start: number,
+  end: number,
+): number {
+  // A native copy needs a view of the source, which costs more than a short loop.
+  if (end - start >= NATIVE_COPY_MIN) {
+    target.set(source.subarray(start, end), offset);
+    return offset + end - start;
+  }
+  for (let i = start; i < end; i++) target[offset++] = source[i]!;
+  return offset;
+}
+
 /** UTF-8 text (what a person types) to a one-byte string of its bytes. */
 export function utf8ToBinary(text: string): string {
   return Buffer.from(text, "utf8").toString("latin1");

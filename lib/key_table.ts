@@ -42,6 +42,7 @@
 import { ByteArena, NO_ADDRESS } from "./arena.ts";
 import { bytesToString, writeString } from "./bytes.ts";
 import type { CollectionValue, Value } from "./keyspace.ts";
+import type { ViewReply } from "./reply.ts";
 import {
   COLLECTION_SLOT_BYTES,
   KEY_BUCKET_BYTES,
@@ -244,6 +245,17 @@ export class KeyTable {
     if (value < 0) return this.#objects[~value]!;
     const start = arena.byteOffset(address) + RECORD_HEADER_BYTES + words[word + 2]!;
     return bytesToString(arena.bytesOf(address), start, start + value);
+  }
+
+  /** The string value of the record at `address` as a view of its bytes; undefined for a collection. */
+  viewAt(address: number): ViewReply | undefined {
+    const arena = this.#arena;
+    const words = arena.wordsOf(address);
+    const word = arena.wordOffset(address);
+    const value = words[word + 3]!;
+    if (value < 0) return undefined;
+    const start = arena.byteOffset(address) + RECORD_HEADER_BYTES + words[word + 2]!;
+    return { kind: "view", bytes: arena.bytesOf(address), start, end: start + value };
   }
 
   /** The key of the record at `address`. */

@@ -46,6 +46,7 @@ import { NO_ADDRESS } from "./arena.ts";
 import { KeyTable } from "./key_table.ts";
 import { HASH_ENTRY_BYTES, stringBytes, TTL_ENTRY_BYTES } from "./memory.ts";
 import type { ScanStep } from "./scan_index.ts";
+import type { ViewReply } from "./reply.ts";
 import { TtlHeap } from "./ttl_heap.ts";
 import type { Hash } from "./hash.ts";
 import type { MemberSet } from "./member_set.ts";
@@ -241,13 +242,14 @@ export class Keyspace {
    */
   #usedBytes = 0;
   /**
-   * The last lookup: its key, "now" at the time and the raw value found. Any
-   * change to the data forgets it ({@link Keyspace.modified} and every removal).
+   * The last lookup: its key, "now" at the time and the record found (or
+   * NO_ADDRESS). Any change to the data forgets it ({@link Keyspace.modified}
+   * and every removal).
    */
   #lastKey: string | undefined;
   /** A typed array, not a field, for the reason given at {@link KeyspaceShared.now}. */
   readonly #lastNow = new Float64Array(1);
-  #lastValue: Value | undefined;
+  #lastAddress = NO_ADDRESS;
   /** {@link Keyspace.prefetch}'s scratch list of keys, reused from batch to batch. */
   readonly #prefetchKeys: string[] = [];
   /** The table address {@link Keyspace.nextKey} resumes from (records never move while unchanged). */
@@ -372,24 +374,30 @@ export class Keyspace {
     keys.fill("", 0, count);
   }
 
-  /** The live value of `key`, or undefined (an expired key is removed on the spot). */
-  get(key: string): Value | undefined {
-    let value: Value | undefined;
+  /** The record of `key`'s live value, or NO_ADDRESS (an expired key is removed on the spot). */
+  #find(key: string): number {
+    let address: number;
     // The same key again in the same millisecond with no change between (a read command's
-    // hit/miss count, then its handler): the answer is known, without a second hash lookup.
+    // hit/miss count, then its handler): the record is known, without a second hash lookup.
     if (key === this.#lastKey && this.shared.now === this.#lastNow[0]) {
-      value = this.#lastValue;
+      address = this.#lastAddress;
     } else {
-      const table = this.#table;
-      const address = table.find(key);
-      value = address === NO_ADDRESS ? undefined : table.valueAt(address);
+      address = this.#table.find(key);
       this.#lastKey = key;
       this.#lastNow[0] = this.shared.now;
-      this.#lastValue = value;
+      this.#lastAddress = address;
     }
-    if (value === undefined) return undefined;
+    if (address === NO_ADDRESS) return NO_ADDRESS;
     // Checking the heap only when TTLs exist keeps TTL-free workloads at one map lookup.
-    if (this.#ttl.size !== 0 && this.#expireIfDue(key)) return undefined;
+    if (this.#ttl.size !== 0 && this.#expireIfDue(key)) return NO_ADDRESS;
+    return address;
+  }
+
+  /** The live value of `key`, or undefined (an expired key is removed on the spot). */
+  get(key: string): Value | undefined {
+    const address = this.#find(key);
+    if (address === NO_ADDRESS) return undefined;
+    const value = this.#table.valueAt(address);
     // A collection handed out may be edited in place: a snapshot in progress takes it first.
     if (this.snapshotHook !== undefined && typeof value !== "string") {
       this.snapshotHook.beforeChange(key);
@@ -397,8 +405,22 @@ export class Keyspace {
     return value;
   }
 
+  /** Whether `key` holds a live value (an expired key is removed on the spot). */
   has(key: string): boolean {
-    return this.get(key) !== undefined;
+    return this.#find(key) !== NO_ADDRESS;
+  }
+
+  /**
+   * The string at `key` as a view of its stored bytes, valid until the next
+   * change to this keyspace (see {@link ViewReply}); throws WRONGTYPE for
+   * another type.
+   */
+  getStringView(key: string): ViewReply | undefined {
+    const address = this.#find(key);
+    if (address === NO_ADDRESS) return undefined;
+    const view = this.#table.viewAt(address);
+    if (view === undefined) throw new CommandError(WRONGTYPE);
+    return view;
   }
 
   /** Whether `key` holds a value whose deadline has not passed, without expiring or reporting anything. */

@@ -1,14 +1,15 @@
 /**
- * Protocol-neutral replies. A command handler returns a {@link Reply}; each
- * codec (RESP2, RESP3, the binary Kache protocol) decides how it looks on its
- * wire. Strings inside replies are one-byte strings (char codes 0–255), the
- * same representation the keyspace stores, so no reply copies bytes twice.
+ * Protocol-neutral replies. A command handler returns a {@link Reply} (or a
+ * {@link ViewReply}); each codec (RESP2, RESP3, the binary Kache protocol)
+ * decides how it looks on its wire. Strings inside replies are one-byte
+ * strings (char codes 0–255), the representation of keys and arguments.
  *
  * Constant replies are built once (as Redis's `shared.ok`): handlers return
  * {@link OK}, {@link NIL} and friends instead of allocating.
  *
  * @module
  */
+import { bytesToString } from "./bytes.ts";
 
 /** A reply before encoding. `kind` picks the wire type. */
 export type Reply =
@@ -99,6 +100,29 @@ export interface VerbatimReply {
 export interface PushReply {
   readonly kind: "push";
   readonly items: readonly Reply[];
+}
+
+/**
+ * A bulk string that is a view of stored bytes (a string value in the
+ * keyspace's arena): GET's reply, which the encoder copies from the arena
+ * into its output without building a string. Valid only until the next
+ * write to the keyspace, so it is no {@link Reply}: a handler may return one,
+ * a wire encodes it as soon as the command returns, and everything else that
+ * keeps replies (EXEC, scripts) gets a bulk string from {@link materialize}.
+ */
+export interface ViewReply {
+  readonly kind: "view";
+  readonly bytes: Uint8Array;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** What a command handler returns: a reply, or a view in place of a bulk string. */
+export type HandlerReply = Reply | ViewReply;
+
+/** `reply` with a view turned into the bulk string it shows. */
+export function materialize(reply: HandlerReply): Reply {
+  return reply.kind === "view" ? bulk(bytesToString(reply.bytes, reply.start, reply.end)) : reply;
 }
 
 export const OK: StatusReply = { kind: "status", text: "OK" };

@@ -11,7 +11,7 @@ import { executeRequest } from "../lib/commands/dispatch.ts";
 import type { CommandContext } from "../lib/commands/types.ts";
 import { encodeReply, RespDecoder, RespEncoder } from "../lib/protocol/resp.ts";
 import type { Output } from "../lib/protocol/output.ts";
-import { error, type Reply } from "../lib/reply.ts";
+import { error, type HandlerReply, type Reply } from "../lib/reply.ts";
 import type { Wire } from "./connection.ts";
 
 /**
@@ -60,7 +60,7 @@ export class RespWire implements Wire {
     if (outcome instanceof Promise) return outcome.then((late) => this.reply(late));
     // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped (pushes still go out).
     if (!session.repliesOff && !session.skipReply && !session.skipNextReply) {
-      this.#encoder.write(outcome as Reply, session.protocol);
+      this.#encoder.write(outcome as HandlerReply, session.protocol);
     }
     session.skipReply = false;
     session.flushDeferredPushes();

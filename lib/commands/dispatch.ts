@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { error, type Reply } from "../reply.ts";
+import { error, type HandlerReply, type Reply } from "../reply.ts";
 import { originalCommand, type OriginalResult, UNKNOWN } from "./original.ts";
 import type { CommandContext } from "./types.ts";
 
@@ -19,7 +19,7 @@ import type { CommandContext } from "./types.ts";
  * the server answer -BUSY), or undefined when the client blocked (BLPOP …)
  * and its reply comes through the wake.
  */
-export type Outcome = Reply | OriginalResult | Promise<Reply> | undefined;
+export type Outcome = HandlerReply | OriginalResult | Promise<Reply> | undefined;
 
 /** What a RESP2 client in subscribed mode may run (Redis's check in `processCommand`). */
 const SUBSCRIBED_MODE_COMMANDS = new Set([
@@ -47,7 +47,7 @@ export function executeRequest(
   const commands = context.commands;
   const session = context.session;
   context.keyspace.now = commands.requestTime(contiguous);
-  let result: Reply | OriginalResult;
+  let result: HandlerReply | OriginalResult;
   if (session.wire === "kache") {
     const name = argv[0] ?? "";
     const spec = commands.lookup(name);

@@ -456,7 +456,8 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     since: "1.0.0",
     complexity: "O(1)",
     arguments: [KEY_ARGUMENT],
-    handler: (context, argv) => bulkOrNil(context.keyspace.getString(argv[1]!)),
+    // A view of the stored bytes: the wire copies them into its output, with no string between.
+    handler: (context, argv) => context.keyspace.getStringView(argv[1]!) ?? NIL,
   },
   {
     name: "set",

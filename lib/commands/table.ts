@@ -16,7 +16,7 @@
 import { BlockingRegistry } from "../blocking.ts";
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
 import { type Eviction, OOM } from "../eviction.ts";
-import { error, QUEUED, type Reply } from "../reply.ts";
+import { error, type HandlerReply, materialize, QUEUED, type Reply } from "../reply.ts";
 import { monitorLine, Monitors } from "../monitor.ts";
 import { SlowLog } from "../slowlog.ts";
 import { LatencyMonitor } from "../latency.ts";
@@ -272,11 +272,13 @@ export class CommandTable {
     argv: readonly string[],
     resolved: CommandSpec | string = this.resolve(argv),
     contiguous = false,
-  ): Reply {
+  ): HandlerReply {
     // `contiguous`: the caller ran the previous request just before this one, synchronously.
     if (!contiguous) this.#lastEnd = -1;
-    const reply = this.#execute(context, argv, resolved);
+    let reply = this.#execute(context, argv, resolved);
     if (this.#runDepth === 0 && this.blocking.hasReady) {
+      // Serving the blocked clients writes to the keyspace, which a view must not see.
+      reply = materialize(reply);
       this.blocking.serveReady();
       this.#lastEnd = -1;
     }
@@ -297,7 +299,7 @@ export class CommandTable {
     spec: CommandSpec,
     original: OriginalCommand,
     contiguous = false,
-  ): Reply | OriginalResult {
+  ): HandlerReply | OriginalResult {
     if (!contiguous) this.#lastEnd = -1;
     if (argv.length !== original.arity) {
       this.#count(spec.name, "rejected");
@@ -339,7 +341,7 @@ export class CommandTable {
     context: CommandContext,
     argv: readonly string[],
     resolved: CommandSpec | string,
-  ): Reply {
+  ): HandlerReply {
     const session = context.session;
     if (typeof resolved === "string") {
       if (session.queued !== undefined) session.queueFailed = true;
@@ -386,7 +388,7 @@ export class CommandTable {
     }
     session.lastCommand = resolved.name;
     session.lastCommandAt = context.keyspace.now;
-    return this.#call(resolved, context, argv, undefined) as Reply;
+    return this.#call(resolved, context, argv, undefined) as HandlerReply;
   }
 
   /**
@@ -411,11 +413,15 @@ export class CommandTable {
     );
   }
 
-  /** Calls a resolved command's handler; errors it throws become error replies. */
+  /**
+   * Calls a resolved command's handler; errors it throws become error
+   * replies. EXEC and scripts call this and keep the reply while later
+   * commands write, so a view comes back as the bulk string it shows.
+   */
   run(spec: CommandSpec, context: CommandContext, argv: readonly string[]): Reply {
-    // EXEC and scripts call this; a script's later slices come after other work.
+    // A script's later slices come after other work.
     if (this.#runDepth === 0) this.#lastEnd = -1;
-    return this.#call(spec, context, argv, undefined) as Reply;
+    return materialize(this.#call(spec, context, argv, undefined) as HandlerReply);
   }
 
   /**
@@ -428,7 +434,7 @@ export class CommandTable {
     context: CommandContext,
     argv: readonly string[],
     original: OriginalCommand | undefined,
-  ): Reply | OriginalResult {
+  ): HandlerReply | OriginalResult {
     const dirtyBefore = context.keyspace.dirty;
     this.eviction?.recordAccess(spec, argv, context.keyspace);
     const tracking = this.tracking;
@@ -446,7 +452,7 @@ export class CommandTable {
       }
     }
     if (this.#readsKeys.has(spec)) this.#countLookups(spec, context, argv);
-    let reply: Reply | OriginalResult;
+    let reply: HandlerReply | OriginalResult;
     const errorsBefore = this.errorReplies;
     this.#runDepth++;
     try {

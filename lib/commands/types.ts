@@ -6,7 +6,7 @@
  * @module
  */
 import type { Keyspace } from "../keyspace.ts";
-import type { Reply } from "../reply.ts";
+import type { HandlerReply } from "../reply.ts";
 import type { Session } from "../session.ts";
 import type { ServerControl } from "../server_control.ts";
 import type { CommandTable } from "./table.ts";
@@ -44,7 +44,7 @@ export interface CommandContext {
 }
 
 /** Runs one command. argv[0] is the command name as sent; arity is already checked. */
-export type CommandHandler = (context: CommandContext, argv: readonly string[]) => Reply;
+export type CommandHandler = (context: CommandContext, argv: readonly string[]) => HandlerReply;
 
 /** One argument in COMMAND DOCS, as Redis describes it. */
 export interface ArgumentDoc {

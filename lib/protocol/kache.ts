@@ -16,7 +16,7 @@
  */
 import { bytesToString, commandName, writeString } from "../bytes.ts";
 import { UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK } from "../protection.ts";
-import type { Reply } from "../reply.ts";
+import { type HandlerReply, materialize, type Reply } from "../reply.ts";
 import {
   flattenOutput,
   LARGE_STRING_BYTES,
@@ -295,8 +295,10 @@ export class KacheEncoder {
   }
 
   /** Writes a response for a Redis-style reply: errors get status `error`, all else `ok`. */
-  writeReply(reply: Reply): void {
-    this.writeResponse(reply.kind === "error" ? KacheStatus.error : KacheStatus.ok, reply);
+  writeReply(reply: HandlerReply): void {
+    // The binary wire's GET is the original's; a view reaches here only from a Redis command.
+    const item = materialize(reply);
+    this.writeResponse(item.kind === "error" ? KacheStatus.error : KacheStatus.ok, item);
   }
 
   #writeItem(reply: Reply): void {

@@ -19,11 +19,11 @@
  *
  * @module
  */
-import { bytesToString, commandName, writeString } from "../bytes.ts";
+import { bytesToString, commandName, copyBytes, writeString } from "../bytes.ts";
 import { formatDouble } from "../format.ts";
 import { UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK } from "../protection.ts";
 import { splitArgs } from "../split_args.ts";
-import { OK, type Reply } from "../reply.ts";
+import { type HandlerReply, OK, type Reply, type ViewReply } from "../reply.ts";
 import {
   flattenOutput,
   LARGE_STRING_BYTES,
@@ -464,8 +464,25 @@ export class RespEncoder {
   }
 
   /** Appends one reply in the given protocol version. */
-  write(reply: Reply, protocol: 2 | 3): void {
-    this.#write(reply, protocol === 3);
+  write(reply: HandlerReply, protocol: 2 | 3): void {
+    if (reply.kind === "view") this.#writeView(reply);
+    else this.#write(reply, protocol === 3);
+  }
+
+  /** A bulk string copied from where its bytes are stored (valid only now, see ViewReply). */
+  #writeView(view: ViewReply): void {
+    const length = view.end - view.start;
+    this.#reserve(length + HEADER_ROOM + 2);
+    const buffer = this.#buffer;
+    let pos = this.#length;
+    buffer[pos++] = 0x24;
+    pos = writeDigits(buffer, pos, length);
+    buffer[pos++] = CR;
+    buffer[pos++] = LF;
+    pos = copyBytes(buffer, pos, view.bytes, view.start, view.end);
+    buffer[pos++] = CR;
+    buffer[pos++] = LF;
+    this.#length = pos;
   }
 
   #write(reply: Reply, resp3: boolean): void {

@@ -11,7 +11,7 @@ import { globToRegExp } from "../../lib/glob.ts";
 import { Databases } from "../../lib/databases.ts";
 import type { Keyspace } from "../../lib/keyspace.ts";
 import { PubSub } from "../../lib/pubsub.ts";
-import { error, type Reply } from "../../lib/reply.ts";
+import { error, materialize, type Reply } from "../../lib/reply.ts";
 import type { ServerControl } from "../../lib/server_control.ts";
 import { Session, type WireProtocol } from "../../lib/session.ts";
 import { combineObservers } from "../../server/observers.ts";
@@ -128,7 +128,8 @@ export function createHarness(now = 1_700_000_000_000): Harness {
     server.sessionList.push(session);
     const context = new SessionContext(server.databases, session, server, commands);
     const run = (...argv: string[]) => {
-      const reply = commands.execute(context, argv);
+      // Materialized at once, as a wire encodes a reply before anything else runs.
+      const reply = materialize(commands.execute(context, argv));
       // As the wires do once the reply is written: messages held for the caller go out now.
       session.flushDeferredPushes();
       return reply;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { SessionContext } from "../../../lib/commands/context.ts";
 import { executeRequest } from "../../../lib/commands/dispatch.ts";
-import { bulk, NIL, OK } from "../../../lib/reply.ts";
+import { bulk, type HandlerReply, materialize, NIL, OK } from "../../../lib/reply.ts";
 import { createHarness } from "../../support/command_harness.ts";
 
 Deno.test("a batch's contiguous requests read the wall clock once and derive 'now' from the command clock", () => {
@@ -18,7 +18,10 @@ Deno.test("a batch's contiguous requests read the wall clock once and derive 'no
   };
   try {
     const batch = [["SET", "k", "v", "PX", "2"], ...Array.from({ length: 5 }, () => ["GET", "k"])];
-    const replies = batch.map((argv, i) => executeRequest(context, argv, i > 0));
+    // Materialized as each comes back, as a wire encodes it.
+    const replies = batch.map((argv, i) =>
+      materialize(executeRequest(context, argv, i > 0) as HandlerReply)
+    );
     // Commands run 400 µs apart: the sixth starts 2 ms after the first, when the key expires.
     assert.deepEqual(replies, [OK, bulk("v"), bulk("v"), bulk("v"), bulk("v"), NIL]);
     assert.equal(wallReads, 1, "only the batch's first request reads the wall clock");

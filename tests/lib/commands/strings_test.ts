@@ -688,3 +688,25 @@ Deno.test("string commands carry Redis's arity, flags and key positions", () => 
     strictEqual(spec.group, "string", name);
   }
 });
+
+Deno.test("GET inside EXEC and scripts answers the value it read, not what a later write stored there", () => {
+  const h = createHarness();
+  h.run("SET", "k", "old");
+  h.run("MULTI");
+  h.run("GET", "k");
+  // The same length: the new value is written over the old one's bytes.
+  h.run("SET", "k", "new");
+  const exec = h.run("EXEC");
+  strictEqual(exec.kind, "array");
+  const [got, set] = exec.kind === "array" ? exec.items : [];
+  // Kinds first: a view's diff would print the arena's whole chunk.
+  strictEqual(got?.kind, "bulk");
+  deepStrictEqual([got, set], [bulk("old"), OK]);
+
+  const script =
+    "local v = redis.call('GET', KEYS[1]); redis.call('SET', KEYS[1], 'xyz'); return v";
+  const read = h.run("EVAL", script, "1", "k");
+  strictEqual(read.kind, "bulk");
+  deepStrictEqual(read, bulk("new"));
+  deepStrictEqual(h.run("GET", "k"), bulk("xyz"));
+});

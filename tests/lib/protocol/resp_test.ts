@@ -454,6 +454,27 @@ Deno.test("RespEncoder writes every byte value of a bulk string unchanged", () =
   assert.equal(encoded(bulk("\x80\x9f\xff"), 3), "$3\r\n\x80\x9f\xff\r\n");
 });
 
+Deno.test("RespEncoder writes a view of stored bytes as the bulk string it shows", () => {
+  // A stored value sits among other bytes; lengths on both sides of the native-copy threshold,
+  // and past the initial buffer and the size at which a string value becomes its own part.
+  for (const length of [0, 1, 16, 63, 64, 300, 5000, LARGE_STRING_BYTES + 7]) {
+    const value = ALL_BYTES.repeat(Math.ceil(length / 256) + 1).slice(0, length);
+    const stored = stringToBytes(`before${value}after`);
+    const view = { kind: "view", bytes: stored, start: 6, end: 6 + length } as const;
+    for (const protocol of [2, 3] as const) {
+      const encoder = new RespEncoder(64);
+      encoder.write(OK, protocol);
+      encoder.write(view, protocol);
+      encoder.write(integer(1), protocol);
+      assert.equal(
+        bytesToString(encoder.take()),
+        `+OK\r\n$${length}\r\n${value}\r\n:1\r\n`,
+        `${length} bytes, RESP${protocol}`,
+      );
+    }
+  }
+});
+
 Deno.test("RespEncoder batches replies, grows past its initial size and take() starts over", () => {
   const encoder = new RespEncoder(64);
   const big = "x".repeat(5000);
