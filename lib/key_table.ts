@@ -156,8 +156,7 @@ export class KeyTable {
     const hash = hashKey(key) | 0;
     const arena = this.#arena;
     let previous = NO_ADDRESS;
-    const buckets = this.#bucketsOf(hash);
-    let address = buckets[hash & (buckets.length - 1)]! - 1;
+    let address = this.#headOf(hash);
     while (address !== NO_ADDRESS) {
       const words = arena.wordsOf(address);
       const word = arena.wordOffset(address);
@@ -195,10 +194,7 @@ export class KeyTable {
     const heads = this.#prefetchHeads;
     const arena = this.#arena;
     for (let i = 0; i < count; i++) hashes[i] = hashKey(keys[i]!) | 0;
-    for (let i = 0; i < count; i++) {
-      const buckets = this.#bucketsOf(hashes[i]!);
-      heads[i] = buckets[hashes[i]! & (buckets.length - 1)]! - 1;
-    }
+    for (let i = 0; i < count; i++) heads[i] = this.#headOf(hashes[i]!);
     let sink = 0;
     // The head's header (next, hash, key length, value word).
     for (let i = 0; i < count; i++) {
@@ -214,8 +210,7 @@ export class KeyTable {
       const word = arena.wordOffset(address);
       if (words[word + 1] === hashes[i]) {
         const value = words[word + 3]!;
-        const last = arena.byteOffset(address) + RECORD_HEADER_BYTES + words[word + 2]! +
-          (value < 0 ? 0 : value) - 1;
+        const last = this.#valueStart(address) + (value < 0 ? 0 : value) - 1;
         sink ^= arena.bytesOf(address)[last]!;
       } else {
         const next = words[word]!;
@@ -243,7 +238,7 @@ export class KeyTable {
     const word = arena.wordOffset(address);
     const value = words[word + 3]!;
     if (value < 0) return this.#objects[~value]!;
-    const start = arena.byteOffset(address) + RECORD_HEADER_BYTES + words[word + 2]!;
+    const start = this.#valueStart(address);
     return bytesToString(arena.bytesOf(address), start, start + value);
   }
 
@@ -254,7 +249,7 @@ export class KeyTable {
     const word = arena.wordOffset(address);
     const value = words[word + 3]!;
     if (value < 0) return undefined;
-    const start = arena.byteOffset(address) + RECORD_HEADER_BYTES + words[word + 2]!;
+    const start = this.#valueStart(address);
     return { kind: "view", bytes: arena.bytesOf(address), start, end: start + value };
   }
 
@@ -492,6 +487,19 @@ export class KeyTable {
   #releaseObject(index: number): void {
     this.#objects[index] = undefined;
     this.#freeObjects.push(index);
+  }
+
+  /** The first record of the chain of `hash`, or NO_ADDRESS. */
+  #headOf(hash: number): number {
+    const buckets = this.#bucketsOf(hash);
+    return buckets[hash & (buckets.length - 1)]! - 1;
+  }
+
+  /** Where the value's bytes of the record at `address` begin: after its header and key. */
+  #valueStart(address: number): number {
+    const arena = this.#arena;
+    const keyLength = arena.wordsOf(address)[arena.wordOffset(address) + 2]!;
+    return arena.byteOffset(address) + RECORD_HEADER_BYTES + keyLength;
   }
 
   /** The bucket array that holds the chain of `hash` (see the module notes on resizing). */
