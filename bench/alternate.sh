@@ -5,6 +5,7 @@
 #   bash bench/alternate.sh [name=]<kache checkout>|redis ...
 #   ROUNDS=5 TESTS="set get" PIPELINE=16 REQUESTS=3000000 CLIENTS=50 KEYS=1000000 \
 #     bash bench/alternate.sh before=/tmp/old-checkout after=. redis
+#   EXTRA_epoll="--tcp-backend epoll" bash bench/alternate.sh deno=. epoll=. redis
 #
 # Each server starts once on a free loopback port, persistence off (Kache as `deno task serve`
 # runs it), then round after round every test runs against each server in turn: on a small shared
@@ -21,7 +22,7 @@ PIPELINE=${PIPELINE:-16}
 REQUESTS=${REQUESTS:-3000000}
 CLIENTS=${CLIENTS:-50}
 KEYS=${KEYS:-1000000}
-[ $# -gt 0 ] || { sed -n '2,13p' "$0"; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,14p' "$0"; exit 2; }
 
 names=() ports=() pids=() groups=()
 scratch=$(mktemp -d)
@@ -54,8 +55,10 @@ for spec in "$@"; do
     setsid redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
       >/dev/null 2>&1 &
   else
+    extra="EXTRA_$name"
+    # shellcheck disable=SC2086 # the extra serve arguments are words on purpose
     (cd "$where" && exec setsid deno task serve --port "$port" --kache-port 0 --save '' \
-      --appendonly no --dir "$dir" >/dev/null 2>&1) &
+      --appendonly no --dir "$dir" ${!extra:-} >/dev/null 2>&1) &
   fi
   groups+=("$!")
   names+=("$name")

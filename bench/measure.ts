@@ -34,10 +34,13 @@ async function serveV8Flags(): Promise<string[]> {
     : [];
 }
 
-/** Starts `kache serve` on free loopback ports, persistence off (a fresh temp dir, no save rules). */
-export async function startKache(): Promise<RunningKache> {
+/**
+ * Starts `kache serve` on free loopback ports, persistence off (a fresh temp dir, no save rules),
+ * with `serveArgs` after those.
+ */
+export async function startKache(serveArgs: string[] = []): Promise<RunningKache> {
   const v8Flags = (await serveV8Flags()).map((flag) => flag.slice("--v8-flags=".length));
-  const server = await startServer(["--appendonly", "no"], { v8Flags });
+  const server = await startServer(["--appendonly", "no", ...serveArgs], { v8Flags });
   return {
     respPort: server.respPort,
     kachePort: server.kachePort,

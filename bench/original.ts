@@ -232,8 +232,8 @@ async function listeningTarget(
 }
 
 /** Starts `kache serve` as `deno task serve` runs it; the target is its binary-protocol port. */
-export async function startKacheBinary(): Promise<RunningTarget> {
-  const server = await startKache();
+export async function startKacheBinary(serveArgs: string[] = []): Promise<RunningTarget> {
+  const server = await startKache(serveArgs);
   return { port: server.kachePort, pid: server.process.pid, stop: server.stop };
 }
 
@@ -292,6 +292,8 @@ interface OriginalOptions {
   readonly loads: readonly OriginalLoadKind[];
   /** bench/transport_floor.ts transports to run beside the two servers. */
   readonly floors: readonly string[];
+  /** Kache once per listed `tcp-backend`, instead of once with its default. */
+  readonly tcpBackends: readonly string[];
 }
 
 const USAGE = `Usage: deno task bench:original --source <dir> [options]
@@ -308,7 +310,11 @@ Options:
   --load <kind>     cpp (the original's own benchmark, default), workers
                     (bench/original_load.ts), or both
   --floors <list>   also run these bench/transport_floor.ts servers (comma-separated:
-                    read-await, read-nowait, nodelay, readable, node-net, epoll, epoll-spin)
+                    read-await, read-nowait, nodelay, readable, node-net, epoll, epoll-spin,
+                    epoll-promise)
+  --tcp-backends <list>
+                    run Kache once per listed tcp-backend (comma-separated: epoll, deno)
+                    instead of once with its default
   --help            this text
 `;
 
@@ -323,6 +329,7 @@ function parseOriginalArgs(args: readonly string[]): OriginalOptions | "help" {
       repeats: { type: "string" },
       load: { type: "string" },
       floors: { type: "string" },
+      "tcp-backends": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -346,6 +353,7 @@ function parseOriginalArgs(args: readonly string[]): OriginalOptions | "help" {
     repeats: count("repeats", values.repeats, 5000),
     loads: load === "both" ? ["cpp", "workers"] : [load],
     floors: values.floors === undefined ? [] : values.floors.split(",").filter((name) => name),
+    tcpBackends: (values["tcp-backends"] ?? "").split(",").filter((name) => name),
   };
 }
 
@@ -385,8 +393,11 @@ async function runOriginal(args: string[]): Promise<number> {
   }
   const servers: Record<string, () => Promise<RunningTarget>> = {
     original: () => startOriginal(build),
-    kache: startKacheBinary,
   };
+  if (options.tcpBackends.length === 0) servers.kache = () => startKacheBinary();
+  for (const backend of options.tcpBackends) {
+    servers[`kache ${backend}`] = () => startKacheBinary(["--tcp-backend", backend]);
+  }
   for (const transport of options.floors) {
     servers[`floor ${transport}`] = () => startFloor(transport);
   }

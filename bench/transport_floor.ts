@@ -24,6 +24,8 @@
  *
  * @module
  */
+
+import { LIBC } from "../server/epoll.ts";
 import * as net from "node:net";
 
 /** Status OK (0) with a nil item: `u32 len = 5`, `u32 status = 0`, tag 0. */
@@ -183,25 +185,8 @@ interface ReadWaiter {
 }
 
 async function serveEpoll(port: number, mode: EpollMode) {
-  const libc = Deno.dlopen("libc.so.6", {
-    socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
-    setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
-    bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
-    listen: { parameters: ["i32", "i32"], result: "i32" },
-    accept4: { parameters: ["i32", "pointer", "pointer", "i32"], result: "i32" },
-    epoll_create1: { parameters: ["i32"], result: "i32" },
-    epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
-    epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
-    epoll_wait_parked: {
-      name: "epoll_wait",
-      parameters: ["i32", "buffer", "i32", "i32"],
-      result: "i32",
-      nonblocking: true,
-    },
-    read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-    write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-    close: { parameters: ["i32"], result: "i32" },
-  });
+  // The symbols the server's epoll transport binds (server/epoll.ts).
+  const libc = Deno.dlopen("libc.so.6", LIBC);
   const c = libc.symbols;
   const [AF_INET, SOCK_STREAM, SOCK_NONBLOCK, SOL_SOCKET, SO_REUSEADDR] = [2, 1, 0x800, 1, 2];
   const [EPOLLIN, EPOLL_CTL_ADD, EPOLL_CTL_DEL] = [1, 1, 2];

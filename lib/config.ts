@@ -502,6 +502,14 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     description: "binary Kache protocol port (0 disables it)",
   },
   {
+    name: "tcp-backend",
+    type: { kind: "enum", values: ["auto", "epoll", "deno"] },
+    default: "auto",
+    mutable: false,
+    description:
+      "sockets of the RESP and binary TCP ports: epoll (Linux epoll and libc through FFI, needs --allow-ffi), deno (Deno.listen), or auto (epoll where it can run)",
+  },
+  {
     name: "http-port",
     type: PORT,
     default: "0",

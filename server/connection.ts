@@ -33,6 +33,7 @@ import { type OutputLimit, outputLimitReached } from "../lib/client_output_limit
 import { flattenOutput, type Output, outputLength } from "../lib/protocol/output.ts";
 import type { Reply } from "../lib/reply.ts";
 import type { Session } from "../lib/session.ts";
+import type { StreamConn } from "./stream.ts";
 import { Outbox } from "./outbox.ts";
 import { writeAll, writeParts } from "./write.ts";
 
@@ -125,7 +126,7 @@ export class Connection {
   readonly session: Session;
   /** Unix ms of the last byte received, for the idle timeout. */
   lastActivity: number;
-  readonly #conn: Deno.Conn;
+  readonly #conn: StreamConn;
   readonly #wire: Wire;
   readonly #hooks: ConnectionHooks;
   /** True while the loop waits for bytes: only then may shutdown close it without losing replies. */
@@ -148,7 +149,7 @@ export class Connection {
   /** When the queued output first reached the soft limit (client-output-buffer-limit). */
   readonly #softLimit: { softSince: number | undefined } = { softSince: undefined };
 
-  constructor(conn: Deno.Conn, session: Session, wire: Wire, hooks: ConnectionHooks) {
+  constructor(conn: StreamConn, session: Session, wire: Wire, hooks: ConnectionHooks) {
     this.#conn = conn;
     this.session = session;
     this.#wire = wire;

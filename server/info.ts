@@ -26,7 +26,7 @@ const SECTIONS: Record<string, Section> = {
       ["redis_mode", "standalone"],
       ["os", `${Deno.build.os} ${Deno.build.arch}`],
       ["arch_bits", 64],
-      ["multiplexing_api", "deno"],
+      ["multiplexing_api", server.tcpBackend],
       ["deno_version", Deno.version.deno],
       ["process_id", Deno.pid],
       ["run_id", server.state.runId],

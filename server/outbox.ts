@@ -12,6 +12,7 @@
  * @module
  */
 import { writeAll } from "./write.ts";
+import type { StreamConn } from "./stream.ts";
 
 /** Small chunks (one message each) are copied into one write up to this size. */
 const COALESCE_BYTES = 64 * 1024;
@@ -24,7 +25,7 @@ interface Waiter {
 }
 
 export class Outbox {
-  readonly #conn: Deno.Conn;
+  readonly #conn: StreamConn;
   #chunks: Uint8Array[] = [];
   /** Bytes queued and not yet written, the one in flight included. */
   #bytes = 0;
@@ -40,7 +41,7 @@ export class Outbox {
   /** Told how {@link Outbox.bytes} moved, so the connection can account for its memory. */
   readonly #bytesChanged: (delta: number) => void;
 
-  constructor(conn: Deno.Conn, bytesChanged: (delta: number) => void = () => {}) {
+  constructor(conn: StreamConn, bytesChanged: (delta: number) => void = () => {}) {
     this.#conn = conn;
     this.#bytesChanged = bytesChanged;
   }

@@ -44,6 +44,8 @@ import { getHeapStatistics } from "node:v8";
 import { maxmemoryWarning } from "../lib/heap_limit.ts";
 import { type HttpView, startHttpView } from "./http_view.ts";
 import { MigrateConnections } from "./migrate.ts";
+import { epollUnavailable, listenEpoll } from "./epoll.ts";
+import type { StreamConn, StreamListener } from "./stream.ts";
 import { INSTANTANEOUS_PERIOD_MS, InstantaneousMetric, RecentPeak } from "../lib/instantaneous.ts";
 
 export interface ListeningPorts {
@@ -95,7 +97,7 @@ export class KacheServer {
   /** WATCH, or notifications wrapping WATCH: the observer besides persistence's. */
   #changeObserver: KeyspaceObserver = this.watches;
   readonly #connections = new Set<Connection>();
-  readonly #listeners: Deno.Listener[] = [];
+  readonly #listeners: StreamListener[] = [];
   readonly #acceptLoops: Promise<void>[] = [];
   readonly #connectionLoops = new Set<Promise<void>>();
   readonly #expiry: ActiveExpiry;
@@ -116,6 +118,8 @@ export class KacheServer {
   #replicaBufferBytes = 0;
   /** The RESP port bound, announced to a master with REPLCONF listening-port. */
   #respPort = 0;
+  /** The transport of the TCP ports, once listening (INFO's multiplexing_api). */
+  tcpBackend: "epoll" | "deno" = "deno";
   /** INFO's instantaneous_ops_per_sec, _input_kbps and _output_kbps, sampled by the cron. */
   readonly instantaneous = {
     ops: new InstantaneousMetric(),
@@ -324,6 +328,7 @@ export class KacheServer {
     }
     // Checked before binding anything, so a bad TLS setting leaves no port half open.
     const tls = tlsListenOptions(this.config, (text) => this.log.warning(text));
+    const epoll = this.#chooseTcpBackend() === "epoll";
     const ports: { resp?: number; kache?: number; tls?: number; http?: number } = {};
     // RESP over TLS: the same wire and connection loop; the handshake runs on the first read.
     if (tls !== undefined) {
@@ -340,7 +345,10 @@ export class KacheServer {
       ports[wire] = this.#bindEach(
         addresses,
         wire,
-        (hostname, port) => Deno.listen({ hostname, port: port ?? configured, transport: "tcp" }),
+        (hostname, port) =>
+          epoll
+            ? listenEpoll(hostname, port ?? configured)
+            : Deno.listen({ hostname, port: port ?? configured, transport: "tcp" }),
       );
     }
     const unixPath = this.config.string("unixsocket");
@@ -363,17 +371,31 @@ export class KacheServer {
   }
 
   /**
+   * `tcp-backend`: epoll where it can run (it costs less CPU per round trip, docs/transport.md),
+   * Deno.listen otherwise; asked for by name, epoll that cannot run stops the start.
+   */
+  #chooseTcpBackend(): "epoll" | "deno" {
+    const setting = this.config.string("tcp-backend");
+    if (setting === "deno") return this.tcpBackend = "deno";
+    const missing = epollUnavailable();
+    if (missing === undefined) return this.tcpBackend = "epoll";
+    if (setting === "epoll") throw new Error(`tcp-backend epoll cannot run: ${missing}`);
+    this.log.notice(`TCP through Deno.listen: the epoll transport ${missing.replace(/^it /, "")}`);
+    return this.tcpBackend = "deno";
+  }
+
+  /**
    * Listens on every bound address with one port (the first listener's, so port 0 picks one
    * ephemeral port for all) and starts accepting; returns that port.
    */
   #bindEach(
     addresses: { hostname: string; optional: boolean }[],
     wire: WireProtocol,
-    listen: (hostname: string, port: number | undefined) => Deno.Listener,
+    listen: (hostname: string, port: number | undefined) => StreamListener,
   ): number | undefined {
     let bound: number | undefined;
     for (const { hostname, optional } of addresses) {
-      let listener: Deno.Listener;
+      let listener: StreamListener;
       try {
         listener = listen(hostname, bound);
       } catch (cause) {
@@ -517,10 +539,10 @@ export class KacheServer {
    * backlog, so the loop pauses (10 ms doubling to 1 s, not to spin on the
    * same error) and retries, and the port comes back once clients leave.
    */
-  async #accept(listener: Deno.Listener, wire: WireProtocol): Promise<void> {
+  async #accept(listener: StreamListener, wire: WireProtocol): Promise<void> {
     let pause = 0;
     while (this.#stopping === undefined) {
-      let conn: Deno.Conn;
+      let conn: StreamConn;
       try {
         conn = await listener.accept();
       } catch (cause) {
@@ -536,14 +558,14 @@ export class KacheServer {
     }
   }
 
-  #open(conn: Deno.Conn, wireName: WireProtocol): void {
+  #open(conn: StreamConn, wireName: WireProtocol): void {
     if (this.#connections.size >= this.config.number("maxclients")) {
       this.#refuse(conn, wireName, "ERR max number of clients reached");
       return;
     }
     if (conn.remoteAddr.transport === "tcp") {
       try {
-        (conn as Deno.TcpConn).setNoDelay(true);
+        conn.setNoDelay?.(true);
       } catch {
         // The peer may already be gone; the read loop will notice.
       }
@@ -692,7 +714,7 @@ export class KacheServer {
   }
 
   /** Answers one error and closes, without ever reading from the connection. */
-  #refuse(conn: Deno.Conn, wireName: WireProtocol, message: string): void {
+  #refuse(conn: StreamConn, wireName: WireProtocol, message: string): void {
     this.state.rejectedConnections++;
     const bytes = wireName === "kache"
       ? encodeKacheError(message)

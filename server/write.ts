@@ -7,11 +7,12 @@
  */
 import { writeString } from "../lib/bytes.ts";
 import type { OutputPart } from "../lib/protocol/output.ts";
+import type { StreamConn } from "./stream.ts";
 
 /** Output parts go out through a buffer of this size (see {@link writeParts}). */
 const PIECE = 64 * 1024;
 
-export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+export async function writeAll(conn: StreamConn, bytes: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < bytes.length) {
     offset += await conn.write(offset === 0 ? bytes : bytes.subarray(offset));
@@ -25,7 +26,7 @@ export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void
  * a reply takes as few writes as its size needs. Byte parts must not change
  * until this resolves.
  */
-export async function writeParts(conn: Deno.Conn, parts: readonly OutputPart[]): Promise<void> {
+export async function writeParts(conn: StreamConn, parts: readonly OutputPart[]): Promise<void> {
   const piece = new Uint8Array(PIECE);
   let filled = 0;
   for (const part of parts) {

@@ -80,6 +80,9 @@ async function startServerOnce(
     : undefined;
   // Before the test's flags, so a test may still pass its own --save or --dir.
   const persistenceFlags = ["--dir", options.dir ?? ownDir!, "--save", ""];
+  // KACHE_TEST_TCP_BACKEND=epoll runs every test's server on the epoll transport (docs/transport.md).
+  const backend = Deno.env.get("KACHE_TEST_TCP_BACKEND");
+  const backendFlags = backend === undefined ? [] : ["--tcp-backend", backend];
   const child = spawnLogged(Deno.execPath(), [
     "run",
     "--allow-all",
@@ -88,6 +91,7 @@ async function startServerOnce(
     "serve",
     ...(fromFile ? [options.configFile!] : []),
     ...persistenceFlags,
+    ...backendFlags,
     ...portFlags,
     ...extraArgs,
   ]);
