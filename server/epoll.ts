@@ -277,7 +277,7 @@ function socketAddress(libc: Libc, hostname: string, port: number): Uint8Array {
     return address;
   }
   throw new Deno.errors.AddrNotAvailable(
-    `tcp-backend epoll binds numeric addresses only, not "${hostname}"`,
+    `tcp-backend epoll binds numeric addresses only, not "${hostname}" (tcp-backend deno resolves names)`,
   );
 }
 
@@ -301,10 +301,10 @@ function netAddress(libc: Libc, fd: number, peer: boolean): Deno.NetAddr {
   return { transport: "tcp", hostname, port };
 }
 
-/** A read or write waiting for its socket. */
-interface Waiter<T> {
+/** A read or write waiting for its socket: a count, or null for a read at the end of stream. */
+interface Waiter {
   readonly bytes: Uint8Array;
-  resolve(value: T): void;
+  resolve(count: number | null): void;
   reject(cause: Error): void;
 }
 
@@ -322,8 +322,8 @@ class EpollConn implements StreamConn {
    * mark the socket drained — no new edge will come for the end of stream.
    */
   #hungUp = false;
-  #reader: Waiter<number | null> | undefined;
-  #writer: Waiter<number> | undefined;
+  #reader: Waiter | undefined;
+  #writer: Waiter | undefined;
   #closed = false;
 
   constructor(poller: Poller, fd: number) {
@@ -364,7 +364,8 @@ class EpollConn implements StreamConn {
       return Promise.reject(cause);
     }
     return new Promise((resolve, reject) => {
-      this.#writer = { bytes, resolve, reject };
+      // A send resolves with a count, never null (that is a read's end of stream).
+      this.#writer = { bytes, resolve: resolve as (count: number | null) => void, reject };
       this.#poller.modify(this.#fd, WATCH_READ | EPOLLOUT);
     });
   }
@@ -433,19 +434,19 @@ class EpollConn implements StreamConn {
     if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) !== 0) {
       this.#readable = true;
       const reader = this.#reader;
-      if (reader !== undefined) this.#settle(reader, () => this.#tryRead(reader.bytes), true);
+      if (reader !== undefined) this.#settle(reader, true);
     }
     const writer = this.#writer;
     if (writer !== undefined && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) !== 0) {
-      this.#settle(writer, () => this.#trySend(writer.bytes), false);
+      this.#settle(writer, false);
     }
   }
 
   /** Retries a waiting read or write; ends its wait unless the socket is still not ready. */
-  #settle<T>(waiter: Waiter<T>, attempt: () => T | undefined, reading: boolean): void {
-    let result: T | undefined;
+  #settle(waiter: Waiter, reading: boolean): void {
+    let result: number | null | undefined;
     try {
-      result = attempt();
+      result = reading ? this.#tryRead(waiter.bytes) : this.#trySend(waiter.bytes);
       if (result === undefined) return;
     } catch (cause) {
       this.#endWait(reading);
@@ -471,7 +472,7 @@ class EpollListener implements StreamListener {
   readonly addr: Deno.NetAddr;
   readonly #poller: Poller;
   readonly #fd: number;
-  #acceptor: Omit<Waiter<StreamConn>, "bytes"> | undefined;
+  #acceptor: { resolve(conn: StreamConn): void; reject(cause: Error): void } | undefined;
   #closed = false;
 
   constructor(poller: Poller, fd: number) {
