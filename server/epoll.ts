@@ -105,11 +105,11 @@ const WATCH_READ = EPOLLIN | EPOLLRDHUP | EPOLLET;
 const EVENT_SIZE = Deno.build.arch === "x86_64" ? 12 : 16;
 const EVENT_DATA = Deno.build.arch === "x86_64" ? 4 : 8;
 
-/** Why the epoll transport cannot run in this process, or undefined when it can. */
+/** What the epoll transport lacks in this process ("needs …"), or undefined when it can run. */
 export function epollUnavailable(): string | undefined {
-  if (Deno.build.os !== "linux") return `it needs Linux (this is ${Deno.build.os})`;
+  if (Deno.build.os !== "linux") return `needs Linux (this is ${Deno.build.os})`;
   if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-    return "it needs Deno's --allow-ffi permission";
+    return "needs Deno's --allow-ffi permission";
   }
   return undefined;
 }
@@ -175,9 +175,15 @@ class Poller {
     return this.#errno.getInt32(0);
   }
 
+  /** Watches `fd` for `events`; when epoll refuses it (out of watches), closes it and throws. */
   watch(fd: number, events: number, handler: (events: number) => void): void {
+    try {
+      this.#control(EPOLL_CTL_ADD, fd, events);
+    } catch (cause) {
+      this.libc.close(fd);
+      throw cause;
+    }
     this.#handlers.set(fd, handler);
-    this.#control(EPOLL_CTL_ADD, fd, events);
     if (!this.#running) {
       this.#running = true;
       this.#run().catch((cause) => {

@@ -118,8 +118,7 @@ export class KacheServer {
   #replicaBufferBytes = 0;
   /** The RESP port bound, announced to a master with REPLCONF listening-port. */
   #respPort = 0;
-  /** The transport of the TCP ports, once listening (INFO's multiplexing_api). */
-  tcpBackend: "epoll" | "deno" = "deno";
+  #tcpBackend: "epoll" | "deno" = "deno";
   /** INFO's instantaneous_ops_per_sec, _input_kbps and _output_kbps, sampled by the cron. */
   readonly instantaneous = {
     ops: new InstantaneousMetric(),
@@ -376,12 +375,12 @@ export class KacheServer {
    */
   #chooseTcpBackend(): "epoll" | "deno" {
     const setting = this.config.string("tcp-backend");
-    if (setting === "deno") return this.tcpBackend = "deno";
+    if (setting === "deno") return this.#tcpBackend = "deno";
     const missing = epollUnavailable();
-    if (missing === undefined) return this.tcpBackend = "epoll";
-    if (setting === "epoll") throw new Error(`tcp-backend epoll cannot run: ${missing}`);
-    this.log.notice(`TCP through Deno.listen: the epoll transport ${missing.replace(/^it /, "")}`);
-    return this.tcpBackend = "deno";
+    if (missing === undefined) return this.#tcpBackend = "epoll";
+    if (setting === "epoll") throw new Error(`tcp-backend epoll cannot run: it ${missing}`);
+    this.log.notice(`TCP through Deno.listen: the epoll transport ${missing}`);
+    return this.#tcpBackend = "deno";
   }
 
   /**
@@ -474,6 +473,11 @@ export class KacheServer {
   }
 
   /** Bytes the clients' buffers hold beyond their base: input buffers and unsent output. */
+  /** The transport of the TCP ports, once listening (INFO's multiplexing_api). */
+  get tcpBackend(): "epoll" | "deno" {
+    return this.#tcpBackend;
+  }
+
   get clientBufferBytes(): number {
     return this.#clientBufferBytes;
   }

@@ -36,6 +36,12 @@ for (const backend of ["epoll", "deno"]) {
             (await client.send(["CONFIG", "GET", "tcp-backend"])).raw,
             `*2\r\n$11\r\ntcp-backend\r\n$${backend.length}\r\n${backend}\r\n`,
           );
+          // The transport actually serving, not just the setting.
+          assert.ok(
+            (await client.send(["INFO", "server"])).raw.includes(
+              `\r\nmultiplexing_api:${backend}\r\n`,
+            ),
+          );
           const commands: string[][] = [];
           for (let index = 0; index < 3000; index++) {
             commands.push(["SET", `key:${index}`, `value:${index}`], ["GET", `key:${index}`]);
