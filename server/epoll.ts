@@ -261,9 +261,27 @@ function thePoller(): Poller {
   return poller ??= new Poller();
 }
 
-/** A socket address as `struct sockaddr_in` / `sockaddr_in6` bytes. */
+/**
+ * A socket address as `struct sockaddr_in` / `sockaddr_in6` bytes. A name
+ * (`bind localhost`, a host name) is resolved as `Deno.listen` resolves it:
+ * by binding an ephemeral port with it once and reading the address bound.
+ */
 function socketAddress(libc: Libc, hostname: string, port: number): Uint8Array {
-  const name = new TextEncoder().encode(`${hostname === "localhost" ? "127.0.0.1" : hostname}\0`);
+  const numeric = numericAddress(libc, hostname, port);
+  if (numeric !== undefined) return numeric;
+  const probe = Deno.listen({ hostname, port: 0, transport: "tcp" });
+  const resolved = (probe.addr as Deno.NetAddr).hostname;
+  probe.close();
+  const address = numericAddress(libc, resolved, port);
+  if (address === undefined) {
+    throw new Deno.errors.AddrNotAvailable(`"${hostname}" resolved to "${resolved}"`);
+  }
+  return address;
+}
+
+/** `hostname` as socket address bytes when it is a numeric IPv4 or IPv6 address. */
+function numericAddress(libc: Libc, hostname: string, port: number): Uint8Array | undefined {
+  const name = new TextEncoder().encode(`${hostname}\0`);
   const ipv4 = new Uint8Array(4);
   if (libc.inet_pton(AF_INET, name, ipv4) === 1) {
     const address = new Uint8Array(16);
@@ -282,9 +300,7 @@ function socketAddress(libc: Libc, hostname: string, port: number): Uint8Array {
     address.set(ipv6, 8);
     return address;
   }
-  throw new Deno.errors.AddrNotAvailable(
-    `tcp-backend epoll binds numeric addresses only, not "${hostname}" (tcp-backend deno resolves names)`,
-  );
+  return undefined;
 }
 
 /** getsockname / getpeername as a `Deno.NetAddr`. */
