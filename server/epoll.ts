@@ -89,7 +89,12 @@ const ECONNABORTED = 103;
 
 /** One read or write moves at most this much, so its count fits the i32 result. */
 const MAX_TRANSFER = 1 << 30;
-/** Zero-timeout polls on the main thread before parking in the blocking pool. */
+/**
+ * Zero-timeout polls on the main thread before parking in the blocking pool,
+ * at most; a spin that finds nothing halves the next one (down to one poll),
+ * one that finds a socket restores it, so a lightly loaded server parks at
+ * once instead of burning ~0.3 ms per request in polls that find nothing.
+ */
 const SPIN_POLLS = 64;
 /** Under constant load the poller still yields to the event loop this often (ms). */
 const YIELD_EVERY_MS = 1;
@@ -158,6 +163,8 @@ class Poller {
   readonly #eventView = new DataView(this.#event.buffer);
   readonly #handlers = new Map<number, (events: number) => void>();
   #running = false;
+  /** Polls the next spin may make (see SPIN_POLLS). */
+  #spinBudget = SPIN_POLLS;
 
   constructor() {
     this.libc = Deno.dlopen("libc.so.6", LIBC).symbols;
@@ -225,11 +232,12 @@ class Poller {
       let ready = 0;
       const mustYield = performance.now() - yielded >= YIELD_EVERY_MS;
       if (!mustYield) {
-        for (let poll = 0; poll < SPIN_POLLS && ready === 0; poll++) {
+        for (let poll = 0; poll < this.#spinBudget && ready === 0; poll++) {
           // Lets the connections resolved by the last dispatch run (and write) between polls.
           await null;
           ready = libc.epoll_wait(this.#epollFd, this.#events, MAX_EVENTS, 0);
         }
+        this.#spinBudget = ready > 0 ? SPIN_POLLS : Math.max(1, this.#spinBudget >> 1);
       }
       if (ready <= 0) {
         // Through the blocking pool, which is also a turn of the event loop for everything else.
