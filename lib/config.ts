@@ -503,11 +503,11 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   },
   {
     name: "tcp-backend",
-    type: { kind: "enum", values: ["auto", "epoll", "deno"] },
-    default: "auto",
+    type: { kind: "enum", values: ["deno", "epoll"] },
+    default: "deno",
     mutable: false,
     description:
-      "sockets of the RESP and binary TCP ports: epoll (Linux epoll and libc through FFI, needs --allow-ffi), deno (Deno.listen), or auto (epoll where it can run)",
+      "sockets of the RESP and binary TCP ports: deno (Deno.listen) or epoll (Linux epoll and libc through FFI, needs --allow-ffi: more throughput under load, more latency and CPU per request when idle)",
   },
   {
     name: "http-port",

@@ -370,17 +370,14 @@ export class KacheServer {
   }
 
   /**
-   * `tcp-backend`: epoll where it can run (it costs less CPU per round trip, docs/transport.md),
-   * Deno.listen otherwise; asked for by name, epoll that cannot run stops the start.
+   * `tcp-backend`: Deno.listen, or epoll (docs/transport.md), which stops the start where it
+   * cannot run.
    */
   #chooseTcpBackend(): "epoll" | "deno" {
-    const setting = this.config.string("tcp-backend");
-    if (setting === "deno") return this.#tcpBackend = "deno";
+    if (this.config.string("tcp-backend") === "deno") return this.#tcpBackend = "deno";
     const missing = epollUnavailable();
-    if (missing === undefined) return this.#tcpBackend = "epoll";
-    if (setting === "epoll") throw new Error(`tcp-backend epoll cannot run: it ${missing}`);
-    this.log.notice(`TCP through Deno.listen: the epoll transport ${missing}`);
-    return this.#tcpBackend = "deno";
+    if (missing !== undefined) throw new Error(`tcp-backend epoll cannot run: it ${missing}`);
+    return this.#tcpBackend = "epoll";
   }
 
   /**
