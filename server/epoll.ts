@@ -92,8 +92,8 @@ const MAX_TRANSFER = 1 << 30;
 /**
  * Zero-timeout polls on the main thread before parking in the blocking pool,
  * at most; a spin that finds nothing halves the next one (down to one poll),
- * one that finds a socket restores it, so a lightly loaded server parks at
- * once instead of burning ~0.3 ms per request in polls that find nothing.
+ * one that finds a socket restores it, so a lightly loaded server parks
+ * after one poll instead of 64 that find nothing (docs/transport.md).
  */
 const SPIN_POLLS = 64;
 /** Under constant load the poller still yields to the event loop this often (ms). */
