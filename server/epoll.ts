@@ -287,25 +287,18 @@ function socketAddress(libc: Libc, hostname: string, port: number): Uint8Array {
   return address;
 }
 
+/** `struct sockaddr_in` and `sockaddr_in6`: family, their size, where the address bytes begin. */
+const SOCKADDR_LAYOUTS = [[AF_INET, 16, 4], [AF_INET6, 28, 8]] as const;
+
 /** `hostname` as socket address bytes when it is a numeric IPv4 or IPv6 address. */
 function numericAddress(libc: Libc, hostname: string, port: number): Uint8Array | undefined {
   const name = new TextEncoder().encode(`${hostname}\0`);
-  const ipv4 = new Uint8Array(4);
-  if (libc.inet_pton(AF_INET, name, ipv4) === 1) {
-    const address = new Uint8Array(16);
+  for (const [family, size, at] of SOCKADDR_LAYOUTS) {
+    const address = new Uint8Array(size);
+    if (libc.inet_pton(family, name, address.subarray(at)) !== 1) continue;
     const view = new DataView(address.buffer);
-    view.setUint16(0, AF_INET, true);
+    view.setUint16(0, family, true);
     view.setUint16(2, port, false);
-    address.set(ipv4, 4);
-    return address;
-  }
-  const ipv6 = new Uint8Array(16);
-  if (libc.inet_pton(AF_INET6, name, ipv6) === 1) {
-    const address = new Uint8Array(28);
-    const view = new DataView(address.buffer);
-    view.setUint16(0, AF_INET6, true);
-    view.setUint16(2, port, false);
-    address.set(ipv6, 8);
     return address;
   }
   return undefined;

@@ -26,7 +26,8 @@ const SECTIONS: Record<string, Section> = {
       ["redis_mode", "standalone"],
       ["os", `${Deno.build.os} ${Deno.build.arch}`],
       ["arch_bits", 64],
-      ["multiplexing_api", server.tcpBackend],
+      // The transport serving TCP (tcp-backend: epoll refuses to start where it cannot run).
+      ["multiplexing_api", server.config.string("tcp-backend")],
       ["deno_version", Deno.version.deno],
       ["process_id", Deno.pid],
       ["run_id", server.state.runId],

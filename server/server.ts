@@ -118,7 +118,6 @@ export class KacheServer {
   #replicaBufferBytes = 0;
   /** The RESP port bound, announced to a master with REPLCONF listening-port. */
   #respPort = 0;
-  #tcpBackend: "epoll" | "deno" = "deno";
   /** INFO's instantaneous_ops_per_sec, _input_kbps and _output_kbps, sampled by the cron. */
   readonly instantaneous = {
     ops: new InstantaneousMetric(),
@@ -327,7 +326,11 @@ export class KacheServer {
     }
     // Checked before binding anything, so a bad TLS setting leaves no port half open.
     const tls = tlsListenOptions(this.config, (text) => this.log.warning(text));
-    const epoll = this.#chooseTcpBackend() === "epoll";
+    const epoll = this.config.string("tcp-backend") === "epoll";
+    const epollMissing = epoll ? epollUnavailable() : undefined;
+    if (epollMissing !== undefined) {
+      throw new Error(`tcp-backend epoll cannot run: it ${epollMissing}`);
+    }
     const ports: { resp?: number; kache?: number; tls?: number; http?: number } = {};
     // RESP over TLS: the same wire and connection loop; the handshake runs on the first read.
     if (tls !== undefined) {
@@ -367,17 +370,6 @@ export class KacheServer {
       if (name === "hz") this.#startHousekeeping();
     });
     return ports;
-  }
-
-  /**
-   * `tcp-backend`: Deno.listen, or epoll (docs/transport.md), which stops the start where it
-   * cannot run.
-   */
-  #chooseTcpBackend(): "epoll" | "deno" {
-    if (this.config.string("tcp-backend") === "deno") return this.#tcpBackend = "deno";
-    const missing = epollUnavailable();
-    if (missing !== undefined) throw new Error(`tcp-backend epoll cannot run: it ${missing}`);
-    return this.#tcpBackend = "epoll";
   }
 
   /**
@@ -470,11 +462,6 @@ export class KacheServer {
   }
 
   /** Bytes the clients' buffers hold beyond their base: input buffers and unsent output. */
-  /** The transport of the TCP ports, once listening (INFO's multiplexing_api). */
-  get tcpBackend(): "epoll" | "deno" {
-    return this.#tcpBackend;
-  }
-
   get clientBufferBytes(): number {
     return this.#clientBufferBytes;
   }

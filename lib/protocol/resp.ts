@@ -473,13 +473,9 @@ export class RespEncoder {
   #writeView(view: ViewReply): void {
     const length = view.end - view.start;
     this.#reserve(length + HEADER_ROOM + 2);
+    this.#writeHeader(DOLLAR, length);
     const buffer = this.#buffer;
-    let pos = this.#length;
-    buffer[pos++] = 0x24;
-    pos = writeDigits(buffer, pos, length);
-    buffer[pos++] = CR;
-    buffer[pos++] = LF;
-    pos = copyBytes(buffer, pos, view.bytes, view.start, view.end);
+    let pos = copyBytes(buffer, this.#length, view.bytes, view.start, view.end);
     buffer[pos++] = CR;
     buffer[pos++] = LF;
     this.#length = pos;
