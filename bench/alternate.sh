@@ -3,7 +3,7 @@
 # (before/after a change), with the server's CPU time per request and medians over rounds.
 #
 #   bash bench/alternate.sh [name=]<kache checkout>|redis ...
-#   ROUNDS=5 TESTS="set get" PIPELINE=16 REQUESTS=3000000 CLIENTS=50 KEYS=1000000 \
+#   ROUNDS=5 TESTS="set get" PIPELINE=16 REQUESTS=3000000 CLIENTS=50 KEYS=1000000 VALUE_BYTES=16 \
 #     bash bench/alternate.sh before=/tmp/old-checkout after=. redis
 #   EXTRA_epoll="--tcp-backend epoll" bash bench/alternate.sh deno=. epoll=. redis
 #
@@ -21,6 +21,7 @@ TESTS=${TESTS:-"set get"}
 PIPELINE=${PIPELINE:-16}
 REQUESTS=${REQUESTS:-3000000}
 CLIENTS=${CLIENTS:-50}
+VALUE_BYTES=${VALUE_BYTES:-16}
 KEYS=${KEYS:-1000000}
 [ $# -gt 0 ] || { sed -n '2,14p' "$0"; exit 2; }
 
@@ -73,7 +74,7 @@ for round in $(seq "$ROUNDS"); do
     for i in "${!names[@]}"; do
       before=$(ticks "${pids[$i]}")
       csv=$(redis-benchmark -p "${ports[$i]}" -t "$test" -P "$PIPELINE" -c "$CLIENTS" -r "$KEYS" \
-        -d 16 -n "$REQUESTS" --csv | tail -1 | tr -d '"')
+        -d "$VALUE_BYTES" -n "$REQUESTS" --csv | tail -1 | tr -d '"')
       after=$(ticks "${pids[$i]}")
       IFS=, read -r _ rps _ _ p50 _ p99 _ <<<"$csv"
       cpu=$(awk -v t=$((after - before)) -v n="$REQUESTS" 'BEGIN { printf "%.2f", t * 1e4 / n }')
@@ -84,7 +85,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 echo
-echo "medians of $ROUNDS rounds (-P $PIPELINE -c $CLIENTS -r $KEYS -d 16 -n $REQUESTS):"
+echo "medians of $ROUNDS rounds (-P $PIPELINE -c $CLIENTS -r $KEYS -d $VALUE_BYTES -n $REQUESTS):"
 for test in $TESTS; do
   for name in "${names[@]}"; do
     awk -v t="$test" -v n="$name" '

@@ -29,6 +29,7 @@
  *
  * @module
  */
+import { forgetSources } from "../lib/bytes.ts";
 import { type OutputLimit, outputLimitReached } from "../lib/client_output_limits.ts";
 import { flattenOutput, type Output, outputLength } from "../lib/protocol/output.ts";
 import type { Reply } from "../lib/reply.ts";
@@ -173,6 +174,8 @@ export class Connection {
         if (!decodeFirst) {
           // A read still in flight owns `buffer[end…]`: the buffer must not move under it.
           if (pendingRead === undefined) {
+            // The bytes the last requests were decoded from are about to be moved or read over.
+            forgetSources();
             if (start === end) {
               start = end = 0;
               if (buffer.length > SHRINK_ABOVE) {
@@ -207,7 +210,8 @@ export class Connection {
               end -= start;
               start = 0;
             }
-            pendingRead = this.#read(buffer.subarray(end));
+            // An empty buffer is read whole: no view to build per round trip.
+            pendingRead = this.#read(end === 0 ? buffer : buffer.subarray(end));
           }
           this.#waitingForInput = true;
           // A message pushed while the last write was finishing waits for no one else.
@@ -394,7 +398,7 @@ export class Connection {
   /** Starts a read; marked handled, so a read abandoned by a closing loop never goes unhandled. */
   #read(target: Uint8Array): Promise<number | null> {
     const read = this.#conn.read(target);
-    read.catch(() => {});
+    read.catch(ignoreFailure);
     return read;
   }
 
@@ -591,6 +595,9 @@ export class Connection {
     }
   }
 }
+
+/** The handler of a read the loop may abandon: its failure is the closing it follows. */
+function ignoreFailure(): void {}
 
 function isDisconnect(cause: unknown): boolean {
   return cause instanceof Deno.errors.ConnectionReset ||

@@ -33,7 +33,8 @@ export class RespWire implements Wire {
 
   constructor(context: CommandContext, options: RespWireOptions) {
     this.#context = context;
-    this.#decoder = new RespDecoder({ maxBulkLength: options.maxBulkLength });
+    // The connection loop forgets the sources before its buffer changes (server/connection.ts).
+    this.#decoder = new RespDecoder({ maxBulkLength: options.maxBulkLength, sourced: true });
   }
 
   get bytesNeeded(): number {

@@ -19,7 +19,13 @@
  *
  * @module
  */
-import { bytesToString, commandName, copyBytes, writeString } from "../bytes.ts";
+import {
+  bytesToSourcedString,
+  bytesToString,
+  commandName,
+  copyBytes,
+  writeString,
+} from "../bytes.ts";
 import { formatDouble } from "../format.ts";
 import { UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK } from "../protection.ts";
 import { splitArgs } from "../split_args.ts";
@@ -55,6 +61,12 @@ export interface RespDecoderOptions {
   maxMultibulkLength?: number;
   /** Longest inline request line, and longest `*`/`$` count line (Redis: 64 KiB). */
   maxInlineLength?: number;
+  /**
+   * Long arguments remember the bytes they came from (lib/bytes.ts
+   * `bytesToSourcedString`), so storing one copies bytes. The caller then
+   * calls `forgetSources()` before it changes bytes it has decoded.
+   */
+  sourced?: boolean;
 }
 
 const CR = 0x0d;
@@ -146,6 +158,7 @@ export class RespDecoder {
   readonly #maxBulkLength: number;
   readonly #maxMultibulkLength: number;
   readonly #maxInlineLength: number;
+  readonly #decodeArgument: (bytes: Uint8Array, start: number, end: number) => string;
 
   // A multibulk request cut short by the end of the input. Offsets are relative
   // to the request's first byte because the caller may move its buffer.
@@ -176,6 +189,7 @@ export class RespDecoder {
     this.#maxBulkLength = options.maxBulkLength ?? 512 * 1024 * 1024;
     this.#maxMultibulkLength = Math.min(options.maxMultibulkLength ?? 1024 * 1024, INT_MAX);
     this.#maxInlineLength = options.maxInlineLength ?? 64 * 1024;
+    this.#decodeArgument = options.sourced === true ? bytesToSourcedString : bytesToString;
   }
 
   /**
@@ -294,7 +308,7 @@ export class RespDecoder {
         const index = count - remaining;
         argv[index] = index === 0
           ? commandName(bytes, pos, pos + bulkLength)
-          : bytesToString(bytes, pos, pos + bulkLength);
+          : this.#decodeArgument(bytes, pos, pos + bulkLength);
         pos += bulkLength + 2;
         bulkLength = -1;
         remaining--;
