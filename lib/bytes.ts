@@ -84,7 +84,7 @@ export function stringToBytes(text: string): Uint8Array {
  */
 export function writeString(bytes: Uint8Array, offset: number, text: string): number {
   const length = text.length;
-  if (length >= SOURCED_MIN && remembered > 0) {
+  if (length >= SOURCED_MIN && running !== undefined) {
     const source = sourceOf(text);
     if (source >= 0) {
       bytes.set(
@@ -143,26 +143,36 @@ const SOURCED_MIN = 128;
 /** Decoded strings remembered at once with their bytes (a ring). */
 const SOURCES = 64;
 const sourceTexts: (string | undefined)[] = new Array(SOURCES);
+const sourceOwners: (object | undefined)[] = new Array(SOURCES);
 const sourceBytes: (Uint8Array | undefined)[] = new Array(SOURCES);
 const sourceStarts = new Float64Array(SOURCES);
 let nextSource = 0;
 /** Sources remembered since the last forgetSources (at most SOURCES count). */
 let remembered = 0;
+/** The request running now (see {@link runningRequest}). */
+let running: object | undefined;
 
 /**
  * `bytes[start, end)` as {@link bytesToString} decodes it, remembering where a
- * long string came from until {@link forgetSources}: writing that string (or
- * one equal to it) with {@link writeString} then copies those bytes instead of
- * encoding the string. Storing a request's 4 KB value spent 40% of the server's
- * CPU in the encoder, and a value with bytes above 0x7F went through a loop.
- * The caller must not change `bytes[start, end)` before calling forgetSources.
+ * long string came from, for the request `owner` (its argv), until
+ * {@link forgetSources}: while that request runs ({@link runningRequest}),
+ * writing the string with {@link writeString} copies those bytes instead of
+ * encoding it. Storing a request's 4 KB value spent 40% of the server's CPU in
+ * the encoder, and a value with bytes above 0x7F went through a loop. The
+ * caller must not change `bytes[start, end)` before calling forgetSources.
  */
-export function bytesToSourcedString(bytes: Uint8Array, start: number, end: number): string {
+export function bytesToSourcedString(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  owner: object,
+): string {
   const text = bytesToString(bytes, start, end);
   if (end - start >= SOURCED_MIN) {
     const slot = nextSource;
     nextSource = (slot + 1) % SOURCES;
     sourceTexts[slot] = text;
+    sourceOwners[slot] = owner;
     sourceBytes[slot] = bytes;
     sourceStarts[slot] = start;
     remembered++;
@@ -170,22 +180,30 @@ export function bytesToSourcedString(bytes: Uint8Array, start: number, end: numb
   return text;
 }
 
+/**
+ * Names the request whose sources {@link writeString} may use (undefined:
+ * none). Only its own arguments qualify: a string kept from an earlier request
+ * (a list element) may come from bytes that were read over since.
+ */
+export function runningRequest(owner: object | undefined): void {
+  running = owner;
+}
+
 /** Forgets every remembered source: their bytes are about to be reused. */
 export function forgetSources(): void {
   if (remembered === 0) return;
   sourceTexts.fill(undefined);
+  sourceOwners.fill(undefined);
   sourceBytes.fill(undefined);
   remembered = 0;
 }
 
-/** The slot of a remembered string equal to `text`, newest first, or -1. */
+/** The slot of the running request's argument equal to `text`, or -1. */
 function sourceOf(text: string): number {
-  for (let age = 1; age <= SOURCES; age++) {
+  for (let age = 1; age <= Math.min(remembered, SOURCES); age++) {
     const slot = (nextSource - age + SOURCES) % SOURCES;
-    const candidate = sourceTexts[slot];
-    if (candidate === undefined) return -1;
-    // Equal strings have equal bytes: the same string is found at once, another compared.
-    if (candidate.length === text.length && candidate === text) return slot;
+    // Equal strings have equal bytes; a request has few long arguments to compare.
+    if (sourceOwners[slot] === running && sourceTexts[slot] === text) return slot;
   }
   return -1;
 }

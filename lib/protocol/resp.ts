@@ -63,8 +63,9 @@ export interface RespDecoderOptions {
   maxInlineLength?: number;
   /**
    * Long arguments remember the bytes they came from (lib/bytes.ts
-   * `bytesToSourcedString`), so storing one copies bytes. The caller then
-   * calls `forgetSources()` before it changes bytes it has decoded.
+   * `bytesToSourcedString`), so storing one while its request runs
+   * (`runningRequest(argv)`) copies bytes. The caller then calls
+   * `forgetSources()` before it changes bytes it has decoded.
    */
   sourced?: boolean;
 }
@@ -158,7 +159,12 @@ export class RespDecoder {
   readonly #maxBulkLength: number;
   readonly #maxMultibulkLength: number;
   readonly #maxInlineLength: number;
-  readonly #decodeArgument: (bytes: Uint8Array, start: number, end: number) => string;
+  readonly #decodeArgument: (
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    argv: string[],
+  ) => string;
 
   // A multibulk request cut short by the end of the input. Offsets are relative
   // to the request's first byte because the caller may move its buffer.
@@ -308,7 +314,7 @@ export class RespDecoder {
         const index = count - remaining;
         argv[index] = index === 0
           ? commandName(bytes, pos, pos + bulkLength)
-          : this.#decodeArgument(bytes, pos, pos + bulkLength);
+          : this.#decodeArgument(bytes, pos, pos + bulkLength, argv);
         pos += bulkLength + 2;
         bulkLength = -1;
         remaining--;

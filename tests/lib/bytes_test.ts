@@ -3,6 +3,7 @@ import {
   bytesToSourcedString,
   bytesToString,
   forgetSources,
+  runningRequest,
   stringToBytes,
   writeString,
 } from "../../lib/bytes.ts";
@@ -14,60 +15,73 @@ function allByteValues(length: number, first = 0): Uint8Array {
   return bytes;
 }
 
-Deno.test("a sourced string is written from the bytes it was decoded from, byte for byte", () => {
+/** Runs `body` as the request `owner` is running, then forgets every source. */
+function whileRunning(owner: object, body: () => void): void {
+  runningRequest(owner);
+  try {
+    body();
+  } finally {
+    runningRequest(undefined);
+    forgetSources();
+  }
+}
+
+Deno.test("a running request's long argument is written from the bytes it was decoded from", () => {
   // Bytes above 0x7F too: the encoder's path for them is a char-by-char loop.
   const request = new Uint8Array(5000);
   request.set(allByteValues(4096, 7), 100);
-  const value = bytesToSourcedString(request, 100, 4196);
-  try {
+  const argv: string[] = [];
+  const value = bytesToSourcedString(request, 100, 4196, argv);
+  whileRunning(argv, () => {
     assert.equal(value, bytesToString(request, 100, 4196));
     const arena = new Uint8Array(4200);
     assert.equal(writeString(arena, 50, value), 4146);
     assert.deepEqual(arena.subarray(50, 4146), request.subarray(100, 4196));
-    // A different string with the same contents takes the same bytes: they are equal.
-    const equal = bytesToString(request, 100, 4196);
+    // Another string with the same contents takes the same bytes: they are equal.
     const other = new Uint8Array(4096);
-    writeString(other, 0, equal);
+    writeString(other, 0, bytesToString(request, 100, 4196));
     assert.deepEqual(other, request.subarray(100, 4196));
-  } finally {
-    forgetSources();
-  }
+    // Of the same length but other contents: encoded from itself.
+    assert.deepEqual(stringToBytes(bytesToString(allByteValues(4096, 8))), allByteValues(4096, 8));
+  });
 });
 
-Deno.test("strings of the same length but other contents are encoded, not copied from a source", () => {
-  const request = allByteValues(300);
-  const value = bytesToSourcedString(request, 0, 300);
-  try {
-    const other = bytesToString(allByteValues(300, 1), 0, 300);
-    assert.notEqual(other, value);
-    assert.deepEqual(stringToBytes(other), allByteValues(300, 1));
-  } finally {
-    forgetSources();
-  }
-});
-
-Deno.test("after forgetSources a source's bytes may change: its string is encoded from itself", () => {
+Deno.test("another request's argument is encoded from the string, whatever its bytes became", () => {
   const request = allByteValues(1000, 3);
-  const value = bytesToSourcedString(request, 0, 1000);
+  const earlier: string[] = [];
+  const value = bytesToSourcedString(request, 0, 1000, earlier);
+  // The bytes are read over (a later read into the same buffer), as a kept list element's are.
+  request.fill(0x2a);
+  whileRunning([], () => {
+    const written = new Uint8Array(1000);
+    writeString(written, 0, value);
+    assert.deepEqual(written, allByteValues(1000, 3));
+  });
+});
+
+Deno.test("after forgetSources a request's own argument is encoded from the string", () => {
+  const request = allByteValues(1000, 5);
+  const argv: string[] = [];
+  const value = bytesToSourcedString(request, 0, 1000, argv);
   forgetSources();
   request.fill(0x2a);
-  const written = new Uint8Array(1000);
-  writeString(written, 0, value);
-  assert.deepEqual(written, allByteValues(1000, 3));
+  whileRunning(argv, () => {
+    const written = new Uint8Array(1000);
+    writeString(written, 0, value);
+    assert.deepEqual(written, allByteValues(1000, 5));
+  });
 });
 
-Deno.test("more long arguments than the ring holds: the oldest are encoded, none copied wrong", () => {
+Deno.test("more long arguments than the ring holds: every one is written right", () => {
   const request = new Uint8Array(200 * 130);
-  const values: string[] = [];
+  const argv: string[] = [];
   for (let index = 0; index < 130; index++) {
     request.set(allByteValues(200, index), index * 200);
-    values.push(bytesToSourcedString(request, index * 200, index * 200 + 200));
+    argv.push(bytesToSourcedString(request, index * 200, index * 200 + 200, argv));
   }
-  try {
+  whileRunning(argv, () => {
     for (let index = 0; index < 130; index++) {
-      assert.deepEqual(stringToBytes(values[index]!), allByteValues(200, index));
+      assert.deepEqual(stringToBytes(argv[index]!), allByteValues(200, index));
     }
-  } finally {
-    forgetSources();
-  }
+  });
 });
