@@ -44,6 +44,7 @@ import { SyncPayloadError, SyncPayloadReader } from "../lib/replication/sync_pay
 import { diskSink, parserSink, type SyncSink } from "./replica_sync.ts";
 import { LoadError } from "./loading.ts";
 import type { Logger } from "./log.ts";
+import { writeAll } from "./write.ts";
 
 /** Redis's replica states as ROLE names them. */
 export type LinkState = "connect" | "connecting" | "handshake" | "sync" | "connected";
@@ -774,11 +775,6 @@ export class Replica {
 function isGetAck(argv: readonly string[]): boolean {
   return argv.length >= 2 && argv[0]!.toLowerCase() === "replconf" &&
     argv[1]!.toLowerCase() === "getack";
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) written += await conn.write(bytes.subarray(written));
 }
 
 function join(first: Uint8Array, second: Uint8Array): Uint8Array {
