@@ -181,6 +181,14 @@ export function bytesToSourcedString(
   return text;
 }
 
+/** How a decoder turns one argument of `argv` into a string: {@link bytesToSourcedString} or not. */
+export type ArgumentDecoder = (
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  argv: string[],
+) => string;
+
 /**
  * Names the request whose sources {@link writeString} may use (undefined:
  * none). Only its own arguments qualify: a string kept from an earlier request

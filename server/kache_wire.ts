@@ -31,7 +31,8 @@ export class KacheWire implements Wire {
 
   constructor(context: CommandContext, options: KacheWireOptions) {
     this.#context = context;
-    this.#decoder = new KacheDecoder(options);
+    // The connection loop forgets the sources before its buffer changes (server/connection.ts).
+    this.#decoder = new KacheDecoder({ ...options, sourced: true });
   }
 
   get bytesNeeded(): number {

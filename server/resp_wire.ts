@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { runningRequest } from "../lib/bytes.ts";
 import { executeRequest } from "../lib/commands/dispatch.ts";
 import type { CommandContext } from "../lib/commands/types.ts";
 import { encodeReply, RespDecoder, RespEncoder } from "../lib/protocol/resp.ts";
@@ -56,14 +55,7 @@ export class RespWire implements Wire {
     const session = this.#context.session;
     session.skipReply = session.skipNextReply;
     session.skipNextReply = false;
-    // Its long arguments are stored from the bytes they were decoded from (lib/bytes.ts).
-    runningRequest(argv);
-    let outcome;
-    try {
-      outcome = executeRequest(this.#context, argv, contiguous);
-    } finally {
-      runningRequest(undefined);
-    }
+    const outcome = executeRequest(this.#context, argv, contiguous);
     // A blocked client's reply comes later, through reply().
     if (outcome === undefined) return undefined;
     if (outcome instanceof Promise) return outcome.then((late) => this.reply(late));

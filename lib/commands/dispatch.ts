@@ -12,6 +12,7 @@
 import { error, type HandlerReply, type Reply } from "../reply.ts";
 import { originalCommand, type OriginalResult, UNKNOWN } from "./original.ts";
 import type { CommandContext } from "./types.ts";
+import { runningRequest } from "../bytes.ts";
 
 /**
  * What a request produced: a reply to encode, an original command's status
@@ -37,9 +38,24 @@ const SUBSCRIBED_MODE_COMMANDS = new Set([
 /**
  * Runs one request of `context.session`. `contiguous` says the previous
  * request of the same batch ran just before, with nothing else in between
- * (its end time is then this one's start).
+ * (its end time is then this one's start). While it runs, its long arguments
+ * are written from the bytes they were decoded from (lib/bytes.ts
+ * `runningRequest`), when its wire's decoder remembered them.
  */
 export function executeRequest(
+  context: CommandContext,
+  argv: readonly string[],
+  contiguous: boolean,
+): Outcome {
+  runningRequest(argv);
+  try {
+    return executeRunning(context, argv, contiguous);
+  } finally {
+    runningRequest(undefined);
+  }
+}
+
+function executeRunning(
   context: CommandContext,
   argv: readonly string[],
   contiguous: boolean,

@@ -14,7 +14,13 @@
  *
  * @module
  */
-import { bytesToString, commandName, writeString } from "../bytes.ts";
+import {
+  type ArgumentDecoder,
+  bytesToSourcedString,
+  bytesToString,
+  commandName,
+  writeString,
+} from "../bytes.ts";
 import { UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK } from "../protection.ts";
 import { type HandlerReply, materialize, type Reply } from "../reply.ts";
 import {
@@ -62,6 +68,12 @@ export interface KacheDecoderOptions {
   maxFrameLength?: number;
   /** Most arguments one request may carry. */
   maxArgs?: number;
+  /**
+   * Long arguments remember the bytes they came from (lib/bytes.ts
+   * `bytesToSourcedString`), as the RESP decoder's option of this name: the
+   * caller then calls `forgetSources()` before it changes bytes it has decoded.
+   */
+  sourced?: boolean;
 }
 
 export interface KacheDecodeResult {
@@ -95,9 +107,12 @@ export class KacheDecoder {
    */
   unauthenticated = false;
 
+  readonly #decodeArgument: ArgumentDecoder;
+
   constructor(options: KacheDecoderOptions = {}) {
     this.maxFrameLength = options.maxFrameLength ?? 512 * 1024 * 1024;
     this.maxArgs = options.maxArgs ?? 1024 * 1024;
+    this.#decodeArgument = options.sourced === true ? bytesToSourcedString : bytesToString;
   }
 
   decode(bytes: Uint8Array, start: number, end: number): KacheDecodeResult {
@@ -126,7 +141,14 @@ export class KacheDecoder {
         this.bytesNeeded = 4 + length;
         break;
       }
-      const parsed = parseRequest(bytes, view, offset + 4, offset + 4 + length, limits);
+      const parsed = parseRequest(
+        bytes,
+        view,
+        offset + 4,
+        offset + 4 + length,
+        limits,
+        this.#decodeArgument,
+      );
       if (typeof parsed === "string") {
         return { requests, consumed: offset - start, error: parsed };
       }
@@ -150,6 +172,7 @@ function parseRequest(
   start: number,
   end: number,
   limits: { readonly args: number; readonly argLength: number },
+  decodeArgument: ArgumentDecoder,
 ): string[] | string {
   if (end - start < 4) return "request too short to hold an argument count";
   const count = view.getUint32(start, true);
@@ -170,7 +193,7 @@ function parseRequest(
     }
     argv[i] = i === 0
       ? commandName(bytes, offset, offset + length)
-      : bytesToString(bytes, offset, offset + length);
+      : decodeArgument(bytes, offset, offset + length, argv);
     offset += length;
   }
   if (offset !== end) return "trailing bytes after the last argument";

@@ -20,6 +20,7 @@
  * @module
  */
 import {
+  type ArgumentDecoder,
   bytesToSourcedString,
   bytesToString,
   commandName,
@@ -159,12 +160,7 @@ export class RespDecoder {
   readonly #maxBulkLength: number;
   readonly #maxMultibulkLength: number;
   readonly #maxInlineLength: number;
-  readonly #decodeArgument: (
-    bytes: Uint8Array,
-    start: number,
-    end: number,
-    argv: string[],
-  ) => string;
+  readonly #decodeArgument: ArgumentDecoder;
 
   // A multibulk request cut short by the end of the input. Offsets are relative
   // to the request's first byte because the caller may move its buffer.

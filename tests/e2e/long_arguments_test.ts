@@ -5,6 +5,7 @@
  * from request bytes the connection has since read over.
  */
 import assert from "node:assert/strict";
+import { RawKacheClient } from "../support/kache_client.ts";
 import { RawRespClient } from "../support/resp_client.ts";
 import { withServer } from "../support/server_process.ts";
 
@@ -58,6 +59,34 @@ Deno.test("long values with every byte value come back as they were sent, stored
       for (let index = 0; index < 100; index++) {
         assert.equal(replies[index + 1]!.raw, `$700\r\n${binary(700, index)}\r\n`);
       }
+    } finally {
+      client.close();
+    }
+  });
+});
+
+Deno.test("long values with every byte value round-trip over the binary protocol too", async () => {
+  await withServer(async (server) => {
+    const client = await RawKacheClient.connect(server.kachePort);
+    try {
+      const stored = binary(4096, 129);
+      const listed = binary(2000, 31);
+      assert.deepEqual(await client.request(["set", "string", stored]), {
+        status: 0,
+        item: { tag: "nil" },
+      });
+      assert.deepEqual((await client.request(["rpush", "list", listed])).status, 0);
+      for (let round = 0; round < 3; round++) {
+        await client.request(["set", `filler:${round}`, binary(2000, 90 + round)]);
+      }
+      assert.deepEqual(await client.request(["get", "string"]), {
+        status: 0,
+        item: { tag: "string", value: stored },
+      });
+      assert.deepEqual(await client.request(["lindex", "list", "0"]), {
+        status: 0,
+        item: { tag: "string", value: listed },
+      });
     } finally {
       client.close();
     }
