@@ -87,11 +87,8 @@ export function writeString(bytes: Uint8Array, offset: number, text: string): nu
   if (length >= SOURCED_MIN && running !== undefined) {
     const source = sourceOf(text);
     if (source >= 0) {
-      bytes.set(
-        sourceBytes[source]!.subarray(sourceStarts[source]!, sourceStarts[source]! + length),
-        offset,
-      );
-      return offset + length;
+      const start = sourceStarts[source]!;
+      return copyBytes(bytes, offset, sourceBytes[source]!, start, start + length);
     }
   }
   // Native UTF-8 encoding equals latin1 for ASCII and runs at GB/s on long strings (50x a
@@ -188,6 +185,14 @@ export type ArgumentDecoder = (
   end: number,
   argv: string[],
 ) => string;
+
+/**
+ * How a decoder turns its arguments into strings: remembering where long ones
+ * came from ({@link bytesToSourcedString}) when `sourced`, else not.
+ */
+export function argumentDecoder(sourced: boolean | undefined): ArgumentDecoder {
+  return sourced === true ? bytesToSourcedString : bytesToString;
+}
 
 /**
  * Names the request whose sources {@link writeString} may use (undefined:

@@ -16,7 +16,7 @@
  */
 import {
   type ArgumentDecoder,
-  bytesToSourcedString,
+  argumentDecoder,
   bytesToString,
   commandName,
   writeString,
@@ -112,7 +112,7 @@ export class KacheDecoder {
   constructor(options: KacheDecoderOptions = {}) {
     this.maxFrameLength = options.maxFrameLength ?? 512 * 1024 * 1024;
     this.maxArgs = options.maxArgs ?? 1024 * 1024;
-    this.#decodeArgument = options.sourced === true ? bytesToSourcedString : bytesToString;
+    this.#decodeArgument = argumentDecoder(options.sourced);
   }
 
   decode(bytes: Uint8Array, start: number, end: number): KacheDecodeResult {

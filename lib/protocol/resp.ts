@@ -21,7 +21,7 @@
  */
 import {
   type ArgumentDecoder,
-  bytesToSourcedString,
+  argumentDecoder,
   bytesToString,
   commandName,
   copyBytes,
@@ -191,7 +191,7 @@ export class RespDecoder {
     this.#maxBulkLength = options.maxBulkLength ?? 512 * 1024 * 1024;
     this.#maxMultibulkLength = Math.min(options.maxMultibulkLength ?? 1024 * 1024, INT_MAX);
     this.#maxInlineLength = options.maxInlineLength ?? 64 * 1024;
-    this.#decodeArgument = options.sourced === true ? bytesToSourcedString : bytesToString;
+    this.#decodeArgument = argumentDecoder(options.sourced);
   }
 
   /**
