@@ -45,6 +45,7 @@ import { maxmemoryWarning } from "../lib/heap_limit.ts";
 import { type HttpView, startHttpView } from "./http_view.ts";
 import { MigrateConnections } from "./migrate.ts";
 import { epollUnavailable, listenEpoll } from "./epoll.ts";
+import { monotonicMicros } from "./clock.ts";
 import type { StreamConn, StreamListener } from "./stream.ts";
 import { INSTANTANEOUS_PERIOD_MS, InstantaneousMetric, RecentPeak } from "../lib/instantaneous.ts";
 
@@ -232,7 +233,7 @@ export class KacheServer {
     // buffers) that is the CLOCK table of an LRU policy, else 0: the runtime is not counted.
     this.usedMemoryStartup = this.eviction.usedMemory;
     // Microseconds from the monotonic clock: commands are timed for commandstats and SLOWLOG.
-    this.commands.clock = () => performance.now() * 1000;
+    this.commands.clock = monotonicMicros();
     this.commands.slowLog.slowerThanMicros = config.number("slowlog-log-slower-than");
     this.commands.slowLog.maxLength = config.number("slowlog-max-len");
     this.commands.latency.thresholdMillis = Number(config.string("latency-monitor-threshold"));

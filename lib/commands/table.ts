@@ -111,7 +111,7 @@ export class CommandTable {
   /** Handlers running (1 for a client's command, more inside EXEC or a script). */
   #runDepth = 0;
   /**
-   * A monotonic clock in microseconds (the server's `performance.now`), read
+   * A monotonic clock in microseconds (the server's, server/clock.ts), read
    * before and after each command for INFO commandstats and the slow log;
    * unset, commands are not timed, and {@link requestTime} reads the wall
    * clock for every request.
