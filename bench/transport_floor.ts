@@ -5,7 +5,10 @@
  * OK, nil item), so what it measures is the transport alone — the most any
  * server on that transport can reach on this workload.
  *
- *   deno run --allow-all --unstable-net bench/transport_floor.ts <transport> <port>
+ *   deno run --allow-all --unstable-net bench/transport_floor.ts <transport> <port> [resp] [work-µs]
+ *
+ * With `resp` the servers frame RESP requests instead (redis-benchmark's) and answer `+OK\r\n`
+ * to each; `work-µs` spins that long per request, to see what CPU per request does to latency.
  *
  * Transports:
  * - `read-await`: `Deno.listen`, `conn.read` into a reused buffer, awaited `conn.write`.
@@ -28,11 +31,44 @@
 import { LIBC } from "../server/epoll.ts";
 import * as net from "node:net";
 
-/** Status OK (0) with a nil item: `u32 len = 5`, `u32 status = 0`, tag 0. */
-const REPLY = new Uint8Array([5, 0, 0, 0, 0, 0, 0, 0, 0]);
+const RESP = Deno.args[2] === "resp";
+const WORK_MILLISECONDS = Number(Deno.args[3] ?? 0) / 1000;
+
+/** Status OK (0) with a nil item: `u32 len = 5`, `u32 status = 0`, tag 0; or RESP's `+OK`. */
+const REPLY = RESP
+  ? new TextEncoder().encode("+OK\r\n")
+  : new Uint8Array([5, 0, 0, 0, 0, 0, 0, 0, 0]);
 
 /** Counts complete frames in `bytes[start, end)`; returns the bytes they span. */
 function completeFrames(bytes: Uint8Array, start: number, end: number): [number, number] {
+  return RESP ? completeRespRequests(bytes, start, end) : completeKacheFrames(bytes, start, end);
+}
+
+/** A RESP length line (`*3\r\n`, `$5\r\n`) at `at`: the number and where the line ends, or -1. */
+function respLength(bytes: Uint8Array, at: number, end: number): [number, number] {
+  let value = 0;
+  for (at++; at < end && bytes[at] !== 13; at++) value = value * 10 + bytes[at]! - 48;
+  return at + 1 < end ? [value, at + 2] : [-1, at];
+}
+
+/** Counts complete RESP requests (arrays of bulk strings) in `bytes[start, end)`. */
+function completeRespRequests(bytes: Uint8Array, start: number, end: number): [number, number] {
+  let requests = 0;
+  let at = start;
+  while (at < end) {
+    let [count, next] = respLength(bytes, at, end);
+    for (let i = 0; i < count && next >= 0; i++) {
+      const [length, body] = respLength(bytes, next, end);
+      next = length < 0 || body + length + 2 > end ? -1 : body + length + 2;
+    }
+    if (count < 0 || next < 0) break;
+    at = next;
+    requests++;
+  }
+  return [requests, at - start];
+}
+
+function completeKacheFrames(bytes: Uint8Array, start: number, end: number): [number, number] {
   let frames = 0;
   let at = start;
   while (end - at >= 4) {
@@ -44,9 +80,15 @@ function completeFrames(bytes: Uint8Array, start: number, end: number): [number,
   return [frames, at - start];
 }
 
-/** The replies for `frames` requests, from a cache of prebuilt buffers. */
+/** The replies for `frames` requests, from a cache of prebuilt buffers (after the work, if any). */
 const replyBatches: Uint8Array[] = [];
 function replies(frames: number): Uint8Array {
+  if (WORK_MILLISECONDS > 0) {
+    const until = performance.now() + WORK_MILLISECONDS * frames;
+    while (performance.now() < until) {
+      // The work: time passing.
+    }
+  }
   let batch = replyBatches[frames];
   if (batch === undefined) {
     batch = new Uint8Array(REPLY.length * frames);
@@ -317,7 +359,8 @@ if (import.meta.main) {
     default:
       console.error(
         "Usage: bench/transport_floor.ts " +
-          "<read-await|read-nowait|nodelay|readable|node-net|epoll|epoll-spin|epoll-promise> <port>",
+          "<read-await|read-nowait|nodelay|readable|node-net|epoll|epoll-spin|epoll-promise> <port> " +
+          "[resp] [work-µs]",
       );
       Deno.exit(2);
   }
