@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # RSS growth per key and server CPU per request under redis-benchmark's pipelined SET, for a fresh
 # Kache (the serve task's flags) or redis-server. Usage: bash bench/rss_per_key.sh kache|redis
-# [range] [requests]; defaults 1000000 3000000 (issue 12's 1M-key run; 10000000 20000000 for 10M).
+# [range] [requests]; defaults 1000000 3000000 (issue 12's 1M-key run; 10000000 50000000 for 9.93M keys).
 # Prints keys, RSS before/after, bytes per key, used_memory and CPU µs per request.
 set -euo pipefail
 cd "$(dirname "$0")/.."
