@@ -2,9 +2,9 @@
  * What OBJECT ENCODING answers, and the encoding settings Redis clients and
  * tools set (`zset-max-listpack-entries`, `hash-max-ziplist-value`, …).
  *
- * Kache keeps one representation per kind (a string is a JS string, a sorted
- * set a map plus an ordered index), whatever its size, so these settings do
- * not change how Kache stores anything. They are accepted, validated and
+ * Kache chooses its representations by its own fixed limits (a small hash is
+ * one packed string, lib/hash.ts; a sorted set is a map plus an ordered index
+ * at every size), so these settings do not change how Kache stores anything. They are accepted, validated and
  * kept exactly as Redis 7.0 does, and they decide what OBJECT ENCODING
  * reports: the encoding Redis 7.0 would use for the same value under the
  * same settings. Redis's answer also depends on a value's history (a sorted

@@ -165,9 +165,11 @@ function randomFields(context: CommandContext, argv: readonly string[]): Reply {
   const { count, withValues } = parseRandomCount(argv, "WITHVALUES");
   const hash = context.keyspace.getCollection(argv[1]!, Hash);
   if (hash === undefined || count === 0) return EMPTY_ARRAY;
+  // A packed hash walks its string for each entryAt: repeated picks index one array of it instead.
+  const packedEntries = hash.packed ? [...hash.entries()] : undefined;
   const pairs = randomPicks(count, {
     size: hash.size,
-    at: (index) => hash.entryAt(index),
+    at: (index) => packedEntries?.[index] ?? hash.entryAt(index),
     all: () => [...hash.entries()],
     random: () => context.server.random(),
   });
