@@ -98,6 +98,11 @@ export class Hash extends ScannedCollection {
     return own + this.scanIndexBytes;
   }
 
+  /** The object and, while packed, its string's first bytes (see Collection.warm). */
+  override warm(): number {
+    return this.#packed.length;
+  }
+
   /** The field's value, or undefined if the field is absent. */
   get(field: string): string | undefined {
     const table = this.#table;

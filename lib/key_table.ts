@@ -212,6 +212,8 @@ export class KeyTable {
         const value = words[word + 3]!;
         const last = this.#valueStart(address) + (value < 0 ? 0 : value) - 1;
         sink ^= arena.bytesOf(address)[last]!;
+        // A collection's object (and what its commands read first) is one miss further on.
+        if (value < 0) sink ^= this.#objects[~value]!.warm();
       } else {
         const next = words[word]!;
         if (next !== NO_ADDRESS) sink ^= arena.wordsOf(next)[arena.wordOffset(next) + 1]!;
