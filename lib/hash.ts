@@ -26,6 +26,7 @@
  *
  * @module
  */
+import { bytesToString, writeString } from "./bytes.ts";
 import { ScannedCollection } from "./collection.ts";
 import { hashBytes, packedHashBytes, stringBytes } from "./memory.ts";
 
@@ -265,10 +266,25 @@ export class Hash extends ScannedCollection {
     return packed.substring(start, start + packed.charCodeAt(start - 1));
   }
 
-  /** Moves the packed entries into the table, in their order. */
+  /**
+   * Moves the packed entries into the table, in their order. Each string is
+   * decoded afresh from the packed bytes: a substring of 13 chars or more is
+   * a view that keeps the whole packed string alive, for as long as the
+   * table holds it.
+   */
   #unpack(): void {
+    const packed = this.#packed;
+    const bytes = new Uint8Array(packed.length);
+    writeString(bytes, 0, packed);
     const table = new HashTable();
-    for (const [field, value] of this.entries()) table.add(field, value);
+    for (let at = 0; at < packed.length; at = this.#entryEnd(at)) {
+      const fieldStart = at + 1;
+      const valueStart = fieldStart + packed.charCodeAt(at) + 1;
+      table.add(
+        bytesToString(bytes, fieldStart, valueStart - 1),
+        bytesToString(bytes, valueStart, valueStart + packed.charCodeAt(valueStart - 1)),
+      );
+    }
     this.#table = table;
     this.#packed = "";
     this.#packedSize = 0;
