@@ -2,7 +2,16 @@
  * Sorted sets: members (one-byte strings) with float64 scores, ordered by
  * (score, member) with ties broken byte-wise by member, as Redis orders them.
  *
- * Two structures, one job each, as in Redis's `t_zset.c`: a `Map` finds a
+ * A small set (at most {@link SMALL_MAX_MEMBERS} members of at most
+ * {@link SMALL_MAX_LENGTH} bytes, redis.conf's listpack limits) is two arrays
+ * in (score, member) order, members and scores, as Redis keeps a small
+ * sorted set in one listpack: a lookup scans, a rank is an index, a range is
+ * a binary search. The tree below took 2.1 KB of RSS for a 5-member set
+ * (Redis: 215 bytes): its `Map` and two typed arrays, each with its
+ * ArrayBuffer and backing store, cost more than the members. A set that
+ * outgrows either limit moves to the tree for good.
+ *
+ * Past the limits, two structures, one job each, as in Redis's `t_zset.c`: a `Map` finds a
  * member in O(1), and an order-statistic tree (every node knows its subtree
  * size) makes insert, delete, rank, select-by-rank, seek and "skip `offset`
  * elements" all O(log n). Redis walks offsets one by one; we do not.
@@ -34,7 +43,7 @@
  * @module
  */
 import { ScannedCollection } from "./collection.ts";
-import { sortedSetBytes, stringBytes } from "./memory.ts";
+import { smallSortedSetBytes, sortedSetBytes, stringBytes } from "./memory.ts";
 
 /** One end of a score interval; `value` may be ±Infinity. */
 export interface ScoreBound {
@@ -50,6 +59,11 @@ export type LexBound =
   | { kind: "min" }
   | { kind: "max" }
   | { kind: "inclusive" | "exclusive"; value: string };
+
+/** Most members a small set holds (redis.conf's `zset-max-listpack-entries`). */
+export const SMALL_MAX_MEMBERS = 128;
+/** Longest member a small set holds, in bytes (`zset-max-listpack-value`). */
+export const SMALL_MAX_LENGTH = 64;
 
 /** Slot 0 is the empty tree. Its size is 0, so reading a child's size needs no branch. */
 const NIL = 0;
@@ -85,21 +99,14 @@ const path = new Int32Array(128);
  * ```
  */
 export class SortedSet extends ScannedCollection {
-  /** member → slot of its node. A slot is a small integer (never boxed); the score stays in the tree. */
-  #slots = new Map<string, number>();
-  /** Per slot: left child, right child, subtree size (see {@link STRIDE}). */
-  #links = new Int32Array(MIN_CAPACITY * STRIDE);
-  /** Per slot: the score, -0 already folded into 0. */
-  #scores = new Float64Array(MIN_CAPACITY);
-  /** Per slot: the member; "" in free slots so a removed string can be collected. */
-  #members: string[] = [""];
-  #root = NIL;
-  /** Head of the free-slot list, chained through LEFT. */
-  #free = NIL;
-  /** Slots below this have been handed out at least once; the rest are fresh. */
-  #used = 1;
-  /** Sum of the members' string sizes, for {@link SortedSet.byteSize}. */
+  /** Small mode: the members in (score, member) order; undefined once the set uses the tree. */
+  #members: string[] | undefined = [];
+  /** Small mode: the score of each member of {@link SortedSet.#members}, at the same index. */
+  #scores: number[] | undefined = [];
+  /** Small mode: sum of the members' string sizes, for {@link SortedSet.byteSize}. */
   #memberBytes = 0;
+  /** Past the small limits: the order-statistic tree (see the module notes). */
+  #tree: ScoreTree | undefined;
 
   get typeName(): "zset" {
     return "zset";
@@ -107,83 +114,100 @@ export class SortedSet extends ScannedCollection {
 
   /** Number of members. */
   get size(): number {
-    return this.#slots.size;
+    return this.#tree?.size ?? this.#members!.length;
+  }
+
+  /** Whether the set is still two small arrays rather than the tree. */
+  get small(): boolean {
+    return this.#tree === undefined;
   }
 
   /** Heap bytes of the member strings alone, part of {@link SortedSet.byteSize}. */
   get memberBytes(): number {
-    return this.#memberBytes;
+    return this.#tree?.memberBytes ?? this.#memberBytes;
   }
 
   /** Estimated heap bytes of the set, members included (see lib/memory.ts). O(1). */
   get byteSize(): number {
-    return sortedSetBytes(this.#slots.size, this.#scores.length, this.#memberBytes) +
-      this.scanIndexBytes;
+    const own = this.#tree?.byteSize ??
+      smallSortedSetBytes(this.#members!.length, this.#memberBytes);
+    return own + this.scanIndexBytes;
+  }
+
+  /** The object and its member array (see Collection.warm). */
+  override warm(): number {
+    return this.#members?.length ?? 0;
   }
 
   /** The member's score, or undefined if it is not in the set. */
   score(member: string): number | undefined {
-    const slot = this.#slots.get(member);
-    return slot === undefined ? undefined : this.#scores[slot];
+    if (this.#tree !== undefined) return this.#tree.score(member);
+    const at = this.#members!.indexOf(member);
+    return at < 0 ? undefined : this.#scores![at];
   }
 
   /** Inserts the member or changes its score; returns true if the member is new. */
   add(member: string, score: number): boolean {
     // -0 + 0 is +0: one zero, so replies never show "-0" (Redis prints 0 too).
     score += 0;
-    const slot = this.#slots.get(member);
-    if (slot !== undefined) {
-      if (this.#scores[slot] !== score) {
-        this.#unlink(slot);
-        this.#scores[slot] = score;
-        this.#link(slot);
+    if (this.#tree === undefined) {
+      const members = this.#members!;
+      const scores = this.#scores!;
+      const at = members.indexOf(member);
+      if (at >= 0) {
+        if (scores[at] === score) return false;
+        this.#smallRemove(at);
+        this.#smallInsert(member, score);
+        return false;
       }
-      return false;
+      if (members.length < SMALL_MAX_MEMBERS && member.length <= SMALL_MAX_LENGTH) {
+        this.#smallInsert(member, score);
+        this.#memberBytes += stringBytes(member.length);
+        this.scanKeyAdded(member);
+        return true;
+      }
+      this.#toTree();
     }
-    const fresh = this.#allocate();
-    this.#scores[fresh] = score;
-    this.#members[fresh] = member;
-    this.#slots.set(member, fresh);
-    this.scanKeyAdded(member);
-    this.#memberBytes += stringBytes(member.length);
-    this.#link(fresh);
-    return true;
+    const added = this.#tree!.add(member, score);
+    if (added) this.scanKeyAdded(member);
+    return added;
   }
 
   /** Removes the member; returns false if it was not in the set. */
   remove(member: string): boolean {
-    const slot = this.#slots.get(member);
-    if (slot === undefined) return false;
-    this.#unlink(slot);
-    this.#slots.delete(member);
+    if (this.#tree === undefined) {
+      const at = this.#members!.indexOf(member);
+      if (at < 0) return false;
+      this.#smallRemove(at);
+      this.#memberBytes -= stringBytes(member.length);
+    } else if (!this.#tree.remove(member)) {
+      return false;
+    }
     this.scanKeyDeleted(member);
-    this.#memberBytes -= stringBytes(member.length);
-    this.#members[slot] = "";
-    this.#links[slot * STRIDE + LEFT] = this.#free;
-    this.#free = slot;
-    // Compacting at a quarter (not a half) keeps add/remove at a boundary from thrashing.
-    const capacity = this.#scores.length;
-    if (capacity > MIN_CAPACITY && this.#slots.size * 4 < capacity) this.#compact();
     return true;
   }
 
   /** 0-based ascending rank of the member, or undefined if it is not in the set. */
   rank(member: string): number | undefined {
-    const slot = this.#slots.get(member);
-    return slot === undefined ? undefined : this.#countBelow(this.#scores[slot]!, member);
+    if (this.#tree !== undefined) return this.#tree.rank(member);
+    const at = this.#members!.indexOf(member);
+    return at < 0 ? undefined : at;
   }
 
   /** The member and score at a 0-based ascending rank, or undefined if out of range. */
   at(rank: number): [member: string, score: number] | undefined {
+    if (this.#tree !== undefined) return this.#tree.at(rank);
     if (!Number.isInteger(rank) || rank < 0 || rank >= this.size) return undefined;
-    const slot = this.#select(rank);
-    return [this.#members[slot]!, this.#scores[slot]!];
+    return [this.#members![rank]!, this.#scores![rank]!];
   }
 
   /** Pairs at ascending ranks `start..stop` inclusive; the caller clamps to `0 <= start <= stop < size`. */
   range(start: number, stop: number): Array<[string, number]> {
+    if (this.#tree !== undefined) return this.#tree.range(start, stop);
+    const members = this.#members!;
+    const scores = this.#scores!;
     const out: Array<[string, number]> = [];
-    if (start <= stop) this.#collect(this.#root, 0, start, stop, out);
+    for (let rank = start; rank <= stop; rank++) out.push([members[rank]!, scores[rank]!]);
     return out;
   }
 
@@ -232,7 +256,8 @@ export class SortedSet extends ScannedCollection {
 
   /** Rank of the first element >= (score, member) in (score, member) order; `size` if none. */
   seek(score: number, member: string): number {
-    return this.#countBelow(score + 0, member);
+    score += 0;
+    return this.#tree?.countBelow(score, member) ?? this.#smallCountBelow(score, member);
   }
 
   /**
@@ -255,6 +280,287 @@ export class SortedSet extends ScannedCollection {
 
   /** All pairs in ascending order. The set must not change while iterating. */
   *entries(): IterableIterator<[string, number]> {
+    if (this.#tree !== undefined) {
+      yield* this.#tree.entries();
+      return;
+    }
+    const members = this.#members!;
+    const scores = this.#scores!;
+    for (let rank = 0; rank < members.length; rank++) yield [members[rank]!, scores[rank]!];
+  }
+
+  /**
+   * All members in no particular order; the set may change while they are
+   * walked (a small set's arrays are replaced on each change, never edited).
+   */
+  members(): IterableIterator<string> {
+    return this.#tree?.members() ?? this.#members!.values();
+  }
+
+  /** The members, for ZSCAN's index (see {@link ScannedCollection.scan}). */
+  protected scanKeys(): IterableIterator<string> {
+    return this.members();
+  }
+
+  /** Removes and returns up to `count` lowest pairs, lowest first. */
+  popMin(count: number): Array<[string, number]> {
+    const taken = Math.min(count, this.size);
+    if (taken <= 0) return [];
+    return this.#removeAll(this.range(0, taken - 1));
+  }
+
+  /** Removes and returns up to `count` highest pairs, highest first. */
+  popMax(count: number): Array<[string, number]> {
+    const taken = Math.min(count, this.size);
+    if (taken <= 0) return [];
+    return this.#removeAll(this.rangeReverse(0, taken - 1));
+  }
+
+  /**
+   * Verifies every internal invariant in O(n) and throws an Error naming the
+   * first one broken: order, uniqueness and the limits while small; the
+   * tree's own checks past them. For tests.
+   */
+  checkInvariants(): void {
+    if (this.#tree !== undefined) {
+      this.#tree.checkInvariants();
+      return;
+    }
+    const members = this.#members!;
+    const scores = this.#scores!;
+    if (members.length !== scores.length) throw new Error("Member and score arrays differ");
+    if (members.length > SMALL_MAX_MEMBERS) throw new Error("Small set over its member limit");
+    const seen = new Set<string>();
+    let bytes = 0;
+    for (let rank = 0; rank < members.length; rank++) {
+      const member = members[rank]!;
+      if (seen.has(member)) throw new Error(`Member ${JSON.stringify(member)} held twice`);
+      seen.add(member);
+      if (member.length > SMALL_MAX_LENGTH) throw new Error("Small set member over the limit");
+      if (Object.is(scores[rank], -0)) throw new Error("Score -0 stored");
+      if (rank > 0) {
+        const ps = scores[rank - 1]!;
+        const ns = scores[rank]!;
+        if (!(ps < ns || (ps === ns && members[rank - 1]! < member))) {
+          throw new Error(`Members ${JSON.stringify(member)} out of order`);
+        }
+      }
+      bytes += stringBytes(member.length);
+    }
+    if (bytes !== this.#memberBytes) throw new Error("Member byte count drifted");
+  }
+
+  #removeAll(pairs: Array<[string, number]>): Array<[string, number]> {
+    for (const [member] of pairs) this.remove(member);
+    return pairs;
+  }
+
+  /** Moves the members into the tree, for good (as Redis never turns a skiplist back). */
+  #toTree(): void {
+    const tree = new ScoreTree();
+    const members = this.#members!;
+    const scores = this.#scores!;
+    for (let rank = 0; rank < members.length; rank++) tree.add(members[rank]!, scores[rank]!);
+    this.#tree = tree;
+    this.#members = undefined;
+    this.#scores = undefined;
+    this.#memberBytes = 0;
+  }
+
+  /**
+   * Small mode: puts the pair at its place, in new arrays of exactly the new
+   * length. `splice` would grow each array to 17 slots at its first insert
+   * and by half plus 16 after: 618 heap bytes for a 5-member set, 426 so.
+   */
+  #smallInsert(member: string, score: number): void {
+    const at = this.#smallCountBelow(score, member);
+    this.#members = this.#members!.toSpliced(at, 0, member);
+    this.#scores = this.#scores!.toSpliced(at, 0, score);
+  }
+
+  /** Small mode: drops the pair at `at`, in new arrays of exactly the new length. */
+  #smallRemove(at: number): void {
+    this.#members = this.#members!.toSpliced(at, 1);
+    this.#scores = this.#scores!.toSpliced(at, 1);
+  }
+
+  /** Small mode: the first index whose element is not below (score, member). */
+  #smallCountBelow(score: number, member: string): number {
+    const members = this.#members!;
+    const scores = this.#scores!;
+    return partitionPoint(
+      members.length,
+      (i) => scores[i]! < score || (scores[i] === score && members[i]! < member),
+    );
+  }
+
+  /** Number of elements with score < value, or <= value if `orEqual`. */
+  #countScoreBelow(value: number, orEqual: boolean): number {
+    if (this.#tree !== undefined) return this.#tree.countScoreBelow(value, orEqual);
+    const scores = this.#scores!;
+    return partitionPoint(
+      scores.length,
+      (i) => scores[i]! < value || (orEqual && scores[i] === value),
+    );
+  }
+
+  /** Number of elements with member < value, or <= value if `orEqual`, comparing members only. */
+  #countMemberBelow(value: string, orEqual: boolean): number {
+    if (this.#tree !== undefined) return this.#tree.countMemberBelow(value, orEqual);
+    const members = this.#members!;
+    return partitionPoint(
+      members.length,
+      (i) => members[i]! < value || (orEqual && members[i] === value),
+    );
+  }
+
+  /** First rank at or above the lower bound. An exclusive bound also skips equal scores. */
+  #scoreStart(min: ScoreBound): number {
+    return this.#countScoreBelow(min.value, min.exclusive);
+  }
+
+  /** One past the last rank at or below the upper bound. */
+  #scoreEnd(max: ScoreBound): number {
+    return this.#countScoreBelow(max.value, !max.exclusive);
+  }
+
+  #lexStart(min: LexBound): number {
+    switch (min.kind) {
+      case "min":
+        return 0;
+      case "max":
+        return this.size;
+      default:
+        return this.#countMemberBelow(min.value, min.kind === "exclusive");
+    }
+  }
+
+  #lexEnd(max: LexBound): number {
+    switch (max.kind) {
+      case "min":
+        return 0;
+      case "max":
+        return this.size;
+      default:
+        return this.#countMemberBelow(max.value, max.kind === "inclusive");
+    }
+  }
+}
+
+/** The first index in [0, length) where `below` is false; it must hold for a prefix only. */
+function partitionPoint(length: number, below: (index: number) => boolean): number {
+  let low = 0;
+  let high = length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (below(mid)) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * The order-statistic tree of a sorted set past the small limits (see the
+ * module notes); {@link SortedSet} keeps the ranges, pops and scans on top.
+ */
+class ScoreTree {
+  /** member → slot of its node. A slot is a small integer (never boxed); the score stays in the tree. */
+  #slots = new Map<string, number>();
+  /** Per slot: left child, right child, subtree size (see {@link STRIDE}). */
+  #links = new Int32Array(MIN_CAPACITY * STRIDE);
+  /** Per slot: the score, -0 already folded into 0. */
+  #scores = new Float64Array(MIN_CAPACITY);
+  /** Per slot: the member; "" in free slots so a removed string can be collected. */
+  #members: string[] = [""];
+  #root = NIL;
+  /** Head of the free-slot list, chained through LEFT. */
+  #free = NIL;
+  /** Slots below this have been handed out at least once; the rest are fresh. */
+  #used = 1;
+  /** Sum of the members' string sizes, for {@link SortedSet.byteSize}. */
+  #memberBytes = 0;
+
+  /** Number of members. */
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  /** Heap bytes of the member strings alone, part of {@link SortedSet.byteSize}. */
+  get memberBytes(): number {
+    return this.#memberBytes;
+  }
+
+  /** Estimated heap bytes of the set, members included (see lib/memory.ts). O(1). */
+  get byteSize(): number {
+    return sortedSetBytes(this.#slots.size, this.#scores.length, this.#memberBytes);
+  }
+
+  /** The member's score, or undefined if it is not in the set. */
+  score(member: string): number | undefined {
+    const slot = this.#slots.get(member);
+    return slot === undefined ? undefined : this.#scores[slot];
+  }
+
+  /** Inserts the member or changes its score; returns true if the member is new. */
+  add(member: string, score: number): boolean {
+    // -0 + 0 is +0: one zero, so replies never show "-0" (Redis prints 0 too).
+    score += 0;
+    const slot = this.#slots.get(member);
+    if (slot !== undefined) {
+      if (this.#scores[slot] !== score) {
+        this.#unlink(slot);
+        this.#scores[slot] = score;
+        this.#link(slot);
+      }
+      return false;
+    }
+    const fresh = this.#allocate();
+    this.#scores[fresh] = score;
+    this.#members[fresh] = member;
+    this.#slots.set(member, fresh);
+    this.#memberBytes += stringBytes(member.length);
+    this.#link(fresh);
+    return true;
+  }
+
+  /** Removes the member; returns false if it was not in the set. */
+  remove(member: string): boolean {
+    const slot = this.#slots.get(member);
+    if (slot === undefined) return false;
+    this.#unlink(slot);
+    this.#slots.delete(member);
+    this.#memberBytes -= stringBytes(member.length);
+    this.#members[slot] = "";
+    this.#links[slot * STRIDE + LEFT] = this.#free;
+    this.#free = slot;
+    // Compacting at a quarter (not a half) keeps add/remove at a boundary from thrashing.
+    const capacity = this.#scores.length;
+    if (capacity > MIN_CAPACITY && this.#slots.size * 4 < capacity) this.#compact();
+    return true;
+  }
+
+  /** 0-based ascending rank of the member, or undefined if it is not in the set. */
+  rank(member: string): number | undefined {
+    const slot = this.#slots.get(member);
+    return slot === undefined ? undefined : this.countBelow(this.#scores[slot]!, member);
+  }
+
+  /** The member and score at a 0-based ascending rank, or undefined if out of range. */
+  at(rank: number): [member: string, score: number] | undefined {
+    if (!Number.isInteger(rank) || rank < 0 || rank >= this.size) return undefined;
+    const slot = this.#select(rank);
+    return [this.#members[slot]!, this.#scores[slot]!];
+  }
+
+  /** Pairs at ascending ranks `start..stop` inclusive; the caller clamps to `0 <= start <= stop < size`. */
+  range(start: number, stop: number): Array<[string, number]> {
+    const out: Array<[string, number]> = [];
+    if (start <= stop) this.#collect(this.#root, 0, start, stop, out);
+    return out;
+  }
+
+  /** All pairs in ascending order. The set must not change while iterating. */
+  *entries(): IterableIterator<[string, number]> {
     const links = this.#links;
     const stack: number[] = [];
     let node = this.#root;
@@ -272,25 +578,6 @@ export class SortedSet extends ScannedCollection {
   /** All members in no particular order, straight from the Map (no tree walk). */
   members(): IterableIterator<string> {
     return this.#slots.keys();
-  }
-
-  /** The members, for ZSCAN's index (see {@link ScannedCollection.scan}). */
-  protected scanKeys(): IterableIterator<string> {
-    return this.#slots.keys();
-  }
-
-  /** Removes and returns up to `count` lowest pairs, lowest first. */
-  popMin(count: number): Array<[string, number]> {
-    const taken = Math.min(count, this.size);
-    if (taken <= 0) return [];
-    return this.#removeAll(this.range(0, taken - 1));
-  }
-
-  /** Removes and returns up to `count` highest pairs, highest first. */
-  popMax(count: number): Array<[string, number]> {
-    const taken = Math.min(count, this.size);
-    if (taken <= 0) return [];
-    return this.#removeAll(this.rangeReverse(0, taken - 1));
   }
 
   /**
@@ -343,13 +630,8 @@ export class SortedSet extends ScannedCollection {
     }
   }
 
-  #removeAll(pairs: Array<[string, number]>): Array<[string, number]> {
-    for (const [member] of pairs) this.remove(member);
-    return pairs;
-  }
-
   /** Number of elements strictly below (score, member). */
-  #countBelow(score: number, member: string): number {
+  countBelow(score: number, member: string): number {
     const links = this.#links;
     const scores = this.#scores;
     const members = this.#members;
@@ -368,7 +650,7 @@ export class SortedSet extends ScannedCollection {
   }
 
   /** Number of elements with score < value, or <= value if `orEqual`. */
-  #countScoreBelow(value: number, orEqual: boolean): number {
+  countScoreBelow(value: number, orEqual: boolean): number {
     const links = this.#links;
     const scores = this.#scores;
     let count = 0;
@@ -386,7 +668,7 @@ export class SortedSet extends ScannedCollection {
   }
 
   /** Number of elements with member < value, or <= value if `orEqual`, comparing members only. */
-  #countMemberBelow(value: string, orEqual: boolean): number {
+  countMemberBelow(value: string, orEqual: boolean): number {
     const links = this.#links;
     const members = this.#members;
     let count = 0;
@@ -401,38 +683,6 @@ export class SortedSet extends ScannedCollection {
       }
     }
     return count;
-  }
-
-  /** First rank at or above the lower bound. An exclusive bound also skips equal scores. */
-  #scoreStart(min: ScoreBound): number {
-    return this.#countScoreBelow(min.value, min.exclusive);
-  }
-
-  /** One past the last rank at or below the upper bound. */
-  #scoreEnd(max: ScoreBound): number {
-    return this.#countScoreBelow(max.value, !max.exclusive);
-  }
-
-  #lexStart(min: LexBound): number {
-    switch (min.kind) {
-      case "min":
-        return 0;
-      case "max":
-        return this.size;
-      default:
-        return this.#countMemberBelow(min.value, min.kind === "exclusive");
-    }
-  }
-
-  #lexEnd(max: LexBound): number {
-    switch (max.kind) {
-      case "min":
-        return 0;
-      case "max":
-        return this.size;
-      default:
-        return this.#countMemberBelow(max.value, max.kind === "inclusive");
-    }
   }
 
   /** Slot at a rank the caller has checked is in [0, size). */

@@ -574,7 +574,8 @@ const CONFIG_SUBCOMMANDS: readonly CommandSpec[] = [
  * sums (lib/memory.ts, {@link Keyspace.entryBytes}), so the keys' MEMORY
  * USAGE adds up to the dataset. Like Redis, a sorted set's member strings
  * are sampled (`samples` of them; all when Infinity, which gives exactly the
- * key's share of `used_memory`) and their average extrapolated.
+ * key's share of `used_memory`) and their average extrapolated, unless the
+ * set is small (two arrays, as Redis's listpack): that is counted exactly.
  */
 export function estimateMemory(
   keyspace: Keyspace,
@@ -583,7 +584,8 @@ export function estimateMemory(
   samples: number,
 ): number {
   const exact = keyspace.entryBytes(key, value);
-  if (!(value instanceof SortedSet) || samples >= value.size) return exact;
+  // A small sorted set is counted exactly, as Redis counts a listpack's bytes.
+  if (!(value instanceof SortedSet) || value.small || samples >= value.size) return exact;
   let sampled = 0;
   let sampledBytes = 0;
   for (const member of value.members()) {

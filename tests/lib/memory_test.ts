@@ -18,6 +18,8 @@ import {
   COLLECTION_SLOT_BYTES,
   HASH_ENTRY_BYTES,
   keyEntryBytes,
+  SMALL_SORTED_SET_MEMBER_BYTES,
+  smallSortedSetBytes,
   sortedSetBytes,
   stringBytes,
   TTL_ENTRY_BYTES,
@@ -25,7 +27,7 @@ import {
 import { List } from "../../lib/list.ts";
 import { Hash, PACKED_MAX_FIELDS, PACKED_MAX_LENGTH } from "../../lib/hash.ts";
 import { MemberSet } from "../../lib/member_set.ts";
-import { SortedSet } from "../../lib/zset.ts";
+import { SMALL_MAX_LENGTH, SortedSet } from "../../lib/zset.ts";
 
 /** What the running total should be, counted from scratch. */
 function recount(keyspace: Keyspace): number {
@@ -60,8 +62,23 @@ Deno.test("stringBytes is a 16-byte header plus the bytes, rounded up to 8", () 
   assert.equal(stringBytes(1000), 1016);
 });
 
-Deno.test("SortedSet.byteSize grows with members and their lengths and reports deltas", () => {
+Deno.test("A small SortedSet's byteSize is its arrays and its members' strings", () => {
   const zset = new SortedSet();
+  zset.add("member", 1);
+  assert.equal(zset.byteSize, smallSortedSetBytes(1, stringBytes(6)));
+  assert.equal(zset.takeByteDelta(), zset.byteSize);
+  zset.add("other", 2);
+  assert.equal(zset.takeByteDelta(), SMALL_SORTED_SET_MEMBER_BYTES + stringBytes(5));
+  zset.remove("member");
+  assert.equal(zset.byteSize, smallSortedSetBytes(1, stringBytes(5)));
+});
+
+Deno.test("SortedSet.byteSize grows with members and their lengths and reports deltas", () => {
+  // In the tree: a member longer than a small set holds moves it there.
+  const zset = new SortedSet();
+  zset.add("x".repeat(SMALL_MAX_LENGTH + 1), 0);
+  zset.remove("x".repeat(SMALL_MAX_LENGTH + 1));
+  assert.equal(zset.small, false);
   const empty = zset.byteSize;
   assert.equal(empty, sortedSetBytes(0, 8, 0));
   assert.equal(zset.takeByteDelta(), empty);

@@ -1,5 +1,11 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { type LexBound, type ScoreBound, SortedSet } from "../../lib/zset.ts";
+import {
+  type LexBound,
+  type ScoreBound,
+  SMALL_MAX_LENGTH,
+  SMALL_MAX_MEMBERS,
+  SortedSet,
+} from "../../lib/zset.ts";
 import { seededRandom as prng } from "../../lib/random.ts";
 
 type Pair = [string, number];
@@ -386,7 +392,12 @@ const MEMBER_BYTES = [0x00, 0x01, 0x41, 0x61, 0x62, 0x7f, 0x80, 0x9f, 0xfe, 0xff
  * answer. With `equalScores` every score is 7, which makes lex ranges
  * meaningful, so those are compared exactly too.
  */
-function runModel(seed: number, operations: number, universe: number, equalScores: boolean) {
+function runModel(
+  seed: number,
+  operations: number,
+  universe: number,
+  equalScores: boolean,
+): SortedSet {
   const random = prng(seed);
   const int = (n: number) => Math.floor(random() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
@@ -504,6 +515,7 @@ function runModel(seed: number, operations: number, universe: number, equalScore
       deepStrictEqual([...zset.members()].sort(), model.pairs.map(([m]) => m).sort(), where);
     }
   }
+  return zset;
 }
 
 Deno.test("SortedSet matches a sorted-array model over 120,000 random operations", () => {
@@ -513,4 +525,37 @@ Deno.test("SortedSet matches a sorted-array model over 120,000 random operations
 
 Deno.test("SortedSet lex ranges match the model when all scores are equal", () => {
   runModel(0x1e7, 40_000, 600, true);
+});
+
+Deno.test("A small SortedSet (two arrays) matches the model, lex ranges included", () => {
+  // 100 possible members: never past SMALL_MAX_MEMBERS, so the arrays serve every operation.
+  strictEqual(runModel(0x5a11, 40_000, 100, false).small, true);
+  strictEqual(runModel(0x5a12, 20_000, 100, true).small, true);
+});
+
+Deno.test("A SortedSet moves to the tree past either small limit, keeping every member", () => {
+  const many = new SortedSet();
+  for (let i = 0; i < SMALL_MAX_MEMBERS; i++) many.add(`m${i}`, i % 7);
+  strictEqual(many.small, true);
+  // A new score for a member of a full small set adds nothing: it stays small.
+  strictEqual(many.add("m0", 100), false);
+  strictEqual(many.small, true);
+  const before = [...many.entries()];
+  strictEqual(many.add("one-more", 3.5), true);
+  strictEqual(many.small, false);
+  many.checkInvariants();
+  strictEqual(many.rank("m0"), SMALL_MAX_MEMBERS);
+  deepStrictEqual(
+    [...many.entries()].filter(([member]) => member !== "one-more"),
+    before,
+  );
+  // And never back, as Redis never turns a skiplist back into a listpack.
+  many.remove("one-more");
+  strictEqual(many.small, false);
+  const long = new SortedSet();
+  long.add("a", 1);
+  strictEqual(long.add("x".repeat(SMALL_MAX_LENGTH + 1), 2), true);
+  strictEqual(long.small, false);
+  deepStrictEqual(long.range(0, 1), [["a", 1], ["x".repeat(SMALL_MAX_LENGTH + 1), 2]]);
+  long.checkInvariants();
 });

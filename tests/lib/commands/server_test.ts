@@ -431,14 +431,22 @@ Deno.test("MEMORY USAGE estimates a string key and grows with the value", () => 
 Deno.test("MEMORY USAGE estimates a sorted set by sampling members", () => {
   const h = createHarness();
   const zset = new SortedSet();
-  for (let i = 0; i < 100; i++) zset.add(`member-${i}`, i);
+  // Past the small limit (128 members): a small set is counted exactly, as Redis counts a listpack.
+  for (let i = 0; i < 200; i++) zset.add(`member-${i}`, i);
   h.keyspace.set("z", zset);
   const sampled = h.run("MEMORY", "USAGE", "z");
   const exact = h.run("MEMORY", "USAGE", "z", "SAMPLES", "0");
   assert.ok(sampled.kind === "integer" && exact.kind === "integer");
-  assert.ok(Number(exact.value) > 100 * 10);
-  // Members of near-equal length: sampling 5 lands close to counting all 100.
+  assert.ok(Number(exact.value) > 200 * 10);
+  // Members of near-equal length: sampling 5 lands close to counting all 200.
   assert.ok(Math.abs(Number(sampled.value) - Number(exact.value)) < Number(exact.value) / 10);
+  const small = new SortedSet();
+  for (let i = 0; i < 100; i++) small.add(`member-${i}`, i);
+  h.keyspace.set("small", small);
+  assert.deepEqual(
+    h.run("MEMORY", "USAGE", "small"),
+    h.run("MEMORY", "USAGE", "small", "SAMPLES", "0"),
+  );
 });
 
 Deno.test("MEMORY USAGE SAMPLES 0 of every key adds up to the keyspace's used memory", () => {
