@@ -214,7 +214,8 @@ export function forgetSources(): void {
 
 /** The slot of the running request's argument equal to `text`, or -1. */
 function sourceOf(text: string): number {
-  for (let age = 1; age <= Math.min(remembered, SOURCES); age++) {
+  const count = Math.min(remembered, SOURCES);
+  for (let age = 1; age <= count; age++) {
     const slot = (nextSource - age + SOURCES) % SOURCES;
     // Equal strings have equal bytes; a request has few long arguments to compare.
     if (sourceOwners[slot] === running && sourceTexts[slot] === text) return slot;

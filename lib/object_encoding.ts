@@ -6,11 +6,11 @@
  * one packed string, lib/hash.ts; a small sorted set two arrays in order,
  * lib/zset.ts), so these settings do not change how Kache stores anything.
  * They are accepted, validated and kept exactly as Redis 7.0 does, and they
- * decide what OBJECT ENCODING reports: the encoding Redis 7.0 would use for the same value under the
- * same settings. Redis's answer also depends on a value's history (a sorted
- * set that once grew past the limit stays a skiplist when it shrinks; APPEND
- * makes a string `raw`); Kache answers from the value as it is now, as
- * Redis's own RDB loading does.
+ * decide what OBJECT ENCODING reports: the encoding Redis 7.0 would use for
+ * the same value under the same settings. Redis's answer also depends on a
+ * value's history (a sorted set that once grew past the limit stays a
+ * skiplist when it shrinks; APPEND makes a string `raw`); Kache answers from
+ * the value as it is now, as Redis's own RDB loading does.
  *
  * @module
  */

@@ -339,9 +339,7 @@ export class SortedSet extends ScannedCollection {
       if (member.length > SMALL_MAX_LENGTH) throw new Error("Small set member over the limit");
       if (Object.is(scores[rank], -0)) throw new Error("Score -0 stored");
       if (rank > 0) {
-        const ps = scores[rank - 1]!;
-        const ns = scores[rank]!;
-        if (!(ps < ns || (ps === ns && members[rank - 1]! < member))) {
+        if (!precedes(scores[rank - 1]!, members[rank - 1]!, scores[rank]!, member)) {
           throw new Error(`Members ${JSON.stringify(member)} out of order`);
         }
       }
@@ -390,7 +388,7 @@ export class SortedSet extends ScannedCollection {
     const scores = this.#scores!;
     return partitionPoint(
       members.length,
-      (i) => scores[i]! < score || (scores[i] === score && members[i]! < member),
+      (i) => precedes(scores[i]!, members[i]!, score, member),
     );
   }
 
@@ -445,6 +443,11 @@ export class SortedSet extends ScannedCollection {
         return this.#countMemberBelow(max.value, max.kind === "inclusive");
     }
   }
+}
+
+/** Whether (score, member) comes before (otherScore, otherMember): Redis's order, members byte-wise. */
+function precedes(score: number, member: string, otherScore: number, otherMember: string): boolean {
+  return score < otherScore || (score === otherScore && member < otherMember);
 }
 
 /** The first index in [0, length) where `below` is false; it must hold for a prefix only. */
@@ -596,9 +599,7 @@ class ScoreTree {
       if (node === NIL) return 0;
       const leftSize = check(links[node * STRIDE + LEFT]!);
       if (previous !== -1) {
-        const ps = scores[previous]!;
-        const ns = scores[node]!;
-        if (!(ps < ns || (ps === ns && members[previous]! < members[node]!))) {
+        if (!precedes(scores[previous]!, members[previous]!, scores[node]!, members[node]!)) {
           throw new Error(`Members ${JSON.stringify(members[node])} out of order`);
         }
       }
@@ -638,8 +639,7 @@ class ScoreTree {
     let count = 0;
     let node = this.#root;
     while (node !== NIL) {
-      const nodeScore = scores[node]!;
-      if (nodeScore < score || (nodeScore === score && members[node]! < member)) {
+      if (precedes(scores[node]!, members[node]!, score, member)) {
         count += links[links[node * STRIDE + LEFT]! * STRIDE + SIZE]! + 1;
         node = links[node * STRIDE + RIGHT]!;
       } else {
@@ -736,8 +736,7 @@ class ScoreTree {
     let node = this.#root;
     while (node !== NIL) {
       path[depth++] = node;
-      const nodeScore = scores[node]!;
-      side = score < nodeScore || (score === nodeScore && member < members[node]!) ? LEFT : RIGHT;
+      side = precedes(score, member, scores[node]!, members[node]!) ? LEFT : RIGHT;
       parent = node;
       node = links[node * STRIDE + side]!;
     }
@@ -760,10 +759,7 @@ class ScoreTree {
     let node = this.#root;
     while (node !== slot) {
       path[depth++] = node;
-      const nodeScore = scores[node]!;
-      const side = score < nodeScore || (score === nodeScore && member < members[node]!)
-        ? LEFT
-        : RIGHT;
+      const side = precedes(score, member, scores[node]!, members[node]!) ? LEFT : RIGHT;
       node = links[node * STRIDE + side]!;
     }
     const left = links[slot * STRIDE + LEFT]!;

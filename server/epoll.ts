@@ -97,7 +97,7 @@ const MAX_TRANSFER = 1 << 30;
  * after one poll instead of 64 that find nothing (docs/transport.md).
  */
 const SPIN_POLLS = 64;
-/** Under constant load the poller still yields to the event loop this often (ms). */
+/** Under constant load the poller still yields to the event loop this often (µs). */
 const YIELD_EVERY_MICROS = 1000;
 const MAX_EVENTS = 256;
 
